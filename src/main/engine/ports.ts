@@ -1,0 +1,52 @@
+/**
+ * The OS services the engine needs, as small interfaces. Electron implementations live in
+ * src/main/electron/ports/, plain-Node ones in src/main/headless/ports/, fakes in test/fakes/.
+ * Each entry point wires them by hand.
+ */
+
+export interface Clock {
+  now(): number
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+/** Whether this computer runs on AC power; `null` when the OS cannot tell (treated as AC). */
+export interface PowerSource {
+  onAcPower(): boolean | null
+  onChange(callback: () => void): () => void
+}
+
+export interface Notifier {
+  notify(notification: { title: string; body: string; tag?: string }): void
+}
+
+/** Destination secrets (passwords, API keys, OAuth refresh tokens), by opaque key. */
+export interface SecretStore {
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string): Promise<void>
+  delete(key: string): Promise<void>
+  /** A warning to show when secrets are not really protected (Linux without a keyring). */
+  readonly weakness?: string
+}
+
+/** Opens a folder or URL with the OS (Electron shell); headless just reports it. */
+export interface Opener {
+  openFolder(path: string): Promise<void>
+  openUrl(url: string): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'))
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }, ms)
+      const onAbort = (): void => {
+        clearTimeout(timer)
+        reject(signal?.reason ?? new Error('aborted'))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    }),
+}

@@ -1,0 +1,4 @@
+import type { CliCommand } from '../command.js'
+
+/** Every `cradle` subcommand, in the order `cradle --help` lists them. */
+export const COMMANDS: CliCommand[] = []

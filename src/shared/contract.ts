@@ -1,0 +1,81 @@
+/**
+ * The one typed contract between the engine and every UI. Electron carries it over IPC
+ * (ipcMain.handle per command, the preload bridge), headless over HTTP
+ * (POST /api/commands/<name>, GET /api/events as server-sent events). Same types, same validator.
+ */
+import type { DestinationDraft } from './destination-config.js'
+import type { WireError } from './errors.js'
+import type { Settings, SettingsPatch } from './settings.js'
+import type { AppState, DestinationView, QueueFilter, QueueItemView } from './state.js'
+
+export interface QueuePage {
+  total: number
+  offset: number
+  items: QueueItemView[]
+  revision: number
+}
+
+/** One input object per command: it is also the HTTP body. `void` means "send {} or nothing". */
+export interface Commands {
+  getState: { input: void; result: AppState }
+  backupNow: { input: { udid?: string }; result: { started: boolean; reason: string | null } }
+  pause: { input: void; result: void }
+  resume: { input: void; result: void }
+  retryFailed: { input: { destinationId?: string }; result: { retried: number } }
+  updateSettings: { input: SettingsPatch; result: Settings }
+  listQueue: { input: { filter: QueueFilter; offset: number; limit: number; search?: string }; result: QueuePage }
+  addDestination: { input: DestinationDraft; result: DestinationView }
+  testDestination: { input: { id: string } | { draft: DestinationDraft }; result: { ok: boolean; message: string } }
+  removeDestination: { input: { id: string }; result: void }
+  /** Starts an OAuth sign-in (Google Photos); the UI opens `url` in the system browser. */
+  signIn: { input: { id: string }; result: { url: string } }
+  openLibraryFolder: { input: void; result: { path: string } }
+}
+
+export type CommandName = keyof Commands
+export type Input<K extends CommandName> = Commands[K]['input']
+export type Result<K extends CommandName> = Commands[K]['result']
+
+export const COMMAND_NAMES = [
+  'getState', 'backupNow', 'pause', 'resume', 'retryFailed', 'updateSettings', 'listQueue',
+  'addDestination', 'testDestination', 'removeDestination', 'signIn', 'openLibraryFolder',
+] as const satisfies readonly CommandName[]
+
+export function isCommandName(value: unknown): value is CommandName {
+  return typeof value === 'string' && (COMMAND_NAMES as readonly string[]).includes(value)
+}
+
+/** Errors cross as data: only the message of a thrown error survives IPC. */
+export type Wire<T> = { ok: true; value: T } | { ok: false; error: WireError }
+
+/** How the renderer reaches the engine; it never knows which one it has. */
+export interface Transport {
+  invoke<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>>
+  /** Calls back with every snapshot (the current one first); returns an unsubscribe function. */
+  onState(callback: (state: AppState) => void): () => void
+  /** Connection to the engine: the HTTP transport reconnects after a drop. */
+  onConnection?(callback: (connected: boolean) => void): () => void
+}
+
+/** What the engine (or a test double) offers both the IPC and HTTP adapters. */
+export interface CommandHandler {
+  handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>>
+  subscribe(listener: (state: AppState) => void): () => void
+  current(): AppState
+}
+
+/** IPC channel names (Electron). */
+export const IPC = {
+  command: (name: CommandName) => `cradle:command:${name}`,
+  state: 'cradle:state',
+} as const
+
+/** HTTP routes (headless). */
+export const HTTP = {
+  command: (name: CommandName) => `/api/commands/${name}`,
+  events: '/api/events',
+  thumbnail: '/api/thumbnail',
+} as const
+
+/** The global the preload bridge exposes in the window. */
+export const BRIDGE_KEY = 'cradle'

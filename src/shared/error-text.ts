@@ -1,0 +1,103 @@
+import { assertNever } from './assert-never.js'
+import type { ErrorCode, ErrorContext, WireError } from './errors.js'
+import { formatBytes } from './format.js'
+
+export interface ErrorText {
+  /** What happened, in the user's words. */
+  title: string
+  /** What to do next; absent when nothing is needed from the user. */
+  action?: string
+}
+
+/** The usbmuxd install hint differs per OS; the platform is passed in so this stays pure. */
+export type Platform = 'linux' | 'darwin' | 'win32' | 'other'
+
+function usbmuxdHint(platform: Platform): string {
+  switch (platform) {
+    case 'linux': return 'Install the usbmuxd package (sudo apt install usbmuxd).'
+    case 'win32': return 'Install Apple Devices from the Microsoft Store (or iTunes).'
+    case 'darwin': return 'Restart your Mac; the usbmuxd service is part of macOS.'
+    default: return 'Install usbmuxd for your system.'
+  }
+}
+
+/** The only place user-facing error sentences live. */
+export function describeError(code: ErrorCode, context: ErrorContext = {}, platform: Platform = 'linux'): ErrorText {
+  const phone = context.deviceName ?? 'your iPhone'
+  const dest = context.destinationName ?? 'the destination'
+  switch (code) {
+    case 'usbmuxd-missing':
+      return { title: 'The iPhone connection service is not installed', action: usbmuxdHint(platform) }
+    case 'usbmuxd-not-running':
+      return { title: 'The iPhone connection service is not running', action: usbmuxdHint(platform) }
+    case 'device-not-found':
+      return { title: 'That iPhone is not connected', action: 'Connect your iPhone with a cable.' }
+    case 'device-unplugged':
+      return { title: `${phone} was unplugged`, action: 'Plug it in again; the backup continues where it stopped.' }
+    case 'device-locked':
+      return { title: `${phone} is locked`, action: 'Unlock your iPhone to continue.' }
+    case 'pairing-pending':
+      return { title: `Waiting for Trust on ${phone}`, action: 'Tap Trust on your iPhone, then enter its passcode.' }
+    case 'pairing-denied':
+      return { title: `${phone} said Don't Trust`, action: 'Unplug it and plug it in again to be asked again.' }
+    case 'pairing-invalid':
+      return { title: `${phone} no longer trusts this computer`, action: 'Unlock your iPhone and tap Trust when it asks.' }
+    case 'pairing-over-network':
+      return { title: 'Pairing needs a cable', action: 'Connect your iPhone with a USB cable to pair it.' }
+    case 'device-protocol':
+      return { title: `${phone} answered in a way Cradle did not understand`, action: 'Unplug it and plug it in again.' }
+    case 'device-timeout':
+      return { title: `${phone} stopped answering`, action: 'Unplug it and plug it in again.' }
+    case 'file-not-on-device':
+      return { title: 'In iCloud only (Optimize iPhone Storage)', action: "It will be backed up when the iPhone downloads it." }
+    case 'disk-full': {
+      const free = context.freeBytes !== undefined && context.totalBytes !== undefined
+        ? ` (${formatBytes(context.freeBytes)} free of ${formatBytes(context.totalBytes)})` : ''
+      return { title: `The library disk is full${free}`, action: 'Nothing was lost; backup resumes when there is space.' }
+    }
+    case 'library-missing':
+      return { title: 'The library folder is not there', action: `Connect the drive that holds ${context.path ?? 'the library'}, or choose another folder in Settings.` }
+    case 'library-permission':
+      return { title: 'Cradle may not write to the library folder', action: `Check the permissions of ${context.path ?? 'the library folder'}, or choose another folder.` }
+    case 'catalog-corrupt':
+      return { title: "Cradle's catalog could not be read", action: 'It was kept aside; Cradle rebuilt what it could. Nothing in the library was changed.' }
+    case 'settings-invalid':
+      return { title: context.key ? `The setting "${context.key}" is not valid` : 'A setting is not valid', action: 'Fix it in Settings.' }
+    case 'destination-auth':
+      return { title: `${dest} needs you to sign in again`, action: 'Sign in again.' }
+    case 'destination-forbidden':
+      return { title: `${dest} refused the upload`, action: 'Check that the key or account may upload, then retry.' }
+    case 'destination-too-large':
+      return { title: `${dest} refused a file as too large`, action: "Raise the server's upload size limit (for example nginx client_max_body_size), then retry." }
+    case 'destination-config':
+      return { title: `${dest} is not set up correctly`, action: 'Check its address and settings.' }
+    case 'destination-unreachable':
+      return { title: `Can't reach ${dest}`, action: 'Cradle retries by itself when the network is back.' }
+    case 'destination-quota':
+      return { title: `${dest} daily limit reached`, action: 'Uploads continue automatically after the limit resets.' }
+    case 'destination-conflict':
+      return { title: `${dest} already has a different file with that name`, action: 'Nothing was overwritten. Rename or move the file on the server, then retry.' }
+    case 'destination-rejected':
+      return { title: `${dest} did not accept a file`, action: 'See the file in the queue for the reason.' }
+    case 'invalid-input':
+      return { title: context.key ? `"${context.key}" is not valid` : 'Something entered is not valid' }
+    case 'not-found':
+      return { title: 'Not found' }
+    case 'busy':
+      return { title: 'Cradle is busy with that already' }
+    case 'aborted':
+      return { title: 'Stopped' }
+    case 'timeout':
+      return { title: 'That took too long', action: 'Try again.' }
+    case 'internal':
+      return { title: 'Something went wrong inside Cradle', action: 'Try again; if it keeps happening, the log has details.' }
+    default:
+      return assertNever(code, 'error code')
+  }
+}
+
+/** The wire form of an error: code, sentence and next step, plus safe context. */
+export function toWireError(code: ErrorCode, context: ErrorContext = {}, platform: Platform = 'linux'): WireError {
+  const text = describeError(code, context, platform)
+  return { code, message: text.title, ...(text.action ? { action: text.action } : {}), context }
+}

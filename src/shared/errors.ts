@@ -1,0 +1,97 @@
+/**
+ * Errors as data: a stable code inside, a sentence outside (error-text.ts).
+ * Every layer maps its low-level failures to one of these codes; the UI, tray and
+ * notifications only ever show describeError(code) text, the log gets the cause.
+ */
+export const ERROR_CODES = [
+  // the mux and the phone
+  'usbmuxd-missing',
+  'usbmuxd-not-running',
+  'device-not-found',
+  'device-unplugged',
+  'device-locked',
+  'pairing-pending',
+  'pairing-denied',
+  'pairing-invalid',
+  'pairing-over-network',
+  'device-protocol',
+  'device-timeout',
+  'file-not-on-device',
+  // the library on this computer
+  'disk-full',
+  'library-missing',
+  'library-permission',
+  'catalog-corrupt',
+  'settings-invalid',
+  // destinations
+  'destination-auth',
+  'destination-forbidden',
+  'destination-too-large',
+  'destination-config',
+  'destination-unreachable',
+  'destination-quota',
+  'destination-conflict',
+  'destination-rejected',
+  // general
+  'invalid-input',
+  'not-found',
+  'busy',
+  'aborted',
+  'timeout',
+  'internal',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value)
+}
+
+/** Extra facts a sentence may need ("0 bytes free of 512 GB", "Immich"). Never secrets. */
+export interface ErrorContext {
+  deviceName?: string
+  destinationName?: string
+  path?: string
+  freeBytes?: number
+  totalBytes?: number
+  key?: string
+  retryAfterMs?: number
+  [extra: string]: string | number | boolean | undefined
+}
+
+export interface CradleErrorOptions extends ErrorOptions {
+  context?: ErrorContext
+}
+
+/** The one error class that crosses layers. `detail` is for logs; users see describeError(code). */
+export class CradleError extends Error {
+  readonly code: ErrorCode
+  readonly context: ErrorContext
+
+  constructor(code: ErrorCode, detail?: string, options: CradleErrorOptions = {}) {
+    super(detail ?? code, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'CradleError'
+    this.code = code
+    this.context = options.context ?? {}
+  }
+}
+
+export function isCradleError(error: unknown, code?: ErrorCode): error is CradleError {
+  return error instanceof CradleError && (code === undefined || error.code === code)
+}
+
+/** Wraps anything thrown into a CradleError, keeping the original as the cause. */
+export function toCradleError(error: unknown, fallback: ErrorCode = 'internal'): CradleError {
+  if (error instanceof CradleError) return error
+  if (error instanceof Error && error.name === 'AbortError') return new CradleError('aborted', error.message, { cause: error })
+  const message = error instanceof Error ? error.message : String(error)
+  return new CradleError(fallback, message, { cause: error })
+}
+
+/** The plain-data form an error takes on the wire (IPC, HTTP, snapshot). */
+export interface WireError {
+  code: ErrorCode
+  message: string
+  action?: string
+  context?: ErrorContext
+}

@@ -1,0 +1,112 @@
+/**
+ * User settings: the shape, the defaults and a pure validator that names the bad key.
+ * The engine stores them as a versioned JSON file in --data; the renderer validates forms
+ * with the same function before sending updateSettings.
+ */
+
+export const SETTINGS_VERSION = 1
+
+export interface Settings {
+  version: typeof SETTINGS_VERSION
+  /** Absolute path of the photo library folder. */
+  libraryPath: string
+  /** Folder template below the library root by capture date: tokens {YYYY} {MM} {DD}. */
+  layout: string
+  /** Start importing as soon as a trusted phone is attached. */
+  autoRunOnConnect: boolean
+  /** Import only while the phone reports external power. */
+  importOnlyOnPower: boolean
+  /** Do not import below this phone battery percentage (null = off). */
+  minBatteryPercent: number | null
+  /** Upload only while this computer is on AC power. */
+  uploadOnlyOnAcPower: boolean
+  /** Start hidden in the tray at login (desktop app only). */
+  startAtLogin: boolean
+  /** Upload bandwidth cap in megabytes per second, shared by all destinations (null = none). */
+  uploadLimitMBps: number | null
+  /** Folder whose new files are imported like phone files (null = off). */
+  inboxPath: string | null
+}
+
+export const DEFAULT_LAYOUT = '{YYYY}/{YYYY}-{MM}'
+
+export function defaultSettings(libraryPath: string): Settings {
+  return {
+    version: SETTINGS_VERSION,
+    libraryPath,
+    layout: DEFAULT_LAYOUT,
+    autoRunOnConnect: true,
+    importOnlyOnPower: true,
+    minBatteryPercent: null,
+    uploadOnlyOnAcPower: true,
+    startAtLogin: true,
+    uploadLimitMBps: null,
+    inboxPath: null,
+  }
+}
+
+export type SettingsPatch = Partial<Omit<Settings, 'version'>>
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; key: string; message: string }
+
+const LAYOUT_TOKEN = /\{(YYYY|MM|DD)\}/g
+
+/** Checks a layout template: only known tokens, relative, no `..`, at most 4 levels. */
+export function validateLayout(layout: string): string | null {
+  if (typeof layout !== 'string' || layout.trim() === '') return 'must not be empty'
+  const stripped = layout.replace(LAYOUT_TOKEN, '')
+  if (/[{}]/.test(stripped)) return 'knows only the tokens {YYYY}, {MM} and {DD}'
+  if (layout.startsWith('/') || layout.includes('\\') || /^[a-zA-Z]:/.test(layout)) return 'must be a relative folder path'
+  const parts = layout.split('/')
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) return 'must not contain empty, "." or ".." folders'
+  if (parts.length > 4) return 'may have at most 4 folder levels'
+  if (/[\0<>:"|?*]/.test(stripped)) return 'contains a character folders cannot have'
+  return null
+}
+
+function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(p) || p.startsWith('\\\\')
+}
+
+type FieldCheck = (value: unknown) => string | null
+
+const bool: FieldCheck = (v) => (typeof v === 'boolean' ? null : 'must be true or false')
+const absolutePath: FieldCheck = (v) =>
+  typeof v === 'string' && v.length > 0 && isAbsolutePath(v) ? null : 'must be an absolute folder path'
+
+const FIELD_CHECKS: Record<keyof SettingsPatch, FieldCheck> = {
+  libraryPath: absolutePath,
+  layout: (v) => (typeof v === 'string' ? validateLayout(v) : 'must be text'),
+  autoRunOnConnect: bool,
+  importOnlyOnPower: bool,
+  minBatteryPercent: (v) =>
+    v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 100) ? null : 'must be a whole number from 1 to 100, or off',
+  uploadOnlyOnAcPower: bool,
+  startAtLogin: bool,
+  uploadLimitMBps: (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 10_000) ? null : 'must be a positive number of MB/s, or off'),
+  inboxPath: (v) => (v === null ? null : absolutePath(v)),
+}
+
+/** Validates a partial update; unknown keys are refused so a typo is never silently ignored. */
+export function validateSettingsPatch(patch: unknown): Validation<SettingsPatch> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return { ok: false, key: '(settings)', message: 'must be an object' }
+  const out: SettingsPatch = {}
+  for (const [key, value] of Object.entries(patch)) {
+    const check = FIELD_CHECKS[key as keyof SettingsPatch]
+    if (!check) return { ok: false, key, message: 'is not a setting Cradle knows' }
+    const problem = check(value)
+    if (problem) return { ok: false, key, message: problem }
+    ;(out as Record<string, unknown>)[key] = value
+  }
+  return { ok: true, value: out }
+}
+
+/** Validates a whole settings document (as read from disk); missing keys take their defaults. */
+export function validateSettings(doc: unknown, defaults: Settings): Validation<Settings> {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, key: '(file)', message: 'must be a JSON object' }
+  const { version, ...rest } = doc as Record<string, unknown>
+  if (version !== SETTINGS_VERSION) return { ok: false, key: 'version', message: `must be ${SETTINGS_VERSION}` }
+  const patch = validateSettingsPatch(rest)
+  if (!patch.ok) return patch
+  return { ok: true, value: { ...defaults, ...patch.value, version: SETTINGS_VERSION } }
+}

@@ -1,0 +1,184 @@
+/**
+ * The state snapshot the engine publishes (at most 10 times a second) and every UI reads:
+ * the window (IPC or HTTP/SSE), the tray, notifications and `cradle status`.
+ * Plain data only, so it survives structured clone and JSON unchanged.
+ */
+import type { WireError } from './errors.js'
+import type { Settings } from './settings.js'
+
+/** Where a phone is in its session; the UI words for each live in the renderer. */
+export type SessionPhase =
+  | 'connecting' // mux connect, lockdown handshake
+  | 'needs-unlock' // Pair said PasswordProtected
+  | 'needs-trust' // Pair said PairingDialogResponsePending
+  | 'trust-denied' // UserDeniedPairing: nothing until replug
+  | 'waiting-power' // policy: phone not on external power
+  | 'waiting-battery' // policy: phone below the minimum battery level
+  | 'ready' // trusted, waiting for a trigger (auto-run off)
+  | 'scanning' // walking /DCIM
+  | 'importing'
+  | 'paused'
+  | 'done' // this connection's backup finished
+  | 'error' // see DeviceView.problem
+  | 'disconnected' // known phone, not attached now
+
+export type TrustState = 'unknown' | 'paired' | 'locked' | 'pending' | 'denied' | 'failed'
+
+export interface BatteryView {
+  /** Percent, 0..100. */
+  level: number
+  charging: boolean
+  /** The phone reports external power (ExternalConnected). */
+  externalPower: boolean
+}
+
+/** Progress of one import run; derived values (percent) are computed by the reader. */
+export interface ImportProgress {
+  itemsDone: number
+  itemsTotal: number
+  bytesDone: number
+  bytesTotal: number
+  currentFile: string | null
+  bytesPerSecond: number
+  /** null while there is not enough data to say. */
+  secondsLeft: number | null
+  startedAt: number
+}
+
+export interface DeviceView {
+  udid: string
+  name: string
+  /** Marketing name, e.g. "iPhone 13"; falls back to productType. */
+  model: string
+  productType: string
+  iosVersion: string
+  connected: boolean
+  connection: 'usb' | 'network' | null
+  battery: BatteryView | null
+  trust: TrustState
+  phase: SessionPhase
+  /** Items listed in the phone's camera roll at the last scan (null before the first scan). */
+  itemsOnPhone: number | null
+  /** Of those, how many are already safe in the library. */
+  itemsSafe: number | null
+  /** Listed but unreadable (iCloud "Optimize iPhone Storage"). */
+  itemsNotOnPhone: number
+  lastBackupAt: number | null
+  progress: ImportProgress | null
+  problem: WireError | null
+}
+
+export type DestinationKind = 'folder' | 's3' | 'webdav' | 'immich' | 'google-photos'
+
+export type DestinationStatus =
+  | 'ready' // nothing to do
+  | 'uploading'
+  | 'waiting' // backing off, waiting for AC power, or paused by quota
+  | 'needs-sign-in'
+  | 'error' // stopped: a permanent error the user must fix (see problem)
+  | 'paused'
+
+export interface UploadCounts {
+  done: number
+  pending: number
+  failed: number
+}
+
+export interface DestinationView {
+  id: string
+  name: string
+  kind: DestinationKind
+  /** Where it goes, for display: a URL without credentials, a bucket, a folder. */
+  target: string
+  status: DestinationStatus
+  counts: UploadCounts
+  bytesPerSecond: number
+  secondsLeft: number | null
+  /** Why it waits: "Retrying in 30 s", "Waiting for AC power", "Daily limit; resumes at 09:00". */
+  waitingReason: string | null
+  problem: WireError | null
+  /** Google Photos: requests used today of the daily budget. */
+  quota: { used: number; limit: number; resetsAt: number } | null
+}
+
+export type ImportState = 'pending' | 'importing' | 'done' | 'duplicate' | 'not-on-phone' | 'failed'
+export type UploadState = 'pending' | 'uploading' | 'done' | 'failed' | 'skipped'
+
+/** One row of the queue (a file, from a phone or the inbox). */
+export interface QueueItemView {
+  id: string
+  fileName: string
+  /** Live Photo, edit or sidecar: the group the file belongs to, shown together. */
+  groupKind: 'single' | 'live' | 'edited'
+  size: number
+  sourceName: string
+  importState: ImportState
+  /** 0..100 while importing. */
+  importPercent: number | null
+  uploads: { destinationId: string; state: UploadState; error: WireError | null }[]
+  error: WireError | null
+  capturedAt: number | null
+  /** Library-relative path once imported (for thumbnails via getThumbnail). */
+  libraryPath: string | null
+}
+
+export type QueueFilter = 'all' | 'pending' | 'failed' | 'not-on-phone' | 'done'
+
+export interface QueueCounts {
+  all: number
+  pending: number
+  failed: number
+  notOnPhone: number
+  done: number
+}
+
+/** The queue in the snapshot is a summary; rows are fetched a window at a time (listQueue). */
+export interface QueueSummary {
+  counts: QueueCounts
+  /** Bumped whenever any row changes: a reader refetches its visible window. */
+  revision: number
+}
+
+export interface HistoryEntry {
+  id: string
+  at: number
+  kind: 'import' | 'upload'
+  /** Phone name, "Inbox" or destination name. */
+  sourceName: string
+  udid: string | null
+  imported: number
+  alreadyHad: number
+  unavailable: number
+  failed: number
+  bytes: number
+  durationMs: number
+  /** Set when the run ended on an error; the words say what to do. */
+  error: WireError | null
+}
+
+export interface LibraryView {
+  path: string
+  assetCount: number
+  bytes: number
+  /** null when the folder is missing (e.g. an unplugged external drive). */
+  freeBytes: number | null
+  available: boolean
+}
+
+export interface AppState {
+  /** Increases with every snapshot; a reader drops older ones. */
+  seq: number
+  paused: boolean
+  /** True while usbmuxd cannot be reached; see problems for the install hint. */
+  muxAvailable: boolean
+  devices: DeviceView[]
+  destinations: DestinationView[]
+  queue: QueueSummary
+  library: LibraryView
+  history: HistoryEntry[]
+  /** Things that need the user now, most important first. */
+  problems: WireError[]
+  settings: Settings
+  /** Whether this computer is on AC power (null when unknown). */
+  onAcPower: boolean | null
+}

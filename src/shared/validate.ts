@@ -1,0 +1,70 @@
+/**
+ * Validates command inputs coming from a renderer or an HTTP client. Written once,
+ * used by the IPC handlers and the HTTP server alike: nothing reaches the engine unchecked.
+ */
+import type { CommandName, Input } from './contract.js'
+import { validateDestinationDraft } from './destination-config.js'
+import { validateSettingsPatch, type Validation } from './settings.js'
+import type { QueueFilter } from './state.js'
+
+const QUEUE_FILTERS: readonly QueueFilter[] = ['all', 'pending', 'failed', 'not-on-phone', 'done']
+const MAX_PAGE = 1000
+
+const fail = (key: string, message: string) => ({ ok: false as const, key, message })
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function empty(input: unknown): Validation<void> {
+  if (input === undefined || input === null || (isObject(input) && Object.keys(input).length === 0)) return { ok: true, value: undefined }
+  return fail('(input)', 'takes no input')
+}
+
+function optionalId(key: string, input: unknown): Validation<Record<string, string>> {
+  if (input === undefined || input === null) return { ok: true, value: {} }
+  if (!isObject(input)) return fail('(input)', 'must be an object')
+  for (const k of Object.keys(input)) if (k !== key) return fail(k, 'is not expected')
+  const v = input[key]
+  if (v === undefined) return { ok: true, value: {} }
+  if (typeof v !== 'string' || v === '' || v.length > 200) return fail(key, 'must be a non-empty id')
+  return { ok: true, value: { [key]: v } }
+}
+
+function requiredId(input: unknown): Validation<{ id: string }> {
+  if (!isObject(input) || typeof input.id !== 'string' || input.id === '' || input.id.length > 200) return fail('id', 'is required')
+  return { ok: true, value: { id: input.id } }
+}
+
+const VALIDATORS: { [K in CommandName]: (input: unknown) => Validation<Input<K>> } = {
+  getState: empty,
+  pause: empty,
+  resume: empty,
+  openLibraryFolder: empty,
+  backupNow: (i) => optionalId('udid', i),
+  retryFailed: (i) => optionalId('destinationId', i),
+  updateSettings: validateSettingsPatch,
+  listQueue: (i) => {
+    if (!isObject(i)) return fail('(input)', 'must be an object')
+    const filter = (i.filter ?? 'all') as QueueFilter
+    if (!QUEUE_FILTERS.includes(filter)) return fail('filter', `must be one of ${QUEUE_FILTERS.join(', ')}`)
+    const offset = i.offset ?? 0
+    const limit = i.limit ?? 100
+    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return fail('offset', 'must be a whole number ≥ 0')
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) return fail('limit', `must be a whole number from 1 to ${MAX_PAGE}`)
+    if (i.search !== undefined && (typeof i.search !== 'string' || i.search.length > 200)) return fail('search', 'must be text')
+    return { ok: true, value: { filter, offset, limit, ...(typeof i.search === 'string' && i.search !== '' ? { search: i.search } : {}) } }
+  },
+  addDestination: validateDestinationDraft,
+  testDestination: (i) => {
+    if (isObject(i) && 'draft' in i) {
+      const d = validateDestinationDraft(i.draft)
+      return d.ok ? { ok: true, value: { draft: d.value } } : d
+    }
+    return requiredId(i)
+  },
+  removeDestination: requiredId,
+  signIn: requiredId,
+}
+
+/** Checks a command's input; the failing key is named so the UI can point at the field. */
+export function validateCommandInput<K extends CommandName>(name: K, input: unknown): Validation<Input<K>> {
+  return VALIDATORS[name](input) as Validation<Input<K>>
+}

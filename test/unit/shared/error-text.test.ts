@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { describeError } from '../../../src/shared/error-text.js'
+import { ERROR_CODES } from '../../../src/shared/errors.js'
+import { formatBytes, formatTimeLeft } from '../../../src/shared/format.js'
+
+describe('error text', () => {
+  it('has a sentence for every code', () => {
+    for (const code of ERROR_CODES) expect(describeError(code).title.length).toBeGreaterThan(3)
+  })
+
+  it('gives the install hint for the OS', () => {
+    expect(describeError('usbmuxd-missing', {}, 'linux').action).toContain('sudo apt install usbmuxd')
+    expect(describeError('usbmuxd-missing', {}, 'win32').action).toContain('Apple Devices')
+  })
+
+  it('says how full the disk is', () => {
+    expect(describeError('disk-full', { freeBytes: 0, totalBytes: 512e9 }).title).toBe('The library disk is full (0 bytes free of 512 GB)')
+  })
+
+  it('uses the words of ui.md for Trust', () => {
+    expect(describeError('pairing-pending').action).toBe('Tap Trust on your iPhone, then enter its passcode.')
+    expect(describeError('device-locked').action).toBe('Unlock your iPhone to continue.')
+  })
+})
+
+describe('formatting', () => {
+  it('says times as people do', () => {
+    expect(formatTimeLeft(243)).toBe('about 4 min left')
+    expect(formatTimeLeft(20)).toBe('less than a minute left')
+    expect(formatTimeLeft(4800)).toBe('about 1 h 20 min left')
+    expect(formatTimeLeft(null)).toBeNull()
+  })
+
+  it('uses decimal units', () => {
+    expect(formatBytes(4_200_000_000, 'en-US')).toBe('4.2 GB')
+    expect(formatBytes(999, 'en-US')).toBe('999 bytes')
+  })
+})

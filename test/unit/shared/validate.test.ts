@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { validateCommandInput } from '../../../src/shared/validate.js'
+
+describe('command input validation', () => {
+  it('accepts an empty body for commands without input', () => {
+    expect(validateCommandInput('pause', {})).toEqual({ ok: true, value: undefined })
+    expect(validateCommandInput('pause', undefined)).toEqual({ ok: true, value: undefined })
+    expect(validateCommandInput('pause', { x: 1 })).toMatchObject({ ok: false })
+  })
+
+  it('fills listQueue defaults and bounds the page', () => {
+    expect(validateCommandInput('listQueue', {})).toEqual({ ok: true, value: { filter: 'all', offset: 0, limit: 100 } })
+    expect(validateCommandInput('listQueue', { limit: 100_000 })).toMatchObject({ ok: false, key: 'limit' })
+    expect(validateCommandInput('listQueue', { filter: 'bogus' })).toMatchObject({ ok: false, key: 'filter' })
+  })
+
+  it('requires a secret for an Immich destination and names the field', () => {
+    const draft = { kind: 'immich', name: 'Home', config: { url: 'http://photos.lan:2283' } }
+    expect(validateCommandInput('addDestination', draft)).toMatchObject({ ok: false, key: 'secret' })
+    expect(validateCommandInput('addDestination', { ...draft, secret: 'k' })).toMatchObject({ ok: true })
+  })
+
+  it('defaults S3 to path-style for a host with a port', () => {
+    const result = validateCommandInput('addDestination', {
+      kind: 's3', name: 'NAS', secret: 's', config: { endpoint: 'http://127.0.0.1:9000', bucket: 'photos', accessKeyId: 'id' },
+    })
+    expect(result).toMatchObject({ ok: true, value: { config: { pathStyle: true, region: 'us-east-1' } } })
+  })
+
+  it('refuses credentials inside a URL', () => {
+    const result = validateCommandInput('addDestination', {
+      kind: 'webdav', name: 'DAV', secret: 'p', config: { url: 'https://bob:pw@dav.example.com/' },
+    })
+    expect(result).toMatchObject({ ok: false, key: 'url' })
+  })
+})
