@@ -1,5 +1,3 @@
 #!/usr/bin/env node
 // Runs the built CLI; `npm install` builds it (the prepare script).
-import { main } from '../dist/main/headless/cli/main.js'
-
-await main()
+import '../dist/main/headless/cli/bin.js'
