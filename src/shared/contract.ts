@@ -79,3 +79,13 @@ export const HTTP = {
 
 /** The global the preload bridge exposes in the window. */
 export const BRIDGE_KEY = 'cradle'
+
+/**
+ * Exactly what the preload exposes as `window[BRIDGE_KEY]` (Electron). `invoke` resolves with the
+ * Wire form (errors as data, never a rejection for a command error); `onState` calls back with every
+ * snapshot the engine publishes and returns an unsubscribe function. Nothing else crosses the bridge.
+ */
+export interface CradleBridge {
+  invoke<K extends CommandName>(name: K, input: Input<K>): Promise<Wire<Result<K>>>
+  onState(callback: (state: AppState) => void): () => void
+}
