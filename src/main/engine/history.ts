@@ -1,0 +1,106 @@
+/**
+ * Recent backups and upload runs, with counts and the error a run ended on, kept in the catalog
+ * (schema module 'history') so "last time it worked" survives restarts.
+ */
+import { isErrorCode, type ErrorContext, type WireError } from '../../shared/errors.js'
+import { toWireError } from '../../shared/error-text.js'
+import type { HistoryEntry } from '../../shared/state.js'
+import type { Db, SchemaModule } from '../library/catalog-db.js'
+
+export const historySchema: SchemaModule = {
+  name: 'history',
+  migrations: [
+    (db) => {
+      db.exec(`CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('import', 'upload')),
+        source_name TEXT NOT NULL,
+        udid TEXT,
+        imported INTEGER NOT NULL DEFAULT 0,
+        already_had INTEGER NOT NULL DEFAULT 0,
+        unavailable INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        duration_ms INTEGER NOT NULL DEFAULT 0,
+        error_code TEXT,
+        error_context TEXT
+      )`)
+      db.exec('CREATE INDEX history_at ON history (at DESC)')
+      db.exec('CREATE INDEX history_udid ON history (udid, at DESC)')
+    },
+  ],
+}
+
+export type HistoryRecord = Omit<HistoryEntry, 'id' | 'error'> & { error: { code: WireError['code']; context?: ErrorContext } | null }
+
+interface Row {
+  id: number
+  at: number
+  kind: 'import' | 'upload'
+  source_name: string
+  udid: string | null
+  imported: number
+  already_had: number
+  unavailable: number
+  failed: number
+  bytes: number
+  duration_ms: number
+  error_code: string | null
+  error_context: string | null
+}
+
+export class History {
+  constructor(private readonly db: Db) {}
+
+  add(record: HistoryRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, failed, bytes, duration_ms, error_code, error_context)
+         VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @failed, @bytes, @durationMs, @errorCode, @errorContext)`,
+      )
+      .run({
+        ...record,
+        errorCode: record.error?.code ?? null,
+        errorContext: record.error?.context ? JSON.stringify(record.error.context) : null,
+      })
+    // Keep the table small: a year of nightly backups from a few phones.
+    this.db.prepare('DELETE FROM history WHERE id NOT IN (SELECT id FROM history ORDER BY at DESC LIMIT 2000)').run()
+  }
+
+  recent(limit = 20): HistoryEntry[] {
+    const rows = this.db.prepare<[number], Row>('SELECT * FROM history ORDER BY at DESC, id DESC LIMIT ?').all(limit)
+    return rows.map((r) => ({
+      id: String(r.id),
+      at: r.at,
+      kind: r.kind,
+      sourceName: r.source_name,
+      udid: r.udid,
+      imported: r.imported,
+      alreadyHad: r.already_had,
+      unavailable: r.unavailable,
+      failed: r.failed,
+      bytes: r.bytes,
+      durationMs: r.duration_ms,
+      error: r.error_code && isErrorCode(r.error_code) ? toWireError(r.error_code, parseContext(r.error_context)) : null,
+    }))
+  }
+
+  /** The last import of this phone that ended without an error. */
+  lastSuccess(udid: string): number | null {
+    const row = this.db
+      .prepare<[string], { at: number }>("SELECT at FROM history WHERE udid = ? AND kind = 'import' AND error_code IS NULL ORDER BY at DESC LIMIT 1")
+      .get(udid)
+    return row?.at ?? null
+  }
+}
+
+function parseContext(text: string | null): ErrorContext {
+  if (!text) return {}
+  try {
+    const value = JSON.parse(text) as unknown
+    return typeof value === 'object' && value !== null ? (value as ErrorContext) : {}
+  } catch {
+    return {}
+  }
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { History, historySchema } from '../../../src/main/engine/history.js'
+import { openCatalogDb, type Db } from '../../../src/main/library/catalog-db.js'
+
+describe('history', () => {
+  let db: Db | undefined
+  afterEach(() => db?.close())
+
+  const open = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-history-'))
+    db = openCatalogDb(path.join(dir, 'catalog.sqlite'), [historySchema])
+    return new History(db)
+  }
+
+  const base = { kind: 'import' as const, sourceName: "Anna's iPhone", udid: 'U1', imported: 3, alreadyHad: 1, unavailable: 0, failed: 0, bytes: 10, durationMs: 5 }
+
+  it('lists recent runs newest first with their error words', () => {
+    const history = open()
+    history.add({ ...base, at: 1000, error: null })
+    history.add({ ...base, at: 2000, error: { code: 'disk-full', context: { freeBytes: 0, totalBytes: 512e9 } } })
+    const recent = history.recent()
+    expect(recent.map((r) => r.at)).toEqual([2000, 1000])
+    expect(recent[0]!.error).toMatchObject({ code: 'disk-full', message: 'The library disk is full (0 bytes free of 512 GB)' })
+    expect(recent[1]!.error).toBeNull()
+  })
+
+  it('knows the last successful backup of a phone', () => {
+    const history = open()
+    history.add({ ...base, at: 1000, error: null })
+    history.add({ ...base, at: 3000, error: { code: 'device-unplugged' } })
+    history.add({ ...base, udid: 'U2', at: 4000, error: null })
+    expect(history.lastSuccess('U1')).toBe(1000)
+    expect(history.lastSuccess('U3')).toBeNull()
+  })
+})
