@@ -91,6 +91,8 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
       return { title: 'That took too long', action: 'Try again.' }
     case 'internal':
       return { title: 'Something went wrong inside Cradle', action: 'Try again; if it keeps happening, the log has details.' }
+    case 'access-denied':
+      return { title: 'This Cradle needs its access link', action: 'Open the link that `cradle serve` printed when it started.' }
     default:
       return assertNever(code, 'error code')
   }

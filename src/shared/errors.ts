@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'aborted',
   'timeout',
   'internal',
+  // the headless server: a request without the access token, or from another site
+  'access-denied',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
