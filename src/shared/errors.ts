@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'destination-quota',
   'destination-conflict',
   'destination-rejected',
+  // secrets on this computer
+  'secrets-unprotected',
   // general
   'invalid-input',
   'not-found',
