@@ -1,0 +1,247 @@
+/**
+ * The import pipeline for one listed file:
+ *   stream source → staging file (hash SHA-256 + SHA-1) → fsync → read capture date →
+ *   pick group/name → link without replacing → fsync dir → catalog commit.
+ * The library never holds a partial file under a final name (only complete, fsynced files are
+ * linked) and the catalog never points at a missing file (the commit comes after the link).
+ * Interrupted by the source (unplug, abort): the staged prefix is fsynced and its length recorded,
+ * and the next attempt for the same device file (same path, size, times) continues from there.
+ */
+import path from 'node:path'
+import { CradleError, toCradleError, type ErrorCode } from '../../shared/errors.js'
+import type { ImportState } from '../../shared/state.js'
+import { createLogger } from '../logging/logger.js'
+import type { Db } from './catalog-db.js'
+import { renderLayout } from './layout.js'
+import { mapFsError, type LibraryFs } from './library-fs.js'
+import type { Mutex } from './mutex.js'
+import { parseName, roleInGroup } from './naming.js'
+import { createGroup, findSiblingGroup, memberPath, placeNoReplace, resolveInside, type GroupRow } from './placement.js'
+import { captureDateOf } from './read-capture-date.js'
+import type { ImportSource } from './source.js'
+import { openStaging, SinkFsError, SourceGrewError, STAGING_DIR, stagingPath, StagingSink } from './staging.js'
+
+const log = createLogger('library/importer')
+
+export interface ImportContext {
+  db: Db
+  root: string
+  layout: string
+  fs: LibraryFs
+  mutex: Mutex
+  now: () => number
+  /** Throws library-missing when the root is gone (never recreates it). */
+  ensureRoot: () => void
+}
+
+export interface ImportOptions {
+  signal: AbortSignal
+  /** Bytes of this file staged so far (including a resumed prefix). */
+  onProgress?: (bytes: number) => void
+  /** The connection number (Library.beginConnection); recorded when the phone cannot give the file. */
+  connection?: number
+}
+
+export interface ImportOutcome {
+  state: Extract<ImportState, 'done' | 'duplicate' | 'not-on-phone'>
+  assetId: number | null
+  libraryPath: string | null
+  /** Bytes pulled from the source by this call. */
+  bytesTransferred: number
+}
+
+interface FileRow {
+  id: number; udid: string; path: string; folder: string; file_name: string; base_stem: string
+  size: number; mtime_ns: string; birthtime_ns: string; state: ImportState; staged_bytes: number; asset_id: number | null
+}
+
+function setState(db: Db, id: number, state: ImportState, fields: { staged?: number; code?: ErrorCode | null; detail?: string | null; connection?: number } = {}): void {
+  db.prepare(`UPDATE device_files SET state = ?, staged_bytes = COALESCE(?, staged_bytes), error_code = ?, error_detail = ?,
+    not_on_phone_connection = COALESCE(?, not_on_phone_connection) WHERE id = ?`)
+    .run(state, fields.staged ?? null, fields.code ?? null, fields.detail ?? null, fields.connection ?? null, id)
+}
+
+/** Imports one device file row; see the module comment for the guarantees. */
+export async function importFile(ctx: ImportContext, fileId: number, source: ImportSource, opts: ImportOptions): Promise<ImportOutcome> {
+  const row = ctx.db.prepare<[number], FileRow>('SELECT * FROM device_files WHERE id = ?').get(fileId)
+  if (!row) throw new CradleError('not-found', `no device file ${fileId}`)
+  if ((row.state === 'done' || row.state === 'duplicate') && row.asset_id !== null) {
+    const lp = ctx.db.prepare<[number], { library_path: string }>('SELECT library_path FROM assets WHERE id = ?').get(row.asset_id)
+    return { state: row.state, assetId: row.asset_id, libraryPath: lp?.library_path ?? null, bytesTransferred: 0 }
+  }
+  ctx.ensureRoot()
+  const staged = stagingPath(ctx.root, row.id)
+  try {
+    await ctx.fs.mkdir(path.join(ctx.root, STAGING_DIR))
+  } catch (e) {
+    throw await mapFsError(e, ctx.root, 'creating the staging folder')
+  }
+  ctx.db.prepare("UPDATE device_files SET state = 'importing', attempts = attempts + 1 WHERE id = ?").run(row.id)
+
+  let st: Awaited<ReturnType<typeof openStaging>>
+  try {
+    st = await openStaging(ctx.fs, staged, row.staged_bytes)
+  } catch (e) {
+    const err = await mapFsError(e, ctx.root, 'opening the staging file')
+    setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })
+    throw err
+  }
+  const startedAt = st.position
+  const sink = new StagingSink({
+    ...st,
+    expectedSize: row.size,
+    onProgress: opts.onProgress,
+    onCheckpoint: (bytes) => ctx.db.prepare('UPDATE device_files SET staged_bytes = ? WHERE id = ?').run(bytes, row.id),
+  })
+  opts.onProgress?.(st.position)
+
+  let sourceError: unknown = null
+  try {
+    await source.copyTo(sink, { offset: st.position, signal: opts.signal })
+  } catch (e) {
+    sourceError = e
+  }
+  // Let queued writes land (or fail) before judging the outcome.
+  await sink.settle()
+  const transferred = sink.bytes - startedAt
+  const sinkError = sink.error
+
+  const discard = async (): Promise<void> => {
+    await st.fh.close().catch(() => undefined)
+    await ctx.fs.unlink(staged).catch(() => undefined)
+  }
+  const keepForResume = async (): Promise<number> => {
+    try {
+      await st.fh.sync()
+      await st.fh.close()
+      return sink.bytes
+    } catch {
+      await st.fh.close().catch(() => undefined)
+      return 0
+    }
+  }
+
+  if (sinkError instanceof SinkFsError) {
+    const err = await mapFsError(sinkError.original, ctx.root, 'writing the staging file')
+    // Disk full or no permission: drop the partial copy (frees the space); nothing is under a final name.
+    await discard()
+    setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })
+    throw err
+  }
+  if (sinkError instanceof SourceGrewError) {
+    await discard()
+    setState(ctx.db, row.id, 'failed', { staged: 0, code: 'device-protocol', detail: sinkError.message })
+    throw new CradleError('device-protocol', `${row.path}: ${sinkError.message}`, { context: { path: row.path } })
+  }
+  if (sourceError || sinkError || sink.bytes < row.size) {
+    const err = toCradleError(sourceError ?? sinkError ?? new CradleError('device-unplugged', `${row.path}: source ended at ${sink.bytes} of ${row.size} bytes`))
+    if (err.code === 'file-not-on-device') {
+      await discard()
+      setState(ctx.db, row.id, 'not-on-phone', { staged: 0, code: 'file-not-on-device', detail: err.message, connection: opts.connection ?? 0 })
+      return { state: 'not-on-phone', assetId: null, libraryPath: null, bytesTransferred: transferred }
+    }
+    const kept = await keepForResume()
+    setState(ctx.db, row.id, 'pending', { staged: kept, code: err.code, detail: err.message })
+    log.info('import interrupted', { path: row.path, staged: kept, size: row.size, code: err.code })
+    throw err
+  }
+
+  try {
+    await st.fh.sync()
+    await st.fh.close()
+  } catch (e) {
+    await discard()
+    const err = await mapFsError(e, ctx.root, 'flushing the staging file')
+    setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })
+    throw err
+  }
+  const sha256 = st.sha256.digest('hex')
+  const sha1 = st.sha1.digest('hex')
+  const parsed = parseName(row.file_name)
+  const date = await captureDateOf(staged, parsed.ext, { birthtimeNs: BigInt(row.birthtime_ns), mtimeNs: BigInt(row.mtime_ns) }, ctx.now())
+
+  try {
+    return await ctx.mutex.run(() => commit(ctx, row, { staged, sha256, sha1, parsed, date, transferred }))
+  } catch (e) {
+    const err = await mapFsError(e, ctx.root, 'placing the file')
+    await ctx.fs.unlink(staged).catch(() => undefined)
+    setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })
+    throw err
+  }
+}
+
+interface Staged {
+  staged: string; sha256: string; sha1: string; parsed: ReturnType<typeof parseName>
+  date: Awaited<ReturnType<typeof captureDateOf>>; transferred: number
+}
+
+async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promise<ImportOutcome> {
+  const { db } = ctx
+  ctx.ensureRoot()
+  const now = ctx.now()
+  const existing = db.prepare<[string], { id: number; library_path: string; group_id: number }>('SELECT id, library_path, group_id FROM assets WHERE sha256 = ?').get(s.sha256)
+  if (existing) {
+    // Same bytes already in the library (other phone, re-import, renamed file): store once.
+    const abs = resolveInside(ctx.root, existing.library_path)
+    let state: 'duplicate' | 'done' = 'duplicate'
+    const placed = await placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256).catch(async (e) => {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        await ctx.fs.mkdir(path.dirname(abs))
+        return placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256)
+      }
+      throw e
+    })
+    if (placed === 'placed') {
+      state = 'done' // the library copy had been deleted: these bytes restore it
+      await ctx.fs.syncDir(path.dirname(abs))
+    } else await ctx.fs.unlink(s.staged).catch(() => undefined)
+    if (placed === 'taken') log.warn('library file differs from its catalog hash', { path: existing.library_path })
+    db.prepare(`UPDATE device_files SET state = ?, asset_id = ?, group_id = COALESCE(group_id, ?), staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
+      .run(state, existing.id, existing.group_id, row.id)
+    return { state, assetId: existing.id, libraryPath: existing.library_path, bytesTransferred: s.transferred }
+  }
+
+  let group: GroupRow | null = findSiblingGroup(db, row.udid, row.folder, row.base_stem, row.id)
+  // Same member name already in that group with other content (a number reused on the phone): new group.
+  if (group && db.prepare('SELECT 1 FROM assets WHERE library_path = ?').get(memberPath(group, s.parsed))) group = null
+  const newGroup = !group
+  if (!group) {
+    const libraryFolder = renderLayout(ctx.layout, s.date.wall)
+    group = createGroup(db, ctx.root, { udid: row.udid, folder: row.folder, baseStem: s.parsed.baseStem, libraryFolder, capturedAt: s.date.epochMs, now })
+  }
+  let placedAt: string | null = null
+  try {
+    let rel = memberPath(group, s.parsed)
+    let abs = resolveInside(ctx.root, rel)
+    await ctx.fs.mkdir(path.dirname(abs))
+    for (let extra = 1; ; extra++) {
+      const r = await placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256)
+      if (r === 'placed') placedAt = abs
+      if (r === 'adopted') await ctx.fs.unlink(s.staged).catch(() => undefined)
+      if (r !== 'taken') break
+      // A foreign file took this member's name after the group was made: never overwrite it.
+      rel = memberPath(group, s.parsed, extra)
+      abs = resolveInside(ctx.root, rel)
+    }
+    await ctx.fs.syncDir(path.dirname(abs))
+    const hasStill = db.prepare<[string, string, string], { file_name: string }>('SELECT file_name FROM device_files WHERE udid = ? AND folder = ? AND base_stem = ?')
+      .all(row.udid, row.folder, row.base_stem).some((r) => parseName(r.file_name).role === 'original')
+    const role = roleInGroup(s.parsed, hasStill)
+    db.transaction(() => {
+      const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, group!.id, role, now)
+      const kind = role === 'edited' || role === 'edited-motion' || role === 'sidecar' ? 'edited' : role === 'motion' ? 'live' : null
+      if (kind) db.prepare(`UPDATE groups SET kind = CASE WHEN kind = 'edited' THEN 'edited' ELSE ? END WHERE id = ?`).run(kind, group!.id)
+      db.prepare(`UPDATE device_files SET state = 'done', asset_id = ?, group_id = ?, staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
+        .run(Number(info.lastInsertRowid), group!.id, row.id)
+      row.asset_id = Number(info.lastInsertRowid)
+    })()
+    return { state: 'done', assetId: row.asset_id, libraryPath: rel, bytesTransferred: s.transferred }
+  } catch (e) {
+    // The catalog did not take it: take the file back out, so no final name is left uncatalogued.
+    if (placedAt) await ctx.fs.unlink(placedAt).catch(() => undefined)
+    if (newGroup) db.prepare('DELETE FROM groups WHERE id = ? AND NOT EXISTS (SELECT 1 FROM assets WHERE group_id = ?) AND NOT EXISTS (SELECT 1 FROM device_files WHERE group_id = ?)').run(group.id, group.id, group.id)
+    throw e
+  }
+}

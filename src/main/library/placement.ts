@@ -1,0 +1,127 @@
+/**
+ * Where a staged file goes and how it gets there without ever replacing anything.
+ *
+ * Groups: the members of a Live Photo / edit set from one source folder share one row in
+ * `groups` (library folder, stem, suffix). The first member imported creates it, dated by its
+ * capture date (the still comes first in scan order, so normally the original's date); later
+ * members follow it, so the set never splits across folders or suffixes.
+ *
+ * No-replace: link(2) fails with EEXIST instead of replacing, so it is the atomic "rename if
+ * absent". File systems without hard links (exFAT, FAT32, some network shares) answer
+ * EPERM/ENOTSUP/ENOSYS/EXDEV: then we check and rename, holding the library mutex, so no other
+ * Cradle import can race us (only a foreign process writing the same new name in the same
+ * millisecond could, and the catalog would still be right about our file).
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { CradleError } from '../../shared/errors.js'
+import type { Db } from './catalog-db.js'
+import { errnoOf, type LibraryFs } from './library-fs.js'
+import { familyMatcher, memberFileName, type ParsedName } from './naming.js'
+
+export interface GroupRow {
+  id: number
+  library_folder: string
+  stem: string
+  suffix: number
+  kind: 'single' | 'live' | 'edited'
+}
+
+/** The group another member of this (source, folder, stem) set already has, if any. */
+export function findSiblingGroup(db: Db, udid: string, folder: string, baseStem: string, selfId: number): GroupRow | null {
+  return (
+    db
+      .prepare<[string, string, string, number], GroupRow>(
+        `SELECT g.id, g.library_folder, g.stem, g.suffix, g.kind FROM device_files d JOIN groups g ON g.id = d.group_id
+         WHERE d.udid = ? AND d.folder = ? AND d.base_stem = ? AND d.id != ? ORDER BY g.id DESC LIMIT 1`,
+      )
+      .get(udid, folder, baseStem, selfId) ?? null
+  )
+}
+
+/** Names in a library folder (empty when it does not exist yet). */
+function namesIn(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir)
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Creates a group in `libraryFolder` with the smallest suffix such that no file in the folder
+ * and no other group already uses any name of the family (IMG_1234-n.*, IMG_E1234-n.*, IMG_O1234-n.*).
+ */
+export function createGroup(db: Db, root: string, g: { udid: string; folder: string; baseStem: string; libraryFolder: string; capturedAt: number | null; now: number }): GroupRow {
+  const names = namesIn(path.join(root, g.libraryFolder))
+  const taken = db.prepare<[string, string, number], { id: number }>('SELECT id FROM groups WHERE library_folder = ? AND stem = ? AND suffix = ?')
+  for (let suffix = 0; ; suffix++) {
+    if (taken.get(g.libraryFolder, g.baseStem, suffix)) continue
+    const inFamily = familyMatcher(g.baseStem, suffix)
+    if (names.some(inFamily)) continue
+    const info = db
+      .prepare(`INSERT INTO groups (source_udid, source_folder, source_stem, library_folder, stem, suffix, captured_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(g.udid, g.folder, g.baseStem, g.libraryFolder, g.baseStem, suffix, g.capturedAt, g.now)
+    return { id: Number(info.lastInsertRowid), library_folder: g.libraryFolder, stem: g.baseStem, suffix, kind: 'single' }
+  }
+}
+
+/** The member's library-relative path in its group. */
+export function memberPath(group: GroupRow, parsed: ParsedName, extra = 0): string {
+  const name = memberFileName(parsed, group.stem, group.suffix)
+  const final = extra > 0 ? name.replace(/(\.[^.]*)?$/, (ext) => `_${extra}${ext}`) : name
+  return `${group.library_folder}/${final}`
+}
+
+/** Joins a relative library path to the root and proves it stays inside. */
+export function resolveInside(root: string, rel: string): string {
+  const abs = path.resolve(root, ...rel.split('/'))
+  const relBack = path.relative(path.resolve(root), abs)
+  if (relBack === '' || relBack.startsWith('..') || path.isAbsolute(relBack)) {
+    throw new CradleError('internal', `refusing a library path outside the root: ${rel}`)
+  }
+  return abs
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const h = crypto.createHash('sha256')
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK'])
+
+export type PlaceResult = 'placed' | 'adopted' | 'taken'
+
+/**
+ * Moves the staged file to `dest` unless something is there. 'adopted': `dest` already holds
+ * these exact bytes (an import interrupted between link and catalog commit); 'taken': other content.
+ */
+export async function placeNoReplace(fsOps: LibraryFs, staged: string, dest: string, size: number, sha256: string): Promise<PlaceResult> {
+  let linked = false
+  try {
+    await fsOps.link(staged, dest)
+    linked = true
+  } catch (e) {
+    const code = errnoOf(e)
+    if (code === 'EEXIST') return (await sameContent(dest, size, sha256)) ? 'adopted' : 'taken'
+    if (!code || !NO_LINKS.has(code)) throw e
+  }
+  if (linked) {
+    await fsOps.unlink(staged)
+    return 'placed'
+  }
+  if (fs.existsSync(dest)) return (await sameContent(dest, size, sha256)) ? 'adopted' : 'taken'
+  await fsOps.rename(staged, dest)
+  return 'placed'
+}
+
+async function sameContent(file: string, size: number, sha256: string): Promise<boolean> {
+  try {
+    const st = fs.statSync(file)
+    return st.isFile() && st.size === size && (await sha256Of(file)) === sha256
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Records a source's listing and says what to import.
+ *
+ * The fast no-op re-check. The engine lists every /DCIM subfolder (one ReadDir each, cheap) and
+ * stats files only in folders whose signature changed; for the rest it passes no files and the
+ * stored per-file stats stand. Why that is safe:
+ *  - iOS never rewrites a DCIM original in place: an edit is a new IMG_E file plus an .AAE
+ *    (protocol.md §5), so an existing name never changes size or birth time under us;
+ *  - a new or removed file changes the sorted name list, hence the signature;
+ *  - a name reused after deletion between two scans leaves the list equal, but the unlink and
+ *    the create both update the folder's own mtime (POSIX/APFS directory semantics), which is
+ *    part of the signature; and iOS does not reuse numbers in a folder anyway.
+ * Cost of an unchanged folder: one row compare; no per-file work (test/unit/library/scan-plan).
+ */
+import crypto from 'node:crypto'
+import { CradleError } from '../../shared/errors.js'
+import type { Db } from './catalog-db.js'
+import { parseName, ROLE_ORDER } from './naming.js'
+import { sourceFolder, sourceName, type SourceFile } from './source.js'
+import type { ImportState } from '../../shared/state.js'
+
+/** Signature of a folder listing: sorted names plus the folder's own mtime (ns), hashed. */
+export function folderSignature(names: readonly string[], folderMtimeNs?: bigint): string {
+  const h = crypto.createHash('sha256')
+  for (const n of [...names].sort()) h.update(n).update('\0')
+  h.update(`\n${folderMtimeNs ?? ''}`)
+  return h.digest('hex').slice(0, 32)
+}
+
+export interface FolderScan {
+  folder: string
+  signature: string
+  /** The folder's files with stats; omit when checkFolders said the folder is unchanged. */
+  files?: readonly SourceFile[]
+}
+
+export interface PlannedFile {
+  id: number
+  path: string
+  size: number
+  state: ImportState
+  stagedBytes: number
+}
+
+export interface ScanPlan {
+  toImport: PlannedFile[]
+  bytesToImport: number
+  itemsOnPhone: number
+  itemsSafe: number
+  itemsNotOnPhone: number
+  newFiles: number
+}
+
+const key = (path: string, size: number, mtime: string, birth: string): string => `${path}\0${size}\0${mtime}\0${birth}`
+
+interface StoredRow { id: number; path: string; size: number; mtime_ns: string; birthtime_ns: string; present: number }
+
+/** Folders whose stored signature differs from the given one (or that are new). */
+export function changedFolders(db: Db, udid: string, folders: readonly { folder: string; signature: string }[]): string[] {
+  const stored = new Map(
+    db.prepare<[string], { folder: string; signature: string }>('SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]),
+  )
+  return folders.filter((f) => stored.get(f.folder) !== f.signature).map((f) => f.folder)
+}
+
+/** The stored stats of a folder's present files (what the last full listing said). */
+export function storedFiles(db: Db, udid: string, folder: string): SourceFile[] {
+  return db
+    .prepare<[string, string], StoredRow>('SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ? AND present = 1')
+    .all(udid, folder)
+    .map((r) => ({ path: r.path, size: r.size, mtimeNs: BigInt(r.mtime_ns), birthtimeNs: BigInt(r.birthtime_ns) }))
+}
+
+/** Records the listing of one source in one transaction and returns the plan. */
+export function planScan(db: Db, udid: string, folders: readonly FolderScan[], connection: number, now: number): ScanPlan {
+  const stored = new Map(db.prepare<[string], { folder: string; signature: string }>('SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]))
+  const rowsOf = db.prepare<[string, string], StoredRow>('SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ?')
+  const setPresent = db.prepare('UPDATE device_files SET present = ?, last_seen = CASE WHEN ? = 1 THEN ? ELSE last_seen END WHERE id = ?')
+  const insert = db.prepare(`INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, first_seen, last_seen)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+  const upsertListing = db.prepare(`INSERT INTO folder_listings (udid, folder, signature, entry_count, checked_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT(udid, folder) DO UPDATE SET signature = excluded.signature, entry_count = excluded.entry_count, checked_at = excluded.checked_at`)
+  let newFiles = 0
+
+  db.transaction(() => {
+    const given = new Set<string>()
+    for (const f of folders) {
+      given.add(f.folder)
+      if (!f.files) {
+        if (stored.get(f.folder) !== f.signature) {
+          throw new CradleError('invalid-input', `folder ${f.folder} changed; list its files`, { context: { path: f.folder } })
+        }
+        db.prepare('UPDATE folder_listings SET checked_at = ? WHERE udid = ? AND folder = ?').run(now, udid, f.folder)
+        continue
+      }
+      const existing = new Map(rowsOf.all(udid, f.folder).map((r) => [key(r.path, r.size, r.mtime_ns, r.birthtime_ns), r]))
+      const listed = new Set<number>()
+      for (const file of f.files) {
+        if (sourceFolder(file.path) !== f.folder) {
+          throw new CradleError('invalid-input', `${file.path} is not in ${f.folder}`, { context: { path: file.path } })
+        }
+        const row = existing.get(key(file.path, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString()))
+        if (row) {
+          listed.add(row.id)
+          setPresent.run(1, 1, now, row.id)
+          continue
+        }
+        const name = sourceName(file.path)
+        const info = insert.run(udid, file.path, f.folder, name, parseName(name).baseStem, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString(), now, now)
+        listed.add(Number(info.lastInsertRowid))
+        newFiles++
+      }
+      for (const row of existing.values()) if (!listed.has(row.id) && row.present) setPresent.run(0, 0, now, row.id)
+      upsertListing.run(udid, f.folder, f.signature, f.files.length, now)
+    }
+    // A folder no longer listed at all: its files left the phone.
+    for (const folder of stored.keys()) {
+      if (given.has(folder)) continue
+      db.prepare('UPDATE device_files SET present = 0 WHERE udid = ? AND folder = ? AND present = 1').run(udid, folder)
+      db.prepare('DELETE FROM folder_listings WHERE udid = ? AND folder = ?').run(udid, folder)
+    }
+  })()
+
+  return { ...summarize(db, udid), ...pending(db, udid, connection), newFiles }
+}
+
+/** Items on the source, how many are safe, how many the phone could not give us. */
+export function summarize(db: Db, udid: string): Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone'> {
+  const rows = db.prepare<[string], { state: ImportState; n: number }>('SELECT state, COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 GROUP BY state').all(udid)
+  let itemsOnPhone = 0
+  let itemsSafe = 0
+  let itemsNotOnPhone = 0
+  for (const r of rows) {
+    itemsOnPhone += r.n
+    if (r.state === 'done' || r.state === 'duplicate') itemsSafe += r.n
+    if (r.state === 'not-on-phone') itemsNotOnPhone += r.n
+  }
+  return { itemsOnPhone, itemsSafe, itemsNotOnPhone }
+}
+
+/**
+ * What to import now: new, unfinished and failed files, plus "not on this iPhone" files marked on
+ * an earlier connection. Ordered folder by folder, group by group, the still first (it dates the group).
+ */
+export function pending(db: Db, udid: string, connection: number): Pick<ScanPlan, 'toImport' | 'bytesToImport'> {
+  const rows = db
+    .prepare<[string, number], { id: number; path: string; folder: string; base_stem: string; file_name: string; size: number; state: ImportState; staged_bytes: number }>(
+      `SELECT id, path, folder, base_stem, file_name, size, state, staged_bytes FROM device_files
+       WHERE udid = ? AND present = 1 AND (state IN ('pending','importing','failed')
+         OR (state = 'not-on-phone' AND COALESCE(not_on_phone_connection, 0) < ?))`,
+    )
+    .all(udid, connection)
+  const order = new Map(rows.map((r) => [r.id, ROLE_ORDER[parseName(r.file_name).role]]))
+  rows.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : a.base_stem < b.base_stem ? -1 : a.base_stem > b.base_stem ? 1 : order.get(a.id)! - order.get(b.id)! || a.id - b.id))
+  const toImport = rows.map((r) => ({ id: r.id, path: r.path, size: r.size, state: r.state, stagedBytes: r.staged_bytes }))
+  return { toImport, bytesToImport: toImport.reduce((s, f) => s + f.size - f.stagedBytes, 0) }
+}

@@ -1,0 +1,107 @@
+/**
+ * The library's tables in the catalog (SchemaModule 'library'). Append migrations, never edit one.
+ *
+ * Identity of a device file: (udid, path, size, mtime_ns, birthtime_ns). The IMG_9999 → IMG_0001
+ * wrap starts a new 1xxAPPLE folder, so the path differs; a name reused after deletion in the same
+ * folder has a different birth time. Either way a new row, never a mistaken "already have it".
+ * Nanosecond times are TEXT: JS numbers lose precision past 2^53 ns (about 104 days after 1970).
+ */
+import type { Db, SchemaModule } from './catalog-db.js'
+
+const v1 = (db: Db): void => {
+  db.exec(`
+    CREATE TABLE library_roots (
+      path TEXT PRIMARY KEY,
+      created_at INTEGER NOT NULL
+    );
+
+    -- A phone, or the watched inbox folder (kind 'inbox', udid 'inbox').
+    CREATE TABLE devices (
+      udid TEXT PRIMARY KEY,
+      kind TEXT NOT NULL DEFAULT 'phone' CHECK (kind IN ('phone','inbox')),
+      name TEXT NOT NULL,
+      product_type TEXT,
+      ios_version TEXT,
+      first_seen INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL,
+      last_backup_at INTEGER,
+      -- bumped by every connection: 'not-on-phone' files are retried only on a later one
+      connection_count INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE groups (
+      id INTEGER PRIMARY KEY,
+      source_udid TEXT NOT NULL,
+      source_folder TEXT NOT NULL,     -- device folder, e.g. /DCIM/100APPLE
+      source_stem TEXT NOT NULL,       -- base stem on the device, e.g. IMG_1234 (edits map to it)
+      library_folder TEXT NOT NULL,    -- relative to the library root, '/' separators
+      stem TEXT NOT NULL,              -- sanitised stem used in the library
+      suffix INTEGER NOT NULL DEFAULT 0,  -- 0 = none, n = '-n' on every member
+      kind TEXT NOT NULL DEFAULT 'single' CHECK (kind IN ('single','live','edited')),
+      captured_at INTEGER,
+      created_at INTEGER NOT NULL,
+      UNIQUE (library_folder, stem, suffix)
+    );
+    CREATE INDEX groups_source ON groups (source_udid, source_folder, source_stem);
+
+    CREATE TABLE assets (
+      id INTEGER PRIMARY KEY,
+      sha256 TEXT UNIQUE NOT NULL,
+      sha1 TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      library_path TEXT UNIQUE NOT NULL,
+      file_name TEXT NOT NULL,
+      mime TEXT NOT NULL,
+      captured_at INTEGER,
+      capture_offset_minutes INTEGER,
+      capture_source TEXT NOT NULL DEFAULT 'birthtime',
+      group_id INTEGER NOT NULL REFERENCES groups(id),
+      role TEXT NOT NULL CHECK (role IN ('original','motion','edited','edited-motion','sidecar')),
+      imported_at INTEGER NOT NULL
+    );
+    CREATE INDEX assets_group ON assets (group_id);
+
+    CREATE TABLE device_files (
+      id INTEGER PRIMARY KEY,
+      udid TEXT NOT NULL REFERENCES devices(udid),
+      path TEXT NOT NULL,
+      folder TEXT NOT NULL,
+      file_name TEXT NOT NULL,
+      base_stem TEXT NOT NULL,         -- group key inside the folder (IMG_E1234.HEIC → IMG_1234)
+      size INTEGER NOT NULL,
+      mtime_ns TEXT NOT NULL,
+      birthtime_ns TEXT NOT NULL,
+      state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending','importing','done','duplicate','not-on-phone','failed')),
+      asset_id INTEGER REFERENCES assets(id),
+      group_id INTEGER REFERENCES groups(id),
+      staged_bytes INTEGER NOT NULL DEFAULT 0,
+      error_code TEXT,
+      error_detail TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      not_on_phone_connection INTEGER,
+      present INTEGER NOT NULL DEFAULT 1,
+      first_seen INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL,
+      in_queue INTEGER GENERATED ALWAYS AS (present = 1 OR state IN ('done','duplicate')) VIRTUAL,
+      UNIQUE (udid, path, size, mtime_ns, birthtime_ns)
+    );
+    CREATE INDEX device_files_folder ON device_files (udid, folder, present);
+    CREATE INDEX device_files_stem ON device_files (udid, folder, base_stem);
+    CREATE INDEX device_files_state ON device_files (udid, present, state);
+    CREATE INDEX device_files_queue ON device_files (in_queue, state, id);
+    CREATE INDEX device_files_asset ON device_files (asset_id);
+
+    -- The fast no-op re-check: one row per listed device folder.
+    CREATE TABLE folder_listings (
+      udid TEXT NOT NULL REFERENCES devices(udid),
+      folder TEXT NOT NULL,
+      signature TEXT NOT NULL,
+      entry_count INTEGER NOT NULL,
+      checked_at INTEGER NOT NULL,
+      PRIMARY KEY (udid, folder)
+    );
+  `)
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1] }

@@ -1,0 +1,170 @@
+/**
+ * The staging file of one import: `<library>/.cradle-staging/f<deviceFileId>.part`, on the same
+ * volume as the library so the final step is a link/rename, never a copy. Bytes are hashed as
+ * they are written (SHA-256 = identity, SHA-1 for Immich); a resumed import re-reads and re-hashes
+ * the staged prefix so the digest always covers the whole file.
+ */
+import crypto from 'node:crypto'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import type fsp from 'node:fs/promises'
+import type { LibraryFs } from './library-fs.js'
+
+export const STAGING_DIR = '.cradle-staging'
+/** fsync and record the staged length this often, so a crash loses at most this much. */
+export const CHECKPOINT_BYTES = 64 * 1024 * 1024
+const REHASH_CHUNK = 1024 * 1024
+
+export function stagingPath(root: string, deviceFileId: number): string {
+  return path.join(root, STAGING_DIR, `f${deviceFileId}.part`)
+}
+
+/** The device file id a staging name belongs to, or null for a name we did not make. */
+export function stagingFileId(name: string): number | null {
+  const m = /^f(\d+)\.part$/.exec(name)
+  return m ? Number(m[1]) : null
+}
+
+/** Thrown by the sink when the source sends more bytes than it listed: the file changed. */
+export class SourceGrewError extends Error {
+  constructor(readonly expected: number) {
+    super(`source sent more than the listed ${expected} bytes`)
+    this.name = 'SourceGrewError'
+  }
+}
+
+/** Fs errors from the sink are tagged, so the importer can tell them from source errors. */
+export class SinkFsError extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original))
+    this.name = 'SinkFsError'
+  }
+}
+
+export interface StagingSinkOptions {
+  fh: fsp.FileHandle
+  /** Bytes already in the file (resume); writing continues here. */
+  position: number
+  expectedSize: number
+  sha256: crypto.Hash
+  sha1: crypto.Hash
+  onProgress?: (bytes: number) => void
+  /** Called after an fsync with the durable length (the catalog records it for resume). */
+  onCheckpoint?: (bytes: number) => void
+}
+
+/** A Writable into the staging file that hashes everything it writes. */
+export class StagingSink extends Writable {
+  bytes: number
+  private nextCheckpoint: number
+  private failure: Error | null = null
+  private inflight: Promise<void> = Promise.resolve()
+
+  constructor(private readonly o: StagingSinkOptions) {
+    super({ highWaterMark: 4 * 1024 * 1024 })
+    this.bytes = o.position
+    this.nextCheckpoint = o.position + CHECKPOINT_BYTES
+    // The importer reads `error` after the copy; a source that writes without a pipeline must not
+    // turn our write failure into an uncaught 'error' event.
+    this.on('error', () => undefined)
+  }
+
+  /**
+   * Resolves once everything the source wrote has reached the file (or failed), whether the source
+   * ended the sink, destroyed it (pipeline on error) or left it open as the contract asks.
+   */
+  async settle(): Promise<void> {
+    if (!this.destroyed && !this.failure && !this.writableFinished) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => resolve()
+        this.once('finish', done)
+        this.once('error', done)
+        this.once('close', done)
+        if (!this.writableEnded) this.end()
+      })
+    }
+    await this.inflight
+  }
+
+  /** The first error the sink hit (fs or size), if any. */
+  get error(): Error | null {
+    return this.failure
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    const p = this.writeChunk(chunk).then(() => cb(), (e: Error) => {
+      this.failure ??= e
+      cb(e)
+    })
+    this.inflight = p
+  }
+
+  private async writeChunk(chunk: Buffer): Promise<void> {
+    if (this.bytes + chunk.length > this.o.expectedSize) throw new SourceGrewError(this.o.expectedSize)
+    let off = 0
+    try {
+      while (off < chunk.length) {
+        const { bytesWritten } = await this.o.fh.write(chunk, off, chunk.length - off, this.bytes + off)
+        off += bytesWritten
+      }
+    } catch (e) {
+      throw new SinkFsError(e)
+    }
+    this.o.sha256.update(chunk)
+    this.o.sha1.update(chunk)
+    this.bytes += chunk.length
+    this.o.onProgress?.(this.bytes)
+    if (this.bytes >= this.nextCheckpoint) {
+      await this.checkpoint()
+      this.nextCheckpoint = this.bytes + CHECKPOINT_BYTES
+    }
+  }
+
+  /** fsync, then report the durable length. */
+  async checkpoint(): Promise<void> {
+    try {
+      await this.o.fh.sync()
+    } catch (e) {
+      throw new SinkFsError(e)
+    }
+    this.o.onCheckpoint?.(this.bytes)
+  }
+}
+
+/**
+ * Opens the staging file for writing from `resumeFrom` (0 = fresh). A shorter file than the
+ * catalog recorded (lost with the page cache) starts over; a longer one is cut back to the
+ * recorded, fsynced length. Returns the hashes primed with the kept prefix.
+ */
+export async function openStaging(fsOps: LibraryFs, file: string, resumeFrom: number): Promise<{ fh: fsp.FileHandle; position: number; sha256: crypto.Hash; sha1: crypto.Hash }> {
+  const sha256 = crypto.createHash('sha256')
+  const sha1 = crypto.createHash('sha1')
+  if (resumeFrom > 0) {
+    let fh: fsp.FileHandle | undefined
+    try {
+      fh = await fsOps.open(file, 'r+')
+    } catch {
+      fh = undefined
+    }
+    if (fh) {
+      const { size } = await fh.stat()
+      if (size >= resumeFrom) {
+        await fh.truncate(resumeFrom)
+        const buf = Buffer.allocUnsafe(REHASH_CHUNK)
+        let pos = 0
+        while (pos < resumeFrom) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(REHASH_CHUNK, resumeFrom - pos), pos)
+          if (bytesRead === 0) break
+          sha256.update(buf.subarray(0, bytesRead))
+          sha1.update(buf.subarray(0, bytesRead))
+          pos += bytesRead
+        }
+        if (pos === resumeFrom) return { fh, position: pos, sha256, sha1 }
+      }
+      await fh.close()
+    }
+    return openStaging(fsOps, file, 0)
+  }
+  const fh = await fsOps.open(file, 'w')
+  return { fh, position: 0, sha256, sha1 }
+}
