@@ -155,3 +155,23 @@ export function pending(db: Db, udid: string, connection: number): Pick<ScanPlan
   const toImport = rows.map((r) => ({ id: r.id, path: r.path, size: r.size, state: r.state, stagedBytes: r.staged_bytes }))
   return { toImport, bytesToImport: toImport.reduce((s, f) => s + f.size - f.stagedBytes, 0) }
 }
+
+/**
+ * Records one file outside a full listing (the inbox sees files one by one) and returns its row id.
+ * An identical row (same path, size and times) is reused, so a restart does not re-import.
+ */
+export function recordFile(db: Db, udid: string, file: SourceFile, now: number): number {
+  const name = sourceName(file.path)
+  const args = [udid, file.path, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString()] as const
+  // An older version of the same path is no longer there.
+  db.prepare('UPDATE device_files SET present = 0 WHERE udid = ? AND path = ? AND NOT (size = ? AND mtime_ns = ? AND birthtime_ns = ?)').run(...args)
+  db.prepare(`INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, first_seen, last_seen)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET present = 1, last_seen = excluded.last_seen`)
+    .run(udid, file.path, sourceFolder(file.path), name, parseName(name).baseStem, file.size, args[3], args[4], now, now)
+  return db.prepare<[string, string, number, string, string], { id: number }>('SELECT id FROM device_files WHERE udid = ? AND path = ? AND size = ? AND mtime_ns = ? AND birthtime_ns = ?').get(...args)!.id
+}
+
+/** Marks every row of a path as gone from its source (the inbox saw the file removed). */
+export function markGone(db: Db, udid: string, filePath: string): void {
+  db.prepare('UPDATE device_files SET present = 0 WHERE udid = ? AND path = ?').run(udid, filePath)
+}

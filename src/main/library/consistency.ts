@@ -1,0 +1,108 @@
+/**
+ * Checks that the catalog and the library folder agree. Used by the engine's crash and unplug
+ * tests and by a future "verify library" command. Read-only: it reports, it never repairs.
+ */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Db } from './catalog-db.js'
+import { STAGING_DIR, stagingFileId } from './staging.js'
+import { ROOT_MARKER } from './library-root.js'
+
+export type ConsistencyProblem =
+  | { kind: 'missing-file'; assetId: number; libraryPath: string }
+  | { kind: 'size-mismatch'; assetId: number; libraryPath: string; expected: number; actual: number }
+  | { kind: 'hash-mismatch'; assetId: number; libraryPath: string }
+  | { kind: 'untracked-file'; libraryPath: string }
+  | { kind: 'stale-staging'; file: string }
+  | { kind: 'duplicate-content'; libraryPath: string; sameAs: string }
+  | { kind: 'dangling-file-row'; deviceFileId: number }
+
+export interface ConsistencyOptions {
+  /** Re-hash every file (slow: reads the whole library). */
+  deep?: boolean
+  /** Relative folders to skip (e.g. an inbox inside the library). */
+  ignore?: readonly string[]
+}
+
+function sha256(file: string): string {
+  const h = crypto.createHash('sha256')
+  const fd = fs.openSync(file, 'r')
+  const buf = Buffer.allocUnsafe(1024 * 1024)
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      h.update(buf.subarray(0, n))
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return h.digest('hex')
+}
+
+function walk(root: string, rel: string, skip: Set<string>, out: string[]): void {
+  let entries: fs.Dirent[]
+  try {
+    entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true })
+  } catch {
+    return
+  }
+  for (const e of entries) {
+    const r = rel ? `${rel}/${e.name}` : e.name
+    if (skip.has(r) || (rel === '' && e.name.startsWith('.'))) continue
+    if (e.isDirectory()) walk(root, r, skip, out)
+    else out.push(r)
+  }
+}
+
+/** Lists every disagreement between catalog and library folder. */
+export function checkLibraryConsistency(db: Db, root: string, opts: ConsistencyOptions = {}): ConsistencyProblem[] {
+  const problems: ConsistencyProblem[] = []
+  const assets = db.prepare<[], { id: number; library_path: string; size: number; sha256: string }>('SELECT id, library_path, size, sha256 FROM assets').all()
+  const byPath = new Map(assets.map((a) => [a.library_path, a]))
+  const byHash = new Map(assets.map((a) => [a.sha256, a.library_path]))
+  for (const a of assets) {
+    const abs = path.join(root, ...a.library_path.split('/'))
+    let st: fs.Stats
+    try {
+      st = fs.statSync(abs)
+    } catch {
+      problems.push({ kind: 'missing-file', assetId: a.id, libraryPath: a.library_path })
+      continue
+    }
+    if (st.size !== a.size) problems.push({ kind: 'size-mismatch', assetId: a.id, libraryPath: a.library_path, expected: a.size, actual: st.size })
+    else if (opts.deep && sha256(abs) !== a.sha256) problems.push({ kind: 'hash-mismatch', assetId: a.id, libraryPath: a.library_path })
+  }
+
+  const files: string[] = []
+  walk(root, '', new Set(opts.ignore ?? []), files)
+  for (const rel of files) {
+    if (rel === ROOT_MARKER || byPath.has(rel)) continue
+    problems.push({ kind: 'untracked-file', libraryPath: rel })
+    if (opts.deep) {
+      const same = byHash.get(sha256(path.join(root, ...rel.split('/'))))
+      if (same) problems.push({ kind: 'duplicate-content', libraryPath: rel, sameAs: same })
+    }
+  }
+
+  // A staging file is kept only while its device file can still resume from it.
+  const resumable = new Set(
+    db.prepare<[], { id: number }>("SELECT id FROM device_files WHERE staged_bytes > 0 AND state IN ('pending','importing')").all().map((r) => r.id),
+  )
+  let staging: string[] = []
+  try {
+    staging = fs.readdirSync(path.join(root, STAGING_DIR))
+  } catch {
+    staging = []
+  }
+  for (const name of staging) {
+    const id = stagingFileId(name)
+    if (id === null || !resumable.has(id)) problems.push({ kind: 'stale-staging', file: `${STAGING_DIR}/${name}` })
+  }
+
+  for (const r of db.prepare<[], { id: number }>("SELECT id FROM device_files WHERE state IN ('done','duplicate') AND asset_id IS NULL").all()) {
+    problems.push({ kind: 'dangling-file-row', deviceFileId: r.id })
+  }
+  return problems
+}

@@ -1,0 +1,224 @@
+/**
+ * The library's API for the engine: one object per open catalog + library folder.
+ * See src/main/library/README.md for how the engine drives it.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { CradleError, type ErrorCode } from '../../shared/errors.js'
+import type { Settings } from '../../shared/settings.js'
+import type { LibraryView, QueueCounts } from '../../shared/state.js'
+import { openCatalogDb, type Db, type SchemaModule } from './catalog-db.js'
+import { checkLibraryConsistency, type ConsistencyOptions, type ConsistencyProblem } from './consistency.js'
+import { importFile, type ImportContext, type ImportOptions, type ImportOutcome } from './importer.js'
+import { realLibraryFs, rootPresent, volumeSpace, type LibraryFs } from './library-fs.js'
+import { checkRoot, prepareRoot } from './library-root.js'
+import { Mutex } from './mutex.js'
+import { listQueue, queueCounts, type LibraryQueuePage, type QueueQuery } from './queue.js'
+import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type FolderScan, type ScanPlan } from './scan-plan.js'
+import { librarySchema } from './schema.js'
+import type { ImportSource, SourceFile } from './source.js'
+import { STAGING_DIR, stagingFileId } from './staging.js'
+
+export const CATALOG_FILE = 'catalog.sqlite'
+export const INBOX_UDID = 'inbox'
+
+export interface DeviceInfo {
+  udid: string
+  name: string
+  productType?: string | null
+  iosVersion?: string | null
+}
+
+export interface LibraryOptions {
+  /** Fault-injection seam for tests; the real file system otherwise. */
+  fs?: Partial<LibraryFs>
+  now?: () => number
+}
+
+export class Library {
+  readonly root: string
+  private layout: string
+  private readonly fsOps: LibraryFs
+  private readonly mutex = new Mutex()
+  private readonly now: () => number
+  private readonly inFlight = new Set<number>()
+
+  /** Wraps an open catalog (which must include `librarySchema`) and the settings' library folder. */
+  constructor(readonly db: Db, settings: Pick<Settings, 'libraryPath' | 'layout'>, opts: LibraryOptions = {}) {
+    this.root = path.resolve(settings.libraryPath)
+    this.layout = settings.layout
+    this.fsOps = { ...realLibraryFs, ...opts.fs }
+    this.now = opts.now ?? Date.now
+  }
+
+  /** Opens `<dataDir>/catalog.sqlite` with the library tables plus `extraModules` (e.g. uploads). */
+  static open(dataDir: string, settings: Pick<Settings, 'libraryPath' | 'layout'>, opts: LibraryOptions & { extraModules?: readonly SchemaModule[] } = {}): Library {
+    const db = openCatalogDb(path.join(dataDir, CATALOG_FILE), [librarySchema, ...(opts.extraModules ?? [])])
+    return new Library(db, settings, opts)
+  }
+
+  /** Applies a new layout template (affects groups created from now on; nothing moves). */
+  setLayout(layout: string): void {
+    this.layout = layout
+  }
+
+  /**
+   * Creates the library folder the first time; afterwards only checks it is there.
+   * Throws library-missing (unplugged drive), library-permission or disk-full.
+   */
+  prepare(): void {
+    prepareRoot(this.db, this.root, this.now())
+  }
+
+  /**
+   * Start-up repair: rows left 'importing' by a crash go back to 'pending'; staging files that
+   * cannot be resumed are deleted. Safe to call when the root is missing (does nothing there).
+   */
+  recover(): { resetRows: number; removedStaging: number } {
+    const resetRows = this.db.prepare("UPDATE device_files SET state = 'pending' WHERE state = 'importing'").run().changes
+    let removedStaging = 0
+    const dir = path.join(this.root, STAGING_DIR)
+    let names: string[] = []
+    try {
+      names = fs.readdirSync(dir)
+    } catch {
+      return { resetRows, removedStaging }
+    }
+    const keep = new Set(this.db.prepare<[], { id: number }>("SELECT id FROM device_files WHERE staged_bytes > 0 AND state = 'pending'").all().map((r) => r.id))
+    for (const name of names) {
+      const id = stagingFileId(name)
+      if (id !== null && keep.has(id)) continue
+      fs.rmSync(path.join(dir, name), { force: true, recursive: true })
+      removedStaging++
+    }
+    return { resetRows, removedStaging }
+  }
+
+  /** Records a connection of a phone (or the inbox) and returns its connection number. */
+  beginConnection(device: DeviceInfo, kind: 'phone' | 'inbox' = 'phone'): number {
+    const now = this.now()
+    this.db.prepare(`INSERT INTO devices (udid, kind, name, product_type, ios_version, first_seen, last_seen, connection_count) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+      ON CONFLICT(udid) DO UPDATE SET name = excluded.name, product_type = COALESCE(excluded.product_type, product_type),
+        ios_version = COALESCE(excluded.ios_version, ios_version), last_seen = excluded.last_seen, connection_count = connection_count + 1`)
+      .run(device.udid, kind, device.name, device.productType ?? null, device.iosVersion ?? null, now, now)
+    return this.db.prepare<[string], { c: number }>('SELECT connection_count AS c FROM devices WHERE udid = ?').get(device.udid)!.c
+  }
+
+  /** Remembers that a backup of this phone finished (shown as "last backup"). */
+  recordBackupSuccess(udid: string, at = this.now()): void {
+    this.db.prepare('UPDATE devices SET last_backup_at = ?, last_seen = ? WHERE udid = ?').run(at, at, udid)
+  }
+
+  /** Known devices with their last backup time. */
+  devices(): { udid: string; kind: 'phone' | 'inbox'; name: string; productType: string | null; iosVersion: string | null; lastSeen: number; lastBackupAt: number | null }[] {
+    return this.db.prepare<[], { udid: string; kind: 'phone' | 'inbox'; name: string; productType: string | null; iosVersion: string | null; lastSeen: number; lastBackupAt: number | null }>(
+      'SELECT udid, kind, name, product_type AS productType, ios_version AS iosVersion, last_seen AS lastSeen, last_backup_at AS lastBackupAt FROM devices ORDER BY name',
+    ).all()
+  }
+
+  /** Fast re-check, step 1: which folders' signatures differ from the stored ones (stat only those). */
+  changedFolders(udid: string, folders: readonly { folder: string; signature: string }[]): string[] {
+    return changedFolders(this.db, udid, folders)
+  }
+
+  /** The stored per-file stats of a folder from its last full listing. */
+  storedFiles(udid: string, folder: string): SourceFile[] {
+    return storedFiles(this.db, udid, folder)
+  }
+
+  /** Records a listing (changed folders with files, unchanged ones without) and returns what to import. */
+  planScan(udid: string, folders: readonly FolderScan[], connection: number): ScanPlan {
+    return planScan(this.db, udid, folders, connection, this.now())
+  }
+
+  /** Records one file seen outside a full listing (the inbox); returns its device-file id. */
+  recordFile(udid: string, file: SourceFile): number {
+    return recordFile(this.db, udid, file, this.now())
+  }
+
+  /** The source no longer has this path (inbox file removed). */
+  markGone(udid: string, filePath: string): void {
+    markGone(this.db, udid, filePath)
+  }
+
+  /** Counts and the import list without a new listing (e.g. start-up: finish what was left). */
+  pendingFor(udid: string, connection: number): ScanPlan {
+    return { ...summarize(this.db, udid), ...pending(this.db, udid, connection), newFiles: 0 }
+  }
+
+  /** Imports one planned file (see importer.ts). Throws CradleError; 'not-on-phone' is an outcome. */
+  async importFile(fileId: number, source: ImportSource, opts: ImportOptions): Promise<ImportOutcome> {
+    if (this.inFlight.has(fileId)) throw new CradleError('busy', `device file ${fileId} is already importing`)
+    this.inFlight.add(fileId)
+    try {
+      return await importFile(this.context(), fileId, source, opts)
+    } finally {
+      this.inFlight.delete(fileId)
+    }
+  }
+
+  /** Records "listed but not on this iPhone" when the engine learns it outside importFile. */
+  markNotOnPhone(fileId: number, connection: number): void {
+    this.db.prepare("UPDATE device_files SET state = 'not-on-phone', error_code = 'file-not-on-device', not_on_phone_connection = ?, staged_bytes = 0 WHERE id = ?").run(connection, fileId)
+  }
+
+  /** Marks a file failed (a per-file error the engine decided not to retry now). */
+  markFailed(fileId: number, code: ErrorCode, detail?: string): void {
+    this.db.prepare("UPDATE device_files SET state = 'failed', error_code = ?, error_detail = ? WHERE id = ? AND state NOT IN ('done','duplicate')").run(code, detail ?? null, fileId)
+  }
+
+  /** Failed files back to pending (retryFailed); returns how many. */
+  retryFailed(udid?: string): number {
+    return udid === undefined
+      ? this.db.prepare("UPDATE device_files SET state = 'pending', error_code = NULL WHERE state = 'failed'").run().changes
+      : this.db.prepare("UPDATE device_files SET state = 'pending', error_code = NULL WHERE state = 'failed' AND udid = ?").run(udid).changes
+  }
+
+  listQueue(q: QueueQuery): LibraryQueuePage {
+    return listQueue(this.db, q)
+  }
+
+  queueCounts(): QueueCounts {
+    return queueCounts(this.db)
+  }
+
+  /** Items on a source, how many are safe, how many the phone could not give. */
+  deviceCounts(udid: string): { itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number } {
+    return summarize(this.db, udid)
+  }
+
+  /** The library card: asset count, bytes, free space, whether the folder is there. */
+  async view(): Promise<LibraryView> {
+    const { n, bytes } = this.db.prepare<[], { n: number; bytes: number | null }>('SELECT COUNT(*) AS n, SUM(size) AS bytes FROM assets').get()!
+    let available = rootPresent(this.root)
+    if (available) {
+      try {
+        checkRoot(this.db, this.root)
+      } catch {
+        available = false
+      }
+    }
+    const space = available ? await volumeSpace(this.root) : undefined
+    return { path: this.root, assetCount: n, bytes: bytes ?? 0, freeBytes: space?.freeBytes ?? null, available }
+  }
+
+  checkConsistency(opts?: ConsistencyOptions): ConsistencyProblem[] {
+    return checkLibraryConsistency(this.db, this.root, opts)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  private context(): ImportContext {
+    return {
+      db: this.db,
+      root: this.root,
+      layout: this.layout,
+      fs: this.fsOps,
+      mutex: this.mutex,
+      now: this.now,
+      ensureRoot: () => checkRoot(this.db, this.root),
+    }
+  }
+}
