@@ -1,0 +1,89 @@
+/**
+ * Who may talk to the headless server. Three checks, each against one attack:
+ * - Host: a DNS-rebinding page (evil.example resolving to 127.0.0.1) sends its own name as Host.
+ * - Origin / Sec-Fetch-Site: another site's page posting to us (CSRF) sends its own origin.
+ * - Token: anyone on the network when the server listens beyond loopback.
+ * Pure functions over header values, so each rule is tested on its own.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { isIP } from 'node:net'
+
+/** 127.0.0.0/8, ::1 and "localhost": reachable only from this computer. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true
+  return isIP(h) === 4 && h.startsWith('127.')
+}
+
+/** Splits a Host header ("name:port", "[v6]:port") into its lower-case name; null when malformed. */
+export function hostName(hostHeader: string | undefined): string | null {
+  if (!hostHeader) return null
+  const value = hostHeader.trim().toLowerCase()
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/.exec(value)
+  return m ? m[1]! : null
+}
+
+export interface HostPolicy {
+  /** The server listens on loopback only: only loopback names are valid. */
+  loopbackOnly: boolean
+  /** Extra names (e.g. "nas.local", a reverse proxy's name) accepted beyond loopback. */
+  allowedHosts: readonly string[]
+}
+
+/**
+ * Loopback binding: only localhost / 127.x / [::1]. Beyond loopback: also any IP literal (nobody
+ * rebinds a literal) and the configured names; other DNS names are refused.
+ */
+export function hostAllowed(hostHeader: string | undefined, policy: HostPolicy): boolean {
+  const name = hostName(hostHeader)
+  if (name === null) return false
+  if (isLoopbackHost(name)) return true
+  if (policy.loopbackOnly) return false
+  if (isIP(name.replace(/^\[|\]$/g, '')) !== 0) return true
+  return policy.allowedHosts.some((h) => h.toLowerCase() === name)
+}
+
+/**
+ * A browser request is accepted only from our own origin. No Origin header means a non-browser
+ * client (curl, scripts) or a same-origin GET: allowed, since CSRF needs a browser. "null"
+ * (sandboxed frames, file://) is refused.
+ */
+export function originAllowed(headers: { origin?: string; host?: string; 'sec-fetch-site'?: string }): boolean {
+  const site = headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false
+  const origin = headers.origin
+  if (origin === undefined) return true
+  if (!headers.host) return false
+  let parsed: URL
+  try {
+    parsed = new URL(origin)
+  } catch {
+    return false
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false
+  return parsed.host.toLowerCase() === headers.host.trim().toLowerCase()
+}
+
+export const TOKEN_COOKIE = 'cradle_token'
+
+/** The token a request carries: `Authorization: Bearer …` first, then the cookie. */
+export function requestToken(headers: { authorization?: string; cookie?: string }): string | null {
+  const auth = headers.authorization
+  if (auth) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth.trim())
+    if (m) return m[1]!
+  }
+  for (const part of (headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim())
+  }
+  return null
+}
+
+/** Constant-time comparison (hashing first makes the lengths equal). */
+export function tokenMatches(given: string | null, expected: string): boolean {
+  if (given === null) return false
+  const a = createHash('sha256').update(given).digest()
+  const b = createHash('sha256').update(expected).digest()
+  return timingSafeEqual(a, b)
+}

@@ -1,0 +1,155 @@
+/**
+ * The headless window: serves the built renderer and the contract over HTTP (plain node:http).
+ *   GET  /…                      dist/renderer (strict CSP)
+ *   POST /api/commands/<name>    JSON in, Wire JSON out
+ *   GET  /api/events             server-sent events: the snapshot on connect, then every one published
+ * Binds 127.0.0.1 unless told otherwise; beyond loopback every /api request needs the token
+ * (Authorization: Bearer, or the cradle_token cookie), which the window reads from the URL fragment.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { HTTP, type CommandHandler } from '../../../shared/contract.js'
+import { CSP_HEADER } from '../../../shared/csp.js'
+import { toWireError } from '../../../shared/error-text.js'
+import { createLogger } from '../../logging/logger.js'
+import { handleCommand, sendWire } from './command-route.js'
+import { hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenMatches } from './security.js'
+import { SseHub } from './sse-hub.js'
+import { serveStatic } from './static-files.js'
+
+export interface HttpServerOptions {
+  handler: CommandHandler
+  /** Default 127.0.0.1. Anything that is not loopback requires the token. */
+  host?: string
+  /** Default 8420; 0 picks a free port. */
+  port?: number
+  /** The built renderer; default <package>/dist/renderer. null serves the API only. */
+  staticDir?: string | null
+  /** The access token; generated when needed and not given. */
+  token?: string
+  /** Require the token even on loopback (default: only beyond loopback). */
+  requireToken?: boolean
+  /** Host names accepted beyond loopback besides IP literals and this computer's name. */
+  allowedHosts?: readonly string[]
+  /** SSE comment interval (default 15 s). */
+  heartbeatMs?: number
+}
+
+export interface HttpServerHandle {
+  /** Where the window is, e.g. http://127.0.0.1:8420/ */
+  url: string
+  /** The link to print once: the token rides in the fragment, which browsers never send. */
+  accessUrl: string
+  token: string | null
+  port: number
+  close(): Promise<void>
+}
+
+export const DEFAULT_PORT = 8420
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CSP_HEADER,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+}
+
+/** <package root>/dist/renderer, found from this file whether it runs from src/ or dist/. */
+export function defaultRendererDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  return path.join(dir, 'dist', 'renderer')
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
+  const log = createLogger('headless/http')
+  const host = options.host ?? '127.0.0.1'
+  const loopbackOnly = isLoopbackHost(host)
+  const needsToken = options.requireToken ?? !loopbackOnly
+  const token = needsToken ? options.token ?? randomBytes(24).toString('base64url') : null
+  const staticDir = options.staticDir === undefined ? defaultRendererDir() : options.staticDir
+  const hostPolicy = {
+    loopbackOnly,
+    allowedHosts: [...(options.allowedHosts ?? []), os.hostname(), `${os.hostname()}.local`],
+  }
+  const hub = new SseHub(options.handler, options.heartbeatMs ?? 15_000)
+
+  /** 421 wrong Host, 403 foreign Origin, 401 no token: always a Wire body the window can show. */
+  function refuse(res: ServerResponse, status: number, reason: 'host' | 'origin' | 'token'): void {
+    log.info('request refused', { status, reason })
+    sendWire(res, { ok: false, error: toWireError('access-denied', { reason }) }, SECURITY_HEADERS, status)
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const headers = req.headers
+    if (!hostAllowed(headers.host, hostPolicy)) return refuse(res, 421, 'host')
+    const { pathname } = new URL(req.url ?? '/', 'http://cradle.invalid')
+    if (pathname.startsWith('/api/')) {
+      if (!originAllowed({ origin: headers.origin, host: headers.host, 'sec-fetch-site': headers['sec-fetch-site'] as string | undefined })) return refuse(res, 403, 'origin')
+      if (token !== null && !tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
+      if (pathname === HTTP.events) {
+        if (req.method !== 'GET') return void res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET' }).end()
+        return hub.attach(res, SECURITY_HEADERS)
+      }
+      const prefix = HTTP.command('getState').slice(0, -'getState'.length)
+      if (pathname.startsWith(prefix)) return handleCommand(req, res, pathname.slice(prefix.length), options.handler, log, SECURITY_HEADERS)
+      return sendWire(res, { ok: false, error: toWireError('not-found', { path: pathname }) }, SECURITY_HEADERS)
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET, HEAD' }).end()
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
+    if (staticDir === null || !existsSync(staticDir)) {
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('The window is not built. Run: npm run build\n')
+      return
+    }
+    if (!(await serveStatic(req, res, staticDir, pathname))) res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n')
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      log.error('request failed', { url: req.url, error })
+      if (!res.headersSent) sendWire(res, { ok: false, error: toWireError('internal') }, SECURITY_HEADERS)
+      else res.destroy()
+    })
+  })
+  server.headersTimeout = 20_000
+  server.requestTimeout = 0 // SSE responses live as long as the window does
+  const sockets = new Set<Socket>()
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = `http://${urlHost(host)}:${port}/`
+  log.info('listening', { host, port, token: token !== null })
+  return {
+    url,
+    accessUrl: token === null ? url : `${url}#token=${encodeURIComponent(token)}`,
+    token,
+    port,
+    close: () => new Promise<void>((resolve) => {
+      hub.closeAll()
+      server.close(() => resolve())
+      for (const socket of sockets) socket.destroy()
+    }),
+  }
+}

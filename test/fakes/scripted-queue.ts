@@ -1,0 +1,45 @@
+/**
+ * The scripted engine's queue: rows as plain objects, counts, filter + search + paging the way the
+ * listQueue command promises. 50,000 rows are an array walk per request, which is fast enough.
+ */
+import type { QueuePage } from '../../src/shared/contract.js'
+import type { QueueCounts, QueueFilter, QueueItemView } from '../../src/shared/state.js'
+
+export function isPending(item: QueueItemView): boolean {
+  if (item.importState === 'pending' || item.importState === 'importing') return true
+  return (item.importState === 'done' || item.importState === 'duplicate') &&
+    item.uploads.some((u) => u.state === 'pending' || u.state === 'uploading')
+}
+
+export function isFailed(item: QueueItemView): boolean {
+  return item.importState === 'failed' || item.uploads.some((u) => u.state === 'failed')
+}
+
+export function matches(item: QueueItemView, filter: QueueFilter): boolean {
+  switch (filter) {
+    case 'all': return true
+    case 'pending': return !isFailed(item) && isPending(item)
+    case 'failed': return isFailed(item)
+    case 'not-on-phone': return item.importState === 'not-on-phone'
+    case 'done': return !isFailed(item) && !isPending(item) && item.importState !== 'not-on-phone'
+  }
+}
+
+export function countQueue(items: readonly QueueItemView[]): QueueCounts {
+  const counts: QueueCounts = { all: items.length, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
+  for (const item of items) {
+    if (isFailed(item)) counts.failed++
+    else if (item.importState === 'not-on-phone') counts.notOnPhone++
+    else if (isPending(item)) counts.pending++
+    else counts.done++
+  }
+  return counts
+}
+
+/** One page of the filtered, searched queue; rows are copied so a later tick cannot change them. */
+export function pageQueue(items: readonly QueueItemView[], input: { filter: QueueFilter; offset: number; limit: number; search?: string }, revision: number): QueuePage {
+  const needle = input.search?.trim().toLowerCase() ?? ''
+  const selected = items.filter((item) => matches(item, input.filter) && (needle === '' || item.fileName.toLowerCase().includes(needle)))
+  const slice = selected.slice(input.offset, input.offset + input.limit).map((item) => ({ ...item, uploads: item.uploads.map((u) => ({ ...u })) }))
+  return { total: selected.length, offset: input.offset, items: slice, revision }
+}
