@@ -16,7 +16,7 @@ import { renderLayout } from './layout.js'
 import { mapFsError, type LibraryFs } from './library-fs.js'
 import type { Mutex } from './mutex.js'
 import { parseName, roleInGroup } from './naming.js'
-import { createGroup, findSiblingGroup, memberPath, placeNoReplace, resolveInside, type GroupRow } from './placement.js'
+import { chooseGroupSlot, findSiblingGroup, insertGroup, memberPath, placeNoReplace, resolveInside, type GroupSlot } from './placement.js'
 import { captureDateOf } from './read-capture-date.js'
 import type { ImportSource } from './source.js'
 import { openStaging, SinkFsError, SourceGrewError, STAGING_DIR, stagingPath, StagingSink } from './staging.js'
@@ -201,14 +201,11 @@ async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promise<Impo
     return { state, assetId: existing.id, libraryPath: existing.library_path, bytesTransferred: s.transferred }
   }
 
-  let group: GroupRow | null = findSiblingGroup(db, row.udid, row.folder, row.base_stem, row.id)
+  let sibling: (GroupSlot & { id: number }) | null = findSiblingGroup(db, row.udid, row.folder, row.base_stem, row.id)
   // Same member name already in that group with other content (a number reused on the phone): new group.
-  if (group && db.prepare('SELECT 1 FROM assets WHERE library_path = ?').get(memberPath(group, s.parsed))) group = null
-  const newGroup = !group
-  if (!group) {
-    const libraryFolder = renderLayout(ctx.layout, s.date.wall)
-    group = createGroup(db, ctx.root, { udid: row.udid, folder: row.folder, baseStem: s.parsed.baseStem, libraryFolder, capturedAt: s.date.epochMs, now })
-  }
+  if (sibling && db.prepare('SELECT 1 FROM assets WHERE library_path = ?').get(memberPath(sibling, s.parsed))) sibling = null
+  const group: GroupSlot = sibling
+    ?? (await chooseGroupSlot(db, ctx.root, { libraryFolder: renderLayout(ctx.layout, s.date.wall), baseStem: s.parsed.baseStem }, { parsed: s.parsed, size: row.size, sha256: s.sha256 }))
   let placedAt: string | null = null
   try {
     let rel = memberPath(group, s.parsed)
@@ -228,20 +225,20 @@ async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promise<Impo
       .all(row.udid, row.folder, row.base_stem).some((r) => parseName(r.file_name).role === 'original')
     const role = roleInGroup(s.parsed, hasStill)
     db.transaction(() => {
+      const groupId = sibling?.id ?? insertGroup(db, group, { udid: row.udid, folder: row.folder, baseStem: s.parsed.baseStem, capturedAt: s.date.epochMs, now })
       const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, group!.id, role, now)
+        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, groupId, role, now)
       const kind = role === 'edited' || role === 'edited-motion' || role === 'sidecar' ? 'edited' : role === 'motion' ? 'live' : null
-      if (kind) db.prepare(`UPDATE groups SET kind = CASE WHEN kind = 'edited' THEN 'edited' ELSE ? END WHERE id = ?`).run(kind, group!.id)
+      if (kind) db.prepare(`UPDATE groups SET kind = CASE WHEN kind = 'edited' THEN 'edited' ELSE ? END WHERE id = ?`).run(kind, groupId)
       db.prepare(`UPDATE device_files SET state = 'done', asset_id = ?, group_id = ?, staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
-        .run(Number(info.lastInsertRowid), group!.id, row.id)
+        .run(Number(info.lastInsertRowid), groupId, row.id)
       row.asset_id = Number(info.lastInsertRowid)
     })()
     return { state: 'done', assetId: row.asset_id, libraryPath: rel, bytesTransferred: s.transferred }
   } catch (e) {
     // The catalog did not take it: take the file back out, so no final name is left uncatalogued.
     if (placedAt) await ctx.fs.unlink(placedAt).catch(() => undefined)
-    if (newGroup) db.prepare('DELETE FROM groups WHERE id = ? AND NOT EXISTS (SELECT 1 FROM assets WHERE group_id = ?) AND NOT EXISTS (SELECT 1 FROM device_files WHERE group_id = ?)').run(group.id, group.id, group.id)
     throw e
   }
 }

@@ -49,26 +49,38 @@ function namesIn(dir: string): string[] {
   }
 }
 
+/** Where a new group goes; inserted by the caller in the same transaction as its first asset. */
+export interface GroupSlot { library_folder: string; stem: string; suffix: number }
+
 /**
- * Creates a group in `libraryFolder` with the smallest suffix such that no file in the folder
- * and no other group already uses any name of the family (IMG_1234-n.*, IMG_E1234-n.*, IMG_O1234-n.*).
+ * Picks the smallest suffix such that no other group and no file in the folder uses any name of
+ * the family (IMG_1234-n.*, IMG_E1234-n.*, IMG_O1234-n.*). One exception: if the only file of
+ * the family is this very member with these very bytes (an import interrupted after its link and
+ * before its catalog commit), that slot is ours to adopt.
  */
-export function createGroup(db: Db, root: string, g: { udid: string; folder: string; baseStem: string; libraryFolder: string; capturedAt: number | null; now: number }): GroupRow {
+export async function chooseGroupSlot(db: Db, root: string, g: { libraryFolder: string; baseStem: string }, member: { parsed: ParsedName; size: number; sha256: string }): Promise<GroupSlot> {
   const names = namesIn(path.join(root, g.libraryFolder))
   const taken = db.prepare<[string, string, number], { id: number }>('SELECT id FROM groups WHERE library_folder = ? AND stem = ? AND suffix = ?')
   for (let suffix = 0; ; suffix++) {
     if (taken.get(g.libraryFolder, g.baseStem, suffix)) continue
-    const inFamily = familyMatcher(g.baseStem, suffix)
-    if (names.some(inFamily)) continue
-    const info = db
-      .prepare(`INSERT INTO groups (source_udid, source_folder, source_stem, library_folder, stem, suffix, captured_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(g.udid, g.folder, g.baseStem, g.libraryFolder, g.baseStem, suffix, g.capturedAt, g.now)
-    return { id: Number(info.lastInsertRowid), library_folder: g.libraryFolder, stem: g.baseStem, suffix, kind: 'single' }
+    const inFamily = names.filter(familyMatcher(g.baseStem, suffix))
+    const slot = { library_folder: g.libraryFolder, stem: g.baseStem, suffix }
+    if (inFamily.length === 0) return slot
+    const own = memberFileName(member.parsed, g.baseStem, suffix)
+    if (inFamily.length === 1 && inFamily[0] === own && (await sameContent(path.join(root, g.libraryFolder, own), member.size, member.sha256))) return slot
   }
 }
 
+/** Inserts the group row for a slot chosen by chooseGroupSlot. */
+export function insertGroup(db: Db, slot: GroupSlot, g: { udid: string; folder: string; baseStem: string; capturedAt: number | null; now: number }): number {
+  const info = db
+    .prepare(`INSERT INTO groups (source_udid, source_folder, source_stem, library_folder, stem, suffix, captured_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(g.udid, g.folder, g.baseStem, slot.library_folder, slot.stem, slot.suffix, g.capturedAt, g.now)
+  return Number(info.lastInsertRowid)
+}
+
 /** The member's library-relative path in its group. */
-export function memberPath(group: GroupRow, parsed: ParsedName, extra = 0): string {
+export function memberPath(group: GroupSlot, parsed: ParsedName, extra = 0): string {
   const name = memberFileName(parsed, group.stem, group.suffix)
   const final = extra > 0 ? name.replace(/(\.[^.]*)?$/, (ext) => `_${extra}${ext}`) : name
   return `${group.library_folder}/${final}`

@@ -10,7 +10,6 @@ const MAX_EXT_CHARS = 12
 // Windows reserves these device names with any extension (learn.microsoft.com "Naming Files").
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i
 // Path separators, characters Windows forbids, and C0/C1 controls (NUL included).
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[/\\:*?"<>|\u0000-\u001f\u007f-\u009f]/g
 // Bidi overrides and zero-width characters make a name display differently from what it is.
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
