@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
+import path from 'node:path'
 import { CradleError } from '../../shared/errors.js'
 
 export interface LibraryFs {
@@ -17,11 +18,28 @@ export interface LibraryFs {
   syncDir(dir: string): Promise<void>
 }
 
+/**
+ * mkdir -p that reports the real errno: Node's `recursive: true` says ENOENT on a read-only
+ * volume (it hides EROFS), which would read as "library missing" instead of "cannot write".
+ */
+async function mkdirp(dir: string): Promise<void> {
+  try {
+    await fsp.mkdir(dir)
+  } catch (e) {
+    const code = errnoOf(e)
+    if (code === 'EEXIST') return
+    const parent = path.dirname(dir)
+    if (code !== 'ENOENT' || parent === dir) throw e
+    await mkdirp(parent)
+    await fsp.mkdir(dir).catch((e2: unknown) => {
+      if (errnoOf(e2) !== 'EEXIST') throw e2
+    })
+  }
+}
+
 export const realLibraryFs: LibraryFs = {
   open: (file, flags) => fsp.open(file, flags, 0o644),
-  mkdir: async (dir) => {
-    await fsp.mkdir(dir, { recursive: true })
-  },
+  mkdir: mkdirp,
   link: (from, to) => fsp.link(from, to),
   rename: (from, to) => fsp.rename(from, to),
   unlink: (file) => fsp.unlink(file),
