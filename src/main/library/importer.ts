@@ -229,7 +229,13 @@ async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promise<Impo
       const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, groupId, role, now)
-      const kind = role === 'edited' || role === 'edited-motion' || role === 'sidecar' ? 'edited' : role === 'motion' ? 'live' : null
+      let kind: 'edited' | 'live' | null = role === 'edited' || role === 'edited-motion' || role === 'sidecar' ? 'edited' : role === 'motion' ? 'live' : null
+      // The still arrived after its video (inbox order, or the still was not on the phone before):
+      // the video filed as a lone 'original' is the Live Photo's motion part after all.
+      if (role === 'original' && !s.parsed.mime.startsWith('video/')) {
+        const moved = db.prepare("UPDATE assets SET role = 'motion' WHERE group_id = ? AND role = 'original' AND mime LIKE 'video/%'").run(groupId).changes
+        if (moved > 0) kind ??= 'live'
+      }
       if (kind) db.prepare(`UPDATE groups SET kind = CASE WHEN kind = 'edited' THEN 'edited' ELSE ? END WHERE id = ?`).run(kind, groupId)
       db.prepare(`UPDATE device_files SET state = 'done', asset_id = ?, group_id = ?, staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
         .run(Number(info.lastInsertRowid), groupId, row.id)
