@@ -41,6 +41,7 @@ export const TOOLTIP_MAX = 127
 const ATTENTION_CODES: ReadonlySet<ErrorCode> = new Set(['device-locked', 'pairing-pending', 'pairing-denied', 'pairing-invalid', 'pairing-over-network'])
 
 const photos = (n: number, locale?: string): string => `${formatCount(n, locale)} ${n === 1 ? 'photo' : 'photos'}`
+const areSafe = (n: number, locale?: string): string => `${photos(n, locale)} ${n === 1 ? 'is' : 'are'} safe`
 const withoutStop = (s: string): string => s.replace(/\.$/, '')
 
 interface Status {
@@ -137,10 +138,10 @@ export function trayStatus(state: AppState | null, options: Pick<TrayModelOption
   const last = lastBackupAt(state)
   const when = last === null ? [] : [`last backup ${formatWhen(last, now, locale)}`]
   if (state.queue.counts.failed > 0) {
-    return { icon: 'attention', line: [`${photos(safe, locale)} are safe`, `${formatCount(state.queue.counts.failed, locale)} failed`].join(' · ') }
+    return { icon: 'attention', line: [areSafe(safe, locale), `${formatCount(state.queue.counts.failed, locale)} failed`].join(' · ') }
   }
   if (safe === 0 && last === null) return { icon: 'idle', line: 'Connect your iPhone with a cable' }
-  return { icon: 'idle', line: [`All ${photos(safe, locale)} are safe`, ...when].join(' · ') }
+  return { icon: 'idle', line: [safe === 1 ? areSafe(1, locale) : `All ${areSafe(safe, locale)}`, ...when].join(' · ') }
 }
 
 /** Cuts text to the tooltip limit, on a character boundary, with an ellipsis. */
