@@ -90,6 +90,7 @@ const v1 = (db: Db): void => {
     CREATE INDEX device_files_stem ON device_files (udid, folder, base_stem);
     CREATE INDEX device_files_state ON device_files (udid, present, state);
     CREATE INDEX device_files_queue ON device_files (in_queue, state, id);
+    CREATE INDEX device_files_queue_all ON device_files (in_queue, id);
     CREATE INDEX device_files_asset ON device_files (asset_id);
 
     -- The fast no-op re-check: one row per listed device folder.

@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { folderSignature, type FolderScan } from '../../../src/main/library/scan-plan.js'
+import type { SourceFile } from '../../../src/main/library/source.js'
+import { tempLibrary, type TempLibrary } from '../../integration/library/helpers.js'
+
+let t: TempLibrary
+afterEach(() => t?.cleanup())
+
+/** A phone with `folders` × `perFolder` files: names, stats and each folder's own mtime. */
+function phone(folders: number, perFolder: number): { folder: string; mtime: bigint; files: SourceFile[] }[] {
+  return Array.from({ length: folders }, (_, f) => {
+    const folder = `/DCIM/${100 + f}APPLE`
+    const files = Array.from({ length: perFolder }, (_, i) => {
+      const ns = BigInt(1_600_000_000 + f * 100_000 + i) * 1_000_000_000n
+      return { path: `${folder}/IMG_${String(i + 1).padStart(4, '0')}.HEIC`, size: 1_000_000 + i, mtimeNs: ns, birthtimeNs: ns }
+    })
+    return { folder, mtime: BigInt(f), files }
+  })
+}
+
+const sig = (p: { folder: string; mtime: bigint; files: SourceFile[] }): string => folderSignature(p.files.map((f) => f.path.slice(p.folder.length + 1)), p.mtime)
+const full = (ps: ReturnType<typeof phone>): FolderScan[] => ps.map((p) => ({ folder: p.folder, signature: sig(p), files: p.files }))
+
+describe('folder signatures (the fast no-op re-check)', () => {
+  it('change when a file is added, removed or renamed, and when a name is deleted and reused', () => {
+    const names = ['IMG_0001.HEIC', 'IMG_0002.HEIC']
+    const base = folderSignature(names, 10n)
+    expect(folderSignature([...names].reverse(), 10n)).toBe(base) // order of ReadDir does not matter
+    expect(folderSignature([...names, 'IMG_0003.HEIC'], 10n)).not.toBe(base)
+    expect(folderSignature(['IMG_0001.HEIC'], 10n)).not.toBe(base)
+    expect(folderSignature(['IMG_0001.HEIC', 'IMG_E0002.HEIC'], 10n)).not.toBe(base)
+    // Delete IMG_0002 and create a new IMG_0002: same names, but the folder's mtime moved.
+    expect(folderSignature(names, 11n)).not.toBe(base)
+    // Names cannot be confused by concatenation.
+    expect(folderSignature(['ab', 'c'], 1n)).not.toBe(folderSignature(['a', 'bc'], 1n))
+  })
+
+  it('lets the engine skip unchanged folders entirely and still get exact counts and nothing to import', () => {
+    t = tempLibrary()
+    const c = t.lib.beginConnection({ udid: 'P', name: 'P' })
+    const ps = phone(5, 1000)
+    const first = t.lib.planScan('P', full(ps), c)
+    expect(first).toMatchObject({ itemsOnPhone: 5000, itemsSafe: 0, newFiles: 5000 })
+    t.lib.db.prepare("UPDATE device_files SET state = 'done'").run()
+
+    // Re-check: only folder 2 gained a file.
+    ps[2]!.files.push({ path: '/DCIM/102APPLE/IMG_1001.HEIC', size: 5, mtimeNs: 9n, birthtimeNs: 9n })
+    ps[2]!.mtime += 1n
+    const changed = t.lib.changedFolders('P', ps.map((p) => ({ folder: p.folder, signature: sig(p) })))
+    expect(changed).toEqual(['/DCIM/102APPLE'])
+    const scans: FolderScan[] = ps.map((p) => ({ folder: p.folder, signature: sig(p), ...(changed.includes(p.folder) ? { files: p.files } : {}) }))
+    const plan = t.lib.planScan('P', scans, c + 1)
+    expect(plan).toMatchObject({ itemsOnPhone: 5001, itemsSafe: 5000, newFiles: 1, toImport: [expect.objectContaining({ path: '/DCIM/102APPLE/IMG_1001.HEIC' })] })
+    expect(t.lib.storedFiles('P', '/DCIM/100APPLE')).toHaveLength(1000)
+    expect(t.lib.storedFiles('P', '/DCIM/100APPLE')[0]).toEqual(ps[0]!.files[0])
+  })
+
+  it('refuses an "unchanged" folder whose signature is not the stored one (the engine must list it)', () => {
+    t = tempLibrary()
+    const c = t.lib.beginConnection({ udid: 'P', name: 'P' })
+    const ps = phone(1, 3)
+    t.lib.planScan('P', full(ps), c)
+    expect(() => t.lib.planScan('P', [{ folder: ps[0]!.folder, signature: 'other' }], c)).toThrow(expect.objectContaining({ code: 'invalid-input' }))
+  })
+
+  it('marks files of a vanished folder and of removed names as no longer on the phone', () => {
+    t = tempLibrary()
+    const c = t.lib.beginConnection({ udid: 'P', name: 'P' })
+    const ps = phone(2, 3)
+    t.lib.planScan('P', full(ps), c)
+    ps[0]!.files.pop()
+    const plan = t.lib.planScan('P', full([ps[0]!]), c)
+    expect(plan.itemsOnPhone).toBe(2)
+    expect(plan.toImport.map((f) => f.path)).toEqual(['/DCIM/100APPLE/IMG_0001.HEIC', '/DCIM/100APPLE/IMG_0002.HEIC'])
+    expect(t.lib.changedFolders('P', [{ folder: '/DCIM/101APPLE', signature: sig(ps[1]!) }])).toEqual(['/DCIM/101APPLE'])
+  })
+
+  it('refuses a file listed under the wrong folder', () => {
+    t = tempLibrary()
+    const c = t.lib.beginConnection({ udid: 'P', name: 'P' })
+    expect(() => t.lib.planScan('P', [{ folder: '/DCIM/100APPLE', signature: 's', files: [{ path: '/DCIM/101APPLE/IMG_0001.HEIC', size: 1, mtimeNs: 1n, birthtimeNs: 1n }] }], c))
+      .toThrow(expect.objectContaining({ code: 'invalid-input' }))
+  })
+
+  it('keeps nanosecond birth times exactly (past 2^53)', () => {
+    t = tempLibrary()
+    const c = t.lib.beginConnection({ udid: 'P', name: 'P' })
+    const ns = 1_700_000_000_123_456_789n
+    const f = { path: '/DCIM/100APPLE/IMG_0001.HEIC', size: 1, mtimeNs: ns, birthtimeNs: ns + 1n }
+    t.lib.planScan('P', [{ folder: '/DCIM/100APPLE', signature: 's', files: [f] }], c)
+    expect(t.lib.storedFiles('P', '/DCIM/100APPLE')).toEqual([f])
+    // One nanosecond later is another file (a reused name), not the old one.
+    const g = { ...f, birthtimeNs: ns + 2n }
+    expect(t.lib.planScan('P', [{ folder: '/DCIM/100APPLE', signature: 's2', files: [g] }], c).newFiles).toBe(1)
+  })
+
+  it('re-checks 50,000 unchanged items in a few milliseconds (figure printed; bench/ holds the target)', () => {
+    t = tempLibrary()
+    const c = t.lib.beginConnection({ udid: 'P', name: 'P' })
+    const ps = phone(10, 5000)
+    t.lib.planScan('P', full(ps), c)
+    t.lib.db.prepare("UPDATE device_files SET state = 'done'").run()
+    const sigs = ps.map((p) => ({ folder: p.folder, signature: sig(p) }))
+    const started = performance.now()
+    const changed = t.lib.changedFolders('P', sigs)
+    const plan = t.lib.planScan('P', sigs, c + 1)
+    const ms = performance.now() - started
+    console.log(`no-op re-check of 50,000 items (library part): ${ms.toFixed(1)} ms`)
+    expect(changed).toEqual([])
+    expect(plan).toMatchObject({ itemsOnPhone: 50_000, itemsSafe: 50_000, toImport: [] })
+    // Generous bound: catches per-file work sneaking in (that costs hundreds of ms), not jitter.
+    expect(ms).toBeLessThan(250)
+  })
+})
