@@ -1,0 +1,194 @@
+/**
+ * One virtual iPhone: identity, keys, trust, battery, its USB link (shaping and faults), the
+ * services behind its ports, and the run-time controls tests and `cradle sim` use
+ * (detach/attach, battery, trust answers, lock, faults, unreadable files).
+ */
+import type { Socket } from 'node:net'
+import { serveAfc } from '../afc/afc-server.js'
+import type { AfcSessionOptions } from '../afc/afc-session.js'
+import { AfcTree } from '../afc/afc-tree.js'
+import { sharedBufferPool } from '../afc/buffer-pool.js'
+import { UnreadablePolicy, type UnreadableOptions } from '../afc/unreadable.js'
+import { DeviceLink, type LinkFaults } from '../link/device-link.js'
+import { serveLockdown, type LockdownDevice } from '../lockdown/lockdownd.js'
+import type { TrustedHost } from '../lockdown/pair-check.js'
+import { serveCrashMover } from '../services/crash-mover.js'
+import type { DeviceKeys } from './device-keys.js'
+import type { BatteryState, DeviceIdentity, DiskState } from './device-info.js'
+import { ServicePorts } from './services.js'
+import { TrustState, type TrustMode } from './trust.js'
+
+/** What the simulator's usbmuxd does when a phone comes and goes. */
+export interface DeviceHub {
+  nextDeviceId(): number
+  attached(device: VirtualDevice): void
+  detached(device: VirtualDevice, deviceId: number): void
+}
+
+export interface VirtualDeviceSetup {
+  identity: DeviceIdentity
+  keys: DeviceKeys
+  trust: TrustMode
+  trustDelayMs?: number
+  battery: BatteryState
+  disk: DiskState
+  /** Served as /DCIM by com.apple.afc (read-only). */
+  dcimDir: string
+  /** Served as / by com.apple.crashreportcopymobile. */
+  crashDir: string
+  unreadable?: UnreadableOptions
+  faults: LinkFaults
+  maxHandles: number
+  sessionSsl: boolean
+}
+
+export class VirtualDevice implements LockdownDevice {
+  readonly identity: DeviceIdentity
+  readonly keys: DeviceKeys
+  readonly trust: TrustState
+  readonly battery: BatteryState
+  readonly disk: DiskState
+  readonly trustedHosts = new Map<string, TrustedHost>()
+  readonly sessionSsl: boolean
+  readonly link: DeviceLink
+  readonly dcimDir: string
+  readonly crashDir: string
+  /** The mux handle while attached; a new one on every re-attach (protocol.md §6). */
+  deviceId: number | undefined
+  private readonly ports = new ServicePorts()
+  private readonly mediaTree: AfcTree
+  private readonly crashTree: AfcTree
+  private readonly unreadable: UnreadablePolicy
+  private readonly maxHandles: number
+
+  constructor(
+    setup: VirtualDeviceSetup,
+    private readonly hub: DeviceHub,
+  ) {
+    this.identity = setup.identity
+    this.keys = setup.keys
+    this.trust = new TrustState(setup.trust, setup.trustDelayMs)
+    this.battery = { ...setup.battery }
+    this.disk = { ...setup.disk }
+    this.sessionSsl = setup.sessionSsl
+    this.link = new DeviceLink(setup.faults)
+    this.dcimDir = setup.dcimDir
+    this.crashDir = setup.crashDir
+    this.mediaTree = new AfcTree([{ at: '/DCIM', dir: setup.dcimDir, readOnly: true }], ['/Downloads', '/PhotoData', '/Books'])
+    this.crashTree = new AfcTree([{ at: '/', dir: setup.crashDir, readOnly: false }])
+    this.unreadable = new UnreadablePolicy(setup.unreadable)
+    this.maxHandles = setup.maxHandles
+  }
+
+  get udid(): string {
+    return this.identity.udid
+  }
+
+  get name(): string {
+    return this.identity.name
+  }
+
+  get attached(): boolean {
+    return this.deviceId !== undefined
+  }
+
+  /** Plugs the phone in: a new DeviceID and an Attached event. No-op if attached. */
+  attach(): void {
+    if (this.deviceId !== undefined) return
+    this.deviceId = this.hub.nextDeviceId()
+    this.hub.attached(this)
+  }
+
+  /** Unplugs the phone: its tunnels get EOF, then listeners get Detached (as usbmuxd does). */
+  detach(): void {
+    const id = this.deviceId
+    if (id === undefined) return
+    this.deviceId = undefined
+    this.link.closeAll('end', 'device detached')
+    this.ports.clear()
+    this.trust.reset()
+    this.hub.detached(this, id)
+  }
+
+  setBattery(b: Partial<BatteryState>): void {
+    if (b.level !== undefined) this.battery.level = Math.max(0, Math.min(100, Math.round(b.level)))
+    if (b.charging !== undefined) this.battery.charging = b.charging
+    if (b.externalPower !== undefined) this.battery.externalPower = b.externalPower
+  }
+
+  /** The user taps Trust (or will, when the dialog shows). */
+  acceptTrust(): void {
+    this.trust.accept()
+  }
+
+  /** The user taps Don't Trust. */
+  denyTrust(): void {
+    this.trust.deny()
+  }
+
+  lock(): void {
+    this.trust.locked = true
+  }
+
+  unlock(): void {
+    this.trust.locked = false
+  }
+
+  /** Settings → Reset Location & Privacy: every computer must pair again (InvalidHostID). */
+  revokeTrust(): void {
+    this.trustedHosts.clear()
+  }
+
+  setFaults(faults: LinkFaults): void {
+    this.link.setFaults(faults)
+  }
+
+  setUnreadable(options: UnreadableOptions): void {
+    this.unreadable.update(options)
+  }
+
+  startService(name: string): number | undefined {
+    return this.ports.start(name)
+  }
+
+  /**
+   * A mux Connect to `port`. Returns false (the mux answers CONNREFUSED) for a port nothing
+   * listens on; otherwise `accept` sends Result 0 and the socket becomes the service's tunnel.
+   */
+  connect(port: number, socket: Socket, initial: Buffer, accept: () => void): boolean {
+    const kind = this.ports.lookup(port)
+    if (!kind || this.deviceId === undefined) return false
+    accept()
+    const tunnel = this.link.open(socket)
+    switch (kind) {
+      case 'lockdown':
+        serveLockdown(tunnel, initial, this)
+        break
+      case 'afc':
+        serveAfc(tunnel, initial, this.afcOptions(this.mediaTree, this.unreadable))
+        break
+      case 'crash-copy':
+        serveAfc(tunnel, initial, this.afcOptions(this.crashTree, undefined))
+        break
+      case 'crash-mover':
+        serveCrashMover(tunnel)
+        break
+    }
+    return true
+  }
+
+  private afcOptions(tree: AfcTree, unreadable: UnreadablePolicy | undefined): AfcSessionOptions {
+    return {
+      tree,
+      pool: sharedBufferPool,
+      unreadable,
+      maxHandles: this.maxHandles,
+      deviceInfo: () => ({ model: this.identity.productType, totalBytes: this.disk.totalBytes, freeBytes: this.disk.availableBytes }),
+    }
+  }
+
+  dispose(): void {
+    this.link.dispose()
+    this.trust.reset()
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * startSimulator(): a usbmuxd-compatible socket with one or more virtual iPhones, in-process.
+ * Tests point USBMUXD_SOCKET_ADDRESS (or our own client) at `sim.address`. See src/sim/README.md.
+ */
+import { promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { formatSocketAddress, parseSocketAddress, type SocketAddress } from './address.js'
+import { generateDeviceKeys } from './device/device-keys.js'
+import { defaultUdid, makeIdentity, type BatteryState, type DiskState } from './device/device-info.js'
+import type { TrustMode } from './device/trust.js'
+import { VirtualDevice } from './device/virtual-device.js'
+import type { UnreadableOptions } from './afc/unreadable.js'
+import type { LinkFaults } from './link/device-link.js'
+import { MuxServer } from './mux/mux-server.js'
+import { PairStore } from './mux/pair-store.js'
+import { writeCrashLogs } from './roll/crash-logs.js'
+import { generateCameraRoll, type CameraRollOptions, type CameraRollManifest } from './roll/generator.js'
+
+export interface SimDeviceOptions {
+  /** Default: a stable made-up UDID in the modern "8-16" format. */
+  udid?: string
+  name?: string
+  productType?: string
+  /** Keep ≥ 10: libimobiledevice caps TLS at 1.0 below that. */
+  productVersion?: string
+  buildVersion?: string
+  deviceClass?: string
+  /** auto (default) | prompt | deny | locked (= locked, then the Trust dialog after unlock). */
+  trust?: TrustMode
+  /** prompt: the dialog answers Trust by itself after this many ms (default: wait for acceptTrust()). */
+  trustDelayMs?: number
+  battery?: Partial<BatteryState>
+  disk?: Partial<DiskState>
+  /** A folder served as /DCIM (read-only). */
+  dcimDir?: string
+  /** Generate a camera roll instead (into the work folder). Ignored when dcimDir is given. */
+  photos?: CameraRollOptions
+  /** A folder served by com.apple.crashreportcopymobile (default: a generated one). */
+  crashDir?: string
+  unreadable?: UnreadableOptions
+  /** Per-device link shaping and faults (default: the simulator-wide ones). */
+  faults?: LinkFaults
+  /** Plugged in at start (default true). */
+  attached?: boolean
+  /** AFC handles per connection before "No file slots" (default 64). */
+  maxHandles?: number
+  /** EnableSessionSSL in StartSession (default true, as real phones). */
+  sessionSsl?: boolean
+}
+
+export interface SimulatorOptions {
+  /** `UNIX:/path`, a plain path, or `HOST:PORT` (port 0 = any). Default: a Unix socket in the work folder. */
+  socket?: string
+  /** A count of default devices, or one options object per device. Default 1. */
+  devices?: number | SimDeviceOptions[]
+  /** Link defaults for every device. */
+  latencyMs?: number
+  bandwidthMBps?: number
+  dropAfterBytes?: number
+  dropRepeat?: boolean
+  /** Where generated rolls and crash logs go. Default: a temp folder, removed by close(). */
+  workDir?: string
+  /** usbmuxd's SystemBUID (default: random). */
+  buid?: string
+}
+
+export interface Simulator {
+  /** The value for USBMUXD_SOCKET_ADDRESS. */
+  readonly address: string
+  readonly socket: SocketAddress
+  readonly devices: readonly VirtualDevice[]
+  /** usbmuxd's SystemBUID (ReadBUID). */
+  readonly buid: string
+  /** usbmuxd's stored pair records by UDID (XML plist bytes). */
+  readonly pairRecords: Map<string, Buffer>
+  /** The camera roll generated for a device (when `photos` was given). */
+  roll(udid: string): CameraRollManifest | undefined
+  device(udid: string): VirtualDevice
+  addDevice(options?: SimDeviceOptions): Promise<VirtualDevice>
+  /** Changes link shaping/faults on every device. */
+  setFaults(faults: LinkFaults): void
+  close(): Promise<void>
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const ownWorkDir = options.workDir === undefined
+  const workDir = options.workDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'cradle-sim-')))
+  await fs.mkdir(workDir, { recursive: true })
+  const pairs = new PairStore(options.buid)
+  const devices: VirtualDevice[] = []
+  const rolls = new Map<string, CameraRollManifest>()
+  let nextDeviceId = 1
+  const mux = new MuxServer({ attachedDevices: () => devices.filter((d) => d.attached) }, pairs)
+  const hub = {
+    nextDeviceId: () => nextDeviceId++,
+    attached: (d: VirtualDevice) => mux.deviceAttached(d),
+    detached: (_d: VirtualDevice, id: number) => mux.deviceDetached(id),
+  }
+  const linkDefaults: LinkFaults = {
+    latencyMs: options.latencyMs ?? 0,
+    bandwidthMBps: options.bandwidthMBps ?? 0,
+    dropAfterBytes: options.dropAfterBytes ?? 0,
+    dropRepeat: options.dropRepeat ?? false,
+  }
+
+  const addDevice = async (o: SimDeviceOptions = {}): Promise<VirtualDevice> => {
+    const index = devices.length
+    const udid = o.udid ?? defaultUdid(index)
+    if (devices.some((d) => d.udid === udid)) throw new RangeError(`duplicate UDID ${udid}`)
+    const deviceDir = path.join(workDir, udid)
+    let dcimDir = o.dcimDir
+    if (dcimDir === undefined) {
+      dcimDir = path.join(deviceDir, 'DCIM')
+      await fs.mkdir(dcimDir, { recursive: true })
+      if (o.photos) rolls.set(udid, await generateCameraRoll(dcimDir, o.photos))
+    }
+    let crashDir = o.crashDir
+    if (crashDir === undefined) {
+      crashDir = path.join(deviceDir, 'CrashReporter')
+      await fs.mkdir(crashDir, { recursive: true })
+      await writeCrashLogs(crashDir, o.productType)
+    }
+    const device = new VirtualDevice(
+      {
+        identity: makeIdentity({ ...o, udid, name: o.name ?? (index === 0 ? 'iPhone' : `iPhone ${index + 1}`) }),
+        keys: await generateDeviceKeys(),
+        trust: o.trust ?? 'auto',
+        trustDelayMs: o.trustDelayMs,
+        battery: { level: 80, charging: false, externalPower: false, ...o.battery },
+        disk: { totalBytes: 128_000_000_000, availableBytes: 41_000_000_000, ...o.disk },
+        dcimDir,
+        crashDir,
+        unreadable: o.unreadable,
+        faults: { ...linkDefaults, ...o.faults },
+        maxHandles: o.maxHandles ?? 64,
+        sessionSsl: o.sessionSsl ?? true,
+      },
+      hub,
+    )
+    devices.push(device)
+    if (o.attached !== false) device.attach()
+    return device
+  }
+
+  const requested = options.devices ?? 1
+  const list = typeof requested === 'number' ? Array.from({ length: requested }, () => ({})) : requested
+  for (const o of list) await addDevice(o)
+
+  const socketAddress = parseSocketAddress(options.socket ?? `UNIX:${path.join(workDir, 'usbmuxd.sock')}`)
+  const bound = await mux.listen(socketAddress)
+
+  return {
+    address: formatSocketAddress(bound),
+    socket: bound,
+    devices,
+    buid: pairs.buid,
+    pairRecords: pairs.records,
+    roll: (udid) => rolls.get(udid),
+    device(udid) {
+      const d = devices.find((x) => x.udid === udid || x.identity.usbSerial === udid)
+      if (!d) throw new RangeError(`no virtual device ${udid}`)
+      return d
+    },
+    addDevice,
+    setFaults(faults) {
+      for (const d of devices) d.setFaults(faults)
+    },
+    async close() {
+      for (const d of devices) d.dispose()
+      await mux.close()
+      if (bound.kind === 'unix') await fs.rm(bound.path, { force: true })
+      if (ownWorkDir) await fs.rm(workDir, { recursive: true, force: true })
+    },
+  }
+}
