@@ -1,0 +1,363 @@
+/**
+ * Runs one destination's queue: N workers claim due rows, upload, and record the outcome.
+ * Failure policy (destinations.md §5): transient errors retry with full-jitter backoff and
+ * Retry-After as a floor, and hold the whole destination when the server asks (429) or keeps
+ * failing (then a check() probes before any file is tried again); item errors fail that file;
+ * permanent errors (401/403/413/config) stop this destination with a problem for the user; a
+ * daily quota parks it until the reset. Pause and power loss abort in-flight uploads cleanly:
+ * rows go back to pending with their resumable session kept.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { Readable, pipeline } from 'node:stream'
+import { CradleError } from '../../shared/errors.js'
+import type { Clock } from '../engine/ports.js'
+import type { Logger } from '../logging/logger.js'
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
+import { MeteredStream, type BandwidthLimiter } from './bandwidth-limiter.js'
+import type { Destination, UploadContext, UploadItem } from './destination.js'
+import type { StoredProblem } from './destination-store.js'
+import type { ClaimedRow, UploadQueue } from './queue/upload-queue.js'
+import { SpeedMeter } from './speed-meter.js'
+import { classify, stallError, toUploadError } from './upload-errors.js'
+
+export interface RunnerTuning {
+  /** A transfer with no byte moving for this long is aborted and retried (real time). */
+  stallTimeoutMs: number
+  /** After this many transient failures in a row a file is marked failed (retryFailed revives it). */
+  maxAttempts: number
+  /** Consecutive transient failures after which check() must pass before the next file. */
+  probeAfter: number
+  backoff: BackoffPolicy
+  /** Batch size for the destination's has() dedupe (Immich's CLI uses 5,000). */
+  checkBatch: number
+}
+
+export const DEFAULT_TUNING: RunnerTuning = { stallTimeoutMs: 120_000, maxAttempts: 8, probeAfter: 3, backoff: DEFAULT_BACKOFF, checkBatch: 1_000 }
+
+export interface RunnerDeps {
+  id: string
+  name: string
+  destination: Destination
+  queue: UploadQueue
+  libraryRoot: string
+  clock: Clock
+  random: () => number
+  limiter: BandwidthLimiter | null
+  log: Logger
+  tuning: RunnerTuning
+  /** Manager-level reason not to run (paused, no AC power), or null. */
+  gate: () => string | null
+  problem: StoredProblem | null
+  onProblem: (problem: StoredProblem | null) => void
+  onChange: () => void
+}
+
+export type Hold = { kind: 'backoff' | 'quota'; until: number } | null
+
+export class DestinationRunner {
+  private readonly inflight = new Map<number, AbortController>()
+  private wakers = new Set<() => void>()
+  private workers: Promise<void>[] = []
+  private running = false
+  private hold: Hold = null
+  private consecutiveFailures = 0
+  private probing = false
+  private prechecking = false
+  private needsPrecheck = true
+  readonly speed: SpeedMeter
+  problem: StoredProblem | null
+  lastError: CradleError | null = null
+
+  constructor(private readonly d: RunnerDeps) {
+    this.problem = d.problem
+    this.speed = new SpeedMeter(() => d.clock.now())
+  }
+
+  get id(): string {
+    return this.d.id
+  }
+  get destination(): Destination {
+    return this.d.destination
+  }
+  get inflightCount(): number {
+    return this.inflight.size
+  }
+  get currentHold(): Hold {
+    return this.hold && this.hold.until > this.d.clock.now() ? this.hold : null
+  }
+  get isRunning(): boolean {
+    return this.running
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.needsPrecheck = true
+    for (let i = 0; i < Math.max(1, this.d.destination.concurrency); i++) this.workers.push(this.work())
+  }
+
+  /** Aborts in-flight uploads (their rows go back to pending) and waits for the workers. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.abortInflight()
+    this.wake()
+    await Promise.all(this.workers)
+    this.workers = []
+  }
+
+  /** Re-evaluates gates, due rows and new work now. */
+  wake(options: { newWork?: boolean } = {}): void {
+    if (options.newWork) this.needsPrecheck = true
+    const wakers = this.wakers
+    this.wakers = new Set()
+    for (const w of wakers) w()
+  }
+
+  /** Pause or power loss: stop the transfers in flight without counting a failed attempt. */
+  abortInflight(): void {
+    for (const ctl of this.inflight.values()) ctl.abort(new CradleError('aborted', 'paused'))
+  }
+
+  /** The user fixed something (retry, test passed, signed in): clear the stop and holds. */
+  clearProblem(): void {
+    this.hold = null
+    this.consecutiveFailures = 0
+    if (this.problem) {
+      this.problem = null
+      this.d.onProblem(null)
+    }
+    this.wake({ newWork: true })
+  }
+
+  /** Why this runner is not uploading right now (null = it may). */
+  blockedReason(): string | null {
+    if (this.problem) return 'problem'
+    const gate = this.d.gate()
+    if (gate) return gate
+    if (this.currentHold) return this.hold!.kind
+    return null
+  }
+
+  private idle(ms?: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const ctl = new AbortController()
+      const done = (): void => {
+        this.wakers.delete(done)
+        ctl.abort()
+        resolve()
+      }
+      this.wakers.add(done)
+      if (!this.running) return done()
+      if (ms !== undefined) this.d.clock.sleep(Math.max(0, ms), ctl.signal).then(done, () => undefined)
+    })
+  }
+
+  private async work(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.step()
+      } catch (error) {
+        // A bug or a catalog error must not kill the worker silently; wait and go on.
+        this.d.log.error('runner step failed', { dest: this.d.id, error })
+        await this.idle(5_000)
+      }
+    }
+  }
+
+  private async step(): Promise<void> {
+    const now = this.d.clock.now()
+    const blocked = this.blockedReason()
+    if (blocked) return this.idle(this.hold && blocked === this.hold.kind ? this.hold.until - now : undefined)
+    if (this.prechecking || this.probing) return this.idle()
+    if (this.d.destination.has && this.needsPrecheck) return this.precheck()
+    if (this.consecutiveFailures >= this.d.tuning.probeAfter) return this.probe()
+    const row = this.d.queue.claim(this.d.id, now, new Set(this.inflight.keys()))
+    if (!row) {
+      const due = this.d.queue.nextDue(this.d.id)
+      return this.idle(due !== null && due > now ? due - now : undefined)
+    }
+    this.d.onChange()
+    await this.process(row)
+  }
+
+  /** Immich: ask the server which files it has before sending any (bulk-upload-check). */
+  private async precheck(): Promise<void> {
+    this.prechecking = true
+    try {
+      for (;;) {
+        const items = this.d.queue.unchecked(this.d.id, this.d.tuning.checkBatch)
+        if (items.length === 0) break
+        const signal = AbortSignal.timeout(Math.max(this.d.tuning.stallTimeoutMs, 10_000))
+        const found = await this.d.destination.has!(items, signal)
+        const n = this.d.queue.applyCheck(this.d.id, items, found, this.d.clock.now())
+        if (n > 0) this.d.log.info('already on destination', { dest: this.d.id, count: n })
+        this.d.onChange()
+      }
+      this.needsPrecheck = false
+    } catch (error) {
+      const err = toUploadError(error)
+      if (classify(err) === 'destination') this.stopWith(err)
+      // Otherwise each upload dedupes by itself (Immich answers 200 duplicate).
+      else this.d.log.warn('batch check failed; uploads will dedupe one by one', { dest: this.d.id, code: err.code })
+      this.needsPrecheck = false
+    } finally {
+      this.prechecking = false
+      this.wake()
+    }
+  }
+
+  /** After repeated failures: one check() decides whether files are tried again. */
+  private async probe(): Promise<void> {
+    this.probing = true
+    try {
+      await this.d.destination.check(AbortSignal.timeout(Math.max(this.d.tuning.stallTimeoutMs, 10_000)))
+      this.consecutiveFailures = 0
+      this.hold = null
+    } catch (error) {
+      const err = toUploadError(error)
+      const kind = classify(err)
+      if (kind === 'destination') this.stopWith(err)
+      else if (kind === 'quota') this.parkForQuota(err)
+      else this.backOff(err, (err.context.retryAfterMs as number | undefined) ?? null, true)
+    } finally {
+      this.probing = false
+      this.d.onChange()
+      this.wake()
+    }
+  }
+
+  private backOff(err: CradleError, retryAfterMs: number | null, force: boolean): void {
+    this.consecutiveFailures++
+    this.lastError = err
+    if (retryAfterMs !== null || force || this.consecutiveFailures >= 2) {
+      const delay = backoffDelay(Math.max(1, this.consecutiveFailures - 1), this.d.random, this.d.tuning.backoff, retryAfterMs)
+      const until = this.d.clock.now() + delay
+      if (!this.hold || this.hold.kind !== 'quota') this.hold = { kind: 'backoff', until: Math.max(until, this.hold?.until ?? 0) }
+      this.d.log.warn('destination backing off', { dest: this.d.id, delayMs: delay, code: err.code, failures: this.consecutiveFailures })
+    }
+  }
+
+  private parkForQuota(err: CradleError): void {
+    const resetsAt = Number(err.context.resetsAt ?? this.d.clock.now() + 3_600_000)
+    this.hold = { kind: 'quota', until: resetsAt }
+    this.lastError = err
+    this.d.log.warn('daily quota reached; parked', { dest: this.d.id, resetsAt })
+  }
+
+  private stopWith(err: CradleError): void {
+    const problem: StoredProblem = { code: err.code, detail: err.message, context: err.context, at: this.d.clock.now() }
+    this.problem = problem
+    this.lastError = err
+    this.d.onProblem(problem)
+    this.d.log.error('destination stopped; the user must act', { dest: this.d.id, code: err.code, detail: err.message })
+    this.abortInflight()
+  }
+
+  private openFile(item: UploadItem, start: number, end: number, counted: ((n: number) => void) | null, signal?: AbortSignal): Readable {
+    if (start >= end) return Readable.from([])
+    const file = fs.createReadStream(path.join(this.d.libraryRoot, item.libraryPath), { start, end: end - 1, highWaterMark: 256 * 1024 })
+    if (!counted) return file
+    const metered = new MeteredStream(this.d.limiter, counted, signal)
+    return pipeline(file, metered, () => undefined)
+  }
+
+  private async process(row: ClaimedRow): Promise<void> {
+    const { item } = row
+    const { id } = this.d
+    const ctl = new AbortController()
+    this.inflight.set(item.assetId, ctl)
+    let bytesSent = 0
+    let timer: NodeJS.Timeout | undefined
+    const stallMs = this.d.tuning.stallTimeoutMs
+    const touch = (): void => {
+      clearTimeout(timer)
+      timer = setTimeout(() => ctl.abort(stallError(stallMs)), stallMs)
+    }
+    const counted = (n: number): void => {
+      bytesSent += n
+      this.speed.add(n)
+      touch()
+    }
+    const log = this.d.log.child(String(item.assetId))
+    const ctx: UploadContext = {
+      signal: ctl.signal,
+      open: (start = 0, end = item.size) => this.openFile(item, start, end, counted, ctl.signal),
+      openLocal: (start = 0, end = item.size) => this.openFile(item, start, end, null),
+      session: row.session,
+      saveSession: (state) => this.d.queue.saveSession(id, item.assetId, state),
+      groupRef: (role) => this.d.queue.groupRef(id, item.groupId, role),
+      touch,
+      log,
+    }
+    touch()
+    try {
+      await this.checkLocalFile(item)
+      const result = await this.d.destination.upload(item, ctx)
+      this.d.queue.markDone(id, item.assetId, result.remoteRef, result.deduped, bytesSent, this.d.clock.now())
+      this.consecutiveFailures = 0
+      if (this.hold?.kind === 'backoff') this.hold = null
+      log.debug('uploaded', { dest: id, deduped: result.deduped, bytes: bytesSent })
+    } catch (error) {
+      this.onFailure(row, toUploadError(error, ctl.signal))
+    } finally {
+      clearTimeout(timer)
+      this.inflight.delete(item.assetId)
+      this.d.onChange()
+    }
+  }
+
+  /** The library file must still be there and the size it was imported with. */
+  private async checkLocalFile(item: UploadItem): Promise<void> {
+    let size: number
+    try {
+      size = (await fs.promises.stat(path.join(this.d.libraryRoot, item.libraryPath))).size
+    } catch (error) {
+      throw new CradleError('library-missing', `library file missing: ${item.libraryPath}`, { cause: error, context: { path: item.libraryPath } })
+    }
+    if (size !== item.size) throw new CradleError('internal', `library file ${item.libraryPath} changed size since import (${item.size} → ${size})`, { context: { path: item.libraryPath } })
+  }
+
+  private onFailure(row: ClaimedRow, err: CradleError): void {
+    const { id, queue, clock } = this.d
+    const now = clock.now()
+    const assetId = row.item.assetId
+    const rowError = { code: err.code, detail: err.message.slice(0, 500) }
+    const kind = classify(err)
+    const retryAfterMs = typeof err.context.retryAfterMs === 'number' ? err.context.retryAfterMs : null
+    switch (kind) {
+      case 'aborted':
+        queue.release(id, assetId, now)
+        return
+      case 'transient': {
+        const attempts = row.attempts + 1
+        if (attempts >= this.d.tuning.maxAttempts) {
+          queue.markFailed(id, assetId, attempts, rowError, now)
+          this.d.log.error('upload failed after retries', { dest: id, assetId, attempts, code: err.code })
+        } else {
+          const delay = backoffDelay(attempts, this.d.random, this.d.tuning.backoff, retryAfterMs)
+          queue.markRetry(id, assetId, attempts, now + delay, rowError, now)
+          this.d.log.warn('upload retry', { dest: id, assetId, attempt: attempts, delayMs: delay, code: err.code, detail: err.message })
+        }
+        this.backOff(err, retryAfterMs, false)
+        return
+      }
+      case 'item':
+        queue.markFailed(id, assetId, row.attempts + 1, rowError, now)
+        this.consecutiveFailures = 0
+        this.d.log.warn('upload failed', { dest: id, assetId, code: err.code, detail: err.message })
+        return
+      case 'quota':
+        queue.release(id, assetId, now)
+        this.parkForQuota(err)
+        return
+      case 'destination':
+        // 413 is about this file (too large for the server); the others are about the account.
+        if (err.code === 'destination-too-large') queue.markFailed(id, assetId, row.attempts + 1, rowError, now)
+        else queue.release(id, assetId, now)
+        this.stopWith(err)
+        return
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The one interface every upload destination implements (folder, S3, WebDAV/Nextcloud, Immich,
+ * Google Photos), and the item/context types the scheduler hands it. A destination module knows
+ * its service's API and nothing about queues, retries or power: it throws a CradleError and the
+ * runner decides (destination-unreachable = retry later, destination-auth = stop and ask, …).
+ */
+import type { Readable } from 'node:stream'
+import type { DestinationKind } from '../../shared/state.js'
+import type { Logger } from '../logging/logger.js'
+
+export type AssetRole = 'original' | 'motion' | 'edited' | 'edited-motion' | 'sidecar'
+
+/** One library file to upload, as the catalog knows it. */
+export interface UploadItem {
+  assetId: number
+  /** Hex SHA-256 of the content: the library-wide identity. */
+  sha256: string
+  /** Hex SHA-1 (Immich's native key). */
+  sha1: string
+  size: number
+  /** Relative to the library root, '/' separators. */
+  libraryPath: string
+  fileName: string
+  mime: string
+  /** Capture time, epoch ms (null when unknown; importedAt stands in). */
+  capturedAt: number | null
+  captureOffsetMinutes: number | null
+  groupId: number
+  role: AssetRole
+  importedAt: number
+}
+
+/** What the runner gives one upload attempt. */
+export interface UploadContext {
+  signal: AbortSignal
+  /**
+   * Opens the library file from `start` (inclusive) to `end` (exclusive), through the shared
+   * bandwidth limiter; bytes read count as progress of this item (absolute offset).
+   */
+  open(start?: number, end?: number): Readable
+  /** Opens the file without limiter or progress (local re-hashing of parts sent earlier). */
+  openLocal(start?: number, end?: number): Readable
+  /** Resumable state saved by an earlier attempt (S3 UploadId + parts, Google session URL, …). */
+  session: unknown
+  /** Persists resumable state in the queue row right away (null clears it). */
+  saveSession(state: unknown): void
+  /** Remote ref of another member of this item's group on this destination, once done. */
+  groupRef(role: AssetRole): string | null
+  /** Tells the stall watchdog that the attempt is alive (response bytes, server work). */
+  touch(): void
+  log: Logger
+}
+
+export interface UploadResult {
+  /** Key, path, asset id or media item id on the destination: the ledger entry. */
+  remoteRef: string
+  /** True when the destination already had this content and nothing was sent. */
+  deduped: boolean
+}
+
+export interface Destination {
+  readonly kind: DestinationKind
+  /** Uploads at once for this destination (2–4). */
+  readonly concurrency: number
+  /** Roles this destination does not take (marked 'skipped' at enqueue). */
+  readonly skipRoles: readonly AssetRole[]
+  /** Reachable and authorised; throws a CradleError saying why not. */
+  check(signal?: AbortSignal): Promise<void>
+  /**
+   * Batch dedupe where the service can answer before bytes are sent (Immich bulk-upload-check):
+   * asset ids the destination already has → remote ref. Optional.
+   */
+  has?(items: readonly UploadItem[], signal: AbortSignal): Promise<Map<number, string>>
+  /** Uploads one item (or recognises it is there already). Never overwrites different content. */
+  upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult>
+  /** Google Photos: requests used today against the daily budget. */
+  quota?(): { used: number; limit: number; resetsAt: number } | null
+  /** Releases sockets and timers. */
+  close?(): Promise<void>
+}
+
+/** ISO-8601 with the capture offset when known (Immich v3 rejects naive timestamps). */
+export function isoWithOffset(ms: number, offsetMinutes: number | null): string {
+  if (offsetMinutes === null || !Number.isFinite(offsetMinutes)) return new Date(ms).toISOString()
+  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 23)
+  const sign = offsetMinutes < 0 ? '-' : '+'
+  const abs = Math.abs(offsetMinutes)
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+}
+
+/** The time to present as "taken at": capture time, else import time. */
+export function takenAt(item: UploadItem): number {
+  return item.capturedAt ?? item.importedAt
+}

@@ -1,0 +1,142 @@
+/**
+ * A second copy in another folder (another disk, a NAS mount), same layout as the library.
+ * Each file is written to a temp file beside its target, fsynced, hashed while written, linked
+ * into place with link(2) (which fails if the name exists: nothing is ever overwritten), then
+ * read back and hashed again ("verified after copy").
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { FolderConfig } from '../../../shared/destination-config.js'
+import { CradleError } from '../../../shared/errors.js'
+import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import { takenAt } from '../destination.js'
+
+function fsError(error: unknown, what: string): CradleError {
+  const code = (error as NodeJS.ErrnoException)?.code
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new CradleError('destination-forbidden', `${what}: ${code}`, { cause: error })
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new CradleError('destination-config', `${what}: no space left (${code})`, { cause: error })
+  if (code === 'ENOENT' || code === 'ENOTCONN' || code === 'EIO' || code === 'ESTALE' || code === 'EHOSTDOWN') return new CradleError('destination-unreachable', `${what}: ${code}`, { cause: error })
+  return new CradleError('internal', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+}
+
+/** SHA-256 of a file on disk (hex). */
+export async function hashFile(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256')
+  await pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) hash.update(chunk)
+    yield* []
+  }, { signal })
+  return hash.digest('hex')
+}
+
+export class FolderDestination implements Destination {
+  readonly kind = 'folder' as const
+  readonly concurrency: number
+  readonly skipRoles = [] as const
+
+  constructor(private readonly config: FolderConfig, options: { concurrency?: number } = {}) {
+    this.concurrency = options.concurrency ?? 2
+  }
+
+  async check(): Promise<void> {
+    let stat: fs.Stats
+    try {
+      stat = await fs.promises.stat(this.config.path)
+    } catch (error) {
+      throw fsError(error, `folder ${this.config.path}`)
+    }
+    if (!stat.isDirectory()) throw new CradleError('destination-config', `${this.config.path} is not a folder`)
+    try {
+      await fs.promises.access(this.config.path, fs.constants.W_OK)
+    } catch (error) {
+      throw fsError(error, `folder ${this.config.path}`)
+    }
+  }
+
+  /** The target path; the library path is relative and was checked by the library, but check again. */
+  private target(item: UploadItem): string {
+    const root = path.resolve(this.config.path)
+    const target = path.resolve(root, ...item.libraryPath.split('/'))
+    if (!target.startsWith(root + path.sep)) throw new CradleError('destination-rejected', `path leaves the folder: ${item.libraryPath}`)
+    return target
+  }
+
+  async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
+    await this.check()
+    const target = this.target(item)
+    const existing = await this.compareExisting(target, item, ctx.signal)
+    if (existing) return existing
+    const dir = path.dirname(target)
+    const temp = path.join(dir, `.${path.basename(target)}.cradle-${randomBytes(4).toString('hex')}.part`)
+    try {
+      await fs.promises.mkdir(dir, { recursive: true })
+      const hash = createHash('sha256')
+      const tap = new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); done(null, chunk) } })
+      const out = fs.createWriteStream(temp, { flags: 'wx' })
+      await pipeline(ctx.open(), tap, out, { signal: ctx.signal })
+      const fd = await fs.promises.open(temp, 'r+')
+      try {
+        await fd.sync()
+      } finally {
+        await fd.close()
+      }
+      if (hash.digest('hex') !== item.sha256) throw new CradleError('library-missing', `library file ${item.libraryPath} no longer matches its hash`)
+      const when = new Date(takenAt(item))
+      await fs.promises.utimes(temp, when, when).catch(() => undefined)
+      if (!(await this.linkIntoPlace(temp, target))) {
+        // Someone wrote that name meanwhile (an earlier attempt of ours, or another writer).
+        const now = await this.compareExisting(target, item, ctx.signal)
+        if (now) return now
+      }
+    } catch (error) {
+      if (error instanceof CradleError) throw error
+      if (ctx.signal.aborted) throw error
+      throw fsError(error, `writing ${item.libraryPath}`)
+    } finally {
+      await fs.promises.rm(temp, { force: true })
+    }
+    // Read back what the disk now holds (NAS mounts may have cached the write).
+    const written = await hashFile(target, ctx.signal)
+    if (written !== item.sha256) {
+      await fs.promises.rm(target, { force: true })
+      throw new CradleError('destination-unreachable', `copy of ${item.libraryPath} read back with a different hash`)
+    }
+    return { remoteRef: item.libraryPath, deduped: false }
+  }
+
+  /** Same content already there → done; different content → conflict (never overwrite). */
+  private async compareExisting(target: string, item: UploadItem, signal: AbortSignal): Promise<UploadResult | null> {
+    let stat: fs.Stats
+    try {
+      stat = await fs.promises.stat(target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw fsError(error, `checking ${item.libraryPath}`)
+    }
+    if (stat.size === item.size && (await hashFile(target, signal)) === item.sha256) return { remoteRef: item.libraryPath, deduped: true }
+    throw new CradleError('destination-conflict', `${item.libraryPath} exists with different content`, { context: { path: item.libraryPath } })
+  }
+
+  /** link(2) refuses an existing name, so a racing writer is never overwritten. False = name taken. */
+  private async linkIntoPlace(temp: string, target: string): Promise<boolean> {
+    try {
+      await fs.promises.link(temp, target)
+      return true
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') return false
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error
+    }
+    // Filesystems without hard links (FAT, some SMB): copy exclusively instead.
+    try {
+      await fs.promises.copyFile(temp, target, fs.constants.COPYFILE_EXCL)
+      return true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw error
+    }
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Google Photos Library API (destinations.md §2). Bytes first (raw for photos, resumable for
+ * videos and large files, the session URL saved so an interruption resumes from the offset the
+ * server reports), then the upload token is saved and handed to the serial batchCreate queue.
+ * The appendonly scope cannot look anything up, so the queue row is the ledger: a row is done
+ * only with its media item id, and a saved token is created again rather than uploaded again.
+ * Every Library API request counts against the daily budget (google-quota.ts).
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { GooglePhotosConfig } from '../../../shared/destination-config.js'
+import { CradleError } from '../../../shared/errors.js'
+import type { Clock } from '../../engine/ports.js'
+import type { Logger } from '../../logging/logger.js'
+import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import { httpRequest, type HttpRequest, type HttpResponse } from '../http-request.js'
+import { httpError, parseRetryAfter } from '../upload-errors.js'
+import { BatchCreator, type BatchEntry, type CreateResult } from './batch-creator.js'
+import { GoogleOAuth, type OAuthEndpoints } from './google-oauth.js'
+import { DailyQuota, DEFAULT_DAILY_LIMIT, type QuotaState } from './google-quota.js'
+
+export interface GoogleEndpoints extends OAuthEndpoints {
+  apiBase: string
+}
+
+export const GOOGLE_ENDPOINTS: GoogleEndpoints = {
+  authUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+  tokenUrl: 'https://oauth2.googleapis.com/token',
+  apiBase: 'https://photoslibrary.googleapis.com',
+}
+
+export interface GoogleOptions extends Partial<GoogleEndpoints> {
+  /** The OAuth client secret (a desktop client's is not confidential, but Google asks for it). */
+  secret: () => Promise<string | undefined>
+  refreshToken?: { get(): Promise<string | undefined>; set(token: string): Promise<void> }
+  state?: { load(): Record<string, unknown>; save(state: Record<string, unknown>): void }
+  clock: Clock
+  log: Logger
+  concurrency?: number
+  dailyLimit?: number
+  batchDelayMs?: number
+  /** Resumable chunk size (rounded to the server's granularity; default 32 MiB). */
+  chunkSize?: number
+}
+
+const MiB = 1024 * 1024
+/** Upload tokens are valid for one day; keep a margin. */
+const TOKEN_TTL_MS = 23 * 3600_000
+const PHOTO_MAX = 200 * 1000 * 1000
+const VIDEO_MAX = 20 * 1000 * 1000 * 1000
+
+interface TokenSession { kind: 'google-token'; token: string; at: number; createSent: boolean }
+interface ResumableSession { kind: 'google-resumable'; url: string; granularity: number; at: number }
+
+export class GooglePhotosDestination implements Destination {
+  readonly kind = 'google-photos' as const
+  readonly concurrency: number
+  readonly skipRoles: readonly ('sidecar' | 'motion' | 'edited-motion')[]
+  private readonly endpoints: GoogleEndpoints
+  private readonly oauth: GoogleOAuth
+  private readonly dailyQuota: DailyQuota
+  private readonly batcher: BatchCreator
+  private readonly agent: http.Agent
+
+  constructor(config: GooglePhotosConfig, private readonly o: GoogleOptions) {
+    this.concurrency = o.concurrency ?? 3
+    this.skipRoles = config.uploadLivePhotoVideo ? ['sidecar'] : ['sidecar', 'motion', 'edited-motion']
+    this.endpoints = {
+      authUrl: o.authUrl ?? GOOGLE_ENDPOINTS.authUrl,
+      tokenUrl: o.tokenUrl ?? GOOGLE_ENDPOINTS.tokenUrl,
+      apiBase: (o.apiBase ?? GOOGLE_ENDPOINTS.apiBase).replace(/\/+$/, ''),
+    }
+    let memoryToken: string | undefined
+    this.oauth = new GoogleOAuth({
+      clientId: config.clientId,
+      clientSecret: o.secret,
+      refreshToken: o.refreshToken ?? { get: async () => memoryToken, set: async (t) => void (memoryToken = t) },
+      now: () => o.clock.now(),
+    }, this.endpoints)
+    let memoryState: Record<string, unknown> = {}
+    const state = o.state ?? { load: () => memoryState, save: (s: Record<string, unknown>) => void (memoryState = s) }
+    this.dailyQuota = new DailyQuota(o.dailyLimit ?? DEFAULT_DAILY_LIMIT, () => o.clock.now(), {
+      load: () => (state.load().quota ?? {}) as Partial<QuotaState>,
+      save: (q) => state.save({ ...state.load(), quota: q }),
+    })
+    this.batcher = new BatchCreator((entries) => this.batchCreate(entries), o.batchDelayMs ?? 1_000)
+    this.agent = this.endpoints.apiBase.startsWith('https:') ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true })
+  }
+
+  signIn(): Promise<{ url: string; completion: Promise<void> }> {
+    return this.oauth.signIn()
+  }
+
+  async check(signal?: AbortSignal): Promise<void> {
+    // The appendonly scope can read nothing, so a fresh access token is the check.
+    await this.oauth.accessToken(signal, true)
+  }
+
+  quota(): { used: number; limit: number; resetsAt: number } {
+    return this.dailyQuota.view()
+  }
+
+  /** One Library API request: counted, authorised, 401 renewed once (JSON bodies), 429 mapped. */
+  private async api(req: HttpRequest, resendable: boolean): Promise<HttpResponse> {
+    this.dailyQuota.take()
+    const token = await this.oauth.accessToken(req.signal)
+    const res = await httpRequest({ ...req, agent: this.agent, headers: { ...req.headers, authorization: `Bearer ${token}` } })
+    if (res.status === 401) {
+      this.oauth.invalidate()
+      // Renewing throws destination-auth ("sign in again") when the refresh token is dead.
+      await this.oauth.accessToken(req.signal, true)
+      if (resendable) return this.api(req, false)
+      throw new CradleError('destination-unreachable', 'access token expired during an upload; retrying')
+    }
+    if (res.status === 429 && /per day|daily/i.test(res.text())) throw this.dailyQuota.markExhausted()
+    return res
+  }
+
+  private fail(res: HttpResponse, what: string): never {
+    throw httpError(res.status, `${what}: ${res.text().slice(0, 300)}`, parseRetryAfter(res.header('retry-after'), this.o.clock.now()))
+  }
+
+  async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
+    const isVideo = item.mime.startsWith('video/')
+    if (item.size > (isVideo ? VIDEO_MAX : PHOTO_MAX)) throw new CradleError('destination-rejected', `${item.fileName} is larger than Google Photos accepts`)
+    const now = this.o.clock.now()
+    const saved = ctx.session as Partial<TokenSession> | null
+    let session: TokenSession
+    if (saved?.kind === 'google-token' && typeof saved.token === 'string' && now - (saved.at ?? 0) < TOKEN_TTL_MS) {
+      session = saved as TokenSession
+      ctx.log.info('creating from a saved upload token', { createSent: session.createSent })
+    } else {
+      const token = isVideo || item.size > 50 * MiB ? await this.resumable(item, ctx) : await this.raw(item, ctx)
+      session = { kind: 'google-token', token, at: this.o.clock.now(), createSent: false }
+      ctx.saveSession(session)
+    }
+    const sentBefore = session.createSent
+    ctx.saveSession({ ...session, createSent: true })
+    try {
+      const id = await this.batcher.create({ token: session.token, fileName: item.fileName }, ctx.signal)
+      return { remoteRef: id, deduped: false }
+    } catch (error) {
+      if (error instanceof CradleError && error.code === 'destination-rejected') {
+        ctx.saveSession(null)
+        if (sentBefore) {
+          // An earlier create may have worked before its answer was lost: never create twice.
+          throw new CradleError('destination-rejected', `${error.message} (an interrupted earlier attempt may have added it; check Google Photos before retrying)`, { cause: error })
+        }
+      }
+      throw error
+    }
+  }
+
+  private async raw(item: UploadItem, ctx: UploadContext): Promise<string> {
+    const res = await this.api({
+      method: 'POST',
+      url: `${this.endpoints.apiBase}/v1/uploads`,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': item.size,
+        'x-goog-upload-content-type': item.mime,
+        'x-goog-upload-protocol': 'raw',
+        'x-goog-upload-file-name': encodeURIComponent(item.fileName),
+      },
+      body: ctx.open(),
+      signal: ctx.signal,
+      onActivity: ctx.touch,
+    }, false)
+    if (res.status !== 200) this.fail(res, 'upload')
+    const token = res.text().trim()
+    if (!token) throw new CradleError('destination-unreachable', 'upload answered without a token')
+    return token
+  }
+
+  /** Resumable protocol: start (or query a saved session), then chunks; the last one finalizes. */
+  private async resumable(item: UploadItem, ctx: UploadContext): Promise<string> {
+    let offset = 0
+    let s = ctx.session as Partial<ResumableSession> | null
+    if (s?.kind === 'google-resumable' && typeof s.url === 'string' && this.o.clock.now() - (s.at ?? 0) < TOKEN_TTL_MS) {
+      const q = await this.api({ method: 'POST', url: s.url, headers: { 'x-goog-upload-command': 'query' }, signal: ctx.signal }, true)
+      if (q.status === 200 && q.header('x-goog-upload-status') === 'active') {
+        offset = Number(q.header('x-goog-upload-size-received') ?? 0)
+        ctx.log.info('resuming upload', { offset })
+      } else s = null
+    } else s = null
+    let session: ResumableSession
+    if (s) session = s as ResumableSession
+    else {
+      const res = await this.api({
+        method: 'POST',
+        url: `${this.endpoints.apiBase}/v1/uploads`,
+        headers: {
+          'x-goog-upload-command': 'start',
+          'x-goog-upload-content-type': item.mime,
+          'x-goog-upload-protocol': 'resumable',
+          'x-goog-upload-raw-size': item.size,
+          'x-goog-upload-file-name': encodeURIComponent(item.fileName),
+        },
+        signal: ctx.signal,
+      }, true)
+      const url = res.header('x-goog-upload-url')
+      if (res.status !== 200 || !url) this.fail(res, 'start resumable upload')
+      session = { kind: 'google-resumable', url, granularity: Number(res.header('x-goog-upload-chunk-granularity')) || 262_144, at: this.o.clock.now() }
+      ctx.saveSession(session)
+    }
+    const g = session.granularity
+    const chunk = Math.max(g, Math.floor((this.o.chunkSize ?? 32 * MiB) / g) * g)
+    for (;;) {
+      const end = Math.min(item.size, offset + chunk)
+      const last = end === item.size
+      const res = await this.api({
+        method: 'POST',
+        url: session.url,
+        headers: { 'x-goog-upload-command': last ? 'upload, finalize' : 'upload', 'x-goog-upload-offset': offset, 'content-length': end - offset },
+        body: ctx.open(offset, end),
+        signal: ctx.signal,
+        onActivity: ctx.touch,
+      }, false)
+      if (res.status !== 200) this.fail(res, 'upload chunk')
+      if (last) {
+        const token = res.text().trim()
+        if (!token) throw new CradleError('destination-unreachable', 'finalize answered without a token')
+        return token
+      }
+      offset = end
+    }
+  }
+
+  private async batchCreate(entries: BatchEntry[]): Promise<CreateResult[]> {
+    const res = await this.api({
+      method: 'POST',
+      url: `${this.endpoints.apiBase}/v1/mediaItems:batchCreate`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ newMediaItems: entries.map((e) => ({ simpleMediaItem: { uploadToken: e.token, fileName: e.fileName } })) }),
+      signal: AbortSignal.timeout(60_000),
+    }, true)
+    if (res.status !== 200 && res.status !== 207) this.fail(res, 'batchCreate')
+    return res.json<{ newMediaItemResults?: CreateResult[] }>().newMediaItemResults ?? []
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy()
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Immich (destinations.md §1). Files the server already has are found before sending by
+ * bulk-upload-check (SHA-1); each upload carries x-immich-checksum so a duplicate is answered at
+ * once (200 "duplicate" counts as success, even if the server closed before the body was sent).
+ * v2 and v3 differ: v3 removed deviceAssetId/deviceId, so GET /api/server/version decides.
+ * Live Photos: the motion MOV goes first with visibility=hidden, then the still with
+ * livePhotoVideoId (the queue holds a still back while its motion part is pending).
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { ImmichConfig } from '../../../shared/destination-config.js'
+import { CradleError } from '../../../shared/errors.js'
+import type { Clock } from '../../engine/ports.js'
+import type { Logger } from '../../logging/logger.js'
+import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import { isoWithOffset, takenAt } from '../destination.js'
+import { httpRequest, type HttpResponse } from '../http-request.js'
+import { httpError, parseRetryAfter } from '../upload-errors.js'
+import { buildMultipart } from './immich-multipart.js'
+
+export interface ImmichOptions {
+  secret: () => Promise<string | undefined>
+  clock: Clock
+  log: Logger
+  concurrency?: number
+}
+
+interface ServerVersion {
+  major: number
+  minor: number
+  patch: number
+}
+
+interface BulkCheckResult {
+  id: string
+  action: 'accept' | 'reject'
+  reason?: 'duplicate' | 'unsupported-format'
+  assetId?: string
+  isTrashed?: boolean
+}
+
+export class ImmichDestination implements Destination {
+  readonly kind = 'immich' as const
+  readonly concurrency: number
+  readonly skipRoles = ['sidecar'] as const
+  private version: ServerVersion | null = null
+  private readonly agent: http.Agent
+
+  constructor(private readonly config: ImmichConfig, private readonly options: ImmichOptions) {
+    this.concurrency = options.concurrency ?? 3
+    const agentOptions = { keepAlive: true, maxSockets: this.concurrency + 2 }
+    this.agent = config.url.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
+  }
+
+  private async key(): Promise<string> {
+    const key = await this.options.secret()
+    if (!key) throw new CradleError('destination-auth', 'no Immich API key stored')
+    return key
+  }
+
+  private async call(method: string, path: string, opts: { signal?: AbortSignal; json?: unknown; auth?: boolean } = {}): Promise<HttpResponse> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (opts.auth !== false) headers['x-api-key'] = await this.key()
+    if (opts.json !== undefined) headers['content-type'] = 'application/json'
+    return httpRequest({
+      method, url: `${this.config.url}${path}`, headers, agent: this.agent, signal: opts.signal,
+      body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+    })
+  }
+
+  private fail(res: HttpResponse, what: string): never {
+    throw httpError(res.status, `${what}: ${res.text().slice(0, 300)}`, parseRetryAfter(res.header('retry-after'), this.options.clock.now()))
+  }
+
+  async check(signal?: AbortSignal): Promise<void> {
+    const ping = await this.call('GET', '/api/server/ping', { signal, auth: false })
+    if (ping.status === 404) throw new CradleError('destination-config', `no Immich server at ${this.config.url}`)
+    if (ping.status !== 200) this.fail(ping, 'ping')
+    const me = await this.call('GET', '/api/users/me', { signal })
+    if (me.status !== 200) this.fail(me, 'users/me')
+    this.version = null
+    await this.serverVersion(signal)
+  }
+
+  private async serverVersion(signal?: AbortSignal): Promise<ServerVersion> {
+    if (this.version) return this.version
+    const res = await this.call('GET', '/api/server/version', { signal })
+    if (res.status !== 200) this.fail(res, 'server/version')
+    const v = res.json<Partial<ServerVersion>>()
+    if (typeof v.major !== 'number') throw new CradleError('destination-config', 'server/version answered without a major version')
+    this.version = { major: v.major, minor: v.minor ?? 0, patch: v.patch ?? 0 }
+    this.options.log.info('immich server', { version: `${v.major}.${v.minor}.${v.patch}` })
+    return this.version
+  }
+
+  /** bulk-upload-check: which of these the server has (by SHA-1), before any byte is sent. */
+  async has(items: readonly UploadItem[], signal: AbortSignal): Promise<Map<number, string>> {
+    const found = new Map<number, string>()
+    for (let i = 0; i < items.length; i += 5_000) {
+      const batch = items.slice(i, i + 5_000)
+      const res = await this.call('POST', '/api/assets/bulk-upload-check', { signal, json: { assets: batch.map((it) => ({ id: String(it.assetId), checksum: it.sha1 })) } })
+      if (res.status !== 200) this.fail(res, 'bulk-upload-check')
+      const results = res.json<{ results?: BulkCheckResult[] }>().results ?? []
+      for (const r of results) {
+        if (r.action !== 'reject' || r.reason !== 'duplicate' || !r.assetId) continue
+        // A trashed copy still counts: the user put it in Immich's trash, we do not re-add it.
+        if (r.isTrashed) this.options.log.info('already in Immich trash; not uploading again', { assetId: r.id })
+        found.set(Number(r.id), r.assetId)
+      }
+    }
+    return found
+  }
+
+  async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
+    const version = await this.serverVersion(ctx.signal)
+    const when = isoWithOffset(takenAt(item), item.captureOffsetMinutes)
+    const fields: [string, string][] = [
+      ['fileCreatedAt', when],
+      ['fileModifiedAt', when],
+      ['filename', item.fileName],
+    ]
+    // v3 removed these (PR #27818); v1/v2 require them.
+    if (version.major < 3) fields.push(['deviceAssetId', `cradle-${item.sha1}`], ['deviceId', 'cradle'])
+    const isMotion = item.role === 'motion' || item.role === 'edited-motion'
+    if (isMotion && (version.major >= 2 || version.minor >= 133)) fields.push(['visibility', 'hidden'])
+    if (item.role === 'original' || item.role === 'edited') {
+      const motion = ctx.groupRef(item.role === 'original' ? 'motion' : 'edited-motion')
+      if (motion) fields.push(['livePhotoVideoId', motion])
+    }
+    const body = buildMultipart(fields, { field: 'assetData', fileName: item.fileName, contentType: item.mime, size: item.size, open: () => ctx.open() })
+    const res = await httpRequest({
+      method: 'POST',
+      url: `${this.config.url}/api/assets`,
+      agent: this.agent,
+      signal: ctx.signal,
+      onActivity: ctx.touch,
+      headers: {
+        'x-api-key': await this.key(),
+        'x-immich-checksum': item.sha1,
+        'content-type': body.contentType,
+        'content-length': body.length,
+        accept: 'application/json',
+      },
+      body: body.body,
+    })
+    if (res.status !== 200 && res.status !== 201) this.fail(res, 'upload')
+    let answer: { id?: string; status?: string }
+    try {
+      answer = res.json()
+    } catch {
+      throw new CradleError('destination-unreachable', `upload answered ${res.status} without JSON`)
+    }
+    if (!answer.id) throw new CradleError('destination-unreachable', 'upload answered without an asset id')
+    return { remoteRef: answer.id, deduped: answer.status === 'duplicate' }
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy()
+  }
+}

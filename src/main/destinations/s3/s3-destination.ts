@@ -1,0 +1,167 @@
+/**
+ * S3-compatible storage (AWS, B2, Wasabi, R2, MinIO) with the AWS SDK v3. The key is the library
+ * path under the prefix. Before sending: HEAD (same SHA-256 in x-amz-meta-sha256 → done; a
+ * different object → conflict, never overwritten), then PUT with If-None-Match: * for servers
+ * that honour it. Small files go in one PutObject with Content-MD5 and (unless the R2/B2 toggle
+ * is on) x-amz-checksum-sha256; large ones in a multipart upload we drive ourselves so the
+ * UploadId and part ETags persist in the queue row and a restart resumes (s3-multipart.ts).
+ */
+import { createHash } from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
+import type { Readable } from 'node:stream'
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import type { S3Config } from '../../../shared/destination-config.js'
+import { CradleError } from '../../../shared/errors.js'
+import type { Clock } from '../../engine/ports.js'
+import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import { isoWithOffset, takenAt } from '../destination.js'
+import { hashStream, hexToBase64, readAll } from '../stream-utils.js'
+import { preconditionAware, s3Name, s3Status, toS3Error } from './s3-errors.js'
+import { multipartUpload } from './s3-multipart.js'
+
+export interface S3Options {
+  secret: () => Promise<string | undefined>
+  clock: Clock
+  concurrency?: number
+  /** Files above this go multipart (default 16 MiB). */
+  multipartThreshold?: number
+  /** Minimum part size (default 8 MiB; S3's floor is 5 MiB). */
+  partSize?: number
+}
+
+const MiB = 1024 * 1024
+
+export class S3Destination implements Destination {
+  readonly kind = 's3' as const
+  readonly concurrency: number
+  readonly skipRoles = [] as const
+  private client: S3Client | null = null
+  private readonly threshold: number
+  private readonly minPart: number
+
+  constructor(private readonly config: S3Config, private readonly options: S3Options) {
+    this.concurrency = options.concurrency ?? 3
+    this.threshold = options.multipartThreshold ?? 16 * MiB
+    this.minPart = Math.max(options.partSize ?? 8 * MiB, 5 * MiB)
+  }
+
+  private async s3(): Promise<S3Client> {
+    if (this.client) return this.client
+    const secret = await this.options.secret()
+    if (!secret) throw new CradleError('destination-auth', 'no secret access key stored')
+    const whenRequired = this.config.checksumsWhenRequired
+    const agentOptions = { keepAlive: true, maxSockets: this.concurrency + 2 }
+    this.client = new S3Client({
+      region: this.config.region,
+      endpoint: this.config.endpoint,
+      forcePathStyle: this.config.pathStyle,
+      credentials: { accessKeyId: this.config.accessKeyId, secretAccessKey: secret },
+      // Cradle's runner retries (with backoff, Retry-After and dedupe); the SDK must not as well.
+      maxAttempts: 1,
+      // Some S3-compatibles reject the SDK's default CRC32 (aws-sdk-js-v3 #6810): the R2/B2 toggle.
+      requestChecksumCalculation: whenRequired ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      responseChecksumValidation: whenRequired ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      requestHandler: { connectionTimeout: 15_000, httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) },
+    })
+    return this.client
+  }
+
+  key(item: UploadItem): string {
+    return this.config.prefix ? `${this.config.prefix}/${item.libraryPath}` : item.libraryPath
+  }
+
+  async check(signal?: AbortSignal): Promise<void> {
+    const client = await this.s3()
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal: signal })
+    } catch (error) {
+      const status = s3Status(error)
+      // HEAD has no body, so the SDK only knows the status: name the likely cause.
+      if (status === 404) throw new CradleError('destination-config', `bucket ${this.config.bucket} not found`, { cause: error })
+      if (status === 403) throw new CradleError('destination-forbidden', `no access to bucket ${this.config.bucket} (wrong key or no permission)`, { cause: error })
+      throw toS3Error(error, this.options.clock.now(), signal)
+    }
+  }
+
+  async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
+    const client = await this.s3()
+    const key = this.key(item)
+    try {
+      // HEAD first, also when resuming: an earlier attempt may have completed before a crash.
+      const existing = await this.compareExisting(client, key, item, ctx)
+      if (existing) {
+        if (ctx.session) ctx.saveSession(null)
+        return existing
+      }
+      const metadata = { sha256: item.sha256, 'captured-at': isoWithOffset(takenAt(item), item.captureOffsetMinutes) }
+      if (item.size <= this.threshold) await this.putSmall(client, key, item, metadata, ctx)
+      else {
+        await multipartUpload({
+          client, bucket: this.config.bucket, key, item, ctx, metadata,
+          partSize: Math.max(this.minPart, Math.ceil(item.size / 10_000 / MiB) * MiB),
+          flexibleChecksums: !this.config.checksumsWhenRequired,
+        })
+      }
+      return { remoteRef: key, deduped: false }
+    } catch (error) {
+      if (error instanceof CradleError && error.code === 'destination-conflict' && error.context.precondition) {
+        // If-None-Match lost a race: look again; same content is fine.
+        const again = await this.compareExisting(client, key, item, ctx)
+        if (again) return again
+      }
+      throw toS3Error(error, this.options.clock.now(), ctx.signal)
+    }
+  }
+
+  private async putSmall(client: S3Client, key: string, item: UploadItem, metadata: Record<string, string>, ctx: UploadContext): Promise<void> {
+    const body = await readAll(ctx.open(), ctx.signal)
+    const sha256 = createHash('sha256').update(body).digest('hex')
+    if (sha256 !== item.sha256) throw new CradleError('library-missing', `library file ${item.libraryPath} no longer matches its hash`)
+    try {
+      await client.send(new PutObjectCommand({
+        Bucket: this.config.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: item.mime,
+        ContentMD5: createHash('md5').update(body).digest('base64'),
+        ...(this.config.checksumsWhenRequired ? {} : { ChecksumSHA256: hexToBase64(item.sha256) }),
+        Metadata: metadata,
+        IfNoneMatch: '*',
+      }), { abortSignal: ctx.signal })
+    } catch (error) {
+      throw preconditionAware(error)
+    }
+  }
+
+  /** HEAD the key: absent → null; ours → done; anything else → conflict. */
+  private async compareExisting(client: S3Client, key: string, item: UploadItem, ctx: UploadContext): Promise<UploadResult | null> {
+    let head
+    try {
+      head = await client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: ctx.signal })
+    } catch (error) {
+      if (s3Status(error) === 404 || s3Name(error) === 'NotFound' || s3Name(error) === 'NoSuchKey') return null
+      throw error
+    }
+    ctx.touch()
+    if (head.ContentLength !== item.size) throw conflict(key)
+    const metaSha = head.Metadata?.sha256
+    if (metaSha === item.sha256) return { remoteRef: key, deduped: true }
+    if (metaSha) throw conflict(key)
+    // Put there by someone else without our metadata: same size, so compare the bytes.
+    const got = await client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: ctx.signal })
+    const sha = await hashStream(got.Body as Readable, 'sha256', ctx.touch)
+    if (sha === item.sha256) return { remoteRef: key, deduped: true }
+    throw conflict(key)
+  }
+
+  async close(): Promise<void> {
+    this.client?.destroy()
+    this.client = null
+  }
+}
+
+function conflict(key: string): CradleError {
+  return new CradleError('destination-conflict', `${key} exists with different content`, { context: { path: key } })
+}

@@ -1,0 +1,469 @@
+/**
+ * What the engine calls for uploads: the destinations (add, list, remove, test, sign in), the
+ * queue (enqueue after imports, retry failed, pause/resume, AC-power gate, bandwidth limit) and
+ * the read side (views for the snapshot, per-asset states for queue rows, counts for
+ * `cradle status`). One DestinationRunner per destination does the work.
+ */
+import { validateDestinationDraft, type DestinationDraft } from '../../shared/destination-config.js'
+import { CradleError } from '../../shared/errors.js'
+import { toWireError, type Platform } from '../../shared/error-text.js'
+import type { DestinationView, UploadState } from '../../shared/state.js'
+import type { WireError } from '../../shared/errors.js'
+import { systemClock, type Clock, type PowerSource, type SecretStore } from '../engine/ports.js'
+import type { Db } from '../library/catalog-db.js'
+import { createLogger, type Logger } from '../logging/logger.js'
+import { BandwidthLimiter, BYTES_PER_MB } from './bandwidth-limiter.js'
+import { createDestination, skipRolesFor, type DestinationOptions } from './create-destination.js'
+import type { Destination } from './destination.js'
+import type { GooglePhotosDestination } from './google-photos/google-photos-destination.js'
+import { DestinationRunner, DEFAULT_TUNING, type RunnerTuning } from './destination-runner.js'
+import { DestinationStore, secretKeys, type DestinationRecord } from './destination-store.js'
+import { UploadQueue, type DestinationCounts } from './queue/upload-queue.js'
+import { toView } from './destination-view.js'
+import { toUploadError } from './upload-errors.js'
+
+export interface UploadSettings {
+  uploadOnlyOnAcPower: boolean
+  uploadLimitMBps: number | null
+}
+
+export interface UploadManagerDeps {
+  db: Db
+  libraryRoot: string
+  secrets: SecretStore
+  clock?: Clock
+  power?: PowerSource
+  random?: () => number
+  settings?: UploadSettings
+  log?: Logger
+  tuning?: Partial<RunnerTuning>
+  options?: DestinationOptions
+  platform?: Platform
+  /** Test seam: builds the Destination for a record instead of the real module for its kind. */
+  factory?: (record: DestinationRecord) => Destination
+}
+
+export interface AssetUploadState {
+  destinationId: string
+  state: UploadState
+  error: WireError | null
+}
+
+export interface DestinationStatusCounts {
+  id: string
+  name: string
+  kind: DestinationRecord['kind']
+  done: number
+  pending: number
+  failed: number
+  skipped: number
+  alreadyThere: number
+  problem: WireError | null
+  failures: { code: string; count: number; message: string }[]
+}
+
+export class UploadManager {
+  private readonly store: DestinationStore
+  private readonly queue: UploadQueue
+  private readonly runners = new Map<string, DestinationRunner>()
+  private readonly listeners = new Set<() => void>()
+  private readonly clock: Clock
+  private readonly log: Logger
+  private readonly limiter: BandwidthLimiter
+  private readonly tuning: RunnerTuning
+  private settings: UploadSettings
+  private paused = false
+  private started = false
+  private emitTimer: NodeJS.Timeout | null = null
+  private countsCache = new Map<string, { at: number; counts: DestinationCounts }>()
+  private unsubscribePower: (() => void) | null = null
+  private lastAc: boolean | null = null
+
+  constructor(private readonly deps: UploadManagerDeps) {
+    this.store = new DestinationStore(deps.db)
+    this.queue = new UploadQueue(deps.db)
+    this.clock = deps.clock ?? systemClock
+    this.log = deps.log ?? createLogger('destinations/manager')
+    this.settings = deps.settings ?? { uploadOnlyOnAcPower: true, uploadLimitMBps: null }
+    this.limiter = new BandwidthLimiter(this.rateFor(this.settings))
+    this.tuning = { ...DEFAULT_TUNING, ...deps.tuning }
+  }
+
+  private rateFor(s: UploadSettings): number | null {
+    return s.uploadLimitMBps !== null ? s.uploadLimitMBps * BYTES_PER_MB : null
+  }
+
+  /** Resumes after a restart: interrupted rows back to pending, missing rows added, runners started. */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    const now = this.clock.now()
+    const reset = this.queue.resetInterrupted(now)
+    if (reset > 0) this.log.info('resuming interrupted uploads', { count: reset })
+    this.queue.enqueue(now)
+    this.lastAc = this.onAc()
+    this.unsubscribePower = this.deps.power?.onChange(() => this.powerChanged()) ?? null
+    for (const record of this.store.list()) this.startRunner(record)
+    this.emit()
+  }
+
+  /** Aborts transfers cleanly (resumable state kept) and waits for every runner. */
+  async stop(): Promise<void> {
+    this.started = false
+    this.unsubscribePower?.()
+    this.unsubscribePower = null
+    await Promise.all([...this.runners.values()].map((r) => r.stop()))
+    await Promise.all([...this.runners.values()].map((r) => r.destination.close?.()))
+    this.runners.clear()
+    if (this.emitTimer) clearTimeout(this.emitTimer)
+  }
+
+  pause(): void {
+    this.paused = true
+    for (const r of this.runners.values()) r.abortInflight()
+    this.emit()
+  }
+
+  resume(): void {
+    this.paused = false
+    for (const r of this.runners.values()) r.wake()
+    this.emit()
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  /** Applies Settings.uploadOnlyOnAcPower and Settings.uploadLimitMBps. */
+  updateSettings(patch: Partial<UploadSettings>): void {
+    this.settings = { ...this.settings, ...patch }
+    this.limiter.setRate(this.rateFor(this.settings))
+    this.powerChanged()
+  }
+
+  private onAc(): boolean {
+    return this.deps.power?.onAcPower() !== false
+  }
+
+  private powerChanged(): void {
+    const ac = this.onAc()
+    const gated = this.settings.uploadOnlyOnAcPower && !ac
+    if (gated) for (const r of this.runners.values()) r.abortInflight()
+    if (ac !== this.lastAc) this.log.info(ac ? 'on AC power: uploads run' : 'on battery', { gated })
+    this.lastAc = ac
+    for (const r of this.runners.values()) r.wake()
+    this.emit()
+  }
+
+  private gate = (): string | null => {
+    if (this.paused) return 'paused'
+    if (this.settings.uploadOnlyOnAcPower && !this.onAc()) return 'power'
+    return null
+  }
+
+  /**
+   * Adds pending rows for every (asset, destination) pair that has none. Call after imports
+   * (pass the new asset ids to skip the full scan). Returns the number of rows added.
+   */
+  enqueue(assetIds?: readonly number[]): number {
+    const n = this.queue.enqueue(this.clock.now(), assetIds ? { assetIds } : {})
+    if (n > 0) {
+      this.countsCache.clear()
+      for (const r of this.runners.values()) r.wake({ newWork: true })
+      this.emit()
+    }
+    return n
+  }
+
+  // ── destinations ──────────────────────────────────────────────────────────────────────────
+
+  /** Validates, stores the config in the catalog and the secret in the SecretStore, back-fills the queue. */
+  async add(input: unknown): Promise<DestinationView> {
+    const draft = this.validate(input)
+    const record = this.store.insert(draft.kind, draft.name, draft.config, skipRolesFor(draft.kind, draft.config), this.clock.now())
+    try {
+      if (draft.secret) await this.deps.secrets.set(secretKeys.secret(record.id), draft.secret)
+    } catch (error) {
+      this.store.remove(record.id)
+      throw error
+    }
+    this.queue.enqueue(this.clock.now(), { destinationId: record.id })
+    this.log.info('destination added', { dest: record.id, kind: record.kind })
+    if (this.started) this.startRunner(record)
+    this.emit()
+    return this.viewOf(record)
+  }
+
+  async remove(id: string): Promise<void> {
+    const record = this.require(id)
+    const runner = this.runners.get(id)
+    if (runner) {
+      await runner.stop()
+      await runner.destination.close?.()
+      this.runners.delete(id)
+    }
+    this.store.remove(record.id)
+    await this.deps.secrets.delete(secretKeys.secret(id))
+    await this.deps.secrets.delete(secretKeys.refreshToken(id))
+    this.countsCache.delete(id)
+    this.log.info('destination removed', { dest: id })
+    this.emit()
+  }
+
+  /** Reachable and authorised? A stored destination that passes gets its stop cleared. */
+  async test(input: { id: string } | { draft: unknown }): Promise<{ ok: boolean; message: string }> {
+    let destination: Destination
+    let name: string
+    let temporary = false
+    if ('id' in input) {
+      const record = this.require(input.id)
+      destination = this.runners.get(record.id)?.destination ?? this.build(record)
+      temporary = !this.runners.has(record.id)
+      name = record.name
+    } else {
+      const draft = this.validate(input.draft)
+      destination = createDestination(draft.kind, draft.config, {
+        ...this.destinationDeps('draft', draft.name),
+        secret: async () => draft.secret,
+      })
+      temporary = true
+      name = draft.name
+    }
+    try {
+      await destination.check(AbortSignal.timeout(30_000))
+      if ('id' in input) this.runners.get(input.id)?.clearProblem()
+      return { ok: true, message: `${name} is reachable and accepts uploads.` }
+    } catch (error) {
+      const err = toUploadError(error)
+      const text = toWireError(err.code, { ...err.context, destinationName: name }, this.deps.platform)
+      return { ok: false, message: `${text.message}${text.action ? `. ${text.action}` : ''}` }
+    } finally {
+      if (temporary) await destination.close?.()
+    }
+  }
+
+  /** Failed files go back to the queue; stopped destinations get another go. */
+  retryFailed(destinationId?: string): number {
+    const now = this.clock.now()
+    const n = this.queue.retryFailed(destinationId ?? null, now)
+    for (const r of this.runners.values()) {
+      if (destinationId && r.id !== destinationId) continue
+      this.queue.hurry(r.id, now)
+      r.clearProblem()
+    }
+    this.countsCache.clear()
+    this.emit()
+    return n
+  }
+
+  /** Google Photos: the URL to open; `completion` resolves when the loopback redirect arrived. */
+  async signIn(id: string): Promise<{ url: string; completion: Promise<void> }> {
+    const record = this.require(id)
+    if (record.kind !== 'google-photos') throw new CradleError('invalid-input', `${record.name} does not use sign-in`, { context: { key: 'id' } })
+    const runner = this.runners.get(id)
+    const destination = (runner?.destination ?? this.build(record)) as GooglePhotosDestination
+    const started = await destination.signIn()
+    const completion = started.completion.then(() => {
+      this.log.info('signed in', { dest: id })
+      runner?.clearProblem()
+      this.emit()
+    })
+    return { url: started.url, completion }
+  }
+
+  list(): DestinationView[] {
+    return this.views()
+  }
+
+  /** Finds a destination by id or (case-insensitive) name. */
+  find(idOrName: string): DestinationRecord | null {
+    return this.store.get(idOrName) ?? this.store.byName(idOrName)
+  }
+
+  // ── read side ─────────────────────────────────────────────────────────────────────────────
+
+  views(): DestinationView[] {
+    return this.store.list().map((r) => this.viewOf(r))
+  }
+
+  private counts(id: string): DestinationCounts {
+    const cached = this.countsCache.get(id)
+    const now = Date.now()
+    if (cached && now - cached.at < 250) return cached.counts
+    const counts = this.queue.counts(id)
+    this.countsCache.set(id, { at: now, counts })
+    return counts
+  }
+
+  private viewOf(record: DestinationRecord): DestinationView {
+    return toView(record, this.counts(record.id), this.runners.get(record.id) ?? null, {
+      paused: this.paused,
+      gate: this.gate(),
+      now: this.clock.now(),
+      platform: this.deps.platform,
+    })
+  }
+
+  /** Upload state per destination for a page of asset ids (joined into the queue rows). */
+  uploadStates(assetIds: readonly number[]): Map<number, AssetUploadState[]> {
+    const names = new Map(this.store.list().map((r) => [r.id, r.name]))
+    const out = new Map<number, AssetUploadState[]>()
+    for (const [assetId, rows] of this.queue.statesFor(assetIds)) {
+      out.set(assetId, rows.map((r) => ({
+        destinationId: r.destinationId,
+        state: r.state,
+        error: r.errorCode && (r.state === 'failed' || r.state === 'pending')
+          ? toWireError(r.errorCode as WireError['code'], { destinationName: names.get(r.destinationId) ?? '' }, this.deps.platform)
+          : null,
+      })))
+    }
+    return out
+  }
+
+  /** Per-destination counts with failure reasons, for `cradle status`. */
+  statusCounts(): DestinationStatusCounts[] {
+    return this.store.list().map((r) => {
+      const c = this.queue.counts(r.id)
+      return {
+        id: r.id,
+        name: r.name,
+        kind: r.kind,
+        done: c.done,
+        pending: c.pending + c.uploading,
+        failed: c.failed,
+        skipped: c.skipped,
+        alreadyThere: c.deduped,
+        problem: r.problem ? toWireError(r.problem.code, { ...r.problem.context, destinationName: r.name }, this.deps.platform) : null,
+        failures: this.queue.failureReasons(r.id).map((f) => ({
+          code: f.code,
+          count: f.count,
+          message: toWireError(f.code as WireError['code'], { destinationName: r.name }, this.deps.platform).message,
+        })),
+      }
+    })
+  }
+
+  /** Called (coalesced, at most every 100 ms) when anything a view shows may have changed. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /**
+   * Resolves when every destination has nothing it can do now: queue empty, stopped by a
+   * problem, parked (quota), gated (paused, power), or only rows not due within `maxWaitMs`.
+   * `cradle backup --once` uses it to exit after uploading.
+   */
+  async drain(options: { maxWaitMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const maxWait = options.maxWaitMs ?? 60_000
+    for (;;) {
+      options.signal?.throwIfAborted()
+      if (this.settled(maxWait)) return
+      await new Promise<void>((resolve) => {
+        const off = this.onChange(() => {
+          off()
+          clearTimeout(t)
+          resolve()
+        })
+        const t = setTimeout(() => {
+          off()
+          resolve()
+        }, 200)
+      })
+    }
+  }
+
+  private settled(maxWaitMs: number): boolean {
+    const now = this.clock.now()
+    for (const r of this.runners.values()) {
+      if (r.inflightCount > 0) return false
+      const reason = r.blockedReason()
+      if (reason === 'problem' || reason === 'quota' || reason === 'paused' || reason === 'power') continue
+      const due = this.queue.nextDue(r.id)
+      if (due === null) continue
+      if (due - now > maxWaitMs) continue
+      return false
+    }
+    return true
+  }
+
+  // ── plumbing ──────────────────────────────────────────────────────────────────────────────
+
+  private validate(input: unknown): DestinationDraft {
+    const result = validateDestinationDraft(input)
+    if (!result.ok) throw new CradleError('invalid-input', `${result.key} ${result.message}`, { context: { key: result.key } })
+    return result.value
+  }
+
+  private require(id: string): DestinationRecord {
+    const record = this.find(id)
+    if (!record) throw new CradleError('not-found', `no destination ${id}`)
+    return record
+  }
+
+  private destinationDeps(id: string, name: string): Parameters<typeof createDestination>[2] {
+    return {
+      id,
+      name,
+      secret: () => this.deps.secrets.get(secretKeys.secret(id)),
+      refreshToken: {
+        get: () => this.deps.secrets.get(secretKeys.refreshToken(id)),
+        set: (token) => this.deps.secrets.set(secretKeys.refreshToken(id), token),
+      },
+      state: {
+        load: () => this.store.get(id)?.state ?? {},
+        save: (state) => this.store.setState(id, state),
+      },
+      clock: this.clock,
+      log: this.log.child(id),
+      options: this.deps.options ?? {},
+    }
+  }
+
+  private build(record: DestinationRecord): Destination {
+    if (this.deps.factory) return this.deps.factory(record)
+    return createDestination(record.kind, record.config, this.destinationDeps(record.id, record.name))
+  }
+
+  private startRunner(record: DestinationRecord): void {
+    const runner = new DestinationRunner({
+      id: record.id,
+      name: record.name,
+      destination: this.build(record),
+      queue: this.queue,
+      libraryRoot: this.deps.libraryRoot,
+      clock: this.clock,
+      random: this.deps.random ?? Math.random,
+      limiter: this.limiter,
+      log: this.log.child(record.id),
+      tuning: this.tuning,
+      gate: this.gate,
+      problem: record.problem,
+      onProblem: (problem) => {
+        this.store.setProblem(record.id, problem)
+        this.emit()
+      },
+      onChange: () => {
+        this.countsCache.delete(record.id)
+        this.emit()
+      },
+    })
+    this.runners.set(record.id, runner)
+    runner.start()
+  }
+
+  private emit(): void {
+    if (this.emitTimer) return
+    this.emitTimer = setTimeout(() => {
+      this.emitTimer = null
+      for (const l of [...this.listeners]) {
+        try {
+          l()
+        } catch (error) {
+          this.log.error('change listener failed', { error })
+        }
+      }
+    }, 100)
+    this.emitTimer.unref?.()
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * WebDAV and Nextcloud (destinations.md §4). Same layout as the library under the URL's folder.
+ * Most servers ignore If-None-Match, so every file is looked up first (PROPFIND): same size and
+ * same SHA-256 (read back) → done, anything else → conflict, never overwritten. Parent folders
+ * are made level by level (MKCOL, 405 = exists) before the first PUT into a folder, and a PUT
+ * answered 404/409/500 (nginx, rclone, Apache: "maybe missing parent") makes them again and
+ * retries once. X-OC-Mtime carries the capture time (Nextcloud applies it, others ignore it).
+ * Nextcloud (URL /remote.php/dav/files/<user>/) gets chunked upload v2 for large files.
+ */
+import path from 'node:path/posix'
+import { createClient, type FileStat, type WebDAVClient } from 'webdav'
+import type { WebdavConfig } from '../../../shared/destination-config.js'
+import { CradleError } from '../../../shared/errors.js'
+import type { Clock } from '../../engine/ports.js'
+import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import { takenAt } from '../destination.js'
+import { hashStream } from '../stream-utils.js'
+import { nextcloudUser, NextcloudChunkedUpload } from './nextcloud-chunked.js'
+import { davStatus, toDavError } from './webdav-errors.js'
+
+export interface WebdavOptions {
+  secret: () => Promise<string | undefined>
+  clock: Clock
+  concurrency?: number
+  /** Nextcloud: files from this size go up in chunks (default 64 MiB). */
+  chunkThreshold?: number
+  /** Nextcloud chunk size (default 16 MiB; Nextcloud wants 5 MB–5 GB). */
+  chunkSize?: number
+}
+
+const MiB = 1024 * 1024
+
+export class WebdavDestination implements Destination {
+  readonly kind = 'webdav' as const
+  readonly concurrency: number
+  readonly skipRoles = [] as const
+  private client: WebDAVClient | null = null
+  private password: string | undefined
+  /** Folders known to exist (so a PUT is not sent into a missing parent). */
+  private readonly knownDirs = new Set<string>(['/'])
+  private readonly user: string | null
+
+  constructor(private readonly config: WebdavConfig, private readonly options: WebdavOptions) {
+    this.concurrency = options.concurrency ?? 2
+    this.user = nextcloudUser(config.url)
+  }
+
+  private async dav(): Promise<WebDAVClient> {
+    if (this.client) return this.client
+    this.password = await this.options.secret()
+    this.client = createClient(this.config.url, this.config.username ? { username: this.config.username, password: this.password ?? '' } : {})
+    return this.client
+  }
+
+  private err(error: unknown, signal?: AbortSignal): CradleError {
+    return toDavError(error, this.options.clock.now(), signal)
+  }
+
+  async check(signal?: AbortSignal): Promise<void> {
+    const client = await this.dav()
+    let stat: FileStat
+    try {
+      stat = (await client.stat('/', { signal })) as FileStat
+    } catch (error) {
+      if (davStatus(error) === 404) throw new CradleError('destination-config', `folder not found at ${this.config.url}`, { cause: error })
+      throw this.err(error, signal)
+    }
+    if (stat.type !== 'directory') throw new CradleError('destination-config', `${this.config.url} is not a folder`)
+  }
+
+  private remotePath(item: UploadItem): string {
+    const p = path.normalize(`/${item.libraryPath}`)
+    if (p.includes('/../') || p.endsWith('/..')) throw new CradleError('destination-rejected', `bad library path ${item.libraryPath}`)
+    return p
+  }
+
+  async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
+    const client = await this.dav()
+    const remote = this.remotePath(item)
+    try {
+      const existing = await this.compareExisting(client, remote, item, ctx)
+      if (existing) {
+        if (ctx.session) await this.chunked().discard(ctx).catch(() => undefined)
+        return existing
+      }
+      await this.ensureDir(client, path.dirname(remote), ctx.signal)
+      if (this.user && item.size >= (this.options.chunkThreshold ?? 64 * MiB)) {
+        const outcome = await this.chunked().upload(remote, item, ctx)
+        if (outcome === 'exists') return this.mustMatch(client, remote, item, ctx)
+      } else {
+        const created = await this.put(client, remote, item, ctx)
+        if (!created) return this.mustMatch(client, remote, item, ctx)
+      }
+      await this.verifySize(client, remote, item, ctx)
+      return { remoteRef: remote, deduped: false }
+    } catch (error) {
+      throw this.err(error, ctx.signal)
+    }
+  }
+
+  private chunked(): NextcloudChunkedUpload {
+    return new NextcloudChunkedUpload({
+      filesUrl: this.config.url,
+      user: this.user!,
+      username: this.config.username,
+      password: this.password ?? '',
+      chunkSize: Math.max(this.options.chunkSize ?? 16 * MiB, 5 * MiB),
+      now: () => this.options.clock.now(),
+    })
+  }
+
+  /** PUT with If-None-Match: *. False when the server said 412 (the name exists). */
+  private async put(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<boolean> {
+    const send = (): Promise<boolean> => client.putFileContents(remote, ctx.open(), {
+      contentLength: item.size,
+      overwrite: false,
+      signal: ctx.signal,
+      headers: { 'Content-Type': item.mime, 'X-OC-Mtime': String(Math.floor(takenAt(item) / 1000)) },
+    })
+    try {
+      return await send()
+    } catch (error) {
+      const status = davStatus(error)
+      // 409 (RFC 4918), 404 (rclone) and 500 (nginx) all can mean "the parent folder is missing".
+      if (status !== 404 && status !== 409 && status !== 500) throw error
+      ctx.log.info('PUT refused; making parent folders again', { status })
+      this.forgetDir(path.dirname(remote))
+      await this.ensureDir(client, path.dirname(remote), ctx.signal)
+      return send()
+    }
+  }
+
+  /** Absent → null; same bytes → done; anything else → conflict. */
+  private async compareExisting(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<UploadResult | null> {
+    let stat: FileStat
+    try {
+      stat = (await client.stat(remote, { signal: ctx.signal })) as FileStat
+    } catch (error) {
+      if (davStatus(error) === 404) return null
+      throw error
+    }
+    ctx.touch()
+    if (stat.type !== 'file' || stat.size !== item.size) throw conflict(remote)
+    // ETags are not content hashes (destinations.md §4): read it back and hash.
+    const sha = await hashStream(client.createReadStream(remote, { signal: ctx.signal }) as unknown as AsyncIterable<Buffer>, 'sha256', ctx.touch)
+    if (sha === item.sha256) return { remoteRef: remote, deduped: true }
+    throw conflict(remote)
+  }
+
+  private async mustMatch(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
+    const again = await this.compareExisting(client, remote, item, ctx)
+    if (!again) throw new CradleError('destination-unreachable', `${remote} refused as existing but not found`)
+    return again
+  }
+
+  /** The server must hold the full size; a short file we just wrote is removed and retried. */
+  private async verifySize(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<void> {
+    const stat = (await client.stat(remote, { signal: ctx.signal })) as FileStat
+    if (stat.size === item.size) return
+    await client.deleteFile(remote).catch(() => undefined)
+    throw new CradleError('destination-unreachable', `${remote} arrived with ${stat.size} of ${item.size} bytes`)
+  }
+
+  /** Makes `dir` and its parents, level by level (MKCOL, 405 = exists), remembering what exists. */
+  private async ensureDir(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
+    if (this.knownDirs.has(dir)) return
+    try {
+      const stat = (await client.stat(dir, { signal })) as FileStat
+      if (stat.type !== 'directory') throw conflict(dir)
+      this.rememberDir(dir)
+      return
+    } catch (error) {
+      if (davStatus(error) !== 404) throw error
+    }
+    const parts = dir.split('/').filter(Boolean)
+    let current = ''
+    for (const part of parts) {
+      current += `/${part}`
+      if (this.knownDirs.has(current)) continue
+      try {
+        // A trailing slash: nginx refuses MKCOL without it (destinations.md §4).
+        await client.customRequest(`${current}/`, { method: 'MKCOL', signal })
+      } catch (error) {
+        if (davStatus(error) !== 405) throw error
+      }
+      this.knownDirs.add(current)
+    }
+  }
+
+  private rememberDir(dir: string): void {
+    for (let d = dir; d !== '/' && d !== '.'; d = path.dirname(d)) this.knownDirs.add(d)
+  }
+
+  private forgetDir(dir: string): void {
+    for (let d = dir; d !== '/' && d !== '.'; d = path.dirname(d)) this.knownDirs.delete(d)
+  }
+}
+
+function conflict(remote: string): CradleError {
+  return new CradleError('destination-conflict', `${remote} exists with different content`, { context: { path: remote } })
+}
