@@ -59,6 +59,7 @@ export class StagingSink extends Writable {
   private nextCheckpoint: number
   private failure: Error | null = null
   private inflight: Promise<void> = Promise.resolve()
+  private syncing: Promise<void> | null = null
 
   constructor(private readonly o: StagingSinkOptions) {
     super({ highWaterMark: 4 * 1024 * 1024 })
@@ -84,6 +85,7 @@ export class StagingSink extends Writable {
       })
     }
     await this.inflight
+    await this.syncing
   }
 
   /** The first error the sink hit (fs or size), if any. */
@@ -101,34 +103,43 @@ export class StagingSink extends Writable {
 
   private async writeChunk(chunk: Buffer): Promise<void> {
     if (this.bytes + chunk.length > this.o.expectedSize) throw new SourceGrewError(this.o.expectedSize)
+    // The write runs on libuv's thread pool while this thread hashes the same chunk.
+    const writing = this.writeAt(chunk, this.bytes)
+    this.o.sha256.update(chunk)
+    this.o.sha1.update(chunk)
+    await writing
+    this.bytes += chunk.length
+    this.o.onProgress?.(this.bytes)
+    if (this.bytes >= this.nextCheckpoint && !this.syncing) {
+      // fsync in the background while writing goes on; only the length it covers is recorded.
+      this.nextCheckpoint = this.bytes + CHECKPOINT_BYTES
+      const covered = this.bytes
+      this.syncing = this.o.fh.sync().then(
+        () => {
+          this.syncing = null
+          this.o.onCheckpoint?.(covered)
+        },
+        (e: unknown) => {
+          this.syncing = null
+          this.failure ??= new SinkFsError(e)
+        },
+      )
+    }
+    if (this.failure) throw this.failure
+  }
+
+  private async writeAt(chunk: Buffer, position: number): Promise<void> {
     let off = 0
     try {
       while (off < chunk.length) {
-        const { bytesWritten } = await this.o.fh.write(chunk, off, chunk.length - off, this.bytes + off)
+        const { bytesWritten } = await this.o.fh.write(chunk, off, chunk.length - off, position + off)
         off += bytesWritten
       }
     } catch (e) {
       throw new SinkFsError(e)
     }
-    this.o.sha256.update(chunk)
-    this.o.sha1.update(chunk)
-    this.bytes += chunk.length
-    this.o.onProgress?.(this.bytes)
-    if (this.bytes >= this.nextCheckpoint) {
-      await this.checkpoint()
-      this.nextCheckpoint = this.bytes + CHECKPOINT_BYTES
-    }
   }
 
-  /** fsync, then report the durable length. */
-  async checkpoint(): Promise<void> {
-    try {
-      await this.o.fh.sync()
-    } catch (e) {
-      throw new SinkFsError(e)
-    }
-    this.o.onCheckpoint?.(this.bytes)
-  }
 }
 
 /**
