@@ -1,0 +1,130 @@
+/**
+ * A fault-injecting HTTP proxy for the destination tests: it sits in front of a real or fake
+ * server and, per request, either forwards it or injects one fault:
+ *   status      answer 500/503 (or 429 with Retry-After) without forwarding
+ *   reset-body  forward part of the request body, then reset both connections
+ *   stall       accept the request and never answer (the client's stall timeout must fire)
+ *   lose-answer forward the whole request, let the server act, then reset instead of answering
+ * Every request is logged with the injected clock's time, so tests can check Retry-After and
+ * backoff were honoured.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export type Fault =
+  | { kind: 'pass' }
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'reset-body'; afterBytes: number }
+  | { kind: 'stall' }
+  | { kind: 'lose-answer' }
+
+export interface ProxyRequest {
+  method: string
+  url: string
+  /** 0-based count of requests seen so far. */
+  n: number
+  headers: http.IncomingHttpHeaders
+}
+
+export interface LoggedRequest {
+  method: string
+  url: string
+  fault: Fault['kind']
+  status?: number
+  at: number
+  headers: http.IncomingHttpHeaders
+}
+
+export interface FaultProxy {
+  url: string
+  log: LoggedRequest[]
+  setPlan(plan: (req: ProxyRequest) => Fault): void
+  close(): Promise<void>
+}
+
+/** A deterministic PRNG (mulberry32) for seeded fault plans. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export async function startFaultProxy(target: string, now: () => number = Date.now): Promise<FaultProxy> {
+  const upstream = new URL(target)
+  let plan: (req: ProxyRequest) => Fault = () => ({ kind: 'pass' })
+  const log: LoggedRequest[] = []
+  let n = 0
+  const stalled = new Set<http.ServerResponse>()
+  const agent = new http.Agent({ keepAlive: false })
+
+  const server = http.createServer((req, res) => {
+    const fault = plan({ method: req.method ?? 'GET', url: req.url ?? '/', n: n++, headers: req.headers })
+    const entry: LoggedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', fault: fault.kind, at: now(), headers: req.headers }
+    log.push(entry)
+    if (fault.kind === 'status') {
+      entry.status = fault.status
+      req.resume()
+      res.writeHead(fault.status, { 'content-type': 'text/plain', connection: 'close', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) })
+      res.end(`injected ${fault.status}`)
+      return
+    }
+    if (fault.kind === 'stall') {
+      req.resume()
+      stalled.add(res)
+      res.on('close', () => stalled.delete(res))
+      return
+    }
+    const out = http.request({
+      host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent,
+    }, (upRes) => {
+      entry.status = upRes.statusCode
+      if (fault.kind === 'lose-answer') {
+        upRes.resume()
+        upRes.on('end', () => req.socket.destroy())
+        return
+      }
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+      upRes.pipe(res)
+    })
+    out.on('error', () => req.socket.destroy())
+    if (fault.kind === 'reset-body') {
+      let seen = 0
+      req.on('data', (chunk: Buffer) => {
+        if (seen >= fault.afterBytes) return
+        const take = Math.min(chunk.length, fault.afterBytes - seen)
+        seen += take
+        out.write(chunk.subarray(0, take))
+        if (seen >= fault.afterBytes) {
+          out.destroy()
+          req.socket.destroy()
+        }
+      })
+      req.on('end', () => {
+        // A body shorter than the cut: reset anyway, after the server saw part of it.
+        out.destroy()
+        req.socket.destroy()
+      })
+      return
+    }
+    req.pipe(out)
+  })
+  server.on('clientError', (_e, socket) => socket.destroy())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    setPlan: (p) => void (plan = p),
+    close: async () => {
+      for (const r of stalled) r.socket?.destroy()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      agent.destroy()
+    },
+  }
+}
