@@ -81,6 +81,7 @@ function stop(child: ChildProcess): Promise<void> {
  */
 export async function startApacheDav(): Promise<RunningServer & { root: string }> {
   const dir = tempDir('apache')
+  fs.chmodSync(dir, 0o755) // Apache's workers (www-data) must reach the document root
   const root = path.join(dir, 'root')
   const lock = path.join(dir, 'lock')
   fs.mkdirSync(path.join(root, 'dav'), { recursive: true })
@@ -134,7 +135,7 @@ export async function startNpmWebdav(): Promise<RunningServer & { root: string }
 export async function startRcloneDav(): Promise<RunningServer & { root: string }> {
   const dir = tempDir('rclone')
   const port = await freePort()
-  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--user', 'u', '--pass', 'p'], { stdio: 'ignore' })
+  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--user', 'u', '--pass', 'p', '--dir-cache-time', '0s', '--poll-interval', '0'], { stdio: 'ignore' })
   await waitForPort(port, child)
   return {
     url: `http://127.0.0.1:${port}`, dir, root: dir,
