@@ -42,6 +42,7 @@ const ASSETS = path.join(ROOT, 'assets')
 const RENDERER_DIR = path.join(ROOT, 'dist', 'renderer')
 const PRELOAD = path.join(ROOT, 'dist', 'preload', 'index.cjs')
 
+const APP_ID = 'app.cradle.desktop' // electron-builder.yml appId
 const platform = toPlatform(process.platform)
 const args = parseShellArgs(process.argv.slice(1))
 const dataDir = path.resolve(args.dataDir ?? defaultDataDir())
@@ -50,6 +51,8 @@ const dataDir = path.resolve(args.dataDir ?? defaultDataDir())
 // second `--data` folder is a second, independent Cradle (handy for trying things out).
 app.setName('Cradle')
 app.setPath('userData', dataDir)
+// Windows shows notifications only for an app with an AppUserModelID (the installer sets the same one).
+if (platform === 'win32') app.setAppUserModelId(APP_ID)
 configureLogging({ sink: createFileSink(path.join(dataDir, 'logs'), { alsoStderr: !app.isPackaged }), level: app.isPackaged ? 'info' : 'debug' })
 const log = createLogger('electron/main')
 
@@ -188,12 +191,17 @@ async function run(): Promise<void> {
   refreshTray()
   setInterval(refreshTray, 60_000).unref() // "today 08:14" becomes "yesterday 08:14" at midnight
 
-  app.on('second-instance', () => showWindow())
-  app.on('activate', () => showWindow()) // macOS: the Dock icon was clicked
-
   const startHidden = shouldStartHidden(args, platform, platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin)
   if (!startHidden) showWindow()
   else if (platform === 'darwin') app.dock?.hide()
+
+  app.on('second-instance', () => showWindow())
+  // macOS: Cradle opened again from Finder or the Dock. `activate` also fires for the launch
+  // itself, which must not undo a hidden start at login.
+  const launchedAt = Date.now()
+  app.on('activate', () => {
+    if (!(startHidden && Date.now() - launchedAt < 3_000)) showWindow()
+  })
 
   try {
     const startEngine = await loadStartEngine()

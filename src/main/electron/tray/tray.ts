@@ -30,9 +30,9 @@ export function createAppTray(options: { assetsDir: string; platform: Platform; 
 
   let model: TrayModel | null = null
   const tray = new Tray(imageFor('idle'))
-  // Windows and macOS open the window on a click; the menu is on the right click (or the only
-  // thing a Linux AppIndicator shows).
-  tray.on('click', () => options.onClick())
+  // Windows opens the window on a click and the menu on a right click. On macOS a click opens
+  // the menu; a Linux AppIndicator shows only the menu and sends no clicks.
+  if (platform !== 'darwin') tray.on('click', () => options.onClick())
 
   const toTemplate = (item: TrayMenuItem): MenuItemConstructorOptions => {
     switch (item.kind) {
