@@ -367,7 +367,7 @@ export class ScriptedEngine implements CommandHandler {
     const c = draft.config as unknown as Record<string, unknown>
     const target = typeof c.url === 'string' ? new URL(c.url).host : typeof c.bucket === 'string' ? c.bucket : typeof c.path === 'string' ? c.path : 'Google Photos'
     const view = buildDestination({
-      id: `${draft.kind}-${this.nextId++}`, name: draft.name, kind: draft.kind, target,
+      id: `${draft.kind}-added-${this.nextId++}`, name: draft.name, kind: draft.kind, target,
       status: draft.kind === 'google-photos' ? 'needs-sign-in' : 'ready', counts: { done: 0, pending: 0, failed: 0 },
     })
     this.destinations.push(view)

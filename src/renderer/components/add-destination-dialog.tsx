@@ -1,0 +1,107 @@
+/** Add a destination: pick the kind, fill its fields, test, save. Validated before anything is sent. */
+import { useId, useRef, useState, type FormEvent } from 'react'
+import { DESTINATION_KINDS } from '../../shared/destination-config.js'
+import type { DestinationKind } from '../../shared/state.js'
+import { draftFromForm, FIELDS, fieldMessage, initialValues, KIND_LABELS, type FormValues } from '../forms/destination-form-model.js'
+import { useActions, useAppStore } from '../store/store-context.js'
+import { Dialog } from './dialog.js'
+import { Field } from './field.js'
+
+export function AddDestinationDialog() {
+  const { closeDialog, addDestination, testDestination, signIn } = useActions()
+  const saving = useAppStore((s) => Boolean(s.busy.addDestination))
+  const testing = useAppStore((s) => Boolean(s.busy.testDestination))
+  const [kind, setKind] = useState<DestinationKind>('immich')
+  const [values, setValues] = useState<FormValues>(() => initialValues('immich'))
+  const [error, setError] = useState<{ key: string; message: string } | null>(null)
+  const [test, setTest] = useState<{ ok: boolean; message: string } | null>(null)
+  const formRef = useRef<HTMLFormElement>(null)
+  const kindId = useId()
+
+  function changeKind(next: DestinationKind): void {
+    setKind(next)
+    setValues(initialValues(next))
+    setError(null)
+    setTest(null)
+  }
+
+  /** Validates; on failure shows the message at the field and moves focus there. */
+  function checked() {
+    const draft = draftFromForm(kind, values)
+    if (!draft.ok) {
+      setError({ key: draft.key, message: fieldMessage(kind, draft.key, draft.message) })
+      requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>(`[data-key="${draft.key}"]`)?.focus())
+      return null
+    }
+    setError(null)
+    return draft.value
+  }
+
+  async function onSubmit(e: FormEvent): Promise<void> {
+    e.preventDefault()
+    const draft = checked()
+    if (!draft) return
+    const added = await addDestination(draft)
+    if (!added) return
+    closeDialog()
+    if (added.kind === 'google-photos' && added.status === 'needs-sign-in') await signIn(added.id)
+  }
+
+  async function onTest(): Promise<void> {
+    const draft = checked()
+    if (!draft) return
+    setTest(null)
+    const result = await testDestination({ draft })
+    if (result) setTest(result)
+  }
+
+  const set = (key: string) => (value: string | boolean) => setValues((v) => ({ ...v, [key]: value }))
+  const errorFor = (key: string) => (error?.key === key ? error.message : null)
+  return (
+    <Dialog title="Add a destination" onClose={closeDialog}>
+      <form ref={formRef} onSubmit={(e) => void onSubmit(e)} noValidate>
+        <div className="field">
+          <label htmlFor={kindId}>Kind</label>
+          <select id={kindId} value={kind} onChange={(e) => changeKind(e.target.value as DestinationKind)} data-autofocus>
+            {DESTINATION_KINDS.map((k) => <option key={k} value={k}>{KIND_LABELS[k]}</option>)}
+          </select>
+        </div>
+        <Field label="Name" value={values.name ?? ''} onValue={set('name')} error={errorFor('name')} data-key="name" autoComplete="off" />
+        {FIELDS[kind].map((f) => (
+          <Field
+            key={`${kind}-${f.key}`}
+            label={f.optional ? `${f.label} (optional)` : f.label}
+            type={f.type}
+            hint={f.hint}
+            placeholder={f.placeholder}
+            value={values[f.key] ?? ''}
+            onValue={set(f.key)}
+            error={errorFor(f.key)}
+            data-key={f.key}
+            autoComplete={f.type === 'password' ? 'new-password' : 'off'}
+          />
+        ))}
+        {error && !FIELDS[kind].some((f) => f.key === error.key) && error.key !== 'name' && <p className="error" role="alert">{error.message}</p>}
+        {test && <p className={test.ok ? 'ok-text' : 'error'} role="status" data-testid="test-result">{test.message}</p>}
+        <div className="dialog-buttons">
+          <button type="button" onClick={closeDialog}>Cancel</button>
+          <button type="button" onClick={() => void onTest()} disabled={testing}>Test connection</button>
+          <button type="submit" className="primary" disabled={saving}>Save</button>
+        </div>
+      </form>
+    </Dialog>
+  )
+}
+
+export function RemoveDestinationDialog({ id }: { id: string }) {
+  const { closeDialog, removeDestination } = useActions()
+  const name = useAppStore((s) => s.snapshot?.destinations.find((d) => d.id === id)?.name ?? 'this destination')
+  return (
+    <Dialog title={`Remove ${name}?`} onClose={closeDialog} description="Cradle stops uploading there. Nothing already uploaded is deleted, and nothing leaves your library.">
+      <div className="dialog-buttons">
+        <button type="button" onClick={closeDialog} data-autofocus>Cancel</button>
+        <button type="button" className="danger" onClick={() => void removeDestination(id).then((ok) => ok && closeDialog())}>Remove</button>
+      </div>
+    </Dialog>
+  )
+}

@@ -1,0 +1,83 @@
+/** Where the photos go: the library first, then each destination with its state and actions. */
+import { useState } from 'react'
+import { formatCount } from '../../shared/format.js'
+import type { DestinationView } from '../../shared/state.js'
+import { KIND_LABELS } from '../forms/destination-form-model.js'
+import { destinationStatus } from '../store/selectors.js'
+import { useActions, useAppStore } from '../store/store-context.js'
+
+export function DestinationsSection() {
+  const ids = useAppStore((s) => (s.snapshot?.destinations ?? []).map((d) => d.id).join('\n'))
+  const openDialog = useAppStore((s) => s.openDialog)
+  return (
+    <section className="panel" aria-labelledby="destinations-heading">
+      <div className="panel-head">
+        <h2 id="destinations-heading">Destinations</h2>
+        <button type="button" onClick={() => openDialog({ kind: 'add-destination' })}>Add destination</button>
+      </div>
+      <ul className="destinations">
+        <LibraryRow />
+        {ids !== '' && ids.split('\n').map((id) => <DestinationRow key={id} id={id} />)}
+      </ul>
+    </section>
+  )
+}
+
+function LibraryRow() {
+  const library = useAppStore((s) => s.snapshot?.library)
+  const open = useAppStore((s) => s.openLibraryFolder)
+  if (!library) return null
+  return (
+    <li className="destination">
+      <div className="dest-main">
+        <span className="dest-name">Library</span>
+        <span className="muted dest-target">{library.path}</span>
+      </div>
+      <div className="dest-state">
+        <span className={`dot tone-${library.available ? 'ok' : 'error'}`} aria-hidden="true" />
+        {library.available ? `${formatCount(library.assetCount)} safe` : 'The library folder is not there'}
+      </div>
+      <div className="dest-actions">
+        <button type="button" onClick={() => void open()}>Open folder</button>
+      </div>
+    </li>
+  )
+}
+
+function needsSignInButton(d: DestinationView): boolean {
+  return d.kind === 'google-photos' && (d.status === 'needs-sign-in' || d.problem?.code === 'destination-auth')
+}
+
+export function DestinationRow({ id }: { id: string }) {
+  const dest = useAppStore((s) => s.snapshot?.destinations.find((d) => d.id === id))
+  const testing = useAppStore((s) => Boolean(s.busy.testDestination))
+  const { testDestination, retryFailed, signIn, openDialog } = useActions()
+  const [test, setTest] = useState<{ ok: boolean; message: string } | null>(null)
+  if (!dest) return null
+  const status = destinationStatus(dest)
+  const headingId = `dest-${dest.id}`
+  return (
+    <li className="destination" aria-labelledby={headingId} data-testid={`destination-${dest.id}`}>
+      <div className="dest-main">
+        <span className="dest-name" id={headingId}>{dest.name}</span>
+        <span className="muted dest-target">{KIND_LABELS[dest.kind]} · {dest.target}</span>
+      </div>
+      <div className="dest-state">
+        <span className={`dot tone-${status.tone}`} aria-hidden="true" />
+        <span>{status.label}</span>
+        {status.detail && <span className={`dest-detail tone-text-${status.tone}`} data-testid="destination-detail">{status.detail}</span>}
+        {test && <span className={test.ok ? 'muted' : 'tone-text-error'} role="status">{test.message}</span>}
+      </div>
+      <div className="dest-actions">
+        {needsSignInButton(dest) && (
+          <button type="button" className="primary" onClick={() => void signIn(dest.id)} aria-label={`Sign in to ${dest.name}`}>Sign in</button>
+        )}
+        {dest.counts.failed > 0 && (
+          <button type="button" onClick={() => void retryFailed(dest.id)} aria-label={`Retry failed uploads to ${dest.name}`}>Retry failed</button>
+        )}
+        <button type="button" disabled={testing} onClick={() => void testDestination({ id: dest.id }).then((r) => r && setTest(r))} aria-label={`Test ${dest.name}`}>Test</button>
+        <button type="button" onClick={() => openDialog({ kind: 'remove-destination', id: dest.id })} aria-label={`Remove ${dest.name}`}>Remove</button>
+      </div>
+    </li>
+  )
+}

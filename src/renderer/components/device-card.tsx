@@ -1,0 +1,64 @@
+/** One phone: who it is, its battery and connection, what it needs, what is safe, and the run in progress. */
+import { formatCount, formatWhen } from '../../shared/format.js'
+import type { DeviceView } from '../../shared/state.js'
+import { progressView } from '../store/selectors.js'
+import { useAppStore } from '../store/store-context.js'
+import { deviceStatus, notOnPhoneSentence } from '../words.js'
+import { ProgressBar } from './progress-bar.js'
+
+function batteryText(d: DeviceView): string | null {
+  if (!d.battery) return null
+  return `Battery ${d.battery.level} %${d.battery.charging ? ', charging' : d.battery.externalPower ? ', on power' : ''}`
+}
+
+function connectionText(d: DeviceView): string {
+  if (!d.connected) return 'Not connected'
+  return d.connection === 'network' ? 'Wi-Fi' : 'USB'
+}
+
+export function DeviceCard({ udid }: { udid: string }) {
+  const device = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid))
+  const settings = useAppStore((s) => s.snapshot?.settings ?? null)
+  if (!device) return null
+  const status = deviceStatus(device, settings)
+  const headingId = `device-${udid}`
+  const meta = [device.model, device.iosVersion ? `iOS ${device.iosVersion}` : null, batteryText(device), connectionText(device)].filter(Boolean)
+  const icloud = notOnPhoneSentence(device.itemsNotOnPhone)
+  return (
+    <article className={`card device tone-${status.tone}`} aria-labelledby={headingId}>
+      <h3 id={headingId}>{device.name}</h3>
+      <p className="meta">{meta.join(' · ')}</p>
+      <p className="status" data-testid="device-status">
+        <span className={`dot tone-${status.tone}`} aria-hidden="true" />
+        {status.text}
+      </p>
+      {status.instruction && <p className="instruction" data-testid="device-instruction">{status.instruction}</p>}
+      {device.itemsOnPhone !== null && (
+        <p data-testid="device-counts">
+          {formatCount(device.itemsOnPhone)} {device.itemsOnPhone === 1 ? 'item' : 'items'} on the phone · {formatCount(device.itemsSafe ?? 0)} already safe
+        </p>
+      )}
+      {icloud && <p className="muted" data-testid="device-icloud">{icloud}</p>}
+      <p className="muted">{device.lastBackupAt ? `Last backup ${formatWhen(device.lastBackupAt)}` : 'Not backed up yet'}</p>
+      {device.progress && <JobProgress udid={udid} />}
+    </article>
+  )
+}
+
+/** The run in progress: items and bytes, the current file, speed and time left. */
+export function JobProgress({ udid }: { udid: string }) {
+  const progress = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid)?.progress ?? null)
+  if (!progress) return null
+  const v = progressView(progress)
+  const line = [v.currentFile, v.speedText, v.timeLeftText].filter(Boolean).join(' · ')
+  return (
+    <div className="job">
+      <ProgressBar label="Items backed up" value={v.itemsDone} max={v.itemsTotal} valueText={`${v.itemsText} items`} />
+      <p className="job-figures">
+        <span data-testid="items-progress">{v.itemsText}</span> · <span>{v.bytesText}</span>
+      </p>
+      <ProgressBar label="Data copied" value={v.bytesPercent} max={100} valueText={v.bytesText} />
+      {line && <p className="muted job-line" data-testid="job-line">{line}</p>}
+    </div>
+  )
+}

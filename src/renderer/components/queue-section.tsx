@@ -1,0 +1,107 @@
+/** The queue: filters, search, and a windowed list of every item with its import and upload state. */
+import { memo, useEffect, useMemo, useState } from 'react'
+import { formatBytes, formatCount } from '../../shared/format.js'
+import type { ImportState, QueueItemView, UploadState } from '../../shared/state.js'
+import { rowAt } from '../store/queue-window.js'
+import { queueFilters, selectQueueCounts, selectQueueKey, selectQueueTotal } from '../store/selectors.js'
+import { useActions, useAppStore } from '../store/store-context.js'
+import { VirtualList } from './virtual-list.js'
+
+export const ROW_HEIGHT = 44
+
+export function QueueSection() {
+  const counts = useAppStore(selectQueueCounts)
+  const filter = useAppStore((s) => s.queueFilter)
+  const total = useAppStore(selectQueueTotal)
+  const key = useAppStore(selectQueueKey)
+  const error = useAppStore((s) => s.queueError)
+  const { setQueueFilter, setQueueRange } = useActions()
+  // Destination names change rarely; a string key keeps rows from re-rendering on every snapshot.
+  const namesKey = useAppStore((s) => (s.snapshot?.destinations ?? []).map((d) => `${d.id}\u0001${d.name}`).join('\u0002'))
+  const names = useMemo(() => new Map(namesKey === '' ? [] : namesKey.split('\u0002').map((p) => p.split('\u0001') as [string, string])), [namesKey])
+
+  return (
+    <section className="panel queue" aria-labelledby="queue-heading">
+      <div className="panel-head">
+        <h2 id="queue-heading">Queue</h2>
+        <div className="filters" role="group" aria-label="Show">
+          {queueFilters(counts).map((chip) => (
+            <button key={chip.filter} type="button" className="chip" aria-pressed={filter === chip.filter} onClick={() => setQueueFilter(chip.filter)}>
+              {chip.label}
+              {chip.count !== null && <span className="count"> {formatCount(chip.count)}</span>}
+            </button>
+          ))}
+        </div>
+        <SearchBox />
+      </div>
+      <p className="muted queue-total" aria-live="polite">{total === 0 ? 'Nothing here.' : `${formatCount(total)} ${total === 1 ? 'item' : 'items'}`}</p>
+      {error && <p className="error" role="alert">{error.message}</p>}
+      <VirtualList
+        total={total}
+        rowHeight={ROW_HEIGHT}
+        label="Queue items"
+        resetKey={key}
+        onRangeChange={(r) => setQueueRange(r.start, r.end)}
+        renderRow={(index) => <QueueRow key={index} index={index} total={total} names={names} />}
+      />
+    </section>
+  )
+}
+
+function SearchBox() {
+  const { setQueueSearch } = useActions()
+  const [text, setText] = useState('')
+  useEffect(() => {
+    const t = setTimeout(() => setQueueSearch(text), 250)
+    return () => clearTimeout(t)
+  }, [text, setQueueSearch])
+  return <input type="search" className="search" aria-label="Search file names" placeholder="Search file names" value={text} onChange={(e) => setText(e.target.value)} />
+}
+
+const IMPORT_WORDS: Record<ImportState, string> = {
+  pending: 'Waiting',
+  importing: 'Importing',
+  done: 'In the library',
+  duplicate: 'Already in the library',
+  'not-on-phone': 'In iCloud only',
+  failed: 'Failed',
+}
+
+const UPLOAD_WORDS: Record<UploadState, string> = {
+  pending: 'waiting',
+  uploading: 'uploading',
+  done: 'uploaded',
+  failed: 'failed',
+  skipped: 'skipped',
+}
+
+function importText(item: QueueItemView): string {
+  if (item.importState === 'importing' && item.importPercent !== null) return `Importing ${item.importPercent} %`
+  if (item.importState === 'failed' && item.error) return item.error.message
+  return IMPORT_WORDS[item.importState]
+}
+
+const GROUP_WORDS = { single: null, live: 'Live Photo', edited: 'Edited' } as const
+
+export const QueueRow = memo(function QueueRow({ index, total, names }: { index: number; total: number; names: Map<string, string> }) {
+  const item = useAppStore((s) => rowAt(s.queueWindow, selectQueueKey(s), index))
+  if (!item) {
+    return <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className="row placeholder" aria-busy="true">Loading…</div>
+  }
+  const group = GROUP_WORDS[item.groupKind]
+  return (
+    <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className={`row state-${item.importState}`} data-row-loaded="">
+      <span className="row-name" title={item.fileName}>{item.fileName}</span>
+      <span className="row-group">{group && <span className="badge">{group}</span>}</span>
+      <span className="row-size muted">{formatBytes(item.size)}</span>
+      <span className="row-import">{importText(item)}</span>
+      <span className="row-uploads">
+        {item.uploads.map((u) => (
+          <span key={u.destinationId} className={`upload up-${u.state}`} title={u.error ? `${u.error.message}${u.error.action ? `. ${u.error.action}` : ''}` : undefined}>
+            {names.get(u.destinationId) ?? u.destinationId}: {UPLOAD_WORDS[u.state]}
+          </span>
+        ))}
+      </span>
+    </div>
+  )
+})

@@ -1,0 +1,85 @@
+/**
+ * The add-destination form as data: which fields each kind asks for, and the draft they make,
+ * checked with the shared validateDestinationDraft before anything is sent. Pure, unit-tested.
+ */
+import { validateDestinationDraft, type DestinationDraft } from '../../shared/destination-config.js'
+import type { Validation } from '../../shared/settings.js'
+import type { DestinationKind } from '../../shared/state.js'
+
+export interface FieldSpec {
+  key: string
+  label: string
+  type: 'text' | 'url' | 'password' | 'checkbox'
+  placeholder?: string
+  hint?: string
+  optional?: boolean
+  /** A checkbox left off is not sent, so the engine's own default applies (S3 path-style is guessed from the endpoint). */
+  omitWhenOff?: boolean
+}
+
+export const KIND_LABELS: Record<DestinationKind, string> = {
+  folder: 'Another folder',
+  immich: 'Immich',
+  'google-photos': 'Google Photos',
+  s3: 'S3-compatible storage',
+  webdav: 'WebDAV / Nextcloud',
+}
+
+export const FIELDS: Record<DestinationKind, FieldSpec[]> = {
+  folder: [{ key: 'path', label: 'Folder', type: 'text', placeholder: '/mnt/backup/photos', hint: 'An absolute path on the computer running Cradle.' }],
+  immich: [
+    { key: 'url', label: 'Server address', type: 'url', placeholder: 'https://photos.example.net' },
+    { key: 'secret', label: 'API key', type: 'password', hint: 'Immich → Account Settings → API Keys.' },
+  ],
+  'google-photos': [
+    { key: 'clientId', label: 'OAuth client ID', type: 'text', optional: true, hint: 'Leave empty to use Cradle’s own.' },
+    { key: 'uploadLivePhotoVideo', label: 'Also upload the video of Live Photos', type: 'checkbox' },
+  ],
+  s3: [
+    { key: 'endpoint', label: 'Endpoint', type: 'url', placeholder: 'https://s3.eu-central-1.amazonaws.com' },
+    { key: 'bucket', label: 'Bucket', type: 'text' },
+    { key: 'accessKeyId', label: 'Access key ID', type: 'text' },
+    { key: 'secret', label: 'Secret access key', type: 'password' },
+    { key: 'region', label: 'Region', type: 'text', optional: true, placeholder: 'us-east-1' },
+    { key: 'prefix', label: 'Folder in the bucket', type: 'text', optional: true, placeholder: 'photos' },
+    { key: 'pathStyle', label: 'Path-style addresses (MinIO and similar)', type: 'checkbox', omitWhenOff: true },
+  ],
+  webdav: [
+    { key: 'url', label: 'WebDAV address', type: 'url', placeholder: 'https://cloud.example.net/remote.php/dav/files/anna/Photos' },
+    { key: 'username', label: 'User name', type: 'text', optional: true },
+    { key: 'secret', label: 'Password or app password', type: 'password' },
+  ],
+}
+
+export type FormValues = Record<string, string | boolean>
+
+export function initialValues(kind: DestinationKind): FormValues {
+  const values: FormValues = { name: KIND_LABELS[kind] }
+  for (const f of FIELDS[kind]) values[f.key] = f.type === 'checkbox' ? f.key === 'uploadLivePhotoVideo' : ''
+  return values
+}
+
+/** Builds the draft from the form and validates it; the failing key points at the field. */
+export function draftFromForm(kind: DestinationKind, values: FormValues): Validation<DestinationDraft> {
+  const config: Record<string, unknown> = {}
+  let secret: string | undefined
+  for (const f of FIELDS[kind]) {
+    const v = values[f.key]
+    if (f.key === 'secret') {
+      secret = typeof v === 'string' && v !== '' ? v : undefined
+      continue
+    }
+    if (f.type === 'checkbox') {
+      if (v === true || !f.omitWhenOff) config[f.key] = v === true
+    }
+    else if (typeof v === 'string' && (v.trim() !== '' || !f.optional)) config[f.key] = v.trim()
+  }
+  const name = typeof values.name === 'string' ? values.name : ''
+  return validateDestinationDraft({ kind, name, config, ...(secret !== undefined ? { secret } : {}) })
+}
+
+/** "Server address must start with http://" — the validator's words after the field's label. */
+export function fieldMessage(kind: DestinationKind, key: string, message: string): string {
+  const label = key === 'name' ? 'Name' : FIELDS[kind].find((f) => f.key === key)?.label ?? key
+  return `${label} ${message}`
+}

@@ -1,0 +1,79 @@
+/**
+ * What the window asks of the engine, one action per command. Every action goes through the
+ * transport chosen at start-up, marks itself busy while in flight, and turns a refusal into a
+ * notice with describeError's words. Nothing here touches window.cradle or fetch directly.
+ */
+import type { StateCreator } from 'zustand'
+import type { CommandName, Input, Result } from '../../shared/contract.js'
+import type { DestinationDraft } from '../../shared/destination-config.js'
+import type { Settings, SettingsPatch } from '../../shared/settings.js'
+import type { DestinationView } from '../../shared/state.js'
+import { wireErrorOf } from '../transport/command-error.js'
+import type { Store, StoreDeps } from './store-types.js'
+
+export interface ActionsSlice {
+  /** Runs a command; on failure shows its words and resolves undefined. */
+  run<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K> | undefined>
+  backupNow(udid?: string): Promise<void>
+  pause(): Promise<void>
+  resume(): Promise<void>
+  retryFailed(destinationId?: string): Promise<void>
+  updateSettings(patch: SettingsPatch): Promise<Settings | undefined>
+  addDestination(draft: DestinationDraft): Promise<DestinationView | undefined>
+  testDestination(target: { id: string } | { draft: DestinationDraft }): Promise<{ ok: boolean; message: string } | undefined>
+  removeDestination(id: string): Promise<boolean>
+  signIn(id: string): Promise<void>
+  openLibraryFolder(): Promise<void>
+}
+
+export const createActionsSlice = (deps: StoreDeps): StateCreator<Store, [], [], ActionsSlice> => (set, get) => {
+  async function attempt<K extends CommandName>(name: K, input: Input<K>): Promise<{ ok: true; value: Result<K> } | { ok: false }> {
+    set((s) => ({ busy: { ...s.busy, [name]: true } }))
+    try {
+      return { ok: true, value: await deps.transport.invoke(name, input) }
+    } catch (error) {
+      const wire = wireErrorOf(error)
+      if (wire.code === 'access-denied') get().setAccessDenied(true)
+      get().notify('error', wire.action ? `${wire.message}. ${wire.action}` : wire.message)
+      return { ok: false }
+    } finally {
+      set((s) => {
+        const busy = { ...s.busy }
+        delete busy[name]
+        return { busy }
+      })
+    }
+  }
+
+  async function run<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K> | undefined> {
+    const outcome = await attempt(name, input)
+    return outcome.ok ? outcome.value : undefined
+  }
+
+  return {
+    run,
+    backupNow: async (udid) => {
+      const result = await run('backupNow', udid ? { udid } : {})
+      if (result && !result.started && result.reason) get().notify('info', result.reason)
+    },
+    pause: async () => void (await run('pause', undefined)),
+    resume: async () => void (await run('resume', undefined)),
+    retryFailed: async (destinationId) => {
+      const result = await run('retryFailed', destinationId ? { destinationId } : {})
+      if (result) get().notify('info', result.retried === 1 ? 'Retrying 1 file.' : `Retrying ${result.retried} files.`)
+    },
+    updateSettings: (patch) => run('updateSettings', patch),
+    addDestination: (draft) => run('addDestination', draft),
+    testDestination: (target) => run('testDestination', target),
+    removeDestination: async (id) => (await attempt('removeDestination', { id })).ok,
+    signIn: async (id) => {
+      const result = await run('signIn', { id })
+      // In the app the shell opens the page itself; in a browser the window does.
+      if (result && get().environment === 'browser') deps.openUrl(result.url)
+    },
+    openLibraryFolder: async () => {
+      const result = await run('openLibraryFolder', undefined)
+      if (result && get().environment === 'browser') get().notify('info', `The library is at ${result.path} on the computer running Cradle.`)
+    },
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Derived values: plain functions over the store or the snapshot, unit-tested without React.
+ * Those returning fresh objects are used with useShallow (flat objects) or computed from a stable
+ * piece in render.
+ */
+import { describeError } from '../../shared/error-text.js'
+import { formatBytes, formatCount, formatPercent, formatSpeed, formatTimeLeft, formatWhen } from '../../shared/format.js'
+import type { AppState, DestinationView, DeviceView, HistoryEntry, ImportProgress, QueueCounts, QueueFilter } from '../../shared/state.js'
+import { CONNECT_PROMPT, plural, WAITING_FOR_POWER } from '../words.js'
+import { queueKey, queueTotal } from './queue-window.js'
+import type { Store } from './store-types.js'
+
+const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
+const NO_DEVICES: DeviceView[] = []
+
+export const selectSnapshot = (s: Store) => s.snapshot
+export const selectQueueCounts = (s: Store) => s.snapshot?.queue.counts ?? EMPTY_COUNTS
+export const selectDevices = (s: Store) => s.snapshot?.devices ?? NO_DEVICES
+export const selectDevice = (udid: string) => (s: Store) => s.snapshot?.devices.find((d) => d.udid === udid)
+export const selectQueueKey = (s: Store) => queueKey(s.queueFilter, s.queueSearch)
+export const selectQueueTotal = (s: Store) => queueTotal(s.queueWindow, selectQueueKey(s), s.snapshot?.queue.counts, s.queueFilter, s.queueSearch)
+
+/** Phones that get a card: attached ones, and unplugged ones whose backup was interrupted. */
+export function cardDevices(devices: readonly DeviceView[]): DeviceView[] {
+  return devices.filter((d) => d.connected || d.problem !== null || d.progress !== null)
+}
+
+/** Known phones not attached now (shown under the empty state with their last backup). */
+export function knownPhones(devices: readonly DeviceView[]): DeviceView[] {
+  return devices.filter((d) => !d.connected && d.problem === null && d.progress === null)
+}
+
+export interface BackupAvailability {
+  enabled: boolean
+  /** Why not, in words the person can act on; null when enabled. */
+  reason: string | null
+}
+
+const STARTABLE = new Set<DeviceView['phase']>(['ready', 'done', 'error', 'waiting-power', 'waiting-battery'])
+
+function blockedReason(d: DeviceView): string {
+  if (d.connection === 'network') return 'Connect your iPhone with a USB cable to back it up.'
+  switch (d.phase) {
+    case 'importing':
+    case 'scanning': return `Backing up ${d.name} now.`
+    case 'paused': return 'Paused. Press Resume to continue.'
+    case 'connecting': return `Connecting to ${d.name}…`
+    case 'needs-unlock': return describeError('device-locked').action!
+    case 'needs-trust': return describeError('pairing-pending').action!
+    case 'trust-denied': {
+      const t = describeError('pairing-denied', { deviceName: d.name })
+      return `${t.title}. ${t.action}`
+    }
+    case 'waiting-power': return WAITING_FOR_POWER
+    default: return CONNECT_PROMPT
+  }
+}
+
+/** "Back up now": enabled when it can start something, else the reason. */
+export function backupAvailability(state: AppState | null, connected: boolean): BackupAvailability {
+  if (!state || !connected) return { enabled: false, reason: 'Not connected to Cradle yet.' }
+  if (!state.muxAvailable) {
+    const problem = state.problems.find((p) => p.code === 'usbmuxd-missing' || p.code === 'usbmuxd-not-running')
+    const text = problem ?? describeError('usbmuxd-not-running')
+    const title = 'message' in text ? text.message : text.title
+    return { enabled: false, reason: `${title}. ${text.action ?? ''}`.trim() }
+  }
+  if (state.paused) return { enabled: false, reason: 'Paused. Press Resume to continue.' }
+  const attached = state.devices.filter((d) => d.connected)
+  if (attached.length === 0) return { enabled: false, reason: 'Connect your iPhone with a cable.' }
+  if (attached.some((d) => d.connection === 'usb' && d.trust === 'paired' && STARTABLE.has(d.phase))) return { enabled: true, reason: null }
+  return { enabled: false, reason: blockedReason(attached.find((d) => d.phase === 'importing' || d.phase === 'scanning') ?? attached[0]!) }
+}
+
+export const selectBackupAvailability = (s: Store): BackupAvailability => backupAvailability(s.snapshot, s.connected)
+
+export interface ProgressView {
+  itemsDone: number
+  itemsTotal: number
+  bytesPercent: number
+  itemsText: string
+  bytesText: string
+  speedText: string | null
+  timeLeftText: string | null
+  currentFile: string | null
+}
+
+/** Progress as shown: "1,204 of 3,511", "4.2 GB of 9.8 GB", "31 MB/s", "about 4 min left". */
+export function progressView(p: ImportProgress): ProgressView {
+  return {
+    itemsDone: Math.min(p.itemsDone, p.itemsTotal),
+    itemsTotal: p.itemsTotal,
+    bytesPercent: formatPercent(p.bytesDone, p.bytesTotal),
+    itemsText: `${formatCount(p.itemsDone)} of ${formatCount(p.itemsTotal)}`,
+    bytesText: `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`,
+    speedText: p.bytesPerSecond > 0 ? formatSpeed(p.bytesPerSecond) : null,
+    timeLeftText: formatTimeLeft(p.secondsLeft),
+    currentFile: p.currentFile,
+  }
+}
+
+/** The headline, like the tray's first line: "is everything safe?" answered without reading further. */
+export function statusLine(state: AppState | null, connected: boolean, now: number = Date.now()): string {
+  if (!state) return connected ? 'Starting…' : 'Connecting to Cradle…'
+  const importing = state.devices.find((d) => d.progress && (d.phase === 'importing' || d.phase === 'paused'))
+  if (state.paused) return `Paused — ${plural(state.queue.counts.pending, 'photo')} waiting`
+  if (importing?.progress) {
+    const left = formatTimeLeft(importing.progress.secondsLeft)
+    return [`Backing up ${importing.name}`, `${formatCount(importing.progress.itemsDone)} of ${formatCount(importing.progress.itemsTotal)}`, left].filter(Boolean).join(' · ')
+  }
+  const first = state.problems[0]
+  if (first) return first.action ? `${first.message} — ${first.action}` : first.message
+  const uploading = state.destinations.find((d) => d.status === 'uploading' && d.counts.pending > 0)
+  if (uploading) return `Uploading ${plural(uploading.counts.pending, 'photo')} to ${uploading.name}`
+  const last = Math.max(0, ...state.devices.map((d) => d.lastBackupAt ?? 0))
+  if (state.library.assetCount === 0) return 'No photos in the library yet'
+  const safe = state.library.assetCount === 1 ? 'The 1 photo is safe' : `All ${plural(state.library.assetCount, 'photo')} are safe`
+  return last > 0 ? `${safe} · last backup ${formatWhen(last, now)}` : safe
+}
+
+export interface FilterChip {
+  filter: QueueFilter
+  label: string
+  count: number | null
+}
+
+/** The queue's filter buttons: All / Waiting / Failed N / Not on this iPhone N. */
+export function queueFilters(counts: QueueCounts): FilterChip[] {
+  return [
+    { filter: 'all', label: 'All', count: null },
+    { filter: 'pending', label: 'Waiting', count: null },
+    { filter: 'failed', label: 'Failed', count: counts.failed },
+    { filter: 'not-on-phone', label: 'Not on this iPhone', count: counts.notOnPhone },
+  ]
+}
+
+/** A destination's state in a few words, with the reason when it waits or fails. */
+export function destinationStatus(d: DestinationView): { label: string; detail: string | null; tone: 'ok' | 'busy' | 'attention' | 'error' | 'idle' } {
+  const problem = d.problem ? (d.problem.action ? `${d.problem.message}. ${d.problem.action}` : d.problem.message) : null
+  switch (d.status) {
+    case 'ready':
+      return { label: d.counts.done > 0 ? `Ready · ${formatCount(d.counts.done)} uploaded` : 'Ready', detail: null, tone: 'ok' }
+    case 'uploading': {
+      const left = formatTimeLeft(d.secondsLeft)
+      return { label: `Uploading ${formatCount(d.counts.pending)}${d.counts.failed ? ` · ${formatCount(d.counts.failed)} failed` : ''}`, detail: left, tone: 'busy' }
+    }
+    case 'waiting':
+      return { label: 'Waiting', detail: d.waitingReason ?? problem, tone: 'idle' }
+    case 'needs-sign-in':
+      return { label: 'Needs sign-in', detail: problem ?? `Sign in to ${d.name} to upload.`, tone: 'attention' }
+    case 'error':
+      return { label: 'Stopped', detail: problem ?? 'Something went wrong.', tone: 'error' }
+    case 'paused':
+      return { label: 'Paused', detail: null, tone: 'idle' }
+  }
+}
+
+/** "today 08:14 — 41 new from Anna's iPhone · 3,470 already safe · 3 in iCloud only". */
+export function historyLine(h: HistoryEntry, now: number = Date.now()): string {
+  const when = formatWhen(h.at, now)
+  const parts = h.kind === 'import'
+    ? [`${formatCount(h.imported)} new from ${h.sourceName}`]
+    : [`${formatCount(h.imported)} uploaded to ${h.sourceName}`]
+  if (h.alreadyHad > 0) parts.push(`${formatCount(h.alreadyHad)} already safe`)
+  if (h.unavailable > 0) parts.push(`${formatCount(h.unavailable)} in iCloud only`)
+  if (h.failed > 0) parts.push(`${formatCount(h.failed)} failed`)
+  if (h.bytes > 0) parts.push(formatBytes(h.bytes))
+  return `${when} — ${parts.join(' · ')}`
+}

@@ -1,0 +1,84 @@
+/**
+ * What the window says about a phone, per session phase, in the words of ui.md. Error sentences
+ * (locked, trust, unplugged, …) come from describeError so the tray, notifications and the CLI say
+ * the same; the rest are the window's own.
+ */
+import { assertNever } from '../shared/assert-never.js'
+import { describeError } from '../shared/error-text.js'
+import { formatCount } from '../shared/format.js'
+import type { Settings } from '../shared/settings.js'
+import type { WireError } from '../shared/errors.js'
+import type { DeviceView } from '../shared/state.js'
+
+export type Tone = 'ok' | 'busy' | 'idle' | 'attention' | 'error'
+
+export interface DeviceStatus {
+  /** One line: what is happening. */
+  text: string
+  /** What the person should do, if anything. */
+  instruction: string | null
+  tone: Tone
+}
+
+export const WAITING_FOR_POWER = "Waiting for power — this port isn't charging your iPhone."
+export const CONNECT_PROMPT = 'Connect your iPhone with a cable. Cradle starts by itself.'
+
+function fromProblem(problem: WireError | null, fallback: string): { text: string; instruction: string | null } {
+  if (!problem) return { text: fallback, instruction: null }
+  return { text: problem.message, instruction: problem.action ?? null }
+}
+
+/** The status line and instruction of a device card. */
+export function deviceStatus(d: DeviceView, settings: Settings | null): DeviceStatus {
+  const ctx = { deviceName: d.name }
+  switch (d.phase) {
+    case 'connecting':
+      return { text: `Connecting to ${d.name}…`, instruction: null, tone: 'busy' }
+    case 'needs-unlock': {
+      const t = describeError('device-locked', ctx)
+      return { text: t.title, instruction: t.action ?? null, tone: 'attention' }
+    }
+    case 'needs-trust': {
+      const t = describeError('pairing-pending', ctx)
+      return { text: t.title, instruction: t.action ?? null, tone: 'attention' }
+    }
+    case 'trust-denied': {
+      const t = describeError('pairing-denied', ctx)
+      return { text: t.title, instruction: t.action ?? null, tone: 'error' }
+    }
+    case 'waiting-power':
+      return { text: WAITING_FOR_POWER, instruction: 'Use a port or charger that charges it, or turn off "Only while the iPhone is charging" in Settings.', tone: 'attention' }
+    case 'waiting-battery': {
+      const min = settings?.minBatteryPercent
+      const now = d.battery ? ` (now ${d.battery.level} %)` : ''
+      return { text: min ? `Waiting for the battery to reach ${min} %${now}.` : 'Waiting for the battery to charge.', instruction: null, tone: 'attention' }
+    }
+    case 'ready':
+      return { text: 'Connected and ready to back up.', instruction: null, tone: 'idle' }
+    case 'scanning':
+      return { text: 'Looking for new photos and videos…', instruction: null, tone: 'busy' }
+    case 'importing':
+      return { text: `Backing up ${d.name}…`, instruction: null, tone: 'busy' }
+    case 'paused':
+      return { text: 'Paused.', instruction: 'Press Resume to continue.', tone: 'idle' }
+    case 'done':
+      return { text: d.itemsNotOnPhone > 0 ? 'Backed up: everything this iPhone holds is safe.' : 'Backed up: everything on this iPhone is safe.', instruction: null, tone: 'ok' }
+    case 'error':
+      return { ...fromProblem(d.problem, 'Something went wrong with this iPhone.'), tone: 'error' }
+    case 'disconnected':
+      return { ...fromProblem(d.problem, 'Not connected.'), tone: d.problem ? 'attention' : 'idle' }
+    default:
+      return assertNever(d.phase, 'session phase')
+  }
+}
+
+/** ui.md: "41 items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them." */
+export function notOnPhoneSentence(count: number): string | null {
+  if (count <= 0) return null
+  const items = count === 1 ? '1 item is' : `${formatCount(count)} items are`
+  return `${items} in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`
+}
+
+export function plural(count: number, one: string, many: string = `${one}s`): string {
+  return `${formatCount(count)} ${count === 1 ? one : many}`
+}

@@ -1,0 +1,67 @@
+import { expect, test } from './fixtures/app.js'
+import { screenshot, valueNow, watchCsp } from './fixtures/page-helpers.js'
+
+test('a phone appears, "Back up now" runs, progress moves and it ends with the right counts', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 120, notOnPhone: 3, autoRun: false, itemsPerTick: 1 })
+  const csp = watchCsp(page)
+  await page.goto(app.url)
+
+  await expect(page.getByText('Connect your iPhone with a cable. Cradle starts by itself.')).toBeVisible()
+  const backUp = page.getByRole('button', { name: 'Back up now', exact: true })
+  await expect(backUp).toBeDisabled()
+  await expect(page.getByTestId('backup-reason')).toHaveText('Connect your iPhone with a cable.')
+  await screenshot(page, 'empty')
+
+  await app.phone.attach()
+  const card = page.getByRole('article', { name: "Anna's iPhone" })
+  await expect(card.getByRole('heading', { name: "Anna's iPhone" })).toBeVisible()
+  await expect(card).toContainText('iPhone 15 · iOS 17.5 · Battery 57 %, charging · USB')
+  await expect(card.getByTestId('device-status')).toHaveText('Connected and ready to back up.')
+  await expect(backUp).toBeEnabled()
+
+  await backUp.click()
+  const items = page.getByRole('progressbar', { name: 'Items backed up' })
+  await expect(items).toBeVisible()
+  await expect(items).toHaveAttribute('aria-valuemax', '120')
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(5)
+  const first = await valueNow(items)
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(first)
+  await expect(page.getByRole('progressbar', { name: 'Data copied' })).toHaveAttribute('aria-valuemax', '100')
+  await expect(card.getByTestId('job-line')).toContainText(/IMG_\d{4}\.HEIC · [\d.]+ MB\/s · (about \d+ min left|less than a minute left)/)
+  await expect(backUp).toBeDisabled()
+  await expect(page.getByTestId('backup-reason')).toHaveText("Backing up Anna's iPhone now.")
+  await screenshot(page, 'backing-up')
+
+  await expect(card.getByTestId('device-status')).toHaveText('Backed up: everything this iPhone holds is safe.', { timeout: 40_000 })
+  await expect(items).toHaveCount(0)
+  await expect(card.getByTestId('device-counts')).toHaveText('120 items on the phone · 117 already safe')
+  await expect(card.getByTestId('device-icloud')).toHaveText("3 items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
+  await expect(page.getByTestId('history').locator('li').first()).toContainText("117 new from Anna's iPhone · 3 in iCloud only")
+  await expect(card).toContainText(/Last backup today \d\d:\d\d/)
+
+  // The queue agrees: 3 not on this iPhone, and they are the only ones under that filter.
+  const notOnPhone = page.getByRole('button', { name: 'Not on this iPhone 3' })
+  await notOnPhone.click()
+  await expect(notOnPhone).toHaveAttribute('aria-pressed', 'true')
+  const list = page.getByRole('list', { name: 'Queue items' })
+  await expect(list.getByRole('listitem')).toHaveCount(3)
+  await expect(list.getByRole('listitem').first()).toContainText('In iCloud only')
+  await screenshot(page, 'done')
+  expect(csp).toEqual([])
+})
+
+test('Pause stops the run and Resume continues it', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 200, attached: true, itemsPerTick: 1 })
+  await page.goto(app.url)
+  const items = page.getByRole('progressbar', { name: 'Items backed up' })
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(2)
+  await page.getByRole('button', { name: 'Pause' }).click()
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible()
+  await expect(page.getByRole('article', { name: "Anna's iPhone" }).getByTestId('device-status')).toHaveText('Paused.')
+  const paused = await valueNow(items)
+  await page.waitForTimeout(600)
+  expect(await valueNow(items)).toBe(paused)
+  await expect(page.getByTestId('headline')).toContainText('Paused')
+  await page.getByRole('button', { name: 'Resume' }).click()
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(paused)
+})

@@ -1,0 +1,68 @@
+import { expect, test } from './fixtures/app.js'
+import { screenshot } from './fixtures/page-helpers.js'
+
+test('a failing destination shows its reason', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 40, attached: true, itemsPerTick: 4 })
+  await page.goto(app.url)
+  const immich = page.getByRole('listitem', { name: 'Immich' })
+  await expect(immich).toBeVisible()
+  await app.failDestination('Immich', 'destination-unreachable')
+  await expect(immich).toContainText('Stopped')
+  await expect(immich.getByTestId('destination-detail')).toHaveText("Can't reach Immich. Cradle retries by itself when the network is back.")
+  await expect(page.getByTestId('headline')).toContainText("Can't reach Immich")
+  await immich.getByRole('button', { name: 'Test Immich' }).click()
+  await expect(immich.getByRole('status')).toHaveText("Can't reach Immich")
+  await screenshot(page, 'destination-failing')
+})
+
+test('adding a destination validates the form before saving', async ({ page, cradle }) => {
+  const app = await cradle.start()
+  await page.goto(app.url)
+  await page.getByRole('button', { name: 'Add destination' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Add a destination' })
+  await expect(dialog).toBeVisible()
+  await expect(dialog.getByLabel('Kind')).toBeFocused()
+
+  await dialog.getByLabel('Name').fill('Home Immich')
+  await dialog.getByLabel('Server address').fill('photos.home.lan')
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  await expect(dialog.getByText('Server address is not a valid address')).toBeVisible()
+  await expect(dialog.getByLabel('Server address')).toHaveAttribute('aria-invalid', 'true')
+  await expect(dialog.getByLabel('Server address')).toBeFocused()
+
+  await dialog.getByLabel('Server address').fill('https://photos.home.lan')
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  await expect(dialog.getByText('API key an API key is required')).toBeVisible()
+  await dialog.getByLabel('API key').fill('k3y')
+  await dialog.getByRole('button', { name: 'Test connection' }).click()
+  await expect(dialog.getByTestId('test-result')).toHaveText('Home Immich answered; uploads can go there.')
+  await screenshot(page, 'add-destination')
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  await expect(dialog).toHaveCount(0)
+  const row = page.getByRole('listitem', { name: 'Home Immich' })
+  await expect(row).toContainText('Immich · photos.home.lan')
+  await expect(row).toContainText('Ready')
+
+  await row.getByRole('button', { name: 'Remove Home Immich' }).click()
+  const confirm = page.getByRole('dialog', { name: 'Remove Home Immich?' })
+  await confirm.getByRole('button', { name: 'Remove' }).click()
+  await expect(row).toHaveCount(0)
+})
+
+test('Google Photos: the sign-in button opens the consent page and the row becomes ready', async ({ page, cradle, context }) => {
+  const app = await cradle.start()
+  await context.route('https://accounts.google.com/**', (route) => route.fulfill({ contentType: 'text/html', body: '<title>Sign in</title>' }))
+  await page.goto(app.url)
+  await page.getByRole('button', { name: 'Add destination' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Add a destination' })
+  await dialog.getByLabel('Kind').selectOption('google-photos')
+  await dialog.getByLabel('Name').fill('Google Photos')
+  const popup = page.waitForEvent('popup')
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  const consent = await popup
+  expect(consent.url()).toContain('https://accounts.google.com/o/oauth2/v2/auth')
+  await consent.close()
+  const row = page.getByRole('listitem', { name: 'Google Photos' })
+  await expect(row).toContainText('Ready')
+  await expect(row.getByRole('button', { name: 'Sign in to Google Photos' })).toHaveCount(0)
+})

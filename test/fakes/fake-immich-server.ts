@@ -1,0 +1,201 @@
+/**
+ * A fake Immich server, written from Immich's published API (open-api/immich-openapi-specs.json,
+ * server/src/controllers/asset-media.controller.ts, middleware/asset-upload.interceptor.ts, the
+ * @immich/sdk 2.x and 3.x field lists; summarised in destinations.md §1), because Immich needs
+ * Docker and Postgres and cannot run here. In memory. Strict where the real server is:
+ *   - x-api-key required (401), and the key's permissions (asset.upload, user.read: 403);
+ *   - POST /api/assets needs multipart with assetData, fileCreatedAt and fileModifiedAt;
+ *     v3 rejects naive timestamps and (strict reading of PR #27818) deviceAssetId/deviceId;
+ *     v2 requires deviceAssetId and deviceId; visibility must be a known value;
+ *     livePhotoVideoId must name an existing asset;
+ *   - x-immich-checksum (SHA-1, hex or base64) answers 200 "duplicate" before reading the body;
+ *   - the same SHA-1 received again answers 200 "duplicate"; new content 201 "created";
+ *   - a body over `maxBodyBytes` answers 413 (a reverse proxy's client_max_body_size).
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface FakeImmichAsset {
+  id: string
+  sha1: string
+  data: Buffer
+  fields: Record<string, string>
+  fileName: string
+}
+
+export interface FakeImmich {
+  url: string
+  assets: Map<string, FakeImmichAsset>
+  /** Every upload request: status and the form fields it carried. */
+  uploads: { status: number; fields: Record<string, string>; early: boolean }[]
+  bulkChecks: number
+  /** Puts an asset on the server as if another client had uploaded it. */
+  seed(data: Buffer, fileName: string): string
+  close(): Promise<void>
+}
+
+export interface FakeImmichOptions {
+  major?: number
+  keys?: Record<string, string[]>
+  maxBodyBytes?: number
+}
+
+function parseMultipart(body: Buffer, contentType: string): { fields: Record<string, string>; files: Record<string, { fileName: string; data: Buffer }> } | null {
+  const m = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType)
+  if (!m) return null
+  const boundary = Buffer.from(`--${m[1] ?? m[2]}`)
+  const fields: Record<string, string> = {}
+  const files: Record<string, { fileName: string; data: Buffer }> = {}
+  let pos = body.indexOf(boundary)
+  if (pos !== 0) return null
+  for (;;) {
+    pos += boundary.length
+    if (body.subarray(pos, pos + 2).toString() === '--') break
+    pos += 2 // CRLF
+    const headEnd = body.indexOf('\r\n\r\n', pos)
+    if (headEnd < 0) return null
+    const head = body.subarray(pos, headEnd).toString('utf8')
+    const next = body.indexOf(boundary, headEnd + 4)
+    if (next < 0) return null
+    const data = body.subarray(headEnd + 4, next - 2)
+    const name = /name="([^"]*)"/.exec(head)?.[1]
+    const fileName = /filename="([^"]*)"/.exec(head)?.[1]
+    if (!name) return null
+    if (fileName !== undefined) files[name] = { fileName, data }
+    else fields[name] = data.toString('utf8')
+    pos = next
+  }
+  return { fields, files }
+}
+
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+const ISO_ANY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
+
+function checksumKey(value: string): string {
+  // The server's fromChecksum: 28 or 44 characters are base64, anything else hex.
+  return value.length === 28 || value.length === 44 ? Buffer.from(value, 'base64').toString('hex') : value.toLowerCase()
+}
+
+export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<FakeImmich> {
+  const major = options.major ?? 3
+  const keys = options.keys ?? { 'test-key': ['asset.upload', 'user.read'] }
+  const assets = new Map<string, FakeImmichAsset>()
+  const bySha1 = new Map<string, string>()
+  const uploads: FakeImmich['uploads'] = []
+  const state = { bulkChecks: 0 }
+
+  const server = http.createServer((req, res) => {
+    const json = (status: number, value: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(value))
+    }
+    const url = new URL(req.url ?? '/', 'http://x')
+    const route = `${req.method} ${url.pathname}`
+    if (route === 'GET /api/server/ping') return json(200, { res: 'pong' })
+    if (route === 'GET /api/server/version') return json(200, { major, minor: 2, patch: 2 })
+    const key = req.headers['x-api-key']
+    const perms = typeof key === 'string' ? keys[key] : undefined
+    if (!perms) {
+      req.resume()
+      return json(401, { message: 'Invalid API key', error: 'Unauthorized', statusCode: 401 })
+    }
+    const need = (perm: string): boolean => {
+      if (perms.includes(perm)) return true
+      req.resume()
+      json(403, { message: `Missing required permission: ${perm}`, statusCode: 403 })
+      return false
+    }
+    if (route === 'GET /api/users/me') {
+      if (need('user.read')) json(200, { id: 'user-1', email: 'a@example.com' })
+      return
+    }
+    if (route === 'POST /api/assets' || route === 'POST /api/assets/bulk-upload-check') {
+      if (!need('asset.upload')) return
+      if (route === 'POST /api/assets') {
+        const length = Number(req.headers['content-length'] ?? 0)
+        if (options.maxBodyBytes !== undefined && length > options.maxBodyBytes) {
+          res.setHeader('connection', 'close')
+          return json(413, { message: 'Request Entity Too Large' })
+        }
+        const header = req.headers['x-immich-checksum']
+        if (typeof header === 'string' && bySha1.has(checksumKey(header))) {
+          // Answered from the header alone: the body is never read (the interceptor's shortcut).
+          uploads.push({ status: 200, fields: {}, early: true })
+          res.setHeader('connection', 'close')
+          return json(200, { id: bySha1.get(checksumKey(header)), status: 'duplicate' })
+        }
+      }
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const body = Buffer.concat(chunks)
+        if (route === 'POST /api/assets/bulk-upload-check') {
+          state.bulkChecks++
+          let parsed: { assets?: { id?: unknown; checksum?: unknown }[] }
+          try {
+            parsed = JSON.parse(body.toString('utf8'))
+          } catch {
+            return json(400, { message: 'invalid JSON' })
+          }
+          if (!Array.isArray(parsed.assets) || parsed.assets.some((a) => typeof a.id !== 'string' || typeof a.checksum !== 'string')) return json(400, { message: ['assets must be an array of {id, checksum}'] })
+          return json(200, {
+            results: parsed.assets.map((a) => {
+              const existing = bySha1.get(checksumKey(a.checksum as string))
+              return existing ? { id: a.id, action: 'reject', reason: 'duplicate', assetId: existing, isTrashed: false } : { id: a.id, action: 'accept' }
+            }),
+          })
+        }
+        const form = parseMultipart(body, String(req.headers['content-type'] ?? ''))
+        const reject = (message: string): void => {
+          uploads.push({ status: 400, fields: form?.fields ?? {}, early: false })
+          json(400, { message: [message], error: 'Bad Request', statusCode: 400 })
+        }
+        if (!form) return reject('body must be multipart/form-data')
+        const f = form.fields
+        const file = form.files.assetData
+        if (!file) return reject('assetData is required')
+        for (const k of ['fileCreatedAt', 'fileModifiedAt']) {
+          const v = f[k]
+          if (!v || !(major >= 3 ? ISO_WITH_ZONE : ISO_ANY).test(v)) return reject(`${k} must be a valid ISO 8601 date string`)
+        }
+        if (major >= 3 && ('deviceAssetId' in f || 'deviceId' in f)) return reject('property deviceAssetId should not exist')
+        if (major < 3 && (!f.deviceAssetId || !f.deviceId)) return reject('deviceAssetId and deviceId are required')
+        if (f.duration !== undefined && major >= 3 && !/^\d+(\.\d+)?$/.test(f.duration)) return reject('duration must be a number')
+        if (f.visibility !== undefined && !['timeline', 'archive', 'hidden', 'locked'].includes(f.visibility)) return reject('visibility must be one of timeline, archive, hidden, locked')
+        if (f.livePhotoVideoId !== undefined && !assets.has(f.livePhotoVideoId)) return reject('livePhotoVideoId must be an existing asset')
+        const sha1 = createHash('sha1').update(file.data).digest('hex')
+        const existing = bySha1.get(sha1)
+        if (existing) {
+          uploads.push({ status: 200, fields: f, early: false })
+          return json(200, { id: existing, status: 'duplicate' })
+        }
+        const id = randomUUID()
+        assets.set(id, { id, sha1, data: file.data, fields: f, fileName: f.filename ?? file.fileName })
+        bySha1.set(sha1, id)
+        uploads.push({ status: 201, fields: f, early: false })
+        json(201, { id, status: 'created' })
+      })
+      return
+    }
+    req.resume()
+    json(404, { message: `Cannot ${route}` })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}`, assets, uploads,
+    get bulkChecks() { return state.bulkChecks },
+    seed(data, fileName) {
+      const id = randomUUID()
+      const sha1 = createHash('sha1').update(data).digest('hex')
+      assets.set(id, { id, sha1, data, fields: {}, fileName })
+      bySha1.set(sha1, id)
+      return id
+    },
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
