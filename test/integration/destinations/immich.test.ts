@@ -1,0 +1,139 @@
+/**
+ * Immich against the fake Immich server (Immich cannot run here): v3 and v2 form fields, Live
+ * Photos (motion first, hidden, then the still linked to it), bulk-upload-check before sending,
+ * the checksum-header duplicate shortcut, 413 and key problems.
+ */
+import { createHash } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import '../../fakes/quiet-logs.js'
+import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import { startFaultProxy, type FaultProxy } from '../../fakes/fault-proxy.js'
+import { startFakeImmich, type FakeImmich, type FakeImmichOptions } from '../../fakes/fake-immich-server.js'
+import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
+
+describe('Immich (fake server)', () => {
+  let immich: FakeImmich
+  let proxy: FaultProxy
+  let lib: TestLibrary
+  let manager: UploadManager
+  const start = async (options: FakeImmichOptions = {}): Promise<void> => {
+    immich = await startFakeImmich(options)
+    proxy = await startFaultProxy(immich.url)
+  }
+  beforeEach(() => {
+    lib = makeTestLibrary()
+  })
+  afterEach(async () => {
+    await manager?.stop()
+    await proxy?.close()
+    await immich?.close()
+    lib.cleanup()
+  })
+  const make = (): UploadManager => new UploadManager({
+    db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
+    tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } },
+  })
+  const add = (m: UploadManager, key = 'test-key') => m.add({ kind: 'immich', name: 'Immich', config: { url: proxy.url }, secret: key })
+
+  function livePhoto(stem: string): { still: ReturnType<TestLibrary['addAsset']>; motion: ReturnType<TestLibrary['addAsset']> } {
+    const g = lib.addGroup()
+    const still = lib.addAsset({ libraryPath: `2026/2026-11/${stem}.HEIC`, size: 40_000, groupId: g })
+    const motion = lib.addAsset({ libraryPath: `2026/2026-11/${stem}.MOV`, size: 90_000, groupId: g, role: 'motion' })
+    lib.addAsset({ libraryPath: `2026/2026-11/${stem}.AAE`, size: 500, groupId: g, role: 'sidecar' })
+    return { still, motion }
+  }
+
+  it('v3: uploads the motion part hidden, then the still linked to it, without device fields', async () => {
+    await start({ major: 3 })
+    const { still, motion } = livePhoto('IMG_0001')
+    const single = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0002.JPG', size: 30_000 })
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 3, skipped: 1, failed: 0 })
+    expect(immich.assets.size).toBe(3)
+    const bySha = new Map([...immich.assets.values()].map((a) => [a.sha1, a]))
+    const m = bySha.get(motion.sha1)!
+    const s = bySha.get(still.sha1)!
+    expect(m.fields.visibility).toBe('hidden')
+    expect(s.fields.livePhotoVideoId).toBe(m.id)
+    expect(s.fields.visibility).toBeUndefined()
+    expect(s.fields.fileCreatedAt).toBe('2026-11-01T10:30:00.000+01:00')
+    expect(bySha.get(single.sha1)!.data.equals(single.content)).toBe(true)
+    expect(immich.uploads.every((u) => !('deviceAssetId' in u.fields))).toBe(true)
+    // The motion part went before its still.
+    const order = immich.uploads.map((u) => u.fields.filename)
+    expect(order.indexOf('IMG_0001.MOV')).toBeLessThan(order.indexOf('IMG_0001.HEIC'))
+    const checksums = proxy.log.filter((r) => r.url === '/api/assets' && r.method === 'POST').map((r) => r.headers['x-immich-checksum'])
+    expect(checksums).toContain(createHash('sha1').update(still.content).digest('hex'))
+  })
+
+  it('v2: sends deviceAssetId and deviceId, which v2 requires', async () => {
+    await start({ major: 2 })
+    lib.addAsset({ libraryPath: 'a.jpg', size: 5_000 })
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 1, failed: 0 })
+    expect(immich.uploads[0]!.fields).toMatchObject({ deviceId: 'cradle', deviceAssetId: `cradle-${lib.assets[0]!.sha1}` })
+  })
+
+  it('asks bulk-upload-check first and sends nothing the server has', async () => {
+    await start()
+    const a = lib.addAsset({ libraryPath: 'a.jpg', size: 5_000 })
+    lib.addAsset({ libraryPath: 'b.jpg', size: 5_000 })
+    const existing = immich.seed(a.content, 'a.jpg')
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 2, alreadyThere: 1 })
+    expect(immich.bulkChecks).toBe(1)
+    expect(immich.uploads).toHaveLength(1)
+    expect(lib.db.prepare('SELECT remote_ref FROM uploads WHERE asset_id = ?').get(a.id)).toEqual({ remote_ref: existing })
+  })
+
+  it('takes a 200 "duplicate" answered from the checksum header as success', async () => {
+    await start()
+    const a = lib.addAsset({ libraryPath: 'a.jpg', size: 2_000_000 })
+    const existing = immich.seed(a.content, 'a.jpg')
+    proxy.setPlan((r) => (r.url === '/api/assets/bulk-upload-check' ? { kind: 'status', status: 503 } : { kind: 'pass' }))
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 1, failed: 0 })
+    // The server closes without reading the body; the client may see the answer or a reset
+    // (then it retries and gets the same answer). Never a second asset.
+    expect(immich.uploads.length).toBeGreaterThanOrEqual(1)
+    expect(immich.uploads.every((u) => u.early && u.status === 200)).toBe(true)
+    expect(immich.assets.size).toBe(1)
+    expect(lib.db.prepare('SELECT remote_ref, deduped FROM uploads').get()).toEqual({ remote_ref: existing, deduped: 1 })
+  })
+
+  it('stops on 413 and tells the user to raise the proxy limit', async () => {
+    await start({ maxBodyBytes: 100_000 })
+    const big = lib.addAsset({ libraryPath: 'big.mov', size: 200_000 })
+    manager = make()
+    manager.start()
+    const view = await add(manager)
+    await manager.drain()
+    const v = manager.views().find((x) => x.id === view.id)!
+    expect(v.status).toBe('error')
+    expect(v.problem).toMatchObject({ code: 'destination-too-large', action: expect.stringContaining('client_max_body_size') })
+    expect(manager.uploadStates([big.id]).get(big.id)![0]!.state).toBe('failed')
+  })
+
+  it('tells a wrong key from a key without permission', async () => {
+    await start({ keys: { good: ['asset.upload', 'user.read'], weak: ['asset.upload'] } })
+    manager = make()
+    const wrong = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'nope' } })
+    const weak = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'weak' } })
+    const good = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'good' } })
+    expect(wrong.message).toMatch(/^Immich needs you to sign in again/)
+    expect(weak.message).toMatch(/^Immich refused the upload/)
+    expect(good.ok).toBe(true)
+  })
+})
