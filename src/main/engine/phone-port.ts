@@ -38,7 +38,7 @@ export interface PhoneFiles {
   /** Stats many paths at once (pipelined); null for an entry that vanished. */
   statMany(paths: readonly string[], signal: AbortSignal): Promise<(PhoneFileStat | null)[]>
   /** Streams bytes from `offset` to the end into `sink` (not ending it). */
-  download(path: string, sink: Writable, options: { offset: number; signal: AbortSignal; onProgress?: (bytes: number) => void }): Promise<void>
+  download(path: string, sink: Writable, options: { offset: number; signal: AbortSignal; size?: number; onProgress?: (bytes: number) => void }): Promise<void>
   close(): Promise<void>
 }
 
@@ -53,5 +53,5 @@ export interface PhonePort {
   /** Calls back with current phones (as 'attached') and then every change; returns a stop function. */
   watch(listener: (event: PhoneEvent) => void): () => void
   /** Pairs if needed (reporting trust steps) and opens a session; rejects with CradleError codes. */
-  open(udid: string, options: { signal: AbortSignal; onTrust: (step: TrustStep) => void }): Promise<PhoneLink>
+  open(udid: string, options: { signal: AbortSignal; onTrust: (step: TrustStep) => void; pair?: boolean }): Promise<PhoneLink>
 }

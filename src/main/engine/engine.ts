@@ -1,0 +1,411 @@
+/**
+ * The engine: phones come and go (one PhoneSession each), the library takes in what they give,
+ * the upload manager sends it on, and one AppState snapshot (≤ 10 a second) tells every UI.
+ * Commands from the contract arrive here already validated by the transport.
+ */
+import { CradleError, toCradleError, type WireError } from '../../shared/errors.js'
+import { toWireError, type Platform } from '../../shared/error-text.js'
+import type { Input, Result, CommandName } from '../../shared/contract.js'
+import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
+import type { AppState, DeviceView, LibraryView, QueueCounts } from '../../shared/state.js'
+import type { UploadManager } from '../destinations/upload-manager.js'
+import { InboxWatcher } from '../library/inbox.js'
+import type { Library } from '../library/library.js'
+import { saveSettings } from '../library/settings-store.js'
+import { createLogger, type Logger } from '../logging/logger.js'
+import type { EngineHandle } from './engine-handle.js'
+import type { History } from './history.js'
+import type { PhoneEvent, PhonePort } from './phone-port.js'
+import { PhoneSession, type SessionResult } from './phone-session.js'
+import type { Clock, Opener, PowerSource, SecretStore } from './ports.js'
+import { SnapshotPublisher } from './snapshot-publisher.js'
+
+export interface EngineParts {
+  dataDir: string
+  settings: Settings
+  /** A settings file that was bad at start-up (kept aside): shown until dismissed by a save. */
+  settingsProblem: CradleError | null
+  library: Library
+  uploads: UploadManager
+  history: History
+  port: PhonePort
+  clock: Clock
+  opener: Opener
+  secrets: SecretStore
+  power: PowerSource
+  platform: Platform
+  log?: Logger
+}
+
+const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
+const LIBRARY_VIEW_REFRESH_MS = 5_000
+
+export class Engine implements EngineHandle {
+  private settings: Settings
+  private readonly sessions = new Map<string, PhoneSession>()
+  private readonly finished = new Map<string, SessionResult>()
+  private readonly publisher: SnapshotPublisher<AppState>
+  private readonly log: Logger
+  private paused = false
+  private muxAvailable = true
+  private muxProblem: CradleError | null = null
+  private libraryProblem: CradleError | null = null
+  private settingsProblem: CradleError | null
+  private seq = 0
+  private revision = 0
+  private countsCache: { revision: number; counts: QueueCounts } = { revision: -1, counts: EMPTY_COUNTS }
+  private libraryView: LibraryView
+  private libraryViewTimer: NodeJS.Timeout | null = null
+  private stopWatching: (() => void) | null = null
+  private unsubscribeUploads: (() => void) | null = null
+  private inbox: InboxWatcher | null = null
+  private stopped = false
+  /** Resolves a waiter each time a phone session finishes (used by `backup --once`). */
+  private readonly sessionListeners = new Set<(udid: string, result: SessionResult) => void>()
+
+  constructor(private readonly parts: EngineParts) {
+    this.settings = parts.settings
+    this.settingsProblem = parts.settingsProblem
+    this.log = parts.log ?? createLogger('engine')
+    this.libraryView = { path: parts.library.root, assetCount: 0, bytes: 0, freeBytes: null, available: true }
+    this.publisher = new SnapshotPublisher(() => this.snapshot(), 10, () => parts.clock.now())
+  }
+
+  /** Start-up: repair what a crash left, resume uploads and the inbox, then watch for phones. */
+  async start(): Promise<void> {
+    const { library, uploads } = this.parts
+    this.prepareLibrary()
+    try {
+      const repaired = library.recover()
+      if (repaired.resetRows || repaired.removedStaging) this.log.info('recovered after an interrupted run', repaired)
+    } catch (error) {
+      this.log.warn('recovery failed', { error })
+    }
+    await this.refreshLibraryView()
+    this.libraryViewTimer = setInterval(() => void this.refreshLibraryView(), LIBRARY_VIEW_REFRESH_MS)
+    this.libraryViewTimer.unref()
+    uploads.enqueue()
+    uploads.start()
+    this.unsubscribeUploads = uploads.onChange(() => this.changed(true))
+    await this.startInbox()
+    this.stopWatching = this.parts.port.watch((event) => this.onPhoneEvent(event))
+    this.publisher.flush()
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.stopWatching?.()
+    if (this.libraryViewTimer) clearInterval(this.libraryViewTimer)
+    await Promise.all([...this.sessions.values()].map((s) => s.detach()))
+    this.sessions.clear()
+    await this.inbox?.stop().catch(() => undefined)
+    this.unsubscribeUploads?.()
+    await this.parts.uploads.stop()
+    this.publisher.close()
+    this.parts.library.close()
+  }
+
+  // ── CommandHandler ─────────────────────────────────────────────────────────
+
+  subscribe(listener: (state: AppState) => void): () => void {
+    return this.publisher.subscribe(listener)
+  }
+
+  current(): AppState {
+    return this.snapshot()
+  }
+
+  async handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>> {
+    const result = await this.dispatch(name, input)
+    this.publisher.flush()
+    return result as Result<K>
+  }
+
+  private async dispatch<K extends CommandName>(name: K, input: Input<K>): Promise<unknown> {
+    const { uploads, library } = this.parts
+    switch (name) {
+      case 'getState':
+        return this.snapshot()
+      case 'backupNow':
+        return this.backupNow((input as Input<'backupNow'>).udid)
+      case 'pause':
+        this.paused = true
+        uploads.pause()
+        for (const s of this.sessions.values()) s.poke()
+        return undefined
+      case 'resume':
+        this.paused = false
+        uploads.resume()
+        for (const s of this.sessions.values()) s.poke()
+        return undefined
+      case 'retryFailed': {
+        const { destinationId } = input as Input<'retryFailed'>
+        const files = destinationId ? 0 : library.retryFailed()
+        const retried = files + uploads.retryFailed(destinationId)
+        if (files > 0) for (const s of this.sessions.values()) s.trigger()
+        this.changed(true)
+        return { retried }
+      }
+      case 'updateSettings':
+        return this.updateSettings(input as Input<'updateSettings'>)
+      case 'listQueue':
+        return this.listQueue(input as Input<'listQueue'>)
+      case 'addDestination': {
+        const view = await uploads.add(input)
+        this.changed(true)
+        return view
+      }
+      case 'testDestination':
+        return uploads.test(input as Input<'testDestination'>)
+      case 'removeDestination':
+        await uploads.remove((input as Input<'removeDestination'>).id)
+        this.changed(true)
+        return undefined
+      case 'signIn': {
+        const { url, completion } = await uploads.signIn((input as Input<'signIn'>).id)
+        completion.then(
+          () => this.changed(true),
+          (error: unknown) => this.log.warn('sign-in did not complete', { error }),
+        )
+        return { url }
+      }
+      case 'openLibraryFolder':
+        await this.parts.opener.openFolder(library.root)
+        return { path: library.root }
+      default:
+        throw new CradleError('invalid-input', `unknown command ${String(name)}`)
+    }
+  }
+
+  private backupNow(udid?: string): { started: boolean; reason: string | null } {
+    this.parts.uploads.retryFailed() // "Back up now" also gives stopped destinations another go
+    this.parts.uploads.resume()
+    const targets = udid ? [this.sessions.get(udid)].filter((s): s is PhoneSession => !!s) : [...this.sessions.values()]
+    if (udid && targets.length === 0) return { started: false, reason: 'That iPhone is not connected.' }
+    if (targets.length === 0) return { started: false, reason: 'Connect your iPhone with a cable. Cradle starts by itself.' }
+    if (this.paused) {
+      this.paused = false
+      for (const s of this.sessions.values()) s.poke()
+    }
+    const started = targets.map((s) => s.trigger()).some(Boolean)
+    return started ? { started: true, reason: null } : { started: false, reason: "Your iPhone said Don't Trust. Unplug it and plug it in again to be asked again." }
+  }
+
+  private updateSettings(patch: Input<'updateSettings'>): Settings {
+    const checked = validateSettingsPatch(patch)
+    if (!checked.ok) throw new CradleError('settings-invalid', `"${checked.key}" ${checked.message}`, { context: { key: checked.key } })
+    if (checked.value.libraryPath !== undefined && checked.value.libraryPath !== this.settings.libraryPath && this.sessions.size > 0) {
+      throw new CradleError('busy', 'the library folder cannot change while an iPhone is connected', { context: { key: 'libraryPath' } })
+    }
+    const next: Settings = { ...this.settings, ...checked.value }
+    saveSettings(this.parts.dataDir, next)
+    const before = this.settings
+    this.settings = next
+    this.settingsProblem = null
+    if (next.layout !== before.layout) this.parts.library.setLayout(next.layout)
+    this.parts.uploads.updateSettings({ uploadOnlyOnAcPower: next.uploadOnlyOnAcPower, uploadLimitMBps: next.uploadLimitMBps })
+    if (next.inboxPath !== before.inboxPath) void this.restartInbox()
+    if (next.libraryPath !== before.libraryPath) {
+      this.log.warn('library path changed; it takes effect at the next start', { path: next.libraryPath })
+    }
+    for (const s of this.sessions.values()) s.poke()
+    return next
+  }
+
+  private listQueue(q: Input<'listQueue'>): Result<'listQueue'> {
+    const page = this.parts.library.listQueue(q)
+    const assetIds = page.items.flatMap((i) => (i.assetId === null ? [] : [i.assetId]))
+    const states = this.parts.uploads.uploadStates(assetIds)
+    return {
+      total: page.total,
+      offset: page.offset,
+      revision: this.revision,
+      items: page.items.map(({ assetId, udid: _udid, ...item }) => ({ ...item, uploads: assetId === null ? [] : (states.get(assetId) ?? []) })),
+    }
+  }
+
+  // ── Phones ─────────────────────────────────────────────────────────────────
+
+  private onPhoneEvent(event: PhoneEvent): void {
+    if (this.stopped) return
+    if (event.type === 'mux') {
+      this.muxAvailable = event.available
+      this.muxProblem = event.available ? null : event.error
+      this.changed()
+      return
+    }
+    if (event.type === 'attached') {
+      const existing = this.sessions.get(event.udid)
+      if (existing) void existing.detach()
+      this.startSession(event.udid, event.connection)
+    } else {
+      const session = this.sessions.get(event.udid)
+      if (!session) return
+      this.sessions.delete(event.udid)
+      void session.detach().then(() => this.changed(true))
+    }
+    this.changed(true)
+  }
+
+  private startSession(udid: string, connection: 'usb' | 'network', once = false): PhoneSession {
+    const session = new PhoneSession({
+      udid,
+      connection,
+      once,
+      port: this.parts.port,
+      library: () => this.parts.library,
+      history: this.parts.history,
+      settings: () => this.settings,
+      paused: () => this.paused,
+      clock: this.parts.clock,
+      log: this.log.child('session'),
+      platform: this.parts.platform,
+      enqueueUploads: (ids) => {
+        this.parts.uploads.enqueue(ids)
+        this.changed(true)
+      },
+      onChange: () => this.changed(true),
+    })
+    this.sessions.set(udid, session)
+    void session.done.then((result) => {
+      this.finished.set(udid, result)
+      for (const listener of [...this.sessionListeners]) listener(udid, result)
+      this.changed(true)
+    })
+    return session
+  }
+
+  /** Phones attached right now (for `backup --once`). */
+  connectedUdids(): string[] {
+    return [...this.sessions.keys()]
+  }
+
+  onSessionFinished(listener: (udid: string, result: SessionResult) => void): () => void {
+    this.sessionListeners.add(listener)
+    return () => this.sessionListeners.delete(listener)
+  }
+
+  // ── Inbox ──────────────────────────────────────────────────────────────────
+
+  private async startInbox(): Promise<void> {
+    const folder = this.settings.inboxPath
+    if (!folder) return
+    const inbox = new InboxWatcher({
+      library: this.parts.library,
+      folder,
+      onImported: (_file, outcome) => {
+        if (outcome.state === 'done' && outcome.assetId !== null) this.parts.uploads.enqueue([outcome.assetId])
+        this.changed(true)
+      },
+      onError: (file, error) => this.log.warn('inbox file not imported', { file, code: error.code }),
+    })
+    try {
+      await inbox.start()
+      this.inbox = inbox
+    } catch (error) {
+      this.log.warn('inbox could not start', { folder, error })
+    }
+  }
+
+  private async restartInbox(): Promise<void> {
+    await this.inbox?.stop().catch(() => undefined)
+    this.inbox = null
+    await this.startInbox()
+  }
+
+  // ── State ──────────────────────────────────────────────────────────────────
+
+  private prepareLibrary(): void {
+    try {
+      this.parts.library.prepare()
+      this.libraryProblem = null
+    } catch (error) {
+      this.libraryProblem = toCradleError(error)
+    }
+  }
+
+  private async refreshLibraryView(): Promise<void> {
+    try {
+      this.libraryView = await this.parts.library.view()
+      if (this.libraryView.available && this.libraryProblem?.code === 'library-missing') this.prepareLibrary()
+      if (!this.libraryView.available && !this.libraryProblem) this.libraryProblem = new CradleError('library-missing', 'the library folder is missing', { context: { path: this.parts.library.root } })
+      this.changed()
+    } catch (error) {
+      this.log.debug('library view failed', { error })
+    }
+  }
+
+  /** Marks the state changed; `queue` also bumps the queue revision so readers refetch rows. */
+  private changed(queue = false): void {
+    if (queue) this.revision++
+    this.publisher.changed()
+  }
+
+  private queueCounts(): QueueCounts {
+    if (this.countsCache.revision !== this.revision) {
+      this.countsCache = { revision: this.revision, counts: this.parts.library.queueCounts() }
+    }
+    return this.countsCache.counts
+  }
+
+  private devices(): DeviceView[] {
+    const views: DeviceView[] = []
+    const known = this.parts.library.devices().filter((d) => d.kind === 'phone')
+    const lastBackup = new Map(known.map((d) => [d.udid, d.lastBackupAt]))
+    for (const session of this.sessions.values()) views.push(session.view(lastBackup.get(session.udid) ?? null))
+    for (const d of known) {
+      if (this.sessions.has(d.udid)) continue
+      const counts = this.parts.library.deviceCounts(d.udid)
+      views.push({
+        udid: d.udid,
+        name: d.name,
+        model: d.productType ?? 'iPhone',
+        productType: d.productType ?? '',
+        iosVersion: d.iosVersion ?? '',
+        connected: false,
+        connection: null,
+        battery: null,
+        trust: 'unknown',
+        phase: 'disconnected',
+        itemsOnPhone: counts.itemsOnPhone,
+        itemsSafe: counts.itemsSafe,
+        itemsNotOnPhone: counts.itemsNotOnPhone,
+        lastBackupAt: d.lastBackupAt,
+        progress: null,
+        problem: null,
+      })
+    }
+    return views
+  }
+
+  private problems(devices: DeviceView[], destinations: AppState['destinations']): WireError[] {
+    const platform = this.parts.platform
+    const out: WireError[] = []
+    if (this.muxProblem) out.push(toWireError(this.muxProblem.code, this.muxProblem.context, platform))
+    if (this.libraryProblem) out.push(toWireError(this.libraryProblem.code, { path: this.parts.library.root, ...this.libraryProblem.context }, platform))
+    for (const d of devices) if (d.connected && d.problem) out.push(d.problem)
+    for (const d of destinations) if (d.problem && (d.status === 'error' || d.status === 'needs-sign-in')) out.push(d.problem)
+    if (this.settingsProblem) out.push(toWireError('settings-invalid', this.settingsProblem.context, platform))
+    if (this.parts.secrets.weakness) out.push({ ...toWireError('secrets-unprotected', {}, platform), action: this.parts.secrets.weakness })
+    return out
+  }
+
+  private snapshot(): AppState {
+    const devices = this.devices()
+    const destinations = this.parts.uploads.views()
+    return {
+      seq: ++this.seq,
+      paused: this.paused,
+      muxAvailable: this.muxAvailable,
+      devices,
+      destinations,
+      queue: { counts: this.queueCounts(), revision: this.revision },
+      library: this.libraryView,
+      history: this.parts.history.recent(20),
+      problems: this.problems(devices, destinations),
+      settings: this.settings,
+      onAcPower: this.parts.power.onAcPower(),
+    }
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * One attached phone, from attach to detach: open (pairing with Trust if needed) → device info
+ * and battery → policy gates → scan and import → done, then wait for "Back up now". Detach at any
+ * moment aborts cleanly (the library keeps partial files for resume); a library problem (disk
+ * full, drive unplugged) stops the run and it resumes by itself once the problem is gone.
+ */
+import { CradleError, isCradleError, toCradleError } from '../../shared/errors.js'
+import { toWireError, type Platform } from '../../shared/error-text.js'
+import type { Settings } from '../../shared/settings.js'
+import type { BatteryView, DeviceView, ImportProgress, SessionPhase, TrustState } from '../../shared/state.js'
+import type { Library } from '../library/library.js'
+import type { Logger } from '../logging/logger.js'
+import { partialCounts, runBackup, type BackupCounts } from './backup-run.js'
+import type { History } from './history.js'
+import { importGate } from './import-policy.js'
+import type { PhoneIdentity, PhoneLink, PhonePort, TrustStep } from './phone-port.js'
+import type { Clock } from './ports.js'
+
+export interface PhoneSessionDeps {
+  udid: string
+  connection: 'usb' | 'network'
+  port: PhonePort
+  library: () => Library
+  history: History
+  settings: () => Settings
+  paused: () => boolean
+  clock: Clock
+  log: Logger
+  platform: Platform
+  enqueueUploads: (assetIds: number[]) => void
+  onChange: () => void
+  /** `backup --once`: never wait (gates, Trust), run one backup, then finish. */
+  once?: boolean
+}
+
+export interface SessionResult {
+  counts: BackupCounts | null
+  error: CradleError | null
+}
+
+const LIBRARY_PROBLEMS = new Set(['disk-full', 'library-missing', 'library-permission'])
+const RETRY_LIBRARY_MS = 5_000
+const RETRY_DEVICE_MS = 15_000
+const BATTERY_POLL_MS = 30_000
+const POWER_CHECK_MS = 10_000
+/** After a full disk, resume once this much is free again (a few photos' worth). */
+const MIN_FREE_TO_RESUME = 200e6
+
+const TRUST_PHASE: Record<TrustStep, { phase: SessionPhase; trust: TrustState }> = {
+  'waiting-unlock': { phase: 'needs-unlock', trust: 'locked' },
+  'waiting-trust': { phase: 'needs-trust', trust: 'pending' },
+  denied: { phase: 'trust-denied', trust: 'denied' },
+  paired: { phase: 'connecting', trust: 'paired' },
+}
+
+export class PhoneSession {
+  phase: SessionPhase = 'connecting'
+  trust: TrustState = 'unknown'
+  identity: PhoneIdentity | null = null
+  battery: BatteryView | null = null
+  progress: ImportProgress | null = null
+  problem: CradleError | null = null
+  counts: { itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number } | null = null
+  readonly done: Promise<SessionResult>
+
+  private readonly life = new AbortController()
+  private run: AbortController | null = null
+  private wake: (() => void) | null = null
+  private triggered: boolean
+  private lastCounts: BackupCounts | null = null
+  private lastError: CradleError | null = null
+
+  constructor(private readonly deps: PhoneSessionDeps) {
+    this.triggered = deps.once === true
+    this.done = this.main()
+  }
+
+  get udid(): string {
+    return this.deps.udid
+  }
+
+  /** "Back up now" for this phone: runs again even after a completed backup. */
+  trigger(): boolean {
+    if (this.phase === 'trust-denied') return false
+    this.triggered = true
+    this.poke()
+    return true
+  }
+
+  /** Settings or pause changed: re-evaluate gates; pausing aborts the running import (kept for resume). */
+  poke(): void {
+    if (this.deps.paused() && this.run) this.run.abort(new CradleError('aborted', 'paused'))
+    const wake = this.wake
+    this.wake = null
+    wake?.()
+  }
+
+  /** The phone went away (or Cradle is quitting): abort and wait until everything is closed. */
+  async detach(): Promise<SessionResult> {
+    this.life.abort(new CradleError('device-unplugged', 'the phone was detached'))
+    this.poke()
+    return this.done
+  }
+
+  view(lastBackupAt: number | null): DeviceView {
+    const id = this.identity
+    return {
+      udid: this.deps.udid,
+      name: id?.name ?? 'iPhone',
+      model: id?.model || id?.productType || 'iPhone',
+      productType: id?.productType ?? '',
+      iosVersion: id?.iosVersion ?? '',
+      connected: true,
+      connection: this.deps.connection,
+      battery: this.battery,
+      trust: this.trust,
+      phase: this.phase,
+      itemsOnPhone: this.counts?.itemsOnPhone ?? null,
+      itemsSafe: this.counts?.itemsSafe ?? null,
+      itemsNotOnPhone: this.counts?.itemsNotOnPhone ?? 0,
+      lastBackupAt,
+      progress: this.progress,
+      problem: this.problem ? toWireError(this.problem.code, { ...this.problem.context, deviceName: id?.name }, this.deps.platform) : null,
+    }
+  }
+
+  private set(patch: Partial<Pick<PhoneSession, 'phase' | 'trust' | 'problem' | 'progress' | 'battery'>>): void {
+    Object.assign(this, patch)
+    this.deps.onChange()
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      const signal = this.life.signal
+      function done(): void {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      this.wake = done
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  private async main(): Promise<SessionResult> {
+    const signal = this.life.signal
+    if (this.deps.connection === 'network') {
+      // design.md: Wi-Fi phones are shown, never backed up (Pair is refused over the network anyway).
+      this.set({ phase: 'error', problem: new CradleError('pairing-over-network', 'connected over Wi-Fi only') })
+      await this.waitUntilDetached()
+      return { counts: null, error: this.problem }
+    }
+    let link: PhoneLink | null = null
+    try {
+      link = await this.openLink()
+      if (!link) return { counts: null, error: this.lastError }
+      await this.serve(link)
+    } catch (error) {
+      if (!signal.aborted) this.deps.log.warn('session ended', { udid: this.deps.udid, error })
+      this.lastError ??= toCradleError(error)
+    } finally {
+      this.run = null
+      await link?.close().catch(() => undefined)
+    }
+    return { counts: this.lastCounts, error: this.lastError }
+  }
+
+  /** Opens the phone, walking the user through Trust; retries until paired or detached. */
+  private async openLink(): Promise<PhoneLink | null> {
+    const signal = this.life.signal
+    while (!signal.aborted) {
+      this.set({ phase: 'connecting', problem: null })
+      try {
+        const link = await this.deps.port.open(this.deps.udid, {
+          signal,
+          pair: this.deps.once !== true,
+          onTrust: (step) => this.set({ ...TRUST_PHASE[step], problem: null }),
+        })
+        this.identity = link.identity
+        this.set({ trust: 'paired' })
+        return link
+      } catch (error) {
+        const e = toCradleError(error)
+        if (signal.aborted) return null
+        this.lastError = e
+        if (e.code === 'pairing-denied') {
+          this.set({ phase: 'trust-denied', trust: 'denied', problem: e })
+          if (!this.deps.once) await this.waitUntilDetached()
+          return null
+        }
+        const phase: SessionPhase = e.code === 'device-locked' ? 'needs-unlock' : e.code === 'pairing-pending' ? 'needs-trust' : 'error'
+        this.set({ phase, trust: e.code === 'pairing-pending' ? 'pending' : e.code === 'device-locked' ? 'locked' : 'failed', problem: e })
+        if (this.deps.once || e.code === 'device-unplugged') return null
+        await this.sleep(RETRY_DEVICE_MS)
+      }
+    }
+    return null
+  }
+
+  private async serve(link: PhoneLink): Promise<void> {
+    const signal = this.life.signal
+    const library = this.deps.library()
+    const connection = library.beginConnection({ udid: this.deps.udid, name: link.identity.name, productType: link.identity.productType, iosVersion: link.identity.iosVersion })
+    this.counts = library.deviceCounts(this.deps.udid)
+    let lastBatteryAt = 0
+    while (!signal.aborted) {
+      const settings = this.deps.settings()
+      if (this.deps.clock.now() - lastBatteryAt >= BATTERY_POLL_MS || this.phase === 'waiting-power' || this.phase === 'waiting-battery') {
+        this.set({ battery: await link.battery(signal).catch(() => this.battery) })
+        lastBatteryAt = this.deps.clock.now()
+      }
+      const wants = this.triggered || (settings.autoRunOnConnect && this.lastCounts === null && this.lastError === null)
+      if (!wants) {
+        if (this.deps.once) return
+        this.set({ phase: this.lastCounts ? 'done' : this.lastError ? this.phase : 'ready' })
+        await this.sleep(BATTERY_POLL_MS)
+        continue
+      }
+      if (this.deps.paused()) {
+        if (this.deps.once) return
+        this.set({ phase: 'paused' })
+        await this.sleep(BATTERY_POLL_MS)
+        continue
+      }
+      const gate = importGate(settings, this.battery)
+      if (!gate.allowed) {
+        this.set({ phase: gate.phase, problem: null })
+        if (this.deps.once) {
+          this.lastError = new CradleError('busy', gate.reason)
+          return
+        }
+        await this.sleep(POWER_CHECK_MS)
+        continue
+      }
+      this.triggered = false
+      await this.backup(link, connection)
+      if (this.deps.once) return
+    }
+  }
+
+  private async backup(link: PhoneLink, connection: number): Promise<void> {
+    const run = new AbortController()
+    this.run = run
+    const onLifeAbort = (): void => run.abort(this.life.signal.reason)
+    this.life.signal.addEventListener('abort', onLifeAbort, { once: true })
+    const library = this.deps.library()
+    const started = this.deps.clock.now()
+    this.set({ phase: 'scanning', problem: null, progress: null })
+    let files = null
+    let lastPowerCheck = started
+    try {
+      files = await link.openFiles(run.signal)
+      const counts = await runBackup(
+        {
+          udid: this.deps.udid,
+          connection,
+          files,
+          library,
+          now: () => this.deps.clock.now(),
+          log: this.deps.log,
+          onAssets: (ids) => this.deps.enqueueUploads(ids),
+          onProgress: (progress) => {
+            if (this.phase !== 'importing') this.phase = 'importing'
+            this.set({ progress })
+          },
+          onScanned: (counts) => {
+            this.counts = counts
+            this.deps.onChange()
+          },
+          checkpoint: async () => {
+            if (this.deps.clock.now() - lastPowerCheck < POWER_CHECK_MS) return
+            lastPowerCheck = this.deps.clock.now()
+            this.set({ battery: await link.battery(run.signal).catch(() => this.battery) })
+            const gate = importGate(this.deps.settings(), this.battery)
+            if (!gate.allowed) throw new CradleError('aborted', gate.reason)
+          },
+        },
+        run.signal,
+      )
+      this.lastCounts = counts
+      this.lastError = null
+      library.recordBackupSuccess(this.deps.udid, this.deps.clock.now())
+      this.record(started, counts, null)
+      this.set({ phase: 'done', progress: null, problem: null })
+    } catch (error) {
+      const e = toCradleError(error)
+      const partial = partialCounts(e)
+      if (this.life.signal.aborted) {
+        // Unplugged: say so in history if anything happened; the next attach resumes.
+        if (partial && (partial.imported > 0 || partial.bytes > 0)) this.record(started, partial, new CradleError('device-unplugged'))
+        throw e
+      }
+      if (e.code === 'aborted') {
+        // Paused, or the policy gate closed mid-run: partial files stay staged for resume.
+        this.set({ progress: null })
+        return
+      }
+      this.lastError = e
+      this.lastCounts = partial
+      this.record(started, partial, e)
+      this.set({ phase: 'error', progress: null, problem: e })
+      if (this.deps.once) return
+      if (LIBRARY_PROBLEMS.has(e.code)) await this.waitForLibrary()
+      else if (isCradleError(e, 'device-unplugged')) throw e
+      else await this.sleep(RETRY_DEVICE_MS)
+      this.triggered = true
+    } finally {
+      this.life.signal.removeEventListener('abort', onLifeAbort)
+      this.run = null
+      await files?.close().catch(() => undefined)
+    }
+  }
+
+  /** Polls until the library folder is usable again (drive back, space freed). */
+  private async waitForLibrary(): Promise<void> {
+    while (!this.life.signal.aborted) {
+      await this.sleep(RETRY_LIBRARY_MS)
+      try {
+        const library = this.deps.library()
+        library.prepare()
+        if (this.problem?.code === 'disk-full') {
+          const { freeBytes } = await library.view()
+          if (freeBytes !== null && freeBytes < MIN_FREE_TO_RESUME) continue
+        }
+        return
+      } catch (error) {
+        const e = toCradleError(error)
+        if (e.code !== this.problem?.code) this.set({ problem: e })
+      }
+    }
+  }
+
+  private async waitUntilDetached(): Promise<void> {
+    while (!this.life.signal.aborted) await this.sleep(60_000)
+  }
+
+  private record(started: number, counts: BackupCounts | null, error: CradleError | null): void {
+    const c = counts ?? { imported: 0, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 0 }
+    try {
+      this.deps.history.add({
+        at: this.deps.clock.now(),
+        kind: 'import',
+        sourceName: this.identity?.name ?? this.deps.udid,
+        udid: this.deps.udid,
+        ...c,
+        durationMs: this.deps.clock.now() - started,
+        error: error ? { code: error.code, context: error.context } : null,
+      })
+    } catch (e) {
+      this.deps.log.warn('could not record history', { error: e })
+    }
+  }
+}

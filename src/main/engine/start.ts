@@ -1,0 +1,83 @@
+/**
+ * Builds the engine from its parts for an entry point (Electron, `cradle serve`, `cradle demo`,
+ * `cradle backup --once`): settings from --data, the library and catalog, uploads, history,
+ * the phones. Nothing here knows which entry point it serves.
+ */
+import fs from 'node:fs'
+import { CradleError, toCradleError } from '../../shared/errors.js'
+import { defaultSettings, type Settings } from '../../shared/settings.js'
+import { UploadManager } from '../destinations/upload-manager.js'
+import { uploadsSchema } from '../destinations/queue/uploads-schema.js'
+import { defaultLibraryDir } from '../headless/cli/default-paths.js'
+import { Library } from '../library/library.js'
+import { loadSettings, saveSettings } from '../library/settings-store.js'
+import { createLogger } from '../logging/logger.js'
+import { createPhonePort } from './device-adapter.js'
+import { Engine } from './engine.js'
+import type { EngineDeps } from './engine-handle.js'
+import { History, historySchema } from './history.js'
+import type { PhonePort } from './phone-port.js'
+import { systemClock } from './ports.js'
+
+export interface StartOptions {
+  /** Replaces the real usbmux client (tests drive the engine with the simulator through the real one). */
+  phonePort?: PhonePort
+  /** Settings to apply on top of the stored ones for this run only (demo: a fresh library). */
+  settingsOverride?: Partial<Settings>
+}
+
+export async function startEngine(deps: EngineDeps, options: StartOptions = {}): Promise<Engine> {
+  const log = createLogger('engine/start')
+  fs.mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 })
+  const defaults = defaultSettings(deps.libraryDir ?? defaultLibraryDir())
+  const loaded = loadSettings(deps.dataDir, defaults)
+  let settings: Settings = { ...loaded.settings, ...options.settingsOverride }
+  // An explicit --library is the user's choice: remember it, so the window shows the same folder.
+  if (deps.libraryDir && settings.libraryPath !== deps.libraryDir) {
+    settings = { ...settings, libraryPath: deps.libraryDir }
+    saveSettings(deps.dataDir, settings)
+  } else if (!loaded.problem && !fs.existsSync(`${deps.dataDir}/settings.json`)) {
+    saveSettings(deps.dataDir, settings)
+  }
+
+  let library: Library
+  try {
+    library = Library.open(deps.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+  } catch (error) {
+    throw toCradleError(error, 'catalog-corrupt')
+  }
+  const clock = deps.clock ?? systemClock
+  const uploads = new UploadManager({
+    db: library.db,
+    libraryRoot: library.root,
+    secrets: deps.secrets,
+    clock,
+    power: deps.power,
+    settings: { uploadOnlyOnAcPower: settings.uploadOnlyOnAcPower, uploadLimitMBps: settings.uploadLimitMBps },
+    platform: deps.platform,
+  })
+  let port: PhonePort
+  try {
+    port = options.phonePort ?? createPhonePort(deps.muxAddress ? { muxAddress: deps.muxAddress } : {})
+  } catch (error) {
+    library.close()
+    throw error instanceof CradleError ? error : toCradleError(error)
+  }
+  const engine = new Engine({
+    dataDir: deps.dataDir,
+    settings,
+    settingsProblem: loaded.problem,
+    library,
+    uploads,
+    history: new History(library.db),
+    port,
+    clock,
+    opener: deps.opener,
+    secrets: deps.secrets,
+    power: deps.power,
+    platform: deps.platform,
+  })
+  await engine.start()
+  log.info('engine started', { dataDir: deps.dataDir, library: library.root })
+  return engine
+}
