@@ -19,6 +19,7 @@ export interface ContextBridgeLike {
 
 const isSnapshot = (v: unknown): v is AppState => typeof v === 'object' && v !== null && typeof (v as AppState).seq === 'number'
 
+/** The `window.cradle` object: invoke for contract commands, onState for snapshots. */
 export function createBridge(ipc: IpcRendererLike): CradleBridge {
   const listeners = new Set<(state: AppState) => void>()
   // Keep the newest snapshot: main sends one when the page loads, maybe before React subscribes.

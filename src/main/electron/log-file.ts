@@ -6,6 +6,7 @@ import { createWriteStream, mkdirSync, renameSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { LogRecord, LogSink } from '../logging/logger.js'
 
+/** A log sink appending JSON lines to <dir>/main.log. */
 export function createFileSink(dir: string, options: { maxBytes?: number; alsoStderr?: boolean } = {}): LogSink {
   const file = path.join(dir, 'main.log')
   mkdirSync(dir, { recursive: true })

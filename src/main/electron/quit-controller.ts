@@ -24,6 +24,7 @@ export interface QuitController {
   isQuitting(): boolean
 }
 
+/** Runs the stop-then-quit sequence for Electron's `before-quit`. */
 export function createQuitController(options: QuitControllerOptions): QuitController {
   const timeoutMs = options.timeoutMs ?? 30_000
   const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms))

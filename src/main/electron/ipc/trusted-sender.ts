@@ -11,6 +11,7 @@ export interface SenderInfo {
   senderFrame: { url: string; parent: unknown } | null
 }
 
+/** True when the IPC call comes from our window's main frame on app://cradle. */
 export function isTrustedSender(event: SenderInfo, windowWebContentsId: number | null): boolean {
   if (windowWebContentsId === null || event.sender.id !== windowWebContentsId) return false
   const frame = event.senderFrame

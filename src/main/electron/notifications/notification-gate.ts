@@ -14,6 +14,7 @@ export interface Gate {
   admit(key: string, cooldownMs: number, now: number, windowFocused: boolean): boolean
 }
 
+/** A gate with per-key cooldowns and a burst limit (default: 3 a minute). */
 export function createNotificationGate(options: GateOptions = {}): Gate {
   const burst = options.burst ?? 3
   const burstWindowMs = options.burstWindowMs ?? 60_000

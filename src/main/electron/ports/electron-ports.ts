@@ -13,6 +13,7 @@ import { createElectronPowerSource } from './power-source.js'
 
 const log = createLogger('electron/ports')
 
+/** PowerSource from Electron's powerMonitor. */
 export function electronPowerSource(platform: Platform): PowerSource & { dispose(): void } {
   return createElectronPowerSource(powerMonitor, { platform })
 }

@@ -34,6 +34,7 @@ const isSecretsFile = (v: unknown): v is SecretsFile =>
 // Keys are opaque strings from the engine: a prototype-less map keeps "__proto__" an ordinary key.
 const empty = (): SecretsFile => ({ version: 1, secrets: Object.create(null) as Record<string, string> })
 
+/** A SecretStore keeping OS-encrypted secrets in `file`; `weakness` is shown to the user when set. */
 export function createEncryptedFileSecretStore(file: string, cipher: SecretCipher, weakness?: string): SecretStore {
   // One operation at a time: a get that re-encrypts and a set must not interleave their writes.
   let chain: Promise<unknown> = Promise.resolve()

@@ -19,6 +19,7 @@ export interface PowerSourceOptions {
   clearInterval?(timer: unknown): void
 }
 
+/** PowerSource from a powerMonitor-like object; polls on Linux. */
 export function createElectronPowerSource(monitor: PowerMonitorLike, options: PowerSourceOptions): PowerSource & { dispose(): void } {
   const pollMs = options.pollMs ?? 30_000
   const every = options.setInterval ?? ((fn: () => void, ms: number) => setInterval(fn, ms))

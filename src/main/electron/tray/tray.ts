@@ -14,6 +14,7 @@ export interface AppTray {
   destroy(): void
 }
 
+/** Creates the tray icon; `update` it with each new TrayModel. */
 export function createAppTray(options: { assetsDir: string; platform: Platform; onAction(action: TrayAction): void; onClick(): void }): AppTray {
   const { assetsDir, platform } = options
   const images = new Map<string, NativeImage>()

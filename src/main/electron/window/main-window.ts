@@ -69,6 +69,7 @@ export interface WindowOptions {
   onHidden(): void
 }
 
+/** The app window: secure preferences, loads app://cradle/index.html, hides on close until Quit. */
 export function createMainWindow(options: WindowOptions): BrowserWindow {
   const win = new BrowserWindow({
     width: 1000,

@@ -22,6 +22,7 @@ export interface StateStream {
   dispose(): void
 }
 
+/** A throttled, visibility-aware pipe from engine snapshots to the window. */
 export function createStateStream(options: StateStreamOptions): StateStream {
   const minInterval = options.minIntervalMs ?? 100
   let latest: AppState | null = null
