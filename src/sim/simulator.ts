@@ -32,9 +32,9 @@ export interface SimDeviceOptions {
   trustDelayMs?: number
   battery?: Partial<BatteryState>
   disk?: Partial<DiskState>
-  /** A folder served as /DCIM (read-only). */
+  /** A folder served as /DCIM (read-only). Default: an empty folder in the work folder. */
   dcimDir?: string
-  /** Generate a camera roll instead (into the work folder). Ignored when dcimDir is given. */
+  /** Generate a camera roll into dcimDir (or the default folder) before serving it. */
   photos?: CameraRollOptions
   /** A folder served by com.apple.crashreportcopymobile (default: a generated one). */
   crashDir?: string
@@ -109,12 +109,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const udid = o.udid ?? defaultUdid(index)
     if (devices.some((d) => d.udid === udid)) throw new RangeError(`duplicate UDID ${udid}`)
     const deviceDir = path.join(workDir, udid)
-    let dcimDir = o.dcimDir
-    if (dcimDir === undefined) {
-      dcimDir = path.join(deviceDir, 'DCIM')
-      await fs.mkdir(dcimDir, { recursive: true })
-      if (o.photos) rolls.set(udid, await generateCameraRoll(dcimDir, o.photos))
-    }
+    const dcimDir = o.dcimDir ?? path.join(deviceDir, 'DCIM')
+    await fs.mkdir(dcimDir, { recursive: true })
+    if (o.photos) rolls.set(udid, await generateCameraRoll(dcimDir, o.photos))
     let crashDir = o.crashDir
     if (crashDir === undefined) {
       crashDir = path.join(deviceDir, 'CrashReporter')

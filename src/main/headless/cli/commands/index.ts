@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js'
+import { simCommand } from './sim.js'
 
 /** Every `cradle` subcommand, in the order `cradle --help` lists them. */
-export const COMMANDS: CliCommand[] = []
+export const COMMANDS: CliCommand[] = [simCommand]

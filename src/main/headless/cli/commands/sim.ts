@@ -1,0 +1,181 @@
+/**
+ * `cradle sim`: the virtual iPhone alone (src/sim). Prints one JSON ready line on stdout once
+ * the socket accepts connections, then one JSON line per stdin control command, until stopped.
+ */
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { CONTROL_HELP, runControlCommand } from '../../../../sim/control/commands.js'
+import { startSimulator, type SimDeviceOptions } from '../../../../sim/index.js'
+import type { TrustMode } from '../../../../sim/device/trust.js'
+import { UsageError, type CliCommand, type CliContext } from '../command.js'
+
+const USAGE = `Usage: cradle sim [options]
+
+A usbmuxd-compatible socket with virtual iPhones, for tests and demos. Point
+USBMUXD_SOCKET_ADDRESS at the printed socket (the libimobiledevice tools accept it).
+
+Options:
+  --socket ADDR             UNIX:/path, a path, or HOST:PORT (default: a Unix socket in a temp folder)
+  --devices N               number of virtual iPhones (default 1)
+  --udid UDID               UDID of the next device (repeatable; default: made up)
+  --name NAME               device name (default "iPhone", then "iPhone 2", …)
+  --product-type T          e.g. iPhone14,5 (default)      --product-version V   e.g. 17.5.1 (default)
+  --trust MODE              auto (default) | prompt | deny | locked
+  --trust-delay-ms MS       prompt: the user taps Trust by itself after MS
+  --battery LEVEL           battery percent (default 80)   --charging   --external-power
+  --dcim DIR                serve DIR as the phone's /DCIM (read-only)
+  --photos N                generate a camera roll of N items instead (--seed S, default 1)
+  --out DIR                 where to generate it (default: a temp folder; several devices: DIR/device-N)
+  --photo-bytes B           approximate size of each photo   --video-bytes B   of each video
+  --padding random|sparse   how generated files are padded to size (default random)
+  --crash-dir DIR           the crash-log folder (default: a generated one)
+  --unreadable PATH         this file lists but cannot be read (repeatable; e.g. /DCIM/100APPLE/IMG_0007.HEIC)
+  --unreadable-ratio R      that fraction of DCIM files cannot be read   --unreadable-on open|read (default read)
+  --latency-ms MS           per-reply link delay (replies overlap, as on a cable)
+  --bandwidth-mbps MBPS     device→host cap in megabytes per second (10^6 B/s)
+  --drop-after-bytes N      cut each device's connections after N bytes   --drop-repeat  (every N bytes)
+  --max-handles N           AFC open files per connection before "No file slots" (default 64)
+  --no-session-ssl          StartSession answers EnableSessionSSL false (plaintext sessions)
+
+Ready line (stdout): {"event":"ready","socket":"UNIX:/…","devices":[{"udid":…,"name":…,"deviceId":…,"dcim":…}]}
+
+${CONTROL_HELP}`
+
+const TRUST_MODES: TrustMode[] = ['auto', 'prompt', 'deny', 'locked']
+
+function num(value: string | undefined, flag: string, opts: { int?: boolean; max?: number } = {}): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (value === '' || !Number.isFinite(n) || n < 0 || (opts.int && !Number.isInteger(n)) || (opts.max !== undefined && n > opts.max)) throw new UsageError(`${flag} needs a number${opts.max !== undefined ? ` from 0 to ${opts.max}` : ' ≥ 0'}`)
+  return n
+}
+
+async function run(args: string[], ctx: CliContext): Promise<number> {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(args)
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const v = parsed.values
+  const count = num(v.devices, '--devices', { int: true }) ?? 1
+  if (count < 1) throw new UsageError('--devices needs at least 1')
+  const trust = v.trust ?? 'auto'
+  if (!TRUST_MODES.includes(trust as TrustMode)) throw new UsageError(`--trust must be one of ${TRUST_MODES.join(', ')}`)
+  const padding = v.padding ?? 'random'
+  if (padding !== 'random' && padding !== 'sparse') throw new UsageError('--padding must be random or sparse')
+  const unreadableOn = v['unreadable-on'] ?? 'read'
+  if (unreadableOn !== 'open' && unreadableOn !== 'read') throw new UsageError('--unreadable-on must be open or read')
+  if (v.dcim !== undefined && v.photos !== undefined) throw new UsageError('use --dcim or --photos, not both')
+  if (v.out !== undefined && v.photos === undefined) throw new UsageError('--out needs --photos')
+  const photos = num(v.photos, '--photos', { int: true })
+  const udids = v.udid ?? []
+  if (udids.length > count) throw new UsageError('more --udid values than --devices')
+
+  const devices: SimDeviceOptions[] = Array.from({ length: count }, (_, i) => {
+    const d: SimDeviceOptions = {
+      trust: trust as TrustMode,
+      trustDelayMs: num(v['trust-delay-ms'], '--trust-delay-ms'),
+      battery: { level: num(v.battery, '--battery', { max: 100 }) ?? 80, charging: v.charging ?? false, externalPower: v['external-power'] ?? v.charging ?? false },
+      productType: v['product-type'],
+      productVersion: v['product-version'],
+      maxHandles: num(v['max-handles'], '--max-handles', { int: true }),
+      sessionSsl: !(v['no-session-ssl'] ?? false),
+      unreadable: {
+        paths: v.unreadable ?? [],
+        ratio: num(v['unreadable-ratio'], '--unreadable-ratio', { max: 1 }) ?? 0,
+        failOn: unreadableOn,
+      },
+    }
+    if (udids[i]) d.udid = udids[i]
+    if (v.name !== undefined) d.name = count === 1 ? v.name : `${v.name} ${i + 1}`
+    if (v.dcim !== undefined) d.dcimDir = path.resolve(v.dcim)
+    if (v.out !== undefined) d.dcimDir = count === 1 ? path.resolve(v.out) : path.join(path.resolve(v.out), `device-${i + 1}`)
+    if (v['crash-dir'] !== undefined) d.crashDir = path.resolve(v['crash-dir'])
+    if (photos !== undefined) {
+      d.photos = {
+        count: photos,
+        seed: (num(v.seed, '--seed', { int: true }) ?? 1) + i,
+        photoBytes: num(v['photo-bytes'], '--photo-bytes', { int: true }),
+        videoBytes: num(v['video-bytes'], '--video-bytes', { int: true }),
+        padding,
+      }
+    }
+    return d
+  })
+
+  const sim = await startSimulator({
+    socket: v.socket,
+    devices,
+    latencyMs: num(v['latency-ms'], '--latency-ms'),
+    bandwidthMBps: num(v['bandwidth-mbps'], '--bandwidth-mbps'),
+    dropAfterBytes: num(v['drop-after-bytes'], '--drop-after-bytes', { int: true }),
+    dropRepeat: v['drop-repeat'] ?? false,
+  })
+  const write = (obj: unknown): void => void ctx.stdout.write(`${JSON.stringify(obj)}\n`)
+  write({
+    event: 'ready',
+    socket: sim.address,
+    devices: sim.devices.map((d) => ({ udid: d.udid, name: d.name, deviceId: d.deviceId ?? null, dcim: d.dcimDir, crashDir: d.crashDir, items: sim.roll(d.udid)?.count })),
+  })
+
+  const lines = createInterface({ input: ctx.stdin, crlfDelay: Infinity })
+  lines.on('line', (line) => {
+    const result = runControlCommand(sim, line)
+    if (result) write(result)
+  })
+  // stdin closing (e.g. `< /dev/null`) does not stop the simulator; a signal does.
+  await new Promise<void>((resolve) => {
+    if (ctx.stopSignal.aborted) resolve()
+    else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true })
+  })
+  lines.close()
+  await sim.close()
+  return 0
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      socket: { type: 'string' },
+      devices: { type: 'string' },
+      udid: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      'product-type': { type: 'string' },
+      'product-version': { type: 'string' },
+      trust: { type: 'string' },
+      'trust-delay-ms': { type: 'string' },
+      battery: { type: 'string' },
+      charging: { type: 'boolean' },
+      'external-power': { type: 'boolean' },
+      dcim: { type: 'string' },
+      photos: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      'photo-bytes': { type: 'string' },
+      'video-bytes': { type: 'string' },
+      padding: { type: 'string' },
+      'crash-dir': { type: 'string' },
+      unreadable: { type: 'string', multiple: true },
+      'unreadable-ratio': { type: 'string' },
+      'unreadable-on': { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'bandwidth-mbps': { type: 'string' },
+      'drop-after-bytes': { type: 'string' },
+      'drop-repeat': { type: 'boolean' },
+      'max-handles': { type: 'string' },
+      'no-session-ssl': { type: 'boolean' },
+    },
+  })
+}
+
+export const simCommand: CliCommand = {
+  name: 'sim',
+  summary: 'the virtual iPhone alone (a usbmuxd socket for tests and demos)',
+  usage: USAGE,
+  run,
+}

@@ -1,0 +1,153 @@
+/**
+ * Line commands that drive a running simulator (stdin of `cradle sim`). One command per line;
+ * the answer is one JSON line. DEVICE is a UDID, a device index (0, 1, …) or `all`.
+ *
+ *   detach DEVICE | attach DEVICE
+ *   battery DEVICE LEVEL [charging|not-charging] [external|no-external]
+ *   trust DEVICE accept|deny       lock DEVICE | unlock DEVICE | untrust DEVICE
+ *   fault DEVICE drop-after BYTES [repeat] | fault DEVICE off
+ *   latency [DEVICE] MS            bandwidth [DEVICE] MBPS (0 = unlimited)
+ *   unreadable DEVICE PATH… | unreadable DEVICE ratio R [open|read] | unreadable DEVICE off
+ *   status                         help
+ */
+import type { VirtualDevice } from '../device/virtual-device.js'
+import type { Simulator } from '../simulator.js'
+
+export const CONTROL_HELP = `Control commands (one per line on stdin; DEVICE = UDID, index or "all"):
+  detach DEVICE | attach DEVICE            unplug / plug in (re-attach gets a new DeviceID)
+  battery DEVICE LEVEL [charging|not-charging] [external|no-external]
+  trust DEVICE accept|deny                 answer the Trust dialog
+  lock DEVICE | unlock DEVICE              passcode lock (Pair → PasswordProtected)
+  untrust DEVICE                           forget every paired computer (→ InvalidHostID)
+  fault DEVICE drop-after BYTES [repeat]   cut the device's connections after BYTES more bytes
+  fault DEVICE off                         clear the drop fault
+  latency [DEVICE] MS                      per-reply link delay
+  bandwidth [DEVICE] MBPS                  device→host cap in MB/s (10^6 B/s), 0 = unlimited
+  unreadable DEVICE PATH…                  these files list but fail to read (iCloud-only)
+  unreadable DEVICE ratio R [open|read]    that fraction of DCIM files; unreadable DEVICE off
+  status                                   one JSON line with every device's state`
+
+export type ControlResult = { event: 'ok'; command: string; status?: unknown } | { event: 'error'; command: string; message: string }
+
+class ControlError extends Error {}
+
+function pickDevices(sim: Simulator, token: string | undefined): VirtualDevice[] {
+  if (token === undefined) throw new ControlError('missing DEVICE')
+  if (token === 'all') return [...sim.devices]
+  if (/^\d+$/.test(token) && Number(token) < sim.devices.length) return [sim.devices[Number(token)]!]
+  try {
+    return [sim.device(token)]
+  } catch {
+    throw new ControlError(`no device ${token}`)
+  }
+}
+
+function number(token: string | undefined, what: string): number {
+  const n = Number(token)
+  if (token === undefined || token === '' || !Number.isFinite(n) || n < 0) throw new ControlError(`${what} must be a number ≥ 0`)
+  return n
+}
+
+/** The state `status` prints. */
+export function simulatorStatus(sim: Simulator): unknown {
+  return {
+    address: sim.address,
+    devices: sim.devices.map((d) => ({
+      udid: d.udid,
+      name: d.name,
+      deviceId: d.deviceId ?? null,
+      attached: d.attached,
+      battery: { ...d.battery },
+      trust: d.trust.mode,
+      trustDialog: d.trust.dialogShowing,
+      pairedHosts: d.trustedHosts.size,
+      faults: d.link.faults(),
+      bytesSent: d.link.bytesSent,
+      tunnels: d.link.tunnelCount,
+    })),
+  }
+}
+
+export function runControlCommand(sim: Simulator, line: string): ControlResult | undefined {
+  const words = line.trim().split(/\s+/).filter((w) => w !== '')
+  if (words.length === 0) return undefined
+  const command = line.trim()
+  try {
+    const [verb, ...args] = words
+    switch (verb) {
+      case 'detach':
+        for (const d of pickDevices(sim, args[0])) d.detach()
+        break
+      case 'attach':
+        for (const d of pickDevices(sim, args[0])) d.attach()
+        break
+      case 'battery': {
+        const level = number(args[1], 'LEVEL')
+        const flags = args.slice(2)
+        for (const d of pickDevices(sim, args[0]))
+          d.setBattery({
+            level,
+            ...(flags.includes('charging') ? { charging: true } : flags.includes('not-charging') ? { charging: false } : {}),
+            ...(flags.includes('external') ? { externalPower: true } : flags.includes('no-external') ? { externalPower: false } : {}),
+          })
+        break
+      }
+      case 'trust': {
+        const answer = args[1]
+        if (answer !== 'accept' && answer !== 'deny') throw new ControlError('trust needs accept or deny')
+        for (const d of pickDevices(sim, args[0])) {
+          if (answer === 'accept') d.acceptTrust()
+          else d.denyTrust()
+        }
+        break
+      }
+      case 'lock':
+      case 'unlock':
+      case 'untrust':
+        for (const d of pickDevices(sim, args[0])) {
+          if (verb === 'lock') d.lock()
+          else if (verb === 'unlock') d.unlock()
+          else d.revokeTrust()
+        }
+        break
+      case 'fault': {
+        const devices = pickDevices(sim, args[0])
+        if (args[1] === 'off') for (const d of devices) d.setFaults({ dropAfterBytes: 0 })
+        else if (args[1] === 'drop-after') {
+          const bytes = number(args[2], 'BYTES')
+          for (const d of devices) d.setFaults({ dropAfterBytes: bytes, dropRepeat: args[3] === 'repeat' })
+        } else throw new ControlError('fault needs drop-after BYTES [repeat] or off')
+        break
+      }
+      case 'latency':
+      case 'bandwidth': {
+        const devices = args.length >= 2 ? pickDevices(sim, args[0]) : [...sim.devices]
+        const value = number(args[args.length - 1], verb === 'latency' ? 'MS' : 'MBPS')
+        for (const d of devices) d.setFaults(verb === 'latency' ? { latencyMs: value } : { bandwidthMBps: value })
+        break
+      }
+      case 'unreadable': {
+        const devices = pickDevices(sim, args[0])
+        const rest = args.slice(1)
+        if (rest[0] === 'off') for (const d of devices) d.setUnreadable({})
+        else if (rest[0] === 'ratio') {
+          const ratio = number(rest[1], 'R')
+          const failOn = rest[2] === 'open' ? 'open' : 'read'
+          for (const d of devices) d.setUnreadable({ ratio, failOn })
+        } else if (rest.length > 0) for (const d of devices) d.setUnreadable({ paths: rest })
+        else throw new ControlError('unreadable needs PATH…, ratio R or off')
+        break
+      }
+      case 'status':
+        return { event: 'ok', command, status: simulatorStatus(sim) }
+      case 'help':
+        return { event: 'ok', command, status: CONTROL_HELP }
+      default:
+        throw new ControlError(`unknown command "${verb}" (try "help")`)
+    }
+    return { event: 'ok', command }
+  } catch (error) {
+    if (error instanceof ControlError) return { event: 'error', command, message: error.message }
+    throw error
+  }
+}

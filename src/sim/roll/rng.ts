@@ -1,0 +1,43 @@
+/** A small seeded PRNG (sfc32): the same seed gives the same camera roll on every machine. */
+export class Rng {
+  private a: number
+  private b: number
+  private c: number
+  private d: number
+
+  constructor(seed: number) {
+    this.a = 0x9e3779b9
+    this.b = 0x243f6a88
+    this.c = 0xb7e15162
+    this.d = seed >>> 0
+    for (let i = 0; i < 15; i++) this.next()
+  }
+
+  /** Uniform in [0, 2^32). */
+  nextU32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0
+    this.d = (this.d + 1) | 0
+    this.a = this.b ^ (this.b >>> 9)
+    this.b = (this.c + (this.c << 3)) | 0
+    this.c = (this.c << 21) | (this.c >>> 11)
+    this.c = (this.c + t) | 0
+    return t >>> 0
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextU32() / 0x1_0000_0000
+  }
+
+  int(n: number): number {
+    return Math.floor(this.next() * n)
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!
+  }
+}
