@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream'
 import { CradleError } from '../../shared/errors.js'
 import type { BatteryView } from '../../shared/state.js'
-import type { AfcClient} from '../device/index.js';
+import type { AfcClient } from '../device/index.js'
 import { connectDevice, MuxClient, watchDevices, type DeviceSession, type MuxDevice, type TrustState } from '../device/index.js'
 import type { PhoneFiles, PhoneFileStat, PhoneLink, PhonePort, TrustStep } from './phone-port.js'
 
