@@ -11,7 +11,7 @@ import { app, dialog, ipcMain, type BrowserWindow } from 'electron'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { IPC } from '../../shared/contract.js'
+import { IPC, type CommandHandler } from '../../shared/contract.js'
 import type { AppState } from '../../shared/state.js'
 import type { EngineDeps, EngineHandle } from '../engine/engine-handle.js'
 import { defaultDataDir } from '../headless/cli/default-paths.js'
@@ -74,6 +74,7 @@ function loginEnv(): LoginItemEnv {
 
 async function run(): Promise<void> {
   let engine: EngineHandle | null = null
+  let starting: Promise<EngineHandle> | null = null
   let win: BrowserWindow | null = null
   let tray: AppTray | null = null
   let lastState: AppState | null = null
@@ -123,7 +124,9 @@ async function run(): Promise<void> {
   const quit = createQuitController({
     stopEngine: async () => {
       log.info('quitting: stopping the engine')
-      await engine?.stop()
+      // Quit during start-up: let the engine finish starting, then stop it properly.
+      const running = engine ?? (await starting?.catch(() => null)) ?? null
+      await running?.stop()
       log.info('engine stopped')
     },
     quit: () => app.quit(),
@@ -191,6 +194,35 @@ async function run(): Promise<void> {
   refreshTray()
   setInterval(refreshTray, 60_000).unref() // "today 08:14" becomes "yesterday 08:14" at midnight
 
+  // The window may load (and ask for getState) before the engine is up: its calls wait for it.
+  let resolveEngine!: (e: EngineHandle) => void
+  const engineReady = new Promise<EngineHandle>((resolve) => (resolveEngine = resolve))
+  const waitingHandler: CommandHandler = {
+    handle: async (name, input) => (await engineReady).handle(name, input),
+    subscribe: (listener) => {
+      let off: (() => void) | null = null
+      let cancelled = false
+      void engineReady.then((e) => (cancelled ? undefined : (off = e.subscribe(listener))))
+      return () => {
+        cancelled = true
+        off?.()
+      }
+    },
+    current: () => {
+      if (!engine) throw new Error('engine not started')
+      return engine.current()
+    },
+  }
+  registerCommandHandlers({
+    registry: ipcMain,
+    handler: waitingHandler,
+    platform,
+    isTrusted: (event) => isTrustedSender(event, win && !win.isDestroyed() ? win.webContents.id : null),
+    onResult: (name, value) => {
+      if (name === 'signIn') links.allow((value as { url: string }).url, Date.now())
+    },
+  })
+
   const startHidden = shouldStartHidden(args, platform, platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin)
   if (!startHidden) showWindow()
   else if (platform === 'darwin') app.dock?.hide()
@@ -207,7 +239,7 @@ async function run(): Promise<void> {
     const startEngine = await loadStartEngine()
     const secrets = await electronSecretStore(dataDir, platform)
     if (secrets.weakness) log.warn('secrets are not protected by a keyring')
-    engine = await startEngine({
+    starting = startEngine({
       dataDir,
       ...(args.libraryDir ? { libraryDir: path.resolve(args.libraryDir) } : {}),
       platform,
@@ -216,6 +248,7 @@ async function run(): Promise<void> {
       secrets,
       opener: electronOpener,
     })
+    engine = await starting
   } catch (error) {
     log.error('engine did not start', { error })
     dialog.showErrorBox('Cradle could not start', `${(error as Error).message}\n\nThe log is in ${path.join(dataDir, 'logs')}.`)
@@ -223,15 +256,7 @@ async function run(): Promise<void> {
     return
   }
   const running = engine
-  registerCommandHandlers({
-    registry: ipcMain,
-    handler: running,
-    platform,
-    isTrusted: (event) => isTrustedSender(event, win && !win.isDestroyed() ? win.webContents.id : null),
-    onResult: (name, value) => {
-      if (name === 'signIn') links.allow((value as { url: string }).url, Date.now())
-    },
-  })
+  resolveEngine(running)
   running.subscribe(onState)
   onState(running.current())
   log.info('started', { dataDir, hidden: startHidden, packaged: app.isPackaged })
