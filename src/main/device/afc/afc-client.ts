@@ -101,7 +101,7 @@ export class AfcClient {
     try {
       return fn()
     } catch (error) {
-      if (error instanceof CradleError && error.code === 'device-protocol') this.conn.close()
+      if (error instanceof CradleError && error.code === 'device-protocol') this.conn.close(error)
       throw error
     }
   }
@@ -187,7 +187,7 @@ export class AfcClient {
 
   private protocol(detail: string): CradleError {
     const error = protocolError(detail)
-    this.conn.close()
+    this.conn.close(error)
     return error
   }
 }

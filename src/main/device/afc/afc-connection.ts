@@ -88,9 +88,9 @@ export class AfcConnection {
     return promise
   }
 
-  /** Closes the tunnel; pending requests fail with 'aborted'. */
-  close(): void {
-    this.fail(new CradleError('aborted', 'AFC connection closed'))
+  /** Closes the tunnel; pending and later requests fail with `error` (default 'aborted'). */
+  close(error: CradleError = new CradleError('aborted', 'AFC connection closed')): void {
+    this.fail(error)
   }
 
   private readonly uncork = (): void => {

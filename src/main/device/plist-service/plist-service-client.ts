@@ -29,7 +29,7 @@ export class PlistServiceClient {
   private waiter: Waiter | undefined
   private lock: Promise<unknown> = Promise.resolve()
   private tls: { socket: tls.TLSSocket; carrier: Carrier } | undefined
-  /** After close_notify the device may answer with its own; skip TLS alert records once. */
+  /** After close_notify the device may answer with its own; skip TLS records until plaintext. */
   private skipTlsAlerts = false
   private failure: CradleError | undefined
   private readonly timeoutMs: number
@@ -140,7 +140,9 @@ export class PlistServiceClient {
       for (;;) {
         if (this.skipTlsAlerts && this.buf.length >= 5) {
           const head = this.buf.peek(5)
-          if (head[0] === 0x15 && head[1] === 0x03) {
+          // TLS records (alert 0x15; TLS 1.3 wraps close_notify as application data 0x17) can't
+          // be plaintext frames: those start with a length below 16 MiB, i.e. a 0x00 byte.
+          if (head[0]! >= 0x14 && head[0]! <= 0x17 && head[1] === 0x03) {
             const record = 5 + head.readUInt16BE(3)
             if (this.buf.length < record) return
             this.buf.take(record)

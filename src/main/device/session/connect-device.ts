@@ -30,6 +30,8 @@ export interface ConnectOptions {
   pair?: boolean
   /** How long the user has to unlock and tap Trust (default 5 min). */
   pairTimeoutMs?: number
+  /** Pause between Pair attempts while waiting for the user (default 1 s). */
+  pairPollMs?: number
   /** Trust revoked on the phone: 'throw' 'pairing-invalid' (default), or delete the record and pair again. */
   onRevoked?: 'throw' | 'repair'
 }
@@ -149,7 +151,7 @@ export async function connectDevice(mux: MuxClient, target: MuxDevice | string, 
     }
     const pairNow = async (): Promise<PairRecord> => {
       if (opts.pair === false) throw new CradleError('pairing-pending', `${device.udid} is not paired with this computer`)
-      return pairDevice(mux, lockdown, device, { ...call, ...(opts.onTrustState ? { onState: opts.onTrustState } : {}), ...(opts.pairTimeoutMs ? { timeoutMs: opts.pairTimeoutMs } : {}) })
+      return pairDevice(mux, lockdown, device, { ...call, ...(opts.onTrustState ? { onState: opts.onTrustState } : {}), ...(opts.pairTimeoutMs ? { timeoutMs: opts.pairTimeoutMs } : {}), ...(opts.pairPollMs ? { pollMs: opts.pairPollMs } : {}) })
     }
     const hadRecord = record !== undefined
     if (!record) record = await pairNow()

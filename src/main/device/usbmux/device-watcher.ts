@@ -102,8 +102,15 @@ export class DeviceWatcher {
     const ended = new Promise<CradleError | undefined>((resolve) => {
       this.wake = resolve
     })
+    // Events can arrive in the same chunk as Listen's Result, before listen() resolves.
+    const markUp = (): void => {
+      if (this.state === 'up') return
+      this.state = 'up'
+      this.emit({ type: 'mux-up' })
+    }
     const onMuxEvent = (event: MuxEvent): void => {
       if (this.closed) return
+      markUp()
       if (event.type === 'attached') {
         confirmed.add(event.device.deviceId)
         if (!this.known.has(event.device.deviceId)) {
@@ -126,10 +133,7 @@ export class DeviceWatcher {
     try {
       this.handle = await this.mux.listen(onMuxEvent, (error) => this.wake?.(error), { signal: this.stop.signal })
       if (this.closed) return undefined
-      if (this.state !== 'up') {
-        this.state = 'up'
-        this.emit({ type: 'mux-up' })
-      }
+      markUp()
       // Re-list: devices that were attached before usbmuxd went away and are gone now get
       // 'detached'; anything Listen has not mentioned yet gets 'attached' once.
       const list = await this.mux.listDevices({ all: true, signal: this.stop.signal })

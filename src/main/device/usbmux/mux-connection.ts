@@ -36,7 +36,7 @@ export class MuxConnection {
   private readonly buf = new ChunkBuffer()
   private mode: Mode = 'idle'
   private tag = 0
-  private waiter: { tag: number; resolve: (r: MuxReply) => void; reject: (e: CradleError) => void; handover: boolean } | undefined
+  private waiter: { tag: number; resolve: (r: MuxReply) => void; reject: (e: CradleError) => void; then: 'idle' | 'connected' | 'listening' } | undefined
   private onEvent: ((event: MuxReply) => void) | undefined
   private onClose: ((error: CradleError) => void) | undefined
   private readonly identity: ClientIdentity
@@ -76,7 +76,7 @@ export class MuxConnection {
 
   /** Sends one plist request and waits for the reply with the same tag. */
   request(messageType: string, fields: PlistDict, opts: CallOptions = {}): Promise<MuxReply> {
-    return this.send(messageType, fields, opts, false)
+    return this.send(messageType, fields, opts, 'idle')
   }
 
   /**
@@ -84,7 +84,7 @@ export class MuxConnection {
    * device's byte stream and is handed to the caller; this object is finished with it.
    */
   async connect(deviceId: number, port: number, opts: CallOptions = {}): Promise<Channel> {
-    const reply = await this.send('Connect', { DeviceID: deviceId, PortNumber: swapPort(port) }, opts, true)
+    const reply = await this.send('Connect', { DeviceID: deviceId, PortNumber: swapPort(port) }, opts, 'connected')
     if (reply.kind !== 'result') throw this.fail(protocolError(`Connect answered with ${reply.kind}`))
     if (reply.number !== MuxResult.OK) {
       this.close()
@@ -103,16 +103,19 @@ export class MuxConnection {
     return { stream: this.socket, leftover }
   }
 
-  /** Starts Listen; afterwards every frame is an event until the socket closes. */
+  /**
+   * Starts Listen; afterwards every frame is an event until the socket closes. Events may
+   * arrive in the same chunk as the Result, so the handlers are in place before the request.
+   */
   async listen(onEvent: (event: MuxReply) => void, onClose: (error: CradleError) => void, opts: CallOptions = {}): Promise<void> {
-    const reply = await this.send('Listen', {}, opts, false)
-    if (reply.kind !== 'result' || reply.number !== MuxResult.OK) {
-      throw this.fail(protocolError(`Listen refused (${reply.kind === 'result' ? `result ${reply.number}` : reply.kind})`))
-    }
     this.onEvent = onEvent
     this.onClose = onClose
-    this.mode = 'listening'
-    this.drain()
+    const reply = await this.send('Listen', {}, opts, 'listening')
+    if (reply.kind !== 'result' || reply.number !== MuxResult.OK) {
+      this.onClose = undefined
+      throw this.fail(protocolError(`Listen refused (${reply.kind === 'result' ? `result ${reply.number}` : reply.kind})`))
+    }
+    if (this.mode !== 'listening') throw new CradleError('usbmuxd-not-running', 'usbmuxd closed the connection during Listen')
   }
 
   close(): void {
@@ -121,12 +124,12 @@ export class MuxConnection {
     this.socket.destroy()
   }
 
-  private send(messageType: string, fields: PlistDict, opts: CallOptions, handover: boolean): Promise<MuxReply> {
+  private send(messageType: string, fields: PlistDict, opts: CallOptions, then: 'idle' | 'connected' | 'listening'): Promise<MuxReply> {
     if (this.mode === 'closed') return Promise.reject(new CradleError('usbmuxd-not-running', 'usbmux socket is closed'))
     if (this.mode !== 'idle') return Promise.reject(new CradleError('internal', `usbmux socket is ${this.mode}; one request at a time`))
     const tag = ++this.tag
     const reply = new Promise<MuxReply>((resolve, reject) => {
-      this.waiter = { tag, resolve, reject, handover }
+      this.waiter = { tag, resolve, reject, then }
     })
     this.mode = 'waiting'
     this.socket.write(encodeMuxRequest(messageType, fields, tag, this.identity))
@@ -173,8 +176,9 @@ export class MuxConnection {
     if (tag !== waiter.tag) throw protocolError(`usbmuxd reply tag ${tag} does not match request tag ${waiter.tag}`)
     const reply = parseMuxReply(dict)
     this.waiter = undefined
-    // A Connect reply hands the socket over: stop parsing here, the rest is device bytes.
-    this.mode = waiter.handover && reply.kind === 'result' && reply.number === MuxResult.OK ? 'connected' : 'idle'
+    // A Connect reply hands the socket over (stop parsing: the rest is device bytes); a Listen
+    // reply turns every following frame into an event.
+    this.mode = reply.kind === 'result' && reply.number === MuxResult.OK ? waiter.then : 'idle'
     waiter.resolve(reply)
   }
 

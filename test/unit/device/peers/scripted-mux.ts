@@ -46,11 +46,11 @@ export async function startScriptedMux(onRequest: (req: PlistDict, tag: number, 
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => undefined)
-    let buf = Buffer.alloc(0)
+    let buf: Buffer = Buffer.alloc(0)
     let chain = Promise.resolve()
     let done = false
     const onData = (chunk: Buffer): void => {
-      chain = chain.then(() => (done ? undefined : process(chunk))).catch(() => socket.destroy())
+      chain = chain.then(() => (done ? undefined : process(chunk))).catch(() => void socket.destroy())
     }
     const process = async (chunk: Buffer): Promise<void> => {
       buf = Buffer.concat([buf, chunk])

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MuxClient } from '../../../../src/main/device/usbmux/mux-client.js'
 import { encodeMuxFrame } from '../../../../src/main/device/usbmux/frame-codec.js'
-import { decodePlistDict, encodeBinaryPlist } from '../../../../src/main/device/plist/plist-codec.js'
+import { decodePlistDict, encodeBinaryPlist, type PlistDict } from '../../../../src/main/device/plist/plist-codec.js'
 import { attached, frame, result, startScriptedMux, usbProps, type ScriptedMux } from '../peers/scripted-mux.js'
 import { tempSocketPath } from '../peers/socket-pair.js'
 
@@ -22,7 +22,7 @@ describe('MuxClient requests', () => {
           attached(3, UDID),
           attached(4, '000080100123456789ABCDEF'),
           { MessageType: 'Attached', DeviceID: 9, Properties: { DeviceID: 9, ConnectionType: 'USB' } }, // no serial: dropped
-        ],
+        ] as PlistDict[],
       },
     }))
     const client = new MuxClient({ address: mux.address })
