@@ -15,7 +15,7 @@ import { WebdavDestination } from './webdav/webdav-destination.js'
 
 /** Test seams and tuning per kind (fake servers' addresses, chunk sizes). */
 export interface DestinationOptions {
-  google?: Partial<GoogleEndpoints> & { dailyLimit?: number; batchDelayMs?: number }
+  google?: Partial<GoogleEndpoints> & { dailyLimit?: number; batchDelayMs?: number; chunkSize?: number }
   s3?: { multipartThreshold?: number; partSize?: number }
   webdav?: { chunkThreshold?: number; chunkSize?: number }
   concurrency?: Partial<Record<DestinationKind, number>>

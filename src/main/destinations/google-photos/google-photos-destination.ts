@@ -102,8 +102,8 @@ export class GooglePhotosDestination implements Destination {
 
   /** One Library API request: counted, authorised, 401 renewed once (JSON bodies), 429 mapped. */
   private async api(req: HttpRequest, resendable: boolean): Promise<HttpResponse> {
-    this.dailyQuota.take()
     const token = await this.oauth.accessToken(req.signal)
+    this.dailyQuota.take()
     const res = await httpRequest({ ...req, agent: this.agent, headers: { ...req.headers, authorization: `Bearer ${token}` } })
     if (res.status === 401) {
       this.oauth.invalidate()

@@ -1,0 +1,169 @@
+/**
+ * Google Photos against the fake Google server (nothing here can run Google Photos): desktop
+ * sign-in (PKCE + loopback), raw and resumable byte uploads, serial batchCreate of ≤ 50,
+ * per-item failures, access-token renewal, invalid_grant → "sign in again", the daily budget.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import '../../fakes/quiet-logs.js'
+import { secretKeys } from '../../../src/main/destinations/destination-store.js'
+import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import { startFaultProxy, type FaultProxy } from '../../fakes/fault-proxy.js'
+import { FAKE_CLIENT_ID, startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from '../../fakes/fake-google-photos-server.js'
+import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
+
+async function until(cond: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** What the system browser does: follow Google's redirect back to the loopback address. */
+async function browse(url: string): Promise<string> {
+  const consent = await fetch(url, { redirect: 'manual' })
+  const back = consent.headers.get('location')
+  if (!back) throw new Error(`no redirect: ${consent.status} ${await consent.text()}`)
+  return (await fetch(back)).text()
+}
+
+describe('Google Photos (fake server)', () => {
+  let google: FakeGoogle
+  let proxy: FaultProxy
+  let lib: TestLibrary
+  let manager: UploadManager
+  let secrets: ReturnType<typeof memorySecrets>
+  const start = async (options: FakeGoogleOptions = {}, dailyLimit?: number): Promise<void> => {
+    google = await startFakeGoogle(options)
+    proxy = await startFaultProxy(google.url)
+    manager = new UploadManager({
+      db: lib.db, libraryRoot: lib.root, secrets, settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
+      tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } },
+      options: { google: { authUrl: `${google.url}/auth`, tokenUrl: `${google.url}/token`, apiBase: proxy.url, batchDelayMs: 50, chunkSize: 1024 * 1024, ...(dailyLimit ? { dailyLimit } : {}) } },
+    })
+    manager.start()
+  }
+  beforeEach(() => {
+    lib = makeTestLibrary()
+    secrets = memorySecrets()
+  })
+  afterEach(async () => {
+    await manager?.stop()
+    await proxy?.close()
+    await google?.close()
+    lib.cleanup()
+  })
+  const add = (uploadLivePhotoVideo = true) => manager.add({ kind: 'google-photos', name: 'Google Photos', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo } })
+  async function signIn(id: string): Promise<void> {
+    const { url, completion } = await manager.signIn(id)
+    expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256')
+    expect(await browse(url)).toContain('Cradle is signed in to Google Photos')
+    await completion
+  }
+
+  it('needs sign-in first; after it, uploads everything with serial batchCreate calls of at most 50', async () => {
+    await start()
+    for (let i = 0; i < 70; i++) lib.addAsset({ libraryPath: `2026/IMG_${1000 + i}.JPG`, size: 2_000 + i })
+    const g = lib.addGroup()
+    const still = lib.addAsset({ libraryPath: '2026/IMG_2000.HEIC', size: 30_000, groupId: g })
+    const motion = lib.addAsset({ libraryPath: '2026/IMG_2000.MOV', size: 2_700_000, groupId: g, role: 'motion', mime: 'video/quicktime' })
+    lib.addAsset({ libraryPath: '2026/IMG_2000.AAE', size: 400, groupId: g, role: 'sidecar' })
+    const view = await add()
+    await until(() => manager.views()[0]!.status === 'needs-sign-in')
+    expect(manager.views()[0]!.problem?.message).toBe('Google Photos needs you to sign in again')
+    await signIn(view.id)
+    expect(await secrets.get(secretKeys.refreshToken(view.id))).toMatch(/^1\/\//)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 72, skipped: 1, failed: 0 })
+    expect(google.items.size).toBe(72)
+    const bySha = new Set([...google.items.values()].map((i) => i.sha256))
+    for (const a of lib.assets.filter((x) => x.role !== 'sidecar')) expect(bySha.has(a.sha256)).toBe(true)
+    expect(Math.max(...google.batchSizes)).toBeLessThanOrEqual(50)
+    expect(google.batchSizes.reduce((s, n) => s + n, 0)).toBe(72)
+    expect(google.parallelBatchCreates).toBe(0)
+    // The video went up resumably in granularity-sized chunks, the photos raw.
+    expect(google.requests.filter((r) => r.path.startsWith('/v1/uploads/session/')).length).toBe(3)
+    expect(still.sha256).not.toBe(motion.sha256)
+    expect(manager.views()[0]!.quota).toMatchObject({ used: google.requests.filter((r) => r.path.startsWith('/v1/')).length, limit: 10_000 })
+  })
+
+  it('can leave the Live Photo video out', async () => {
+    await start()
+    const g = lib.addGroup()
+    lib.addAsset({ libraryPath: 'IMG_1.HEIC', size: 3_000, groupId: g })
+    lib.addAsset({ libraryPath: 'IMG_1.MOV', size: 5_000, groupId: g, role: 'motion', mime: 'video/quicktime' })
+    const view = await add(false)
+    await signIn(view.id)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 1, skipped: 1 })
+    expect([...google.items.values()].map((i) => i.fileName)).toEqual(['IMG_1.HEIC'])
+  })
+
+  it('fails only the item Google refuses in a batch', async () => {
+    await start({ rejectFileNames: new Set(['bad.jpg']) })
+    lib.addAsset({ libraryPath: 'ok1.jpg', size: 1_000 })
+    const bad = lib.addAsset({ libraryPath: 'bad.jpg', size: 1_000 })
+    lib.addAsset({ libraryPath: 'ok2.jpg', size: 1_000 })
+    const view = await add()
+    await signIn(view.id)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 2, failed: 1 })
+    expect(manager.uploadStates([bad.id]).get(bad.id)![0]!.error!.code).toBe('destination-rejected')
+  })
+
+  it('renews an expired access token and goes on', async () => {
+    await start()
+    lib.addAsset({ libraryPath: 'a.jpg', size: 1_000 })
+    const view = await add()
+    await signIn(view.id)
+    await manager.drain()
+    google.expireAccessTokens()
+    lib.addAsset({ libraryPath: 'b.jpg', size: 1_000 })
+    lib.addAsset({ libraryPath: 'c.mov', size: 300_000, mime: 'video/quicktime' })
+    manager.enqueue()
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 3, failed: 0 })
+    expect(google.unauthorised).toBeGreaterThanOrEqual(1)
+    expect(google.items.size).toBe(3)
+  })
+
+  it('asks to sign in again when the refresh token is revoked (invalid_grant), and recovers after sign-in', async () => {
+    await start()
+    lib.addAsset({ libraryPath: 'a.jpg', size: 1_000 })
+    const view = await add()
+    await signIn(view.id)
+    await manager.drain()
+    google.revokeRefreshTokens()
+    google.expireAccessTokens()
+    lib.addAsset({ libraryPath: 'b.jpg', size: 1_000 })
+    manager.enqueue()
+    await until(() => manager.views()[0]!.status === 'needs-sign-in')
+    expect(manager.views()[0]!.problem).toMatchObject({ code: 'destination-auth', action: 'Sign in again.' })
+    await signIn(view.id)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 2 })
+    expect(google.items.size).toBe(2)
+  })
+
+  it('counts requests against the daily budget and parks until it resets', async () => {
+    await start({}, 4)
+    for (let i = 0; i < 6; i++) lib.addAsset({ libraryPath: `q${i}.jpg`, size: 1_000 })
+    const view = await add()
+    await signIn(view.id)
+    await until(() => manager.views()[0]!.waitingReason?.startsWith('Daily limit; resumes at') ?? false)
+    const v = manager.views()[0]!
+    expect(v.status).toBe('waiting')
+    expect(v.quota).toMatchObject({ used: 4, limit: 4 })
+    expect(google.requests.filter((r) => r.path.startsWith('/v1/')).length).toBe(4)
+  })
+
+  it('parks when Google itself says the daily quota is spent', async () => {
+    await start({ dailyLimit: 2 })
+    for (let i = 0; i < 4; i++) lib.addAsset({ libraryPath: `g${i}.jpg`, size: 1_000 })
+    const view = await add()
+    await signIn(view.id)
+    await until(() => manager.views()[0]!.waitingReason?.startsWith('Daily limit') ?? false)
+    expect(manager.views()[0]!.quota!.used).toBe(10_000)
+    expect(manager.statusCounts()[0]!.done).toBeLessThan(4)
+  })
+})
