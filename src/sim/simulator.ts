@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { formatSocketAddress, parseSocketAddress, type SocketAddress } from './address.js'
-import { generateDeviceKeys } from './device/device-keys.js'
+import { deviceKeysFromPem, generateDeviceKeys } from './device/device-keys.js'
 import { defaultUdid, makeIdentity, type BatteryState, type DiskState } from './device/device-info.js'
 import type { TrustMode } from './device/trust.js'
 import { VirtualDevice } from './device/virtual-device.js'
@@ -47,6 +47,8 @@ export interface SimDeviceOptions {
   maxHandles?: number
   /** EnableSessionSSL in StartSession (default true, as real phones). */
   sessionSsl?: boolean
+  /** The phone's RSA key (PEM); default: a fresh 2048-bit key. Tests pass one with pre-made certificates. */
+  devicePrivateKeyPem?: string
 }
 
 export interface SimulatorOptions {
@@ -121,7 +123,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const device = new VirtualDevice(
       {
         identity: makeIdentity({ ...o, udid, name: o.name ?? (index === 0 ? 'iPhone' : `iPhone ${index + 1}`) }),
-        keys: await generateDeviceKeys(),
+        keys: o.devicePrivateKeyPem ? deviceKeysFromPem(o.devicePrivateKeyPem) : await generateDeviceKeys(),
         trust: o.trust ?? 'auto',
         trustDelayMs: o.trustDelayMs,
         battery: { level: 80, charging: false, externalPower: false, ...o.battery },

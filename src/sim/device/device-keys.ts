@@ -3,7 +3,7 @@
  * PKCS#1 "RSA PUBLIC KEY", protocol.md §3.2); the host wraps it in the DeviceCertificate, and
  * the phone serves TLS with that certificate and the private half.
  */
-import { generateKeyPair, type KeyObject, createPublicKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto'
 
 export interface DeviceKeys {
   privateKeyPem: string
@@ -21,5 +21,16 @@ export async function generateDeviceKeys(): Promise<DeviceKeys> {
     privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
     publicKeyPkcs1Pem: publicKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
     publicKey: createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })),
+  }
+}
+
+/** Keys from a given private key (PEM, PKCS#1 or PKCS#8): tests use a fixed one with pre-made certificates. */
+export function deviceKeysFromPem(privateKeyPem: string): DeviceKeys {
+  const privateKey = createPrivateKey(privateKeyPem)
+  const publicKey = createPublicKey(privateKey)
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    publicKeyPkcs1Pem: publicKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    publicKey,
   }
 }
