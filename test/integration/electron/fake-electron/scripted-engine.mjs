@@ -1,0 +1,69 @@
+// Stand-in for dist/main/engine/start.js in the shell boot test: startEngine(deps) with the
+// EngineHandle shape (handle, subscribe, current, stop), a canned AppState, and a stop that takes
+// a moment, so the test can see Quit wait for it. Reports on stdout as JSON lines.
+const out = (event) => process.stdout.write(`${JSON.stringify(event)}\n`)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+const device = {
+  udid: 'u1', name: "Anna's iPhone", model: 'iPhone 15', productType: 'iPhone15,4', iosVersion: '17.5', connected: true,
+  connection: 'usb', battery: { level: 57, charging: true, externalPower: true }, trust: 'paired', phase: 'ready',
+  itemsOnPhone: 3511, itemsSafe: 3511, itemsNotOnPhone: 0, lastBackupAt: null, progress: null, problem: null,
+}
+
+export async function startEngine(deps) {
+  const muxMissing = process.env.FAKE_MUX_MISSING === '1'
+  out({ event: 'engine.start', dataDir: deps.dataDir, libraryDir: deps.libraryDir ?? null, platform: deps.platform, weakness: deps.secrets.weakness ?? null, onAcPower: deps.power.onAcPower() })
+  let state = {
+    seq: 1, paused: false, muxAvailable: !muxMissing, devices: muxMissing ? [] : [device], destinations: [],
+    queue: { counts: { all: 12430, pending: 0, failed: 0, notOnPhone: 0, done: 12430 }, revision: 1 },
+    library: { path: '/tmp/library', assetCount: 12430, bytes: 1, freeBytes: 1e12, available: true },
+    history: [],
+    problems: muxMissing ? [{ code: 'usbmuxd-missing', message: 'The iPhone connection service is not installed' }] : [],
+    settings: {
+      version: 1, libraryPath: '/tmp/library', layout: '{YYYY}/{YYYY}-{MM}', autoRunOnConnect: true, importOnlyOnPower: true,
+      minBatteryPercent: null, uploadOnlyOnAcPower: true, startAtLogin: true, uploadLimitMBps: null, inboxPath: null,
+    },
+    onAcPower: true,
+  }
+  const listeners = new Set()
+  const publish = (patch) => {
+    state = { ...state, ...patch, seq: state.seq + 1 }
+    for (const l of listeners) l(state)
+  }
+  await sleep(50)
+  return {
+    async handle(name, input) {
+      out({ event: 'engine.handle', name, input: input ?? null })
+      switch (name) {
+        case 'getState': return state
+        case 'pause': publish({ paused: true }); return undefined
+        case 'resume': publish({ paused: false }); return undefined
+        case 'updateSettings': publish({ settings: { ...state.settings, ...input } }); return state.settings
+        case 'signIn': return { url: 'https://accounts.google.com/o/oauth2/v2/auth?client_id=test' }
+        case 'openLibraryFolder': await deps.opener.openFolder(state.library.path); return { path: state.library.path }
+        case 'backupNow':
+          publish({ devices: [{ ...device, phase: 'importing', progress: { itemsDone: 1, itemsTotal: 41, bytesDone: 1, bytesTotal: 41, currentFile: 'IMG_0001.HEIC', bytesPerSecond: 1, secondsLeft: 240, startedAt: Date.now() } }] })
+          setTimeout(() => publish({
+            devices: [{ ...device, phase: 'done', lastBackupAt: Date.now() }],
+            history: [{ id: 'h1', at: Date.now(), kind: 'import', sourceName: "Anna's iPhone", udid: 'u1', imported: 41, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 1, durationMs: 1, error: null }],
+            library: { ...state.library, assetCount: 12471 },
+          }), 100)
+          return { started: true, reason: null }
+        default: {
+          const error = new Error(`scripted engine: ${name} not scripted`)
+          throw error
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    current: () => state,
+    async stop() {
+      out({ event: 'engine.stop.begin' })
+      await sleep(300)
+      out({ event: 'engine.stop.end' })
+    },
+  }
+}
