@@ -103,11 +103,11 @@ export class BrowserWindow extends EventEmitter {
 }
 
 // ---- tray, menus, images ------------------------------------------------------------------------
-let tray = null
+const trays = []
 export class Tray extends EventEmitter {
   constructor(image) {
     super()
-    tray = this
+    trays.push(this)
     this.menu = null
     out({ event: 'tray.create', file: image.path, exists: existsSync(image.path) })
   }
@@ -199,7 +199,7 @@ async function drive(cmd) {
       return
     }
     case 'menu': {
-      const item = tray.menu.items.find((i) => i.label === cmd.label)
+      const item = trays.at(-1).menu.items.find((i) => i.label === cmd.label)
       item.click()
       out({ event: 'menu.clicked', label: cmd.label })
       return
