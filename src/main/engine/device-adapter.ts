@@ -52,6 +52,11 @@ function batteryView(session: DeviceSession): (signal: AbortSignal) => Promise<B
 export function createPhonePort(options: { muxAddress?: string; env?: NodeJS.ProcessEnv } = {}): PhonePort {
   const mux = new MuxClient({ ...(options.muxAddress ? { address: options.muxAddress } : {}), ...(options.env ? { env: options.env } : {}) })
   return {
+    async list(signal) {
+      const devices = await mux.listDevices(signal ? { signal } : {})
+      return devices.map((d) => ({ udid: d.udid, connection: d.connectionType === 'USB' ? ('usb' as const) : ('network' as const) }))
+    },
+
     watch(listener) {
       const entries = new Map<string, Map<number, MuxDevice>>()
       const connectionOf = (udid: string): 'usb' | 'network' =>

@@ -35,6 +35,8 @@ export interface EngineParts {
   power: PowerSource
   platform: Platform
   log?: Logger
+  /** `backup --once`: sessions run one backup without waiting for gates or Trust, then end. */
+  once?: boolean
 }
 
 const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
@@ -56,6 +58,7 @@ export class Engine implements EngineHandle {
   private countsCache: { revision: number; counts: QueueCounts } = { revision: -1, counts: EMPTY_COUNTS }
   private libraryView: LibraryView
   private libraryViewTimer: NodeJS.Timeout | null = null
+  private libraryViewPending: NodeJS.Timeout | null = null
   private stopWatching: (() => void) | null = null
   private unsubscribeUploads: (() => void) | null = null
   private inbox: InboxWatcher | null = null
@@ -97,6 +100,7 @@ export class Engine implements EngineHandle {
     this.stopped = true
     this.stopWatching?.()
     if (this.libraryViewTimer) clearInterval(this.libraryViewTimer)
+    if (this.libraryViewPending) clearTimeout(this.libraryViewPending)
     await Promise.all([...this.sessions.values()].map((s) => s.detach()))
     this.sessions.clear()
     await this.inbox?.stop().catch(() => undefined)
@@ -238,7 +242,7 @@ export class Engine implements EngineHandle {
     if (event.type === 'attached') {
       const existing = this.sessions.get(event.udid)
       if (existing) void existing.detach()
-      this.startSession(event.udid, event.connection)
+      this.startSession(event.udid, event.connection, this.parts.once === true)
     } else {
       const session = this.sessions.get(event.udid)
       if (!session) return
@@ -338,8 +342,21 @@ export class Engine implements EngineHandle {
 
   /** Marks the state changed; `queue` also bumps the queue revision so readers refetch rows. */
   private changed(queue = false): void {
-    if (queue) this.revision++
+    if (queue) {
+      this.revision++
+      this.scheduleLibraryViewRefresh()
+    }
     this.publisher.changed()
+  }
+
+  /** The library card (asset count, bytes, free space) follows imports within a second. */
+  private scheduleLibraryViewRefresh(): void {
+    if (this.libraryViewPending || this.stopped) return
+    this.libraryViewPending = setTimeout(() => {
+      this.libraryViewPending = null
+      void this.refreshLibraryView()
+    }, 1000)
+    this.libraryViewPending.unref()
   }
 
   private queueCounts(): QueueCounts {

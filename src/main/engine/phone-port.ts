@@ -50,6 +50,8 @@ export interface PhoneLink {
 }
 
 export interface PhonePort {
+  /** Phones attached right now, one per UDID (USB preferred). */
+  list(signal?: AbortSignal): Promise<{ udid: string; connection: 'usb' | 'network' }[]>
   /** Calls back with current phones (as 'attached') and then every change; returns a stop function. */
   watch(listener: (event: PhoneEvent) => void): () => void
   /** Pairs if needed (reporting trust steps) and opens a session; rejects with CradleError codes. */

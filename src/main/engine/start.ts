@@ -24,6 +24,8 @@ export interface StartOptions {
   phonePort?: PhonePort
   /** Settings to apply on top of the stored ones for this run only (demo: a fresh library). */
   settingsOverride?: Partial<Settings>
+  /** `backup --once`: one backup per attached phone, no waiting. */
+  once?: boolean
 }
 
 export async function startEngine(deps: EngineDeps, options: StartOptions = {}): Promise<Engine> {
@@ -76,6 +78,7 @@ export async function startEngine(deps: EngineDeps, options: StartOptions = {}):
     secrets: deps.secrets,
     power: deps.power,
     platform: deps.platform,
+    once: options.once === true,
   })
   await engine.start()
   log.info('engine started', { dataDir: deps.dataDir, library: library.root })
