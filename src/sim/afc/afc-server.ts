@@ -46,7 +46,7 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
       }
     } catch (error) {
       // A bad magic or an absurd length: the stream cannot be resynchronised, so hang up.
-      log.warn('closing AFC connection after a malformed packet', { error })
+      log.debug('closing AFC connection after a malformed packet', { error })
       tunnel.link.closeTunnel(tunnel, 'destroy', 'malformed AFC packet')
     } finally {
       busy = false

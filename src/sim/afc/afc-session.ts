@@ -265,10 +265,8 @@ export class AfcSession {
     if (r.kind === 'virtual') return OK()
     if (r.kind === 'missing') throw new AfcFailure(AfcStatus.PERM_DENIED)
     if (r.mount.readOnly) throw new AfcFailure(AfcStatus.PERM_DENIED)
-    const target = await this.o.tree.confineParent(r)
-    if (target === undefined) throw new AfcFailure(AfcStatus.OBJECT_NOT_FOUND)
     // AFC MakeDir creates intermediate folders and succeeds if the folder exists (like mkdir -p).
-    await fs.mkdir(target, { recursive: true })
+    await fs.mkdir(await this.o.tree.confineCreate(r), { recursive: true })
     return OK()
   }
 

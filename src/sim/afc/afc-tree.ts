@@ -101,6 +101,26 @@ export class AfcTree {
     if (!within(root, parent)) throw new PathEscapeError(r.vpath)
     return path.join(parent, path.basename(r.real))
   }
+  /**
+   * For creating a path whose parents may not exist yet (MakeDir is mkdir -p): confines the
+   * nearest existing ancestor and returns the host path to create.
+   */
+  async confineCreate(r: Extract<Resolved, { kind: 'real' }>): Promise<string> {
+    const root = await this.root(r.mount)
+    const rest: string[] = []
+    let probe = r.real
+    for (;;) {
+      try {
+        const real = await fs.realpath(probe)
+        if (!within(root, real)) throw new PathEscapeError(r.vpath)
+        return path.join(real, ...rest.reverse())
+      } catch (error) {
+        if (error instanceof PathEscapeError || probe === r.mount.dir) throw error
+        rest.push(path.basename(probe))
+        probe = path.dirname(probe)
+      }
+    }
+  }
 }
 
 function within(root: string, target: string): boolean {

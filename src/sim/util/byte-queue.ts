@@ -17,6 +17,7 @@ export class ByteQueue {
   /** The first `n` bytes (n ≤ length) as one buffer; copies only when they span chunks. */
   peek(n: number): Buffer {
     if (n > this.length) throw new RangeError(`peek(${n}) beyond ${this.length} queued bytes`)
+    if (n === 0) return Buffer.alloc(0)
     const first = this.chunks[0]
     if (first && first.length - this.head >= n) return first.subarray(this.head, this.head + n)
     const out = Buffer.allocUnsafe(n)
@@ -30,8 +31,10 @@ export class ByteQueue {
       copied += take
       offset = 0
     }
-    // Keep the merged bytes as the new head so a second peek does not copy again.
+    // Keep the merged bytes as the new head so a second peek does not copy again. The chunk
+    // now second may be partly consumed: cut its consumed part off before head resets to 0.
     this.consume(n)
+    if (this.head > 0) this.chunks[0] = this.chunks[0]!.subarray(this.head)
     this.chunks.unshift(out)
     this.head = 0
     this.length += n

@@ -244,3 +244,11 @@ export class AfcTestClient {
 export function statusOf(reply: AfcReplyIn): number {
   return reply.op === 1 ? Number(reply.body.readBigUInt64LE(0)) : -1
 }
+
+/** Starts a service on the phone directly (as lockdown StartService would) and connects to its port. */
+export async function openAfc(address: string, device: { startService(name: string): number | undefined; deviceId: number | undefined }, service = 'com.apple.afc'): Promise<AfcTestClient> {
+  const port = device.startService(service)
+  if (port === undefined || device.deviceId === undefined) throw new Error(`cannot start ${service}`)
+  const { socket, reader } = await connectPort(address, device.deviceId, port)
+  return new AfcTestClient(socket, reader)
+}
