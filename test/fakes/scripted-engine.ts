@@ -442,7 +442,7 @@ export class ScriptedEngine implements CommandHandler {
       devices,
       destinations,
       queue: { counts, revision: this.revision },
-      library: { path: this.settings.libraryPath, assetCount: counts.done + counts.pending, bytes: 61_000_000_000, freeBytes: 400_000_000_000, available: true },
+      library: { path: this.settings.libraryPath, assetCount: this.queue.filter((i) => i.importState === 'done' || i.importState === 'duplicate').length, bytes: 61_000_000_000, freeBytes: 400_000_000_000, available: true },
       history: this.history.slice(0, 20).map((h) => ({ ...h })),
       problems: [...devices.flatMap((d) => (d.problem ? [d.problem] : [])), ...destinations.flatMap((d) => (d.problem ? [d.problem] : []))],
       settings: { ...this.settings },

@@ -48,9 +48,13 @@ export function DeviceCard({ udid }: { udid: string }) {
 /** The run in progress: items and bytes, the current file, speed and time left. */
 export function JobProgress({ udid }: { udid: string }) {
   const progress = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid)?.progress ?? null)
+  const running = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid)?.phase === 'importing')
   if (!progress) return null
   const v = progressView(progress)
-  const line = [v.currentFile, v.speedText, v.timeLeftText].filter(Boolean).join(' · ')
+  // Speed and time left only mean something while it runs; an interrupted run says where it stopped.
+  const line = running
+    ? [v.currentFile, v.speedText, v.timeLeftText].filter(Boolean).join(' · ')
+    : v.currentFile ? `Stopped at ${v.currentFile}` : ''
   return (
     <div className="job">
       <ProgressBar label="Items backed up" value={v.itemsDone} max={v.itemsTotal} valueText={`${v.itemsText} items`} />

@@ -27,8 +27,7 @@ export function QueueSection() {
         <div className="filters" role="group" aria-label="Show">
           {queueFilters(counts).map((chip) => (
             <button key={chip.filter} type="button" className="chip" aria-pressed={filter === chip.filter} onClick={() => setQueueFilter(chip.filter)}>
-              {chip.label}
-              {chip.count !== null && <span className="count"> {formatCount(chip.count)}</span>}
+              {chip.count === null ? chip.label : `${chip.label} ${formatCount(chip.count)}`}
             </button>
           ))}
         </div>

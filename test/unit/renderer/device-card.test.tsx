@@ -1,0 +1,63 @@
+// @vitest-environment jsdom
+import { screen, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
+import { DeviceCard } from '../../../src/renderer/components/device-card.js'
+import { DevicesSection } from '../../../src/renderer/components/devices-section.js'
+import { toWireError } from '../../../src/shared/error-text.js'
+import { buildAppState, buildDevice, buildProgress, T0 } from '../../fakes/app-state-builder.js'
+import { renderWithStore } from './render-app.js'
+
+const UDID = buildDevice().udid
+
+describe('device card', () => {
+  it('shows who the phone is, its battery and connection, and what is safe', () => {
+    renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ itemsNotOnPhone: 41 })] }) })
+    const card = screen.getByRole('article', { name: "Anna's iPhone" })
+    expect(within(card).getByText('iPhone 15 · iOS 17.5 · Battery 57 %, charging · USB')).toBeTruthy()
+    expect(within(card).getByTestId('device-counts').textContent).toBe('3,511 items on the phone · 2,307 already safe')
+    expect(within(card).getByTestId('device-icloud').textContent).toBe("41 items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
+    expect(within(card).getByText(/^Last backup /)).toBeTruthy()
+  })
+
+  it('gives the instruction for a phone waiting for Trust, then drops it once trusted', () => {
+    const r = renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ phase: 'needs-trust', trust: 'pending' })] }) })
+    expect(screen.getByTestId('device-instruction').textContent).toBe('Tap Trust on your iPhone, then enter its passcode.')
+    r.push(buildAppState({ seq: 2, devices: [buildDevice({ phase: 'ready' })] }))
+    expect(screen.queryByTestId('device-instruction')).toBeNull()
+    expect(screen.getByTestId('device-status').textContent).toBe('Connected and ready to back up.')
+  })
+
+  it('exposes progress as progressbars with names and aria values', () => {
+    renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ phase: 'importing', progress: buildProgress() })] }) })
+    const items = screen.getByRole('progressbar', { name: 'Items backed up' })
+    expect([items.getAttribute('aria-valuemin'), items.getAttribute('aria-valuemax'), items.getAttribute('aria-valuenow')]).toEqual(['0', '3511', '1204'])
+    expect(items.getAttribute('aria-valuetext')).toBe('1,204 of 3,511 items')
+    const bytes = screen.getByRole('progressbar', { name: 'Data copied' })
+    expect([bytes.getAttribute('aria-valuemax'), bytes.getAttribute('aria-valuenow'), bytes.getAttribute('aria-valuetext')]).toEqual(['100', '42', '4.2 GB of 9.8 GB'])
+    expect(screen.getByTestId('job-line').textContent).toBe('IMG_4471.HEIC · 31 MB/s · about 4 min left')
+  })
+
+  it('an unplugged run keeps its progress, says so, and drops speed and time left', () => {
+    const device = buildDevice({ connected: false, connection: null, battery: null, phase: 'disconnected', progress: buildProgress(), problem: toWireError('device-unplugged', { deviceName: "Anna's iPhone" }) })
+    renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [device] }) })
+    expect(screen.getByTestId('device-status').textContent).toBe("Anna's iPhone was unplugged")
+    expect(screen.getByTestId('device-instruction').textContent).toBe('Plug it in again; the backup continues where it stopped.')
+    expect(screen.getByText('iPhone 15 · iOS 17.5 · Not connected')).toBeTruthy()
+    expect(screen.getByTestId('job-line').textContent).toBe('Stopped at IMG_4471.HEIC')
+  })
+})
+
+describe('phones section', () => {
+  it('without a phone says how to start and when known phones were last backed up', () => {
+    const known = buildDevice({ connected: false, phase: 'disconnected', lastBackupAt: T0 })
+    const never = buildDevice({ udid: 'x', name: "Ben's iPhone", connected: false, phase: 'disconnected', lastBackupAt: null })
+    renderWithStore(<DevicesSection />, { state: buildAppState({ devices: [known, never] }) })
+    expect(screen.getByTestId('empty-state').querySelector('.lead')!.textContent).toBe('Connect your iPhone with a cable. Cradle starts by itself.')
+    const list = screen.getByRole('list', { name: 'Known phones' })
+    expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      expect.stringMatching(/^Anna's iPhone: last backup /),
+      "Ben's iPhone: not backed up yet",
+    ])
+    expect(screen.queryByRole('article')).toBeNull()
+  })
+})

@@ -1,0 +1,82 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, within } from '@testing-library/react'
+import { describe, expect, it } from 'vitest'
+import { DestinationsSection } from '../../../src/renderer/components/destinations-section.js'
+import { QueueSection } from '../../../src/renderer/components/queue-section.js'
+import { toWireError } from '../../../src/shared/error-text.js'
+import type { QueueFilter } from '../../../src/shared/state.js'
+import { buildAppState, buildDestination, buildQueueItem } from '../../fakes/app-state-builder.js'
+import { renderWithStore } from './render-app.js'
+import { TestTransport } from './test-transport.js'
+
+const counts = { all: 50_000, pending: 2, failed: 3, notOnPhone: 41, done: 49_954 }
+
+function queueTransport() {
+  return new TestTransport().answer('listQueue', ({ filter, offset, limit }) => {
+    const total = filter === 'failed' ? 3 : 50_000
+    const items = Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) =>
+      buildQueueItem(offset + i, filter === 'failed'
+        ? { importState: 'done', uploads: [{ destinationId: 'immich-1', state: 'failed', error: toWireError('destination-rejected', { destinationName: 'Immich' }) }] }
+        : offset + i === 0 ? { importState: 'importing', importPercent: 62 } : {}))
+    return { total, offset, items, revision: 1 }
+  })
+}
+
+const flush = () => act(async () => new Promise((r) => setTimeout(r, 0)))
+
+describe('queue section', () => {
+  it('shows a window of rows out of 50,000 with their import and upload states', async () => {
+    renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts, revision: 1 } }), transport: queueTransport() })
+    await flush()
+    expect(screen.getByText('50,000 items')).toBeTruthy()
+    const list = screen.getByRole('list', { name: 'Queue items' })
+    const rows = within(list).getAllByRole('listitem')
+    expect(rows.length).toBeLessThan(40)
+    expect(rows[0]!.getAttribute('aria-setsize')).toBe('50000')
+    expect(rows[0]!.textContent).toContain('IMG_0001.HEIC')
+    expect(rows[0]!.textContent).toContain('Live Photo')
+    expect(rows[0]!.textContent).toContain('Importing 62 %')
+    expect(rows[0]!.textContent).toContain('Immich: uploaded')
+    expect(list.getAttribute('tabindex')).toBe('0') // the scrolling region is reachable by keyboard
+  })
+
+  it('filters: Failed N sends the filter and rows show the failure', async () => {
+    const transport = queueTransport()
+    const r = renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts, revision: 1 } }), transport })
+    await flush()
+    const failed = screen.getByRole('button', { name: 'Failed 3' })
+    expect(screen.getByRole('button', { name: 'All' }).getAttribute('aria-pressed')).toBe('true')
+    await act(async () => fireEvent.click(failed))
+    await flush()
+    expect(failed.getAttribute('aria-pressed')).toBe('true')
+    expect((transport.callsOf('listQueue').at(-1) as { filter: QueueFilter }).filter).toBe('failed')
+    expect(within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')).toHaveLength(3)
+    expect(screen.getByText('3 items')).toBeTruthy()
+    expect(screen.getAllByText('Immich: failed')[0]!.getAttribute('title')).toBe('Immich did not accept a file. See the file in the queue for the reason.')
+    expect(r.store.getState().queueFilter).toBe('failed')
+    expect(screen.getByRole('button', { name: 'Not on this iPhone 41' })).toBeTruthy()
+  })
+})
+
+describe('destinations section', () => {
+  it('shows each destination’s state and reason, with sign-in only where it applies', async () => {
+    const state = buildAppState({
+      destinations: [
+        buildDestination({ status: 'error', problem: toWireError('destination-unreachable', { destinationName: 'Immich' }) }),
+        buildDestination({ id: 'g', name: 'Google Photos', kind: 'google-photos', target: 'Google Photos', status: 'needs-sign-in', problem: toWireError('destination-auth', { destinationName: 'Google Photos' }) }),
+      ],
+    })
+    const transport = new TestTransport().answer('signIn', () => ({ url: 'https://accounts.google.com/o/oauth2/v2/auth?s=g' }))
+    const r = renderWithStore(<DestinationsSection />, { state, transport })
+    const immich = screen.getByRole('listitem', { name: 'Immich' })
+    expect(within(immich).getByTestId('destination-detail').textContent).toBe("Can't reach Immich. Cradle retries by itself when the network is back.")
+    expect(within(immich).queryByRole('button', { name: /Sign in/ })).toBeNull()
+    const google = screen.getByRole('listitem', { name: 'Google Photos' })
+    expect(within(google).getByTestId('destination-detail').textContent).toBe('Google Photos needs you to sign in again. Sign in again.')
+    await act(async () => fireEvent.click(within(google).getByRole('button', { name: 'Sign in to Google Photos' })))
+    expect(transport.callsOf('signIn')).toEqual([{ id: 'g' }])
+    expect(r.opened).toEqual(['https://accounts.google.com/o/oauth2/v2/auth?s=g'])
+    await act(async () => fireEvent.click(within(immich).getByRole('button', { name: 'Remove Immich' })))
+    expect(r.store.getState().dialog).toEqual({ kind: 'remove-destination', id: 'immich-1' })
+  })
+})

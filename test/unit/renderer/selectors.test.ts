@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest'
+import { backupAvailability, cardDevices, destinationStatus, historyLine, knownPhones, progressView, queueFilters, statusLine } from '../../../src/renderer/store/selectors.js'
+import { toWireError } from '../../../src/shared/error-text.js'
+import { buildAppState, buildDestination, buildDevice, buildHistoryEntry, buildProgress, T0 } from '../../fakes/app-state-builder.js'
+
+describe('Back up now', () => {
+  const state = (device: Parameters<typeof buildDevice>[0], over: Parameters<typeof buildAppState>[0] = {}) => buildAppState({ devices: [buildDevice(device)], ...over })
+
+  it('is enabled for a trusted phone that is ready, done, or waiting on a policy', () => {
+    for (const phase of ['ready', 'done', 'error', 'waiting-power', 'waiting-battery'] as const) {
+      expect(backupAvailability(state({ phase }), true), phase).toEqual({ enabled: true, reason: null })
+    }
+  })
+
+  it('says why not, in the words of ui.md', () => {
+    expect(backupAvailability(null, false)).toEqual({ enabled: false, reason: 'Not connected to Cradle yet.' })
+    expect(backupAvailability(state({}), false).enabled).toBe(false)
+    expect(backupAvailability(buildAppState({ devices: [] }), true).reason).toBe('Connect your iPhone with a cable.')
+    expect(backupAvailability(state({ connected: false, phase: 'disconnected' }), true).reason).toBe('Connect your iPhone with a cable.')
+    expect(backupAvailability(state({ phase: 'needs-unlock', trust: 'locked' }), true).reason).toBe('Unlock your iPhone to continue.')
+    expect(backupAvailability(state({ phase: 'needs-trust', trust: 'pending' }), true).reason).toBe('Tap Trust on your iPhone, then enter its passcode.')
+    expect(backupAvailability(state({ phase: 'trust-denied', trust: 'denied' }), true).reason).toBe("Anna's iPhone said Don't Trust. Unplug it and plug it in again to be asked again.")
+    expect(backupAvailability(state({ phase: 'importing' }), true).reason).toBe("Backing up Anna's iPhone now.")
+    expect(backupAvailability(state({ phase: 'connecting' }), true).reason).toBe("Connecting to Anna's iPhone…")
+    expect(backupAvailability(state({ phase: 'ready', connection: 'network' }), true).reason).toBe('Connect your iPhone with a USB cable to back it up.')
+    expect(backupAvailability(state({ phase: 'ready' }, { paused: true }), true).reason).toBe('Paused. Press Resume to continue.')
+  })
+
+  it('gives the usbmuxd install hint when the mux is missing', () => {
+    const s = state({}, { muxAvailable: false, problems: [toWireError('usbmuxd-missing', {}, 'linux')] })
+    expect(backupAvailability(s, true)).toEqual({ enabled: false, reason: 'The iPhone connection service is not installed. Install the usbmuxd package (sudo apt install usbmuxd).' })
+  })
+
+  it('is enabled when any phone can start, even if another is busy', () => {
+    const s = buildAppState({ devices: [buildDevice({ phase: 'importing' }), buildDevice({ udid: 'b', name: 'Ben', phase: 'ready' })] })
+    expect(backupAvailability(s, true).enabled).toBe(true)
+  })
+})
+
+describe('progress', () => {
+  it('formats items, bytes, speed and time left', () => {
+    expect(progressView(buildProgress())).toEqual({
+      itemsDone: 1204, itemsTotal: 3511, bytesPercent: 42,
+      itemsText: '1,204 of 3,511', bytesText: '4.2 GB of 9.8 GB', speedText: '31 MB/s', timeLeftText: 'about 4 min left', currentFile: 'IMG_4471.HEIC',
+    })
+  })
+
+  it('says nothing about speed or time before there is data', () => {
+    const v = progressView(buildProgress({ bytesPerSecond: 0, secondsLeft: null, bytesTotal: 0, bytesDone: 0 }))
+    expect([v.speedText, v.timeLeftText, v.bytesPercent]).toEqual([null, null, 0])
+  })
+})
+
+describe('status line', () => {
+  const now = T0 + 1000
+  it('answers "is everything safe?" first', () => {
+    expect(statusLine(buildAppState({ devices: [buildDevice({ lastBackupAt: T0 })] }), true, now)).toMatch(/^All 12,430 photos are safe · last backup today \d\d:\d\d( [AP]M)?$/)
+    expect(statusLine(buildAppState({ library: { ...buildAppState().library, assetCount: 0 }, devices: [] }), true, now)).toBe('No photos in the library yet')
+  })
+
+  it('shows the run, a problem, uploads or pause', () => {
+    const importing = buildAppState({ devices: [buildDevice({ phase: 'importing', progress: buildProgress() })] })
+    expect(statusLine(importing, true)).toBe("Backing up Anna's iPhone · 1,204 of 3,511 · about 4 min left")
+    const problem = buildAppState({ problems: [toWireError('disk-full', { freeBytes: 0, totalBytes: 512e9 })] })
+    expect(statusLine(problem, true)).toBe('The library disk is full (0 bytes free of 512 GB) — Nothing was lost; backup resumes when there is space.')
+    const uploading = buildAppState({ destinations: [buildDestination({ status: 'uploading', counts: { done: 1, pending: 230, failed: 0 } })] })
+    expect(statusLine(uploading, true)).toBe('Uploading 230 photos to Immich')
+    const paused = buildAppState({ paused: true, queue: { counts: { all: 400, pending: 312, failed: 0, notOnPhone: 0, done: 88 }, revision: 1 } })
+    expect(statusLine(paused, true)).toBe('Paused — 312 photos waiting')
+    expect(statusLine(null, false)).toBe('Connecting to Cradle…')
+  })
+})
+
+describe('devices shown', () => {
+  it('cards for attached and interrupted phones; others are "known phones"', () => {
+    const attached = buildDevice({ udid: 'a' })
+    const interrupted = buildDevice({ udid: 'b', connected: false, phase: 'disconnected', problem: toWireError('device-unplugged') })
+    const known = buildDevice({ udid: 'c', connected: false, phase: 'disconnected' })
+    expect(cardDevices([attached, interrupted, known]).map((d) => d.udid)).toEqual(['a', 'b'])
+    expect(knownPhones([attached, interrupted, known]).map((d) => d.udid)).toEqual(['c'])
+  })
+})
+
+describe('queue filters', () => {
+  it('are All / Waiting / Failed N / Not on this iPhone N', () => {
+    expect(queueFilters({ all: 50, pending: 5, failed: 3, notOnPhone: 41, done: 1 }).map((c) => `${c.label}${c.count === null ? '' : ` ${c.count}`}`))
+      .toEqual(['All', 'Waiting', 'Failed 3', 'Not on this iPhone 41'])
+  })
+})
+
+describe('destinations', () => {
+  it('names the state and, when it waits or fails, the reason', () => {
+    expect(destinationStatus(buildDestination())).toMatchObject({ label: 'Ready · 12,200 uploaded', tone: 'ok' })
+    expect(destinationStatus(buildDestination({ status: 'uploading', counts: { done: 0, pending: 230, failed: 2 }, secondsLeft: 120 })))
+      .toEqual({ label: 'Uploading 230 · 2 failed', detail: 'about 2 min left', tone: 'busy' })
+    expect(destinationStatus(buildDestination({ status: 'waiting', waitingReason: 'Waiting for AC power' })).detail).toBe('Waiting for AC power')
+    expect(destinationStatus(buildDestination({ status: 'error', problem: toWireError('destination-too-large', { destinationName: 'Immich' }) })))
+      .toEqual({ label: 'Stopped', detail: "Immich refused a file as too large. Raise the server's upload size limit (for example nginx client_max_body_size), then retry.", tone: 'error' })
+    expect(destinationStatus(buildDestination({ name: 'Google Photos', status: 'needs-sign-in' })).detail).toBe('Sign in to Google Photos to upload.')
+  })
+})
+
+describe('history', () => {
+  it('says what a run did', () => {
+    const now = T0 + 1000
+    expect(historyLine(buildHistoryEntry({ unavailable: 41, failed: 2 }), now)).toMatch(/^today \d\d:\d\d( [AP]M)? — 41 new from Anna's iPhone · 3,470 already safe · 41 in iCloud only · 2 failed · 180 MB$/)
+    expect(historyLine(buildHistoryEntry({ kind: 'upload', sourceName: 'Immich', imported: 230, alreadyHad: 0, bytes: 0 }), now)).toMatch(/— 230 uploaded to Immich$/)
+  })
+})

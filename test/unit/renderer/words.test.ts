@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { deviceStatus, notOnPhoneSentence } from '../../../src/renderer/words.js'
+import { toWireError } from '../../../src/shared/error-text.js'
+import { defaultSettings } from '../../../src/shared/settings.js'
+import type { SessionPhase } from '../../../src/shared/state.js'
+import { buildDevice } from '../../fakes/app-state-builder.js'
+
+const settings = { ...defaultSettings('/p'), minBatteryPercent: 30 }
+
+describe('device card words per phase', () => {
+  const say = (phase: SessionPhase, over = {}) => deviceStatus(buildDevice({ phase, ...over }), settings)
+
+  it('uses the exact words of ui.md for the states that need the person', () => {
+    expect(say('needs-unlock').instruction).toBe('Unlock your iPhone to continue.')
+    expect(say('needs-trust')).toEqual({ text: "Waiting for Trust on Anna's iPhone", instruction: 'Tap Trust on your iPhone, then enter its passcode.', tone: 'attention' })
+    expect(say('trust-denied').instruction).toBe('Unplug it and plug it in again to be asked again.')
+    expect(say('waiting-power').text).toBe("Waiting for power — this port isn't charging your iPhone.")
+  })
+
+  it('has a line for every phase', () => {
+    const phases: SessionPhase[] = ['connecting', 'needs-unlock', 'needs-trust', 'trust-denied', 'waiting-power', 'waiting-battery', 'ready', 'scanning', 'importing', 'paused', 'done', 'error', 'disconnected']
+    for (const phase of phases) expect(say(phase).text.length, phase).toBeGreaterThan(5)
+  })
+
+  it('says the battery goal and level', () => {
+    expect(say('waiting-battery', { battery: { level: 12, charging: true, externalPower: true } }).text).toBe('Waiting for the battery to reach 30 % (now 12 %).')
+  })
+
+  it('shows an interrupted backup with its next step', () => {
+    const s = say('disconnected', { connected: false, problem: toWireError('device-unplugged', { deviceName: "Anna's iPhone" }) })
+    expect(s).toEqual({ text: "Anna's iPhone was unplugged", instruction: 'Plug it in again; the backup continues where it stopped.', tone: 'attention' })
+    expect(say('disconnected', { connected: false })).toMatchObject({ text: 'Not connected.', instruction: null })
+  })
+
+  it('shows an error problem with what to do', () => {
+    const s = say('error', { problem: toWireError('device-timeout', { deviceName: "Anna's iPhone" }) })
+    expect(s).toEqual({ text: "Anna's iPhone stopped answering", instruction: 'Unplug it and plug it in again.', tone: 'error' })
+  })
+
+  it('is plain about what is done', () => {
+    expect(say('done').text).toBe('Backed up: everything on this iPhone is safe.')
+    expect(say('done', { itemsNotOnPhone: 4 }).text).toBe('Backed up: everything this iPhone holds is safe.')
+  })
+})
+
+describe('not on this iPhone', () => {
+  it('uses the sentence of ui.md, singular and plural', () => {
+    expect(notOnPhoneSentence(41)).toBe("41 items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
+    expect(notOnPhoneSentence(1)).toBe("1 item is in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
+    expect(notOnPhoneSentence(1234)).toMatch(/^1,234 items are/)
+    expect(notOnPhoneSentence(0)).toBeNull()
+  })
+})
