@@ -56,12 +56,10 @@ if (platform === 'win32') app.setAppUserModelId(APP_ID)
 configureLogging({ sink: createFileSink(path.join(dataDir, 'logs'), { alsoStderr: !app.isPackaged }), level: app.isPackaged ? 'info' : 'debug' })
 const log = createLogger('electron/main')
 
-/** The engine module arrives in its own file; loaded by path so this shell typechecks without it. */
+/** Loaded after `ready` so start-up work (SQLite, the mux) never delays what must happen before it. */
 async function loadStartEngine(): Promise<StartEngine> {
-  const specifier = '../engine/start.js'
-  const mod = (await import(specifier)) as { startEngine?: StartEngine }
-  if (typeof mod.startEngine !== 'function') throw new Error('engine/start.js has no startEngine')
-  return mod.startEngine
+  const { startEngine } = await import('../engine/start.js')
+  return (deps) => startEngine(deps)
 }
 
 function loginEnv(): LoginItemEnv {
