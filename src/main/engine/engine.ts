@@ -95,8 +95,15 @@ export class Engine implements EngineHandle {
     this.publisher.flush()
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return
+  private stopping: Promise<void> | null = null
+
+  /** Stops everything once; later calls wait for the same stop. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown()
+    return this.stopping
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopped = true
     this.stopWatching?.()
     if (this.libraryViewTimer) clearInterval(this.libraryViewTimer)
@@ -280,9 +287,31 @@ export class Engine implements EngineHandle {
     return session
   }
 
-  /** Phones attached right now (for `backup --once`). */
-  connectedUdids(): string[] {
-    return [...this.sessions.keys()]
+  /** Phones attached right now, straight from the mux (for `backup --once`). */
+  phones(signal?: AbortSignal): Promise<{ udid: string; connection: 'usb' | 'network' }[]> {
+    return this.parts.port.list(signal)
+  }
+
+  /** Resolves when the uploads have nothing more they can do now (for `backup --once`). */
+  drainUploads(signal?: AbortSignal): Promise<void> {
+    return this.parts.uploads.drain(signal ? { signal } : {})
+  }
+
+  /**
+   * The result of this phone's session once it has finished (`backup --once`): waits for the
+   * attach event to start it, then for its end. A phone that never shows up rejects after `startMs`.
+   */
+  async sessionResult(udid: string, signal?: AbortSignal, startMs = 15_000): Promise<SessionResult> {
+    const deadline = this.parts.clock.now() + startMs
+    for (;;) {
+      const done = this.finished.get(udid)
+      if (done) return done
+      const session = this.sessions.get(udid)
+      if (session) return session.done
+      if (signal?.aborted) throw new CradleError('aborted', 'stopped')
+      if (this.parts.clock.now() > deadline) throw new CradleError('device-not-found', `${udid} did not attach`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
   }
 
   onSessionFinished(listener: (udid: string, result: SessionResult) => void): () => void {

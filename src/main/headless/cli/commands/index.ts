@@ -1,9 +1,12 @@
 import type { CliCommand } from '../command.js'
 import { afcCommand } from './afc.js'
+import { backupCommand } from './backup.js'
 import { demoCommand } from './demo.js'
 import { devicesCommand } from './devices.js'
 import { pairCommand } from './pair.js'
+import { serveCommand } from './serve.js'
 import { simCommand } from './sim.js'
+import { statusCommand } from './status.js'
 
-/** Every `cradle` subcommand, in the order `cradle --help` lists them. */
-export const COMMANDS: CliCommand[] = [demoCommand, devicesCommand, pairCommand, simCommand, afcCommand]
+/** Every `cradle` subcommand, in the order `cradle --help` lists them (design.md's order). */
+export const COMMANDS: CliCommand[] = [demoCommand, serveCommand, backupCommand, devicesCommand, pairCommand, statusCommand, simCommand, afcCommand]

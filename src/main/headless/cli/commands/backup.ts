@@ -1,0 +1,143 @@
+/**
+ * `cradle backup --once [--json]`: imports from every trusted phone attached now, uploads what is
+ * new to every destination, then exits. A terminal gets a progress line; --json gets JSON lines
+ * ending in a summary { imported, alreadyHad, unavailable, failed, bytes, uploads }.
+ */
+import { parseArgs } from 'node:util'
+import { describeError } from '../../../../shared/error-text.js'
+import type { CradleError } from '../../../../shared/errors.js'
+import type { AppState, DeviceView } from '../../../../shared/state.js'
+import type { BackupCounts } from '../../../engine/backup-run.js'
+import type { SessionResult } from '../../../engine/phone-session.js'
+import { startHeadlessEngine } from '../../headless-engine.js'
+import { openHeadlessSecrets } from '../../headless-secrets.js'
+import { UsageError, type CliCommand, type CliContext } from '../command.js'
+import { currentPlatform } from '../platform.js'
+import { renderProgressLine } from '../progress-line.js'
+
+const USAGE = `Usage: cradle backup --once [--json] [--no-upload]
+
+Imports every new photo and video from each trusted iPhone connected now into the library,
+uploads what is new to your destinations, then exits. Phones that have not trusted this
+computer are skipped (run "cradle pair" first).
+
+Options:
+  --once        required: run one backup and exit (the background mode is "cradle serve")
+  --json        JSON lines: progress, one line per phone, then a summary
+  --no-upload   import only; leave uploads for later
+Exit status: 0 done, 1 something failed (one line on stderr says what), 2 usage error.`
+
+export interface BackupSummary {
+  type: 'summary'
+  phones: number
+  imported: number
+  alreadyHad: number
+  unavailable: number
+  failed: number
+  bytes: number
+  uploads: { destination: string; done: number; pending: number; failed: number; problem: string | null }[]
+  errors: string[]
+}
+
+function describe(error: CradleError, name: string): string {
+  // --once never starts the Trust flow (nobody may be at the phone): send the user to `cradle pair`.
+  if (error.code === 'pairing-pending') return `${name} has not trusted this computer yet. Run "cradle pair" and tap Trust on the iPhone`
+  const text = describeError(error.code, { ...error.context, deviceName: name }, currentPlatform())
+  return `${text.title}${text.action ? `. ${text.action}` : ''}`
+}
+
+async function run(args: string[], ctx: CliContext): Promise<number> {
+  let v
+  try {
+    v = parseArgs({ args, options: { once: { type: 'boolean' }, json: { type: 'boolean' }, 'no-upload': { type: 'boolean' } } }).values
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  if (!v.once) throw new UsageError('only --once is supported here; "cradle serve" runs in the background')
+  const json = v.json === true
+  const tty = !json && ctx.stdout.isTTY === true
+  const emit = (line: object): void => void (json && ctx.stdout.write(`${JSON.stringify(line)}\n`))
+
+  const secrets = await openHeadlessSecrets(ctx)
+  const engine = await startHeadlessEngine(ctx, secrets, { once: true })
+  const summary: BackupSummary = { type: 'summary', phones: 0, imported: 0, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 0, uploads: [], errors: [] }
+  let lastLine = ''
+  let lastJsonAt = 0
+  const unsubscribe = engine.subscribe((state: AppState) => {
+    for (const d of state.devices) {
+      if (!d.connected || !d.progress) continue
+      if (tty) {
+        const line = renderProgressLine(d.name, d.progress, ctx.stdout.columns ?? 100)
+        if (line !== lastLine) ctx.stdout.write(`\r\x1b[2K${line}`)
+        lastLine = line
+      } else if (json && Date.now() - lastJsonAt > 500) {
+        lastJsonAt = Date.now()
+        emit({ type: 'progress', udid: d.udid, name: d.name, ...d.progress })
+      }
+    }
+  })
+  try {
+    const abort = new AbortController()
+    ctx.stopSignal.addEventListener('abort', () => {
+      abort.abort()
+      void engine.stop() // ends the sessions; partial files stay staged for the next run
+    }, { once: true })
+    let udids: string[] = []
+    try {
+      udids = (await engine.phones(abort.signal)).filter((p) => p.connection === 'usb').map((p) => p.udid)
+    } catch (error) {
+      summary.errors.push(describe(error as CradleError, 'iPhone'))
+    }
+    summary.phones = udids.length
+    const report = (udid: string, result: SessionResult): void => {
+      const device: DeviceView | undefined = engine.current().devices.find((d) => d.udid === udid)
+      const name = device?.name ?? udid
+      const c: BackupCounts = result.counts ?? { imported: 0, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 0 }
+      summary.imported += c.imported
+      summary.alreadyHad += c.alreadyHad
+      summary.unavailable += c.unavailable
+      summary.failed += c.failed
+      summary.bytes += c.bytes
+      const error = result.error ? describe(result.error, name) : null
+      if (error) summary.errors.push(`${name}: ${error}`)
+      if (tty) ctx.stdout.write('\r\x1b[2K')
+      emit({ type: 'phone', udid, name, ...c, error })
+      if (!json) ctx.stdout.write(`${name}: ${c.imported} new, ${c.alreadyHad} already safe${c.unavailable ? `, ${c.unavailable} in iCloud only` : ''}${c.failed ? `, ${c.failed} failed` : ''}${error ? ` — ${error}` : ''}\n`)
+    }
+    await Promise.all(
+      udids.map((udid) =>
+        engine.sessionResult(udid, abort.signal).then(
+          (result) => report(udid, result),
+          (error: CradleError) => report(udid, { counts: null, error }),
+        ),
+      ),
+    )
+    if (udids.length === 0 && summary.errors.length === 0) summary.errors.push('No iPhone is connected. Connect your iPhone with a cable.')
+
+    if (!v['no-upload'] && !abort.signal.aborted) await engine.drainUploads(abort.signal)
+    for (const d of engine.current().destinations) {
+      const problem = d.problem ? `${d.problem.message}${d.problem.action ? `. ${d.problem.action}` : ''}` : null
+      summary.uploads.push({ destination: d.name, done: d.counts.done, pending: d.counts.pending, failed: d.counts.failed, problem })
+      if (problem) summary.errors.push(`${d.name}: ${problem}`)
+      if (!json) ctx.stdout.write(`${d.name}: ${d.counts.done} uploaded, ${d.counts.pending} waiting, ${d.counts.failed} failed${problem ? ` — ${problem}` : ''}\n`)
+    }
+    if (abort.signal.aborted) summary.errors.push('Stopped before the end; the next run continues where this one stopped.')
+  } finally {
+    unsubscribe()
+    await engine.stop()
+  }
+  emit(summary)
+  if (!json) ctx.stdout.write(`Done: ${summary.imported} new, ${summary.alreadyHad} already safe, ${summary.unavailable} in iCloud only, ${summary.failed} failed.\n`)
+  if (summary.errors.length > 0 || summary.failed > 0) {
+    ctx.stderr.write(`cradle backup: ${summary.errors[0] ?? `${summary.failed} files could not be imported`}\n`)
+    return 1
+  }
+  return 0
+}
+
+export const backupCommand: CliCommand = {
+  name: 'backup',
+  summary: 'import from every trusted phone, upload, then exit (--once)',
+  usage: USAGE,
+  run,
+}
