@@ -106,6 +106,8 @@ export class DeviceLink {
   private rate = 0
   private tokens = 0
   private lastRefill = performance.now()
+  private backlogged = false
+  private turn = 0
   private dropAfter: number | undefined
   private dropRepeat = false
   private dropLeft: number | undefined
@@ -176,7 +178,7 @@ export class DeviceLink {
   }
 
   private burst(): number {
-    return Math.max(SLICE, this.rate * 10)
+    return Math.max(4 * SLICE, this.rate * 20)
   }
 
   send(t: Tunnel, chunks: Buffer[], release?: () => void): Promise<void> | undefined {
@@ -264,21 +266,30 @@ export class DeviceLink {
     }, Math.max(0, Math.ceil(delayMs)))
   }
 
-  private refill(now: number): void {
-    if (this.rate > 0) this.tokens = Math.min(this.burst(), this.tokens + (now - this.lastRefill) * this.rate)
+  /**
+   * While replies are waiting, credit keeps accumulating for up to a second, so a stalled event
+   * loop (a busy machine) catches up and the average rate stays the configured one; an idle link
+   * only keeps a small burst.
+   */
+  private refill(now: number, backlog: boolean): void {
+    if (this.rate > 0) this.tokens = Math.min(backlog ? Math.max(this.burst(), this.rate * 1000) : this.burst(), this.tokens + (now - this.lastRefill) * this.rate)
     this.lastRefill = now
   }
 
   /** Moves due replies to their sockets, round-robin over tunnels, within the token budget. */
   private pump(): void {
     const now = performance.now()
-    this.refill(now)
+    this.refill(now, this.backlogged)
     let nextDue = Infinity
     let starved = false
     let progress = true
     while (progress) {
       progress = false
-      for (const t of this.tunnels) {
+      // Round-robin from where the last slice went, so no tunnel always gets first call on fresh credit.
+      const order = [...this.tunnels]
+      const start = order.length > 0 ? this.turn % order.length : 0
+      for (let k = 0; k < order.length; k++) {
+        const t = order[(start + k) % order.length]!
         if (t.closed || t.blocked) continue
         const e = t.queue[0]
         if (!e) continue
@@ -302,9 +313,13 @@ export class DeviceLink {
         t.queuedBytes -= written
         if (e.left === 0) t.queue.shift()
         t.wake()
+        this.turn = start + k + 1
         progress = true
       }
     }
+    // Replies left waiting: the credit earned until the next pump may exceed the idle burst.
+    this.backlogged = false
+    for (const t of this.tunnels) if (t.queue.length > 0) this.backlogged = true
     let wait = Infinity
     if (starved) wait = (Math.min(SLICE, this.burst()) - this.tokens) / this.rate
     if (nextDue !== Infinity) wait = Math.min(wait, nextDue - now)
