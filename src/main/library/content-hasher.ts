@@ -3,8 +3,8 @@
  *
  * Hashing both costs about 1.6 ms per MiB of CPU; done on the main thread it competes with
  * the AFC socket and the file writes. A worker thread takes it off the main thread: chunks are
- * copied (a memcpy, ~0.05 ms per MiB) and posted; at most IN_FLIGHT_BYTES wait, so memory stays
- * bounded. The worker is shared, started on first use and unref'd (it never keeps Node alive).
+ * copied (a memcpy, ~0.05 ms per MiB) into pooled buffers that travel to the worker and back
+ * (transferred, not cloned); at most IN_FLIGHT_BYTES wait, so memory stays bounded. The worker is shared, started on first use and unref'd (it never keeps Node alive).
  * The worker source is plain JS evaluated in place, so it runs the same under tsx, vitest and
  * a bundled build.
  */
@@ -43,8 +43,10 @@ parentPort.on('message', (m) => {
   let j = jobs.get(m.id)
   if (m.op === 'update') {
     if (!j) jobs.set(m.id, (j = [crypto.createHash('sha256'), crypto.createHash('sha1')]))
-    j[0].update(m.bytes); j[1].update(m.bytes)
-    parentPort.postMessage({ id: m.id, ack: m.bytes.length })
+    const view = m.bytes.subarray(0, m.len)
+    j[0].update(view); j[1].update(view)
+    // The buffer goes back for reuse: garbage piling up in this isolate would cost RSS.
+    parentPort.postMessage({ id: m.id, ack: m.len, bytes: m.bytes }, [m.bytes.buffer])
   } else if (m.op === 'digest') {
     if (!j) j = [crypto.createHash('sha256'), crypto.createHash('sha1')]
     jobs.delete(m.id)
@@ -54,6 +56,16 @@ parentPort.on('message', (m) => {
 `
 
 const IN_FLIGHT_BYTES = 16 * 1024 * 1024
+const BLOCK = 1024 * 1024
+/** Returned buffers kept for reuse: enough for the in-flight window plus a little. */
+const POOL_MAX = IN_FLIGHT_BYTES / BLOCK + 4
+const free: Uint8Array[] = []
+
+function takeBuffer(len: number): Uint8Array {
+  const i = free.findIndex((b) => b.length >= len)
+  if (i >= 0) return free.splice(i, 1)[0]!
+  return new Uint8Array(Math.max(len, BLOCK))
+}
 
 interface Job {
   inFlight: number
@@ -76,7 +88,8 @@ function pool(): NonNullable<typeof shared> {
   if (shared) return shared
   const worker = new Worker(WORKER_SOURCE, { eval: true })
   const s = { worker, jobs: new Map<number, Job>(), next: 1 }
-  worker.on('message', (m: { id: number; ack?: number; sha256?: string; sha1?: string }) => {
+  worker.on('message', (m: { id: number; ack?: number; bytes?: Uint8Array; sha256?: string; sha1?: string }) => {
+    if (m.bytes && free.length < POOL_MAX) free.push(m.bytes)
     const job = s.jobs.get(m.id)
     if (!job) return
     if (m.ack !== undefined) {
@@ -104,11 +117,11 @@ export function workerHasher(): ContentHasher {
   return {
     update(chunk) {
       if (chunk.length === 0) return
-      // An exact-size copy, transferred: the caller keeps writing its own buffer to disk.
-      const bytes = new Uint8Array(chunk.length)
+      // A copy, transferred: the caller keeps writing its own buffer to disk meanwhile.
+      const bytes = takeBuffer(chunk.length)
       bytes.set(chunk)
-      job.inFlight += bytes.length
-      s.worker.postMessage({ op: 'update', id, bytes }, [bytes.buffer])
+      job.inFlight += chunk.length
+      s.worker.postMessage({ op: 'update', id, bytes, len: chunk.length }, [bytes.buffer as ArrayBuffer])
       if (job.inFlight > IN_FLIGHT_BYTES) return new Promise<void>((resolve) => job.waiters.push(resolve))
     },
     digest() {

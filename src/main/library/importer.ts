@@ -19,9 +19,11 @@ import { parseName, roleInGroup } from './naming.js'
 import { chooseGroupSlot, findSiblingGroup, insertGroup, memberPath, placeNoReplace, resolveInside, type GroupSlot } from './placement.js'
 import { captureDateOf } from './read-capture-date.js'
 import type { ImportSource } from './source.js'
+import { inlineHasher, workerHasher } from './content-hasher.js'
 import { openStaging, SinkFsError, SourceGrewError, STAGING_DIR, stagingPath, StagingSink } from './staging.js'
 
 const log = createLogger('library/importer')
+const WORKER_MIN_BYTES = 1024 * 1024
 
 export interface ImportContext {
   db: Db
@@ -30,7 +32,9 @@ export interface ImportContext {
   fs: LibraryFs
   mutex: Mutex
   now: () => number
-  /** Throws library-missing when the root is gone (never recreates it). */
+  /** Hash large files on a worker thread (content-hasher.ts) instead of the main thread. */
+  hashOnWorker: boolean
+  /** Throws library-missing when a root used before is gone (never recreates it). */
   ensureRoot: () => void
 }
 
@@ -80,7 +84,8 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
 
   let st: Awaited<ReturnType<typeof openStaging>>
   try {
-    st = await openStaging(ctx.fs, staged, row.staged_bytes)
+    // Small files (sidecars, screenshots) are not worth a round trip to the hash worker.
+    st = await openStaging(ctx.fs, staged, row.staged_bytes, ctx.hashOnWorker && row.size >= WORKER_MIN_BYTES ? workerHasher : inlineHasher)
   } catch (e) {
     const err = await mapFsError(e, ctx.root, 'opening the staging file')
     setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })
@@ -107,10 +112,12 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
   const sinkError = sink.error
 
   const discard = async (): Promise<void> => {
+    st.hasher.discard()
     await st.fh.close().catch(() => undefined)
     await ctx.fs.unlink(staged).catch(() => undefined)
   }
   const keepForResume = async (): Promise<number> => {
+    st.hasher.discard()
     try {
       await st.fh.sync()
       await st.fh.close()
@@ -155,8 +162,15 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
     setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })
     throw err
   }
-  const sha256 = st.sha256.digest('hex')
-  const sha1 = st.sha1.digest('hex')
+  let sha256: string
+  let sha1: string
+  try {
+    ;({ sha256, sha1 } = await st.hasher.digest())
+  } catch (e) {
+    await ctx.fs.unlink(staged).catch(() => undefined)
+    setState(ctx.db, row.id, 'pending', { staged: 0, code: 'internal', detail: (e as Error).message })
+    throw new CradleError('internal', `hashing ${row.path}: ${(e as Error).message}`, { cause: e })
+  }
   const parsed = parseName(row.file_name)
   const date = await captureDateOf(staged, parsed.ext, { birthtimeNs: BigInt(row.birthtime_ns), mtimeNs: BigInt(row.mtime_ns) }, ctx.now())
 

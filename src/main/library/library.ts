@@ -33,6 +33,8 @@ export interface LibraryOptions {
   /** Fault-injection seam for tests; the real file system otherwise. */
   fs?: Partial<LibraryFs>
   now?: () => number
+  /** Hash files of 1 MiB and more on a worker thread (default true; bench/import compares both). */
+  hashOnWorker?: boolean
 }
 
 export class Library {
@@ -42,6 +44,7 @@ export class Library {
   private readonly mutex = new Mutex()
   private readonly now: () => number
   private readonly inFlight = new Set<number>()
+  private readonly hashOnWorker: boolean
 
   /** Wraps an open catalog (which must include `librarySchema`) and the settings' library folder. */
   constructor(readonly db: Db, settings: Pick<Settings, 'libraryPath' | 'layout'>, opts: LibraryOptions = {}) {
@@ -49,6 +52,7 @@ export class Library {
     this.layout = settings.layout
     this.fsOps = { ...realLibraryFs, ...opts.fs }
     this.now = opts.now ?? Date.now
+    this.hashOnWorker = opts.hashOnWorker ?? true
   }
 
   /** Opens `<dataDir>/catalog.sqlite` with the library tables plus `extraModules` (e.g. uploads). */
@@ -218,7 +222,9 @@ export class Library {
       fs: this.fsOps,
       mutex: this.mutex,
       now: this.now,
-      ensureRoot: () => checkRoot(this.db, this.root),
+      hashOnWorker: this.hashOnWorker,
+      // First use creates and registers the root (as prepare() does); afterwards it is only checked.
+      ensureRoot: () => prepareRoot(this.db, this.root, this.now()),
     }
   }
 }

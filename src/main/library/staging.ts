@@ -1,13 +1,13 @@
 /**
  * The staging file of one import: `<library>/.cradle-staging/f<deviceFileId>.part`, on the same
  * volume as the library so the final step is a link/rename, never a copy. Bytes are hashed as
- * they are written (SHA-256 = identity, SHA-1 for Immich); a resumed import re-reads and re-hashes
+ * they are written (SHA-256 = identity, SHA-1 for Immich; content-hasher.ts); a resumed import re-reads and re-hashes
  * the staged prefix so the digest always covers the whole file.
  */
-import crypto from 'node:crypto'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import type fsp from 'node:fs/promises'
+import type { ContentHasher } from './content-hasher.js'
 import type { LibraryFs } from './library-fs.js'
 
 export const STAGING_DIR = '.cradle-staging'
@@ -46,8 +46,7 @@ export interface StagingSinkOptions {
   /** Bytes already in the file (resume); writing continues here. */
   position: number
   expectedSize: number
-  sha256: crypto.Hash
-  sha1: crypto.Hash
+  hasher: ContentHasher
   onProgress?: (bytes: number) => void
   /** Called after an fsync with the durable length (the catalog records it for resume). */
   onCheckpoint?: (bytes: number) => void
@@ -105,9 +104,9 @@ export class StagingSink extends Writable {
     if (this.bytes + chunk.length > this.o.expectedSize) throw new SourceGrewError(this.o.expectedSize)
     // The write runs on libuv's thread pool while this thread hashes the same chunk.
     const writing = this.writeAt(chunk, this.bytes)
-    this.o.sha256.update(chunk)
-    this.o.sha1.update(chunk)
+    const hashing = this.o.hasher.update(chunk)
     await writing
+    await hashing
     this.bytes += chunk.length
     this.o.onProgress?.(this.bytes)
     if (this.bytes >= this.nextCheckpoint && !this.syncing) {
@@ -147,9 +146,7 @@ export class StagingSink extends Writable {
  * catalog recorded (lost with the page cache) starts over; a longer one is cut back to the
  * recorded, fsynced length. Returns the hashes primed with the kept prefix.
  */
-export async function openStaging(fsOps: LibraryFs, file: string, resumeFrom: number): Promise<{ fh: fsp.FileHandle; position: number; sha256: crypto.Hash; sha1: crypto.Hash }> {
-  const sha256 = crypto.createHash('sha256')
-  const sha1 = crypto.createHash('sha1')
+export async function openStaging(fsOps: LibraryFs, file: string, resumeFrom: number, makeHasher: () => ContentHasher): Promise<{ fh: fsp.FileHandle; position: number; hasher: ContentHasher }> {
   if (resumeFrom > 0) {
     let fh: fsp.FileHandle | undefined
     try {
@@ -158,24 +155,25 @@ export async function openStaging(fsOps: LibraryFs, file: string, resumeFrom: nu
       fh = undefined
     }
     if (fh) {
+      const hasher = makeHasher()
       const { size } = await fh.stat()
       if (size >= resumeFrom) {
         await fh.truncate(resumeFrom)
-        const buf = Buffer.allocUnsafe(REHASH_CHUNK)
         let pos = 0
         while (pos < resumeFrom) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(REHASH_CHUNK, resumeFrom - pos), pos)
+          const buf = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, resumeFrom - pos))
+          const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
           if (bytesRead === 0) break
-          sha256.update(buf.subarray(0, bytesRead))
-          sha1.update(buf.subarray(0, bytesRead))
+          await hasher.update(buf.subarray(0, bytesRead))
           pos += bytesRead
         }
-        if (pos === resumeFrom) return { fh, position: pos, sha256, sha1 }
+        if (pos === resumeFrom) return { fh, position: pos, hasher }
       }
+      hasher.discard()
       await fh.close()
     }
-    return openStaging(fsOps, file, 0)
+    return openStaging(fsOps, file, 0, makeHasher)
   }
   const fh = await fsOps.open(file, 'w')
-  return { fh, position: 0, sha256, sha1 }
+  return { fh, position: 0, hasher: makeHasher() }
 }

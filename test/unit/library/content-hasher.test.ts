@@ -1,0 +1,49 @@
+import crypto from 'node:crypto'
+import { afterAll, describe, expect, it } from 'vitest'
+import { inlineHasher, stopHashWorker, workerHasher, type ContentHasher } from '../../../src/main/library/content-hasher.js'
+
+afterAll(() => stopHashWorker())
+
+const expected = (b: Buffer) => ({ sha256: crypto.createHash('sha256').update(b).digest('hex'), sha1: crypto.createHash('sha1').update(b).digest('hex') })
+
+async function feed(h: ContentHasher, b: Buffer, sizes: number[]): Promise<void> {
+  for (let off = 0, i = 0; off < b.length; i++) {
+    const n = sizes[i % sizes.length]!
+    await h.update(b.subarray(off, off + n))
+    off += n
+  }
+}
+
+describe('content hashers', () => {
+  // 40 MiB in uneven chunks: more than the worker's in-flight window, so backpressure is exercised.
+  const data = crypto.randomBytes(40 * 1024 * 1024 + 12_345)
+  const sizes = [1024 * 1024, 7, 3 * 1024 * 1024 + 1, 0, 65_536]
+
+  it.each([['inline', inlineHasher], ['worker', workerHasher]] as const)('%s gives the SHA-256 and SHA-1 of everything fed', async (_name, make) => {
+    const h = make()
+    await feed(h, data, sizes)
+    await expect(h.digest()).resolves.toEqual(expected(data))
+  })
+
+  it('keeps concurrent worker jobs apart, and an empty job hashes nothing', async () => {
+    const a = crypto.randomBytes(3_000_000)
+    const b = crypto.randomBytes(5_000_000)
+    const ha = workerHasher()
+    const hb = workerHasher()
+    const dropped = workerHasher()
+    await Promise.all([feed(ha, a, [100_000]), feed(hb, b, [333_333]), feed(dropped, a, [1_000_000])])
+    dropped.discard()
+    await expect(Promise.all([ha.digest(), hb.digest(), workerHasher().digest()])).resolves.toEqual([expected(a), expected(b), expected(Buffer.alloc(0))])
+  })
+
+  it('rejects a pending digest when the worker stops, and starts a fresh worker afterwards', async () => {
+    const h = workerHasher()
+    await h.update(Buffer.alloc(10))
+    const stopping = stopHashWorker()
+    await expect(h.digest()).rejects.toThrow()
+    await stopping
+    const again = workerHasher()
+    await again.update(Buffer.from('x'))
+    await expect(again.digest()).resolves.toEqual(expected(Buffer.from('x')))
+  })
+})
