@@ -8,6 +8,7 @@ import { isCradleError } from '../../../src/shared/errors.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 import { Library } from '../../../src/main/library/library.js'
 import { realLibraryFs } from '../../../src/main/library/library-fs.js'
+import type { ImportSource } from '../../../src/main/library/source.js'
 import { ABORT, listing, memorySource, sourceFile, tempLibrary, type TempLibrary } from './helpers.js'
 
 // Mounting a tmpfs needs root (CI runs as root); elsewhere the injected-fault tests still cover the paths.
@@ -132,6 +133,33 @@ describe('disk full, permission denied, library missing', () => {
     fs.renameSync(moved, t.root)
     const done = await t.lib.importFile(id, memorySource(Buffer.alloc(10, 1)), { signal: ABORT })
     expect(done.state).toBe('done')
+  })
+
+  it.skipIf(!isRoot)('stops with library-missing when the drive goes away mid-file, and does not recreate the folder', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-vol-'))
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir])
+    let mounted = true
+    cleanups.push(() => {
+      if (mounted) execFileSync('umount', ['-l', dir])
+      fs.rmSync(dir, { recursive: true, force: true })
+    })
+    const t = track(tempLibrary({ root: path.join(dir, 'Library') }))
+    t.lib.beginConnection({ udid: 'A', name: 'A' })
+    const bytes = Buffer.alloc(2_000_000, 5)
+    const id = t.lib.planScan('A', listing([sourceFile('/DCIM/100APPLE/IMG_0001.MOV', bytes.length)]), 1).toImport[0]!.id
+    const unplugging: ImportSource = {
+      async copyTo(sink) {
+        sink.write(bytes.subarray(0, 1_000_000))
+        execFileSync('umount', ['-l', dir]) // the drive is pulled: the path now shows the bare mount point
+        mounted = false
+        sink.write(bytes.subarray(1_000_000))
+      },
+    }
+    const err = await t.lib.importFile(id, unplugging, { signal: ABORT }).catch((e: unknown) => e)
+    expect(isCradleError(err, 'library-missing')).toBe(true)
+    expect(fs.readdirSync(dir)).toEqual([]) // nothing written onto the computer's own disk
+    expect(t.lib.db.prepare('SELECT state, asset_id FROM device_files WHERE id = ?').get(id)).toEqual({ state: 'pending', asset_id: null })
+    expect(t.lib.db.prepare('SELECT COUNT(*) AS n FROM assets').get()).toEqual({ n: 0 })
   })
 
   it('treats an empty folder where the library was (a bare mount point) as missing', async () => {
