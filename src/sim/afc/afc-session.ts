@@ -4,7 +4,7 @@
  * Each operation returns the reply to send; the wire loop (afc-server.ts) keeps them in order.
  * Choices where the sources are silent are marked "choice" and listed in src/sim/README.md.
  */
-import { promises as fs, type Stats } from 'node:fs'
+import { lstatSync, promises as fs, type Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { AfcOp, AfcOpenMode, AfcWhence } from '../../main/device/afc/opcodes.js'
 import { AfcStatus } from '../../main/device/afc/status.js'
@@ -138,7 +138,8 @@ export class AfcSession {
     if (target === undefined) throw new AfcFailure(AfcStatus.READ_ERROR)
     let st: Stats
     try {
-      st = await fs.lstat(target)
+      // Sync: microseconds, and no thread-pool round trip per file during a walk.
+      st = lstatSync(target)
     } catch {
       throw new AfcFailure(AfcStatus.READ_ERROR)
     }

@@ -4,7 +4,7 @@
  * Every path is normalised here and confined: ".." cannot climb above the root, and a symlink
  * that leads outside its mount is refused, so nothing outside the served folders is reachable.
  */
-import { promises as fs } from 'node:fs'
+import { promises as fs, realpathSync } from 'node:fs'
 import path from 'node:path'
 
 export interface AfcMount {
@@ -94,7 +94,9 @@ export class AfcTree {
     if (r.real === r.mount.dir) return root
     let parent: string
     try {
-      parent = await fs.realpath(path.dirname(r.real))
+      // Sync on purpose: a walk stats every file of a folder, and a thread-pool round trip per
+      // realpath made the simulator, not the client, the bottleneck (bench/device.bench.ts).
+      parent = realpathSync(path.dirname(r.real))
     } catch {
       return undefined
     }

@@ -22,6 +22,8 @@ export interface LinkFaults {
 /** A producer waits (backpressure) once this much is queued on one tunnel. */
 const HIGH_WATER = 16 * 1024 * 1024
 const LOW_WATER = 4 * 1024 * 1024
+/** Bytes a tunnel's socket may buffer before its producer waits for 'drain'. */
+const SOCKET_HIGH_WATER = 8 * 1024 * 1024
 /** Shaped writes go out in slices so tunnels interleave and the rate is smooth. */
 const SLICE = 64 * 1024
 
@@ -235,7 +237,9 @@ export class DeviceLink {
         return written
       }
     }
-    if (!ok && !t.closed && !t.blocked) {
+    // A 4 MiB reply always exceeds the socket's 16 KiB high-water mark; waiting for 'drain' after
+    // each one would stop the next disk read from overlapping the send. Wait only past a few MiB.
+    if (!ok && socket.writableLength > SOCKET_HIGH_WATER && !t.closed && !t.blocked) {
       t.blocked = true
       socket.once('drain', () => {
         t.blocked = false
