@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream'
 import { CradleError } from '../../../shared/errors.js'
 import type { Channel } from '../io/channel.js'
 import { protocolError } from '../protocol-error.js'
-import { AfcConnection, type AfcReply } from './afc-connection.js'
+import { AfcConnection, replyBody, type AfcReply } from './afc-connection.js'
 import { afcError, type AfcAction } from './afc-errors.js'
 import { downloadFile, type DownloadOptions, type DownloadResult } from './afc-download.js'
 import { statPaths, walkTree, type AfcEntry, type WalkOptions, type WalkResult } from './afc-walk.js'
@@ -85,15 +85,20 @@ export class AfcClient {
 
   /** Sends one request and checks the reply type; a Status reply with an error code throws. */
   async call(op: number, payload: Buffer, expect: number, what: { name: string; action: AfcAction; path?: string }, signal?: AbortSignal): Promise<Buffer> {
+    return replyBody(await this.callRaw(op, payload, expect, what, signal))
+  }
+
+  /** As call(), keeping a large body in the pieces it arrived in (no copy). */
+  async callRaw(op: number, payload: Buffer, expect: number, what: { name: string; action: AfcAction; path?: string }, signal?: AbortSignal): Promise<AfcReply> {
     const reply: AfcReply = await this.conn.request(op, payload, signal)
     if (reply.operation === AfcOp.Status) {
-      const status = this.parse(() => readU64(reply.body))
-      if (status === AfcStatus.SUCCESS && expect === AfcOp.Status) return reply.body
+      const status = this.parse(() => readU64(replyBody(reply)))
+      if (status === AfcStatus.SUCCESS && expect === AfcOp.Status) return reply
       if (status === AfcStatus.SUCCESS) throw this.protocol(`AFC ${what.name} answered Status SUCCESS instead of data`)
       throw afcError(status, what.name, what.action, what.path)
     }
     if (reply.operation !== expect) throw this.protocol(`AFC ${what.name} answered operation ${reply.operation}, expected ${expect}`)
-    return reply.body
+    return reply
   }
 
   /** Runs a reply parser; a malformed reply closes the connection (its state is now unknown). */
@@ -158,6 +163,12 @@ export class AfcClient {
   /** Up to `length` bytes from the handle's position; an empty Buffer at end of file. */
   read(handle: number, length: number, signal?: AbortSignal, path?: string): Promise<Buffer> {
     return this.call(AfcOp.FileRefRead, u64(handle, length), AfcOp.Data, { name: 'FileRefRead', action: 'read', ...(path ? { path } : {}) }, signal)
+  }
+
+  /** read() as the received pieces (no copy), for streaming large files. */
+  async readChunks(handle: number, length: number, signal?: AbortSignal, path?: string): Promise<{ chunks: Buffer[]; length: number }> {
+    const reply = await this.callRaw(AfcOp.FileRefRead, u64(handle, length), AfcOp.Data, { name: 'FileRefRead', action: 'read', ...(path ? { path } : {}) }, signal)
+    return { chunks: reply.chunks, length: reply.length }
   }
 
   async seek(handle: number, offset: number, whence: number = AfcWhence.SET, signal?: AbortSignal): Promise<void> {

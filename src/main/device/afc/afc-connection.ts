@@ -19,10 +19,23 @@ import { AFC_HEADER_SIZE, decodeAfcHeader, encodeAfcPacket, type AfcHeader } fro
 export const AFC_CLIENT_MAX_PACKET = 16 * 1024 * 1024 + AFC_HEADER_SIZE
 export const AFC_TIMEOUT_MS = 30_000
 
+/** Replies larger than this are handed over as the received pieces instead of one copy. */
+const ZERO_COPY_MIN = 256 * 1024
+
 export interface AfcReply {
   operation: number
-  /** Everything after the 40-byte header (entire_length − 40 bytes). */
-  body: Buffer
+  /** Everything after the 40-byte header (entire_length − 40 bytes), as received (≥ 1 piece). */
+  chunks: Buffer[]
+  /** Total length of `chunks`. */
+  length: number
+}
+
+/** The reply body as one Buffer (copies only when it arrived in pieces). */
+export function replyBody(reply: AfcReply): Buffer {
+  if (reply.chunks.length === 1) return reply.chunks[0]!
+  const body = Buffer.concat(reply.chunks, reply.length)
+  reply.chunks = [body]
+  return body
 }
 
 interface Pending {
@@ -157,8 +170,15 @@ export class AfcConnection {
         const h = this.header
         if (this.buf.length < h.entireLength) return
         this.header = undefined
-        const bytes = this.buf.take(h.entireLength)
-        this.dispatch(h, bytes.subarray(AFC_HEADER_SIZE))
+        const bodyLength = h.entireLength - AFC_HEADER_SIZE
+        let chunks: Buffer[]
+        if (bodyLength >= ZERO_COPY_MIN) {
+          this.buf.skip(AFC_HEADER_SIZE)
+          chunks = this.buf.takeChunks(bodyLength)
+        } else {
+          chunks = [this.buf.take(h.entireLength).subarray(AFC_HEADER_SIZE)]
+        }
+        this.dispatch(h, chunks, bodyLength)
         if (this.failure) return
       }
     } catch (error) {
@@ -166,13 +186,13 @@ export class AfcConnection {
     }
   }
 
-  private dispatch(h: AfcHeader, body: Buffer): void {
+  private dispatch(h: AfcHeader, chunks: Buffer[], length: number): void {
     const key = h.packetNum <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(h.packetNum) : -1
     const p = this.pending.get(key)
     if (!p) throw protocolError(`AFC reply for packet ${h.packetNum}, which was never sent or already answered`)
     this.pending.delete(key)
     this.untrack(p.signal, key)
-    if (!p.abandoned) p.resolve({ operation: h.operation, body })
+    if (!p.abandoned) p.resolve({ operation: h.operation, chunks, length })
   }
 
   private readonly onEnd = (): void => this.fail(unpluggedError('AFC'))

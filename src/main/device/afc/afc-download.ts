@@ -65,7 +65,7 @@ export async function downloadFile(afc: AfcClient, path: string, sink: Writable,
   try {
     if (offset > 0) await afc.seek(handle, offset, AfcWhence.SET, signal)
     const want = size - offset
-    const queue: { reply: Promise<Buffer>; asked: number }[] = []
+    const queue: { reply: Promise<{ chunks: Buffer[]; length: number }>; asked: number }[] = []
     let outstanding = 0 // bytes asked for and not yet answered
     let received = 0
     let eof = false
@@ -74,7 +74,7 @@ export async function downloadFile(afc: AfcClient, path: string, sink: Writable,
       while (!eof && queue.length < window && received + outstanding < want) {
         const asked = Math.min(chunk, want - received - outstanding)
         outstanding += asked
-        const reply = afc.read(handle, asked, signal, path)
+        const reply = afc.readChunks(handle, asked, signal, path)
         reply.catch(() => undefined) // settled via the queue; avoid unhandled rejections after a failure
         queue.push({ reply, asked })
       }
@@ -85,16 +85,22 @@ export async function downloadFile(afc: AfcClient, path: string, sink: Writable,
       const data = await reply
       outstanding -= asked
       if (data.length > asked) throw afc.parse(() => protocolError(`AFC read returned ${data.length} bytes for ${asked} asked`))
-      if (data.length === 0) {
+      if (data.length === 0 || data.chunks.every((c) => c.length === 0)) {
         eof = true // the file is shorter than st_size said; the remaining replies are empty too
         continue
       }
       received += data.length
       if (sinkError) throw sinkError
       let accepted = true
+      // The reply's pieces go to the sink as they arrived (no copy); corked so a file stream
+      // can write them with one writev.
+      sink.cork()
+      const last = data.chunks.length - 1
+      for (let i = 0; i < last; i++) sink.write(data.chunks[i]!)
       lastWrite = new Promise<void>((resolve, reject) => {
-        accepted = sink.write(data, (e) => (e ? reject(e) : resolve()))
+        accepted = sink.write(data.chunks[last]!, (e) => (e ? reject(e) : resolve()))
       })
+      sink.uncork()
       lastWrite.catch(() => undefined)
       opts.onProgress?.(offset + received, size)
       if (!accepted) await drained(sink, signal)

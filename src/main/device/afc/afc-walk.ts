@@ -37,7 +37,9 @@ export function joinAfcPath(dir: string, name: string): string {
 
 /** Runs tasks from a growing queue with at most `window` running; rejects on the first failure. */
 function pool<T>(initial: T[], window: number, signal: AbortSignal | undefined, run: (task: T, push: (t: T) => void) => Promise<void>): Promise<void> {
+  // An index into a growing array: Array.shift() is O(n) and 50,000 stat tasks made it quadratic.
   const queue = [...initial]
+  let head = 0
   let active = 0
   let failed = false
   return new Promise<void>((resolve, reject) => {
@@ -52,16 +54,17 @@ function pool<T>(initial: T[], window: number, signal: AbortSignal | undefined, 
     const pump = (): void => {
       if (failed) return
       if (signal?.aborted) return fail(new CradleError('aborted', 'walk aborted'))
-      while (active < window && queue.length > 0) {
-        const task = queue.shift()!
+      while (active < window && head < queue.length) {
+        const task = queue[head]!
+        queue[head++] = undefined as T // let finished tasks be collected
         active++
         run(task, push).then(() => {
           active--
-          if (!failed && active === 0 && queue.length === 0) resolve()
+          if (!failed && active === 0 && head === queue.length) resolve()
           else pump()
         }, fail)
       }
-      if (active === 0 && queue.length === 0) resolve()
+      if (active === 0 && head === queue.length) resolve()
     }
     pump()
   })

@@ -63,6 +63,35 @@ export class ChunkBuffer {
     return out
   }
 
+  /**
+   * Removes the first `n` bytes and returns them as the received pieces, without copying: a
+   * 4 MiB AFC read reply goes to the sink as the socket's own 64 KiB buffers.
+   */
+  takeChunks(n: number): Buffer[] {
+    if (n > this.length) throw new RangeError(`takeChunks(${n}) beyond ${this.length} buffered bytes`)
+    const out: Buffer[] = []
+    let left = n
+    while (left > 0) {
+      const c = this.chunks[this.head]!
+      if (c.length <= left) {
+        out.push(c)
+        left -= c.length
+        this.dropHead()
+      } else {
+        out.push(c.subarray(0, left))
+        this.chunks[this.head] = c.subarray(left)
+        left = 0
+      }
+    }
+    this.length -= n
+    return out
+  }
+
+  /** Drops the first `n` bytes. */
+  skip(n: number): void {
+    this.takeChunks(n)
+  }
+
   /** Everything buffered, emptying the buffer (used when a socket changes hands). */
   takeAll(): Buffer {
     return this.take(this.length)

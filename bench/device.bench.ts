@@ -1,0 +1,172 @@
+/**
+ * Device client speed against the virtual iPhone, which runs as a separate process (`cradle sim`)
+ * so the figures and the RSS are the client's alone.
+ *   npx tsx bench/device.bench.ts [--pull-mb 1500] [--shaped-mb 400] [--walk-files 50000] [--skip-lockstep]
+ * 1. Pull, shaped like a USB 2 iPhone: 40 MB/s cap, 1 ms per reply. Target ≥ 90 % of the cap.
+ * 2. Pull, unshaped on loopback: --pull-mb into a discarding sink, then once to a file on disk.
+ *    Target ≥ 250 MB/s with the client's peak RSS under 150 MB.
+ * 3. walk('/DCIM') of a --walk-files camera roll at 0.5 ms per reply: pipelined (64 in flight)
+ *    and lock-step (1 in flight) side by side. Target ≤ 3 s pipelined.
+ * MB = 10^6 bytes. On a shared two-core machine the figures are noisy; run it twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createWriteStream, promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { connectDevice, MuxClient, type AfcClient, type DeviceSession } from '../src/main/device/index.js'
+
+const { values } = parseArgs({
+  options: {
+    'pull-mb': { type: 'string', default: '1500' },
+    'shaped-mb': { type: 'string', default: '400' },
+    'walk-files': { type: 'string', default: '50000' },
+    'skip-lockstep': { type: 'boolean', default: false },
+  },
+})
+const PULL_MB = Number(values['pull-mb'])
+const SHAPED_MB = Number(values['shaped-mb'])
+const WALK_FILES = Number(values['walk-files'])
+const MB = 1e6
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+let peakRss = 0
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20)
+const resetRss = (): void => {
+  peakRss = process.memoryUsage().rss
+}
+
+/** A file of `mb` megabytes from a repeated random block (fast to make, incompressible enough). */
+async function bigFile(file: string, mb: number): Promise<number> {
+  const block = randomBytes(4 * 1024 * 1024)
+  const total = Math.round(mb * MB)
+  const out = createWriteStream(file)
+  for (let left = total; left > 0; left -= block.length) {
+    if (!out.write(left >= block.length ? block : block.subarray(0, left))) await new Promise((r) => out.once('drain', r))
+  }
+  await new Promise<void>((r) => out.end(r))
+  return total
+}
+
+/** Starts `cradle sim` in its own process; resolves with its socket once it prints the ready line. */
+async function startSim(args: string[]): Promise<{ address: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main/headless/cli/bin.ts'), 'sim', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CRADLE_LOG: 'silent' } })
+  let out = ''
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const line = out.split('\n').find((l) => l.includes('"ready"'))
+      if (line) resolve((JSON.parse(line) as { socket: string }).socket)
+    })
+    child.once('exit', (code) => reject(new Error(`cradle sim exited (${code})`)))
+  })
+  return { address, child }
+}
+
+async function stopSim(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r))
+  child.kill('SIGTERM')
+  await exited
+}
+
+async function withPhone<T>(simArgs: string[], fn: (afc: AfcClient, session: DeviceSession) => Promise<T>): Promise<T> {
+  const { address, child } = await startSim(simArgs)
+  try {
+    const mux = new MuxClient({ address })
+    const session = await connectDevice(mux, (await mux.findDevice(undefined)).udid)
+    const afc = await session.openAfc()
+    try {
+      return await fn(afc, session)
+    } finally {
+      afc.close()
+      await session.close()
+    }
+  } finally {
+    await stopSim(child)
+  }
+}
+
+const discard = (): Writable => new Writable({ highWaterMark: 8 * 1024 * 1024, write: (_c, _e, cb) => cb() })
+
+async function timedPull(afc: AfcClient, remote: string, sink: Writable): Promise<{ mbps: number; secs: number; bytes: number }> {
+  const t = performance.now()
+  const { bytesWritten } = await afc.download(remote, sink)
+  const secs = (performance.now() - t) / 1000
+  return { mbps: bytesWritten / MB / secs, secs, bytes: bytesWritten }
+}
+
+async function main(): Promise<void> {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'cradle-devbench-'))
+  const fmt = (n: number, d = 1): string => n.toFixed(d)
+  try {
+    console.log(`device bench — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), shared machine: figures are noisy`)
+    // 1 + 2: one big video in a DCIM folder served by the simulator.
+    const dcim = path.join(work, 'DCIM')
+    await fs.mkdir(path.join(dcim, '100APPLE'), { recursive: true })
+    const size = await bigFile(path.join(dcim, '100APPLE', 'IMG_0001.MOV'), Math.max(PULL_MB, SHAPED_MB))
+    const remote = '/DCIM/100APPLE/IMG_0001.MOV'
+
+    await withPhone(['--dcim', dcim, '--bandwidth-mbps', '40', '--latency-ms', '1'], async (afc) => {
+      const bytes = Math.round(SHAPED_MB * MB)
+      const sink = discard()
+      const t = performance.now()
+      let got = 0
+      const stop = new AbortController()
+      await afc.download(remote, sink, { signal: stop.signal, onProgress: (d) => { got = d; if (d >= bytes) stop.abort() } }).catch((e: { code?: string }) => {
+        if (e.code !== 'aborted') throw e
+      })
+      const secs = (performance.now() - t) / 1000
+      const mbps = got / MB / secs
+      console.log(`pull, shaped 40 MB/s + 1 ms/reply: ${fmt(got / MB, 0)} MB in ${fmt(secs, 2)} s = ${fmt(mbps)} MB/s (${fmt((mbps / 40) * 100)} % of the cap; target ≥ 90 %)`)
+    })
+
+    await withPhone(['--dcim', dcim], async (afc) => {
+      resetRss()
+      const mem = await timedPull(afc, remote, discard())
+      const rssMem = peakRss
+      console.log(`pull, unshaped, to a discarding sink: ${fmt(mem.bytes / MB, 0)} MB in ${fmt(mem.secs, 2)} s = ${fmt(mem.mbps)} MB/s, client peak RSS ${fmt(rssMem / 2 ** 20, 0)} MiB (targets ≥ 250 MB/s, < 150 MB)`)
+      resetRss()
+      const file = path.join(work, 'pulled.mov')
+      const out = createWriteStream(file)
+      const disk = await timedPull(afc, remote, out)
+      await new Promise<void>((r) => out.end(r))
+      console.log(`pull, unshaped, to a file on disk:   ${fmt(disk.bytes / MB, 0)} MB in ${fmt(disk.secs, 2)} s = ${fmt(disk.mbps)} MB/s, client peak RSS ${fmt(peakRss / 2 ** 20, 0)} MiB`)
+      const st = await fs.stat(file)
+      if (st.size !== size) throw new Error(`pulled ${st.size} bytes, expected ${size}`)
+      await fs.rm(file)
+    })
+    await fs.rm(dcim, { recursive: true })
+
+    // 3: a 50,000-file camera roll, 1,000 files per folder (small files: only listing and stat matter).
+    const roll = path.join(work, 'ROLL')
+    const folders = Math.ceil(WALK_FILES / 1000)
+    for (let f = 0; f < folders; f++) {
+      const dir = path.join(roll, `${100 + f}APPLE`)
+      await fs.mkdir(dir, { recursive: true })
+      const n = Math.min(1000, WALK_FILES - f * 1000)
+      await Promise.all(Array.from({ length: n }, (_, i) => fs.writeFile(path.join(dir, `IMG_${String(i).padStart(4, '0')}.HEIC`), 'x')))
+    }
+    await withPhone(['--dcim', roll, '--latency-ms', '0.5'], async (afc) => {
+      let t = performance.now()
+      const piped = await afc.walk('/DCIM', { window: 64 })
+      const pipedSecs = (performance.now() - t) / 1000
+      let line = `walk of ${piped.files.length} files in ${piped.dirs.length} folders at 0.5 ms/reply: pipelined (64 in flight) ${fmt(pipedSecs, 2)} s (target ≤ 3 s)`
+      if (!values['skip-lockstep']) {
+        t = performance.now()
+        const lock = await afc.walk('/DCIM', { window: 1 })
+        const lockSecs = (performance.now() - t) / 1000
+        if (lock.files.length !== piped.files.length) throw new Error('lock-step walk found a different number of files')
+        line += ` | lock-step (1 in flight) ${fmt(lockSecs, 2)} s | ${fmt(lockSecs / pipedSecs)}× faster pipelined`
+      }
+      console.log(line)
+    })
+  } finally {
+    clearInterval(sampler)
+    await fs.rm(work, { recursive: true, force: true })
+  }
+}
+
+await main()
