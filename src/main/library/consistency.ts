@@ -59,9 +59,14 @@ function walk(root: string, rel: string, skip: Set<string>, out: string[]): void
 /** Lists every disagreement between catalog and library folder. */
 export function checkLibraryConsistency(db: Db, root: string, opts: ConsistencyOptions = {}): ConsistencyProblem[] {
   const problems: ConsistencyProblem[] = []
-  const assets = db.prepare<[], { id: number; library_path: string; size: number; sha256: string }>('SELECT id, library_path, size, sha256 FROM assets').all()
+  // Sidecar copies (asset_copies) are checked like the asset they copy.
+  const assets = db.prepare<[], { id: number; library_path: string; size: number; sha256: string }>(
+    'SELECT id, library_path, size, sha256 FROM assets UNION ALL SELECT a.id, c.library_path, a.size, a.sha256 FROM asset_copies c JOIN assets a ON a.id = c.asset_id',
+  ).all()
   const byPath = new Map(assets.map((a) => [a.library_path, a]))
-  const byHash = new Map(assets.map((a) => [a.sha256, a.library_path]))
+  // The first path of a hash is the asset itself (the UNION lists assets before copies).
+  const byHash = new Map<string, string>()
+  for (const a of assets) if (!byHash.has(a.sha256)) byHash.set(a.sha256, a.library_path)
   for (const a of assets) {
     const abs = path.join(root, ...a.library_path.split('/'))
     let st: fs.Stats

@@ -12,11 +12,10 @@ import { CradleError, toCradleError, type ErrorCode } from '../../shared/errors.
 import type { ImportState } from '../../shared/state.js'
 import { createLogger } from '../logging/logger.js'
 import type { Db } from './catalog-db.js'
-import { renderLayout } from './layout.js'
 import { mapFsError, type LibraryFs } from './library-fs.js'
 import type { Mutex } from './mutex.js'
-import { parseName, roleInGroup } from './naming.js'
-import { chooseGroupSlot, findSiblingGroup, insertGroup, memberPath, placeNoReplace, resolveInside, type GroupSlot } from './placement.js'
+import { parseName } from './naming.js'
+import { commit } from './commit.js'
 import { captureDateOf } from './read-capture-date.js'
 import type { ImportSource } from './source.js'
 import { inlineHasher, workerHasher } from './content-hasher.js'
@@ -54,7 +53,7 @@ export interface ImportOutcome {
   bytesTransferred: number
 }
 
-interface FileRow {
+export interface FileRow {
   id: number; udid: string; path: string; folder: string; file_name: string; base_stem: string
   size: number; mtime_ns: string; birthtime_ns: string; state: ImportState; staged_bytes: number; asset_id: number | null
 }
@@ -181,84 +180,5 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
     await ctx.fs.unlink(staged).catch(() => undefined)
     setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })
     throw err
-  }
-}
-
-interface Staged {
-  staged: string; sha256: string; sha1: string; parsed: ReturnType<typeof parseName>
-  date: Awaited<ReturnType<typeof captureDateOf>>; transferred: number
-}
-
-async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promise<ImportOutcome> {
-  const { db } = ctx
-  ctx.ensureRoot()
-  const now = ctx.now()
-  const existing = db.prepare<[string], { id: number; library_path: string; group_id: number }>('SELECT id, library_path, group_id FROM assets WHERE sha256 = ?').get(s.sha256)
-  if (existing) {
-    // Same bytes already in the library (other phone, re-import, renamed file): store once.
-    const abs = resolveInside(ctx.root, existing.library_path)
-    let state: 'duplicate' | 'done' = 'duplicate'
-    const placed = await placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256).catch(async (e) => {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        await ctx.fs.mkdir(path.dirname(abs))
-        return placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256)
-      }
-      throw e
-    })
-    if (placed === 'placed') {
-      state = 'done' // the library copy had been deleted: these bytes restore it
-      await ctx.fs.syncDir(path.dirname(abs))
-    } else await ctx.fs.unlink(s.staged).catch(() => undefined)
-    if (placed === 'taken') log.warn('library file differs from its catalog hash', { path: existing.library_path })
-    db.prepare(`UPDATE device_files SET state = ?, asset_id = ?, group_id = COALESCE(group_id, ?), staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
-      .run(state, existing.id, existing.group_id, row.id)
-    return { state, assetId: existing.id, libraryPath: existing.library_path, bytesTransferred: s.transferred }
-  }
-
-  let sibling: (GroupSlot & { id: number }) | null = findSiblingGroup(db, row.udid, row.folder, row.base_stem, row.id)
-  // Same member name already in that group with other content (a number reused on the phone): new group.
-  if (sibling && db.prepare('SELECT 1 FROM assets WHERE library_path = ?').get(memberPath(sibling, s.parsed))) sibling = null
-  const group: GroupSlot = sibling
-    ?? (await chooseGroupSlot(db, ctx.root, { libraryFolder: renderLayout(ctx.layout, s.date.wall), baseStem: s.parsed.baseStem }, { parsed: s.parsed, size: row.size, sha256: s.sha256 }))
-  let placedAt: string | null = null
-  try {
-    let rel = memberPath(group, s.parsed)
-    let abs = resolveInside(ctx.root, rel)
-    await ctx.fs.mkdir(path.dirname(abs))
-    for (let extra = 1; ; extra++) {
-      const r = await placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256)
-      if (r === 'placed') placedAt = abs
-      if (r === 'adopted') await ctx.fs.unlink(s.staged).catch(() => undefined)
-      if (r !== 'taken') break
-      // A foreign file took this member's name after the group was made: never overwrite it.
-      rel = memberPath(group, s.parsed, extra)
-      abs = resolveInside(ctx.root, rel)
-    }
-    await ctx.fs.syncDir(path.dirname(abs))
-    const hasStill = db.prepare<[string, string, string], { file_name: string }>('SELECT file_name FROM device_files WHERE udid = ? AND folder = ? AND base_stem = ?')
-      .all(row.udid, row.folder, row.base_stem).some((r) => parseName(r.file_name).role === 'original')
-    const role = roleInGroup(s.parsed, hasStill)
-    db.transaction(() => {
-      const groupId = sibling?.id ?? insertGroup(db, group, { udid: row.udid, folder: row.folder, baseStem: s.parsed.baseStem, capturedAt: s.date.epochMs, now })
-      const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, groupId, role, now)
-      let kind: 'edited' | 'live' | null = role === 'edited' || role === 'edited-motion' || role === 'sidecar' ? 'edited' : role === 'motion' ? 'live' : null
-      // The still arrived after its video (inbox order, or the still was not on the phone before):
-      // the video filed as a lone 'original' is the Live Photo's motion part after all.
-      if (role === 'original' && !s.parsed.mime.startsWith('video/')) {
-        const moved = db.prepare("UPDATE assets SET role = 'motion' WHERE group_id = ? AND role = 'original' AND mime LIKE 'video/%'").run(groupId).changes
-        if (moved > 0) kind ??= 'live'
-      }
-      if (kind) db.prepare(`UPDATE groups SET kind = CASE WHEN kind = 'edited' THEN 'edited' ELSE ? END WHERE id = ?`).run(kind, groupId)
-      db.prepare(`UPDATE device_files SET state = 'done', asset_id = ?, group_id = ?, staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
-        .run(Number(info.lastInsertRowid), groupId, row.id)
-      row.asset_id = Number(info.lastInsertRowid)
-    })()
-    return { state: 'done', assetId: row.asset_id, libraryPath: rel, bytesTransferred: s.transferred }
-  } catch (e) {
-    // The catalog did not take it: take the file back out, so no final name is left uncatalogued.
-    if (placedAt) await ctx.fs.unlink(placedAt).catch(() => undefined)
-    throw e
   }
 }

@@ -105,4 +105,19 @@ const v1 = (db: Db): void => {
   `)
 }
 
-export const librarySchema: SchemaModule = { name: 'library', migrations: [v1] }
+// Sidecars (.AAE) with identical bytes can belong to two photos (edits pasted onto several at
+// once); each group needs its own copy beside its photo, so a sidecar may live under more paths.
+const v2 = (db: Db): void => {
+  db.exec(`
+    CREATE TABLE asset_copies (
+      id INTEGER PRIMARY KEY,
+      asset_id INTEGER NOT NULL REFERENCES assets(id),
+      library_path TEXT UNIQUE NOT NULL,
+      group_id INTEGER NOT NULL REFERENCES groups(id),
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX asset_copies_asset ON asset_copies (asset_id);
+  `)
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2] }

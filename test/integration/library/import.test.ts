@@ -109,6 +109,28 @@ describe('import pipeline', () => {
     expect(t.lib.checkConsistency({ deep: true })).toEqual([])
   })
 
+  it('keeps an identical .AAE beside each photo it belongs to (edits pasted onto several photos)', async () => {
+    t = tempLibrary()
+    t.lib.beginConnection({ udid: 'A', name: 'A' })
+    const { out } = await backup('A', {
+      '/DCIM/100APPLE/IMG_0001.HEIC': fixture('photo.heic'),
+      '/DCIM/100APPLE/IMG_0001.AAE': AAE,
+      '/DCIM/100APPLE/IMG_0002.JPG': fixture('photo.jpg'),
+      '/DCIM/100APPLE/IMG_0002.AAE': AAE,
+    })
+    expect(out.get('/DCIM/100APPLE/IMG_0001.AAE')).toMatchObject({ state: 'done', libraryPath: '2022/2022-12/IMG_0001.AAE' })
+    expect(out.get('/DCIM/100APPLE/IMG_0002.AAE')).toMatchObject({ state: 'done', libraryPath: '2023/2023-08/IMG_0002.AAE' })
+    expect(read('2023/2023-08/IMG_0002.AAE').equals(AAE)).toBe(true)
+    expect(t.lib.db.prepare('SELECT COUNT(*) AS n FROM assets').get()).toEqual({ n: 3 }) // the bytes are one asset
+    expect(t.lib.checkConsistency({ deep: true })).toEqual([])
+    // The same again from a second phone: nothing new is written.
+    t.lib.beginConnection({ udid: 'B', name: 'B' })
+    const b = await backup('B', { '/DCIM/100APPLE/IMG_0002.JPG': fixture('photo.jpg'), '/DCIM/100APPLE/IMG_0002.AAE': AAE })
+    expect([...b.out.values()].map((o) => o.state)).toEqual(['duplicate', 'duplicate'])
+    fs.rmSync(path.join(t.root, '2023/2023-08/IMG_0002.AAE'))
+    expect(t.lib.checkConsistency()).toEqual([expect.objectContaining({ kind: 'missing-file', libraryPath: '2023/2023-08/IMG_0002.AAE' })])
+  })
+
   it('suffixes the whole group when its names are taken by different content', async () => {
     t = tempLibrary()
     t.lib.beginConnection({ udid: 'A', name: 'A' })
