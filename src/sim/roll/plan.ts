@@ -61,7 +61,7 @@ export function planRoll(o: RollPlanOptions): PlannedFile[] {
   const rng = new Rng(seed)
   const id = (key: string): string => createHash('sha256').update(`${seed}:${key}`).digest('hex').slice(0, 32)
   const files: PlannedFile[] = []
-  let number = o.startNumber ?? Math.max(1, 10_000 - Math.ceil(o.count * 0.6))
+  let number = o.startNumber ?? Math.min(9999, Math.max(1, 10_000 - Math.ceil(o.count * 0.6)))
   if (number < 1 || number > 9999) throw new RangeError('startNumber must be 1–9999')
   let folder = 100
   let t = Date.parse(o.startDate ?? '2022-06-01T08:00:00Z')

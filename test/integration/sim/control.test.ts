@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runControlCommand } from '../../../src/sim/control/commands.js'
+import { startSimulator, type Simulator } from '../../../src/sim/index.js'
+
+let sim: Simulator
+beforeAll(async () => {
+  sim = await startSimulator({ devices: [{ trust: 'prompt' }, { trust: 'locked' }] })
+})
+afterAll(async () => {
+  await sim.close()
+})
+
+const run = (line: string) => runControlCommand(sim, line)
+
+describe('simulator control commands', () => {
+  it('changes the battery of one device by index or UDID', () => {
+    expect(run('battery 0 20 charging external')).toEqual({ event: 'ok', command: 'battery 0 20 charging external' })
+    expect(sim.devices[0]!.battery).toEqual({ level: 20, charging: true, externalPower: true })
+    expect(run(`battery ${sim.devices[1]!.udid} 99 not-charging`)?.event).toBe('ok')
+    expect(sim.devices[1]!.battery).toMatchObject({ level: 99, charging: false })
+  })
+
+  it('detaches and re-attaches with a new DeviceID', () => {
+    const before = sim.devices[0]!.deviceId
+    run('detach 0')
+    expect(sim.devices[0]!.attached).toBe(false)
+    run('attach 0')
+    expect(sim.devices[0]!.deviceId).not.toBe(before)
+  })
+
+  it('answers the trust dialog and the lock', () => {
+    sim.devices[0]!.trust.onPairRequest()
+    run('trust 0 accept')
+    expect(sim.devices[0]!.trust.onPairRequest()).toBe('ok')
+    run('unlock 1')
+    expect(sim.devices[1]!.trust.locked).toBe(false)
+    run('lock all')
+    expect(sim.devices.every((d) => d.trust.locked)).toBe(true)
+  })
+
+  it('sets faults, latency and bandwidth on one or every device', () => {
+    run('fault 1 drop-after 5000 repeat')
+    expect(sim.devices[1]!.link.faults()).toMatchObject({ dropAfterBytes: 5000, dropRepeat: true })
+    run('fault 1 off')
+    expect(sim.devices[1]!.link.faults().dropAfterBytes).toBe(0)
+    run('latency 7')
+    expect(sim.devices.map((d) => d.link.faults().latencyMs)).toEqual([7, 7])
+    run('bandwidth 0 30')
+    expect(sim.devices.map((d) => d.link.faults().bandwidthMBps)).toEqual([30, 0])
+  })
+
+  it('reports status and refuses nonsense with a message', () => {
+    const status = run('status')
+    expect(status).toMatchObject({ event: 'ok', status: { address: sim.address, devices: expect.arrayContaining([expect.objectContaining({ udid: sim.devices[0]!.udid })]) } })
+    expect(run('battery 9 20')).toMatchObject({ event: 'error', message: 'no device 9' })
+    expect(run('battery 0 -5')).toMatchObject({ event: 'error' })
+    expect(run('trust 0 maybe')).toMatchObject({ event: 'error' })
+    expect(run('reboot 0')).toMatchObject({ event: 'error', message: expect.stringContaining('unknown command') })
+    expect(run('   ')).toBeUndefined()
+  })
+})
