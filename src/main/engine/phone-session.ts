@@ -4,7 +4,7 @@
  * moment aborts cleanly (the library keeps partial files for resume); a library problem (disk
  * full, drive unplugged) stops the run and it resumes by itself once the problem is gone.
  */
-import { CradleError, isCradleError, toCradleError } from '../../shared/errors.js'
+import { CradleError, toCradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
 import type { Settings } from '../../shared/settings.js'
 import type { BatteryView, DeviceView, ImportProgress, SessionPhase, TrustState } from '../../shared/state.js'
@@ -43,6 +43,12 @@ const RETRY_LIBRARY_MS = 5_000
 const RETRY_DEVICE_MS = 15_000
 const BATTERY_POLL_MS = 30_000
 const POWER_CHECK_MS = 10_000
+/** Lost connections to a phone that is still attached: retry after 1 s, doubling up to 30 s. */
+const CONNECTION_LOST = new Set(['device-unplugged', 'device-timeout'])
+const RECONNECT_MS = 1_000
+const RECONNECT_MAX_MS = 30_000
+/** `backup --once` gives a dropping connection this many more tries before it reports the error. */
+const ONCE_RECONNECTS = 3
 /** After a full disk, resume once this much is free again (a few photos' worth). */
 const MIN_FREE_TO_RESUME = 200e6
 
@@ -153,9 +159,28 @@ export class PhoneSession {
     }
     let link: PhoneLink | null = null
     try {
-      link = await this.openLink()
-      if (!link) return { counts: null, error: this.lastError }
-      await this.serve(link)
+      for (let drops = 0; ; drops++) {
+        link = await this.openLink()
+        if (!link) return { counts: null, error: this.lastError }
+        const since = this.deps.clock.now()
+        try {
+          await this.serve(link)
+          break
+        } catch (error) {
+          // The connection died but usbmuxd still lists the phone (a flaky cable or port, afcd
+          // restarting): reconnect and resume, rather than sit in "error" until a replug. A real
+          // unplug also lands here first; its Detached event then aborts the wait below.
+          const e = toCradleError(error)
+          if (signal.aborted || !CONNECTION_LOST.has(e.code) || (this.deps.once && drops >= ONCE_RECONNECTS)) throw e
+          if (this.deps.clock.now() - since > RECONNECT_MAX_MS) drops = 0
+          this.deps.log.info('connection lost while attached; reconnecting', { udid: this.deps.udid, code: e.code, drops })
+          await link.close().catch(() => undefined)
+          link = null
+          await this.sleep(Math.min(RECONNECT_MAX_MS, RECONNECT_MS * 2 ** drops))
+          if (signal.aborted) break
+          this.triggered = true
+        }
+      }
     } catch (error) {
       if (!signal.aborted) this.deps.log.warn('session ended', { udid: this.deps.udid, error })
       this.lastError ??= toCradleError(error)
@@ -300,9 +325,10 @@ export class PhoneSession {
       this.lastCounts = partial
       this.record(started, partial, e)
       this.set({ phase: 'error', progress: null, problem: e })
+      // A dead connection: main() reconnects while the phone stays attached (also for --once).
+      if (CONNECTION_LOST.has(e.code)) throw e
       if (this.deps.once) return
       if (LIBRARY_PROBLEMS.has(e.code)) await this.waitForLibrary()
-      else if (isCradleError(e, 'device-unplugged')) throw e
       else await this.sleep(RETRY_DEVICE_MS)
       this.triggered = true
     } finally {
