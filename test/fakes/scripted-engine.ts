@@ -52,6 +52,7 @@ interface Phone {
 }
 
 const UDID = '00008110-000A1B2C3D4E5F60'
+const READ_ONLY = new Set<CommandName>(['getState', 'listQueue', 'testDestination', 'openLibraryFolder'])
 
 export class ScriptedEngine implements CommandHandler {
   private readonly opts: Required<Pick<ScriptedEngineOptions, 'photos' | 'alreadySafe' | 'notOnPhone' | 'itemsPerTick' | 'uploadsPerTick' | 'tickMs'>>
@@ -107,7 +108,8 @@ export class ScriptedEngine implements CommandHandler {
 
   async handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>> {
     const result = this.run(name, input as never)
-    this.publish()
+    // Reading commands change nothing; the rest publish at once, as the engine does after a command.
+    if (!READ_ONLY.has(name)) this.publish()
     return result as Result<K>
   }
 
