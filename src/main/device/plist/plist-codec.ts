@@ -5,6 +5,7 @@
  */
 import { build, buildBinary, parse, parseBinary } from 'plist'
 import { protocolError } from '../protocol-error.js'
+import { checkBinaryPlist } from './bplist-guard.js'
 
 /** Data comes back as Buffer (the library returns Uint8Array); integers and reals are both `number`. */
 export type PlistValue = string | number | boolean | Date | Buffer | PlistValue[] | PlistDict
@@ -64,7 +65,10 @@ function quietly<T>(fn: () => T): T {
 export function decodePlist(bytes: Buffer): PlistValue {
   let raw: unknown
   try {
-    if (isBinaryPlist(bytes)) raw = parseBinary(bytes)
+    if (isBinaryPlist(bytes)) {
+      checkBinaryPlist(bytes) // refuses the expansions and cycles the parser would follow blindly
+      raw = parseBinary(bytes)
+    }
     else {
       // Tolerate a UTF-8 BOM and leading whitespace before the prolog (seen from some tools).
       let text = bytes.toString('utf8')
