@@ -2,13 +2,16 @@
  * The lockdown services a virtual iPhone offers and the ports StartService hands out for them.
  * A port stays valid until the phone is unplugged (its tunnels and ports are then forgotten).
  */
-export type ServiceKind = 'afc' | 'crash-copy' | 'crash-mover'
+export type ServiceKind = 'afc' | 'crash-copy' | 'crash-mover' | 'diagnostics'
 
 /** Service names → what serves them (protocol.md §2.7). */
 export const SERVICE_NAMES: Record<string, ServiceKind> = {
   'com.apple.afc': 'afc',
   'com.apple.crashreportcopymobile': 'crash-copy',
   'com.apple.crashreportmover': 'crash-mover',
+  'com.apple.mobile.diagnostics_relay': 'diagnostics',
+  // The older name idevicediagnostics tries second.
+  'com.apple.iosdiagnostics.relay': 'diagnostics',
 }
 
 export const LOCKDOWN_PORT = 62078

@@ -13,6 +13,7 @@ import { DeviceLink, type LinkFaults } from '../link/device-link.js'
 import { serveLockdown, type LockdownDevice } from '../lockdown/lockdownd.js'
 import type { TrustedHost } from '../lockdown/pair-check.js'
 import { serveCrashMover } from '../services/crash-mover.js'
+import { serveDiagnosticsRelay } from '../services/diagnostics-relay.js'
 import type { DeviceKeys } from './device-keys.js'
 import type { BatteryState, DeviceIdentity, DiskState } from './device-info.js'
 import { ServicePorts } from './services.js'
@@ -139,6 +140,12 @@ export class VirtualDevice implements LockdownDevice {
     this.trustedHosts.clear()
   }
 
+  /** Shutdown (gone until attach()) or Restart (back after a moment) from diagnostics_relay. */
+  powerCycle(restart: boolean): void {
+    this.detach()
+    if (restart) setTimeout(() => this.attach(), 500).unref()
+  }
+
   setFaults(faults: LinkFaults): void {
     this.link.setFaults(faults)
   }
@@ -172,6 +179,9 @@ export class VirtualDevice implements LockdownDevice {
         break
       case 'crash-mover':
         serveCrashMover(tunnel)
+        break
+      case 'diagnostics':
+        serveDiagnosticsRelay(tunnel, initial, this)
         break
     }
     return true

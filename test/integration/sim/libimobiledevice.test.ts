@@ -101,6 +101,17 @@ describe('libimobiledevice tools against the simulator', () => {
     expect((await pair(s, udid)).stdout).toContain('SUCCESS: Paired')
   })
 
+  it('idevicediagnostics reads diagnostics and the battery registry entry', async () => {
+    const { s, udid } = await one({ battery: { level: 64, charging: true, externalPower: true } })
+    const all = await runTool('idevicediagnostics', ['-u', udid, 'diagnostics'], s.address)
+    expect(all.code, all.stdout + all.stderr).toBe(0)
+    expect(all.stdout).toContain('<key>GasGauge</key>')
+    const reg = await runTool('idevicediagnostics', ['-u', udid, 'ioregentry', 'AppleSmartBattery'], s.address)
+    expect(reg.code).toBe(0)
+    expect(reg.stdout).toMatch(/<key>CurrentCapacity<\/key>\s*<integer>64<\/integer>/)
+    expect(reg.stdout).toMatch(/<key>IsCharging<\/key>\s*<true\/>/)
+  })
+
   it('idevicecrashreport -k -e pulls the crash-log folder byte-identically', async () => {
     const { s, udid } = await one()
     const out = await fs.mkdtemp(path.join(os.tmpdir(), 'sim-crash-'))

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
 import path from 'node:path'
 
-export const TOOLS = ['idevice_id', 'ideviceinfo', 'idevicepair', 'idevicecrashreport'] as const
+export const TOOLS = ['idevice_id', 'ideviceinfo', 'idevicepair', 'idevicecrashreport', 'idevicediagnostics'] as const
 
 /** Throws (never skips) when a tool is missing: CI installs them with scripts/install-system-deps.sh. */
 export function requireTools(): void {
