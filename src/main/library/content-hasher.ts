@@ -4,7 +4,9 @@
  * Hashing both costs about 1.6 ms per MiB of CPU; done on the main thread it competes with
  * the AFC socket and the file writes. A worker thread takes it off the main thread: chunks are
  * copied (a memcpy, ~0.05 ms per MiB) into pooled buffers that travel to the worker and back
- * (transferred, not cloned); at most IN_FLIGHT_BYTES wait, so memory stays bounded. The worker is shared, started on first use and unref'd (it never keeps Node alive).
+ * (transferred, not cloned); at most IN_FLIGHT_BYTES wait, so memory stays bounded. The worker is
+ * shared and started on first use; it keeps Node alive only while a job waits for it (otherwise a
+ * process whose last pending work is a digest would exit under it), never when idle.
  * The worker source is plain JS evaluated in place, so it runs the same under tsx, vitest and
  * a bundled build.
  */
@@ -84,6 +86,11 @@ function failAll(s: NonNullable<typeof shared>, error: Error): void {
   s.jobs.clear()
 }
 
+function forget(s: NonNullable<typeof shared>, id: number): void {
+  s.jobs.delete(id)
+  if (s.jobs.size === 0) s.worker.unref()
+}
+
 function pool(): NonNullable<typeof shared> {
   if (shared) return shared
   const worker = new Worker(WORKER_SOURCE, { eval: true })
@@ -96,7 +103,7 @@ function pool(): NonNullable<typeof shared> {
       job.inFlight -= m.ack
       if (job.inFlight <= IN_FLIGHT_BYTES) for (const w of job.waiters.splice(0)) w()
     } else if (m.sha256 && m.sha1) {
-      s.jobs.delete(m.id)
+      forget(s, m.id)
       job.done?.resolve({ sha256: m.sha256, sha1: m.sha1 })
     }
   })
@@ -114,6 +121,7 @@ export function workerHasher(): ContentHasher {
   const id = s.next++
   const job: Job = { inFlight: 0, waiters: [] }
   s.jobs.set(id, job)
+  if (s.jobs.size === 1) s.worker.ref()
   return {
     update(chunk) {
       if (chunk.length === 0) return
@@ -132,7 +140,7 @@ export function workerHasher(): ContentHasher {
       })
     },
     discard() {
-      s.jobs.delete(id)
+      forget(s, id)
       if (shared === s) s.worker.postMessage({ op: 'drop', id })
     },
   }

@@ -156,21 +156,25 @@ export async function openStaging(fsOps: LibraryFs, file: string, resumeFrom: nu
     }
     if (fh) {
       const hasher = makeHasher()
-      const { size } = await fh.stat()
-      if (size >= resumeFrom) {
-        await fh.truncate(resumeFrom)
-        let pos = 0
-        while (pos < resumeFrom) {
-          const buf = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, resumeFrom - pos))
-          const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
-          if (bytesRead === 0) break
-          await hasher.update(buf.subarray(0, bytesRead))
-          pos += bytesRead
+      try {
+        const { size } = await fh.stat()
+        if (size >= resumeFrom) {
+          await fh.truncate(resumeFrom)
+          let pos = 0
+          while (pos < resumeFrom) {
+            const buf = Buffer.allocUnsafe(Math.min(REHASH_CHUNK, resumeFrom - pos))
+            const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
+            if (bytesRead === 0) break
+            await hasher.update(buf.subarray(0, bytesRead))
+            pos += bytesRead
+          }
+          if (pos === resumeFrom) return { fh, position: pos, hasher }
         }
-        if (pos === resumeFrom) return { fh, position: pos, hasher }
+      } catch {
+        // An unreadable prefix is no prefix: start over below.
       }
       hasher.discard()
-      await fh.close()
+      await fh.close().catch(() => undefined)
     }
     return openStaging(fsOps, file, 0, makeHasher)
   }
