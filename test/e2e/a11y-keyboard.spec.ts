@@ -16,12 +16,14 @@ for (const scheme of ['light', 'dark'] as const) {
     const app = await cradle.start({ photos: 400, itemsPerTick: 1, queueRows: 500 })
     const csp = watchCsp(page)
     await page.goto(app.url)
+    // Dark differs only in colours: it checks the busiest states, light checks them all.
+    const all = scheme === 'light'
     await expect(page.getByText('Connect your iPhone with a cable. Cradle starts by itself.')).toBeVisible()
-    expect(await seriousViolations(page), 'empty').toEqual([])
+    if (all) expect(await seriousViolations(page), 'empty').toEqual([])
 
     await app.phone.attach({ trust: 'pending' })
     await expect(page.getByTestId('device-instruction')).toBeVisible()
-    expect(await seriousViolations(page), 'needs trust').toEqual([])
+    if (all) expect(await seriousViolations(page), 'needs trust').toEqual([])
 
     await app.phone.trust()
     await expect(page.getByRole('progressbar', { name: 'Items backed up' })).toBeVisible()
@@ -36,10 +38,12 @@ for (const scheme of ['light', 'dark'] as const) {
     await screenshot(page, `settings-${scheme}`)
     await page.keyboard.press('Escape')
 
-    await page.getByRole('button', { name: 'Add destination' }).click()
-    await page.getByRole('dialog', { name: 'Add a destination' }).getByRole('button', { name: 'Save' }).click()
-    await expect(page.getByText('API key an API key is required').or(page.getByText(/is required/)).first()).toBeVisible()
-    expect(await seriousViolations(page), 'add destination with errors').toEqual([])
+    if (all) {
+      await page.getByRole('button', { name: 'Add destination' }).click()
+      await page.getByRole('dialog', { name: 'Add a destination' }).getByRole('button', { name: 'Save' }).click()
+      await expect(page.getByText('Server address is required')).toBeVisible()
+      expect(await seriousViolations(page), 'add destination with errors').toEqual([])
+    }
     expect(csp).toEqual([])
   })
 }
