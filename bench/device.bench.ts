@@ -45,7 +45,7 @@ async function bigFile(file: string, mb: number): Promise<number> {
   const total = Math.round(mb * MB)
   const out = createWriteStream(file)
   for (let left = total; left > 0; left -= block.length) {
-    if (!out.write(left >= block.length ? block : block.subarray(0, left))) await new Promise((r) => out.once('drain', r))
+    if (!out.write(left >= block.length ? block : block.subarray(0, left))) await new Promise<void>((r) => out.once('drain', () => r()))
   }
   await new Promise<void>((r) => out.end(r))
   return total
