@@ -94,7 +94,7 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
     case 'internal':
       return { title: 'Something went wrong inside Cradle', action: 'Try again; if it keeps happening, the log has details.' }
     case 'access-denied':
-      return { title: 'This Cradle needs its access link', action: 'Open the link that `cradle serve` printed when it started.' }
+      return { title: 'This Cradle needs its access link', action: 'Open the link that cradle serve printed when it started (it ends in #token=…).' }
     default:
       return assertNever(code, 'error code')
   }

@@ -5,6 +5,7 @@
  * timer fed by the server's heartbeats) is ours to control.
  */
 import { HTTP, type CommandName, type Input, type Result, type Transport } from '../../shared/contract.js'
+import { toWireError } from '../../shared/error-text.js'
 import type { AppState } from '../../shared/state.js'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js'
 import { CommandError, unwrapWire } from './command-error.js'
@@ -17,6 +18,8 @@ export interface HttpTransportOptions {
   token?: string | null
   /** No bytes for this long means a dead stream: reconnect (the server sends a comment every 15 s). */
   stallMs?: number
+  /** A command without an answer for this long fails with "timeout" (default 30 s). */
+  commandTimeoutMs?: number
   backoff?: BackoffOptions
 }
 
@@ -24,6 +27,7 @@ export class HttpTransport implements Transport {
   private readonly base: string
   private readonly token: string | null
   private readonly stallMs: number
+  private readonly commandTimeoutMs: number
   private readonly backoff: BackoffOptions
   private readonly stateListeners = new Set<(s: AppState) => void>()
   private readonly connectionListeners = new Set<(connected: boolean) => void>()
@@ -39,16 +43,25 @@ export class HttpTransport implements Transport {
     this.base = options.baseUrl ?? globalThis.location.href
     this.token = options.token ?? null
     this.stallMs = options.stallMs ?? 45_000
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 30_000
     this.backoff = options.backoff ?? DEFAULT_BACKOFF
   }
 
   async invoke<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>> {
-    const res = await fetch(new URL(HTTP.command(name), this.base), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...this.authHeader() },
-      body: JSON.stringify(input ?? {}),
-      cache: 'no-store',
-    })
+    let res: Response
+    try {
+      res = await fetch(new URL(HTTP.command(name), this.base), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...this.authHeader() },
+        body: JSON.stringify(input ?? {}),
+        cache: 'no-store',
+        // A hung server must not leave a button busy (or the queue window waiting) for ever.
+        signal: AbortSignal.timeout(this.commandTimeoutMs),
+      })
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') throw new CommandError(toWireError('timeout'))
+      throw error
+    }
     let body: unknown = null
     try {
       body = await res.json()

@@ -109,6 +109,16 @@ describe('HttpTransport against the real server', () => {
     expect(seqs.slice(0, 3)).toEqual([1, 2, 3])
   })
 
+  it('gives up on a command the server never answers, as a timeout', async () => {
+    const hung = http.createServer(() => undefined) // reads the request, never answers
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r))
+    cleanups.push(() => new Promise<void>((r) => { hung.closeAllConnections(); hung.close(() => r()) }))
+    const t = new HttpTransport({ baseUrl: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/`, commandTimeoutMs: 200 })
+    cleanups.push(() => t.close())
+    const err = await t.invoke('pause', undefined).catch((e: unknown) => e)
+    expect((err as CommandError).code).toBe('timeout')
+  })
+
   it('sends the token, and reports a refused one', async () => {
     const e = engine()
     const server = await serve(e, { requireToken: true, token: 'sesame-sesame' })

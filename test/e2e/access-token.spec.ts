@@ -1,0 +1,34 @@
+/**
+ * The headless server's token flow in a real browser: the link `cradle serve` prints carries the
+ * token in the fragment; the window keeps it and sends it; without it the window says what to do.
+ * Specific to the HTTP server, so it starts one itself rather than through fixtures/app.ts.
+ */
+import { test as base, expect } from '@playwright/test'
+import { startHttpServer, type HttpServerHandle } from '../../src/main/headless/http/server.js'
+import { ScriptedEngine } from '../fakes/scripted-engine.js'
+
+const test = base.extend<{ server: HttpServerHandle }>({
+  server: async ({}, use) => {
+    const engine = new ScriptedEngine({ attached: true, settings: { autoRunOnConnect: false } })
+    const server = await startHttpServer({ handler: engine, port: 0, staticDir: process.env.CRADLE_E2E_RENDERER!, requireToken: true })
+    await use(server)
+    await server.close()
+    engine.stop()
+  },
+})
+
+test('the access link works once and is remembered; without it the window says how to get in', async ({ page, server }) => {
+  await page.goto(server.accessUrl)
+  await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toBeVisible()
+  expect(new URL(page.url()).hash).toBe('') // the token does not stay in the address bar
+  await page.getByRole('button', { name: 'Back up now', exact: true }).click()
+  await expect(page.getByRole('progressbar', { name: 'Items backed up' })).toBeVisible()
+
+  await page.goto(server.url) // later visits: the stored token is used
+  await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toBeVisible()
+
+  await page.evaluate(() => localStorage.clear())
+  await page.goto(server.url)
+  await expect(page.getByRole('alert')).toContainText('This Cradle needs its access link. Open the link that cradle serve printed when it started (it ends in #token=…).')
+  await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toHaveCount(0)
+})
