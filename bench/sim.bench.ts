@@ -2,7 +2,7 @@
  * The virtual iPhone's own speed: (1) camera-roll generation for 10,000 items; (2) unshaped AFC
  * read throughput on loopback, measured by a minimal raw AFC reader (pipelined 4 MiB reads) in
  * the main thread while the simulator runs in a worker thread, as a separate daemon would.
- *   npx tsx bench/sim.bench.ts [--items 10000] [--mib 1024] [--window 4] [--connections 1] [--passes 5]
+ *   npx tsx bench/sim.bench.ts [--items 10000] [--mib 1024] [--window 4] [--connections 1] [--passes 5] [--in-process]
  */
 import { promises as fs } from 'node:fs'
 import net from 'node:net'
@@ -25,7 +25,7 @@ interface Ready {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { items: { type: 'string', default: '10000' }, mib: { type: 'string', default: '1024' }, window: { type: 'string', default: '4' }, connections: { type: 'string', default: '1' }, passes: { type: 'string', default: '5' } } })
+  const { values } = parseArgs({ options: { items: { type: 'string', default: '10000' }, mib: { type: 'string', default: '1024' }, window: { type: 'string', default: '4' }, connections: { type: 'string', default: '1' }, passes: { type: 'string', default: '5' }, 'in-process': { type: 'boolean', default: false } } })
   const items = Number(values.items)
   const mib = Number(values.mib)
   const window = Number(values.window)
@@ -49,10 +49,24 @@ async function main(): Promise<void> {
     const fh = await fs.open(file, 'w')
     for (let i = 0; i < mib / 4; i++) await fh.write(block)
     await fh.close()
-    // The worker loads this same file from source: register tsx inside it first.
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}) })`
-    const worker = new Worker(boot, { eval: true, workerData: { dcim } })
-    const ready = await new Promise<Ready & { ports: number[] }>((resolve) => worker.once('message', resolve))
+    // The worker loads this same file from source: register tsx inside it first. --in-process
+    // runs the simulator on the main thread instead (one CPU profile shows both sides).
+    let stop: () => Promise<void>
+    let ready: Ready & { ports: number[] }
+    if (values['in-process']) {
+      const sim = await startSimulator({ devices: [{ dcimDir: dcim }], socket: `UNIX:${path.join(work, 'mux.sock')}` })
+      const phone = sim.devices[0]!
+      ready = { address: sim.address, deviceId: phone.deviceId!, port: 0, ports: Array.from({ length: 8 }, () => phone.startService('com.apple.afc')!) }
+      stop = () => sim.close()
+    } else {
+      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}) })`
+      const worker = new Worker(boot, { eval: true, workerData: { dcim, mib } })
+      ready = await new Promise<Ready & { ports: number[] }>((resolve) => worker.once('message', resolve))
+      stop = async () => {
+        worker.postMessage('stop')
+        await new Promise((resolve) => worker.once('exit', resolve))
+      }
+    }
     // Warm-up pass (page cache, JIT), then the measured passes: the machine may be shared, so
     // print every pass and the median rather than trusting one number.
     await readThroughput(ready, '/DCIM/100APPLE/IMG_0001.MOV', Math.min(mib, 256) * 1024 * 1024, window, connections)
@@ -62,13 +76,45 @@ async function main(): Promise<void> {
       rates.push(bytes / 1e6 / (ms / 1000))
       console.log(`  pass ${pass + 1}: ${(bytes / 1e6).toFixed(0)} MB in ${(ms / 1000).toFixed(2)} s = ${rates[pass]!.toFixed(0)} MB/s`)
     }
+    if (!values['in-process']) {
+      // A reference taken now: plain Node sockets moving the same bytes between the same threads.
+      const ceiling: number[] = []
+      for (let pass = 0; pass < passes; pass++) ceiling.push(await rawThroughput(path.join(work, 'raw.sock')))
+      ceiling.sort((a, b) => a - b)
+      console.log(`reference: a raw Node socket moving the same bytes between the same threads: median ${ceiling[Math.floor(ceiling.length / 2)]!.toFixed(0)} MB/s, best ${ceiling[ceiling.length - 1]!.toFixed(0)} MB/s`)
+    }
     const sorted = [...rates].sort((a, b) => a - b)
-    console.log(`afc read: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} MB/s, best ${sorted[sorted.length - 1]!.toFixed(0)} MB/s (4 MiB reads, ${window} in flight, ${connections} connection(s), unshaped, Unix socket, simulator in a worker thread)`)
-    worker.postMessage('stop')
-    await new Promise((resolve) => worker.once('exit', resolve))
+    console.log(`afc read: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} MB/s, best ${sorted[sorted.length - 1]!.toFixed(0)} MB/s (4 MiB reads, ${window} in flight, ${connections} connection(s), unshaped, Unix socket, simulator ${values['in-process'] ? 'on the same thread' : 'in a worker thread'})`)
+    await stop()
   } finally {
     await fs.rm(work, { recursive: true, force: true })
   }
+}
+
+/** A server that writes `mib` MiB to every connection and closes it. */
+async function rawServer(socketPath: string, mib: number): Promise<void> {
+  const block = Buffer.alloc(4 * 1024 * 1024, 0x5a)
+  const server = net.createServer((s) => {
+    let left = mib / 4
+    const pump = (): void => {
+      while (left > 0) {
+        left--
+        if (!s.write(block)) return void s.once('drain', pump)
+      }
+      s.end()
+    }
+    pump()
+  })
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+}
+
+async function rawThroughput(socketPath: string): Promise<number> {
+  const t0 = performance.now()
+  let bytes = 0
+  const s = net.connect(socketPath)
+  s.on('data', (d: Buffer) => (bytes += d.length))
+  await new Promise((resolve) => s.on('end', resolve))
+  return bytes / 1e6 / ((performance.now() - t0) / 1000)
 }
 
 /** Opens `connections` AFC tunnels and reads the file through each (split into ranges). */
@@ -199,6 +245,7 @@ if (!isMainThread) {
   // Worker: the simulator, serving `dcim`; reports the mux address and an AFC service port.
   const { dcim } = workerData as { dcim: string }
   const sim = await startSimulator({ devices: [{ dcimDir: dcim }], socket: `UNIX:${path.join(dcim, '..', 'mux.sock')}` })
+  await rawServer(path.join(dcim, '..', 'raw.sock'), (workerData as { mib: number }).mib)
   const phone = sim.devices[0]!
   const ports = Array.from({ length: 8 }, () => phone.startService('com.apple.afc')!)
   parentPort!.postMessage({ address: sim.address, deviceId: phone.deviceId!, ports })

@@ -1,44 +1,70 @@
 /**
- * The AFC wire loop on one tunnel: reads 40-byte-header packets, runs them one at a time and
- * answers in request order with the request's packet_num (protocol.md §4.1, §4.5). Pipelined
- * requests queue up in the input; reply latency is added by the link, so replies still overlap.
- * Read replies go out as header + pooled data buffer without copying, honouring backpressure.
+ * The AFC wire loop on one tunnel: reads 40-byte-header packets and answers in request order
+ * with the request's packet_num (protocol.md §4.1, §4.5). Pipelined reads on read-only handles
+ * overlap their disk reads (up to READ_AHEAD at once; each reserved its byte range when it
+ * started); every other request runs alone, after the ones before it. Reply latency is added by
+ * the link, so replies still overlap on the wire. Read replies go out as header + pooled data
+ * buffer without copying, honouring backpressure.
  */
 import { AFC_HEADER_SIZE, decodeAfcHeader, encodeAfcHeader } from '../../main/device/afc/packet-codec.js'
 import { createLogger } from '../../main/logging/logger.js'
 import type { Tunnel } from '../link/device-link.js'
 import { ByteQueue } from '../util/byte-queue.js'
-import { AfcSession, type AfcSessionOptions } from './afc-session.js'
+import { AfcSession, type AfcReply, type AfcSessionOptions } from './afc-session.js'
 
 const log = createLogger('sim/afc')
 
 /** Stop reading from the socket while this much unprocessed input is queued. */
 const INPUT_HIGH_WATER = 8 * 1024 * 1024
+/** Disk reads in flight per connection. */
+const READ_AHEAD = 4
+
+interface InFlight {
+  packetNum: bigint
+  overlap: boolean
+  reply: Promise<AfcReply>
+}
 
 export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOptions): AfcSession {
   const session = new AfcSession(options)
   const input = new ByteQueue()
   const socket = tunnel.socket
+  const inflight: InFlight[] = []
   let busy = false
+
+  /** Starts every request that may start now (reads overlap; anything else waits for the ones before it). */
+  const startMore = (): void => {
+    while (input.length >= AFC_HEADER_SIZE) {
+      const h = decodeAfcHeader(input.peek(AFC_HEADER_SIZE))
+      if (input.length < h.entireLength) return
+      const packet = input.peek(h.entireLength)
+      const payload = packet.subarray(AFC_HEADER_SIZE, h.thisLength)
+      const overlap = session.canOverlap(h.operation, payload)
+      const allowed = inflight.length === 0 || (overlap && inflight.length < READ_AHEAD && inflight.every((x) => x.overlap))
+      if (!allowed) return
+      input.consume(h.entireLength)
+      // handle() runs synchronously up to its first await: a read reserves its range right here.
+      inflight.push({ packetNum: h.packetNum, overlap, reply: session.handle(h.operation, payload, packet.subarray(h.thisLength)) })
+    }
+  }
 
   const pump = async (): Promise<void> => {
     if (busy) return
     busy = true
     try {
-      while (!tunnel.closed && input.length >= AFC_HEADER_SIZE) {
-        const h = decodeAfcHeader(input.peek(AFC_HEADER_SIZE))
-        if (input.length < h.entireLength) break
-        const packet = input.take(h.entireLength)
-        const payload = packet.subarray(AFC_HEADER_SIZE, h.thisLength)
-        const data = packet.subarray(h.thisLength)
-        const reply = await session.handle(h.operation, payload, data)
+      for (;;) {
+        if (tunnel.closed) break
+        startMore()
+        const head = inflight.shift()
+        if (!head) break
+        const reply = await head.reply
         if (tunnel.closed) {
           reply.release?.()
           break
         }
         const p = reply.payload ?? EMPTY
         const d = reply.data ?? EMPTY
-        const header = encodeAfcHeader(h.packetNum, reply.op, p.length, d.length)
+        const header = encodeAfcHeader(head.packetNum, reply.op, p.length, d.length)
         const chunks = d.length > 0 ? (p.length > 0 ? [header, p, d] : [header, d]) : p.length > 0 ? [header, p] : [header]
         const wait = tunnel.send(chunks, reply.release)
         if (wait) await wait
@@ -57,11 +83,15 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
 
   socket.on('data', (chunk: Buffer) => {
     input.push(chunk)
-    // Pipelined requests pile up while one is being served: stop reading past the mark.
+    // Pipelined requests pile up while others are served: stop reading past the mark.
     if (busy && input.length >= INPUT_HIGH_WATER) socket.pause()
     void pump()
   })
-  tunnel.onClose(() => void session.closeAll())
+  tunnel.onClose(() => {
+    // Replies still reading from disk give their buffers back when they finish.
+    for (const x of inflight.splice(0)) void x.reply.then((r) => r.release?.())
+    void session.closeAll()
+  })
   if (initial.length > 0) {
     input.push(initial)
     void pump()

@@ -48,6 +48,8 @@ interface OpenFile {
   pos: number
   writable: boolean
   unreadable: boolean
+  /** Known for read-only handles (DCIM does not change under us): reads then reserve their range at once. */
+  size: number | undefined
 }
 
 const status = (code: number): AfcReply => ({ op: AfcOp.Status, payload: u64(code) })
@@ -174,7 +176,7 @@ export class AfcSession {
     const fh = await fs.open(target, OPEN_FLAGS[mode]!)
     const handle = this.nextHandle++
     const pos = mode === AfcOpenMode.APPEND || mode === AfcOpenMode.RDAPPEND ? (st?.size ?? 0) : 0
-    this.handles.set(handle, { fh, vpath: r.vpath, pos, writable, unreadable })
+    this.handles.set(handle, { fh, vpath: r.vpath, pos, writable, unreadable, size: writable ? undefined : st?.size })
     return { op: AfcOp.FileRefOpenResult, payload: u64(handle) }
   }
 
@@ -184,20 +186,41 @@ export class AfcSession {
     return f
   }
 
+  /**
+   * True for a FileRefRead on a read-only handle: such reads may run while earlier ones are still
+   * reading from disk (the wire loop keeps replies in order), because each reserves its byte
+   * range synchronously when it starts.
+   */
+  canOverlap(op: number, payload: Buffer): boolean {
+    if (op !== AfcOp.FileRefRead || payload.length < 16) return false
+    const f = this.handles.get(Number(payload.readBigUInt64LE(0)))
+    return f !== undefined && f.size !== undefined && !f.unreadable
+  }
+
   private async read(handle: number, length: number): Promise<AfcReply> {
     const f = this.file(handle)
-    if (f.unreadable) throw new AfcFailure(this.o.unreadable!.status)
-    const want = Math.min(length, AFC_MAX_READ)
+    if (f.unreadable) throw new AfcFailure(this.o.unreadable?.status ?? AfcStatus.READ_ERROR)
+    let want = Math.min(length, AFC_MAX_READ)
+    const pos = f.pos
+    // Reserve the range now (before any await) so overlapping reads get consecutive ranges.
+    if (f.size !== undefined) {
+      want = Math.max(0, Math.min(want, f.size - pos))
+      f.pos += want
+    }
     if (want === 0) return { op: AfcOp.Data }
     const buf = this.o.pool.acquire(want)
-    let n: number
+    let n = 0
     try {
-      ;({ bytesRead: n } = await f.fh.read(buf, 0, want, f.pos))
+      while (n < want) {
+        const { bytesRead } = await f.fh.read(buf, n, want - n, pos + n)
+        if (bytesRead === 0) break
+        n += bytesRead
+      }
     } catch (error) {
       this.o.pool.release(buf)
       throw error
     }
-    f.pos += n
+    if (f.size === undefined) f.pos += n
     // EOF is a Data reply with 0 bytes (protocol.md §4.5).
     if (n === 0) {
       this.o.pool.release(buf)

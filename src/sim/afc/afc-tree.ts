@@ -31,6 +31,7 @@ export class AfcTree {
   private readonly mounts: AfcMount[]
   private readonly virtualDirs = new Map<string, Set<string>>()
   private readonly mountRoots = new Map<AfcMount, Promise<string>>()
+  private readonly realCache = new Map<string, { real: string; at: number }>()
 
   /** `emptyDirs`: extra virtual folders that list as empty (e.g. "/Downloads"). */
   constructor(mounts: AfcMount[], emptyDirs: string[] = []) {
@@ -94,15 +95,30 @@ export class AfcTree {
     if (r.real === r.mount.dir) return root
     let parent: string
     try {
-      // Sync on purpose: a walk stats every file of a folder, and a thread-pool round trip per
-      // realpath made the simulator, not the client, the bottleneck (bench/device.bench.ts).
-      parent = realpathSync(path.dirname(r.real))
+      parent = this.parentRealpath(r.mount, path.dirname(r.real))
     } catch {
       return undefined
     }
     if (!within(root, parent)) throw new PathEscapeError(r.vpath)
     return path.join(parent, path.basename(r.real))
   }
+  /**
+   * realpath of a folder. Sync on purpose: a walk stats every file of a folder, and a thread-pool
+   * round trip per realpath made the simulator, not the client, the bottleneck
+   * (bench/device.bench.ts). For read-only mounts (DCIM) the answer is kept for a second, so a
+   * folder of 1,000 files costs one realpath instead of 1,000.
+   */
+  private parentRealpath(mount: AfcMount, dir: string): string {
+    if (!mount.readOnly) return realpathSync.native(dir)
+    const now = Date.now()
+    const hit = this.realCache.get(dir)
+    if (hit && now - hit.at < 1000) return hit.real
+    const real = realpathSync.native(dir)
+    if (this.realCache.size > 10_000) this.realCache.clear()
+    this.realCache.set(dir, { real, at: now })
+    return real
+  }
+
   /**
    * For creating a path whose parents may not exist yet (MakeDir is mkdir -p): confines the
    * nearest existing ancestor and returns the host path to create.
