@@ -134,6 +134,23 @@ describe('simulated AFC', () => {
     c.socket.destroy()
   })
 
+  it('overlaps pipelined reads yet returns consecutive ranges, then 0-byte EOF replies', async () => {
+    const c = await afc()
+    const h = await open(c, '/DCIM/100APPLE/IMG_0003.MOV')
+    const sent = Array.from({ length: 12 }, () => c.send(AfcOp.FileRefRead, u64(h, 1024 * 1024)))
+    const parts: Buffer[] = []
+    for (const n of sent) {
+      const r = await c.receive()
+      expect(r.packetNum).toBe(n)
+      expect(r.op).toBe(AfcOp.Data)
+      parts.push(r.body)
+    }
+    expect(parts.map((p) => p.length)).toEqual([...Array(9).fill(1024 * 1024), 12345, 0, 0])
+    expect(Buffer.concat(parts).equals(bigBytes)).toBe(true)
+    expect((await c.call(AfcOp.FileRefTell, u64(h))).body.readBigUInt64LE(0)).toBe(BigInt(BIG))
+    c.socket.destroy()
+  })
+
   it('refuses writes, removals and new folders under DCIM', async () => {
     const c = await afc()
     for (const mode of [AfcOpenMode.RW, AfcOpenMode.WRONLY, AfcOpenMode.WR, AfcOpenMode.APPEND, AfcOpenMode.RDAPPEND]) {
