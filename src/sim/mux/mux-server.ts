@@ -63,7 +63,8 @@ export class MuxServer {
 
   /** Starts listening; resolves to the actual address (TCP port 0 → the port the OS chose). */
   async listen(address: SocketAddress): Promise<SocketAddress> {
-    const server = net.createServer((socket) => this.accept(socket))
+    // No Nagle delay: lockdown and AFC are request/response over TCP when the address is HOST:PORT.
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     this.server = server
     if (address.kind === 'unix') await fs.rm(address.path, { force: true })
     await new Promise<void>((resolve, reject) => {
