@@ -13,7 +13,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 for (const scheme of ['light', 'dark'] as const) {
   test(`no serious or critical axe violations in the main states (${scheme})`, async ({ page, cradle }) => {
     await page.emulateMedia({ colorScheme: scheme })
-    const app = await cradle.start({ photos: 400, itemsPerTick: 1, queueRows: 500 })
+    const app = await cradle.start({ photos: 400, slow: true, queueRows: 500, trust: 'pending' })
     const csp = watchCsp(page)
     await page.goto(app.url)
     // Dark differs only in colours: it checks the busiest states, light checks them all.
@@ -21,14 +21,14 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.getByText('Connect your iPhone with a cable. Cradle starts by itself.')).toBeVisible()
     if (all) expect(await seriousViolations(page), 'empty').toEqual([])
 
-    await app.phone.attach({ trust: 'pending' })
+    await app.phone.attach()
     await expect(page.getByTestId('device-instruction')).toBeVisible()
     if (all) expect(await seriousViolations(page), 'needs trust').toEqual([])
 
     await app.phone.trust()
     await expect(page.getByRole('progressbar', { name: 'Items backed up' })).toBeVisible()
-    await app.failDestination('Nextcloud', 'destination-auth')
-    await expect(page.getByRole('listitem', { name: 'Nextcloud' })).toContainText('Needs sign-in')
+    await app.failDestination('Immich', 'destination-unreachable')
+    await expect(page.getByRole('listitem', { name: 'Immich' })).toContainText('Stopped')
     expect(await seriousViolations(page), 'backing up').toEqual([])
     await screenshot(page, `backing-up-${scheme}`)
 

@@ -2,11 +2,10 @@ import { expect, test } from './fixtures/app.js'
 import { screenshot } from './fixtures/page-helpers.js'
 
 test('a failing destination shows its reason', async ({ page, cradle }) => {
-  const app = await cradle.start({ photos: 40, attached: true, itemsPerTick: 4 })
+  const app = await cradle.start({ photos: 40, attached: true })
   await page.goto(app.url)
-  const immich = page.getByRole('listitem', { name: 'Immich' })
-  await expect(immich).toBeVisible()
   await app.failDestination('Immich', 'destination-unreachable')
+  const immich = page.getByRole('listitem', { name: 'Immich' })
   await expect(immich).toContainText('Stopped')
   await expect(immich.getByTestId('destination-detail')).toHaveText("Can't reach Immich. Cradle retries by itself when the network is back.")
   await expect(page.getByTestId('headline')).toContainText("Can't reach Immich")

@@ -61,8 +61,12 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 }
 
-/** <package root>/dist/renderer, found from this file whether it runs from src/ or dist/. */
-export function defaultRendererDir(): string {
+/**
+ * CRADLE_RENDERER_DIR if set (tests serve a build made elsewhere), else <package root>/dist/renderer,
+ * found from this file whether it runs from src/ or dist/.
+ */
+export function defaultRendererDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CRADLE_RENDERER_DIR) return path.resolve(env.CRADLE_RENDERER_DIR)
   let dir = path.dirname(fileURLToPath(import.meta.url))
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
   return path.join(dir, 'dist', 'renderer')
