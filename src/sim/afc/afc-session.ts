@@ -12,6 +12,7 @@ import { encodeKeyValues, joinCStrings, readPath, readU64, u64 } from '../../mai
 import { isCradleError } from '../../shared/errors.js'
 import { PathEscapeError, type AfcTree, type Resolved } from './afc-tree.js'
 import type { BufferPool } from './buffer-pool.js'
+import { dirInfo, errnoStatus, OPEN_FLAGS, statInfo } from './afc-stat.js'
 import type { UnreadablePolicy } from './unreadable.js'
 
 export interface AfcReply {
@@ -303,71 +304,5 @@ export class AfcSession {
 
   get openHandles(): number {
     return this.handles.size
-  }
-}
-
-/** POSIX equivalents of the AFC open modes (protocol.md §4.4). */
-const OPEN_FLAGS: Record<number, string> = {
-  [AfcOpenMode.RDONLY]: 'r',
-  [AfcOpenMode.RW]: 'r+',
-  [AfcOpenMode.WRONLY]: 'w',
-  [AfcOpenMode.WR]: 'w+',
-  [AfcOpenMode.APPEND]: 'a',
-  [AfcOpenMode.RDAPPEND]: 'a+',
-}
-
-function ifmt(st: Stats): string {
-  if (st.isFile()) return 'S_IFREG'
-  if (st.isDirectory()) return 'S_IFDIR'
-  if (st.isSymbolicLink()) return 'S_IFLNK'
-  if (st.isCharacterDevice()) return 'S_IFCHR'
-  if (st.isBlockDevice()) return 'S_IFBLK'
-  if (st.isFIFO()) return 'S_IFIFO'
-  return 'S_IFSOCK'
-}
-
-/** Times in nanoseconds. Linux cannot set a birth time, so a birth time after mtime (a file
- * written now with its capture date as mtime) is reported as the mtime, as a phone would have it. */
-function statInfo(st: Stats): Record<string, string | number | bigint> {
-  const mtimeNs = BigInt(Math.round(st.mtimeMs * 1e6))
-  const birthNs = st.birthtimeMs > 0 ? BigInt(Math.round(st.birthtimeMs * 1e6)) : mtimeNs
-  return {
-    st_size: st.size,
-    st_blocks: st.blocks,
-    st_nlink: st.nlink,
-    st_ifmt: ifmt(st),
-    st_mtime: mtimeNs,
-    st_birthtime: birthNs < mtimeNs ? birthNs : mtimeNs,
-  }
-}
-
-function dirInfo(): Record<string, string | number> {
-  return { st_size: 128, st_blocks: 0, st_nlink: 4, st_ifmt: 'S_IFDIR', st_mtime: '1700000000000000000', st_birthtime: '1700000000000000000' }
-}
-
-function errnoStatus(code: string | undefined): number {
-  switch (code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-      return AfcStatus.OBJECT_NOT_FOUND
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS':
-      return AfcStatus.PERM_DENIED
-    case 'EISDIR':
-      return AfcStatus.OBJECT_IS_DIR
-    case 'EEXIST':
-      return AfcStatus.OBJECT_EXISTS
-    case 'ENOSPC':
-      return AfcStatus.NO_SPACE_LEFT
-    case 'ENOTEMPTY':
-      return AfcStatus.DIR_NOT_EMPTY
-    case 'EMFILE':
-    case 'ENFILE':
-      return AfcStatus.NO_RESOURCES
-    case 'EIO':
-      return AfcStatus.IO_ERROR
-    default:
-      return AfcStatus.UNKNOWN_ERROR
   }
 }

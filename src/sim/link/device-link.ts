@@ -7,6 +7,9 @@
  */
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import { Tunnel, type Entry } from './tunnel.js'
+
+export { Tunnel } from './tunnel.js'
 
 export interface LinkFaults {
   /** Delay added to every reply, in ms (0 = none). */
@@ -21,85 +24,10 @@ export interface LinkFaults {
 
 /** A producer waits (backpressure) once this much is queued on one tunnel. */
 const HIGH_WATER = 16 * 1024 * 1024
-const LOW_WATER = 4 * 1024 * 1024
 /** Bytes a tunnel's socket may buffer before its producer waits for 'drain'. */
 const SOCKET_HIGH_WATER = 8 * 1024 * 1024
 /** Shaped writes go out in slices so tunnels interleave and the rate is smooth. */
 const SLICE = 64 * 1024
-
-interface Entry {
-  due: number
-  chunks: Buffer[]
-  chunk: number
-  offset: number
-  left: number
-  release: (() => void) | undefined
-}
-
-export class Tunnel {
-  readonly queue: Entry[] = []
-  queuedBytes = 0
-  closed = false
-  /** socket.write returned false: wait for 'drain' before writing more. */
-  blocked = false
-  lastDue = 0
-  private waiters: (() => void)[] = []
-  private closeHandlers: ((reason: string) => void)[] = []
-
-  constructor(
-    readonly link: DeviceLink,
-    readonly socket: Socket,
-  ) {
-    socket.on('close', () => this.markClosed('peer closed'))
-    socket.on('error', () => undefined) // ECONNRESET from a client that hung up: 'close' follows
-  }
-
-  /**
-   * Sends one reply (header and data as separate buffers, written without copying).
-   * `release` runs once the bytes left for the kernel (or were discarded): pooled buffers go back then.
-   * Returns a promise when the producer should wait before sending more.
-   */
-  send(chunks: Buffer[], release?: () => void): Promise<void> | undefined {
-    return this.link.send(this, chunks, release)
-  }
-
-  /** Closes the tunnel the way a device service hangs up: FIN after what was already written. */
-  end(): void {
-    this.link.closeTunnel(this, 'end', 'service closed')
-  }
-
-  onClose(handler: (reason: string) => void): void {
-    if (this.closed) handler('closed')
-    else this.closeHandlers.push(handler)
-  }
-
-  /** Resolves when the tunnel can take more (queue below the low-water mark, drained, or closed). */
-  waitForRoom(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve))
-  }
-
-  wake(): void {
-    if (this.closed || (!this.blocked && this.queuedBytes <= LOW_WATER)) {
-      const w = this.waiters
-      this.waiters = []
-      for (const fn of w) fn()
-    }
-  }
-
-  markClosed(reason: string): void {
-    if (this.closed) return
-    this.closed = true
-    // Queued buffers are not released to their pool: a slice of one may still sit in the
-    // socket's write queue. Dropping the references lets the GC have them instead.
-    this.queue.length = 0
-    this.queuedBytes = 0
-    this.link.forget(this)
-    this.wake()
-    const handlers = this.closeHandlers
-    this.closeHandlers = []
-    for (const h of handlers) h(reason)
-  }
-}
 
 export class DeviceLink {
   private readonly tunnels = new Set<Tunnel>()
