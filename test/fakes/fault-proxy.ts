@@ -1,7 +1,7 @@
 /**
  * A fault-injecting HTTP proxy for the destination tests: it sits in front of a real or fake
  * server and, per request, either forwards it or injects one fault:
- *   status      answer 500/503 (or 429 with Retry-After) without forwarding
+ *   status      answer 500/503 (or 429 with Retry-After) without forwarding (after the body)
  *   reset-body  forward part of the request body, then reset both connections
  *   stall       accept the request and never answer (the client's stall timeout must fire)
  *   lose-answer forward the whole request, let the server act, then reset instead of answering
@@ -67,10 +67,14 @@ export async function startFaultProxy(target: string, now: () => number = Date.n
     const entry: LoggedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', fault: fault.kind, at: now(), headers: req.headers }
     log.push(entry)
     if (fault.kind === 'status') {
+      // Answer after reading the body, as an application server behind a proxy would; an
+      // answer that races the upload is the reset-body fault's business.
       entry.status = fault.status
       req.resume()
-      res.writeHead(fault.status, { 'content-type': 'text/plain', connection: 'close', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) })
-      res.end(`injected ${fault.status}`)
+      req.on('end', () => {
+        res.writeHead(fault.status, { 'content-type': 'text/plain', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) })
+        res.end(`injected ${fault.status}`)
+      })
       return
     }
     if (fault.kind === 'stall') {

@@ -33,6 +33,8 @@ export interface DestinationDeps {
   clock: Clock
   log: Logger
   options: DestinationOptions
+  /** Longest a single request may wait without progress (the runner's stall timeout). */
+  timeoutMs: number
 }
 
 /** Roles a destination does not take: photo services get no .AAE sidecars; Google maybe no motion part. */

@@ -175,8 +175,10 @@ export class DestinationRunner {
     if (this.consecutiveFailures >= this.d.tuning.probeAfter) return this.probe()
     const row = this.d.queue.claim(this.d.id, now, new Set(this.inflight.keys()))
     if (!row) {
-      const due = this.d.queue.nextDue(this.d.id)
-      return this.idle(due !== null && due > now ? due - now : undefined)
+      // Rows due now but not claimable (a still waiting for its motion part, or in flight) are
+      // picked up when another upload finishes and wakes the workers.
+      const due = this.d.queue.nextDueAfter(this.d.id, now)
+      return this.idle(due !== null ? due - now : undefined)
     }
     this.d.onChange()
     await this.process(row)
@@ -198,9 +200,15 @@ export class DestinationRunner {
       this.needsPrecheck = false
     } catch (error) {
       const err = toUploadError(error)
-      if (classify(err) === 'destination') this.stopWith(err)
-      // Otherwise each upload dedupes by itself (Immich answers 200 duplicate).
-      else this.d.log.warn('batch check failed; uploads will dedupe one by one', { dest: this.d.id, code: err.code })
+      const kind = classify(err)
+      if (kind === 'destination') this.stopWith(err)
+      else if (kind === 'quota') this.parkForQuota(err)
+      else {
+        // Each upload dedupes by itself (Immich answers 200 duplicate); still honour Retry-After.
+        const retryAfterMs = typeof err.context.retryAfterMs === 'number' ? err.context.retryAfterMs : null
+        if (kind === 'transient') this.backOff(err, retryAfterMs, false)
+        this.d.log.warn('batch check failed; uploads will dedupe one by one', { dest: this.d.id, code: err.code })
+      }
       this.needsPrecheck = false
     } finally {
       this.prechecking = false
@@ -305,6 +313,8 @@ export class DestinationRunner {
       clearTimeout(timer)
       this.inflight.delete(item.assetId)
       this.d.onChange()
+      // A finished upload may unblock others (a still waiting for its motion part).
+      this.wake()
     }
   }
 

@@ -66,6 +66,7 @@ export function toUploadError(error: unknown, signal?: AbortSignal): CradleError
   if (signal?.aborted) {
     const reason: unknown = signal.reason
     if (reason instanceof CradleError) return reason
+    if ((reason as { name?: string })?.name === 'TimeoutError') return new CradleError('timeout', 'request timed out', { cause: error })
     return new CradleError('aborted', 'upload aborted', { cause: error })
   }
   const net = errnoCode(error)

@@ -417,6 +417,7 @@ export class UploadManager {
       clock: this.clock,
       log: this.log.child(id),
       options: this.deps.options ?? {},
+      timeoutMs: this.tuning.stallTimeoutMs,
     }
   }
 

@@ -89,7 +89,9 @@ export class BatchCreator {
       try {
         results = await this.send(batch.map(({ token, fileName }) => ({ token, fileName })))
       } catch (error) {
-        for (const w of batch) w.reject(error)
+        // The whole call failed (5xx, 429, network): everything waiting goes back to the runner,
+        // which retries after its backoff (and Retry-After) with the saved tokens.
+        for (const w of [...batch, ...this.waiting.splice(0)]) w.reject(error)
         continue
       }
       const byToken = new Map(results.map((r) => [r.uploadToken, r]))

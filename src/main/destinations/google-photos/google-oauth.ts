@@ -44,6 +44,8 @@ export function pkcePair(): { verifier: string; challenge: string } {
 
 export class GoogleOAuth {
   private access: { token: string; expiresAt: number } | null = null
+  /** One renewal shared by every worker that needs a token at the same time. */
+  private renewing: Promise<string> | null = null
 
   constructor(private readonly client: OAuthClient, private readonly endpoints: OAuthEndpoints) {}
 
@@ -67,6 +69,13 @@ export class GoogleOAuth {
   /** A valid access token, renewed from the refresh token when it is (nearly) expired. */
   async accessToken(signal?: AbortSignal, force = false): Promise<string> {
     if (!force && this.access && this.access.expiresAt - 60_000 > this.client.now()) return this.access.token
+    if (!this.renewing) {
+      this.renewing = this.renew(signal).finally(() => (this.renewing = null))
+    }
+    return this.renewing
+  }
+
+  private async renew(signal?: AbortSignal): Promise<string> {
     const refresh = await this.client.refreshToken.get()
     if (!refresh) throw new CradleError('destination-auth', 'not signed in to Google Photos')
     const answer = await this.postToken({ grant_type: 'refresh_token', refresh_token: refresh }, signal)

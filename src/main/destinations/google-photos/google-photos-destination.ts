@@ -41,6 +41,8 @@ export interface GoogleOptions extends Partial<GoogleEndpoints> {
   batchDelayMs?: number
   /** Resumable chunk size (rounded to the server's granularity; default 32 MiB). */
   chunkSize?: number
+  /** Longest a batchCreate may take (default 60 s). */
+  timeoutMs?: number
 }
 
 const MiB = 1024 * 1024
@@ -232,7 +234,7 @@ export class GooglePhotosDestination implements Destination {
       url: `${this.endpoints.apiBase}/v1/mediaItems:batchCreate`,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ newMediaItems: entries.map((e) => ({ simpleMediaItem: { uploadToken: e.token, fileName: e.fileName } })) }),
-      signal: AbortSignal.timeout(60_000),
+      signal: AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
     }, true)
     if (res.status !== 200 && res.status !== 207) this.fail(res, 'batchCreate')
     return res.json<{ newMediaItemResults?: CreateResult[] }>().newMediaItemResults ?? []

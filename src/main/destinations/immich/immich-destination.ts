@@ -43,7 +43,8 @@ export class ImmichDestination implements Destination {
   readonly kind = 'immich' as const
   readonly concurrency: number
   readonly skipRoles = ['sidecar'] as const
-  private version: ServerVersion | null = null
+  /** One lookup shared by every worker (and forgotten if it fails). */
+  private version: Promise<ServerVersion> | null = null
   private readonly agent: http.Agent
 
   constructor(private readonly config: ImmichConfig, private readonly options: ImmichOptions) {
@@ -82,15 +83,21 @@ export class ImmichDestination implements Destination {
     await this.serverVersion(signal)
   }
 
-  private async serverVersion(signal?: AbortSignal): Promise<ServerVersion> {
-    if (this.version) return this.version
+  private serverVersion(signal?: AbortSignal): Promise<ServerVersion> {
+    if (!this.version) {
+      this.version = this.fetchVersion(signal)
+      this.version.catch(() => (this.version = null))
+    }
+    return this.version
+  }
+
+  private async fetchVersion(signal?: AbortSignal): Promise<ServerVersion> {
     const res = await this.call('GET', '/api/server/version', { signal })
     if (res.status !== 200) this.fail(res, 'server/version')
     const v = res.json<Partial<ServerVersion>>()
     if (typeof v.major !== 'number') throw new CradleError('destination-config', 'server/version answered without a major version')
-    this.version = { major: v.major, minor: v.minor ?? 0, patch: v.patch ?? 0 }
     this.options.log.info('immich server', { version: `${v.major}.${v.minor}.${v.patch}` })
-    return this.version
+    return { major: v.major, minor: v.minor ?? 0, patch: v.patch ?? 0 }
   }
 
   /** bulk-upload-check: which of these the server has (by SHA-1), before any byte is sent. */

@@ -130,6 +130,12 @@ export class UploadQueue {
     return row?.t ?? null
   }
 
+  /** The next time a pending row becomes due after `now` (null: none waits on a time). */
+  nextDueAfter(destinationId: string, now: number): number | null {
+    const row = this.db.prepare<[string, number], { t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM uploads WHERE destination_id = ? AND state = 'pending' AND next_attempt_at > ?`).get(destinationId, now)
+    return row?.t ?? null
+  }
+
   /** Pending rows not yet put through the destination's batch dedupe. */
   unchecked(destinationId: string, limit: number): UploadItem[] {
     return this.db

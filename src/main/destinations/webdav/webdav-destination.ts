@@ -38,6 +38,8 @@ export class WebdavDestination implements Destination {
   private password: string | undefined
   /** Folders known to exist (so a PUT is not sent into a missing parent). */
   private readonly knownDirs = new Set<string>(['/'])
+  /** Folder creation in progress, shared by workers uploading into the same folder. */
+  private readonly makingDirs = new Map<string, Promise<void>>()
   private readonly user: string | null
 
   constructor(private readonly config: WebdavConfig, private readonly options: WebdavOptions) {
@@ -162,8 +164,17 @@ export class WebdavDestination implements Destination {
   }
 
   /** Makes `dir` and its parents, level by level (MKCOL, 405 = exists), remembering what exists. */
-  private async ensureDir(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
-    if (this.knownDirs.has(dir)) return
+  private ensureDir(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
+    if (this.knownDirs.has(dir)) return Promise.resolve()
+    let pending = this.makingDirs.get(dir)
+    if (!pending) {
+      pending = this.makeDir(client, dir, signal).finally(() => this.makingDirs.delete(dir))
+      this.makingDirs.set(dir, pending)
+    }
+    return pending
+  }
+
+  private async makeDir(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
     try {
       const stat = (await client.stat(dir, { signal })) as FileStat
       if (stat.type !== 'directory') throw conflict(dir)
