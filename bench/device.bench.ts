@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, promises as fs } from 'node:fs'
+import { closeSync, createWriteStream, openSync, promises as fs, readFileSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
@@ -39,17 +39,44 @@ const resetRss = (): void => {
   peakRss = process.memoryUsage().rss
 }
 
-/** A file of `mb` megabytes from a repeated random block (fast to make, incompressible enough). */
-async function bigFile(file: string, mb: number): Promise<number> {
+/** A file of `mb` megabytes from a repeated random block, written synchronously (no stream buffers left in RSS). */
+function bigFile(file: string, mb: number): number {
   const block = randomBytes(4 * 1024 * 1024)
   const total = Math.round(mb * MB)
-  const out = createWriteStream(file)
-  for (let left = total; left > 0; left -= block.length) {
-    if (!out.write(left >= block.length ? block : block.subarray(0, left))) await new Promise<void>((r) => out.once('drain', () => r()))
+  const fd = openSync(file, 'w')
+  try {
+    for (let left = total; left > 0; left -= block.length) writeSync(fd, block, 0, Math.min(block.length, left))
+  } finally {
+    closeSync(fd)
   }
-  await new Promise<void>((r) => out.end(r))
   return total
 }
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux; 0 elsewhere). */
+function procCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime + stime in USER_HZ (100)
+  } catch {
+    return 0
+  }
+}
+
+function clientCpuMs(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+
+/** Wall time plus the CPU the client and the simulator spent, so a busy machine can be read through. */
+async function measured<T>(sim: ChildProcess, fn: () => Promise<T>): Promise<{ value: T; secs: number; clientCpu: number; simCpu: number; load: number }> {
+  const c0 = clientCpuMs()
+  const s0 = procCpuMs(sim.pid)
+  const t = performance.now()
+  const value = await fn()
+  return { value, secs: (performance.now() - t) / 1000, clientCpu: (clientCpuMs() - c0) / 1000, simCpu: (procCpuMs(sim.pid) - s0) / 1000, load: os.loadavg()[0]! }
+}
+
+const cpuNote = (m: { clientCpu: number; simCpu: number; load: number }): string => `[CPU: client ${m.clientCpu.toFixed(2)} s, simulator ${m.simCpu.toFixed(2)} s; load avg ${m.load.toFixed(1)} on ${os.cpus().length} CPUs]`
 
 /** Starts `cradle sim` in its own process; resolves with its socket once it prints the ready line. */
 async function startSim(args: string[]): Promise<{ address: string; child: ChildProcess }> {
@@ -72,14 +99,14 @@ async function stopSim(child: ChildProcess): Promise<void> {
   await exited
 }
 
-async function withPhone<T>(simArgs: string[], fn: (afc: AfcClient, session: DeviceSession) => Promise<T>): Promise<T> {
+async function withPhone<T>(simArgs: string[], fn: (afc: AfcClient, sim: ChildProcess, session: DeviceSession) => Promise<T>): Promise<T> {
   const { address, child } = await startSim(simArgs)
   try {
     const mux = new MuxClient({ address })
     const session = await connectDevice(mux, (await mux.findDevice(undefined)).udid)
     const afc = await session.openAfc()
     try {
-      return await fn(afc, session)
+      return await fn(afc, child, session)
     } finally {
       afc.close()
       await session.close()
@@ -91,52 +118,45 @@ async function withPhone<T>(simArgs: string[], fn: (afc: AfcClient, session: Dev
 
 const discard = (): Writable => new Writable({ highWaterMark: 8 * 1024 * 1024, write: (_c, _e, cb) => cb() })
 
-async function timedPull(afc: AfcClient, remote: string, sink: Writable): Promise<{ mbps: number; secs: number; bytes: number }> {
-  const t = performance.now()
-  const { bytesWritten } = await afc.download(remote, sink)
-  const secs = (performance.now() - t) / 1000
-  return { mbps: bytesWritten / MB / secs, secs, bytes: bytesWritten }
-}
-
 async function main(): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'cradle-devbench-'))
   const fmt = (n: number, d = 1): string => n.toFixed(d)
   try {
-    console.log(`device bench — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), shared machine: figures are noisy`)
+    console.log(`device bench — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load avg ${fmt(os.loadavg()[0]!)}; a shared machine makes wall times noisy, the CPU figures less so`)
     // 1 + 2: one big video in a DCIM folder served by the simulator.
     const dcim = path.join(work, 'DCIM')
     await fs.mkdir(path.join(dcim, '100APPLE'), { recursive: true })
-    const size = await bigFile(path.join(dcim, '100APPLE', 'IMG_0001.MOV'), Math.max(PULL_MB, SHAPED_MB))
+    const size = bigFile(path.join(dcim, '100APPLE', 'IMG_0001.MOV'), Math.max(PULL_MB, SHAPED_MB))
     const remote = '/DCIM/100APPLE/IMG_0001.MOV'
 
-    await withPhone(['--dcim', dcim, '--bandwidth-mbps', '40', '--latency-ms', '1'], async (afc) => {
-      const bytes = Math.round(SHAPED_MB * MB)
-      const sink = discard()
-      const t = performance.now()
-      let got = 0
-      const stop = new AbortController()
-      await afc.download(remote, sink, { signal: stop.signal, onProgress: (d) => { got = d; if (d >= bytes) stop.abort() } }).catch((e: { code?: string }) => {
-        if (e.code !== 'aborted') throw e
-      })
-      const secs = (performance.now() - t) / 1000
-      const mbps = got / MB / secs
-      console.log(`pull, shaped 40 MB/s + 1 ms/reply: ${fmt(got / MB, 0)} MB in ${fmt(secs, 2)} s = ${fmt(mbps)} MB/s (${fmt((mbps / 40) * 100)} % of the cap; target ≥ 90 %)`)
-    })
-
-    await withPhone(['--dcim', dcim], async (afc) => {
+    await withPhone(['--dcim', dcim], async (afc, sim) => {
+      const before = process.memoryUsage().rss
       resetRss()
-      const mem = await timedPull(afc, remote, discard())
-      const rssMem = peakRss
-      console.log(`pull, unshaped, to a discarding sink: ${fmt(mem.bytes / MB, 0)} MB in ${fmt(mem.secs, 2)} s = ${fmt(mem.mbps)} MB/s, client peak RSS ${fmt(rssMem / 2 ** 20, 0)} MiB (targets ≥ 250 MB/s, < 150 MB)`)
+      const mem = await measured(sim, () => afc.download(remote, discard()))
+      const mbps = mem.value.bytesWritten / MB / mem.secs
+      console.log(`pull, unshaped, to a discarding sink: ${fmt(mem.value.bytesWritten / MB, 0)} MB in ${fmt(mem.secs, 2)} s = ${fmt(mbps)} MB/s, client peak RSS ${fmt(peakRss / 2 ** 20, 0)} MiB (${fmt(before / 2 ** 20, 0)} MiB before) — targets ≥ 250 MB/s, < 150 MB ${cpuNote(mem)}`)
       resetRss()
       const file = path.join(work, 'pulled.mov')
       const out = createWriteStream(file)
-      const disk = await timedPull(afc, remote, out)
+      const disk = await measured(sim, () => afc.download(remote, out))
       await new Promise<void>((r) => out.end(r))
-      console.log(`pull, unshaped, to a file on disk:   ${fmt(disk.bytes / MB, 0)} MB in ${fmt(disk.secs, 2)} s = ${fmt(disk.mbps)} MB/s, client peak RSS ${fmt(peakRss / 2 ** 20, 0)} MiB`)
+      console.log(`pull, unshaped, to a file on disk:   ${fmt(disk.value.bytesWritten / MB, 0)} MB in ${fmt(disk.secs, 2)} s = ${fmt(disk.value.bytesWritten / MB / disk.secs)} MB/s, client peak RSS ${fmt(peakRss / 2 ** 20, 0)} MiB ${cpuNote(disk)}`)
       const st = await fs.stat(file)
       if (st.size !== size) throw new Error(`pulled ${st.size} bytes, expected ${size}`)
       await fs.rm(file)
+    })
+
+    await withPhone(['--dcim', dcim, '--bandwidth-mbps', '40', '--latency-ms', '1'], async (afc, sim) => {
+      const bytes = Math.round(SHAPED_MB * MB)
+      let got = 0
+      const stop = new AbortController()
+      const m = await measured(sim, () =>
+        afc.download(remote, discard(), { signal: stop.signal, onProgress: (d) => { got = d; if (d >= bytes) stop.abort() } }).catch((e: { code?: string }) => {
+          if (e.code !== 'aborted') throw e
+        }),
+      )
+      const mbps = got / MB / m.secs
+      console.log(`pull, shaped 40 MB/s + 1 ms/reply: ${fmt(got / MB, 0)} MB in ${fmt(m.secs, 2)} s = ${fmt(mbps)} MB/s (${fmt((mbps / 40) * 100)} % of the cap; target ≥ 90 %) ${cpuNote(m)}`)
     })
     await fs.rm(dcim, { recursive: true })
 
@@ -149,19 +169,14 @@ async function main(): Promise<void> {
       const n = Math.min(1000, WALK_FILES - f * 1000)
       await Promise.all(Array.from({ length: n }, (_, i) => fs.writeFile(path.join(dir, `IMG_${String(i).padStart(4, '0')}.HEIC`), 'x')))
     }
-    await withPhone(['--dcim', roll, '--latency-ms', '0.5'], async (afc) => {
-      let t = performance.now()
-      const piped = await afc.walk('/DCIM', { window: 64 })
-      const pipedSecs = (performance.now() - t) / 1000
-      let line = `walk of ${piped.files.length} files in ${piped.dirs.length} folders at 0.5 ms/reply: pipelined (64 in flight) ${fmt(pipedSecs, 2)} s (target ≤ 3 s)`
+    await withPhone(['--dcim', roll, '--latency-ms', '0.5'], async (afc, sim) => {
+      const piped = await measured(sim, () => afc.walk('/DCIM', { window: 64 }))
+      console.log(`walk of ${piped.value.files.length} files in ${piped.value.dirs.length} folders at 0.5 ms/reply, pipelined (64 in flight): ${fmt(piped.secs, 2)} s (target ≤ 3 s) ${cpuNote(piped)}`)
       if (!values['skip-lockstep']) {
-        t = performance.now()
-        const lock = await afc.walk('/DCIM', { window: 1 })
-        const lockSecs = (performance.now() - t) / 1000
-        if (lock.files.length !== piped.files.length) throw new Error('lock-step walk found a different number of files')
-        line += ` | lock-step (1 in flight) ${fmt(lockSecs, 2)} s | ${fmt(lockSecs / pipedSecs)}× faster pipelined`
+        const lock = await measured(sim, () => afc.walk('/DCIM', { window: 1 }))
+        if (lock.value.files.length !== piped.value.files.length) throw new Error('lock-step walk found a different number of files')
+        console.log(`walk, lock-step (1 in flight):                          ${fmt(lock.secs, 2)} s — pipelined is ${fmt(lock.secs / piped.secs)}× faster ${cpuNote(lock)}`)
       }
-      console.log(line)
     })
   } finally {
     clearInterval(sampler)
