@@ -2,6 +2,7 @@ import type { CliCommand } from '../command.js'
 import { afcCommand } from './afc.js'
 import { backupCommand } from './backup.js'
 import { demoCommand } from './demo.js'
+import { destinationCommand } from './destination.js'
 import { devicesCommand } from './devices.js'
 import { pairCommand } from './pair.js'
 import { serveCommand } from './serve.js'
@@ -9,4 +10,4 @@ import { simCommand } from './sim.js'
 import { statusCommand } from './status.js'
 
 /** Every `cradle` subcommand, in the order `cradle --help` lists them (design.md's order). */
-export const COMMANDS: CliCommand[] = [demoCommand, serveCommand, backupCommand, devicesCommand, pairCommand, statusCommand, simCommand, afcCommand]
+export const COMMANDS: CliCommand[] = [demoCommand, serveCommand, backupCommand, devicesCommand, pairCommand, statusCommand, destinationCommand, simCommand, afcCommand]

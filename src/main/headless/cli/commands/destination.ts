@@ -1,0 +1,242 @@
+/**
+ * `cradle destination add|list|remove|test|login`: the upload destinations, from a terminal.
+ * Opens the catalog in --data itself. Secrets (password, API key, S3 secret key) come only from
+ * `--secret-env VAR` or `--secret-stdin`, never from argv (other users can read a process's
+ * arguments); they go to the headless secret store, never to the catalog or the output.
+ */
+import fs from 'node:fs'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { KIND_NEEDS_SECRET, DESTINATION_KINDS } from '../../../../shared/destination-config.js'
+import { CradleError } from '../../../../shared/errors.js'
+import { defaultSettings } from '../../../../shared/settings.js'
+import type { DestinationKind, DestinationView } from '../../../../shared/state.js'
+import { formatCount } from '../../../../shared/format.js'
+import { secretKeys } from '../../../destinations/destination-store.js'
+import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
+import { UploadManager } from '../../../destinations/upload-manager.js'
+import { historySchema } from '../../../engine/history.js'
+import { Library } from '../../../library/library.js'
+import { loadSettings } from '../../../library/settings-store.js'
+import { openHeadlessSecrets, type FileSecretStore } from '../../headless-secrets.js'
+import { UsageError, type CliCommand, type CliContext } from '../command.js'
+import { currentPlatform } from '../platform.js'
+
+const USAGE = `Usage: cradle destination <action> …
+
+  add folder        --name N --path DIR
+  add s3            --name N --endpoint URL --bucket B --access-key-id ID
+                    [--region R] [--prefix P] [--path-style | --no-path-style]
+                    [--checksums-when-required]          (Cloudflare R2, Backblaze B2)
+  add webdav        --name N --url URL [--username U]    (Nextcloud too)
+  add immich        --name N --url URL                   (secret = API key)
+  add google-photos --name N [--client-id ID] [--no-live-photo-video]
+                    then: cradle destination login N     (secret = OAuth client secret, optional)
+  list [--json]
+  remove NAME
+  test NAME
+  login NAME                                             (Google Photos sign-in)
+
+Secrets (password, API key, S3 secret key) are never taken from the command line:
+  --secret-env VAR        read it from the environment variable VAR now and keep it in
+                          the secrets file in --data (mode 0600)
+  --keep-secret-in-env    with --secret-env: keep only the variable's name and read it each
+                          time it is needed (systemd credentials, containers)
+  --secret-stdin          read it from standard input (one line)
+Adding tests the destination first; --no-test skips that.`
+
+const SECRET_FLAGS = /^--(secret|password|api-key|apikey|secret-access-key|client-secret|token)(=|$)/
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const secretArg = args.find((a) => SECRET_FLAGS.test(a))
+  if (secretArg) throw new UsageError(`${secretArg.split('=')[0]} is not accepted: pass secrets with --secret-env VAR or --secret-stdin, never on the command line`)
+  try {
+    const r = parseArgs({ args, options, allowPositionals: true, strict: true })
+    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals }
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+async function readStdinLine(ctx: CliContext): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of ctx.stdin) {
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)))
+    if (Buffer.concat(chunks).includes(10)) break
+  }
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? ''
+}
+
+interface Opened {
+  manager: UploadManager
+  secrets: FileSecretStore
+  close(): void
+}
+
+async function open(ctx: CliContext): Promise<Opened> {
+  const loaded = loadSettings(ctx.dataDir, defaultSettings(ctx.libraryDir))
+  const settings = ctx.libraryDirExplicit ? { ...loaded.settings, libraryPath: ctx.libraryDir } : loaded.settings
+  fs.mkdirSync(ctx.dataDir, { recursive: true })
+  const library = Library.open(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+  const secrets = await openHeadlessSecrets(ctx)
+  const manager = new UploadManager({ db: library.db, libraryRoot: library.root, secrets, platform: currentPlatform() })
+  return { manager, secrets, close: () => library.close() }
+}
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
+
+function configFor(kind: DestinationKind, v: Record<string, string | boolean | undefined>): Record<string, unknown> {
+  const need = (flag: string): string => {
+    const value = str(v[flag])
+    if (!value) throw new UsageError(`add ${kind} needs --${flag}`)
+    return value
+  }
+  switch (kind) {
+    case 'folder':
+      return { path: need('path') }
+    case 's3':
+      return {
+        endpoint: need('endpoint'), bucket: need('bucket'), accessKeyId: need('access-key-id'),
+        ...(str(v.region) ? { region: str(v.region) } : {}),
+        ...(str(v.prefix) !== undefined ? { prefix: str(v.prefix) } : {}),
+        ...(v['path-style'] ? { pathStyle: true } : v['no-path-style'] ? { pathStyle: false } : {}),
+        ...(v['checksums-when-required'] ? { checksumsWhenRequired: true } : {}),
+      }
+    case 'webdav':
+      return { url: need('url'), ...(str(v.username) ? { username: str(v.username) } : {}) }
+    case 'immich':
+      return { url: need('url') }
+    case 'google-photos':
+      return { ...(str(v['client-id']) ? { clientId: str(v['client-id']) } : {}), uploadLivePhotoVideo: !v['no-live-photo-video'] }
+  }
+}
+
+async function add(args: string[], ctx: CliContext): Promise<number> {
+  const { values: v, positionals } = parse(args, {
+    name: { type: 'string' }, path: { type: 'string' }, endpoint: { type: 'string' }, bucket: { type: 'string' },
+    'access-key-id': { type: 'string' }, region: { type: 'string' }, prefix: { type: 'string' },
+    'path-style': { type: 'boolean' }, 'no-path-style': { type: 'boolean' }, 'checksums-when-required': { type: 'boolean' },
+    url: { type: 'string' }, username: { type: 'string' }, 'client-id': { type: 'string' }, 'no-live-photo-video': { type: 'boolean' },
+    'secret-env': { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'keep-secret-in-env': { type: 'boolean' },
+    'no-test': { type: 'boolean' }, json: { type: 'boolean' },
+  })
+  const kind = positionals[0] as DestinationKind | undefined
+  if (!kind || !DESTINATION_KINDS.includes(kind) || positionals.length > 1) throw new UsageError(`add needs one kind: ${DESTINATION_KINDS.join(', ')}`)
+  const name = str(v.name)
+  if (!name) throw new UsageError('add needs --name')
+  if (v['secret-env'] && v['secret-stdin']) throw new UsageError('use --secret-env or --secret-stdin, not both')
+  if (v['keep-secret-in-env'] && !v['secret-env']) throw new UsageError('--keep-secret-in-env goes with --secret-env VAR')
+  let secret: string | undefined
+  const envName = str(v['secret-env'])
+  if (envName) {
+    secret = ctx.env[envName]
+    if (!secret) throw new UsageError(`the environment variable ${envName} is not set`)
+  } else if (v['secret-stdin']) {
+    secret = await readStdinLine(ctx)
+    if (!secret) throw new UsageError('no secret on standard input')
+  }
+  if (KIND_NEEDS_SECRET[kind] && !secret) throw new UsageError(`${kind} needs a secret: --secret-env VAR or --secret-stdin`)
+  const draft = { kind, name, config: configFor(kind, v), ...(secret ? { secret } : {}) }
+  const o = await open(ctx)
+  try {
+    if (!v['no-test'] && kind !== 'google-photos') {
+      const result = await o.manager.test({ draft })
+      if (!result.ok) {
+        ctx.stderr.write(`cradle destination: not added: ${result.message}\n`)
+        return 1
+      }
+    }
+    const view = await o.manager.add(draft)
+    if (envName && v['keep-secret-in-env']) await o.secrets.setFromEnv(secretKeys.secret(view.id), envName)
+    if (v.json) ctx.stdout.write(`${JSON.stringify(view)}\n`)
+    else {
+      ctx.stdout.write(`Added ${view.name} (${view.kind}) → ${view.target}. ${formatCount(view.counts.pending)} files will go there.\n`)
+      if (kind === 'google-photos') ctx.stdout.write(`Next: cradle destination login "${view.name}"\n`)
+    }
+    return 0
+  } finally {
+    o.close()
+  }
+}
+
+function render(views: DestinationView[]): string {
+  if (views.length === 0) return 'No destinations. Add one with "cradle destination add".'
+  return views.map((d) => {
+    const lines = [`${d.name} (${d.kind}) → ${d.target}`, `  ${formatCount(d.counts.done)} uploaded · ${formatCount(d.counts.pending)} waiting · ${formatCount(d.counts.failed)} failed`]
+    if (d.problem) lines.push(`  ${d.problem.message}${d.problem.action ? ` — ${d.problem.action}` : ''}`)
+    if (d.quota) lines.push(`  ${formatCount(d.quota.used)} of ${formatCount(d.quota.limit)} requests used today`)
+    return lines.join('\n')
+  }).join('\n')
+}
+
+async function withNamed(args: string[], ctx: CliContext, action: string, body: (o: Opened, id: string) => Promise<number>): Promise<number> {
+  const { positionals } = parse(args, {})
+  if (positionals.length !== 1) throw new UsageError(`${action} needs one destination name`)
+  const o = await open(ctx)
+  try {
+    const record = o.manager.find(positionals[0]!)
+    if (!record) throw new CradleError('not-found', `no destination named "${positionals[0]}"`)
+    return await body(o, record.id)
+  } finally {
+    o.close()
+  }
+}
+
+async function login(o: Opened, id: string, ctx: CliContext): Promise<number> {
+  const { url, completion } = await o.manager.signIn(id)
+  const port = new URL(new URL(url).searchParams.get('redirect_uri') ?? 'http://127.0.0.1').port
+  ctx.stdout.write(`Open this address in a browser and allow Cradle to upload:\n\n  ${url}\n\n`)
+  ctx.stdout.write(`If that browser runs on another computer, forward the port first: ssh -L ${port}:127.0.0.1:${port} <this machine>\n`)
+  const stopped = new Promise<never>((_, reject) => {
+    ctx.stopSignal.addEventListener('abort', () => reject(new CradleError('aborted', 'stopped before sign-in finished')), { once: true })
+  })
+  await Promise.race([completion, stopped])
+  ctx.stdout.write('Signed in. Uploads to Google Photos continue with the next backup.\n')
+  return 0
+}
+
+async function run(args: string[], ctx: CliContext): Promise<number> {
+  const [action, ...rest] = args
+  switch (action) {
+    case 'add':
+      return add(rest, ctx)
+    case 'list': {
+      const { values: v, positionals } = parse(rest, { json: { type: 'boolean' } })
+      if (positionals.length) throw new UsageError('list takes no names')
+      const o = await open(ctx)
+      try {
+        const views = o.manager.list()
+        if (v.json) {
+          for (const d of views) ctx.stdout.write(`${JSON.stringify(d)}\n`)
+          ctx.stdout.write(`${JSON.stringify({ summary: { destinations: views.length, problems: views.filter((d) => d.problem).length } })}\n`)
+        } else ctx.stdout.write(`${render(views)}\n`)
+        return 0
+      } finally {
+        o.close()
+      }
+    }
+    case 'remove':
+      return withNamed(rest, ctx, 'remove', async (o, id) => {
+        const name = o.manager.find(id)!.name
+        await o.manager.remove(id)
+        ctx.stdout.write(`Removed ${name}. Nothing was deleted on the destination.\n`)
+        return 0
+      })
+    case 'test':
+      return withNamed(rest, ctx, 'test', async (o, id) => {
+        const result = await o.manager.test({ id })
+        ;(result.ok ? ctx.stdout : ctx.stderr).write(`${result.message}\n`)
+        return result.ok ? 0 : 1
+      })
+    case 'login':
+      return withNamed(rest, ctx, 'login', (o, id) => login(o, id, ctx))
+    default:
+      throw new UsageError(action ? `unknown action "${action}"` : 'an action is needed: add, list, remove, test or login')
+  }
+}
+
+export const destinationCommand: CliCommand = {
+  name: 'destination',
+  summary: 'add, list, remove, test destinations; secrets from stdin or an env variable',
+  usage: USAGE,
+  run,
+}

@@ -1,0 +1,109 @@
+/**
+ * `cradle destination …` in-process (runCli with captured stdio) against real servers, plus one
+ * real child process for --secret-stdin. Secrets never reach argv, output or the catalog.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import '../../fakes/quiet-logs.js'
+import { runCli } from '../../../src/main/headless/cli/main.js'
+import { runCliProcess } from '../../helpers/cli.js'
+import { startS3rver } from './servers.js'
+
+async function cli(args: string[], dataDir: string, opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (d: Buffer) => (out += d.toString()))
+  stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const code = await runCli(['--data', dataDir, '--library', path.join(dataDir, 'lib'), ...args], {
+    stdout, stderr, stdin: Readable.from(opts.stdin !== undefined ? [Buffer.from(opts.stdin)] : []), env: opts.env ?? {},
+  }, new AbortController().signal)
+  return { code, stdout: out, stderr: err }
+}
+
+describe('cradle destination', () => {
+  let s3: Awaited<ReturnType<typeof startS3rver>>
+  let data: string
+  beforeAll(async () => {
+    s3 = await startS3rver()
+  })
+  afterAll(async () => {
+    await s3.close()
+  })
+  beforeEach(() => {
+    data = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-cli-dest-'))
+  })
+
+  it('adds, lists, tests and removes a folder destination', async () => {
+    const target = path.join(data, 'copy')
+    fs.mkdirSync(target)
+    const added = await cli(['destination', 'add', 'folder', '--name', 'Second disk', '--path', target], data)
+    expect(added).toMatchObject({ code: 0, stdout: expect.stringContaining(`Added Second disk (folder) → ${target}`) })
+    const list = await cli(['destination', 'list', '--json'], data)
+    const lines = list.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines[0]).toMatchObject({ name: 'Second disk', kind: 'folder', target, status: 'ready' })
+    expect(lines.at(-1)).toEqual({ summary: { destinations: 1, problems: 0 } })
+    expect(await cli(['destination', 'test', 'second disk'], data)).toMatchObject({ code: 0, stdout: 'Second disk is reachable and accepts uploads.\n' })
+    fs.rmSync(target, { recursive: true })
+    expect(await cli(['destination', 'test', 'Second disk'], data)).toMatchObject({ code: 1, stderr: expect.stringContaining("Can't reach Second disk") })
+    expect((await cli(['destination', 'remove', 'Second disk'], data)).code).toBe(0)
+    expect((await cli(['destination', 'list'], data)).stdout).toContain('No destinations.')
+  })
+
+  it('takes the S3 secret from an environment variable into a 0600 file, never into the catalog or output', async () => {
+    // s3rver checks the key id only (destinations.md §3), so any secret works and can be searched for.
+    const env = { CRADLE_S3_SECRET: 'wJalrXUtnFEMI-secret-42' }
+    const r = await cli(['destination', 'add', 's3', '--name', 'Bucket', '--endpoint', s3.url, '--bucket', 'photos', '--access-key-id', 'S3RVER', '--secret-env', 'CRADLE_S3_SECRET'], data, { env })
+    expect(r.code).toBe(0)
+    expect(r.stdout + r.stderr).not.toContain('secret-42')
+    const file = path.join(data, 'secrets.json')
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+    expect(JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')))).toContain('"value":"wJalrXUtnFEMI-secret-42"')
+    for (const name of fs.readdirSync(data).filter((n) => n !== 'secrets.json')) {
+      const p = path.join(data, name)
+      if (fs.statSync(p).isFile()) expect(fs.readFileSync(p).includes(Buffer.from('secret-42')), name).toBe(false)
+    }
+    expect((await cli(['destination', 'test', 'Bucket'], data)).code).toBe(0)
+  })
+
+  it('can keep only the variable name and read the secret at run time', async () => {
+    const r = await cli(['destination', 'add', 's3', '--name', 'Bucket', '--endpoint', s3.url, '--bucket', 'photos', '--access-key-id', 'S3RVER', '--secret-env', 'S3_KEY', '--keep-secret-in-env'], data, { env: { S3_KEY: 'S3RVER' } })
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(fs.readFileSync(path.join(data, 'secrets.json'), 'utf8'))
+    expect(Object.values(doc.secrets)).toEqual([{ env: 'S3_KEY' }])
+    expect((await cli(['destination', 'test', 'Bucket'], data, { env: { S3_KEY: 'S3RVER' } })).code).toBe(0)
+  })
+
+  it('refuses a secret on the command line (exit 2) and names the safe ways', async () => {
+    const r = await cli(['destination', 'add', 'immich', '--name', 'I', '--url', 'http://127.0.0.1:9', '--api-key=abc'], data)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--secret-env VAR or --secret-stdin')
+    expect(fs.existsSync(path.join(data, 'secrets.json'))).toBe(false)
+  })
+
+  it('does not add a destination whose test fails (exit 1), unless told --no-test', async () => {
+    const args = ['destination', 'add', 's3', '--name', 'Bucket', '--endpoint', s3.url, '--bucket', 'missing-bucket', '--access-key-id', 'S3RVER', '--secret-stdin']
+    const r = await cli(args, data, { stdin: 'S3RVER\n' })
+    expect(r).toMatchObject({ code: 1, stderr: expect.stringContaining('Bucket is not set up correctly') })
+    expect((await cli(['destination', 'list'], data)).stdout).toContain('No destinations.')
+    expect((await cli([...args, '--no-test'], data, { stdin: 'S3RVER\n' })).code).toBe(0)
+  })
+
+  it('reports usage errors with exit 2', async () => {
+    expect((await cli(['destination'], data)).code).toBe(2)
+    expect((await cli(['destination', 'add', 'ftp', '--name', 'x'], data)).code).toBe(2)
+    expect((await cli(['destination', 'add', 'webdav', '--name', 'x', '--url', 'http://h'], data)).stderr).toContain('webdav needs a secret')
+    expect((await cli(['destination', 'remove', 'nope'], data)).code).toBe(1)
+  })
+
+  it('reads --secret-stdin in a real process', async () => {
+    const r = await runCliProcess(['--data', data, 'destination', 'add', 's3', '--name', 'Proc', '--endpoint', s3.url, '--bucket', 'photos', '--access-key-id', 'S3RVER', '--secret-stdin'], { input: 'S3RVER\n', timeoutMs: 120_000 })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Added Proc (s3)')
+    expect(r.stdout + r.stderr).not.toContain('S3RVER\n')
+  }, 120_000)
+})
