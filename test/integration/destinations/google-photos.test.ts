@@ -166,4 +166,28 @@ describe('Google Photos (fake server)', () => {
     expect(manager.views()[0]!.quota!.used).toBe(10_000)
     expect(manager.statusCounts()[0]!.done).toBeLessThan(4)
   })
+
+  it('never creates twice when a batchCreate answer is lost: the item fails and says to check', async () => {
+    await start()
+    const a = lib.addAsset({ libraryPath: 'lost.jpg', size: 1_000 })
+    let lost = false
+    proxy.setPlan((r) => {
+      if (!lost && r.url.includes('batchCreate')) {
+        lost = true
+        return { kind: 'lose-answer' }
+      }
+      return { kind: 'pass' }
+    })
+    const view = await add()
+    await signIn(view.id)
+    await manager.drain()
+    // Google created it, the answer never arrived; the retry with the same token is refused.
+    expect(google.items.size).toBe(1)
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 0, failed: 1 })
+    const row = lib.db.prepare('SELECT error_code, error_detail, session_json FROM uploads WHERE asset_id = ?').get(a.id) as Record<string, string | null>
+    expect(row.error_code).toBe('destination-rejected')
+    expect(row.error_detail).toContain('check Google Photos before retrying')
+    expect(row.session_json).toBeNull()
+  })
 })
+
