@@ -215,6 +215,10 @@ export class DeviceLink {
     let nextDue = Infinity
     let starved = false
     let progress = true
+    // Everything due in this pump leaves each socket in one writev, not one syscall per reply:
+    // a pipelined walk gets 64 small replies due at once (cork nests with writeEntry's own).
+    const corked = [...this.tunnels].filter((t) => !t.closed && t.queue.length > 0)
+    for (const t of corked) t.socket.cork()
     while (progress) {
       progress = false
       // Round-robin from where the last slice went, so no tunnel always gets first call on fresh credit.
@@ -249,6 +253,7 @@ export class DeviceLink {
         progress = true
       }
     }
+    for (const t of corked) if (!t.socket.destroyed) t.socket.uncork()
     // Replies left waiting: the credit earned until the next pump may exceed the idle burst.
     this.backlogged = false
     for (const t of this.tunnels) if (t.queue.length > 0) this.backlogged = true
