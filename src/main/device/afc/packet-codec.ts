@@ -22,29 +22,41 @@ export interface AfcPacket {
 
 export type AfcDecoded = { packet: AfcPacket; rest: Buffer } | { need: number }
 
+/** Writes a u64le without BigInt for the common (safe integer) case: a walk encodes 50,000 headers. */
+function writeU64(buf: Buffer, value: bigint | number, offset: number): void {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    buf.writeUInt32LE(value % 0x1_0000_0000, offset)
+    buf.writeUInt32LE(Math.floor(value / 0x1_0000_0000), offset + 4)
+  } else {
+    buf.writeBigUInt64LE(BigInt(value), offset)
+  }
+}
+
+function writeHeader(buf: Buffer, packetNum: bigint | number, operation: number, headerPayloadLength: number, dataLength: number): void {
+  AFC_MAGIC.copy(buf, 0)
+  const thisLength = AFC_HEADER_SIZE + headerPayloadLength
+  writeU64(buf, thisLength + dataLength, 8)
+  writeU64(buf, thisLength, 16)
+  writeU64(buf, packetNum, 24)
+  writeU64(buf, operation, 32)
+}
+
 /** Builds a packet; for most requests everything is header payload (this_length = entire_length). */
 export function encodeAfcPacket(p: { packetNum: bigint | number; operation: number; headerPayload?: Buffer; data?: Buffer }): Buffer {
   const headerPayload = p.headerPayload ?? Buffer.alloc(0)
   const data = p.data ?? Buffer.alloc(0)
-  const header = Buffer.alloc(AFC_HEADER_SIZE)
-  AFC_MAGIC.copy(header, 0)
-  const thisLength = AFC_HEADER_SIZE + headerPayload.length
-  header.writeBigUInt64LE(BigInt(thisLength + data.length), 8)
-  header.writeBigUInt64LE(BigInt(thisLength), 16)
-  header.writeBigUInt64LE(BigInt(p.packetNum), 24)
-  header.writeBigUInt64LE(BigInt(p.operation), 32)
-  return data.length === 0 ? Buffer.concat([header, headerPayload]) : Buffer.concat([header, headerPayload, data])
+  // One allocation for header + payload + data (requests and small replies).
+  const out = Buffer.allocUnsafe(AFC_HEADER_SIZE + headerPayload.length + data.length)
+  writeHeader(out, p.packetNum, p.operation, headerPayload.length, data.length)
+  headerPayload.copy(out, AFC_HEADER_SIZE)
+  data.copy(out, AFC_HEADER_SIZE + headerPayload.length)
+  return out
 }
 
 /** Just the 40-byte header, for senders that write a large data buffer separately (no copy). */
 export function encodeAfcHeader(packetNum: bigint | number, operation: number, headerPayloadLength: number, dataLength: number): Buffer {
-  const header = Buffer.alloc(AFC_HEADER_SIZE)
-  AFC_MAGIC.copy(header, 0)
-  const thisLength = AFC_HEADER_SIZE + headerPayloadLength
-  header.writeBigUInt64LE(BigInt(thisLength + dataLength), 8)
-  header.writeBigUInt64LE(BigInt(thisLength), 16)
-  header.writeBigUInt64LE(BigInt(packetNum), 24)
-  header.writeBigUInt64LE(BigInt(operation), 32)
+  const header = Buffer.allocUnsafe(AFC_HEADER_SIZE)
+  writeHeader(header, packetNum, operation, headerPayloadLength, dataLength)
   return header
 }
 
