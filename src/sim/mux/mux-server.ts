@@ -66,7 +66,7 @@ export class MuxServer {
     // No Nagle delay: lockdown and AFC are request/response over TCP when the address is HOST:PORT.
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket))
     this.server = server
-    if (address.kind === 'unix') await fs.rm(address.path, { force: true })
+    if (address.kind === 'unix') await removeStaleSocket(address.path)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       if (address.kind === 'unix') server.listen(address.path, () => resolve())
@@ -290,4 +290,24 @@ function listenerEntry(l: Client): PlistDict {
   }
   if (l.bundleId) e.BundleID = l.bundleId
   return e
+}
+
+/**
+ * Removes a leftover socket file from an earlier run, but never a live one (a real usbmuxd at
+ * /var/run/usbmuxd) and never a file that is not a socket.
+ */
+async function removeStaleSocket(socketPath: string): Promise<void> {
+  const st = await fs.lstat(socketPath).catch(() => undefined)
+  if (!st) return
+  if (!st.isSocket()) throw new Error(`${socketPath} exists and is not a socket`)
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once('error', () => resolve(false))
+  })
+  if (live) throw new Error(`something is already listening on ${socketPath}`)
+  await fs.rm(socketPath, { force: true })
 }

@@ -174,3 +174,29 @@ describe('simulated usbmuxd', () => {
     expect((reply.DeviceList as unknown[]).length).toBe(1)
   })
 })
+
+describe('the socket file', () => {
+  it('replaces a stale socket but refuses a live one or a plain file', async () => {
+    const { promises: fs } = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sim-sock-'))
+    try {
+      const sock = path.join(dir, 'mux.sock')
+      const first = await startSimulator({ devices: 1, socket: sock })
+      await expect(startSimulator({ devices: 1, socket: sock })).rejects.toThrow(/already listening/)
+      await first.close()
+      // A crashed run leaves the file behind (a killed process never unlinks it): the next start takes it over.
+      const { spawnSync } = await import('node:child_process')
+      spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`])
+      expect((await fs.lstat(sock)).isSocket()).toBe(true)
+      await fs.writeFile(path.join(dir, 'plain'), 'x')
+      await expect(startSimulator({ devices: 1, socket: path.join(dir, 'plain') })).rejects.toThrow(/not a socket/)
+      expect(await fs.readFile(path.join(dir, 'plain'), 'utf8')).toBe('x')
+      const again = await startSimulator({ devices: 1, socket: sock })
+      await again.close()
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+    }
+  })
+})
