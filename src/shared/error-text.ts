@@ -34,6 +34,13 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
       return { title: 'That iPhone is not connected', action: 'Connect your iPhone with a cable.' }
     case 'device-unplugged':
       return { title: `${phone} was unplugged`, action: 'Plug it in again; the backup continues where it stopped.' }
+    case 'phone-not-charging':
+      return { title: `${phone} is not charging`, action: 'Plug it into a charger or a port that charges it, or turn off "Import only while charging".' }
+    case 'phone-battery-low':
+      return {
+        title: typeof context.minBatteryPercent === 'number' ? `${phone}'s battery is below ${context.minBatteryPercent} %` : `${phone}'s battery is low`,
+        action: 'Let it charge, or lower the minimum battery level in the settings.',
+      }
     case 'device-locked':
       return { title: `${phone} is locked`, action: 'Unlock your iPhone to continue.' }
     case 'pairing-pending':

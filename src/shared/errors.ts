@@ -17,6 +17,9 @@ export const ERROR_CODES = [
   'device-protocol',
   'device-timeout',
   'file-not-on-device',
+  // the import policy held a phone back (backup --once cannot wait): not charging, battery too low
+  'phone-not-charging',
+  'phone-battery-low',
   // the library on this computer
   'disk-full',
   'library-missing',

@@ -116,7 +116,9 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
         stopError ??= toCradleError(error)
         return
       }
-      const file = queue.shift()!
+      // The other worker may have taken the last file while this one awaited the checkpoint.
+      const file = queue.shift()
+      if (!file) return
       try {
         await importOne(file)
       } catch (error) {

@@ -252,7 +252,9 @@ export class PhoneSession {
       if (!gate.allowed) {
         this.set({ phase: gate.phase, problem: null })
         if (this.deps.once) {
-          this.lastError = new CradleError('busy', gate.reason)
+          // --once cannot wait for the gate: say which one held the phone back (not a generic "busy").
+          const code = gate.phase === 'waiting-power' ? 'phone-not-charging' : 'phone-battery-low'
+          this.lastError = new CradleError(code, gate.reason, { context: { level: this.battery?.level, minBatteryPercent: settings.minBatteryPercent ?? undefined } })
           return
         }
         await this.sleep(POWER_CHECK_MS)
@@ -321,6 +323,7 @@ export class PhoneSession {
         this.set({ progress: null })
         return
       }
+      this.deps.log.warn('backup stopped', { udid: this.deps.udid, code: e.code, error })
       this.lastError = e
       this.lastCounts = partial
       this.record(started, partial, e)
