@@ -119,7 +119,7 @@ describe('every destination through faults', () => {
     proxies.immich!.setPlan(plan(4, 30))
     // An answer lost after Google created the items cannot be told apart from a failure with
     // the appendonly scope (destinations.md §2); the client marks such an item failed rather
-    // than risk a duplicate. Keep that fault off batchCreate here; it has its own unit test.
+    // than risk a duplicate. Keep that fault off batchCreate here; google-photos.test.ts covers it.
     proxies.google!.setPlan(plan(5, 30, (r) => (r.url.includes('batchCreate') ? { 'lose-answer': true } : {})))
 
     const secrets = memorySecrets()

@@ -164,17 +164,8 @@ export class WebdavDestination implements Destination {
   }
 
   /** Makes `dir` and its parents, level by level (MKCOL, 405 = exists), remembering what exists. */
-  private ensureDir(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
-    if (this.knownDirs.has(dir)) return Promise.resolve()
-    let pending = this.makingDirs.get(dir)
-    if (!pending) {
-      pending = this.makeDir(client, dir, signal).finally(() => this.makingDirs.delete(dir))
-      this.makingDirs.set(dir, pending)
-    }
-    return pending
-  }
-
-  private async makeDir(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
+  private async ensureDir(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
+    if (this.knownDirs.has(dir)) return
     try {
       const stat = (await client.stat(dir, { signal })) as FileStat
       if (stat.type !== 'directory') throw conflict(dir)
@@ -183,19 +174,37 @@ export class WebdavDestination implements Destination {
     } catch (error) {
       if (davStatus(error) !== 404) throw error
     }
-    const parts = dir.split('/').filter(Boolean)
     let current = ''
-    for (const part of parts) {
+    for (const part of dir.split('/').filter(Boolean)) {
       current += `/${part}`
-      if (this.knownDirs.has(current)) continue
-      try {
-        // A trailing slash: nginx refuses MKCOL without it (destinations.md §4).
-        await client.customRequest(`${current}/`, { method: 'MKCOL', signal })
-      } catch (error) {
-        if (davStatus(error) !== 405) throw error
-      }
-      this.knownDirs.add(current)
+      await this.makeLevel(client, current, signal)
     }
+  }
+
+  /** One MKCOL per folder at a time: workers uploading into sibling folders share the parent's. */
+  private makeLevel(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
+    if (this.knownDirs.has(dir)) return Promise.resolve()
+    let pending = this.makingDirs.get(dir)
+    if (!pending) {
+      pending = this.mkcol(client, dir, signal).finally(() => this.makingDirs.delete(dir))
+      this.makingDirs.set(dir, pending)
+    }
+    return pending
+  }
+
+  private async mkcol(client: WebDAVClient, dir: string, signal: AbortSignal): Promise<void> {
+    try {
+      // A trailing slash: nginx refuses MKCOL without it (destinations.md §4).
+      await client.customRequest(`${dir}/`, { method: 'MKCOL', signal })
+    } catch (error) {
+      const status = davStatus(error)
+      if (status !== 405) {
+        // Apache answers 403 when another client made it a moment earlier (EEXIST): look.
+        const stat = (await client.stat(dir, { signal }).catch(() => null)) as FileStat | null
+        if (stat?.type !== 'directory') throw error
+      }
+    }
+    this.knownDirs.add(dir)
   }
 
   private rememberDir(dir: string): void {
