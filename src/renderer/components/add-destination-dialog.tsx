@@ -44,7 +44,8 @@ export function AddDestinationDialog() {
     const added = await addDestination(draft)
     if (!added) return
     closeDialog()
-    if (added.kind === 'google-photos' && added.status === 'needs-sign-in') await signIn(added.id)
+    // Google Photos is useless until signed in: the consent page is the next step, so open it now.
+    if (added.kind === 'google-photos') await signIn(added.id)
   }
 
   async function onTest(): Promise<void> {

@@ -145,7 +145,8 @@ export function destinationStatus(d: DestinationView): { label: string; detail: 
       return { label: `Uploading ${formatCount(d.counts.pending)}${d.counts.failed ? ` · ${formatCount(d.counts.failed)} failed` : ''}`, detail: left, tone: 'busy' }
     }
     case 'waiting':
-      return { label: 'Waiting', detail: d.waitingReason ?? problem, tone: 'idle' }
+      // Both when both are known: what went wrong, and when it is tried again.
+      return { label: 'Waiting', detail: problem && d.waitingReason ? `${problem} ${d.waitingReason}.` : d.waitingReason ?? problem, tone: 'idle' }
     case 'needs-sign-in':
       return { label: 'Needs sign-in', detail: problem ?? `Sign in to ${d.name} to upload.`, tone: 'attention' }
     case 'error':

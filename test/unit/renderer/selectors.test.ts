@@ -94,6 +94,8 @@ describe('destinations', () => {
     expect(destinationStatus(buildDestination({ status: 'uploading', counts: { done: 0, pending: 230, failed: 2 }, secondsLeft: 120 })))
       .toEqual({ label: 'Uploading 230 · 2 failed', detail: 'about 2 min left', tone: 'busy' })
     expect(destinationStatus(buildDestination({ status: 'waiting', waitingReason: 'Waiting for AC power' })).detail).toBe('Waiting for AC power')
+    expect(destinationStatus(buildDestination({ status: 'waiting', waitingReason: 'Retrying in 30 s', problem: toWireError('destination-unreachable', { destinationName: 'Immich' }) })).detail)
+      .toBe("Can't reach Immich. Cradle retries by itself when the network is back. Retrying in 30 s.")
     expect(destinationStatus(buildDestination({ status: 'error', problem: toWireError('destination-too-large', { destinationName: 'Immich' }) })))
       .toEqual({ label: 'Stopped', detail: "Immich refused a file as too large. Raise the server's upload size limit (for example nginx client_max_body_size), then retry.", tone: 'error' })
     expect(destinationStatus(buildDestination({ name: 'Google Photos', status: 'needs-sign-in' })).detail).toBe('Sign in to Google Photos to upload.')
