@@ -23,7 +23,8 @@ afterEach(async () => {
 
 const cli = (args: string[], address: string) => runCliProcess(['--data', path.join(tmp, 'data'), ...args], { env: { ...process.env, USBMUXD_SOCKET_ADDRESS: address, CRADLE_LOG: 'silent' }, timeoutMs: 60_000 })
 
-describe('cradle devices / pair / afc', () => {
+// Each CLI run starts tsx from source (seconds on a busy machine): generous per-test timeouts.
+describe('cradle devices / pair / afc', { timeout: 180_000 }, () => {
   it('lists an unpaired phone, pairs it, then lists it as trusted with battery', async () => {
     sim = await startSimulator({ devices: [{ name: 'Ann’s iPhone', productType: 'iPhone16,1', battery: { level: 57, charging: true, externalPower: true } }] })
     const udid = sim.devices[0]!.udid
