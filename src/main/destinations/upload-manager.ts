@@ -7,8 +7,7 @@
 import { validateDestinationDraft, type DestinationDraft } from '../../shared/destination-config.js'
 import { CradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
-import type { DestinationView, UploadState } from '../../shared/state.js'
-import type { WireError } from '../../shared/errors.js'
+import type { DestinationView } from '../../shared/state.js'
 import { systemClock, type Clock, type PowerSource, type SecretStore } from '../engine/ports.js'
 import type { Db } from '../library/catalog-db.js'
 import { createLogger, type Logger } from '../logging/logger.js'
@@ -20,6 +19,7 @@ import { DestinationRunner, DEFAULT_TUNING, type RunnerTuning } from './destinat
 import { DestinationStore, secretKeys, type DestinationRecord } from './destination-store.js'
 import { UploadQueue, type DestinationCounts } from './queue/upload-queue.js'
 import { toView } from './destination-view.js'
+import { assetUploadStates, destinationStatusCounts, type AssetUploadState, type DestinationStatusCounts } from './upload-status.js'
 import { toUploadError } from './upload-errors.js'
 
 export interface UploadSettings {
@@ -43,24 +43,7 @@ export interface UploadManagerDeps {
   factory?: (record: DestinationRecord) => Destination
 }
 
-export interface AssetUploadState {
-  destinationId: string
-  state: UploadState
-  error: WireError | null
-}
-
-export interface DestinationStatusCounts {
-  id: string
-  name: string
-  kind: DestinationRecord['kind']
-  done: number
-  pending: number
-  failed: number
-  skipped: number
-  alreadyThere: number
-  problem: WireError | null
-  failures: { code: string; count: number; message: string }[]
-}
+export type { AssetUploadState, DestinationStatusCounts } from './upload-status.js'
 
 export class UploadManager {
   private readonly store: DestinationStore
@@ -306,41 +289,12 @@ export class UploadManager {
 
   /** Upload state per destination for a page of asset ids (joined into the queue rows). */
   uploadStates(assetIds: readonly number[]): Map<number, AssetUploadState[]> {
-    const names = new Map(this.store.list().map((r) => [r.id, r.name]))
-    const out = new Map<number, AssetUploadState[]>()
-    for (const [assetId, rows] of this.queue.statesFor(assetIds)) {
-      out.set(assetId, rows.map((r) => ({
-        destinationId: r.destinationId,
-        state: r.state,
-        error: r.errorCode && (r.state === 'failed' || r.state === 'pending')
-          ? toWireError(r.errorCode as WireError['code'], { destinationName: names.get(r.destinationId) ?? '' }, this.deps.platform)
-          : null,
-      })))
-    }
-    return out
+    return assetUploadStates(this.queue, this.store, assetIds, this.deps.platform)
   }
 
   /** Per-destination counts with failure reasons, for `cradle status`. */
   statusCounts(): DestinationStatusCounts[] {
-    return this.store.list().map((r) => {
-      const c = this.queue.counts(r.id)
-      return {
-        id: r.id,
-        name: r.name,
-        kind: r.kind,
-        done: c.done,
-        pending: c.pending + c.uploading,
-        failed: c.failed,
-        skipped: c.skipped,
-        alreadyThere: c.deduped,
-        problem: r.problem ? toWireError(r.problem.code, { ...r.problem.context, destinationName: r.name }, this.deps.platform) : null,
-        failures: this.queue.failureReasons(r.id).map((f) => ({
-          code: f.code,
-          count: f.count,
-          message: toWireError(f.code as WireError['code'], { destinationName: r.name }, this.deps.platform).message,
-        })),
-      }
-    })
+    return destinationStatusCounts(this.queue, this.store, this.deps.platform)
   }
 
   /** Called (coalesced, at most every 100 ms) when anything a view shows may have changed. */

@@ -58,4 +58,22 @@ describe('folder destination', () => {
     await manager.drain()
     expect(manager.statusCounts()[0]).toMatchObject({ done: 1 })
   })
+
+  it('holds uploads to the global bandwidth limit and shows speed and time left', async () => {
+    lib.addAsset({ libraryPath: 'slow.mov', size: 3_000_000 })
+    manager.updateSettings({ uploadLimitMBps: 1 })
+    const started = Date.now()
+    const view = await manager.add({ kind: 'folder', name: 'NAS', config: { path: target } })
+    await new Promise((r) => setTimeout(r, 1_200))
+    const mid = manager.views().find((v) => v.id === view.id)!
+    expect(mid.status).toBe('uploading')
+    expect(mid.bytesPerSecond).toBeGreaterThan(300_000)
+    expect(mid.bytesPerSecond).toBeLessThan(1_500_000)
+    expect(mid.secondsLeft).toBeGreaterThan(0)
+    await manager.drain()
+    // 3 MB at 1 MB/s, less the quarter-second burst allowance.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_500)
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 1 })
+  })
 })
+
