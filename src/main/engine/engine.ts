@@ -46,6 +46,8 @@ export class Engine implements EngineHandle {
   private settings: Settings
   private readonly sessions = new Map<string, PhoneSession>()
   private readonly finished = new Map<string, SessionResult>()
+  /** Phones unplugged mid-backup: what their card keeps showing until they come back. */
+  private readonly interrupted = new Map<string, Pick<DeviceView, 'progress' | 'problem'>>()
   private readonly publisher: SnapshotPublisher<AppState>
   private readonly log: Logger
   private paused = false
@@ -249,14 +251,29 @@ export class Engine implements EngineHandle {
     if (event.type === 'attached') {
       const existing = this.sessions.get(event.udid)
       if (existing) void existing.detach()
+      this.interrupted.delete(event.udid)
       this.startSession(event.udid, event.connection, this.parts.once === true)
     } else {
       const session = this.sessions.get(event.udid)
       if (!session) return
       this.sessions.delete(event.udid)
+      this.rememberInterrupted(session)
       void session.detach().then(() => this.changed(true))
     }
     this.changed(true)
+  }
+
+  /**
+   * A phone pulled out mid-backup keeps its card: where the bars stopped and "was unplugged —
+   * plug it in again; the backup continues where it stopped", until it comes back.
+   */
+  private rememberInterrupted(session: PhoneSession): void {
+    if (session.phase !== 'importing' && session.phase !== 'scanning') return
+    const view = session.view(null)
+    this.interrupted.set(session.udid, {
+      progress: view.progress ? { ...view.progress, bytesPerSecond: 0, secondsLeft: null } : null,
+      problem: toWireError('device-unplugged', { deviceName: view.name }, this.parts.platform),
+    })
   }
 
   private startSession(udid: string, connection: 'usb' | 'network', once = false): PhoneSession {
@@ -403,6 +420,7 @@ export class Engine implements EngineHandle {
     for (const d of known) {
       if (this.sessions.has(d.udid)) continue
       const counts = this.parts.library.deviceCounts(d.udid)
+      const interrupted = this.interrupted.get(d.udid)
       views.push({
         udid: d.udid,
         name: d.name,
@@ -418,8 +436,8 @@ export class Engine implements EngineHandle {
         itemsSafe: counts.itemsSafe,
         itemsNotOnPhone: counts.itemsNotOnPhone,
         lastBackupAt: d.lastBackupAt,
-        progress: null,
-        problem: null,
+        progress: interrupted?.progress ?? null,
+        problem: interrupted?.problem ?? null,
       })
     }
     return views

@@ -319,8 +319,9 @@ export class PhoneSession {
         throw e
       }
       if (e.code === 'aborted') {
-        // Paused, or the policy gate closed mid-run: partial files stay staged for resume.
-        this.set({ progress: null })
+        // Paused, or the policy gate closed mid-run: partial files stay staged for resume. While
+        // paused the bars stay where they stopped, so the user sees how far it got.
+        this.set({ progress: this.deps.paused() && this.progress ? { ...this.progress, bytesPerSecond: 0, secondsLeft: null } : null })
         return
       }
       this.deps.log.warn('backup stopped', { udid: this.deps.udid, code: e.code, error })
