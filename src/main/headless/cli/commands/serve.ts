@@ -17,7 +17,7 @@ http://HOST:PORT (default http://127.0.0.1:${DEFAULT_PORT}). Runs until stopped 
 Options:
   --port P      port (default ${DEFAULT_PORT}; 0 = any free port)
   --host H      address to bind (default 127.0.0.1). Anything else needs the access
-                token: open the printed link once; it sets a cookie.
+                token: open the printed link once; the window keeps the token.
   --token T     use this access token instead of a generated one (also: CRADLE_TOKEN)
 
 Ready line (stdout): {"event":"ready","url":…,"accessUrl":…}`
