@@ -2,7 +2,7 @@
  * The DestinationView a UI shows for one destination: status, counts, speed, time left, why it
  * waits, the problem to act on, and Google's quota. Pure apart from reading the runner's state.
  */
-import { toWireError, type Platform } from '../../shared/error-text.js'
+import { describeError, toWireError, type Platform } from '../../shared/error-text.js'
 import type { DestinationKind, DestinationStatus, DestinationView } from '../../shared/state.js'
 import type { DestinationConfigs } from '../../shared/destination-config.js'
 import type { DestinationRecord } from './destination-store.js'
@@ -54,9 +54,12 @@ export function toView(
     waitingReason = 'Waiting for AC power'
   } else if (hold && pending > 0) {
     status = 'waiting'
+    const retry = `retrying in ${Math.max(1, Math.ceil((hold.until - env.now) / 1000))} s`
+    // Say why it waits ("Can't reach Immich — retrying in 9 s"), not only for how long.
+    const why = runner?.lastError ? describeError(runner.lastError.code, { ...runner.lastError.context, destinationName: record.name }, env.platform).title : null
     waitingReason = hold.kind === 'quota'
       ? `Daily limit; resumes at ${clockTime(hold.until)}`
-      : `Retrying in ${Math.max(1, Math.ceil((hold.until - env.now) / 1000))} s`
+      : why ? `${why} — ${retry}` : `Retrying in ${retry.slice('retrying in '.length)}`
   } else if (inflight > 0) status = 'uploading'
   else if (pending > 0) {
     status = 'waiting'

@@ -170,6 +170,11 @@ export class UploadManager {
       this.store.remove(record.id)
       throw error
     }
+    if (record.kind === 'google-photos') {
+      // Nothing can go up before the user signs in: say so from the start ("needs sign-in").
+      record.problem = { code: 'destination-auth', detail: 'not signed in yet', context: {}, at: this.clock.now() }
+      this.store.setProblem(record.id, record.problem)
+    }
     this.queue.enqueue(this.clock.now(), { destinationId: record.id })
     this.log.info('destination added', { dest: record.id, kind: record.kind })
     if (this.started) this.startRunner(record)
@@ -248,6 +253,7 @@ export class UploadManager {
     const started = await destination.signIn()
     const completion = started.completion.then(() => {
       this.log.info('signed in', { dest: id })
+      this.store.setProblem(id, null)
       runner?.clearProblem()
       this.emit()
     })

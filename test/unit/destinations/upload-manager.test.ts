@@ -62,6 +62,17 @@ describe('upload manager and runner policy', () => {
     return (await manager.add({ kind: 'folder', name, config: { path: `/tmp/${name}` } })).id
   }
 
+  it('a new Google Photos destination says it needs sign-in before anything goes up', async () => {
+    lib.addAsset({ libraryPath: 'a.jpg' })
+    manager = make()
+    const view = await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: 'id.apps.googleusercontent.com' } })
+    expect(view.status).toBe('needs-sign-in')
+    expect(view.problem).toMatchObject({ code: 'destination-auth', message: 'Google needs you to sign in again' })
+    manager.start()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(dests.get('Google')?.attempts.length ?? 0).toBe(0)
+  })
+
   it('retries a 503 with backoff and uploads every file exactly once', async () => {
     const a = lib.addAsset({ libraryPath: 'a.jpg' })
     const b = lib.addAsset({ libraryPath: 'b.jpg' })
