@@ -1,4 +1,5 @@
-import { expect, test } from './fixtures/app.js'
+/** The virtualised queue with 50,000 rows: a state the scripted engine makes at once (the demo would import for minutes). */
+import { expect, test } from '../fixtures/app.js'
 
 test('50,000 queue items: the list stays windowed, scrolls to the end, filters and searches', async ({ page, cradle }) => {
   const app = await cradle.start({ queueRows: 50_000 })

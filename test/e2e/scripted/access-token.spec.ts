@@ -4,8 +4,8 @@
  * Specific to the HTTP server, so it starts one itself rather than through fixtures/app.ts.
  */
 import { test as base, expect } from '@playwright/test'
-import { startHttpServer, type HttpServerHandle } from '../../src/main/headless/http/server.js'
-import { ScriptedEngine } from '../fakes/scripted-engine.js'
+import { startHttpServer, type HttpServerHandle } from '../../../src/main/headless/http/server.js'
+import { ScriptedEngine } from '../../fakes/scripted-engine.js'
 
 const test = base.extend<{ server: HttpServerHandle }>({
   server: async ({}, use) => {

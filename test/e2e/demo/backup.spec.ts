@@ -1,0 +1,97 @@
+/**
+ * The main path against `cradle demo`: the virtual phone appears with its name and battery →
+ * "Back up now" → the bars move → done, with counts that match the camera roll's plan and the files
+ * on disk (library and a folder destination), not only what the engine says.
+ */
+import { expect, test } from '../fixtures/app.js'
+import { screenshot, valueNow, watchCsp } from '../fixtures/page-helpers.js'
+
+test('a phone appears, "Back up now" runs, progress moves and it ends with the right counts', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 30, notOnPhone: 3, autoRun: false, slow: true })
+  const { truth } = app
+  const csp = watchCsp(page)
+  await page.goto(app.url)
+
+  await expect(page.getByText('Connect your iPhone with a cable. Cradle starts by itself.')).toBeVisible()
+  const backUp = page.getByRole('button', { name: 'Back up now', exact: true })
+  await expect(backUp).toBeDisabled()
+  await expect(page.getByTestId('backup-reason')).toHaveText('Connect your iPhone with a cable.')
+  await screenshot(page, 'empty')
+
+  const disk = await app.addFolderDestination('Backup disk')
+  await app.phone.attach()
+  const card = page.getByRole('article', { name: app.phoneName })
+  await expect(card.getByRole('heading', { name: app.phoneName })).toBeVisible()
+  await expect(card).toContainText(/iPhone \d+( mini| Pro| Pro Max| Plus)? · iOS [\d.]+ · Battery 57 %, charging · USB/)
+  await expect(card.getByTestId('device-status')).toHaveText('Connected and ready to back up.')
+  await expect(backUp).toBeEnabled()
+
+  await backUp.click()
+  const items = page.getByRole('progressbar', { name: 'Items backed up' })
+  await expect(items).toBeVisible()
+  await expect(items).toHaveAttribute('aria-valuemax', String(truth.itemsOnPhone))
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(3)
+  const first = await valueNow(items)
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(first)
+  await expect(page.getByRole('progressbar', { name: 'Data copied' })).toHaveAttribute('aria-valuemax', '100')
+  await expect(card.getByTestId('job-line')).toContainText(/\.(HEIC|JPG|MOV|PNG|AAE) · [\d.]+ MB\/s · (about \d+ min left|less than a minute left)/)
+  await expect(backUp).toBeDisabled()
+  await expect(page.getByTestId('backup-reason')).toHaveText(`Backing up ${app.phoneName} now.`)
+  await expect(card.getByTestId('device-status')).toHaveText(`Backing up ${app.phoneName}…`)
+  await screenshot(page, 'backing-up')
+
+  await expect(card.getByTestId('device-status')).toHaveText('Backed up: everything this iPhone holds is safe.', { timeout: 60_000 })
+  await expect(items).toHaveCount(0)
+  // The engine's counts are the plan's, and the library on disk holds exactly the readable files.
+  const device = (await app.state()).devices[0]!
+  expect([device.itemsOnPhone, device.itemsSafe, device.itemsNotOnPhone]).toEqual([truth.itemsOnPhone, truth.newItems, truth.notOnPhone])
+  expect(await app.libraryFiles()).toBe(truth.newItems)
+  await expect(card.getByTestId('device-counts')).toHaveText(`${truth.itemsOnPhone} items on the phone · ${truth.newItems} already safe`)
+  await expect(card.getByTestId('device-icloud')).toHaveText(`${truth.notOnPhone} items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`)
+  const run = (await app.state()).history.find((h) => h.kind === 'import')!
+  expect([run.imported, run.unavailable, run.failed]).toEqual([truth.newItems, truth.notOnPhone, 0])
+  await expect(page.getByTestId('history').locator('li', { hasText: `new from ${app.phoneName}` })).toContainText(`${truth.newItems} new from ${app.phoneName} · ${truth.notOnPhone} in iCloud only`)
+  await expect(card).toContainText(/Last backup today \d\d:\d\d/)
+
+  // Every safe file went on to the folder destination, once.
+  await expect(page.getByRole('listitem', { name: 'Backup disk' })).toContainText(`Ready · ${truth.newItems} uploaded`, { timeout: 60_000 })
+  expect(await disk.files()).toBe(truth.newItems)
+
+  // The queue agrees: the items not on this iPhone, and only they, are under that filter.
+  const filter = page.getByRole('button', { name: `Not on this iPhone ${truth.notOnPhone}` })
+  await filter.click()
+  await expect(filter).toHaveAttribute('aria-pressed', 'true')
+  const list = page.getByRole('list', { name: 'Queue items' })
+  await expect(list.getByRole('listitem')).toHaveCount(truth.notOnPhone)
+  await expect(list.getByRole('listitem').first()).toContainText('In iCloud only')
+  await screenshot(page, 'done')
+  expect(csp).toEqual([])
+})
+
+test('Pause stops the run where it is, Resume continues it, and nothing is copied twice', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 30, attached: true, slow: true })
+  await page.goto(app.url)
+  const card = page.getByRole('article', { name: app.phoneName })
+  const items = page.getByRole('progressbar', { name: 'Items backed up' })
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(2)
+  await page.getByRole('button', { name: 'Pause' }).click()
+  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible()
+  await expect(card.getByTestId('device-status')).toHaveText('Paused.')
+  await expect(card.getByTestId('device-instruction')).toHaveText('Press Resume to continue.')
+  await expect(page.getByTestId('headline')).toContainText('Paused')
+  // Paused keeps the bars where they stopped, and they stay there.
+  const paused = await valueNow(items)
+  expect(paused).toBeGreaterThan(2)
+  const library = await app.libraryFiles()
+  await page.waitForTimeout(1000)
+  expect(await valueNow(items)).toBe(paused)
+  expect(await app.libraryFiles()).toBe(library)
+  await screenshot(page, 'paused')
+
+  await page.getByRole('button', { name: 'Resume' }).click()
+  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible()
+  await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  const device = (await app.state()).devices[0]!
+  expect([device.itemsOnPhone, device.itemsSafe]).toEqual([app.truth.itemsOnPhone, app.truth.itemsOnPhone])
+  expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+})

@@ -1,0 +1,102 @@
+/**
+ * The states that need the person, against `cradle demo`: Trust, a locked phone, a port that does
+ * not charge, and the cable pulled mid-backup — each shows what to do, and the backup carries on
+ * by itself once it is done, with every file in the library once.
+ */
+import { describeError } from '../../../src/shared/error-text.js'
+import { WAITING_FOR_POWER } from '../../../src/renderer/words.js'
+import { expect, test } from '../fixtures/app.js'
+import { screenshot, valueNow } from '../fixtures/page-helpers.js'
+
+test('a phone waiting for Trust shows the instruction and continues once trusted', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 20, trust: 'pending' })
+  await page.goto(app.url)
+  await app.phone.attach()
+
+  // Before Trust the phone may not tell its name: the one card there is.
+  const card = page.getByRole('article')
+  await expect(card.getByTestId('device-instruction')).toHaveText('Tap Trust on your iPhone, then enter its passcode.')
+  await expect(card.getByTestId('device-status')).toHaveText(/^Waiting for Trust on /)
+  await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeDisabled()
+  await expect(page.getByTestId('backup-reason')).toHaveText('Tap Trust on your iPhone, then enter its passcode.')
+  await expect(page.getByRole('progressbar')).toHaveCount(0)
+  await screenshot(page, 'needs-trust')
+
+  await app.phone.trust()
+  await expect(card.getByTestId('device-instruction')).toHaveCount(0)
+  await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  await expect(card.getByRole('heading', { name: app.phoneName })).toBeVisible()
+  expect((await app.state()).history[0]!.imported).toBe(app.truth.itemsOnPhone)
+  expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+})
+
+test('a locked phone says to unlock it, then asks for Trust, then backs up', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 20, trust: 'locked' })
+  await page.goto(app.url)
+  await app.phone.attach()
+  const card = page.getByRole('article')
+  await expect(card.getByTestId('device-instruction')).toHaveText('Unlock your iPhone to continue.')
+  await expect(card.getByTestId('device-status')).toHaveText(/ is locked$/)
+  await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeDisabled()
+  await screenshot(page, 'locked')
+
+  await app.phone.unlock()
+  await expect(card.getByTestId('device-instruction')).toHaveText('Tap Trust on your iPhone, then enter its passcode.')
+  await app.phone.trust()
+  await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+})
+
+test('a port that does not charge holds the backup until it does (Only while charging)', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 20, settings: { importOnlyOnPower: true } })
+  await page.goto(app.url)
+  await app.phone.power(false)
+  await app.phone.attach()
+  const card = page.getByRole('article', { name: app.phoneName })
+  await expect(card.getByTestId('device-status')).toHaveText(WAITING_FOR_POWER)
+  await expect(card).toContainText('Battery 57 % · USB')
+  expect(await app.libraryFiles()).toBe(0)
+
+  await app.phone.power(true)
+  await expect(card).toContainText('Battery 57 %, charging')
+  await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+})
+
+test('unplugging mid-backup shows it, and the backup resumes where it stopped on re-attach', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 30, slow: true })
+  await page.goto(app.url)
+  await app.phone.attach()
+  const card = page.getByRole('article', { name: app.phoneName })
+  const items = page.getByRole('progressbar', { name: 'Items backed up' })
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(5)
+
+  await app.phone.unplug()
+  const unplugged = describeError('device-unplugged', { deviceName: app.phoneName })
+  await expect(card.getByTestId('device-status')).toHaveText(unplugged.title)
+  await expect(card.getByTestId('device-instruction')).toHaveText(unplugged.action!)
+  await expect(card).toContainText('Not connected')
+  // The interrupted run is still shown where it stopped, not thrown away, and it stays there.
+  const stoppedAt = await valueNow(items)
+  expect(stoppedAt).toBeGreaterThan(5)
+  expect(stoppedAt).toBeLessThan(app.truth.itemsOnPhone)
+  await expect(card.getByTestId('job-line')).toHaveText(/^Stopped at /)
+  await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeDisabled()
+  await screenshot(page, 'unplugged')
+  const safeWhenUnplugged = await app.libraryFiles()
+  await page.waitForTimeout(500)
+  expect(await valueNow(items)).toBe(stoppedAt)
+
+  await app.phone.attach()
+  await expect(card.getByTestId('device-instruction')).toHaveCount(0)
+  await expect(card).toContainText('USB')
+  await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  // Resumed, not restarted: the second run copied only what the first did not, each file once.
+  const state = await app.state()
+  const device = state.devices[0]!
+  expect([device.itemsOnPhone, device.itemsSafe]).toEqual([app.truth.itemsOnPhone, app.truth.itemsOnPhone])
+  const runs = state.history.filter((h) => h.kind === 'import')
+  expect(runs.reduce((sum, h) => sum + h.imported, 0)).toBe(app.truth.itemsOnPhone)
+  expect(safeWhenUnplugged).toBeGreaterThan(0)
+  expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+})
