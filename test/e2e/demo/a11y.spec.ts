@@ -18,7 +18,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 for (const scheme of ['light', 'dark'] as const) {
   test(`no serious or critical axe violations in the main states (${scheme})`, async ({ page, cradle }) => {
     await page.emulateMedia({ colorScheme: scheme })
-    const app = await cradle.start({ photos: 30, slow: true, trust: 'pending', notOnPhone: 2 })
+    const app = await cradle.start({ photos: 40, slow: true, trust: 'pending', notOnPhone: 2 })
     const csp = watchCsp(page)
     await page.goto(app.url)
     const all = scheme === 'light'
@@ -38,6 +38,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.getByRole('listitem', { name: 'Home Immich' })).toContainText('Waiting')
     expect(await seriousViolations(page), 'backing up').toEqual([])
     await screenshot(page, `backing-up-${scheme}`)
+    await expect(page.getByRole('progressbar', { name: 'Items backed up' }), 'still backing up when checked').toBeVisible({ timeout: 1 })
 
     await page.getByRole('button', { name: 'Settings' }).click()
     await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible()

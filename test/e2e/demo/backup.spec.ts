@@ -38,7 +38,7 @@ test('a phone appears, "Back up now" runs, progress moves and it ends with the r
   await expect(backUp).toBeDisabled()
   await expect(page.getByTestId('backup-reason')).toHaveText(`Backing up ${app.phoneName} now.`)
   await expect(card.getByTestId('device-status')).toHaveText(`Backing up ${app.phoneName}…`)
-  await screenshot(page, 'backing-up')
+  await screenshot(page, 'backing-up', { readme: true })
 
   await expect(card.getByTestId('device-status')).toHaveText('Backed up: everything this iPhone holds is safe.', { timeout: 60_000 })
   await expect(items).toHaveCount(0)
