@@ -82,7 +82,10 @@ export class History {
       failed: r.failed,
       bytes: r.bytes,
       durationMs: r.duration_ms,
-      error: r.error_code && isErrorCode(r.error_code) ? toWireError(r.error_code, parseContext(r.error_context)) : null,
+      // The sentence names the run's phone or destination ("Anna's iPhone was unplugged", not "your iPhone …").
+      error: r.error_code && isErrorCode(r.error_code)
+        ? toWireError(r.error_code, { [r.kind === 'import' ? 'deviceName' : 'destinationName']: r.source_name, ...parseContext(r.error_context) })
+        : null,
     }))
   }
 

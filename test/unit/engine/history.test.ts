@@ -35,4 +35,12 @@ describe('history', () => {
     expect(history.lastSuccess('U1')).toBe(1000)
     expect(history.lastSuccess('U3')).toBeNull()
   })
+
+  it("names the run's phone or destination in the error sentence", () => {
+    const history = open()
+    history.add({ ...base, at: 1000, error: { code: 'device-unplugged' } })
+    history.add({ ...base, kind: 'upload', sourceName: 'Immich', udid: null, at: 2000, error: { code: 'destination-unreachable' } })
+    history.add({ ...base, at: 3000, error: { code: 'device-unplugged', context: { deviceName: 'iPhone' } } })
+    expect(history.recent().map((r) => r.error?.message)).toEqual(['iPhone was unplugged', "Can't reach Immich", "Anna's iPhone was unplugged"])
+  })
 })
