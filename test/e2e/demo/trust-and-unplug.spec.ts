@@ -76,12 +76,14 @@ test('unplugging mid-backup shows it, and the backup resumes where it stopped on
   await expect(card.getByTestId('device-status')).toHaveText(unplugged.title)
   await expect(card.getByTestId('device-instruction')).toHaveText(unplugged.action!)
   await expect(card).toContainText('Not connected')
+  expect((await app.state()).devices[0]).toMatchObject({ phase: 'disconnected', connected: false, problem: { code: 'device-unplugged' } })
   // The interrupted run is still shown where it stopped, not thrown away, and it stays there.
   const stoppedAt = await valueNow(items)
   expect(stoppedAt).toBeGreaterThan(5)
   expect(stoppedAt).toBeLessThan(app.truth.itemsOnPhone)
   await expect(card.getByTestId('job-line')).toHaveText(/^Stopped at /)
   await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeDisabled()
+  await expect(page.getByTestId('history').locator('li').first()).toContainText(`${unplugged.title} — ${unplugged.action}`)
   await screenshot(page, 'unplugged')
   const safeWhenUnplugged = await app.libraryFiles()
   await page.waitForTimeout(500)
@@ -90,6 +92,9 @@ test('unplugging mid-backup shows it, and the backup resumes where it stopped on
   await app.phone.attach()
   await expect(card.getByTestId('device-instruction')).toHaveCount(0)
   await expect(card).toContainText('USB')
+  // The new run is only what is left: its bar counts at most the files not copied before the cable came out.
+  const runSize = async (): Promise<number> => (await items.evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('aria-valuemax')))))[0] ?? Infinity
+  await expect.poll(runSize).toBeLessThanOrEqual(app.truth.itemsOnPhone - stoppedAt)
   await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
   // Resumed, not restarted: the second run copied only what the first did not, each file once.
   const state = await app.state()
