@@ -9,6 +9,7 @@ import type { Input, Result, CommandName } from '../../shared/contract.js'
 import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
 import type { AppState, DeviceView, LibraryView, QueueCounts } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
+import { marketingName } from '../device/index.js'
 import { InboxWatcher } from '../library/inbox.js'
 import type { Library } from '../library/library.js'
 import { saveSettings } from '../library/settings-store.js'
@@ -424,7 +425,7 @@ export class Engine implements EngineHandle {
       views.push({
         udid: d.udid,
         name: d.name,
-        model: d.productType ?? 'iPhone',
+        model: marketingName(d.productType ?? undefined),
         productType: d.productType ?? '',
         iosVersion: d.iosVersion ?? '',
         connected: false,
