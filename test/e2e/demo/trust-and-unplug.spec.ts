@@ -75,7 +75,7 @@ test('unplugging mid-backup shows it, and the backup resumes where it stopped on
   const unplugged = describeError('device-unplugged', { deviceName: app.phoneName })
   await expect(card.getByTestId('device-status')).toHaveText(unplugged.title)
   await expect(card.getByTestId('device-instruction')).toHaveText(unplugged.action!)
-  await expect(card).toContainText('Not connected')
+  await expect(card).toContainText(/iPhone \d+ · iOS [\d.]+ · Not connected/)
   expect((await app.state()).devices[0]).toMatchObject({ phase: 'disconnected', connected: false, problem: { code: 'device-unplugged' } })
   // The interrupted run is still shown where it stopped, not thrown away, and it stays there.
   const stoppedAt = await valueNow(items)
