@@ -46,6 +46,8 @@ const LIBRARY_VIEW_REFRESH_MS = 5_000
 export class Engine implements EngineHandle {
   private settings: Settings
   private readonly sessions = new Map<string, PhoneSession>()
+  /** Sessions of detached phones that are still winding down (stop() waits for them). */
+  private readonly ending = new Set<Promise<void>>()
   private readonly finished = new Map<string, SessionResult>()
   /** Phones unplugged mid-backup: what their card keeps showing until they come back. */
   private readonly interrupted = new Map<string, Pick<DeviceView, 'progress' | 'problem'>>()
@@ -111,7 +113,7 @@ export class Engine implements EngineHandle {
     this.stopWatching?.()
     if (this.libraryViewTimer) clearInterval(this.libraryViewTimer)
     if (this.libraryViewPending) clearTimeout(this.libraryViewPending)
-    await Promise.all([...this.sessions.values()].map((s) => s.detach()))
+    await Promise.all([...[...this.sessions.values()].map((s) => s.detach()), ...this.ending])
     this.sessions.clear()
     await this.inbox?.stop().catch(() => undefined)
     this.unsubscribeUploads?.()
@@ -251,7 +253,7 @@ export class Engine implements EngineHandle {
     }
     if (event.type === 'attached') {
       const existing = this.sessions.get(event.udid)
-      if (existing) void existing.detach()
+      if (existing) this.endSession(existing)
       this.interrupted.delete(event.udid)
       this.startSession(event.udid, event.connection, this.parts.once === true)
     } else {
@@ -259,7 +261,7 @@ export class Engine implements EngineHandle {
       if (!session) return
       this.sessions.delete(event.udid)
       this.rememberInterrupted(session)
-      void session.detach().then(() => this.changed(true))
+      this.endSession(session)
     }
     this.changed(true)
   }
@@ -275,6 +277,16 @@ export class Engine implements EngineHandle {
       progress: view.progress ? { ...view.progress, bytesPerSecond: 0, secondsLeft: null } : null,
       problem: toWireError('device-unplugged', { deviceName: view.name }, this.parts.platform),
     })
+  }
+
+  /**
+   * Ends a session whose phone went away. It may still be writing what already arrived (and its
+   * catalog rows) for a moment, so stop() waits for it before closing the catalog.
+   */
+  private endSession(session: PhoneSession): void {
+    const ending = session.detach().then(() => this.changed(true))
+    this.ending.add(ending)
+    void ending.finally(() => this.ending.delete(ending))
   }
 
   private startSession(udid: string, connection: 'usb' | 'network', once = false): PhoneSession {

@@ -43,6 +43,8 @@ const RETRY_LIBRARY_MS = 5_000
 const RETRY_DEVICE_MS = 15_000
 const BATTERY_POLL_MS = 30_000
 const POWER_CHECK_MS = 10_000
+/** After a detach, the running import may write what already arrived for this long before it is aborted. */
+const DETACH_GRACE_MS = 2_000
 /** Lost connections to a phone that is still attached: retry after 1 s, doubling up to 30 s. */
 const CONNECTION_LOST = new Set(['device-unplugged', 'device-timeout'])
 const RECONNECT_MS = 1_000
@@ -269,7 +271,13 @@ export class PhoneSession {
   private async backup(link: PhoneLink, connection: number): Promise<void> {
     const run = new AbortController()
     this.run = run
-    const onLifeAbort = (): void => run.abort(this.life.signal.reason)
+    // Unplugged (or quitting): the phone's connections end by themselves, and the replies that
+    // already arrived are still written to staging (kept for resume) if the downloads get a moment
+    // before the abort. Aborting at once threw away up to a read window per file (bench/unplug test).
+    let graceTimer: NodeJS.Timeout | undefined
+    const onLifeAbort = (): void => {
+      graceTimer = setTimeout(() => run.abort(this.life.signal.reason), DETACH_GRACE_MS)
+    }
     this.life.signal.addEventListener('abort', onLifeAbort, { once: true })
     const library = this.deps.library()
     const started = this.deps.clock.now()
@@ -336,6 +344,7 @@ export class PhoneSession {
       else await this.sleep(RETRY_DEVICE_MS)
       this.triggered = true
     } finally {
+      clearTimeout(graceTimer)
       this.life.signal.removeEventListener('abort', onLifeAbort)
       this.run = null
       await files?.close().catch(() => undefined)

@@ -110,10 +110,11 @@ describe('unplug and re-attach during one backup', () => {
     expect(resumableFiles).toBeGreaterThanOrEqual(UNPLUGS / 2)
     // In bytes: had they started over, every kept prefix would have been pulled again, so the
     // device→host bytes beyond one copy of the roll (handshakes, listings, files) would exceed
-    // keptBytes. What an unplug does lose is the AFC read in flight (up to 4 MiB, device/afc).
+    // keptBytes. What an unplug does lose is the AFC reply cut in half (≤ 1 MiB per file, engine
+    // device-adapter) — replies that had arrived are still written after the Detached event.
     const extra = phone.link.bytesSent - rollBytes
-    expect(extra).toBeLessThan(keptBytes)
-    expect(phone.link.bytesSent).toBeLessThan(rollBytes * 2)
+    expect(extra).toBeLessThan(keptBytes / 4)
+    expect(phone.link.bytesSent).toBeLessThan(rollBytes * 1.25)
   }, 180_000)
 
   it('reconnects by itself when the connection drops but the phone stays attached', async () => {
