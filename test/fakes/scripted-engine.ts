@@ -1,8 +1,9 @@
 /**
  * A scripted stand-in for the engine: a CommandHandler whose state moves the way the real engine's
  * will (phone attaches → trust → scan → import at 10 Hz → uploads → history), driven by timers or by
- * tick(). It exists so the window, the HTTP server, the E2E specs and the UI bench can run before
- * (and independently of) the engine; `cradle demo` replaces it in test/e2e/fixtures/app.ts.
+ * tick(). It gives the window's unit tests, the UI bench and the `scripted` E2E project
+ * (test/e2e/scripted: states the real engine cannot make cheaply, such as a 50,000-row queue)
+ * something fast and exact; the issue's scenarios run against `cradle demo` (test/e2e/demo).
  * Scenario controls (attachPhone, trust, unplug, failDestination, …) stand for what a person or a
  * server would do.
  */
