@@ -64,6 +64,8 @@ class AfcFailure extends Error {
 
 export class AfcSession {
   private readonly handles = new Map<number, OpenFile>()
+  /** Set once the connection is gone; a FileRefOpen still in flight then closes its own handle. */
+  private closed = false
   private nextHandle = 1
 
   constructor(private readonly o: AfcSessionOptions) {}
@@ -175,6 +177,11 @@ export class AfcSession {
     const unreadable = st !== undefined && this.o.unreadable?.matches(r.vpath) === true
     if (unreadable && this.o.unreadable!.failOn === 'open') throw new AfcFailure(this.o.unreadable!.status)
     const fh = await fs.open(target, OPEN_FLAGS[mode]!)
+    if (this.closed) {
+      // The connection went away while the file was opening: nobody will ever close this handle.
+      await fh.close().catch(() => undefined)
+      throw new AfcFailure(AfcStatus.SERVICE_NOT_CONNECTED)
+    }
     const handle = this.nextHandle++
     const pos = mode === AfcOpenMode.APPEND || mode === AfcOpenMode.RDAPPEND ? (st?.size ?? 0) : 0
     this.handles.set(handle, { fh, vpath: r.vpath, pos, writable, unreadable, size: writable ? undefined : st?.size })
@@ -297,6 +304,7 @@ export class AfcSession {
 
   /** Closes every handle (connection gone). */
   async closeAll(): Promise<void> {
+    this.closed = true
     const files = [...this.handles.values()]
     this.handles.clear()
     await Promise.all(files.map((f) => f.fh.close().catch(() => undefined)))
