@@ -80,6 +80,13 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
     deps.onProgress({ ...progress })
   }
   publish()
+  // "N already safe" on the card follows the import, at most once a second (it is a catalog count).
+  let countsAt = deps.now()
+  const refreshCounts = (): void => {
+    if (deps.now() - countsAt < 1000) return
+    countsAt = deps.now()
+    deps.onScanned(library.deviceCounts(udid))
+  }
 
   let stopError: CradleError | null = null
   const importOne = async (file: PlannedFile): Promise<void> => {
@@ -112,6 +119,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
       completedBytes += Math.max(0, file.size - file.stagedBytes)
       progress.itemsDone++
       publish()
+      refreshCounts()
     }
   }
 

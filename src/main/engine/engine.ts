@@ -461,7 +461,8 @@ export class Engine implements EngineHandle {
     const out: WireError[] = []
     if (this.muxProblem) out.push(toWireError(this.muxProblem.code, this.muxProblem.context, platform))
     if (this.libraryProblem) out.push(toWireError(this.libraryProblem.code, { path: this.parts.library.root, ...this.libraryProblem.context }, platform))
-    for (const d of devices) if (d.connected && d.problem) out.push(d.problem)
+    // A phone unplugged mid-backup is the only disconnected one with a problem: the headline says so.
+    for (const d of devices) if (d.problem && (d.connected || this.interrupted.has(d.udid))) out.push(d.problem)
     for (const d of destinations) if (d.problem && (d.status === 'error' || d.status === 'needs-sign-in')) out.push(d.problem)
     if (this.settingsProblem) out.push(toWireError('settings-invalid', this.settingsProblem.context, platform))
     if (this.parts.secrets.weakness) out.push({ ...toWireError('secrets-unprotected', {}, platform), action: this.parts.secrets.weakness })
