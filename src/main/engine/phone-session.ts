@@ -202,7 +202,8 @@ export class PhoneSession {
         const link = await this.deps.port.open(this.deps.udid, {
           signal,
           pair: this.deps.once !== true,
-          onTrust: (step) => this.set({ ...TRUST_PHASE[step], problem: null }),
+          // 'denied' carries its problem from the first snapshot on (the card explains what to do).
+          onTrust: (step) => this.set({ ...TRUST_PHASE[step], problem: step === 'denied' ? new CradleError('pairing-denied', 'the user tapped Don\'t Trust') : null }),
         })
         this.identity = link.identity
         this.set({ trust: 'paired' })
