@@ -69,6 +69,8 @@ export class PhoneSession {
   progress: ImportProgress | null = null
   problem: CradleError | null = null
   counts: { itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number } | null = null
+  /** The phone's name learned before pairing (from an error's context), until identity is known. */
+  private nameHint: string | null = null
   readonly done: Promise<SessionResult>
 
   private readonly life = new AbortController()
@@ -114,7 +116,7 @@ export class PhoneSession {
     const id = this.identity
     return {
       udid: this.deps.udid,
-      name: id?.name ?? 'iPhone',
+      name: id?.name ?? this.nameHint ?? 'iPhone',
       model: id?.model || id?.productType || 'iPhone',
       productType: id?.productType ?? '',
       iosVersion: id?.iosVersion ?? '',
@@ -211,6 +213,8 @@ export class PhoneSession {
       } catch (error) {
         const e = toCradleError(error)
         if (signal.aborted) return null
+        // An unpaired phone still tells its name: show "Anna's iPhone", not "iPhone", while it waits.
+        if (typeof e.context.deviceName === 'string' && this.nameHint === null) this.nameHint = e.context.deviceName
         this.lastError = e
         if (e.code === 'pairing-denied') {
           this.set({ phase: 'trust-denied', trust: 'denied', problem: e })

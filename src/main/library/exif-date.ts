@@ -7,8 +7,12 @@
  * It does not read QuickTime/MP4, hence quicktime-date.ts. exiftool (Perl) is more complete but
  * is a separate program per call; exifreader/exif-parser miss HEIC or PNG.
  */
+import fsp from 'node:fs/promises'
 import exifr from 'exifr'
 import { parseExifDate, parseIsoDate, type CaptureDate } from './capture-date.js'
+
+/** Smaller than any real JPEG/HEIC/PNG header with metadata. */
+const MIN_IMAGE_BYTES = 64
 
 const OPTIONS: Exclude<Parameters<typeof exifr.parse>[1], boolean | unknown[] | undefined> = {
   reviveValues: false,
@@ -52,6 +56,9 @@ export function dateFromTags(tags: Tags): CaptureDate | null {
 /** Reads the capture date of a still; null when absent or unreadable (never throws). */
 export async function readExifDate(file: string): Promise<CaptureDate | null> {
   try {
+    // exifr leaves its file handle open when it gives up on a file too small to be an image
+    // (Node then warns "closing file descriptor on garbage collection"): such files have no date.
+    if ((await fsp.stat(file)).size < MIN_IMAGE_BYTES) return null
     const tags = (await exifr.parse(file, OPTIONS)) as Tags | undefined
     return tags ? dateFromTags(tags) : null
   } catch {

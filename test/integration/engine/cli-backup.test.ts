@@ -129,7 +129,8 @@ describe('cradle backup --once', () => {
       expect(r.code).toBe(1)
       const phones = r.lines.filter((l) => l.type === 'phone')
       expect(phones.map((p) => p.udid).sort()).toEqual([udid, stranger.udid].sort())
-      expect(phones.find((p) => p.udid === stranger.udid)!.error).toMatch(/cradle pair/)
+      // The name is readable before pairing, so the message says whose iPhone it is.
+      expect(phones.find((p) => p.udid === stranger.udid)).toMatchObject({ name: 'Ben’s iPhone', error: expect.stringMatching(/^Ben’s iPhone has not trusted this computer yet\. Run "cradle pair"/) })
       expect(phones.find((p) => p.udid === udid)).toMatchObject({ error: null, imported: 0, alreadyHad: readable().length })
       expect(r.lines.at(-1)).toMatchObject({ type: 'summary', phones: 2 })
       expect(r.stderr).toMatch(/^cradle backup: .*cradle pair/m)

@@ -150,7 +150,11 @@ export async function connectDevice(mux: MuxClient, target: MuxDevice | string, 
       await mux.deletePairRecord(device.udid, call)
     }
     const pairNow = async (): Promise<PairRecord> => {
-      if (opts.pair === false) throw new CradleError('pairing-pending', `${device.udid} is not paired with this computer`)
+      if (opts.pair === false) {
+        // The name is readable before pairing; it lets the caller say whose iPhone needs Trust.
+        const deviceName = typeof before.DeviceName === 'string' ? before.DeviceName : undefined
+        throw new CradleError('pairing-pending', `${device.udid} is not paired with this computer`, { context: deviceName ? { deviceName } : {} })
+      }
       return pairDevice(mux, lockdown, device, { ...call, ...(opts.onTrustState ? { onState: opts.onTrustState } : {}), ...(opts.pairTimeoutMs ? { timeoutMs: opts.pairTimeoutMs } : {}), ...(opts.pairPollMs ? { pollMs: opts.pairPollMs } : {}) })
     }
     const hadRecord = record !== undefined
