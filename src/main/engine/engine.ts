@@ -3,13 +3,12 @@
  * the upload manager sends it on, and one AppState snapshot (≤ 10 a second) tells every UI.
  * Commands from the contract arrive here already validated by the transport.
  */
-import { CradleError, toCradleError, type WireError } from '../../shared/errors.js'
+import { CradleError, toCradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
 import type { Input, Result, CommandName } from '../../shared/contract.js'
 import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
 import type { AppState, DeviceView, LibraryView, QueueCounts } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
-import { marketingName } from '../device/index.js'
 import { InboxWatcher } from '../library/inbox.js'
 import type { Library } from '../library/library.js'
 import { saveSettings } from '../library/settings-store.js'
@@ -20,6 +19,7 @@ import type { PhoneEvent, PhonePort } from './phone-port.js'
 import { PhoneSession, type SessionResult } from './phone-session.js'
 import type { Clock, Opener, PowerSource, SecretStore } from './ports.js'
 import { SnapshotPublisher } from './snapshot-publisher.js'
+import { collectProblems, disconnectedPhoneView, type Interrupted } from './state-views.js'
 
 export interface EngineParts {
   dataDir: string
@@ -50,7 +50,7 @@ export class Engine implements EngineHandle {
   private readonly ending = new Set<Promise<void>>()
   private readonly finished = new Map<string, SessionResult>()
   /** Phones unplugged mid-backup: what their card keeps showing until they come back. */
-  private readonly interrupted = new Map<string, Pick<DeviceView, 'progress' | 'problem'>>()
+  private readonly interrupted = new Map<string, Interrupted>()
   private readonly publisher: SnapshotPublisher<AppState>
   private readonly log: Logger
   private paused = false
@@ -426,47 +426,14 @@ export class Engine implements EngineHandle {
   }
 
   private devices(): DeviceView[] {
-    const views: DeviceView[] = []
     const known = this.parts.library.devices().filter((d) => d.kind === 'phone')
     const lastBackup = new Map(known.map((d) => [d.udid, d.lastBackupAt]))
-    for (const session of this.sessions.values()) views.push(session.view(lastBackup.get(session.udid) ?? null))
+    const views = [...this.sessions.values()].map((session) => session.view(lastBackup.get(session.udid) ?? null))
     for (const d of known) {
       if (this.sessions.has(d.udid)) continue
-      const counts = this.parts.library.deviceCounts(d.udid)
-      const interrupted = this.interrupted.get(d.udid)
-      views.push({
-        udid: d.udid,
-        name: d.name,
-        model: marketingName(d.productType ?? undefined),
-        productType: d.productType ?? '',
-        iosVersion: d.iosVersion ?? '',
-        connected: false,
-        connection: null,
-        battery: null,
-        trust: 'unknown',
-        phase: 'disconnected',
-        itemsOnPhone: counts.itemsOnPhone,
-        itemsSafe: counts.itemsSafe,
-        itemsNotOnPhone: counts.itemsNotOnPhone,
-        lastBackupAt: d.lastBackupAt,
-        progress: interrupted?.progress ?? null,
-        problem: interrupted?.problem ?? null,
-      })
+      views.push(disconnectedPhoneView(d, this.parts.library.deviceCounts(d.udid), this.interrupted.get(d.udid)))
     }
     return views
-  }
-
-  private problems(devices: DeviceView[], destinations: AppState['destinations']): WireError[] {
-    const platform = this.parts.platform
-    const out: WireError[] = []
-    if (this.muxProblem) out.push(toWireError(this.muxProblem.code, this.muxProblem.context, platform))
-    if (this.libraryProblem) out.push(toWireError(this.libraryProblem.code, { path: this.parts.library.root, ...this.libraryProblem.context }, platform))
-    // A phone unplugged mid-backup is the only disconnected one with a problem: the headline says so.
-    for (const d of devices) if (d.problem && (d.connected || this.interrupted.has(d.udid))) out.push(d.problem)
-    for (const d of destinations) if (d.problem && (d.status === 'error' || d.status === 'needs-sign-in')) out.push(d.problem)
-    if (this.settingsProblem) out.push(toWireError('settings-invalid', this.settingsProblem.context, platform))
-    if (this.parts.secrets.weakness) out.push({ ...toWireError('secrets-unprotected', {}, platform), action: this.parts.secrets.weakness })
-    return out
   }
 
   private snapshot(): AppState {
@@ -481,7 +448,16 @@ export class Engine implements EngineHandle {
       queue: { counts: this.queueCounts(), revision: this.revision },
       library: this.libraryView,
       history: this.parts.history.recent(20),
-      problems: this.problems(devices, destinations),
+      problems: collectProblems({
+        platform: this.parts.platform,
+        mux: this.muxProblem,
+        library: this.libraryProblem,
+        libraryRoot: this.parts.library.root,
+        devices,
+        destinations,
+        settings: this.settingsProblem,
+        secretsWeakness: this.parts.secrets.weakness,
+      }),
       settings: this.settings,
       onAcPower: this.parts.power.onAcPower(),
     }
