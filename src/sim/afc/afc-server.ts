@@ -9,7 +9,7 @@
 import { AFC_HEADER_SIZE, decodeAfcHeader, encodeAfcHeader } from '../../main/device/afc/packet-codec.js'
 import { createLogger } from '../../main/logging/logger.js'
 import type { Tunnel } from '../link/device-link.js'
-import { ByteQueue } from '../util/byte-queue.js'
+import { ChunkBuffer } from '../../main/device/io/chunk-buffer.js'
 import { AfcSession, type AfcReply, type AfcSessionOptions } from './afc-session.js'
 
 const log = createLogger('sim/afc')
@@ -27,7 +27,7 @@ interface InFlight {
 
 export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOptions): AfcSession {
   const session = new AfcSession(options)
-  const input = new ByteQueue()
+  const input = new ChunkBuffer()
   const socket = tunnel.socket
   const inflight: InFlight[] = []
   let busy = false
@@ -42,7 +42,7 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
       const overlap = session.canOverlap(h.operation, payload)
       const allowed = inflight.length === 0 || (overlap && inflight.length < READ_AHEAD && inflight.every((x) => x.overlap))
       if (!allowed) return
-      input.consume(h.entireLength)
+      input.skip(h.entireLength)
       // handle() runs synchronously up to its first await: a read reserves its range right here.
       inflight.push({ packetNum: h.packetNum, overlap, reply: session.handle(h.operation, payload, packet.subarray(h.thisLength)) })
     }

@@ -11,7 +11,7 @@ import { TLSSocket, type SecureContext } from 'node:tls'
 import { decodePlistDict, encodeXmlPlist, type PlistDict } from '../../main/device/plist/plist-codec.js'
 import { PLIST_SERVICE_MAX_FRAME } from '../../main/device/plist-service/plist-service-codec.js'
 import type { Tunnel } from '../link/device-link.js'
-import { ByteQueue } from '../util/byte-queue.js'
+import { ChunkBuffer } from '../../main/device/io/chunk-buffer.js'
 
 /** TLS record content types (RFC 5246 §6.2.1). */
 const TLS_ALERT = 21
@@ -22,8 +22,8 @@ type Mode = 'plain' | 'tls' | 'after-tls'
 
 export class PlistTransport {
   private mode: Mode = 'plain'
-  private readonly raw = new ByteQueue()
-  private readonly clear = new ByteQueue()
+  private readonly raw = new ChunkBuffer()
+  private readonly clear = new ChunkBuffer()
   private tls: TLSSocket | undefined
   private tlsInput: Duplex | undefined
   private tlsOutputOpen = false
@@ -89,7 +89,7 @@ export class PlistTransport {
     this.tls = tls
     this.tlsInput = duplex
     this.mode = 'tls'
-    const pending = this.raw.drain()
+    const pending = this.raw.takeAll()
     if (pending.length > 0) duplex.push(pending)
   }
 
@@ -131,7 +131,7 @@ export class PlistTransport {
       }
       const len = h.readUInt16BE(3)
       if (this.raw.length < 5 + len) return
-      this.raw.consume(5 + len)
+      this.raw.skip(5 + len)
       if (type === TLS_ALERT) {
         this.mode = 'plain'
         return
@@ -139,13 +139,13 @@ export class PlistTransport {
     }
   }
 
-  private drainFrames(q: ByteQueue): void {
+  private drainFrames(q: ChunkBuffer): void {
     const mode = this.mode
     while (!this.closed && this.mode === mode && q.length >= 4) {
       const length = q.peek(4).readUInt32BE(0)
       if (length === 0 || length > PLIST_SERVICE_MAX_FRAME) return this.fail(`bad plist frame length ${length}`)
       if (q.length < 4 + length) return
-      q.consume(4)
+      q.skip(4)
       let dict: PlistDict
       try {
         dict = decodePlistDict(q.take(length))
@@ -156,7 +156,7 @@ export class PlistTransport {
     }
     // A request switched modes (StartSession): bytes after it belong to the new mode.
     if (!this.closed && this.mode !== mode && q === this.raw && q.length > 0) {
-      const rest = q.drain()
+      const rest = q.takeAll()
       this.onRaw(rest)
     }
   }

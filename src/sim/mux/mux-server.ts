@@ -13,7 +13,7 @@ import { decodePlistDict, encodeXmlPlist, type PlistDict } from '../../main/devi
 import { createLogger } from '../../main/logging/logger.js'
 import type { SocketAddress } from '../address.js'
 import type { VirtualDevice } from '../device/virtual-device.js'
-import { ByteQueue } from '../util/byte-queue.js'
+import { ChunkBuffer } from '../../main/device/io/chunk-buffer.js'
 import type { PairStore } from './pair-store.js'
 
 const log = createLogger('sim/mux')
@@ -37,7 +37,7 @@ function attachedEvent(d: VirtualDevice): PlistDict {
 interface Client {
   id: number
   socket: Socket
-  input: ByteQueue
+  input: ChunkBuffer
   listening: boolean
   version: number
   progName: string
@@ -103,7 +103,7 @@ export class MuxServer {
   }
 
   private accept(socket: Socket): void {
-    const client: Client = { id: this.nextClientId++, socket, input: new ByteQueue(), listening: false, version: 1, progName: '' }
+    const client: Client = { id: this.nextClientId++, socket, input: new ChunkBuffer(), listening: false, version: 1, progName: '' }
     this.clients.add(client)
     socket.on('error', () => undefined)
     socket.on('close', () => this.clients.delete(client))
@@ -136,7 +136,7 @@ export class MuxServer {
         this.clients.delete(c)
         this.tunnels.add(c.socket)
         c.socket.on('close', () => this.tunnels.delete(c.socket))
-        tunnel(c.input.drain())
+        tunnel(c.input.takeAll())
         return
       }
     }

@@ -10,11 +10,11 @@ import { encodeAfcPacket } from '../../../../src/main/device/afc/packet-codec.js
 import { decodePlistDict, encodeXmlPlist, type PlistDict } from '../../../../src/main/device/plist/plist-codec.js'
 import { swapPort } from '../../../../src/main/device/usbmux/messages.js'
 import { parseSocketAddress } from '../../../../src/sim/address.js'
-import { ByteQueue } from '../../../../src/sim/util/byte-queue.js'
+import { ChunkBuffer } from '../../../../src/main/device/io/chunk-buffer.js'
 
 /** Buffers a stream and hands out exact byte counts. */
 export class Reader {
-  private readonly q = new ByteQueue()
+  private readonly q = new ChunkBuffer()
   private waiter: (() => void) | undefined
   ended = false
   /** While set, incoming bytes go here instead of the queue (a TLS session on top). */
@@ -69,7 +69,7 @@ export class Reader {
         setTimeout(resolve, 50)
       })
     }
-    return Buffer.from(this.q.drain())
+    return Buffer.from(this.q.takeAll())
   }
 
   /** Bytes that arrived while a tap was set but are still wanted (none normally). */
