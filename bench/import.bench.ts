@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const rssBefore = peakRss
   const t = performance.now()
   for (let i = 0; i < files; i++) {
-    const bytes = Math.min(GiB, TOTAL_GB * GiB - i * GiB)
+    const bytes = Math.floor(Math.min(GiB, TOTAL_GB * GiB - i * GiB))
     const id = listed(lib, 'bench', `IMG_${String(100 + i).padStart(4, '0')}.MOV`, bytes)
     await lib.importFile(id, syntheticSource(bytes, i + 1), { signal })
   }
