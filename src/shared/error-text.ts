@@ -64,6 +64,8 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
     }
     case 'library-missing':
       return { title: 'The library folder is not there', action: `Connect the drive that holds ${context.path ?? 'the library'}, or choose another folder in Settings.` }
+    case 'library-in-use':
+      return { title: 'The library folder can change only while no iPhone is connected', action: 'Unplug your iPhone, change the folder, then plug it in again.' }
     case 'library-permission':
       return { title: 'Cradle may not write to the library folder', action: `Check the permissions of ${context.path ?? 'the library folder'}, or choose another folder.` }
     case 'catalog-corrupt':

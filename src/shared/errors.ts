@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'disk-full',
   'library-missing',
   'library-permission',
+  'library-in-use',
   'catalog-corrupt',
   'settings-invalid',
   // destinations

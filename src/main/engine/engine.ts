@@ -10,7 +10,7 @@ import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
 import type { AppState, DeviceView, LibraryView, QueueCounts } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
 import { InboxWatcher } from '../library/inbox.js'
-import type { Library } from '../library/library.js'
+import { Library } from '../library/library.js'
 import { saveSettings } from '../library/settings-store.js'
 import { createLogger, type Logger } from '../logging/logger.js'
 import type { EngineHandle } from './engine-handle.js'
@@ -28,6 +28,8 @@ export interface EngineParts {
   settingsProblem: CradleError | null
   library: Library
   uploads: UploadManager
+  /** Builds the upload manager for a library (again when the library folder changes). */
+  makeUploads: (library: Library, settings: Settings) => UploadManager
   history: History
   port: PhonePort
   clock: Clock
@@ -208,13 +210,15 @@ export class Engine implements EngineHandle {
     return started ? { started: true, reason: null } : { started: false, reason: "Your iPhone said Don't Trust. Unplug it and plug it in again to be asked again." }
   }
 
-  private updateSettings(patch: Input<'updateSettings'>): Settings {
+  private async updateSettings(patch: Input<'updateSettings'>): Promise<Settings> {
     const checked = validateSettingsPatch(patch)
     if (!checked.ok) throw new CradleError('settings-invalid', `"${checked.key}" ${checked.message}`, { context: { key: checked.key } })
     if (checked.value.libraryPath !== undefined && checked.value.libraryPath !== this.settings.libraryPath && this.sessions.size > 0) {
-      throw new CradleError('busy', 'the library folder cannot change while an iPhone is connected', { context: { key: 'libraryPath' } })
+      throw new CradleError('library-in-use', 'the library folder cannot change while an iPhone is connected', { context: { key: 'libraryPath' } })
     }
     const next: Settings = { ...this.settings, ...checked.value }
+    // A new library folder is checked before anything is saved: a folder Cradle may not use is refused.
+    const newLibrary = next.libraryPath !== this.settings.libraryPath ? this.openLibraryAt(next) : null
     saveSettings(this.parts.dataDir, next)
     const before = this.settings
     this.settings = next
@@ -222,11 +226,38 @@ export class Engine implements EngineHandle {
     if (next.layout !== before.layout) this.parts.library.setLayout(next.layout)
     this.parts.uploads.updateSettings({ uploadOnlyOnAcPower: next.uploadOnlyOnAcPower, uploadLimitMBps: next.uploadLimitMBps })
     if (next.inboxPath !== before.inboxPath) void this.restartInbox()
-    if (next.libraryPath !== before.libraryPath) {
-      this.log.warn('library path changed; it takes effect at the next start', { path: next.libraryPath })
-    }
+    if (newLibrary) await this.switchLibrary(newLibrary)
     for (const s of this.sessions.values()) s.poke()
     return next
+  }
+
+  /** The library at a new folder, on the same catalog; creates the folder the first time. */
+  private openLibraryAt(settings: Settings): Library {
+    const library = new Library(this.parts.library.db, settings)
+    library.prepare()
+    return library
+  }
+
+  /**
+   * Moves the work to another library folder (no phone is connected: updateSettings refuses
+   * otherwise). The catalog stays; library paths are relative, so a library the user moved to
+   * another disk is found there. Uploads and the inbox restart on the new root.
+   */
+  private async switchLibrary(library: Library): Promise<void> {
+    this.log.info('library folder changed', { from: this.parts.library.root, to: library.root })
+    await this.inbox?.stop().catch(() => undefined)
+    this.inbox = null
+    this.unsubscribeUploads?.()
+    await this.parts.uploads.stop()
+    this.parts.library = library
+    this.parts.uploads = this.parts.makeUploads(library, this.settings)
+    this.parts.uploads.enqueue()
+    this.parts.uploads.start()
+    this.unsubscribeUploads = this.parts.uploads.onChange(() => this.changed(true))
+    this.libraryProblem = null
+    await this.startInbox()
+    await this.refreshLibraryView()
+    this.changed(true)
   }
 
   private listQueue(q: Input<'listQueue'>): Result<'listQueue'> {

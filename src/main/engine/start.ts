@@ -49,15 +49,17 @@ export async function startEngine(deps: EngineDeps, options: StartOptions = {}):
     throw toCradleError(error, 'catalog-corrupt')
   }
   const clock = deps.clock ?? systemClock
-  const uploads = new UploadManager({
-    db: library.db,
-    libraryRoot: library.root,
-    secrets: deps.secrets,
-    clock,
-    power: deps.power,
-    settings: { uploadOnlyOnAcPower: settings.uploadOnlyOnAcPower, uploadLimitMBps: settings.uploadLimitMBps },
-    platform: deps.platform,
-  })
+  const makeUploads = (lib: Library, s: Settings = settings): UploadManager =>
+    new UploadManager({
+      db: lib.db,
+      libraryRoot: lib.root,
+      secrets: deps.secrets,
+      clock,
+      power: deps.power,
+      settings: { uploadOnlyOnAcPower: s.uploadOnlyOnAcPower, uploadLimitMBps: s.uploadLimitMBps },
+      platform: deps.platform,
+    })
+  const uploads = makeUploads(library)
   let port: PhonePort
   try {
     port = options.phonePort ?? createPhonePort(deps.muxAddress ? { muxAddress: deps.muxAddress } : {})
@@ -71,6 +73,7 @@ export async function startEngine(deps: EngineDeps, options: StartOptions = {}):
     settingsProblem: loaded.problem,
     library,
     uploads,
+    makeUploads,
     history: new History(library.db),
     port,
     clock,
