@@ -134,7 +134,21 @@ export function waitForState<T>(engine: Engine, check: (s: AppState) => T | unde
       reject(new Error(`timed out waiting for ${what}; devices: ${JSON.stringify(devices)}; problems: ${JSON.stringify(last.problems.map((p) => p.code))}`))
     }, timeoutMs)
     // Snapshots are throttled and only sent on change; poll as well so a state reached between pushes is seen.
-    const poll = setInterval(() => test(engine.current()), 100)
+    // A waiter left behind by a Promise.race may outlive its engine: once current() throws (the
+    // catalog is closed) it rejects and stops polling instead of throwing from the timer forever.
+    const poll = setInterval(() => {
+      let s: AppState
+      try {
+        s = engine.current()
+      } catch (error) {
+        clearTimeout(timer)
+        clearInterval(poll)
+        unsubscribe()
+        reject(error instanceof Error ? error : new Error(String(error)))
+        return
+      }
+      test(s)
+    }, 100)
     if (test(engine.current())) return
     unsubscribe = engine.subscribe((s) => void test(s))
   })
