@@ -28,9 +28,14 @@ export function coalesceInto(sink: Writable, highWaterMark: number): Writable {
     sink.on('error', onError)
     sink.on('close', onClose)
   }
-  return new Writable({
+  const coalescer = new Writable({
     highWaterMark,
     write: (chunk: Buffer, _encoding, callback) => forward(chunk, callback),
     writev: (chunks, callback) => forward(chunks.length === 1 ? (chunks[0]!.chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), callback),
   })
+  // The writer learns of a failure from its write callback, and the sink's owner from the sink.
+  // The AFC download stops listening once it gives up (an unplug), and a write it left pending
+  // fails afterwards: unowned, that 'error' event would be thrown and end the process.
+  coalescer.on('error', () => undefined)
+  return coalescer
 }

@@ -60,4 +60,18 @@ describe('coalesceInto', () => {
     w.on('error', () => undefined)
     await expect(write(w, Buffer.from('late'))).rejects.toThrow(/closed/)
   })
+
+  it('a sink that closes after the download gave up (an unplug) is not an uncaught error', async () => {
+    // The AFC download stops listening to its sink once it fails; the write it left pending then
+    // fails too. Without an owner for that 'error', Node would throw it and end the process.
+    const { sink } = recordingSink({ highWaterMark: 1, hold: true })
+    const w = coalesceInto(sink, 1 << 20)
+    let pendingError: Error | null | undefined
+    w.write(Buffer.from('in flight'), (e) => (pendingError = e))
+    await new Promise((r) => setImmediate(r))
+    sink.destroy()
+    await new Promise((r) => setImmediate(r))
+    expect(pendingError?.message).toMatch(/closed/)
+    expect(w.destroyed).toBe(true)
+  })
 })
