@@ -57,11 +57,19 @@ export interface Transport {
   onConnection?(callback: (connected: boolean) => void): () => void
 }
 
+/** A queue item's picture: bytes, so not a command; the window loads it as an <img> from HTTP.thumbnail. */
+export interface ThumbnailImage {
+  contentType: 'image/jpeg' | 'image/png'
+  bytes: Uint8Array
+}
+
 /** What the engine (or a test double) offers both the IPC and HTTP adapters. */
 export interface CommandHandler {
   handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>>
   subscribe(listener: (state: AppState) => void): () => void
   current(): AppState
+  /** The thumbnail of a queue item (QueueItemView.id), or null when it has no cheap one. */
+  thumbnail(itemId: string): Promise<ThumbnailImage | null>
 }
 
 /** IPC channel names (Electron). */
@@ -70,12 +78,31 @@ export const IPC = {
   state: 'cradle:state',
 } as const
 
-/** HTTP routes (headless). */
+/**
+ * HTTP routes (headless). The Electron shell answers the thumbnail path on its app:// origin too,
+ * so the window uses the same relative URL in both.
+ */
 export const HTTP = {
   command: (name: CommandName) => `/api/commands/${name}`,
   events: '/api/events',
-  thumbnail: '/api/thumbnail',
+  thumbnailPrefix: '/api/thumbnails/',
+  thumbnail: (itemId: string) => `/api/thumbnails/${encodeURIComponent(itemId)}`,
 } as const
+
+/** Queue item ids are catalog row numbers; anything else in a thumbnail URL is refused unread. */
+export function isQueueItemId(value: string): boolean {
+  return /^[1-9][0-9]{0,14}$/.test(value)
+}
+
+/** The item id of a thumbnail URL's path, or null when the path is not one. */
+export function thumbnailItemIdOf(pathname: string): string | null {
+  if (!pathname.startsWith(HTTP.thumbnailPrefix)) return null
+  const id = pathname.slice(HTTP.thumbnailPrefix.length)
+  return isQueueItemId(id) ? id : null
+}
+
+/** Thumbnails of an imported file never change; the window may keep them for a day. */
+export const THUMBNAIL_CACHE_CONTROL = 'private, max-age=86400'
 
 /** The global the preload bridge exposes in the window. */
 export const BRIDGE_KEY = 'cradle'

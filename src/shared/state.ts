@@ -118,8 +118,10 @@ export interface QueueItemView {
   uploads: { destinationId: string; state: UploadState; error: WireError | null }[]
   error: WireError | null
   capturedAt: number | null
-  /** Library-relative path once imported (for thumbnails via getThumbnail). */
+  /** Library-relative path once imported. */
   libraryPath: string | null
+  /** A cheap thumbnail may exist (an imported JPEG or PNG): the window asks HTTP.thumbnail(id). */
+  thumbnail: boolean
 }
 
 export type QueueFilter = 'all' | 'pending' | 'failed' | 'not-on-phone' | 'done'

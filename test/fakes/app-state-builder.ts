@@ -87,6 +87,7 @@ export function buildQueueItem(i: number, over: Partial<QueueItemView> = {}): Qu
     error: null,
     capturedAt: T0 - i * 60_000,
     libraryPath: `2025/2025-03/${prefix}${number}.HEIC`,
+    thumbnail: false,
     ...over,
   }
 }

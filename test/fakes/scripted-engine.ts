@@ -7,7 +7,7 @@
  * Scenario controls (attachPhone, trust, unplug, failDestination, …) stand for what a person or a
  * server would do.
  */
-import type { CommandHandler, CommandName, Input, Result } from '../../src/shared/contract.js'
+import type { CommandHandler, CommandName, Input, Result, ThumbnailImage } from '../../src/shared/contract.js'
 import type { DestinationDraft } from '../../src/shared/destination-config.js'
 import { toWireError } from '../../src/shared/error-text.js'
 import { CradleError, type ErrorCode } from '../../src/shared/errors.js'
@@ -37,6 +37,8 @@ export interface ScriptedEngineOptions {
   attached?: boolean
   settings?: Partial<Settings>
   destinations?: DestinationView[]
+  /** Thumbnails by item id (default none). */
+  thumbnails?: Record<string, ThumbnailImage>
   now?: () => number
 }
 
@@ -58,6 +60,7 @@ const READ_ONLY = new Set<CommandName>(['getState', 'listQueue', 'testDestinatio
 export class ScriptedEngine implements CommandHandler {
   private readonly opts: Required<Pick<ScriptedEngineOptions, 'photos' | 'alreadySafe' | 'notOnPhone' | 'itemsPerTick' | 'uploadsPerTick' | 'tickMs'>>
   private readonly now: () => number
+  private readonly thumbnails: Record<string, ThumbnailImage>
   private readonly listeners = new Set<(s: AppState) => void>()
   private readonly phones = new Map<string, Phone>()
   private readonly queue: QueueItemView[] = []
@@ -82,6 +85,7 @@ export class ScriptedEngine implements CommandHandler {
       tickMs: options.tickMs ?? 100,
     }
     this.now = options.now ?? Date.now
+    this.thumbnails = options.thumbnails ?? {}
     this.settings = { ...defaultSettings('/home/anna/Pictures/Cradle'), ...options.settings }
     this.destinations = options.destinations ?? [
       buildDestination({ counts: { done: 0, pending: 0, failed: 0 } }),
@@ -105,6 +109,11 @@ export class ScriptedEngine implements CommandHandler {
   subscribe(listener: (state: AppState) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
+  }
+
+  /** The scripted roll is HEIC and MOV, which have no cheap thumbnail; tests may hand some in. */
+  thumbnail(itemId: string): Promise<ThumbnailImage | null> {
+    return Promise.resolve(this.thumbnails[itemId] ?? null)
   }
 
   async handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>> {

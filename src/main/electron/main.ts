@@ -182,7 +182,6 @@ async function run(): Promise<void> {
   }
 
   hardenAllWebContents(links)
-  serveRenderer(RENDERER_DIR)
   tray = createAppTray({
     assetsDir: ASSETS,
     platform,
@@ -210,7 +209,9 @@ async function run(): Promise<void> {
       if (!engine) throw new Error('engine not started')
       return engine.current()
     },
+    thumbnail: async (itemId) => (await engineReady).thumbnail(itemId),
   }
+  serveRenderer(RENDERER_DIR, waitingHandler)
   registerCommandHandlers({
     registry: ipcMain,
     handler: waitingHandler,

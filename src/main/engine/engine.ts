@@ -5,7 +5,7 @@
  */
 import { CradleError, toCradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
-import type { Input, Result, CommandName } from '../../shared/contract.js'
+import { isQueueItemId, type CommandName, type Input, type Result, type ThumbnailImage } from '../../shared/contract.js'
 import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
 import type { AppState, DeviceView, LibraryView, QueueCounts } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
@@ -132,6 +132,10 @@ export class Engine implements EngineHandle {
 
   current(): AppState {
     return this.snapshot()
+  }
+
+  thumbnail(itemId: string): Promise<ThumbnailImage | null> {
+    return isQueueItemId(itemId) ? this.parts.library.thumbnail(Number(itemId)) : Promise.resolve(null)
   }
 
   async handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>> {

@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError, type ErrorCode } from '../../shared/errors.js'
+import type { ThumbnailImage } from '../../shared/contract.js'
 import type { Settings } from '../../shared/settings.js'
 import type { LibraryView, QueueCounts } from '../../shared/state.js'
 import { openCatalogDb, type Db, type SchemaModule } from './catalog-db.js'
@@ -18,6 +19,7 @@ import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, s
 import { librarySchema } from './schema.js'
 import type { ImportSource, SourceFile } from './source.js'
 import { STAGING_DIR, stagingFileId } from './staging.js'
+import { readThumbnail } from './thumbnails.js'
 
 export const CATALOG_FILE = 'catalog.sqlite'
 export const INBOX_UDID = 'inbox'
@@ -180,6 +182,14 @@ export class Library {
 
   listQueue(q: QueueQuery): LibraryQueuePage {
     return listQueue(this.db, q)
+  }
+
+  /** The cheap thumbnail of a queue item (a device-file id) once it is in the library, else null. */
+  async thumbnail(deviceFileId: number): Promise<ThumbnailImage | null> {
+    const row = this.db
+      .prepare<[number], { library_path: string }>('SELECT a.library_path FROM device_files d JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
+      .get(deviceFileId)
+    return row ? readThumbnail(this.root, row.library_path) : null
   }
 
   queueCounts(): QueueCounts {

@@ -7,6 +7,7 @@ import { isErrorCode, type ErrorCode } from '../../shared/errors.js'
 import { toWireError } from '../../shared/error-text.js'
 import type { ImportState, QueueCounts, QueueFilter, QueueItemView } from '../../shared/state.js'
 import type { Db } from './catalog-db.js'
+import { mayHaveThumbnail } from './thumbnails.js'
 
 export type LibraryQueueItem = Omit<QueueItemView, 'uploads'> & { assetId: number | null; udid: string }
 
@@ -76,6 +77,7 @@ function toItem(r: Row): LibraryQueueItem {
     error: showError ? toWireError(code) : null,
     capturedAt: r.captured_at,
     libraryPath: r.library_path,
+    thumbnail: r.size > 0 && mayHaveThumbnail(r.library_path),
     assetId: r.asset_id,
   }
 }

@@ -1,5 +1,6 @@
 /** The queue: filters, search, and a windowed list of every item with its import and upload state. */
 import { memo, useEffect, useMemo, useState } from 'react'
+import { HTTP } from '../../shared/contract.js'
 import { formatBytes, formatCount } from '../../shared/format.js'
 import type { ImportState, QueueItemView, UploadState } from '../../shared/state.js'
 import { rowAt } from '../store/queue-window.js'
@@ -82,6 +83,29 @@ function importText(item: QueueItemView): string {
 
 const GROUP_WORDS = { single: null, live: 'Live Photo', edited: 'Edited' } as const
 
+/** What the picture box shows when there is no thumbnail: the kind of file, in a word. */
+function kindLabel(fileName: string): string {
+  const ext = fileName.slice(fileName.lastIndexOf('.') + 1).toUpperCase()
+  if (ext === 'MOV' || ext === 'MP4') return 'Video'
+  if (ext === 'AAE') return 'Edit'
+  return ext.length > 0 && ext.length <= 4 ? ext : 'File'
+}
+
+/**
+ * The row's picture: the engine's cheap thumbnail when the item has one (an imported JPEG or PNG),
+ * else the kind of file. Decorative (the name says what the row is), loaded lazily by the browser;
+ * keyed by item id, so a recycled row never shows the previous item's picture.
+ */
+function Thumbnail({ item }: { item: QueueItemView }) {
+  const [failed, setFailed] = useState(false)
+  if (!item.thumbnail || failed) return <span className="row-thumb thumb-kind" aria-hidden="true">{kindLabel(item.fileName)}</span>
+  return (
+    <span className="row-thumb" aria-hidden="true">
+      <img src={HTTP.thumbnail(item.id)} alt="" width={32} height={32} loading="lazy" decoding="async" onError={() => setFailed(true)} />
+    </span>
+  )
+}
+
 export const QueueRow = memo(function QueueRow({ index, total, names }: { index: number; total: number; names: Map<string, string> }) {
   const item = useAppStore((s) => rowAt(s.queueWindow, selectQueueKey(s), index))
   if (!item) {
@@ -90,6 +114,7 @@ export const QueueRow = memo(function QueueRow({ index, total, names }: { index:
   const group = GROUP_WORDS[item.groupKind]
   return (
     <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className={`row state-${item.importState}`} data-row-loaded="">
+      <Thumbnail key={item.id} item={item} />
       <span className="row-name" title={item.fileName}>{item.fileName}</span>
       <span className="row-group">{group && <span className="badge">{group}</span>}</span>
       <span className="row-size muted">{formatBytes(item.size)}</span>

@@ -191,6 +191,14 @@ describe('desktop shell boot (fake Electron, scripted engine)', () => {
     expect(page.csp).toContain("script-src 'self'")
     expect((await shell.request({ op: 'fetch', url: 'app://cradle/..%2f..%2fpackage.json' })).status).toBe(400)
     expect((await shell.request({ op: 'fetch', url: 'app://cradle/missing.js' })).status).toBe(404)
+
+    // Queue thumbnails come from the engine on the window's own origin, at the path headless uses.
+    const thumb = await shell.request({ op: 'fetch', url: 'app://cradle/api/thumbnails/7' })
+    expect(thumb).toMatchObject({ status: 200, type: 'image/jpeg', cache: 'private, max-age=86400', length: 6 })
+    expect(thumb.csp).toContain("default-src 'none'")
+    expect((await shell.request({ op: 'fetch', url: 'app://cradle/api/thumbnails/8' })).status).toBe(404)
+    expect((await shell.request({ op: 'fetch', url: 'app://cradle/api/thumbnails/..%2f7' })).status).toBe(400) // refused as a path, never asked of the engine
+    expect(shell.events.filter(is('engine.thumbnail')).map((e) => e.itemId)).toEqual(['7', '8'])
   })
 
   it('the tray drives the engine and follows its state; a finished backup is notified', async () => {

@@ -11,6 +11,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { Engine } from '../../../src/main/engine/engine.js'
+import { findExifThumbnail } from '../../../src/main/library/exif-thumbnail.js'
 import { generateCameraRoll } from '../../../src/sim/roll/generator.js'
 import { startSimulator, type Simulator } from '../../../src/sim/index.js'
 import type { HistoryEntry } from '../../../src/shared/state.js'
@@ -111,6 +112,39 @@ describe('a camera roll with every edge case', () => {
       lib.close()
     }
   }, 120_000)
+
+  it('offers the window a thumbnail for imported JPEGs (their EXIF one) and screenshots, none for HEIC or video', async () => {
+    const page = await engine!.handle('listQueue', { filter: 'done', offset: 0, limit: 10_000 })
+    const byExt = (re: RegExp) => page.items.filter((i) => re.test(i.fileName))
+    const jpegs = byExt(/\.JPG$/i).filter((i) => i.size > 0)
+    const pngs = byExt(/\.PNG$/i)
+    const others = byExt(/\.(HEIC|MOV|AAE)$/i)
+    const empty = page.items.filter((i) => i.size === 0)
+    expect(empty.length).toBe(1)
+    expect(await engine!.thumbnail(empty[0]!.id)).toBeNull()
+    expect(jpegs.length).toBeGreaterThan(3)
+    expect(pngs.length).toBeGreaterThan(0)
+    expect(others.length).toBeGreaterThan(10)
+    for (const item of jpegs) {
+      expect(item.thumbnail, item.fileName).toBe(true)
+      const thumb = await engine!.thumbnail(item.id)
+      const embedded = findExifThumbnail(fs.readFileSync(path.join(dirs.libraryDir, item.libraryPath!)))
+      expect(thumb?.contentType).toBe('image/jpeg')
+      expect(Buffer.from(thumb!.bytes)).toEqual(Buffer.from(embedded!))
+    }
+    for (const item of pngs) {
+      expect(item.thumbnail).toBe(true)
+      expect((await engine!.thumbnail(item.id))?.contentType).toBe('image/png')
+    }
+    for (const item of others) {
+      expect(item.thumbnail, item.fileName).toBe(false)
+      expect(await engine!.thumbnail(item.id)).toBeNull()
+    }
+    const notImported = (await engine!.handle('listQueue', { filter: 'not-on-phone', offset: 0, limit: 10 })).items
+    expect(notImported.length).toBeGreaterThan(0)
+    for (const item of notImported) expect(await engine!.thumbnail(item.id)).toBeNull()
+    for (const id of ['0', '-1', 'abc', '../1', '99999999']) expect(await engine!.thumbnail(id)).toBeNull()
+  })
 
   it('a second connection imports nothing and counts every readable file as already safe', async () => {
     const phone = sim.devices[0]!

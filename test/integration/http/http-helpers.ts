@@ -46,6 +46,7 @@ export function countingHandler(inner: CommandHandler): CommandHandler & { subsc
     subscriptions: 0,
     handle: inner.handle.bind(inner),
     current: () => inner.current(),
+    thumbnail: (itemId: string) => inner.thumbnail(itemId),
     subscribe(listener: (s: AppState) => void) {
       wrapper.subscriptions++
       const off = inner.subscribe(listener)

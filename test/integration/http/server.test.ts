@@ -6,6 +6,8 @@ import type { AppState } from '../../../src/shared/state.js'
 import { ScriptedEngine } from '../../fakes/scripted-engine.js'
 import { countingHandler, makeStaticDir, openEvents, postCommand, request, waitFor } from './http-helpers.js'
 
+const THUMB = { contentType: 'image/jpeg', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9, 7]) } as const
+
 describe('HTTP server on loopback', () => {
   let engine: ScriptedEngine
   let handler: ReturnType<typeof countingHandler>
@@ -14,7 +16,7 @@ describe('HTTP server on loopback', () => {
   let port: number
 
   beforeAll(async () => {
-    engine = new ScriptedEngine({ autoTick: false, settings: { autoRunOnConnect: false } })
+    engine = new ScriptedEngine({ autoTick: false, settings: { autoRunOnConnect: false }, thumbnails: { '7': THUMB } })
     handler = countingHandler(engine)
     staticDir = makeStaticDir()
     server = await startHttpServer({ handler, port: 0, staticDir, heartbeatMs: 50 })
@@ -192,6 +194,33 @@ describe('HTTP server on loopback', () => {
     })
   })
 
+  describe('thumbnails', () => {
+    it('serves an item\'s thumbnail as an image the window may cache, HEAD without the body', async () => {
+      const res = await request(port, { path: '/api/thumbnails/7', headers: { 'Sec-Fetch-Site': 'same-origin' } })
+      expect(res.status).toBe(200)
+      expect(res.headers['content-type']).toBe('image/jpeg')
+      expect(res.headers['content-length']).toBe('5')
+      expect(res.headers['cache-control']).toBe('private, max-age=86400')
+      expect(res.headers['x-content-type-options']).toBe('nosniff')
+      expect(Buffer.from(res.body, 'latin1').length).toBeGreaterThan(0)
+      const head = await request(port, { method: 'HEAD', path: '/api/thumbnails/7' })
+      expect(head.status).toBe(200)
+      expect(head.body).toBe('')
+    })
+
+    it('answers 404 for an item without one and for ids that are not catalog rows, 405 for a POST', async () => {
+      for (const p of ['/api/thumbnails/8', '/api/thumbnails/', '/api/thumbnails/0', '/api/thumbnails/7x', '/api/thumbnails/..%2f7', '/api/thumbnails/7/7']) {
+        expect((await request(port, { path: p })).status, p).toBe(404)
+      }
+      expect((await request(port, { method: 'POST', path: '/api/thumbnails/7' })).status).toBe(405)
+    })
+
+    it('refuses another site\'s page and a foreign Host', async () => {
+      expect((await request(port, { path: '/api/thumbnails/7', headers: { 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(403)
+      expect((await request(port, { path: '/api/thumbnails/7', headers: { Host: 'evil.example' } })).status).toBe(421)
+    })
+  })
+
   it('says the window is not built when dist/renderer is missing', async () => {
     const bare = await startHttpServer({ handler: engine, port: 0, staticDir: path.join(staticDir, 'missing') })
     try {
@@ -209,7 +238,7 @@ describe('HTTP server beyond loopback', () => {
   let server: HttpServerHandle
 
   beforeAll(async () => {
-    engine = new ScriptedEngine({ autoTick: false })
+    engine = new ScriptedEngine({ autoTick: false, thumbnails: { '7': THUMB } })
     server = await startHttpServer({ handler: engine, host: '0.0.0.0', port: 0, staticDir: makeStaticDir(), allowedHosts: ['nas.local'] })
   })
   afterAll(async () => {
@@ -233,6 +262,20 @@ describe('HTTP server beyond loopback', () => {
     const events = openEvents(port, { Authorization: `Bearer ${server.token}` })
     expect((await events.until(1))[0]!.seq).toBeGreaterThan(0)
     events.close()
+  })
+
+  it('hands the token back as an HttpOnly API cookie, so the window\'s <img> thumbnails are authorised', async () => {
+    const port = server.port
+    expect((await request(port, { path: '/api/thumbnails/7' })).status).toBe(401)
+    const first = await postCommand(port, 'getState', {}, { Authorization: `Bearer ${server.token}` })
+    const cookie = String(first.headers['set-cookie'])
+    expect(cookie).toBe(`cradle_token=${server.token}; Path=/api/; HttpOnly; SameSite=Strict`)
+    const withCookie = { Cookie: cookie.split(';')[0]! }
+    expect((await request(port, { path: '/api/thumbnails/7', headers: withCookie })).status).toBe(200)
+    // Once the cookie is there it is not sent again; a wrong one is replaced.
+    expect((await postCommand(port, 'getState', {}, { Authorization: `Bearer ${server.token}`, ...withCookie })).headers['set-cookie']).toBeUndefined()
+    expect((await postCommand(port, 'getState', {}, { Authorization: `Bearer ${server.token}`, Cookie: 'cradle_token=old' })).headers['set-cookie']).toBeDefined()
+    expect((await request(port, { path: '/api/thumbnails/7', headers: { Cookie: 'cradle_token=%E0%A4%A' } })).status).toBe(401)
   })
 
   it('serves the page itself without a token (the token is in the fragment)', async () => {

@@ -35,6 +35,7 @@ function recordingHandler(behaviour: Partial<Record<CommandName, (input: unknown
     },
     subscribe: () => () => undefined,
     current: () => state,
+    thumbnail: () => Promise.resolve(null),
   }
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CSP_HEADER } from '../../../src/shared/csp.js'
-import { APP_ENTRY_URL, RESPONSE_HEADERS, isAppUrl, resolveAppRequest } from '../../../src/main/electron/window/app-protocol.js'
+import { APP_ENTRY_URL, RESPONSE_HEADERS, isAppUrl, resolveAppRequest, thumbnailRequest } from '../../../src/main/electron/window/app-protocol.js'
 import { createExternalLinkPolicy, mayNavigate, secureWebPreferences } from '../../../src/main/electron/window/window-security.js'
 
 const ROOT = path.resolve('/opt/Cradle/resources/app.asar/dist/renderer')
@@ -29,6 +29,15 @@ describe('app:// scheme', () => {
     expect(resolveAppRequest('app://cradle/assets/%2e%2e%2f%2e%2e%2fpackage.json', ROOT)).toEqual({ ok: false, status: 400 })
     expect(resolveAppRequest('app://cradle/..%5Cpackage.json', ROOT)).toEqual({ ok: false, status: 400 })
     expect(resolveAppRequest('app://cradle/%E0%A4%A', ROOT)).toEqual({ ok: false, status: 400 })
+  })
+
+  it('routes thumbnail paths to the engine by item id, and nothing else', () => {
+    expect(thumbnailRequest('app://cradle/api/thumbnails/42')).toBe('42')
+    expect(thumbnailRequest('app://cradle/api/thumbnails/42?x=1')).toBe('42')
+    for (const url of ['app://other/api/thumbnails/42', 'app://cradle/api/thumbnails/', 'app://cradle/api/thumbnails/0', 'app://cradle/api/thumbnails/4a',
+      'app://cradle/api/thumbnails/..%2f42', 'app://cradle/api/thumbnails/42/x', 'app://cradle/index.html', 'file:///api/thumbnails/42']) {
+      expect(thumbnailRequest(url), url).toBeNull()
+    }
   })
 
   it('answers 404 for other hosts, schemes and unknown file types', () => {

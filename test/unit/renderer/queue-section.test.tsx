@@ -40,6 +40,32 @@ describe('queue section', () => {
     expect(list.getAttribute('tabindex')).toBe('0') // the scrolling region is reachable by keyboard
   })
 
+  it('shows the engine\'s thumbnail where the item has one, else the kind of file; a broken image falls back', async () => {
+    const transport = new TestTransport().answer('listQueue', ({ offset }) => ({
+      total: 3,
+      offset,
+      revision: 1,
+      items: [
+        buildQueueItem(0, { id: '11', fileName: 'IMG_0001.JPG', libraryPath: '2025/2025-03/IMG_0001.JPG', thumbnail: true }),
+        buildQueueItem(1, { id: '12', fileName: 'IMG_0002.MOV', thumbnail: false }),
+        buildQueueItem(2, { id: '13', fileName: 'IMG_0003.HEIC', thumbnail: false }),
+      ],
+    }))
+    renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts: { ...counts, all: 3 }, revision: 1 } }), transport })
+    await flush()
+    const rows = within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')
+    const img = rows[0]!.querySelector('img')!
+    expect(img.getAttribute('src')).toBe('/api/thumbnails/11')
+    expect(img.getAttribute('alt')).toBe('') // decorative: the file name is the row's name
+    expect(img.getAttribute('loading')).toBe('lazy')
+    expect(rows[1]!.querySelector('img')).toBeNull()
+    expect(rows[1]!.querySelector('.row-thumb')!.textContent).toBe('Video')
+    expect(rows[2]!.querySelector('.row-thumb')!.textContent).toBe('HEIC')
+    await act(async () => fireEvent.error(img))
+    expect(rows[0]!.querySelector('img')).toBeNull()
+    expect(rows[0]!.querySelector('.row-thumb')!.textContent).toBe('JPG')
+  })
+
   it('filters: Failed N sends the filter and rows show the failure', async () => {
     const transport = queueTransport()
     const r = renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts, revision: 1 } }), transport })

@@ -5,6 +5,7 @@
  * This module is the pure part: URL → file, content type, headers.
  */
 import path from 'node:path'
+import { thumbnailItemIdOf } from '../../../shared/contract.js'
 import { CSP_HEADER } from '../../../shared/csp.js'
 
 export const APP_SCHEME = 'app'
@@ -50,6 +51,11 @@ export function isAppUrl(url: string): boolean {
   } catch {
     return false
   }
+}
+
+/** The queue item whose thumbnail an app:// URL asks for (the same path as headless), else null. */
+export function thumbnailRequest(url: string): string | null {
+  return isAppUrl(url) ? thumbnailItemIdOf(new URL(url).pathname) : null
 }
 
 /** Maps a request URL to a file inside `rootDir`; anything that could leave the folder is refused. */

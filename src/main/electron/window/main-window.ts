@@ -6,7 +6,8 @@
 import { BrowserWindow, app, net, protocol, session, shell } from 'electron'
 import { pathToFileURL } from 'node:url'
 import { createLogger } from '../../logging/logger.js'
-import { APP_ENTRY_URL, APP_SCHEME, RESPONSE_HEADERS, resolveAppRequest } from './app-protocol.js'
+import { THUMBNAIL_CACHE_CONTROL, type CommandHandler } from '../../../shared/contract.js'
+import { APP_ENTRY_URL, APP_SCHEME, RESPONSE_HEADERS, resolveAppRequest, thumbnailRequest } from './app-protocol.js'
 import { mayNavigate, secureWebPreferences, type ExternalLinkPolicy } from './window-security.js'
 
 const log = createLogger('electron/window')
@@ -16,10 +17,17 @@ export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }])
 }
 
-/** After `ready`: serve dist/renderer over app://cradle/ and lock the session down. */
-export function serveRenderer(rendererDir: string): void {
+/** After `ready`: serve dist/renderer and queue thumbnails over app://cradle/ and lock the session down. */
+export function serveRenderer(rendererDir: string, thumbnails: Pick<CommandHandler, 'thumbnail'>): void {
   protocol.handle(APP_SCHEME, async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405 })
+    const itemId = thumbnailRequest(request.url)
+    if (itemId !== null) {
+      const image = await thumbnails.thumbnail(itemId).catch(() => null)
+      if (!image) return new Response(null, { status: 404, headers: RESPONSE_HEADERS })
+      const headers = { ...RESPONSE_HEADERS, 'content-type': image.contentType, 'cache-control': THUMBNAIL_CACHE_CONTROL }
+      return new Response(Buffer.from(image.bytes), { status: 200, headers })
+    }
     const target = resolveAppRequest(request.url, rendererDir)
     if (!target.ok) return new Response(null, { status: target.status })
     const file = await net.fetch(pathToFileURL(target.file).toString()).catch(() => null)

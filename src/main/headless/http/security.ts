@@ -73,11 +73,29 @@ export function requestToken(headers: { authorization?: string; cookie?: string 
     const m = /^Bearer\s+(\S+)$/i.exec(auth.trim())
     if (m) return m[1]!
   }
+  return cookieToken(headers)
+}
+
+/** The token in the cookie alone, or null. */
+export function cookieToken(headers: { cookie?: string }): string | null {
   for (const part of (headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim())
+    if (eq <= 0 || part.slice(0, eq).trim() !== TOKEN_COOKIE) continue
+    try {
+      return decodeURIComponent(part.slice(eq + 1).trim())
+    } catch {
+      return null
+    }
   }
   return null
+}
+
+/**
+ * The cookie that carries the token to requests that cannot send a header (<img>): never readable
+ * by script, never sent by another site's page, only to the API.
+ */
+export function tokenCookie(token: string): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/api/; HttpOnly; SameSite=Strict`
 }
 
 /** Constant-time comparison (hashing first makes the lengths equal). */

@@ -3,8 +3,11 @@
  *   GET  /…                      dist/renderer (strict CSP)
  *   POST /api/commands/<name>    JSON in, Wire JSON out
  *   GET  /api/events             server-sent events: the snapshot on connect, then every one published
+ *   GET  /api/thumbnails/<id>    a queue item's thumbnail (image), 404 when it has none
  * Binds 127.0.0.1 unless told otherwise; beyond loopback every /api request needs the token
  * (Authorization: Bearer, or the cradle_token cookie), which the window reads from the URL fragment.
+ * A request authorised by the header gets the cookie back (HttpOnly, SameSite=Strict, /api/ only)
+ * so that the window's <img> requests, which cannot carry a header, are authorised too.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -18,9 +21,10 @@ import { CSP_HEADER } from '../../../shared/csp.js'
 import { toWireError } from '../../../shared/error-text.js'
 import { createLogger } from '../../logging/logger.js'
 import { handleCommand, sendWire } from './command-route.js'
-import { hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenMatches } from './security.js'
+import { cookieToken, hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenCookie, tokenMatches } from './security.js'
 import { SseHub } from './sse-hub.js'
 import { serveStatic } from './static-files.js'
+import { handleThumbnail } from './thumbnail-route.js'
 
 export interface HttpServerOptions {
   handler: CommandHandler
@@ -102,7 +106,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const { pathname } = new URL(req.url ?? '/', 'http://cradle.invalid')
     if (pathname.startsWith('/api/')) {
       if (!originAllowed({ origin: headers.origin, host: headers.host, 'sec-fetch-site': headers['sec-fetch-site'] as string | undefined })) return refuse(res, 403, 'origin')
-      if (token !== null && !tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
+      if (token !== null) {
+        if (!tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
+        if (!tokenMatches(cookieToken(headers), token)) res.setHeader('Set-Cookie', tokenCookie(token))
+      }
+      if (pathname.startsWith(HTTP.thumbnailPrefix)) return handleThumbnail(req, res, pathname, options.handler, log, SECURITY_HEADERS)
       if (pathname === HTTP.events) {
         if (req.method !== 'GET') return void res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET' }).end()
         return hub.attach(res, SECURITY_HEADERS)

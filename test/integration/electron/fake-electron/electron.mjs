@@ -207,7 +207,7 @@ async function drive(cmd) {
     case 'fetch': {
       const res = await appProtocol(new Request(cmd.url))
       const body = res.body ? await res.text() : ''
-      out({ event: 'fetch.result', ref: cmd.ref, status: res.status, csp: res.headers.get('content-security-policy'), type: res.headers.get('content-type'), length: body.length })
+      out({ event: 'fetch.result', ref: cmd.ref, status: res.status, csp: res.headers.get('content-security-policy'), type: res.headers.get('content-type'), cache: res.headers.get('cache-control'), length: body.length })
       return
     }
     case 'windowOpen': {

@@ -1,5 +1,5 @@
 // Stand-in for dist/main/engine/start.js in the shell boot test: startEngine(deps) with the
-// EngineHandle shape (handle, subscribe, current, stop), a canned AppState, and a stop that takes
+// EngineHandle shape (handle, subscribe, current, thumbnail, stop), a canned AppState, and a stop that takes
 // a moment, so the test can see Quit wait for it. Reports on stdout as JSON lines.
 const out = (event) => process.stdout.write(`${JSON.stringify(event)}\n`)
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -60,6 +60,11 @@ export async function startEngine(deps) {
       return () => listeners.delete(listener)
     },
     current: () => state,
+    // Item 7 is an imported JPEG with a 6-byte stand-in thumbnail; every other item has none.
+    async thumbnail(itemId) {
+      out({ event: 'engine.thumbnail', itemId })
+      return itemId === '7' ? { contentType: 'image/jpeg', bytes: new Uint8Array([0xff, 0xd8, 1, 2, 0xff, 0xd9]) } : null
+    },
     async stop() {
       out({ event: 'engine.stop.begin' })
       await sleep(300)

@@ -1,0 +1,20 @@
+/**
+ * GET /api/thumbnails/<item id>: a queue item's cheap thumbnail as an image, 404 when it has none.
+ * The window loads these with <img>, which sends no Authorization header; beyond loopback the
+ * token reaches this route as the cookie the server sets on the window's first authorised call.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { THUMBNAIL_CACHE_CONTROL, thumbnailItemIdOf, type CommandHandler } from '../../../shared/contract.js'
+import type { Logger } from '../../logging/logger.js'
+
+export async function handleThumbnail(req: IncomingMessage, res: ServerResponse, pathname: string, handler: CommandHandler, log: Logger, headers: Record<string, string>): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end()
+  const itemId = thumbnailItemIdOf(pathname)
+  const image = itemId === null ? null : await handler.thumbnail(itemId).catch((error: unknown) => {
+    log.warn('thumbnail failed', { itemId, error })
+    return null
+  })
+  if (!image) return void res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('No thumbnail\n')
+  res.writeHead(200, { ...headers, 'Content-Type': image.contentType, 'Content-Length': image.bytes.byteLength, 'Cache-Control': THUMBNAIL_CACHE_CONTROL })
+  res.end(req.method === 'HEAD' ? undefined : image.bytes)
+}
