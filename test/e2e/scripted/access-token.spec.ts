@@ -1,6 +1,7 @@
 /**
  * The headless server's token flow in a real browser: the link `cradle serve` prints carries the
- * token in the fragment; the window keeps it and sends it; without it the window says what to do.
+ * token in the fragment; the window keeps it and sends it (and the server hands it back as an
+ * HttpOnly cookie for <img> requests); without it the window says what to do.
  * Specific to the HTTP server, so it starts one itself rather than through fixtures/app.ts.
  */
 import { test as base, expect } from '@playwright/test'
@@ -27,7 +28,14 @@ test('the access link works once and is remembered; without it the window says h
   await page.goto(server.url) // later visits: the stored token is used
   await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toBeVisible()
 
+  // The token also rides in a cookie for the queue's <img> thumbnails: never readable by script.
+  const cookies = await page.context().cookies()
+  expect(cookies.find((c) => c.name === 'cradle_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/' })
+  expect(await page.evaluate(() => document.cookie)).toBe('')
+
+  // A browser that has neither (another profile, storage cleared) is told how to get in.
   await page.evaluate(() => localStorage.clear())
+  await page.context().clearCookies()
   await page.goto(server.url)
   await expect(page.getByRole('alert')).toContainText('This Cradle needs its access link. Open the link that cradle serve printed when it started (it ends in #token=…).')
   await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toHaveCount(0)
