@@ -62,7 +62,7 @@ export class Engine implements EngineHandle {
   private settingsProblem: CradleError | null
   private seq = 0
   private revision = 0
-  private countsCache: { revision: number; counts: QueueCounts } = { revision: -1, counts: EMPTY_COUNTS }
+  private countsCache: { revision: number; counts: QueueCounts; totals: Pick<LibraryView, 'assetCount' | 'bytes'> } = { revision: -1, counts: EMPTY_COUNTS, totals: { assetCount: 0, bytes: 0 } }
   private libraryView: LibraryView
   private libraryViewTimer: NodeJS.Timeout | null = null
   private libraryViewPending: NodeJS.Timeout | null = null
@@ -453,11 +453,16 @@ export class Engine implements EngineHandle {
     this.libraryViewPending.unref()
   }
 
-  private queueCounts(): QueueCounts {
+  /**
+   * Queue counts and the library's file count follow every change exactly (the library card must
+   * never say fewer files are safe than a destination has uploaded); free space, which asks the OS,
+   * follows on the slower refresh.
+   */
+  private counted(): typeof this.countsCache {
     if (this.countsCache.revision !== this.revision) {
-      this.countsCache = { revision: this.revision, counts: this.parts.library.queueCounts() }
+      this.countsCache = { revision: this.revision, counts: this.parts.library.queueCounts(), totals: this.parts.library.totals() }
     }
-    return this.countsCache.counts
+    return this.countsCache
   }
 
   private devices(): DeviceView[] {
@@ -480,8 +485,8 @@ export class Engine implements EngineHandle {
       muxAvailable: this.muxAvailable,
       devices,
       destinations,
-      queue: { counts: this.queueCounts(), revision: this.revision },
-      library: this.libraryView,
+      queue: { counts: this.counted().counts, revision: this.revision },
+      library: { ...this.libraryView, ...this.counted().totals },
       history: this.parts.history.recent(20),
       problems: collectProblems({
         platform: this.parts.platform,

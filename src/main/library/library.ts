@@ -202,8 +202,14 @@ export class Library {
   }
 
   /** The library card: asset count, bytes, free space, whether the folder is there. */
-  async view(): Promise<LibraryView> {
+  /** How many files the library holds and their bytes (one cheap query: the snapshot asks per change). */
+  totals(): Pick<LibraryView, 'assetCount' | 'bytes'> {
     const { n, bytes } = this.db.prepare<[], { n: number; bytes: number | null }>('SELECT COUNT(*) AS n, SUM(size) AS bytes FROM assets').get()!
+    return { assetCount: n, bytes: bytes ?? 0 }
+  }
+
+  async view(): Promise<LibraryView> {
+    const totals = this.totals()
     let available = rootPresent(this.root)
     if (available) {
       try {
@@ -213,7 +219,7 @@ export class Library {
       }
     }
     const space = available ? await volumeSpace(this.root) : undefined
-    return { path: this.root, assetCount: n, bytes: bytes ?? 0, freeBytes: space?.freeBytes ?? null, available }
+    return { path: this.root, ...totals, freeBytes: space?.freeBytes ?? null, available }
   }
 
   checkConsistency(opts?: ConsistencyOptions): ConsistencyProblem[] {

@@ -77,7 +77,8 @@ describe('a camera roll with every edge case', () => {
 
   it('imports every readable file byte-identical into its capture month, groups intact, iCloud-only files reported apart', async () => {
     engine = await startTestEngine({ muxAddress: sim.address, dirs })
-    const entry = await waitForState(engine, (s) => historyFor(s.history)[0], 90_000, 'the first import')
+    const finished = await waitForState(engine, (s) => historyFor(s.history)[0] && s, 90_000, 'the first import')
+    const entry = historyFor(finished.history)[0]!
     const readable = expected.length - unreadable.size
     expect(entry.error).toBeNull()
     expect(entry.imported).toBe(readable)
@@ -101,6 +102,9 @@ describe('a camera roll with every edge case', () => {
     const lib = openLibrary(dirs)
     try {
       expect(verifyLibrary(lib, expected, { udid, unreadable })).toEqual([])
+      // The snapshot that reported the finished run already counted every file now in the library.
+      const assets = lib.db.prepare<[], { n: number; bytes: number }>('SELECT COUNT(*) AS n, SUM(size) AS bytes FROM assets').get()!
+      expect([finished.library.assetCount, finished.library.bytes]).toEqual([assets.n, assets.bytes])
       // The same IMG numbers from two folders, same month: both kept, the later group renamed as a whole.
       const rows = lib.db.prepare<[string], { path: string; library_path: string }>(
         "SELECT f.path, a.library_path FROM device_files f JOIN assets a ON a.id = f.asset_id WHERE f.udid = ? AND f.file_name LIKE 'IMG_0001.%'",
