@@ -4,11 +4,11 @@
  * roll generator stamped into it. `verifyLibrary` compares that with the catalog and the library
  * folder and returns readable problems (an empty list = the library is right).
  */
-import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { CameraRollManifest } from '../../src/sim/roll/generator.js'
 import type { Library } from '../../src/main/library/library.js'
+import { sha256FileSync } from '../../src/main/library/file-hash.js'
 import { STAGING_DIR } from '../../src/main/library/staging.js'
 import { listFiles } from './engine.js'
 
@@ -23,22 +23,6 @@ export interface ExpectedFile {
   offsetMinutes: number | null
   /** Files of one camera-roll item (Live pair, edit + sidecar) share this key: folder + base stem. */
   itemKey: string
-}
-
-export function sha256File(file: string): string {
-  const h = createHash('sha256')
-  const fd = fs.openSync(file, 'r')
-  const buf = Buffer.allocUnsafe(1 << 20)
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      h.update(buf.subarray(0, n))
-    }
-  } finally {
-    fs.closeSync(fd)
-  }
-  return h.digest('hex')
 }
 
 const DCF = /^([A-Za-z][A-Za-z0-9]{2}_)[EeOo]?(\d{4})(?:\.[^.]*)?$/
@@ -69,7 +53,7 @@ export function expectedFromDcim(dcimDir: string, manifests: { manifest: CameraR
       devicePath: `/DCIM/${rel}`,
       hostPath,
       size: fs.statSync(hostPath).size,
-      sha256: sha256File(hostPath),
+      sha256: sha256FileSync(hostPath),
       captureUtc: fact?.captureUtc ?? null,
       offsetMinutes: fact?.offsetMinutes ?? null,
       itemKey: `${folder}/${baseStemOf(rel.slice(rel.lastIndexOf('/') + 1))}`,
@@ -119,7 +103,7 @@ export function verifyLibrary(lib: Library, expected: readonly ExpectedFile[], o
   const hashOf = (rel: string): string | null => {
     if (!diskHash.has(rel)) {
       const abs = path.join(lib.root, ...rel.split('/'))
-      diskHash.set(rel, fs.existsSync(abs) ? sha256File(abs) : '')
+      diskHash.set(rel, fs.existsSync(abs) ? sha256FileSync(abs) : '')
     }
     return diskHash.get(rel) || null
   }
@@ -213,7 +197,7 @@ export class PartialFileWatch {
       const key = `${rel}\0${size}`
       let h = this.known.get(key)
       if (h === undefined) {
-        h = sha256File(abs)
+        h = sha256FileSync(abs)
         this.known.set(key, h)
       }
       if (!this.want.has(h)) problems.push(`${rel}: ${size} bytes that are no file of the phone (partial?)`)

@@ -2,10 +2,10 @@
  * Checks that the catalog and the library folder agree. Used by the engine's crash and unplug
  * tests and by a future "verify library" command. Read-only: it reports, it never repairs.
  */
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Db } from './catalog-db.js'
+import { sha256FileSync } from './file-hash.js'
 import { STAGING_DIR, stagingFileId } from './staging.js'
 import { ROOT_MARKER } from './library-root.js'
 
@@ -23,22 +23,6 @@ export interface ConsistencyOptions {
   deep?: boolean
   /** Relative folders to skip (e.g. an inbox inside the library). */
   ignore?: readonly string[]
-}
-
-function sha256(file: string): string {
-  const h = crypto.createHash('sha256')
-  const fd = fs.openSync(file, 'r')
-  const buf = Buffer.allocUnsafe(1024 * 1024)
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      h.update(buf.subarray(0, n))
-    }
-  } finally {
-    fs.closeSync(fd)
-  }
-  return h.digest('hex')
 }
 
 function walk(root: string, rel: string, skip: Set<string>, out: string[]): void {
@@ -77,7 +61,7 @@ export function checkLibraryConsistency(db: Db, root: string, opts: ConsistencyO
       continue
     }
     if (st.size !== a.size) problems.push({ kind: 'size-mismatch', assetId: a.id, libraryPath: a.library_path, expected: a.size, actual: st.size })
-    else if (opts.deep && sha256(abs) !== a.sha256) problems.push({ kind: 'hash-mismatch', assetId: a.id, libraryPath: a.library_path })
+    else if (opts.deep && sha256FileSync(abs) !== a.sha256) problems.push({ kind: 'hash-mismatch', assetId: a.id, libraryPath: a.library_path })
   }
 
   const files: string[] = []
@@ -86,7 +70,7 @@ export function checkLibraryConsistency(db: Db, root: string, opts: ConsistencyO
     if (rel === ROOT_MARKER || byPath.has(rel)) continue
     problems.push({ kind: 'untracked-file', libraryPath: rel })
     if (opts.deep) {
-      const same = byHash.get(sha256(path.join(root, ...rel.split('/'))))
+      const same = byHash.get(sha256FileSync(path.join(root, ...rel.split('/'))))
       if (same) problems.push({ kind: 'duplicate-content', libraryPath: rel, sameAs: same })
     }
   }

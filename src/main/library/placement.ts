@@ -14,11 +14,11 @@
  * Cradle import can race us (only a foreign process writing the same new name in the same
  * millisecond could, and the catalog would still be right about our file).
  */
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError } from '../../shared/errors.js'
 import type { Db } from './catalog-db.js'
+import { sha256File } from './file-hash.js'
 import { errnoOf, type LibraryFs } from './library-fs.js'
 import { familyMatcher, memberFileName, type ParsedName } from './naming.js'
 
@@ -98,12 +98,6 @@ export function resolveInside(root: string, rel: string): string {
   return abs
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const h = crypto.createHash('sha256')
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer)
-  return h.digest('hex')
-}
-
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK'])
 
 export type PlaceResult = 'placed' | 'adopted' | 'taken'
@@ -134,7 +128,7 @@ export async function placeNoReplace(fsOps: LibraryFs, staged: string, dest: str
 async function sameContent(file: string, size: number, sha256: string): Promise<boolean> {
   try {
     const st = fs.statSync(file)
-    return st.isFile() && st.size === size && (await sha256Of(file)) === sha256
+    return st.isFile() && st.size === size && (await sha256File(file)) === sha256
   } catch {
     return false
   }

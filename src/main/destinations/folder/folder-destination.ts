@@ -13,6 +13,7 @@ import type { FolderConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
+import { sha256File } from '../../library/file-hash.js'
 
 function fsError(error: unknown, what: string): CradleError {
   const code = (error as NodeJS.ErrnoException)?.code
@@ -20,16 +21,6 @@ function fsError(error: unknown, what: string): CradleError {
   if (code === 'ENOSPC' || code === 'EDQUOT') return new CradleError('destination-config', `${what}: no space left (${code})`, { cause: error })
   if (code === 'ENOENT' || code === 'ENOTCONN' || code === 'EIO' || code === 'ESTALE' || code === 'EHOSTDOWN') return new CradleError('destination-unreachable', `${what}: ${code}`, { cause: error })
   return new CradleError('internal', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
-}
-
-/** SHA-256 of a file on disk (hex). */
-export async function hashFile(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(fs.createReadStream(file, { highWaterMark: 1024 * 1024 }), async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) hash.update(chunk)
-    yield* []
-  }, { signal })
-  return hash.digest('hex')
 }
 
 export class FolderDestination implements Destination {
@@ -99,7 +90,7 @@ export class FolderDestination implements Destination {
       await fs.promises.rm(temp, { force: true })
     }
     // Read back what the disk now holds (NAS mounts may have cached the write).
-    const written = await hashFile(target, ctx.signal)
+    const written = await sha256File(target, ctx.signal)
     if (written !== item.sha256) {
       await fs.promises.rm(target, { force: true })
       throw new CradleError('destination-unreachable', `copy of ${item.libraryPath} read back with a different hash`)
@@ -116,7 +107,7 @@ export class FolderDestination implements Destination {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
       throw fsError(error, `checking ${item.libraryPath}`)
     }
-    if (stat.size === item.size && (await hashFile(target, signal)) === item.sha256) return { remoteRef: item.libraryPath, deduped: true }
+    if (stat.size === item.size && (await sha256File(target, signal)) === item.sha256) return { remoteRef: item.libraryPath, deduped: true }
     throw new CradleError('destination-conflict', `${item.libraryPath} exists with different content`, { context: { path: item.libraryPath } })
   }
 

@@ -1,0 +1,32 @@
+/** SHA-256 of a file on disk (hex), read 1 MiB at a time: one piece for every part that re-checks bytes. */
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import { pipeline } from 'node:stream/promises'
+
+const CHUNK = 1024 * 1024
+
+export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256')
+  await pipeline(fs.createReadStream(file, { highWaterMark: CHUNK }), async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) hash.update(chunk)
+    yield* []
+  }, signal ? { signal } : {})
+  return hash.digest('hex')
+}
+
+/** The same, blocking: for the consistency checker and tests, which walk a whole library in one go. */
+export function sha256FileSync(file: string): string {
+  const hash = createHash('sha256')
+  const fd = fs.openSync(file, 'r')
+  const buf = Buffer.allocUnsafe(CHUNK)
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      hash.update(buf.subarray(0, n))
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+  return hash.digest('hex')
+}
