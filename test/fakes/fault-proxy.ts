@@ -42,18 +42,6 @@ export interface FaultProxy {
   close(): Promise<void>
 }
 
-/** A deterministic PRNG (mulberry32) for seeded fault plans. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export async function startFaultProxy(target: string, now: () => number = Date.now): Promise<FaultProxy> {
   const upstream = new URL(target)
   let plan: (req: ProxyRequest) => Fault = () => ({ kind: 'pass' })

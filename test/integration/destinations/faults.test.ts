@@ -13,7 +13,8 @@ import '../../fakes/quiet-logs.js'
 import { readAll } from '../../../src/main/destinations/stream-utils.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { InstantClock } from '../../fakes/fake-clock.js'
-import { seeded, startFaultProxy, type Fault, type FaultProxy, type LoggedRequest, type ProxyRequest } from '../../fakes/fault-proxy.js'
+import { seededRandom } from '../../helpers/seeded-random.js'
+import { startFaultProxy, type Fault, type FaultProxy, type LoggedRequest, type ProxyRequest } from '../../fakes/fault-proxy.js'
 import { FAKE_CLIENT_ID, startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google-photos-server.js'
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
 import { startFakeNextcloud, type FakeNextcloud } from '../../fakes/fake-nextcloud-server.js'
@@ -26,7 +27,7 @@ const BASE_MS = 1_000
 
 /** A seeded plan with a budget: at most `budget` faults (2 stalls), then everything passes. */
 function plan(seed: number, budget: number, exempt: (r: ProxyRequest) => Partial<Record<Fault['kind'], boolean>> = () => ({})): (r: ProxyRequest) => Fault {
-  const random = seeded(seed)
+  const random = seededRandom(seed)
   let faults = 0
   let stalls = 0
   return (r) => {

@@ -57,6 +57,19 @@ afterAll(async () => {
 
 const historyFor = (entries: HistoryEntry[]): HistoryEntry[] => entries.filter((h) => h.kind === 'import' && h.udid === udid)
 
+/** Unplugs the phone, plugs it back in and waits for the import that connection runs. */
+async function replugForNextImport(what: string): Promise<HistoryEntry> {
+  const phone = sim.devices[0]!
+  const before = historyFor(engine!.current().history).length
+  phone.detach()
+  await waitForState(engine!, (s) => !deviceOf(s, udid), 10_000, 'the detach')
+  phone.attach()
+  return waitForState(engine!, (s) => {
+    const h = historyFor(s.history)
+    return h.length > before ? h[0] : undefined
+  }, 60_000, what)
+}
+
 describe('a camera roll with every edge case', () => {
   it('has the edge cases the test claims (guards the fixture)', () => {
     const names = expected.map((f) => f.devicePath)
@@ -151,16 +164,8 @@ describe('a camera roll with every edge case', () => {
   })
 
   it('a second connection imports nothing and counts every readable file as already safe', async () => {
-    const phone = sim.devices[0]!
-    const before = historyFor(engine!.current().history).length
     const filesBefore = fs.readdirSync(dirs.libraryDir, { recursive: true }).length
-    phone.detach()
-    await waitForState(engine!, (s) => !deviceOf(s, udid), 10_000, 'the detach')
-    phone.attach()
-    const entry = await waitForState(engine!, (s) => {
-      const h = historyFor(s.history)
-      return h.length > before ? h[0] : undefined
-    }, 60_000, 'the second import')
+    const entry = await replugForNextImport('the second import')
     expect(entry.imported).toBe(0)
     expect(entry.alreadyHad).toBe(expected.length - unreadable.size)
     // iCloud-only files are tried again on a new connection, and are still not there.
@@ -171,16 +176,8 @@ describe('a camera roll with every edge case', () => {
   }, 90_000)
 
   it('a file that comes back from iCloud is imported on the next connection, into its group', async () => {
-    const phone = sim.devices[0]!
-    phone.setUnreadable({ paths: [] })
-    const before = historyFor(engine!.current().history).length
-    phone.detach()
-    await waitForState(engine!, (s) => !deviceOf(s, udid), 10_000, 'the detach')
-    phone.attach()
-    const entry = await waitForState(engine!, (s) => {
-      const h = historyFor(s.history)
-      return h.length > before ? h[0] : undefined
-    }, 60_000, 'the third import')
+    sim.devices[0]!.setUnreadable({ paths: [] })
+    const entry = await replugForNextImport('the third import')
     expect(entry.imported).toBe(unreadable.size)
     expect(entry.unavailable).toBe(0)
     await engine!.stop()

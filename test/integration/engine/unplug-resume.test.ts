@@ -14,7 +14,8 @@ import '../../fakes/quiet-logs.js'
 import type { Engine } from '../../../src/main/engine/engine.js'
 import { CATALOG_FILE } from '../../../src/main/library/library.js'
 import { startSimulator, type Simulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, recordDownloads, seededRandom, startTestEngine, tempDirs, waitForState, type DownloadCall, type TempDirs } from '../../helpers/engine.js'
+import { deviceOf, openLibrary, recordDownloads, startTestEngine, tempDirs, waitForState, type DownloadCall, type TempDirs } from '../../helpers/engine.js'
+import { seededRandom } from '../../helpers/seeded-random.js'
 import { expectedFromDcim, PartialFileWatch, verifyLibrary } from '../../helpers/engine-roll.js'
 
 let sim: Simulator | undefined
