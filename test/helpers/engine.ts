@@ -9,7 +9,9 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Settings } from '../../src/shared/settings.js'
 import type { AppState, DeviceView } from '../../src/shared/state.js'
+import { afterEach } from 'vitest'
 import type { Engine } from '../../src/main/engine/engine.js'
+import type { Simulator } from '../../src/sim/index.js'
 import type { PowerSource } from '../../src/main/engine/ports.js'
 import { createPhonePort } from '../../src/main/engine/device-adapter.js'
 import type { PhonePort } from '../../src/main/engine/phone-port.js'
@@ -37,6 +39,33 @@ export function tempDirs(prefix = 'cradle-engine-'): TempDirs {
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   }
 }
+
+/** What one engine test starts; whatever is set is torn down after the test. */
+export interface EngineTestRig {
+  sim?: Simulator | undefined
+  dirs?: TempDirs | undefined
+  engine?: Engine | undefined
+}
+
+/**
+ * Registers, for every test of the calling file, the teardown in the only safe order: the engine
+ * stops (nothing half-written), then the virtual iPhone goes, then the temp folders.
+ */
+export function engineTestRig(): EngineTestRig {
+  const rig: EngineTestRig = {}
+  afterEach(async () => {
+    await rig.engine?.stop()
+    rig.engine = undefined
+    await rig.sim?.close()
+    rig.sim = undefined
+    rig.dirs?.cleanup()
+    rig.dirs = undefined
+  })
+  return rig
+}
+
+/** A phone at 70 % on a charger: the import policy lets it back up at once. */
+export const ON_CHARGER = { level: 70, charging: true, externalPower: true } as const
 
 /** A computer that is always on AC power (uploads are not what these tests look at). */
 export const acPower: PowerSource = { onAcPower: () => true, onChange: () => () => undefined }

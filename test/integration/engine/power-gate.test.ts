@@ -5,25 +5,14 @@
  * itself once the phone reports what the policy asks; power lost mid-import stops the run after
  * the files in flight, and it continues when power is back.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { Engine } from '../../../src/main/engine/engine.js'
-import { startSimulator, type Simulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, sleep, startTestEngine, tempDirs, waitForState, type TempDirs } from '../../helpers/engine.js'
+import { startSimulator } from '../../../src/sim/index.js'
+import { deviceOf, openLibrary, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState } from '../../helpers/engine.js'
 import { expectedFromDcim, verifyLibrary } from '../../helpers/engine-roll.js'
 
-let sim: Simulator | undefined
-let dirs: TempDirs | undefined
-let engine: Engine | undefined
-
-afterEach(async () => {
-  await engine?.stop()
-  engine = undefined
-  await sim?.close()
-  sim = undefined
-  dirs?.cleanup()
-  dirs = undefined
-})
+const rig = engineTestRig()
 
 /** The engine re-reads the battery every 10 s while it waits; allow for two polls on a busy machine. */
 const GATE_POLL = 30_000
@@ -34,76 +23,76 @@ function assetCount(engine: Engine): number {
 
 describe('charging gate', () => {
   it('waits for external power, then for the battery minimum, then imports by itself', async () => {
-    dirs = tempDirs('cradle-power-')
-    sim = await startSimulator({ devices: [{ photos: { count: 15, seed: 41 }, battery: { level: 30, charging: false, externalPower: false } }] })
-    const phone = sim.devices[0]!
+    rig.dirs = tempDirs('cradle-power-')
+    rig.sim = await startSimulator({ devices: [{ photos: { count: 15, seed: 41 }, battery: { level: 30, charging: false, externalPower: false } }] })
+    const phone = rig.sim.devices[0]!
     const udid = phone.udid
-    engine = await startTestEngine({ muxAddress: sim.address, dirs, settings: { minBatteryPercent: 50 } })
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, settings: { minBatteryPercent: 50 } })
 
-    const waiting = await waitForState(engine, (s) => {
+    const waiting = await waitForState(rig.engine, (s) => {
       const d = deviceOf(s, udid)
       return d?.phase === 'waiting-power' ? d : undefined
     }, 30_000, 'waiting-power')
     expect(waiting.battery).toEqual({ level: 30, charging: false, externalPower: false })
     expect(waiting.trust).toBe('paired')
     await sleep(1_500)
-    expect(deviceOf(engine.current(), udid)?.phase).toBe('waiting-power')
-    expect(assetCount(engine)).toBe(0)
-    expect(engine.current().history).toEqual([])
+    expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('waiting-power')
+    expect(assetCount(rig.engine)).toBe(0)
+    expect(rig.engine.current().history).toEqual([])
 
     // Plugged into a charger: power is there, the battery (30 %) is still below the minimum (50 %).
     phone.setBattery({ charging: true, externalPower: true })
-    const low = await waitForState(engine, (s) => {
+    const low = await waitForState(rig.engine, (s) => {
       const d = deviceOf(s, udid)
       return d?.phase === 'waiting-battery' ? d : undefined
     }, GATE_POLL, 'waiting-battery')
     expect(low.battery?.externalPower).toBe(true)
-    expect(assetCount(engine)).toBe(0)
+    expect(assetCount(rig.engine)).toBe(0)
 
     phone.setBattery({ level: 55 })
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'done', GATE_POLL + 30_000, 'the import after the battery reached 55 %')
-    const roll = sim.roll(udid)!
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', GATE_POLL + 30_000, 'the import after the battery reached 55 %')
+    const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-    expect(assetCount(engine)).toBe(expected.length)
+    expect(assetCount(rig.engine)).toBe(expected.length)
   }, 120_000)
 
   it('a lower minimum takes effect at once (settings change re-checks the gate)', async () => {
-    dirs = tempDirs('cradle-power-')
-    sim = await startSimulator({ devices: [{ photos: { count: 5, seed: 42 }, battery: { level: 30, charging: true, externalPower: true } }] })
-    const udid = sim.devices[0]!.udid
-    engine = await startTestEngine({ muxAddress: sim.address, dirs, settings: { minBatteryPercent: 50 } })
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'waiting-battery', 30_000, 'waiting-battery')
+    rig.dirs = tempDirs('cradle-power-')
+    rig.sim = await startSimulator({ devices: [{ photos: { count: 5, seed: 42 }, battery: { level: 30, charging: true, externalPower: true } }] })
+    const udid = rig.sim.devices[0]!.udid
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, settings: { minBatteryPercent: 50 } })
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'waiting-battery', 30_000, 'waiting-battery')
     const t0 = Date.now()
-    await engine.handle('updateSettings', { minBatteryPercent: 20 })
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'done', 30_000, 'the import')
+    await rig.engine.handle('updateSettings', { minBatteryPercent: 20 })
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 30_000, 'the import')
     // Well within one 10 s battery poll: the settings change woke the session.
     expect(Date.now() - t0).toBeLessThan(8_000)
   }, 90_000)
 
   it('power lost mid-import stops after the files in flight; power back continues to the end', async () => {
-    dirs = tempDirs('cradle-power-')
+    rig.dirs = tempDirs('cradle-power-')
     // ~24 MB at 1.5 MB/s: about 16 s of transfer, longer than one 10 s power check.
-    sim = await startSimulator({
+    rig.sim = await startSimulator({
       bandwidthMBps: 1.5,
-      devices: [{ photos: { count: 16, seed: 43, photoBytes: 700_000, videoBytes: 3_000_000 }, battery: { level: 70, charging: true, externalPower: true } }],
+      devices: [{ photos: { count: 16, seed: 43, photoBytes: 700_000, videoBytes: 3_000_000 }, battery: ON_CHARGER }],
     })
-    const phone = sim.devices[0]!
+    const phone = rig.sim.devices[0]!
     const udid = phone.udid
-    const roll = sim.roll(udid)!
+    const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-    engine = await startTestEngine({ muxAddress: sim.address, dirs })
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'importing', 30_000, 'importing')
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs })
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'importing', 30_000, 'importing')
     phone.setBattery({ charging: false, externalPower: false })
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'waiting-power', GATE_POLL, 'waiting-power mid-import')
-    const stoppedAt = assetCount(engine)
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'waiting-power', GATE_POLL, 'waiting-power mid-import')
+    const stoppedAt = assetCount(rig.engine)
     expect(stoppedAt).toBeLessThan(expected.length)
     await sleep(2_000)
-    expect(assetCount(engine)).toBe(stoppedAt) // nothing more while unplugged from power
+    expect(assetCount(rig.engine)).toBe(stoppedAt) // nothing more while unplugged from power
     phone.setBattery({ charging: true, externalPower: true })
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'done', GATE_POLL + 60_000, 'the rest of the import')
-    await engine.stop()
-    engine = undefined
-    const lib = openLibrary(dirs)
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', GATE_POLL + 60_000, 'the rest of the import')
+    await rig.engine.stop()
+    rig.engine = undefined
+    const lib = openLibrary(rig.dirs)
     try {
       expect(verifyLibrary(lib, expected, { udid })).toEqual([])
     } finally {

@@ -15,7 +15,7 @@ import { findExifThumbnail } from '../../../src/main/library/exif-thumbnail.js'
 import { generateCameraRoll } from '../../../src/sim/roll/generator.js'
 import { startSimulator, type Simulator } from '../../../src/sim/index.js'
 import type { HistoryEntry } from '../../../src/shared/state.js'
-import { deviceOf, openLibrary, startTestEngine, tempDirs, waitForState, type TempDirs } from '../../helpers/engine.js'
+import { deviceOf, openLibrary, startTestEngine, ON_CHARGER, tempDirs, waitForState, type TempDirs } from '../../helpers/engine.js'
 import { expectedFromDcim, verifyLibrary, type ExpectedFile } from '../../helpers/engine-roll.js'
 
 let sim: Simulator
@@ -44,7 +44,7 @@ beforeAll(async () => {
   const video = files.find((f) => f.role === 'video')!
   unreadable = new Set([liveStill, photo, video].map((f) => `/DCIM/${f.path}`))
   sim = await startSimulator({
-    devices: [{ dcimDir: dcim, battery: { level: 70, charging: true, externalPower: true }, unreadable: { paths: [...unreadable] } }],
+    devices: [{ dcimDir: dcim, battery: ON_CHARGER, unreadable: { paths: [...unreadable] } }],
   })
   udid = sim.devices[0]!.udid
 }, 120_000)

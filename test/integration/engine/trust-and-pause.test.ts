@@ -5,96 +5,83 @@
  */
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import type { Engine } from '../../../src/main/engine/engine.js'
 import { CATALOG_FILE } from '../../../src/main/library/library.js'
-import { startSimulator, type Simulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, recordDownloads, sleep, startTestEngine, tempDirs, waitForState, type DownloadCall, type TempDirs } from '../../helpers/engine.js'
+import { startSimulator } from '../../../src/sim/index.js'
+import { deviceOf, openLibrary, recordDownloads, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
 import { expectedFromDcim, verifyLibrary } from '../../helpers/engine-roll.js'
 
-let sim: Simulator | undefined
-let dirs: TempDirs | undefined
-let engine: Engine | undefined
+const rig = engineTestRig()
 
-afterEach(async () => {
-  await engine?.stop()
-  engine = undefined
-  await sim?.close()
-  sim = undefined
-  dirs?.cleanup()
-  dirs = undefined
-})
-
-const power = { level: 70, charging: true, externalPower: true }
 
 describe('Trust prompt', () => {
   it('shows needs-trust and imports nothing until the user taps Trust, then imports', async () => {
-    dirs = tempDirs('cradle-trust-')
-    sim = await startSimulator({ devices: [{ photos: { count: 8, seed: 61 }, battery: power, trust: 'prompt' }] })
-    const phone = sim.devices[0]!
+    rig.dirs = tempDirs('cradle-trust-')
+    rig.sim = await startSimulator({ devices: [{ photos: { count: 8, seed: 61 }, battery: ON_CHARGER, trust: 'prompt' }] })
+    const phone = rig.sim.devices[0]!
     const udid = phone.udid
-    engine = await startTestEngine({ muxAddress: sim.address, dirs })
-    const asking = await waitForState(engine, (s) => {
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs })
+    const asking = await waitForState(rig.engine, (s) => {
       const d = deviceOf(s, udid)
       return d?.phase === 'needs-trust' ? d : undefined
     }, 30_000, 'needs-trust')
     expect(asking.trust).toBe('pending')
     await sleep(1_500)
-    expect(deviceOf(engine.current(), udid)?.phase).toBe('needs-trust')
-    expect(engine.current().queue.counts.all).toBe(0)
-    expect(sim.pairRecords.has(udid)).toBe(false)
+    expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('needs-trust')
+    expect(rig.engine.current().queue.counts.all).toBe(0)
+    expect(rig.sim.pairRecords.has(udid)).toBe(false)
 
     phone.acceptTrust()
-    const done = await waitForState(engine, (s) => {
+    const done = await waitForState(rig.engine, (s) => {
       const d = deviceOf(s, udid)
       return d?.phase === 'done' ? d : undefined
     }, 45_000, 'the import after Trust')
     expect(done.trust).toBe('paired')
-    expect(sim.pairRecords.has(udid)).toBe(true)
-    const roll = sim.roll(udid)!
+    expect(rig.sim.pairRecords.has(udid)).toBe(true)
+    const roll = rig.sim.roll(udid)!
     expect(done.itemsSafe).toBe(expectedFromDcim(roll.dir, [{ manifest: roll }]).length)
   }, 90_000)
 
   it("Don't Trust: trust-denied, nothing imported, Back up now says why", async () => {
-    dirs = tempDirs('cradle-trust-')
-    sim = await startSimulator({ devices: [{ photos: { count: 3, seed: 62 }, battery: power, trust: 'prompt' }] })
-    const phone = sim.devices[0]!
-    engine = await startTestEngine({ muxAddress: sim.address, dirs })
-    await waitForState(engine, (s) => deviceOf(s, phone.udid)?.phase === 'needs-trust', 30_000, 'needs-trust')
+    rig.dirs = tempDirs('cradle-trust-')
+    rig.sim = await startSimulator({ devices: [{ photos: { count: 3, seed: 62 }, battery: ON_CHARGER, trust: 'prompt' }] })
+    const phone = rig.sim.devices[0]!
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs })
+    await waitForState(rig.engine, (s) => deviceOf(s, phone.udid)?.phase === 'needs-trust', 30_000, 'needs-trust')
     phone.denyTrust()
-    const denied = await waitForState(engine, (s) => {
+    const denied = await waitForState(rig.engine, (s) => {
       const d = deviceOf(s, phone.udid)
       return d?.phase === 'trust-denied' ? d : undefined
     }, 30_000, 'trust-denied')
     expect(denied.trust).toBe('denied')
     expect(denied.problem?.code).toBe('pairing-denied')
-    const answer = await engine.handle('backupNow', {})
+    const answer = await rig.engine.handle('backupNow', {})
     expect(answer.started).toBe(false)
     expect(answer.reason).toMatch(/Trust/)
-    expect(engine.current().queue.counts.all).toBe(0)
+    expect(rig.engine.current().queue.counts.all).toBe(0)
   }, 60_000)
 })
 
 describe('pause and resume', () => {
   it('pause stops mid-file and keeps its prefix; resume continues from it to a complete library', async () => {
-    dirs = tempDirs('cradle-pause-')
+    rig.dirs = tempDirs('cradle-pause-')
     // Few large files at 2 MB/s: a pause lands in the middle of one.
-    sim = await startSimulator({
+    rig.sim = await startSimulator({
       bandwidthMBps: 2,
-      devices: [{ photos: { count: 6, seed: 63, photoBytes: 3_000_000, videoBytes: 12_000_000 }, battery: power }],
+      devices: [{ photos: { count: 6, seed: 63, photoBytes: 3_000_000, videoBytes: 12_000_000 }, battery: ON_CHARGER }],
     })
-    const udid = sim.devices[0]!.udid
-    const roll = sim.roll(udid)!
+    const udid = rig.sim.devices[0]!.udid
+    const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
     const downloads: DownloadCall[] = []
-    engine = await startTestEngine({ muxAddress: sim.address, dirs, wrapPort: recordDownloads(downloads) })
-    await waitForState(engine, (s) => (deviceOf(s, udid)?.progress?.bytesDone ?? 0) > 2_000_000, 60_000, 'two megabytes in')
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, wrapPort: recordDownloads(downloads) })
+    await waitForState(rig.engine, (s) => (deviceOf(s, udid)?.progress?.bytesDone ?? 0) > 2_000_000, 60_000, 'two megabytes in')
 
-    await engine.handle('pause', undefined)
-    expect(engine.current().paused).toBe(true)
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'paused', 10_000, 'paused')
-    const reader = new Database(path.join(dirs.dataDir, CATALOG_FILE), { readonly: true, fileMustExist: true })
+    await rig.engine.handle('pause', undefined)
+    expect(rig.engine.current().paused).toBe(true)
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'paused', 10_000, 'paused')
+    const reader = new Database(path.join(rig.dirs.dataDir, CATALOG_FILE), { readonly: true, fileMustExist: true })
     let kept: { path: string; staged_bytes: number }[]
     try {
       kept = reader.prepare<[], { path: string; staged_bytes: number }>("SELECT path, staged_bytes FROM device_files WHERE staged_bytes > 0 AND state = 'pending'").all()
@@ -102,23 +89,23 @@ describe('pause and resume', () => {
       reader.close()
     }
     expect(kept.length).toBeGreaterThan(0)
-    const doneAtPause = engine.current().queue.counts.done
+    const doneAtPause = rig.engine.current().queue.counts.done
     const callsAtPause = downloads.length
     await sleep(2_000)
-    expect(engine.current().queue.counts.done).toBe(doneAtPause)
+    expect(rig.engine.current().queue.counts.done).toBe(doneAtPause)
     expect(downloads.length).toBe(callsAtPause)
-    expect(deviceOf(engine.current(), udid)?.phase).toBe('paused')
+    expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('paused')
 
-    await engine.handle('resume', undefined)
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'done', 90_000, 'the import after resume')
+    await rig.engine.handle('resume', undefined)
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 90_000, 'the import after resume')
     // Each file paused mid-way continued from its kept prefix.
     for (const k of kept) {
       const after = downloads.slice(callsAtPause).find((d) => d.path === k.path)
       expect(after?.offset, k.path).toBe(k.staged_bytes)
     }
-    await engine.stop()
-    engine = undefined
-    const lib = openLibrary(dirs)
+    await rig.engine.stop()
+    rig.engine = undefined
+    const lib = openLibrary(rig.dirs)
     try {
       expect(verifyLibrary(lib, expected, { udid })).toEqual([])
     } finally {

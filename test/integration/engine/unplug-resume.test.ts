@@ -9,27 +9,15 @@
  */
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import type { Engine } from '../../../src/main/engine/engine.js'
 import { CATALOG_FILE } from '../../../src/main/library/library.js'
-import { startSimulator, type Simulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, recordDownloads, startTestEngine, tempDirs, waitForState, type DownloadCall, type TempDirs } from '../../helpers/engine.js'
+import { startSimulator } from '../../../src/sim/index.js'
+import { deviceOf, openLibrary, recordDownloads, startTestEngine, engineTestRig, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
 import { seededRandom } from '../../helpers/seeded-random.js'
 import { expectedFromDcim, PartialFileWatch, verifyLibrary } from '../../helpers/engine-roll.js'
 
-let sim: Simulator | undefined
-let dirs: TempDirs | undefined
-let engine: Engine | undefined
-
-afterEach(async () => {
-  await engine?.stop()
-  engine = undefined
-  await sim?.close()
-  sim = undefined
-  dirs?.cleanup()
-  dirs = undefined
-})
+const rig = engineTestRig()
 
 const UNPLUGS = 20
 
@@ -44,16 +32,16 @@ const SEED = 20_260_501
 
 describe('unplug and re-attach during one backup', () => {
   it(`survives ${UNPLUGS} unplugs at random byte offsets: complete, nothing partial, resumed from offsets`, async () => {
-    dirs = tempDirs()
-    sim = await startSimulator({
+    rig.dirs = tempDirs()
+    rig.sim = await startSimulator({
       devices: [{ photos: { count: 24, seed: 5, photoBytes: 2_000_000, videoBytes: 16_000_000 }, battery: { level: 90, charging: true, externalPower: true } }],
     })
-    const phone = sim.devices[0]!
+    const phone = rig.sim.devices[0]!
     const udid = phone.udid
-    const roll = sim.roll(udid)!
+    const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
     const rollBytes = expected.reduce((s, f) => s + f.size, 0)
-    const watch = new PartialFileWatch(dirs.libraryDir, expected)
+    const watch = new PartialFileWatch(rig.dirs.libraryDir, expected)
 
     // 20 cut points spread over the roll's bytes; each is armed as "this many more bytes" after a re-attach.
     const rnd = seededRandom(SEED)
@@ -61,8 +49,8 @@ describe('unplug and re-attach during one backup', () => {
     const gaps = points.map((p, i) => Math.max(16_384, p - (i === 0 ? 0 : points[i - 1]!)))
 
     const downloads: DownloadCall[] = []
-    engine = await startTestEngine({ muxAddress: sim.address, dirs, wrapPort: recordDownloads(downloads) })
-    const reader = new Database(path.join(dirs.dataDir, CATALOG_FILE), { readonly: true, fileMustExist: true })
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, wrapPort: recordDownloads(downloads) })
+    const reader = new Database(path.join(rig.dirs.dataDir, CATALOG_FILE), { readonly: true, fileMustExist: true })
     let unplugs = 0
     let resumableFiles = 0
     let keptBytes = 0
@@ -70,12 +58,12 @@ describe('unplug and re-attach during one backup', () => {
       for (const gap of gaps) {
         const dropped = new Promise<'dropped'>((resolve) => (phone.link.onDrop = () => resolve('dropped')))
         phone.setFaults({ dropAfterBytes: gap })
-        const finished = waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'done' && 'finished', 60_000, 'a drop or the end')
+        const finished = waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done' && 'finished', 60_000, 'a drop or the end')
         const outcome = await Promise.race([dropped, finished])
         if (outcome === 'finished') break
         phone.detach()
         unplugs++
-        await waitForState(engine, (s) => !deviceOf(s, udid), 10_000, 'the detach')
+        await waitForState(rig.engine, (s) => !deviceOf(s, udid), 10_000, 'the detach')
         expect(watch.check()).toEqual([])
         // The session records the kept prefix as it winds down; wait until no file is mid-import.
         await waitUntil(() => reader.prepare("SELECT 1 FROM device_files WHERE state = 'importing'").get() === undefined)
@@ -90,11 +78,11 @@ describe('unplug and re-attach during one backup', () => {
       phone.setFaults({ dropAfterBytes: 0 })
     }
     expect(unplugs).toBe(UNPLUGS)
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'done', 90_000, 'the backup to finish')
-    await engine.stop()
-    engine = undefined
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 90_000, 'the backup to finish')
+    await rig.engine.stop()
+    rig.engine = undefined
 
-    const lib = openLibrary(dirs)
+    const lib = openLibrary(rig.dirs)
     try {
       expect(verifyLibrary(lib, expected, { udid })).toEqual([])
       expect(lib.checkConsistency({ deep: true })).toEqual([])
@@ -119,13 +107,13 @@ describe('unplug and re-attach during one backup', () => {
   }, 180_000)
 
   it('reconnects by itself when the connection drops but the phone stays attached', async () => {
-    dirs = tempDirs()
-    sim = await startSimulator({
+    rig.dirs = tempDirs()
+    rig.sim = await startSimulator({
       devices: [{ photos: { count: 12, seed: 6, photoBytes: 1_500_000, videoBytes: 6_000_000 }, battery: { level: 90, charging: true, externalPower: true } }],
     })
-    const phone = sim.devices[0]!
+    const phone = rig.sim.devices[0]!
     const udid = phone.udid
-    const roll = sim.roll(udid)!
+    const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
     const rollBytes = expected.reduce((s, f) => s + f.size, 0)
     // Three drops, each a quarter of the roll apart; usbmuxd keeps listing the phone throughout.
@@ -134,15 +122,15 @@ describe('unplug and re-attach during one backup', () => {
     phone.link.onDrop = () => {
       if (++drops === 3) phone.setFaults({ dropAfterBytes: 0, dropRepeat: false })
     }
-    engine = await startTestEngine({ muxAddress: sim.address, dirs })
-    await waitForState(engine, (s) => deviceOf(s, udid)?.phase === 'done', 90_000, 'the backup to finish after the drops')
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs })
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 90_000, 'the backup to finish after the drops')
     expect(drops).toBe(3)
-    const history = engine.current().history.filter((h) => h.udid === udid)
+    const history = rig.engine.current().history.filter((h) => h.udid === udid)
     expect(history[0]!.error).toBeNull()
     expect(history.filter((h) => h.error?.code === 'device-unplugged').length).toBe(3)
-    await engine.stop()
-    engine = undefined
-    const lib = openLibrary(dirs)
+    await rig.engine.stop()
+    rig.engine = undefined
+    const lib = openLibrary(rig.dirs)
     try {
       expect(verifyLibrary(lib, expected, { udid })).toEqual([])
     } finally {
