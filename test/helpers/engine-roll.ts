@@ -10,7 +10,7 @@ import type { CameraRollManifest } from '../../src/sim/roll/generator.js'
 import type { Library } from '../../src/main/library/library.js'
 import { sha256FileSync } from '../../src/main/library/file-hash.js'
 import { STAGING_DIR } from '../../src/main/library/staging.js'
-import { listFiles } from './engine.js'
+import { listFiles, openLibrary, type EngineTestRig } from './engine.js'
 
 export interface ExpectedFile {
   /** As the phone lists it: '/DCIM/100APPLE/IMG_0001.HEIC'. */
@@ -203,5 +203,17 @@ export class PartialFileWatch {
       if (!this.want.has(h)) problems.push(`${rel}: ${size} bytes that are no file of the phone (partial?)`)
     }
     return problems
+  }
+}
+
+/** Stops the test's engine, then checks its library against the roll: what every engine test ends with. */
+export async function stopAndVerifyLibrary(rig: EngineTestRig, expected: readonly ExpectedFile[], o: VerifyOptions): Promise<string[]> {
+  await rig.engine?.stop()
+  rig.engine = undefined
+  const lib = openLibrary(rig.dirs!)
+  try {
+    return verifyLibrary(lib, expected, o)
+  } finally {
+    lib.close()
   }
 }

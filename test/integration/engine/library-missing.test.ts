@@ -9,8 +9,8 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { startSimulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState } from '../../helpers/engine.js'
-import { expectedFromDcim, PartialFileWatch, verifyLibrary } from '../../helpers/engine-roll.js'
+import { deviceOf, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState } from '../../helpers/engine.js'
+import { expectedFromDcim, PartialFileWatch, stopAndVerifyLibrary } from '../../helpers/engine-roll.js'
 
 const rig = engineTestRig()
 
@@ -49,14 +49,7 @@ describe('library folder missing', () => {
     fs.renameSync(away, rig.dirs.libraryDir)
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', RECHECK + 60_000, 'the rest of the import')
     await waitForState(rig.engine, (s) => s.library.available && !s.problems.some((p) => p.code === 'library-missing'), RECHECK, 'the problem to clear')
-    await rig.engine.stop()
-    rig.engine = undefined
-    const lib = openLibrary(rig.dirs)
-    try {
-      expect(verifyLibrary(lib, expected, { udid })).toEqual([])
-    } finally {
-      lib.close()
-    }
+    expect(await stopAndVerifyLibrary(rig, expected, { udid })).toEqual([])
   }, 150_000)
 
   it('at start-up (the drive is not mounted): nothing created at the old path; imports once it is back', async () => {
@@ -83,13 +76,6 @@ describe('library folder missing', () => {
     await waitForState(rig.engine, (s) => deviceOf(s, phone.udid)?.phase === 'done', RECHECK + 30_000, 'the import')
     const roll = rig.sim.roll(phone.udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-    await rig.engine.stop()
-    rig.engine = undefined
-    const lib = openLibrary(rig.dirs)
-    try {
-      expect(verifyLibrary(lib, expected, { udid: phone.udid })).toEqual([])
-    } finally {
-      lib.close()
-    }
+    expect(await stopAndVerifyLibrary(rig, expected, { udid: phone.udid })).toEqual([])
   }, 120_000)
 })

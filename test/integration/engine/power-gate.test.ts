@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { Engine } from '../../../src/main/engine/engine.js'
 import { startSimulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState } from '../../helpers/engine.js'
-import { expectedFromDcim, verifyLibrary } from '../../helpers/engine-roll.js'
+import { deviceOf, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState } from '../../helpers/engine.js'
+import { expectedFromDcim, stopAndVerifyLibrary } from '../../helpers/engine-roll.js'
 
 const rig = engineTestRig()
 
@@ -90,13 +90,6 @@ describe('charging gate', () => {
     expect(assetCount(rig.engine)).toBe(stoppedAt) // nothing more while unplugged from power
     phone.setBattery({ charging: true, externalPower: true })
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', GATE_POLL + 60_000, 'the rest of the import')
-    await rig.engine.stop()
-    rig.engine = undefined
-    const lib = openLibrary(rig.dirs)
-    try {
-      expect(verifyLibrary(lib, expected, { udid })).toEqual([])
-    } finally {
-      lib.close()
-    }
+    expect(await stopAndVerifyLibrary(rig, expected, { udid })).toEqual([])
   }, 150_000)
 })

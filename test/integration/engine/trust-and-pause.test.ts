@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { CATALOG_FILE } from '../../../src/main/library/library.js'
 import { startSimulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, recordDownloads, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
-import { expectedFromDcim, verifyLibrary } from '../../helpers/engine-roll.js'
+import { deviceOf, recordDownloads, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
+import { expectedFromDcim, stopAndVerifyLibrary } from '../../helpers/engine-roll.js'
 
 const rig = engineTestRig()
 
@@ -103,13 +103,6 @@ describe('pause and resume', () => {
       const after = downloads.slice(callsAtPause).find((d) => d.path === k.path)
       expect(after?.offset, k.path).toBe(k.staged_bytes)
     }
-    await rig.engine.stop()
-    rig.engine = undefined
-    const lib = openLibrary(rig.dirs)
-    try {
-      expect(verifyLibrary(lib, expected, { udid })).toEqual([])
-    } finally {
-      lib.close()
-    }
+    expect(await stopAndVerifyLibrary(rig, expected, { udid })).toEqual([])
   }, 150_000)
 })

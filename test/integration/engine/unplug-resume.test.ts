@@ -15,7 +15,7 @@ import { CATALOG_FILE } from '../../../src/main/library/library.js'
 import { startSimulator } from '../../../src/sim/index.js'
 import { deviceOf, openLibrary, recordDownloads, startTestEngine, engineTestRig, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
 import { seededRandom } from '../../helpers/seeded-random.js'
-import { expectedFromDcim, PartialFileWatch, verifyLibrary } from '../../helpers/engine-roll.js'
+import { expectedFromDcim, PartialFileWatch, stopAndVerifyLibrary, verifyLibrary } from '../../helpers/engine-roll.js'
 
 const rig = engineTestRig()
 
@@ -128,13 +128,6 @@ describe('unplug and re-attach during one backup', () => {
     const history = rig.engine.current().history.filter((h) => h.udid === udid)
     expect(history[0]!.error).toBeNull()
     expect(history.filter((h) => h.error?.code === 'device-unplugged').length).toBe(3)
-    await rig.engine.stop()
-    rig.engine = undefined
-    const lib = openLibrary(rig.dirs)
-    try {
-      expect(verifyLibrary(lib, expected, { udid })).toEqual([])
-    } finally {
-      lib.close()
-    }
+    expect(await stopAndVerifyLibrary(rig, expected, { udid })).toEqual([])
   }, 120_000)
 })
