@@ -479,14 +479,15 @@ export class Engine implements EngineHandle {
   private snapshot(): AppState {
     const devices = this.devices()
     const destinations = this.parts.uploads.views()
+    const { counts, totals } = this.counted()
     return {
       seq: ++this.seq,
       paused: this.paused,
       muxAvailable: this.muxAvailable,
       devices,
       destinations,
-      queue: { counts: this.counted().counts, revision: this.revision },
-      library: { ...this.libraryView, ...this.counted().totals },
+      queue: { counts, revision: this.revision },
+      library: { ...this.libraryView, ...totals },
       history: this.parts.history.recent(20),
       problems: collectProblems({
         platform: this.parts.platform,
