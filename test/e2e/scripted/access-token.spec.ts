@@ -18,7 +18,7 @@ const test = base.extend<{ server: HttpServerHandle }>({
   },
 })
 
-test('the access link works once and is remembered; without it the window says how to get in', async ({ page, server }) => {
+test('the access link works once and is remembered; without it the window says how to get in', async ({ browser, page, server }) => {
   await page.goto(server.accessUrl)
   await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toBeVisible()
   expect(new URL(page.url()).hash).toBe('') // the token does not stay in the address bar
@@ -33,10 +33,16 @@ test('the access link works once and is remembered; without it the window says h
   expect(cookies.find((c) => c.name === 'cradle_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/' })
   expect(await page.evaluate(() => document.cookie)).toBe('')
 
-  // A browser that has neither (another profile, storage cleared) is told how to get in.
-  await page.evaluate(() => localStorage.clear())
-  await page.context().clearCookies()
-  await page.goto(server.url)
-  await expect(page.getByRole('alert')).toContainText('This Cradle needs its access link. Open the link that cradle serve printed when it started (it ends in #token=…).')
-  await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toHaveCount(0)
+  // A browser that has neither (another profile) is told how to get in. A fresh context rather
+  // than clearing this one: the open window still holds the token in memory, and any request it
+  // makes after the clear is answered with the cookie again.
+  const stranger = await browser.newContext()
+  try {
+    const other = await stranger.newPage()
+    await other.goto(server.url)
+    await expect(other.getByRole('alert')).toContainText('This Cradle needs its access link. Open the link that cradle serve printed when it started (it ends in #token=…).')
+    await expect(other.getByRole('heading', { name: "Anna's iPhone" })).toHaveCount(0)
+  } finally {
+    await stranger.close()
+  }
 })
