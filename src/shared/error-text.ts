@@ -57,6 +57,11 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
       return { title: `${phone} stopped answering`, action: 'Unplug it and plug it in again.' }
     case 'file-not-on-device':
       return { title: 'In iCloud only (Optimize iPhone Storage)', action: "It will be backed up when the iPhone downloads it." }
+    case 'file-unreadable':
+      return {
+        title: `Couldn't read ${typeof context.path === 'string' ? context.path.slice(context.path.lastIndexOf('/') + 1) : 'a file'} from ${phone}`,
+        action: 'Cradle tries it again the next time the iPhone is connected.',
+      }
     case 'disk-full': {
       const free = context.freeBytes !== undefined && context.totalBytes !== undefined
         ? ` (${formatBytes(context.freeBytes)} free of ${formatBytes(context.totalBytes)})` : ''

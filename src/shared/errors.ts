@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'device-protocol',
   'device-timeout',
   'file-not-on-device',
+  // the phone answered one file's stat/open/read/seek with an AFC status other than iCloud's
+  'file-unreadable',
   // the import policy held a phone back (backup --once cannot wait): not charging, battery too low
   'phone-not-charging',
   'phone-battery-low',

@@ -39,6 +39,8 @@ export interface SimDeviceOptions {
   /** A folder served by com.apple.crashreportcopymobile (default: a generated one). */
   crashDir?: string
   unreadable?: UnreadableOptions
+  /** While locked, FileRefOpen of DCIM files answers PERM_DENIED (default false: DCIM stays readable, as after first unlock). */
+  dataProtection?: boolean
   /** Per-device link shaping and faults (default: the simulator-wide ones). */
   faults?: LinkFaults
   /** Plugged in at start (default true). */
@@ -131,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         dcimDir,
         crashDir,
         unreadable: o.unreadable,
+        dataProtection: o.dataProtection ?? false,
         faults: { ...linkDefaults, ...o.faults },
         maxHandles: o.maxHandles ?? 64,
         sessionSsl: o.sessionSsl ?? true,

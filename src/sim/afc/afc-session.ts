@@ -35,6 +35,11 @@ export interface AfcSessionOptions {
   tree: AfcTree
   pool: BufferPool
   unreadable?: UnreadablePolicy
+  /**
+   * True while the phone's data protection keeps DCIM files closed (locked with the switch on):
+   * FileRefOpen of a file under /DCIM answers PERM_DENIED.
+   */
+  filesLocked?: () => boolean
   /** "No file slots" past this many open handles (afcd logs that; libimobiledevice #284). */
   maxHandles: number
   deviceInfo: () => AfcDeviceInfo
@@ -48,7 +53,9 @@ interface OpenFile {
   vpath: string
   pos: number
   writable: boolean
-  unreadable: boolean
+  /** The AFC status this handle's reads (or seeks) answer, from the unreadable rule. */
+  failRead: number | undefined
+  failSeek: number | undefined
   /** Known for read-only handles (DCIM does not change under us): reads then reserve their range at once. */
   size: number | undefined
 }
@@ -139,6 +146,8 @@ export class AfcSession {
     // phones (it maps READ_ERROR from GetFileInfo to "file not found"); other ops use OBJECT_NOT_FOUND.
     if (r.kind === 'missing') throw new AfcFailure(AfcStatus.READ_ERROR)
     if (r.kind === 'virtual') return { op: AfcOp.Data, data: encodeKeyValues(dirInfo()) }
+    const rule = this.o.unreadable?.match(r.vpath)
+    if (rule?.failOn === 'stat') throw new AfcFailure(rule.status)
     const target = await this.o.tree.confineParent(r)
     if (target === undefined) throw new AfcFailure(AfcStatus.READ_ERROR)
     let st: Stats
@@ -174,8 +183,10 @@ export class AfcSession {
     }
     const st = await fs.stat(target).catch(() => undefined)
     if (st?.isDirectory()) throw new AfcFailure(AfcStatus.OBJECT_IS_DIR)
-    const unreadable = st !== undefined && this.o.unreadable?.matches(r.vpath) === true
-    if (unreadable && this.o.unreadable!.failOn === 'open') throw new AfcFailure(this.o.unreadable!.status)
+    const rule = st !== undefined ? this.o.unreadable?.match(r.vpath) ?? null : null
+    if (rule?.failOn === 'open') throw new AfcFailure(rule.status)
+    // choice: data protection shows at FileRefOpen, as PERM_DENIED (protocol.md §6 is uncertain).
+    if (!writable && st !== undefined && r.vpath.startsWith('/DCIM/') && this.o.filesLocked?.() === true) throw new AfcFailure(AfcStatus.PERM_DENIED)
     const fh = await fs.open(target, OPEN_FLAGS[mode]!)
     if (this.closed) {
       // The connection went away while the file was opening: nobody will ever close this handle.
@@ -184,7 +195,12 @@ export class AfcSession {
     }
     const handle = this.nextHandle++
     const pos = mode === AfcOpenMode.APPEND || mode === AfcOpenMode.RDAPPEND ? (st?.size ?? 0) : 0
-    this.handles.set(handle, { fh, vpath: r.vpath, pos, writable, unreadable, size: writable ? undefined : st?.size })
+    this.handles.set(handle, {
+      fh, vpath: r.vpath, pos, writable,
+      failRead: rule?.failOn === 'read' ? rule.status : undefined,
+      failSeek: rule?.failOn === 'seek' ? rule.status : undefined,
+      size: writable ? undefined : st?.size,
+    })
     return { op: AfcOp.FileRefOpenResult, payload: u64(handle) }
   }
 
@@ -202,12 +218,12 @@ export class AfcSession {
   canOverlap(op: number, payload: Buffer): boolean {
     if (op !== AfcOp.FileRefRead || payload.length < 16) return false
     const f = this.handles.get(Number(payload.readBigUInt64LE(0)))
-    return f !== undefined && f.size !== undefined && !f.unreadable
+    return f !== undefined && f.size !== undefined && f.failRead === undefined
   }
 
   private async read(handle: number, length: number): Promise<AfcReply> {
     const f = this.file(handle)
-    if (f.unreadable) throw new AfcFailure(this.o.unreadable?.status ?? AfcStatus.READ_ERROR)
+    if (f.failRead !== undefined) throw new AfcFailure(f.failRead)
     let want = Math.min(length, AFC_MAX_READ)
     const pos = f.pos
     // Reserve the range now (before any await) so overlapping reads get consecutive ranges.
@@ -251,6 +267,7 @@ export class AfcSession {
 
   private async seek(handle: number, whence: number, offset: bigint): Promise<AfcReply> {
     const f = this.file(handle)
+    if (f.failSeek !== undefined) throw new AfcFailure(f.failSeek)
     let base: number
     if (whence === AfcWhence.SET) base = 0
     else if (whence === AfcWhence.CUR) base = f.pos

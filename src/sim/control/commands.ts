@@ -7,9 +7,11 @@
  *   trust DEVICE accept|deny       lock DEVICE | unlock DEVICE | untrust DEVICE
  *   fault DEVICE drop-after BYTES [repeat] | fault DEVICE off
  *   latency [DEVICE] MS            bandwidth [DEVICE] MBPS (0 = unlimited)
- *   unreadable DEVICE PATH… | unreadable DEVICE ratio R [open|read] | unreadable DEVICE off
- *   status                         help
+ *   unreadable DEVICE [status N] [on STAGE] PATH… | unreadable DEVICE add [status N] [on STAGE] PATH…
+ *   unreadable DEVICE ratio R [STAGE] [status N] | unreadable DEVICE off      (STAGE: stat|open|read|seek)
+ *   protect DEVICE on|off          status                         help
  */
+import { UNREADABLE_STAGES, type UnreadableRule, type UnreadableStage } from '../afc/unreadable.js'
 import type { VirtualDevice } from '../device/virtual-device.js'
 import type { Simulator } from '../simulator.js'
 
@@ -17,14 +19,24 @@ export const CONTROL_HELP = `Control commands (one per line on stdin; DEVICE = U
   detach DEVICE | attach DEVICE            unplug / plug in (re-attach gets a new DeviceID)
   battery DEVICE LEVEL [charging|not-charging] [external|no-external]
   trust DEVICE accept|deny                 answer the Trust dialog
-  lock DEVICE | unlock DEVICE              passcode lock (Pair → PasswordProtected)
+  lock DEVICE | unlock DEVICE              passcode lock (Pair → PasswordProtected; GetValue
+                                           PasswordProtected is true while locked)
   untrust DEVICE                           forget every paired computer (→ InvalidHostID)
   fault DEVICE drop-after BYTES [repeat]   cut the device's connections after BYTES more bytes
   fault DEVICE off                         clear the drop fault
   latency [DEVICE] MS                      per-reply link delay
   bandwidth [DEVICE] MBPS                  device→host cap in MB/s (10^6 B/s), 0 = unlimited
-  unreadable DEVICE PATH…                  these files list but fail to read (iCloud-only)
-  unreadable DEVICE ratio R [open|read]    that fraction of DCIM files; unreadable DEVICE off
+  unreadable DEVICE [status N] [on STAGE] PATH…
+                                           these files list but fail (replaces the rule); default
+                                           status 4 READ_ERROR (iCloud-only) on the first read;
+                                           STAGE: stat | open | read | seek (a resume); N: any AFC
+                                           status, e.g. 1 UNKNOWN_ERROR, 8 OBJECT_NOT_FOUND, 10 PERM_DENIED
+  unreadable DEVICE add [status N] [on STAGE] PATH…
+                                           more such files, each with its own status and stage
+  unreadable DEVICE ratio R [STAGE] [status N]
+                                           that fraction of DCIM files; unreadable DEVICE off
+  protect DEVICE on|off                    data protection: while locked, opening DCIM files
+                                           answers PERM_DENIED
   status                                   one JSON line with every device's state`
 
 export type ControlResult = { event: 'ok'; command: string; status?: unknown } | { event: 'error'; command: string; message: string }
@@ -48,6 +60,26 @@ function number(token: string | undefined, what: string): number {
   return n
 }
 
+/** Leading `status N` and `on STAGE` (or a bare STAGE after `ratio R`), then the rest. */
+function unreadableRule(words: string[], bareStage: boolean): { rule: UnreadableRule; rest: string[] } {
+  const rule: UnreadableRule = {}
+  let i = 0
+  for (;;) {
+    if (words[i] === 'status') {
+      const n = number(words[i + 1], 'status N')
+      if (!Number.isInteger(n)) throw new ControlError('status N must be a whole number')
+      rule.status = n
+      i += 2
+    } else if (words[i] === 'on' || (bareStage && UNREADABLE_STAGES.includes(words[i] as UnreadableStage))) {
+      const stage = words[i] === 'on' ? words[i + 1] : words[i]
+      if (!UNREADABLE_STAGES.includes(stage as UnreadableStage)) throw new ControlError(`STAGE must be one of ${UNREADABLE_STAGES.join(', ')}`)
+      rule.failOn = stage as UnreadableStage
+      i += words[i] === 'on' ? 2 : 1
+    } else break
+  }
+  return { rule, rest: words.slice(i) }
+}
+
 /** The state `status` prints. */
 export function simulatorStatus(sim: Simulator): unknown {
   return {
@@ -64,6 +96,8 @@ export function simulatorStatus(sim: Simulator): unknown {
       faults: d.link.faults(),
       bytesSent: d.link.bytesSent,
       tunnels: d.link.tunnelCount,
+      unreadable: d.unreadableOptions,
+      dataProtection: d.dataProtection,
     })),
   }
 }
@@ -132,10 +166,24 @@ export function runControlCommand(sim: Simulator, line: string): ControlResult |
         if (rest[0] === 'off') for (const d of devices) d.setUnreadable({})
         else if (rest[0] === 'ratio') {
           const ratio = number(rest[1], 'R')
-          const failOn = rest[2] === 'open' ? 'open' : 'read'
-          for (const d of devices) d.setUnreadable({ ratio, failOn })
-        } else if (rest.length > 0) for (const d of devices) d.setUnreadable({ paths: rest })
-        else throw new ControlError('unreadable needs PATH…, ratio R or off')
+          const { rule, rest: extra } = unreadableRule(rest.slice(2), true)
+          if (extra.length > 0) throw new ControlError(`unreadable ratio: unexpected "${extra[0]}"`)
+          for (const d of devices) d.setUnreadable({ ratio, ...rule })
+        } else {
+          const add = rest[0] === 'add'
+          const { rule, rest: paths } = unreadableRule(add ? rest.slice(1) : rest, false)
+          if (paths.length === 0) throw new ControlError('unreadable needs PATH…, add PATH…, ratio R or off')
+          for (const d of devices) {
+            if (add) d.addUnreadable(Object.fromEntries(paths.map((p) => [p, rule])))
+            else d.setUnreadable({ files: Object.fromEntries(paths.map((p) => [p, rule])) })
+          }
+        }
+        break
+      }
+      case 'protect': {
+        const on = args[1]
+        if (on !== 'on' && on !== 'off') throw new ControlError('protect needs on or off')
+        for (const d of pickDevices(sim, args[0])) d.setDataProtection(on === 'on')
         break
       }
       case 'status':

@@ -1,14 +1,14 @@
 /**
  * One virtual iPhone: identity, keys, trust, battery, its USB link (shaping and faults), the
  * services behind its ports, and the run-time controls tests and `cradle sim` use
- * (detach/attach, battery, trust answers, lock, faults, unreadable files).
+ * (detach/attach, battery, trust answers, lock, data protection, faults, unreadable files).
  */
 import type { Socket } from 'node:net'
 import { serveAfc } from '../afc/afc-server.js'
 import type { AfcSessionOptions } from '../afc/afc-session.js'
 import { AfcTree } from '../afc/afc-tree.js'
 import { sharedBufferPool } from '../afc/buffer-pool.js'
-import { UnreadablePolicy, type UnreadableOptions } from '../afc/unreadable.js'
+import { UnreadablePolicy, type UnreadableOptions, type UnreadableRule } from '../afc/unreadable.js'
 import { DeviceLink, type LinkFaults } from '../link/device-link.js'
 import { serveLockdown, type LockdownDevice } from '../lockdown/lockdownd.js'
 import type { TrustedHost } from '../lockdown/pair-check.js'
@@ -38,6 +38,8 @@ export interface VirtualDeviceSetup {
   /** Served as / by com.apple.crashreportcopymobile. */
   crashDir: string
   unreadable?: UnreadableOptions
+  /** While locked, FileRefOpen of DCIM files answers PERM_DENIED (default false). */
+  dataProtection?: boolean
   faults: LinkFaults
   maxHandles: number
   sessionSsl: boolean
@@ -61,6 +63,8 @@ export class VirtualDevice implements LockdownDevice {
   private readonly crashTree: AfcTree
   private readonly unreadable: UnreadablePolicy
   private readonly maxHandles: number
+  /** Locking closes DCIM files to AFC (setDataProtection). */
+  dataProtection: boolean
 
   constructor(
     setup: VirtualDeviceSetup,
@@ -79,6 +83,7 @@ export class VirtualDevice implements LockdownDevice {
     this.crashTree = new AfcTree([{ at: '/', dir: setup.crashDir, readOnly: false }])
     this.unreadable = new UnreadablePolicy(setup.unreadable)
     this.maxHandles = setup.maxHandles
+    this.dataProtection = setup.dataProtection ?? false
   }
 
   get udid(): string {
@@ -154,6 +159,22 @@ export class VirtualDevice implements LockdownDevice {
     this.unreadable.update(options)
   }
 
+  /** The current unreadable rule (for `status`). */
+  get unreadableOptions(): UnreadableOptions {
+    return this.unreadable.options
+  }
+
+  /** Adds files with their own stage and status, keeping the rest of the rule. */
+  addUnreadable(files: Record<string, UnreadableRule>): void {
+    const current = this.unreadable.options
+    this.unreadable.update({ ...current, files: { ...current.files, ...files } })
+  }
+
+  /** On: while the phone is locked, every FileRefOpen of a DCIM file answers PERM_DENIED. */
+  setDataProtection(on: boolean): void {
+    this.dataProtection = on
+  }
+
   startService(name: string): number | undefined {
     return this.ports.start(name)
   }
@@ -192,6 +213,7 @@ export class VirtualDevice implements LockdownDevice {
       tree,
       pool: sharedBufferPool,
       unreadable,
+      ...(unreadable ? { filesLocked: () => this.dataProtection && this.trust.locked } : {}),
       maxHandles: this.maxHandles,
       deviceInfo: () => ({ model: this.identity.productType, totalBytes: this.disk.totalBytes, freeBytes: this.disk.availableBytes }),
     }

@@ -194,6 +194,44 @@ describe('simulated AFC', () => {
     c.socket.destroy()
   })
 
+  it('gives each unreadable file its own AFC status at its own stage (stat, open, read, seek)', async () => {
+    const c = await afc()
+    const heic = '/DCIM/100APPLE/IMG_0001.HEIC'
+    const jpg = '/DCIM/100APPLE/IMG_0002.JPG'
+    const mov = '/DCIM/100APPLE/IMG_0003.MOV'
+    phone.setUnreadable({ files: { [heic]: { failOn: 'stat', status: AfcStatus.UNKNOWN_ERROR }, [jpg]: { failOn: 'open', status: AfcStatus.PERM_DENIED } } })
+    phone.addUnreadable({ [mov]: { failOn: 'seek', status: 33 } })
+    expect(statusOf(await c.call(AfcOp.GetFileInfo, cString(heic)))).toBe(AfcStatus.UNKNOWN_ERROR)
+    expect(statusOf(await c.call(AfcOp.FileRefOpen, Buffer.concat([u64(AfcOpenMode.RDONLY), cString(jpg)])))).toBe(AfcStatus.PERM_DENIED)
+    // A seek rule: open and plain reads work; only the resume's FileRefSeek fails.
+    const h = await open(c, mov)
+    expect((await c.call(AfcOp.FileRefRead, u64(h, 4))).body).toEqual(bigBytes.subarray(0, 4))
+    expect(statusOf(await c.call(AfcOp.FileRefSeek, Buffer.concat([u64(h, AfcWhence.SET), i64(100)])))).toBe(33)
+    await c.call(AfcOp.FileRefClose, u64(h))
+    // A read rule with any status; the file still stats with its size.
+    phone.setUnreadable({ files: { [heic]: { failOn: 'read', status: AfcStatus.OBJECT_NOT_FOUND } } })
+    expect(decodeKeyValues((await c.call(AfcOp.GetFileInfo, cString(heic))).body).st_size).toBe('11')
+    const h2 = await open(c, heic)
+    expect(statusOf(await c.call(AfcOp.FileRefRead, u64(h2, 100)))).toBe(AfcStatus.OBJECT_NOT_FOUND)
+    await c.call(AfcOp.FileRefClose, u64(h2))
+    phone.setUnreadable({ paths: [jpg] })
+    c.socket.destroy()
+  })
+
+  it('with data protection on, a locked phone refuses to open DCIM files (PERM_DENIED) until unlocked', async () => {
+    const c = await afc()
+    const heic = '/DCIM/100APPLE/IMG_0001.HEIC'
+    phone.lock()
+    expect((await c.call(AfcOp.FileRefRead, u64(await open(c, heic), 100))).body.toString()).toBe('hello world') // off by default
+    phone.setDataProtection(true)
+    expect(statusOf(await c.call(AfcOp.FileRefOpen, Buffer.concat([u64(AfcOpenMode.RDONLY), cString(heic)])))).toBe(AfcStatus.PERM_DENIED)
+    expect(decodeKeyValues((await c.call(AfcOp.GetFileInfo, cString(heic))).body).st_size).toBe('11')
+    phone.unlock()
+    expect((await c.call(AfcOp.FileRefRead, u64(await open(c, heic), 100))).body.toString()).toBe('hello world')
+    phone.setDataProtection(false)
+    c.socket.destroy()
+  })
+
   it('refuses more open files than its slots ("No file slots" → NO_RESOURCES)', async () => {
     const c = await afc()
     const handles = [] as number[]

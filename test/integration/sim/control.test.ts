@@ -49,6 +49,27 @@ describe('simulator control commands', () => {
     expect(sim.devices.map((d) => d.link.faults().bandwidthMBps)).toEqual([30, 0])
   })
 
+  it('makes files unreadable with any AFC status at any stage, per file, and turns data protection on and off', () => {
+    const phone = sim.devices[0]!
+    expect(run('unreadable 0 status 1 on open /DCIM/100APPLE/A.HEIC /DCIM/100APPLE/B.HEIC')?.event).toBe('ok')
+    expect(run('unreadable 0 add status 10 on seek /DCIM/100APPLE/C.MOV')?.event).toBe('ok')
+    expect(run('unreadable 0 add /DCIM/100APPLE/D.JPG')?.event).toBe('ok')
+    expect(phone.unreadableOptions.files).toEqual({ '/DCIM/100APPLE/A.HEIC': { failOn: 'open', status: 1 }, '/DCIM/100APPLE/B.HEIC': { failOn: 'open', status: 1 }, '/DCIM/100APPLE/C.MOV': { failOn: 'seek', status: 10 } })
+    expect(phone.unreadableOptions.paths).toEqual(['/DCIM/100APPLE/D.JPG'])
+    expect(run('unreadable 0 ratio 0.5 stat status 8')?.event).toBe('ok')
+    expect(phone.unreadableOptions).toMatchObject({ ratio: 0.5, failOn: 'stat', status: 8, paths: [], files: {} })
+    expect(run('unreadable 0 on sideways /DCIM/x')).toMatchObject({ event: 'error', message: expect.stringContaining('STAGE') })
+    expect(run('unreadable 0 status 1')).toMatchObject({ event: 'error' })
+    expect(run('unreadable 0 off')?.event).toBe('ok')
+    expect(phone.unreadableOptions).toMatchObject({ paths: [], files: {} })
+    expect(run('protect 0 on')?.event).toBe('ok')
+    expect(phone.dataProtection).toBe(true)
+    expect((run('status') as { status: { devices: { dataProtection: boolean }[] } }).status.devices[0]!.dataProtection).toBe(true)
+    run('protect 0 off')
+    expect(phone.dataProtection).toBe(false)
+    expect(run('protect 0 maybe')).toMatchObject({ event: 'error' })
+  })
+
   it('reports status and refuses nonsense with a message', () => {
     const status = run('status')
     expect(status).toMatchObject({ event: 'ok', status: { address: sim.address, devices: expect.arrayContaining([expect.objectContaining({ udid: sim.devices[0]!.udid })]) } })

@@ -11,7 +11,7 @@ import { protocolError } from '../protocol-error.js'
 import { AfcConnection, replyBody, type AfcReply } from './afc-connection.js'
 import { afcError, type AfcAction } from './afc-errors.js'
 import { downloadFile, type DownloadOptions, type DownloadResult } from './afc-download.js'
-import { statPaths, walkTree, type AfcEntry, type WalkOptions, type WalkResult } from './afc-walk.js'
+import { statPaths, statPathsEach, walkTree, type AfcEntry, type WalkOptions, type WalkResult } from './afc-walk.js'
 import { AfcOp, AfcOpenMode, AfcWhence } from './opcodes.js'
 import { cString, decodeKeyValues, i64, readU64, splitCStrings, u64 } from './payloads.js'
 import { AfcStatus } from './status.js'
@@ -137,6 +137,14 @@ export class AfcClient {
     return statPaths(this, paths, opts)
   }
 
+  /**
+   * As statMany, but a path the phone refuses with any other AFC status comes back as its
+   * 'file-unreadable' CradleError instead of failing the batch: one file's problem stays its own.
+   */
+  statEach(paths: readonly string[], opts: { signal?: AbortSignal; window?: number } = {}): Promise<(AfcStat | CradleError | null)[]> {
+    return statPathsEach(this, paths, opts)
+  }
+
   /** Lists and stats a whole tree (e.g. /DCIM) with pipelining, skipping dot names. */
   walk(root: string, opts: WalkOptions = {}): Promise<WalkResult> {
     return walkTree(this, root, opts)
@@ -156,32 +164,32 @@ export class AfcClient {
 
   /** Opens a file read-only; returns the handle. */
   async open(path: string, signal?: AbortSignal): Promise<number> {
-    const body = await this.call(AfcOp.FileRefOpen, Buffer.concat([u64(AfcOpenMode.RDONLY), cString(path)]), AfcOp.FileRefOpenResult, { name: 'FileRefOpen', action: 'read', path }, signal)
+    const body = await this.call(AfcOp.FileRefOpen, Buffer.concat([u64(AfcOpenMode.RDONLY), cString(path)]), AfcOp.FileRefOpenResult, { name: 'FileRefOpen', action: 'file', path }, signal)
     return this.parse(() => readU64(body))
   }
 
   /** Up to `length` bytes from the handle's position; an empty Buffer at end of file. */
   read(handle: number, length: number, signal?: AbortSignal, path?: string): Promise<Buffer> {
-    return this.call(AfcOp.FileRefRead, u64(handle, length), AfcOp.Data, { name: 'FileRefRead', action: 'read', ...(path ? { path } : {}) }, signal)
+    return this.call(AfcOp.FileRefRead, u64(handle, length), AfcOp.Data, { name: 'FileRefRead', action: 'file', ...(path ? { path } : {}) }, signal)
   }
 
   /** read() as the received pieces (no copy), for streaming large files. */
   async readChunks(handle: number, length: number, signal?: AbortSignal, path?: string): Promise<{ chunks: Buffer[]; length: number }> {
-    const reply = await this.callRaw(AfcOp.FileRefRead, u64(handle, length), AfcOp.Data, { name: 'FileRefRead', action: 'read', ...(path ? { path } : {}) }, signal)
+    const reply = await this.callRaw(AfcOp.FileRefRead, u64(handle, length), AfcOp.Data, { name: 'FileRefRead', action: 'file', ...(path ? { path } : {}) }, signal)
     return { chunks: reply.chunks, length: reply.length }
   }
 
-  async seek(handle: number, offset: number, whence: number = AfcWhence.SET, signal?: AbortSignal): Promise<void> {
-    await this.call(AfcOp.FileRefSeek, Buffer.concat([u64(handle, whence), i64(offset)]), AfcOp.Status, { name: 'FileRefSeek', action: 'read' }, signal)
+  async seek(handle: number, offset: number, whence: number = AfcWhence.SET, signal?: AbortSignal, path?: string): Promise<void> {
+    await this.call(AfcOp.FileRefSeek, Buffer.concat([u64(handle, whence), i64(offset)]), AfcOp.Status, { name: 'FileRefSeek', action: 'file', ...(path ? { path } : {}) }, signal)
   }
 
   async tell(handle: number, signal?: AbortSignal): Promise<number> {
-    const body = await this.call(AfcOp.FileRefTell, u64(handle), AfcOp.FileRefTellResult, { name: 'FileRefTell', action: 'read' }, signal)
+    const body = await this.call(AfcOp.FileRefTell, u64(handle), AfcOp.FileRefTellResult, { name: 'FileRefTell', action: 'file' }, signal)
     return this.parse(() => readU64(body))
   }
 
   async closeFile(handle: number, signal?: AbortSignal): Promise<void> {
-    await this.call(AfcOp.FileRefClose, u64(handle), AfcOp.Status, { name: 'FileRefClose', action: 'lookup' }, signal)
+    await this.call(AfcOp.FileRefClose, u64(handle), AfcOp.Status, { name: 'FileRefClose', action: 'file' }, signal)
   }
 
   /**

@@ -63,7 +63,7 @@ export async function downloadFile(afc: AfcClient, path: string, sink: Writable,
   const handle = await afc.open(path, signal)
   let finished = false
   try {
-    if (offset > 0) await afc.seek(handle, offset, AfcWhence.SET, signal)
+    if (offset > 0) await afc.seek(handle, offset, AfcWhence.SET, signal, path)
     const want = size - offset
     const queue: { reply: Promise<{ chunks: Buffer[]; length: number }>; asked: number }[] = []
     let outstanding = 0 // bytes asked for and not yet answered

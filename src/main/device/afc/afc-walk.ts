@@ -116,3 +116,18 @@ export async function statPaths(afc: AfcClient, paths: readonly string[], opts: 
   })
   return out
 }
+
+/** statPaths, keeping a per-file refusal ('file-unreadable', with its AFC status) in its slot. */
+export async function statPathsEach(afc: AfcClient, paths: readonly string[], opts: { signal?: AbortSignal; window?: number } = {}): Promise<(AfcStat | CradleError | null)[]> {
+  const out: (AfcStat | CradleError | null)[] = new Array<AfcStat | CradleError | null>(paths.length).fill(null)
+  const indexes = paths.map((_, i) => i)
+  await pool(indexes, Math.max(1, opts.window ?? DEFAULT_WALK_WINDOW), opts.signal, async (i) => {
+    try {
+      out[i] = await afc.statOrNull(paths[i]!, opts.signal)
+    } catch (error) {
+      if (!(error instanceof CradleError) || error.code !== 'file-unreadable') throw error
+      out[i] = error
+    }
+  })
+  return out
+}

@@ -155,6 +155,35 @@ describe('AFC download', () => {
     expect(await afc.listDir('/DCIM/101APPLE')).toEqual(['IMG_0002.JPG'])
   })
 
+  it('any other AFC status on one file is that file\'s problem (file-unreadable, status in message and context), never "locked" or the run\'s', async () => {
+    const { afc, peer } = await setup({
+      openError: { '/DCIM/100APPLE/IMG_0001.HEIC': AfcStatus.UNKNOWN_ERROR, '/DCIM/101APPLE/IMG_0002.JPG': AfcStatus.PERM_DENIED },
+      readError: { '/DCIM/100APPLE/IMG_0001.MOV': { status: AfcStatus.NO_RESOURCES, afterBytes: 0 } },
+      statError: { '/DCIM/101APPLE/IMG_0002.JPG': AfcStatus.PERM_DENIED },
+    })
+    await expect(afc.download('/DCIM/100APPLE/IMG_0001.HEIC', collect().sink, { size: 8 })).rejects.toMatchObject({
+      code: 'file-unreadable',
+      message: 'AFC FileRefOpen /DCIM/100APPLE/IMG_0001.HEIC: UNKNOWN_ERROR (status 1)',
+      context: { afcStatus: 'UNKNOWN_ERROR', afcStatusCode: 1, path: '/DCIM/100APPLE/IMG_0001.HEIC' },
+    })
+    await expect(afc.download('/DCIM/101APPLE/IMG_0002.JPG', collect().sink, { size: 8 })).rejects.toMatchObject({ code: 'file-unreadable', context: { afcStatusCode: 10 } })
+    await expect(afc.download('/DCIM/100APPLE/IMG_0001.MOV', collect().sink)).rejects.toMatchObject({ code: 'file-unreadable', context: { afcStatus: 'NO_RESOURCES' } })
+    // A stat refused for one file: statEach keeps it in that file's slot; statMany fails the batch as before.
+    const each = await afc.statEach(['/DCIM/100APPLE/IMG_0001.HEIC', '/DCIM/101APPLE/IMG_0002.JPG', '/DCIM/100APPLE/GONE.HEIC'])
+    expect(each[0]).toMatchObject({ type: 'file', size: 8 })
+    expect(each[1]).toMatchObject({ code: 'file-unreadable', context: { afcStatus: 'PERM_DENIED', path: '/DCIM/101APPLE/IMG_0002.JPG' } })
+    expect(each[2]).toBeNull()
+    await expect(afc.statMany(['/DCIM/101APPLE/IMG_0002.JPG'])).rejects.toMatchObject({ code: 'file-unreadable' })
+    await expect.poll(() => peer.handles.size).toBe(0)
+    expect(afc.closed).toBe(false)
+  })
+
+  it('a status that says our packet made no sense is framing (device-protocol)', async () => {
+    const { afc } = await setup({ openError: { '/DCIM/100APPLE/IMG_0001.HEIC': AfcStatus.OP_HEADER_INVALID, '/DCIM/101APPLE/IMG_0002.JPG': AfcStatus.UNKNOWN_PACKET_TYPE } })
+    await expect(afc.download('/DCIM/100APPLE/IMG_0001.HEIC', collect().sink, { size: 8 })).rejects.toMatchObject({ code: 'device-protocol' })
+    await expect(afc.download('/DCIM/101APPLE/IMG_0002.JPG', collect().sink, { size: 8 })).rejects.toMatchObject({ code: 'device-protocol' })
+  })
+
   it('checks the byte count against st_size', async () => {
     const { afc } = await setup({ shortBy: { '/DCIM/100APPLE/IMG_0001.MOV': 1000 } })
     await expect(afc.download('/DCIM/100APPLE/IMG_0001.MOV', collect().sink)).rejects.toMatchObject({ code: 'file-not-on-device' })

@@ -16,6 +16,8 @@ export interface AfcPeerOptions {
   delayMs?: number
   /** Paths whose open fails with this status (e.g. READ_ERROR for iCloud-only files). */
   openError?: Record<string, number>
+  /** Paths whose GetFileInfo fails with this status. */
+  statError?: Record<string, number>
   /** Paths whose reads fail with this status after `afterBytes`. */
   readError?: Record<string, { status: number; afterBytes: number }>
   /** Paths whose contents end early (EOF before st_size). */
@@ -93,6 +95,8 @@ export class AfcPeer {
       case AfcOp.GetFileInfo: {
         const path = readPath(body)
         const node = this.tree[path]
+        const serr = this.opts.statError?.[path]
+        if (serr !== undefined) return this.status(p, serr)
         if (node === undefined) return this.status(p, AfcStatus.OBJECT_NOT_FOUND)
         const isDir = node === 'dir'
         return this.data(p, encodeKeyValues({ st_size: isDir ? 96 : node.length, st_blocks: 8, st_nlink: 1, st_ifmt: isDir ? 'S_IFDIR' : 'S_IFREG', st_mtime: '1700000000123456789', st_birthtime: '1690000000987654321' }))

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { CONTROL_HELP, runControlCommand } from '../../../../sim/control/commands.js'
 import { startSimulator, type SimDeviceOptions } from '../../../../sim/index.js'
 import type { TrustMode } from '../../../../sim/device/trust.js'
+import { UNREADABLE_STAGES, type UnreadableStage } from '../../../../sim/afc/unreadable.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 
 const USAGE = `Usage: cradle sim [options]
@@ -31,7 +32,10 @@ Options:
   --padding random|sparse   how generated files are padded to size (default random)
   --crash-dir DIR           the crash-log folder (default: a generated one)
   --unreadable PATH         this file lists but cannot be read (repeatable; e.g. /DCIM/100APPLE/IMG_0007.HEIC)
-  --unreadable-ratio R      that fraction of DCIM files cannot be read   --unreadable-on open|read (default read)
+  --unreadable-ratio R      that fraction of DCIM files cannot be read
+  --unreadable-on STAGE     where they fail: stat | open | read (default) | seek (a resume)
+  --unreadable-status N     the AFC status they get (default 4 READ_ERROR; e.g. 1, 8, 10, 20)
+  --data-protection         while locked ("lock DEVICE"), opening DCIM files answers PERM_DENIED
   --latency-ms MS           per-reply link delay (replies overlap, as on a cable)
   --bandwidth-mbps MBPS     device→host cap in megabytes per second (10^6 B/s)
   --drop-after-bytes N      cut each device's connections after N bytes   --drop-repeat  (every N bytes)
@@ -65,8 +69,9 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   if (!TRUST_MODES.includes(trust as TrustMode)) throw new UsageError(`--trust must be one of ${TRUST_MODES.join(', ')}`)
   const padding = v.padding ?? 'random'
   if (padding !== 'random' && padding !== 'sparse') throw new UsageError('--padding must be random or sparse')
-  const unreadableOn = v['unreadable-on'] ?? 'read'
-  if (unreadableOn !== 'open' && unreadableOn !== 'read') throw new UsageError('--unreadable-on must be open or read')
+  const unreadableOn = (v['unreadable-on'] ?? 'read') as UnreadableStage
+  if (!UNREADABLE_STAGES.includes(unreadableOn)) throw new UsageError(`--unreadable-on must be one of ${UNREADABLE_STAGES.join(', ')}`)
+  const unreadableStatus = num(v['unreadable-status'], '--unreadable-status', { int: true })
   if (v.dcim !== undefined && v.photos !== undefined) throw new UsageError('use --dcim or --photos, not both')
   if (v.out !== undefined && v.photos === undefined) throw new UsageError('--out needs --photos')
   const photos = num(v.photos, '--photos', { int: true })
@@ -86,7 +91,9 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
         paths: v.unreadable ?? [],
         ratio: num(v['unreadable-ratio'], '--unreadable-ratio', { max: 1 }) ?? 0,
         failOn: unreadableOn,
+        ...(unreadableStatus !== undefined ? { status: unreadableStatus } : {}),
       },
+      dataProtection: v['data-protection'] ?? false,
     }
     if (udids[i]) d.udid = udids[i]
     if (v.name !== undefined) d.name = count === 1 ? v.name : `${v.name} ${i + 1}`
@@ -163,6 +170,8 @@ function parse(args: string[]) {
       unreadable: { type: 'string', multiple: true },
       'unreadable-ratio': { type: 'string' },
       'unreadable-on': { type: 'string' },
+      'unreadable-status': { type: 'string' },
+      'data-protection': { type: 'boolean' },
       'latency-ms': { type: 'string' },
       'bandwidth-mbps': { type: 'string' },
       'drop-after-bytes': { type: 'string' },
