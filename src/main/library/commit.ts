@@ -8,7 +8,8 @@ import type { CaptureDate } from './capture-date.js'
 import type { FileRow, ImportContext, ImportOutcome } from './importer.js'
 import { renderLayout } from './layout.js'
 import { parseName, roleInGroup, type ParsedName } from './naming.js'
-import { chooseGroupSlot, findSiblingGroup, insertGroup, memberPath, placeNoReplace, resolveInside, type GroupSlot } from './placement.js'
+import { chooseGroupSlot, findSiblingGroup, insertGroup, memberPath, placeNoReplace, resolveInside, type GroupSlot, type PlaceResult } from './placement.js'
+import { moveAside } from './scrub.js'
 
 const log = createLogger('library/commit')
 
@@ -31,20 +32,30 @@ export async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promi
     // Same bytes already in the library (other phone, re-import, renamed file): store once.
     const abs = resolveInside(ctx.root, existing.library_path)
     let state: 'duplicate' | 'done' = 'duplicate'
-    const placed = await placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256).catch(async (e) => {
+    const place = (): Promise<PlaceResult> => placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256).catch(async (e) => {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         await ctx.fs.mkdir(path.dirname(abs))
         return placeNoReplace(ctx.fs, s.staged, abs, row.size, s.sha256)
       }
       throw e
     })
+    let placed = await place()
+    if (placed === 'taken') {
+      // The library file is not what the catalog says (damaged): keep it aside, put these bytes back.
+      const aside = moveAside(ctx.root, existing.library_path, now)
+      log.warn('library file differed from its catalog hash; restored from the source', { path: existing.library_path, keptAt: aside })
+      placed = await place()
+    }
     if (placed === 'placed') {
-      state = 'done' // the library copy had been deleted: these bytes restore it
+      state = 'done' // the library copy had been deleted or damaged: these bytes restore it
       await ctx.fs.syncDir(path.dirname(abs))
     } else await ctx.fs.unlink(s.staged).catch(() => undefined)
-    if (placed === 'taken') log.warn('library file differs from its catalog hash', { path: existing.library_path })
-    db.prepare(`UPDATE device_files SET state = ?, asset_id = ?, group_id = COALESCE(group_id, ?), staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
-      .run(state, existing.id, existing.group_id, row.id)
+    db.transaction(() => {
+      db.prepare(`UPDATE device_files SET state = ?, asset_id = ?, group_id = COALESCE(group_id, ?), staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
+        .run(state, existing.id, existing.group_id, row.id)
+      // The file under the asset's name now has exactly the catalog's bytes (placed or adopted).
+      if (placed !== 'taken') db.prepare('UPDATE assets SET damage = NULL, damage_found_at = NULL, verified_at = ? WHERE id = ?').run(now, existing.id)
+    })()
     return { state, assetId: existing.id, libraryPath: existing.library_path, bytesTransferred: s.transferred }
   }
 
@@ -73,9 +84,10 @@ export async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promi
     const role = roleInGroup(s.parsed, hasStill)
     db.transaction(() => {
       const groupId = sibling?.id ?? insertGroup(db, group, { udid: row.udid, folder: row.folder, baseStem: s.parsed.baseStem, capturedAt: s.date.epochMs, now })
-      const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, groupId, role, now)
+      // verified_at: the bytes were hashed on their way in, which is a check.
+      const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at, verified_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, groupId, role, now, now)
       let kind: 'edited' | 'live' | null = role === 'edited' || role === 'edited-motion' || role === 'sidecar' ? 'edited' : role === 'motion' ? 'live' : null
       // The still arrived after its video (inbox order, or the still was not on the phone before):
       // the video filed as a lone 'original' is the Live Photo's motion part after all.

@@ -5,10 +5,17 @@ import { pipeline } from 'node:stream/promises'
 
 const CHUNK = 1024 * 1024
 
-export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
+/**
+ * `pace` is awaited after every chunk with its length: the background scrub uses it to keep its
+ * reads to a trickle (it resolves later when the budget is spent).
+ */
+export async function sha256File(file: string, signal?: AbortSignal, pace?: (bytes: number) => Promise<void>): Promise<string> {
   const hash = createHash('sha256')
   await pipeline(fs.createReadStream(file, { highWaterMark: CHUNK }), async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) hash.update(chunk)
+    for await (const chunk of source) {
+      hash.update(chunk)
+      if (pace) await pace(chunk.length)
+    }
     yield* []
   }, signal ? { signal } : {})
   return hash.digest('hex')

@@ -69,8 +69,9 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
   const row = ctx.db.prepare<[number], FileRow>('SELECT * FROM device_files WHERE id = ?').get(fileId)
   if (!row) throw new CradleError('not-found', `no device file ${fileId}`)
   if ((row.state === 'done' || row.state === 'duplicate') && row.asset_id !== null) {
-    const lp = ctx.db.prepare<[number], { library_path: string }>('SELECT library_path FROM assets WHERE id = ?').get(row.asset_id)
-    return { state: row.state, assetId: row.asset_id, libraryPath: lp?.library_path ?? null, bytesTransferred: 0 }
+    const lp = ctx.db.prepare<[number], { library_path: string; damage: string | null }>('SELECT library_path, damage FROM assets WHERE id = ?').get(row.asset_id)
+    // A damaged library copy (scrub.ts) is imported again: these bytes heal it.
+    if (!lp?.damage) return { state: row.state, assetId: row.asset_id, libraryPath: lp?.library_path ?? null, bytesTransferred: 0 }
   }
   ctx.ensureRoot()
   const staged = stagingPath(ctx.root, row.id)

@@ -17,6 +17,7 @@ import { Mutex } from './mutex.js'
 import { listQueue, queueCounts, type LibraryQueuePage, type QueueQuery } from './queue.js'
 import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type FolderScan, type ScanPlan } from './scan-plan.js'
 import { librarySchema } from './schema.js'
+import { scrubLibrary, type ScrubOptions, type ScrubSummary } from './scrub.js'
 import type { ImportSource, SourceFile } from './source.js'
 import { STAGING_DIR, stagingFileId } from './staging.js'
 import { readThumbnail } from './thumbnails.js'
@@ -220,6 +221,11 @@ export class Library {
     }
     const space = available ? await volumeSpace(this.root) : undefined
     return { path: this.root, ...totals, freeBytes: space?.freeBytes ?? null, available }
+  }
+
+  /** Re-reads library files against the catalog's SHA-256 and records what it finds (scrub.ts). */
+  scrub(opts: Omit<ScrubOptions, 'now' | 'mutex'> = {}): Promise<ScrubSummary> {
+    return scrubLibrary(this.db, this.root, { ...opts, now: this.now, mutex: this.mutex })
   }
 
   checkConsistency(opts?: ConsistencyOptions): ConsistencyProblem[] {

@@ -135,19 +135,23 @@ export function summarize(db: Db, udid: string): Pick<ScanPlan, 'itemsOnPhone' |
     if (r.state === 'done' || r.state === 'duplicate') itemsSafe += r.n
     if (r.state === 'not-on-phone') itemsNotOnPhone += r.n
   }
+  // A file whose library copy is damaged is not safe, whatever its import state says.
+  itemsSafe -= db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')
+    AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)`).get(udid)!.n
   return { itemsOnPhone, itemsSafe, itemsNotOnPhone }
 }
 
 /**
- * What to import now: new, unfinished and failed files, plus "not on this iPhone" files marked on
- * an earlier connection. Ordered folder by folder, group by group, the still first (it dates the group).
+ * What to import now: new, unfinished and failed files, "not on this iPhone" files marked on
+ * an earlier connection, and files whose library copy a scrub found damaged (the import heals it). Ordered folder by folder, group by group, the still first (it dates the group).
  */
 export function pending(db: Db, udid: string, connection: number): Pick<ScanPlan, 'toImport' | 'bytesToImport'> {
   const rows = db
     .prepare<[string, number], { id: number; path: string; folder: string; base_stem: string; file_name: string; size: number; state: ImportState; staged_bytes: number }>(
       `SELECT id, path, folder, base_stem, file_name, size, state, staged_bytes FROM device_files
        WHERE udid = ? AND present = 1 AND (state IN ('pending','importing','failed')
-         OR (state = 'not-on-phone' AND COALESCE(not_on_phone_connection, 0) < ?))`,
+         OR (state = 'not-on-phone' AND COALESCE(not_on_phone_connection, 0) < ?)
+         OR (state IN ('done','duplicate') AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)))`,
     )
     .all(udid, connection)
   const order = new Map(rows.map((r) => [r.id, ROLE_ORDER[parseName(r.file_name).role]]))

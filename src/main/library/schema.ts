@@ -120,4 +120,19 @@ const v2 = (db: Db): void => {
   `)
 }
 
-export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2] }
+// The safety ledger's library side and the scrub's findings (`cradle verify`, the background scrub):
+// when the file's bytes last matched sha256, and what a check found wrong. An import counts as a
+// check (the bytes were hashed on their way in). A damaged asset is imported again from a phone
+// that still has it (scan-plan.ts pending()); the damaged file is moved aside, never overwritten.
+const v3 = (db: Db): void => {
+  db.exec(`
+    ALTER TABLE assets ADD COLUMN verified_at INTEGER;
+    ALTER TABLE assets ADD COLUMN damage TEXT CHECK (damage IN ('corrupt','missing'));
+    ALTER TABLE assets ADD COLUMN damage_found_at INTEGER;
+    UPDATE assets SET verified_at = imported_at;
+    CREATE INDEX assets_damaged ON assets (id) WHERE damage IS NOT NULL;
+    CREATE INDEX assets_verified ON assets (verified_at, id);
+  `)
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3] }

@@ -8,6 +8,7 @@ import { pairCommand } from './pair.js'
 import { serveCommand } from './serve.js'
 import { simCommand } from './sim.js'
 import { statusCommand } from './status.js'
+import { verifyCommand } from './verify.js'
 
 /** Every `cradle` subcommand, in the order `cradle --help` lists them (design.md's order). */
-export const COMMANDS: CliCommand[] = [demoCommand, serveCommand, backupCommand, devicesCommand, pairCommand, statusCommand, destinationCommand, simCommand, afcCommand]
+export const COMMANDS: CliCommand[] = [demoCommand, serveCommand, backupCommand, devicesCommand, pairCommand, statusCommand, verifyCommand, destinationCommand, simCommand, afcCommand]
