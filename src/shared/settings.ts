@@ -26,6 +26,11 @@ export interface Settings {
   uploadLimitMBps: number | null
   /** Folder whose new files are imported like phone files (null = off). */
   inboxPath: string | null
+  /**
+   * The background scrub re-reads every library file against its checksum once in this many days,
+   * slowly and only on AC power (null = off; `cradle verify` checks on demand).
+   */
+  scrubEveryDays: number | null
 }
 
 export const DEFAULT_LAYOUT = '{YYYY}/{YYYY}-{MM}'
@@ -42,6 +47,7 @@ export function defaultSettings(libraryPath: string): Settings {
     startAtLogin: true,
     uploadLimitMBps: null,
     inboxPath: null,
+    scrubEveryDays: 30,
   }
 }
 
@@ -85,6 +91,7 @@ const FIELD_CHECKS: Record<keyof SettingsPatch, FieldCheck> = {
   startAtLogin: bool,
   uploadLimitMBps: (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 10_000) ? null : 'must be a positive number of MB/s, or off'),
   inboxPath: (v) => (v === null ? null : absolutePath(v)),
+  scrubEveryDays: (v) => (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 365) ? null : 'must be a whole number of days from 1 to 365, or off'),
 }
 
 /** Validates a partial update; unknown keys are refused so a typo is never silently ignored. */

@@ -122,6 +122,11 @@ export interface QueueItemView {
   libraryPath: string | null
   /** A cheap thumbnail may exist (an imported JPEG or PNG): the window asks HTTP.thumbnail(id). */
   thumbnail: boolean
+  /**
+   * The library side of the safety ledger once imported: what the last check of the file found
+   * (null damage = its bytes matched) and when. null before the import.
+   */
+  libraryCopy: { damage: 'corrupt' | 'missing' | null; verifiedAt: number | null } | null
 }
 
 export type QueueFilter = 'all' | 'pending' | 'failed' | 'not-on-phone' | 'done'
@@ -167,6 +172,49 @@ export interface LibraryView {
   available: boolean
 }
 
+/** One place a photo can be safe: the library ('library') or a destination (its id). */
+export interface SafetyPlace {
+  id: string
+  name: string
+  /** Items safe there: in the library with no damage found; uploaded to a destination. */
+  safe: number
+  /** Items it should hold (roles a destination does not take are left out). */
+  of: number
+  /** The oldest last-check time among the items safe there (null: never checked). */
+  verifiedAt: number | null
+}
+
+/** "12,431 photos · safe in 3 places · 2 only in iCloud", with the places behind it. */
+export interface SafetySummary {
+  items: number
+  /** Listed on the phone but only in iCloud (Optimize iPhone Storage): not anywhere yet. */
+  onlyInICloud: number
+  /** Places that hold every item they should. */
+  safeIn: number
+  /** The library first, then each destination. */
+  places: SafetyPlace[]
+}
+
+/** The safety ledger: in total and per phone. */
+export interface SafetyView {
+  total: SafetySummary
+  phones: (SafetySummary & { udid: string; name: string })[]
+}
+
+/** The background integrity scrub: re-reads library files against their checksums. */
+export interface ScrubView {
+  /** Running now (null when not). */
+  progress: { checked: number; total: number; bytesDone: number; bytesTotal: number } | null
+  /** The last finished pass (null before the first). */
+  last: { finishedAt: number; checked: number; corrupt: number; missing: number } | null
+  /** Why a due pass waits: 'power' = this computer is on battery; 'library' = the library is not there. */
+  waiting: 'power' | 'library' | null
+  /** When the next pass is due (null: the scrub is off). */
+  nextAt: number | null
+  /** Library files found damaged and not yet restored. */
+  damaged: number
+}
+
 export interface AppState {
   /** Increases with every snapshot; a reader drops older ones. */
   seq: number
@@ -183,4 +231,7 @@ export interface AppState {
   settings: Settings
   /** Whether this computer is on AC power (null when unknown). */
   onAcPower: boolean | null
+  /** Where the photos are safe, in total and per phone. */
+  safety: SafetyView
+  scrub: ScrubView
 }

@@ -11,6 +11,8 @@ import type {
   HistoryEntry,
   ImportProgress,
   QueueItemView,
+  SafetySummary,
+  SafetyView,
 } from '../../src/shared/state.js'
 
 export const T0 = Date.UTC(2025, 2, 12, 8, 14, 0)
@@ -88,6 +90,7 @@ export function buildQueueItem(i: number, over: Partial<QueueItemView> = {}): Qu
     capturedAt: T0 - i * 60_000,
     libraryPath: `2025/2025-03/${prefix}${number}.HEIC`,
     thumbnail: false,
+    libraryCopy: { damage: null, verifiedAt: T0 },
     ...over,
   }
 }
@@ -110,6 +113,21 @@ export function buildHistoryEntry(over: Partial<HistoryEntry> = {}): HistoryEntr
   }
 }
 
+/** "12,430 photos · safe in 2 places" for Anna's iPhone and in total (library + Immich). */
+export function buildSafety(over: Partial<SafetySummary> = {}): SafetyView {
+  const summary: SafetySummary = {
+    items: 12_430,
+    onlyInICloud: 0,
+    safeIn: 2,
+    places: [
+      { id: 'library', name: 'Library', safe: 12_430, of: 12_430, verifiedAt: T0 },
+      { id: 'immich-1', name: 'Immich', safe: 12_430, of: 12_430, verifiedAt: null },
+    ],
+    ...over,
+  }
+  return { total: summary, phones: [{ udid: '00008110-000A1B2C3D4E5F60', name: "Anna's iPhone", ...summary }] }
+}
+
 export function buildAppState(over: Partial<AppState> = {}): AppState {
   return {
     seq: 1,
@@ -123,6 +141,8 @@ export function buildAppState(over: Partial<AppState> = {}): AppState {
     problems: [],
     settings: defaultSettings('/home/anna/Pictures/Cradle'),
     onAcPower: true,
+    safety: buildSafety(),
+    scrub: { progress: null, last: { finishedAt: T0, checked: 12_430, corrupt: 0, missing: 0 }, waiting: null, nextAt: T0 + 30 * 86_400_000, damaged: 0 },
     ...over,
   }
 }

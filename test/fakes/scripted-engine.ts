@@ -12,7 +12,7 @@ import type { DestinationDraft } from '../../src/shared/destination-config.js'
 import { toWireError } from '../../src/shared/error-text.js'
 import { CradleError, type ErrorCode } from '../../src/shared/errors.js'
 import { defaultSettings, type Settings } from '../../src/shared/settings.js'
-import type { AppState, DestinationView, DeviceView, HistoryEntry, QueueItemView } from '../../src/shared/state.js'
+import type { AppState, DestinationView, DeviceView, HistoryEntry, QueueItemView, SafetyPlace, SafetySummary, SafetyView } from '../../src/shared/state.js'
 import { buildDestination, buildDevice, buildQueueItem } from './app-state-builder.js'
 import { countQueue, pageQueue } from './scripted-queue.js'
 
@@ -263,6 +263,7 @@ export class ScriptedEngine implements CommandHandler {
         importState: 'pending',
         uploads: destIds.map((destinationId) => ({ destinationId, state: 'pending', error: null })),
         libraryPath: null,
+        libraryCopy: null,
       }))
       for (let n = 1; every > 0 && n <= phone.notOnPhone && n * every <= fresh; n++) phone.icloud.add(phone.items[n * every - 1]!.id)
       this.queue.unshift(...phone.items)
@@ -295,6 +296,7 @@ export class ScriptedEngine implements CommandHandler {
       } else {
         item.importState = 'done'
         item.libraryPath = `2025/2025-03/${item.fileName}`
+        item.libraryCopy = { damage: null, verifiedAt: this.now() }
         this.uploadBacklog.push(item)
         phone.view.itemsSafe = (phone.view.itemsSafe ?? 0) + 1
         bytes += item.size
@@ -459,6 +461,25 @@ export class ScriptedEngine implements CommandHandler {
       problems: [...devices.flatMap((d) => (d.problem ? [d.problem] : [])), ...destinations.flatMap((d) => (d.problem ? [d.problem] : []))],
       settings: { ...this.settings },
       onAcPower: true,
+      safety: this.safety(destinations),
+      scrub: { progress: null, last: null, waiting: null, nextAt: null, damaged: 0 },
+    }
+  }
+
+  /** The ledger from the scripted queue: the library holds what was imported, a destination what it uploaded. */
+  private safety(destinations: readonly DestinationView[]): SafetyView {
+    const summarize = (items: readonly QueueItemView[]): SafetySummary => {
+      const onlyInICloud = items.filter((i) => i.importState === 'not-on-phone').length
+      const of = items.length - onlyInICloud
+      const places: SafetyPlace[] = [
+        { id: 'library', name: 'Library', safe: items.filter((i) => i.importState === 'done' || i.importState === 'duplicate').length, of, verifiedAt: null },
+        ...destinations.map((d) => ({ id: d.id, name: d.name, safe: items.filter((i) => i.uploads.some((u) => u.destinationId === d.id && u.state === 'done')).length, of, verifiedAt: null })),
+      ]
+      return { items: items.length, onlyInICloud, safeIn: places.filter((p) => p.of > 0 && p.safe >= p.of).length, places }
+    }
+    return {
+      total: summarize(this.queue),
+      phones: [...this.phones.values()].map(({ view }) => ({ udid: view.udid, name: view.name, ...summarize(this.queue.filter((i) => i.sourceName === view.name)) })),
     }
   }
 }

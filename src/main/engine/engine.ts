@@ -7,18 +7,20 @@ import { CradleError, toCradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
 import { isQueueItemId, type CommandName, type Input, type Result, type ThumbnailImage } from '../../shared/contract.js'
 import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
-import type { AppState, DeviceView, LibraryView, QueueCounts } from '../../shared/state.js'
+import type { AppState, DeviceView, LibraryView, QueueCounts, SafetyView } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
 import { InboxWatcher } from '../library/inbox.js'
 import { Library } from '../library/library.js'
 import { saveSettings } from '../library/settings-store.js'
 import { createLogger, type Logger } from '../logging/logger.js'
+import { BackgroundScrub } from './background-scrub.js'
 import type { EngineHandle } from './engine-handle.js'
 import type { History } from './history.js'
 import type { PhoneEvent, PhonePort } from './phone-port.js'
 import { PhoneSession, type SessionResult } from './phone-session.js'
 import type { Clock, Opener, PowerSource, SecretStore } from './ports.js'
 import { SnapshotPublisher } from './snapshot-publisher.js'
+import { safetyLedger } from './safety-ledger.js'
 import { collectProblems, disconnectedPhoneView, type Interrupted } from './state-views.js'
 
 export interface EngineParts {
@@ -40,6 +42,8 @@ export interface EngineParts {
   log?: Logger
   /** `backup --once`: sessions run one backup without waiting for gates or Trust, then end. */
   once?: boolean
+  /** Read speed of the background scrub (bytes a second); tests raise it. */
+  scrubBytesPerSecond?: number
 }
 
 const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
@@ -62,7 +66,10 @@ export class Engine implements EngineHandle {
   private settingsProblem: CradleError | null
   private seq = 0
   private revision = 0
-  private countsCache: { revision: number; counts: QueueCounts; totals: Pick<LibraryView, 'assetCount' | 'bytes'> } = { revision: -1, counts: EMPTY_COUNTS, totals: { assetCount: 0, bytes: 0 } }
+  private countsCache: { revision: number; counts: QueueCounts; totals: Pick<LibraryView, 'assetCount' | 'bytes'>; safety: SafetyView } = {
+    revision: -1, counts: EMPTY_COUNTS, totals: { assetCount: 0, bytes: 0 }, safety: { total: { items: 0, onlyInICloud: 0, safeIn: 0, places: [] }, phones: [] },
+  }
+  private readonly scrub: BackgroundScrub
   private libraryView: LibraryView
   private libraryViewTimer: NodeJS.Timeout | null = null
   private libraryViewPending: NodeJS.Timeout | null = null
@@ -79,6 +86,16 @@ export class Engine implements EngineHandle {
     this.log = parts.log ?? createLogger('engine')
     this.libraryView = { path: parts.library.root, assetCount: 0, bytes: 0, freeBytes: null, available: true }
     this.publisher = new SnapshotPublisher(() => this.snapshot(), 10, () => parts.clock.now())
+    this.scrub = new BackgroundScrub({
+      library: () => this.parts.library,
+      settings: () => this.settings,
+      power: parts.power,
+      clock: parts.clock,
+      log: this.log.child('scrub'),
+      // A finished pass may have found damage: the ledger and the queue rows change.
+      onChange: () => this.changed(this.scrub.current().progress === null),
+      ...(parts.scrubBytesPerSecond ? { bytesPerSecond: parts.scrubBytesPerSecond } : {}),
+    })
   }
 
   /** Start-up: repair what a crash left, resume uploads and the inbox, then watch for phones. */
@@ -99,6 +116,8 @@ export class Engine implements EngineHandle {
     this.unsubscribeUploads = uploads.onChange(() => this.changed(true))
     await this.startInbox()
     this.stopWatching = this.parts.port.watch((event) => this.onPhoneEvent(event))
+    // `backup --once` leaves the slow re-reading to the running app and `cradle verify`.
+    if (!this.parts.once) this.scrub.start()
     this.publisher.flush()
   }
 
@@ -115,7 +134,7 @@ export class Engine implements EngineHandle {
     this.stopWatching?.()
     if (this.libraryViewTimer) clearInterval(this.libraryViewTimer)
     if (this.libraryViewPending) clearTimeout(this.libraryViewPending)
-    await Promise.all([...[...this.sessions.values()].map((s) => s.detach()), ...this.ending])
+    await Promise.all([...[...this.sessions.values()].map((s) => s.detach()), ...this.ending, this.scrub.stop()])
     this.sessions.clear()
     await this.inbox?.stop().catch(() => undefined)
     this.unsubscribeUploads?.()
@@ -230,6 +249,7 @@ export class Engine implements EngineHandle {
     if (next.layout !== before.layout) this.parts.library.setLayout(next.layout)
     this.parts.uploads.updateSettings({ uploadOnlyOnAcPower: next.uploadOnlyOnAcPower, uploadLimitMBps: next.uploadLimitMBps })
     if (next.inboxPath !== before.inboxPath) void this.restartInbox()
+    if (next.scrubEveryDays !== before.scrubEveryDays) this.scrub.wake()
     if (newLibrary) await this.switchLibrary(newLibrary)
     for (const s of this.sessions.values()) s.poke()
     return next
@@ -259,6 +279,7 @@ export class Engine implements EngineHandle {
     this.parts.uploads.start()
     this.unsubscribeUploads = this.parts.uploads.onChange(() => this.changed(true))
     this.libraryProblem = null
+    this.scrub.interrupt()
     await this.startInbox()
     await this.refreshLibraryView()
     this.changed(true)
@@ -460,7 +481,13 @@ export class Engine implements EngineHandle {
    */
   private counted(): typeof this.countsCache {
     if (this.countsCache.revision !== this.revision) {
-      this.countsCache = { revision: this.revision, counts: this.parts.library.queueCounts(), totals: this.parts.library.totals() }
+      const destinations = this.parts.uploads.views().map((d) => ({ id: d.id, name: d.name }))
+      this.countsCache = {
+        revision: this.revision,
+        counts: this.parts.library.queueCounts(),
+        totals: this.parts.library.totals(),
+        safety: safetyLedger(this.parts.library.db, destinations),
+      }
     }
     return this.countsCache
   }
@@ -479,7 +506,7 @@ export class Engine implements EngineHandle {
   private snapshot(): AppState {
     const devices = this.devices()
     const destinations = this.parts.uploads.views()
-    const { counts, totals } = this.counted()
+    const { counts, totals, safety } = this.counted()
     return {
       seq: ++this.seq,
       paused: this.paused,
@@ -501,6 +528,13 @@ export class Engine implements EngineHandle {
       }),
       settings: this.settings,
       onAcPower: this.parts.power.onAcPower(),
+      safety,
+      scrub: this.scrub.current(),
     }
+  }
+
+  /** Resolves when the background scrub's next pass ends (tests). */
+  scrubPassEnded(): Promise<void> {
+    return this.scrub.nextPassEnd()
   }
 }

@@ -54,7 +54,7 @@ export async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promi
       db.prepare(`UPDATE device_files SET state = ?, asset_id = ?, group_id = COALESCE(group_id, ?), staged_bytes = 0, error_code = NULL, error_detail = NULL WHERE id = ?`)
         .run(state, existing.id, existing.group_id, row.id)
       // The file under the asset's name now has exactly the catalog's bytes (placed or adopted).
-      if (placed !== 'taken') db.prepare('UPDATE assets SET damage = NULL, damage_found_at = NULL, verified_at = ? WHERE id = ?').run(now, existing.id)
+      if (placed !== 'taken') db.prepare('UPDATE assets SET damage = NULL, damage_found_at = NULL, verified_at = ?, checked_at = ? WHERE id = ?').run(now, now, existing.id)
     })()
     return { state, assetId: existing.id, libraryPath: existing.library_path, bytesTransferred: s.transferred }
   }
@@ -85,9 +85,9 @@ export async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promi
     db.transaction(() => {
       const groupId = sibling?.id ?? insertGroup(db, group, { udid: row.udid, folder: row.folder, baseStem: s.parsed.baseStem, capturedAt: s.date.epochMs, now })
       // verified_at: the bytes were hashed on their way in, which is a check.
-      const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at, verified_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, groupId, role, now, now)
+      const info = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, captured_at, capture_offset_minutes, capture_source, group_id, role, imported_at, verified_at, checked_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(s.sha256, s.sha1, row.size, rel, path.posix.basename(rel), s.parsed.mime, s.date.epochMs, s.date.offsetMinutes, s.date.source, groupId, role, now, now, now)
       let kind: 'edited' | 'live' | null = role === 'edited' || role === 'edited-motion' || role === 'sidecar' ? 'edited' : role === 'motion' ? 'live' : null
       // The still arrived after its video (inbox order, or the still was not on the phone before):
       // the video filed as a lone 'original' is the Live Photo's motion part after all.

@@ -17,7 +17,7 @@ import { Mutex } from './mutex.js'
 import { listQueue, queueCounts, type LibraryQueuePage, type QueueQuery } from './queue.js'
 import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type FolderScan, type ScanPlan } from './scan-plan.js'
 import { librarySchema } from './schema.js'
-import { scrubLibrary, type ScrubOptions, type ScrubSummary } from './scrub.js'
+import { damagedCount, lastScrubRun, recordScrubRun, scrubDueAt, scrubLibrary, type ScrubOptions, type ScrubRun, type ScrubSummary } from './scrub.js'
 import type { ImportSource, SourceFile } from './source.js'
 import { STAGING_DIR, stagingFileId } from './staging.js'
 import { readThumbnail } from './thumbnails.js'
@@ -226,6 +226,24 @@ export class Library {
   /** Re-reads library files against the catalog's SHA-256 and records what it finds (scrub.ts). */
   scrub(opts: Omit<ScrubOptions, 'now' | 'mutex'> = {}): Promise<ScrubSummary> {
     return scrubLibrary(this.db, this.root, { ...opts, now: this.now, mutex: this.mutex })
+  }
+
+  /** Remembers a scrub's result ("last checked"). */
+  recordScrub(kind: ScrubRun['kind'], summary: ScrubSummary): void {
+    recordScrubRun(this.db, kind, summary)
+  }
+
+  lastScrub(): ScrubRun | null {
+    return lastScrubRun(this.db)
+  }
+
+  /** When the next file is due for its check every `intervalMs` (null: empty library). */
+  scrubDueAt(intervalMs: number): number | null {
+    return scrubDueAt(this.db, intervalMs)
+  }
+
+  damagedCount(): number {
+    return damagedCount(this.db)
   }
 
   checkConsistency(opts?: ConsistencyOptions): ConsistencyProblem[] {

@@ -36,6 +36,7 @@ interface Row {
   id: number; udid: string; file_name: string; size: number; state: ImportState; staged_bytes: number
   error_code: string | null; source_name: string; captured_at: number | null; library_path: string | null
   asset_id: number | null; group_kind: 'single' | 'live' | 'edited' | null
+  damage: 'corrupt' | 'missing' | null; verified_at: number | null
 }
 
 function like(search: string): string {
@@ -51,7 +52,7 @@ export function listQueue(db: Db, q: QueueQuery): LibraryQueuePage {
   const rows = db
     .prepare<[Record<string, string | number>], Row>(
       `SELECT d.id, d.udid, d.file_name, d.size, d.state, d.staged_bytes, d.error_code, v.name AS source_name,
-              a.captured_at, a.library_path, a.id AS asset_id, g.kind AS group_kind
+              a.captured_at, a.library_path, a.id AS asset_id, g.kind AS group_kind, a.damage, a.verified_at
        FROM (SELECT d.id FROM device_files d WHERE ${where} ORDER BY d.id LIMIT @limit OFFSET @offset) page
        JOIN device_files d ON d.id = page.id JOIN devices v ON v.udid = d.udid
        LEFT JOIN assets a ON a.id = d.asset_id LEFT JOIN groups g ON g.id = d.group_id
@@ -79,6 +80,7 @@ function toItem(r: Row): LibraryQueueItem {
     libraryPath: r.library_path,
     thumbnail: r.size > 0 && mayHaveThumbnail(r.library_path),
     assetId: r.asset_id,
+    libraryCopy: r.asset_id === null ? null : { damage: r.damage, verifiedAt: r.verified_at },
   }
 }
 

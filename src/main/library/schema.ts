@@ -126,12 +126,25 @@ const v2 = (db: Db): void => {
 // that still has it (scan-plan.ts pending()); the damaged file is moved aside, never overwritten.
 const v3 = (db: Db): void => {
   db.exec(`
-    ALTER TABLE assets ADD COLUMN verified_at INTEGER;
+    ALTER TABLE assets ADD COLUMN verified_at INTEGER;      -- last time the bytes matched sha256
+    ALTER TABLE assets ADD COLUMN checked_at INTEGER;       -- last check, whatever it found (the scrub's schedule)
     ALTER TABLE assets ADD COLUMN damage TEXT CHECK (damage IN ('corrupt','missing'));
     ALTER TABLE assets ADD COLUMN damage_found_at INTEGER;
-    UPDATE assets SET verified_at = imported_at;
+    UPDATE assets SET verified_at = imported_at, checked_at = imported_at;
     CREATE INDEX assets_damaged ON assets (id) WHERE damage IS NOT NULL;
-    CREATE INDEX assets_verified ON assets (verified_at, id);
+    CREATE INDEX assets_checked ON assets (checked_at, id);
+
+    -- Every scrub that ran ('cli' = cradle verify, 'background'), for "last checked" and its result.
+    CREATE TABLE scrub_runs (
+      id INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL CHECK (kind IN ('cli','background')),
+      started_at INTEGER NOT NULL,
+      finished_at INTEGER NOT NULL,
+      checked INTEGER NOT NULL,
+      corrupt INTEGER NOT NULL,
+      missing INTEGER NOT NULL,
+      complete INTEGER NOT NULL
+    );
   `)
 }
 

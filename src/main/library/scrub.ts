@@ -59,7 +59,7 @@ export interface ScrubOptions {
   signal?: AbortSignal
   /** Awaited after each chunk read (bytes): the background scrub throttles its I/O with it. */
   pace?: (bytes: number) => Promise<void>
-  /** Only files last verified before this time (and every damaged one); all files when absent. */
+  /** Only files last checked at or before this time (oldest first); all files when absent. */
   verifiedBefore?: number
   onFinding?: (finding: ScrubFinding) => void
   onProgress?: (progress: ScrubProgress) => void
@@ -77,14 +77,14 @@ interface Target {
 }
 
 function targets(db: Db, verifiedBefore: number | undefined): Target[] {
-  const filter = verifiedBefore === undefined ? '' : 'WHERE a.damage IS NOT NULL OR a.verified_at IS NULL OR a.verified_at < @before'
+  const filter = verifiedBefore === undefined ? '' : 'WHERE COALESCE(a.checked_at, 0) <= @before'
   // Oldest check first, so an interrupted background pass goes on where it stopped.
   return db
     .prepare<Record<string, number>, Target>(
       `SELECT assetId, libraryPath, size, sha256, copyId, assetPath FROM (
-         SELECT a.id AS assetId, a.library_path AS libraryPath, a.size, a.sha256, NULL AS copyId, a.library_path AS assetPath, a.verified_at AS v FROM assets a ${filter}
+         SELECT a.id AS assetId, a.library_path AS libraryPath, a.size, a.sha256, NULL AS copyId, a.library_path AS assetPath, a.checked_at AS v FROM assets a ${filter}
          UNION ALL
-         SELECT a.id, c.library_path, a.size, a.sha256, c.id, a.library_path, a.verified_at FROM asset_copies c JOIN assets a ON a.id = c.asset_id ${filter})
+         SELECT a.id, c.library_path, a.size, a.sha256, c.id, a.library_path, a.checked_at FROM asset_copies c JOIN assets a ON a.id = c.asset_id ${filter})
        ORDER BY v IS NOT NULL, v, assetId, copyId IS NOT NULL, copyId`,
     )
     .all(verifiedBefore === undefined ? {} : { before: verifiedBefore })
@@ -148,8 +148,8 @@ export async function scrubLibrary(db: Db, root: string, opts: ScrubOptions): Pr
   opts.onProgress?.({ ...progress })
   // Only an asset checked before this file started may be marked: an import that healed it while
   // we read (commit sets verified_at) wins over what we read.
-  const markOk = db.prepare('UPDATE assets SET verified_at = @at, damage = NULL, damage_found_at = NULL WHERE id = @id AND (verified_at IS NULL OR verified_at <= @at)')
-  const markDamaged = db.prepare(`UPDATE assets SET damage = @damage, damage_found_at = COALESCE(CASE WHEN damage = @damage THEN damage_found_at END, @at)
+  const markOk = db.prepare('UPDATE assets SET verified_at = @at, checked_at = @at, damage = NULL, damage_found_at = NULL WHERE id = @id AND (verified_at IS NULL OR verified_at <= @at)')
+  const markDamaged = db.prepare(`UPDATE assets SET checked_at = @at, damage = @damage, damage_found_at = COALESCE(CASE WHEN damage = @damage THEN damage_found_at END, @at)
     WHERE id = @id AND (verified_at IS NULL OR verified_at < @started)`)
   const assetBad = new Set<number>()
   for (const t of list) {
@@ -201,4 +201,37 @@ export function damagedAssets(db: Db): { assetId: number; libraryPath: string; d
       'SELECT id AS assetId, library_path AS libraryPath, damage, damage_found_at AS foundAt FROM assets WHERE damage IS NOT NULL ORDER BY id',
     )
     .all()
+}
+
+export interface ScrubRun {
+  kind: 'cli' | 'background'
+  startedAt: number
+  finishedAt: number
+  checked: number
+  corrupt: number
+  missing: number
+  complete: boolean
+}
+
+export function recordScrubRun(db: Db, kind: ScrubRun['kind'], s: ScrubSummary): void {
+  db.prepare('INSERT INTO scrub_runs (kind, started_at, finished_at, checked, corrupt, missing, complete) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(kind, s.startedAt, s.finishedAt, s.checked, s.corrupt, s.missing, s.complete ? 1 : 0)
+}
+
+/** The newest scrub that ran to its end (null before the first). */
+export function lastScrubRun(db: Db): ScrubRun | null {
+  const r = db.prepare<[], { kind: ScrubRun['kind']; started_at: number; finished_at: number; checked: number; corrupt: number; missing: number; complete: number }>(
+    'SELECT * FROM scrub_runs WHERE complete = 1 ORDER BY finished_at DESC, id DESC LIMIT 1',
+  ).get()
+  return r ? { kind: r.kind, startedAt: r.started_at, finishedAt: r.finished_at, checked: r.checked, corrupt: r.corrupt, missing: r.missing, complete: true } : null
+}
+
+/** When the next file falls due if every file is re-read each `intervalMs` (null: empty library). */
+export function scrubDueAt(db: Db, intervalMs: number): number | null {
+  const r = db.prepare<[], { n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(COALESCE(checked_at, 0)) AS oldest FROM assets').get()!
+  return r.n === 0 ? null : (r.oldest ?? 0) + intervalMs
+}
+
+export function damagedCount(db: Db): number {
+  return db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM assets WHERE damage IS NOT NULL').get()!.n
 }

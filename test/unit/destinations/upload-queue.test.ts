@@ -44,6 +44,18 @@ describe('upload queue (SQLite)', () => {
     expect(queue.groupRef(d.id, g, 'motion')).toBe('video-uuid')
   })
 
+  it('never claims an asset whose library file a scrub found damaged (it would upload the damage)', () => {
+    const a = lib.addAsset({ libraryPath: 'a.jpg' })
+    const b = lib.addAsset({ libraryPath: 'b.jpg' })
+    const d = store.insert('folder', 'Copy', { path: '/x' }, [], 0)
+    queue.enqueue(0)
+    lib.db.prepare("UPDATE assets SET damage = 'corrupt' WHERE id = ?").run(a.id)
+    expect(queue.claim(d.id, 0)!.item.assetId).toBe(b.id)
+    expect(queue.claim(d.id, 0)).toBeNull()
+    lib.db.prepare('UPDATE assets SET damage = NULL WHERE id = ?').run(a.id)
+    expect(queue.claim(d.id, 0)!.item.assetId).toBe(a.id)
+  })
+
   it('claims only due rows, earliest first', () => {
     const a = lib.addAsset({ libraryPath: 'a.jpg' })
     const b = lib.addAsset({ libraryPath: 'b.jpg' })

@@ -113,6 +113,7 @@ export class UploadQueue {
       SELECT ${ITEM_COLUMNS} FROM uploads u JOIN assets a ON a.id = u.asset_id
       WHERE u.destination_id = @dest AND u.state = 'pending' AND u.next_attempt_at <= @now
         AND u.asset_id NOT IN (SELECT value FROM json_each(@ex))
+        AND a.damage IS NULL -- a damaged library file waits until an import heals it (library/scrub.ts)
         AND ${LIVE_PHOTO_GATE}
       ORDER BY u.next_attempt_at, u.asset_id LIMIT 1`)
     const mark = this.db.prepare(`UPDATE uploads SET state = 'uploading', updated_at = ? WHERE destination_id = ? AND asset_id = ? AND state = 'pending'`)
@@ -147,14 +148,14 @@ export class UploadQueue {
 
   /** Records a batch dedupe answer: found items are done (deduped), the rest are marked checked. */
   applyCheck(destinationId: string, items: readonly UploadItem[], found: ReadonlyMap<number, string>, now: number): number {
-    const done = this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = ?, deduped = 1, checked = 1, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = ?
-      WHERE destination_id = ? AND asset_id = ? AND state = 'pending'`)
+    const done = this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = @ref, deduped = 1, checked = 1, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = @now, done_at = @now
+      WHERE destination_id = @dest AND asset_id = @asset AND state = 'pending'`)
     const checked = this.db.prepare(`UPDATE uploads SET checked = 1 WHERE destination_id = ? AND asset_id = ? AND state = 'pending'`)
     let n = 0
     this.db.transaction(() => {
       for (const item of items) {
         const ref = found.get(item.assetId)
-        if (ref !== undefined) n += done.run(ref, now, destinationId, item.assetId).changes
+        if (ref !== undefined) n += done.run({ ref, now, dest: destinationId, asset: item.assetId }).changes
         else checked.run(destinationId, item.assetId)
       }
     })()
@@ -163,8 +164,8 @@ export class UploadQueue {
 
   /** The ledger entry and 'done' in one statement. */
   markDone(destinationId: string, assetId: number, remoteRef: string, deduped: boolean, bytesSent: number, now: number): void {
-    this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = ?, deduped = ?, bytes_sent = ?, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = ?
-      WHERE destination_id = ? AND asset_id = ?`).run(remoteRef, deduped ? 1 : 0, bytesSent, now, destinationId, assetId)
+    this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = ?, deduped = ?, bytes_sent = ?, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = ?, done_at = ?
+      WHERE destination_id = ? AND asset_id = ?`).run(remoteRef, deduped ? 1 : 0, bytesSent, now, now, destinationId, assetId)
   }
 
   /** A transient failure: back to pending, due at `nextAt`. */

@@ -40,4 +40,14 @@ const v1 = (db: Db): void => {
   `)
 }
 
-export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1] }
+// The safety ledger's destination side: when a copy was uploaded (or found there) and when a
+// check of it last succeeded (`cradle verify --destinations`).
+const v2 = (db: Db): void => {
+  db.exec(`
+    ALTER TABLE uploads ADD COLUMN done_at INTEGER;
+    ALTER TABLE uploads ADD COLUMN verified_at INTEGER;
+    UPDATE uploads SET done_at = updated_at WHERE state = 'done';
+  `)
+}
+
+export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1, v2] }

@@ -101,6 +101,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
         },
       })
       if (bar) stderr.write('\r\x1b[2K')
+      library.recordScrub('cli', result)
       const { startedAt: _s, finishedAt: _f, complete, ...counts } = result
       Object.assign(summary, counts)
       if (!complete) summary.error = 'Stopped before the end; run "cradle verify" again to check the rest.'
