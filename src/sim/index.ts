@@ -3,7 +3,7 @@ export { startSimulator, type Simulator, type SimulatorOptions, type SimDeviceOp
 export type { VirtualDevice } from './device/virtual-device.js'
 export type { TrustMode } from './device/trust.js'
 export type { BatteryState, DiskState } from './device/device-info.js'
-export type { LinkFaults } from './link/device-link.js'
+export { USB2_LINK, type LinkFaults, type LinkClock } from './link/device-link.js'
 export type { UnreadableOptions } from './afc/unreadable.js'
 export type { CameraRollOptions, CameraRollManifest } from './roll/generator.js'
 export { parseSocketAddress, formatSocketAddress, type SocketAddress } from './address.js'

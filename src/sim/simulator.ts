@@ -11,7 +11,7 @@ import { defaultUdid, makeIdentity, type BatteryState, type DiskState } from './
 import type { TrustMode } from './device/trust.js'
 import { VirtualDevice } from './device/virtual-device.js'
 import type { UnreadableOptions } from './afc/unreadable.js'
-import type { LinkFaults } from './link/device-link.js'
+import type { LinkClock, LinkFaults } from './link/device-link.js'
 import { MuxServer } from './mux/mux-server.js'
 import { PairStore } from './mux/pair-store.js'
 import { writeCrashLogs } from './roll/crash-logs.js'
@@ -61,8 +61,16 @@ export interface SimulatorOptions {
   /** Link defaults for every device. */
   latencyMs?: number
   bandwidthMBps?: number
+  /** Credit an idle capped link may send at once (default 64 KiB). */
+  burstBytes?: number
+  /** Device→host bytes in flight per connection before the phone waits (0 = kind: 8 MiB, whole replies; usbmuxd: 131072). */
+  windowBytes?: number
+  /** Time the phone spends on each AFC request before its reply starts (ms). */
+  serviceMs?: number
   dropAfterBytes?: number
   dropRepeat?: boolean
+  /** The clock every device's link shapes by (tests pass a manual one; default: the real clock). */
+  linkClock?: LinkClock
   /** Where generated rolls and crash logs go. Default: a temp folder, removed by close(). */
   workDir?: string
   /** usbmuxd's SystemBUID (default: random). */
@@ -104,6 +112,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const linkDefaults: LinkFaults = {
     latencyMs: options.latencyMs ?? 0,
     bandwidthMBps: options.bandwidthMBps ?? 0,
+    burstBytes: options.burstBytes ?? 0,
+    windowBytes: options.windowBytes ?? 0,
+    serviceMs: options.serviceMs ?? 0,
     dropAfterBytes: options.dropAfterBytes ?? 0,
     dropRepeat: options.dropRepeat ?? false,
   }
@@ -135,6 +146,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         unreadable: o.unreadable,
         dataProtection: o.dataProtection ?? false,
         faults: { ...linkDefaults, ...o.faults },
+        linkClock: options.linkClock,
         maxHandles: o.maxHandles ?? 64,
         sessionSsl: o.sessionSsl ?? true,
       },

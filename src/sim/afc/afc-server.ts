@@ -2,9 +2,10 @@
  * The AFC wire loop on one tunnel: reads 40-byte-header packets and answers in request order
  * with the request's packet_num (protocol.md §4.1, §4.5). Pipelined reads on read-only handles
  * overlap their disk reads (up to READ_AHEAD at once; each reserved its byte range when it
- * started); every other request runs alone, after the ones before it. Reply latency is added by
- * the link, so replies still overlap on the wire. Read replies go out as header + pooled data
- * buffer without copying, honouring backpressure.
+ * started); every other request runs alone, after the ones before it. The link adds what a phone
+ * costs (latency, its per-request service time, one reply at a time through a bounded window), so
+ * on a shaped link the next reply waits until this one has left the phone. Read replies go out as
+ * header + pooled data buffer without copying, honouring backpressure.
  */
 import { AFC_HEADER_SIZE, decodeAfcHeader, encodeAfcHeader } from '../../main/device/afc/packet-codec.js'
 import { createLogger } from '../../main/logging/logger.js'
@@ -66,7 +67,7 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
         const d = reply.data ?? EMPTY
         const header = encodeAfcHeader(head.packetNum, reply.op, p.length, d.length)
         const chunks = d.length > 0 ? (p.length > 0 ? [header, p, d] : [header, d]) : p.length > 0 ? [header, p] : [header]
-        const wait = tunnel.send(chunks, reply.release)
+        const wait = tunnel.reply(chunks, reply.release)
         if (wait) await wait
         if (socket.isPaused() && input.length < INPUT_HIGH_WATER) socket.resume()
       }

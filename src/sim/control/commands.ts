@@ -7,6 +7,7 @@
  *   trust DEVICE accept|deny       lock DEVICE | unlock DEVICE | untrust DEVICE
  *   fault DEVICE drop-after BYTES [repeat] | fault DEVICE off
  *   latency [DEVICE] MS            bandwidth [DEVICE] MBPS (0 = unlimited)
+ *   burst [DEVICE] BYTES           window [DEVICE] BYTES (0 = kind)     service [DEVICE] MS
  *   unreadable DEVICE [status N] [on STAGE] PATH… | unreadable DEVICE add [status N] [on STAGE] PATH…
  *   unreadable DEVICE ratio R [STAGE] [status N] | unreadable DEVICE off      (STAGE: stat|open|read|seek)
  *   protect DEVICE on|off          status                         help
@@ -26,6 +27,9 @@ export const CONTROL_HELP = `Control commands (one per line on stdin; DEVICE = U
   fault DEVICE off                         clear the drop fault
   latency [DEVICE] MS                      per-reply link delay
   bandwidth [DEVICE] MBPS                  device→host cap in MB/s (10^6 B/s), 0 = unlimited
+  burst [DEVICE] BYTES                     credit an idle capped link may send at once
+  window [DEVICE] BYTES                    bytes in flight per connection before the phone waits, 0 = kind (8 MiB)
+  service [DEVICE] MS                      time the phone spends on each AFC request
   unreadable DEVICE [status N] [on STAGE] PATH…
                                            these files list but fail (replaces the rule); default
                                            status 4 READ_ERROR (iCloud-only) on the first read;
@@ -154,10 +158,15 @@ export function runControlCommand(sim: Simulator, line: string): ControlResult |
         break
       }
       case 'latency':
-      case 'bandwidth': {
+      case 'bandwidth':
+      case 'burst':
+      case 'window':
+      case 'service': {
         const devices = args.length >= 2 ? pickDevices(sim, args[0]) : [...sim.devices]
-        const value = number(args[args.length - 1], verb === 'latency' ? 'MS' : 'MBPS')
-        for (const d of devices) d.setFaults(verb === 'latency' ? { latencyMs: value } : { bandwidthMBps: value })
+        const unit = { latency: 'MS', bandwidth: 'MBPS', burst: 'BYTES', window: 'BYTES', service: 'MS' }[verb]
+        const value = number(args[args.length - 1], unit)
+        const key = { latency: 'latencyMs', bandwidth: 'bandwidthMBps', burst: 'burstBytes', window: 'windowBytes', service: 'serviceMs' } as const
+        for (const d of devices) d.setFaults({ [key[verb]]: value })
         break
       }
       case 'unreadable': {

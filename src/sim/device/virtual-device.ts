@@ -9,7 +9,7 @@ import type { AfcSessionOptions } from '../afc/afc-session.js'
 import { AfcTree } from '../afc/afc-tree.js'
 import { sharedBufferPool } from '../afc/buffer-pool.js'
 import { UnreadablePolicy, type UnreadableOptions, type UnreadableRule } from '../afc/unreadable.js'
-import { DeviceLink, type LinkFaults } from '../link/device-link.js'
+import { DeviceLink, type LinkClock, type LinkFaults } from '../link/device-link.js'
 import { serveLockdown, type LockdownDevice } from '../lockdown/lockdownd.js'
 import type { TrustedHost } from '../lockdown/pair-check.js'
 import { serveCrashMover } from '../services/crash-mover.js'
@@ -41,6 +41,8 @@ export interface VirtualDeviceSetup {
   /** While locked, FileRefOpen of DCIM files answers PERM_DENIED (default false). */
   dataProtection?: boolean
   faults: LinkFaults
+  /** The clock the link shapes by (default: the real one). */
+  linkClock?: LinkClock
   maxHandles: number
   sessionSsl: boolean
 }
@@ -76,7 +78,7 @@ export class VirtualDevice implements LockdownDevice {
     this.battery = { ...setup.battery }
     this.disk = { ...setup.disk }
     this.sessionSsl = setup.sessionSsl
-    this.link = new DeviceLink(setup.faults)
+    this.link = new DeviceLink(setup.faults, setup.linkClock)
     this.dcimDir = setup.dcimDir
     this.crashDir = setup.crashDir
     this.mediaTree = new AfcTree([{ at: '/DCIM', dir: setup.dcimDir, readOnly: true }], ['/Downloads', '/PhotoData', '/Books'])

@@ -1,10 +1,20 @@
 /**
- * The device→host direction of one virtual iPhone's USB link, shared by all of its tunnels:
- * per-reply latency (a link delay: each reply is due L ms after it was produced, replies overlap),
- * a bandwidth cap (token bucket, bytes per second, shared by the device's tunnels), and the
- * "drop the connections after N bytes" fault. Unshaped replies go straight to the socket
- * (cork + writev, no copies) so the simulator is never the bottleneck.
+ * The device→host direction of one virtual iPhone's USB link, shared by all of its tunnels.
+ *
+ * Unshaped (the default) replies go straight to the socket (cork + writev, no copies) so the
+ * simulator is never the bottleneck; a tunnel's producer waits only once 8 MiB sit unsent.
+ * Shaped, every reply passes the stages a reply from an iPhone over USB 2 passes:
+ *   1. service: the phone works on one request per connection at a time. An AFC reply starts
+ *      `serviceMs` after both its request arrived and the phone handed over the previous reply;
+ *   2. window: at most `windowBytes` per connection are in flight (left the phone, not yet taken
+ *      by the host's socket); the phone waits for the rest, and so does its AFC session (the
+ *      next request is not served until the reply has left). usbmuxd advertises 128 KiB;
+ *   3. wire: a token bucket shared by the device's tunnels (`bandwidthMBps`), round-robin in
+ *      16 KiB slices; idle time earns at most `burstBytes` of credit;
+ *   4. latency: each slice reaches the host `latencyMs` after it left the wire (slices overlap).
+ * The "drop the connections after N bytes" fault applies to what reaches the host's socket.
  */
+import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { Tunnel, type Entry } from './tunnel.js'
@@ -16,49 +26,102 @@ export interface LinkFaults {
   latencyMs?: number
   /** Device→host cap in megabytes per second (10^6 B/s); 0 or undefined = unlimited. */
   bandwidthMBps?: number
+  /** Credit the bandwidth cap gives an idle link, in bytes (default 64 KiB; at least one 16 KiB slice). */
+  burstBytes?: number
+  /** Device→host bytes in flight per connection before the phone waits; 0 = the kind default (8 MiB, whole replies). */
+  windowBytes?: number
+  /** Time the phone spends on each AFC request before its reply starts, in ms (0 = none). */
+  serviceMs?: number
   /** Cut every tunnel of the device once this many more device→host bytes were sent (0/undefined = off). */
   dropAfterBytes?: number
   /** After a drop, arm again for another N bytes (default: one-shot). */
   dropRepeat?: boolean
 }
 
-/** A producer waits (backpressure) once this much is queued on one tunnel. */
-const HIGH_WATER = 16 * 1024 * 1024
-/** Bytes a tunnel's socket may buffer before its producer waits for 'drain'. */
-const SOCKET_HIGH_WATER = 8 * 1024 * 1024
-/** Shaped writes go out in slices so tunnels interleave and the rate is smooth. */
-const SLICE = 64 * 1024
+/**
+ * A USB 2 iPhone as far as public sources say: AFC reads reach 32–35 MB/s in a libimobiledevice
+ * maintainer's tests (libimobiledevice #1126), so a 40 MB/s cap is the kind end; usbmuxd
+ * advertises a 128 KiB receive window per connection (device.c, tx_win = 131072) and reads the
+ * phone in 16 KiB USB transfers. Latency and service time are assumptions (no source measured
+ * them); the real-iPhone suite prints an estimate of both for a phone at hand.
+ */
+export const USB2_LINK: Readonly<Required<Pick<LinkFaults, 'bandwidthMBps' | 'latencyMs' | 'burstBytes' | 'windowBytes' | 'serviceMs'>>> = {
+  bandwidthMBps: 40,
+  latencyMs: 1,
+  burstBytes: 64 * 1024,
+  windowBytes: 128 * 1024,
+  serviceMs: 0.1,
+}
 
-export class DeviceLink {
+/** The clock the link shapes by; tests pass a manual one so shaping is checked without wall time. */
+export interface LinkClock {
+  now(): number
+  /** Calls `fn` once after `ms`; returns a function that cancels it. */
+  setTimer(fn: () => void, ms: number): () => void
+}
+
+export const realClock: LinkClock = {
+  now: () => performance.now(),
+  setTimer(fn, ms) {
+    const timer = setTimeout(fn, Math.ceil(ms))
+    return () => clearTimeout(timer)
+  },
+}
+
+/** A producer waits (backpressure) once this much is queued on one tunnel (unshaped link). */
+const HIGH_WATER = 16 * 1024 * 1024
+/** Bytes a tunnel's socket may buffer before its producer waits: the kind default window. */
+const SOCKET_HIGH_WATER = 8 * 1024 * 1024
+/** Shaped bytes leave in slices of at most this (usbmuxd's USB receive buffer, USB_MRU), so tunnels interleave. */
+export const SLICE = 16 * 1024
+export const DEFAULT_BURST = 64 * 1024
+
+/**
+ * Events (for tests and status): 'queued' (tunnel) when a shaped reply reaches the link,
+ * 'handed-over' (tunnel) when it has wholly left the phone, 'window-full' (tunnel) when a
+ * connection's window stops the phone.
+ */
+export class DeviceLink extends EventEmitter {
   private readonly tunnels = new Set<Tunnel>()
   private latencyMs = 0
   /** Bytes per millisecond; 0 = unlimited. */
   private rate = 0
+  private burstBytes = DEFAULT_BURST
+  private windowBytes = 0
+  private serviceMs = 0
   private tokens = 0
-  private lastRefill = performance.now()
-  private backlogged = false
+  private lastRefill: number
   private turn = 0
   private dropAfter: number | undefined
   private dropRepeat = false
   private dropLeft: number | undefined
-  private timer: NodeJS.Timeout | undefined
+  private cancelTimer: (() => void) | undefined
   private timerAt = Infinity
+  private immediate: NodeJS.Immediate | undefined
   /** Device→host bytes written to tunnels since the link was made. */
   bytesSent = 0
   /** Called after a drop-after-bytes fault cut the tunnels. */
   onDrop: (() => void) | undefined
 
-  constructor(faults: LinkFaults = {}) {
+  constructor(
+    faults: LinkFaults = {},
+    private readonly clock: LinkClock = realClock,
+  ) {
+    super()
+    this.lastRefill = clock.now()
     this.setFaults(faults)
+    this.tokens = this.burst()
   }
 
   /** Changes shaping and faults at run time; keys left out keep their value. */
   setFaults(faults: LinkFaults): void {
+    this.refill(this.clock.now())
     if (faults.latencyMs !== undefined) this.latencyMs = Math.max(0, faults.latencyMs)
-    if (faults.bandwidthMBps !== undefined) {
-      this.rate = faults.bandwidthMBps > 0 ? (faults.bandwidthMBps * 1e6) / 1000 : 0
-      this.tokens = Math.min(this.tokens, this.burst())
-    }
+    if (faults.bandwidthMBps !== undefined) this.rate = faults.bandwidthMBps > 0 ? (faults.bandwidthMBps * 1e6) / 1000 : 0
+    if (faults.burstBytes !== undefined) this.burstBytes = faults.burstBytes > 0 ? Math.floor(faults.burstBytes) : DEFAULT_BURST
+    if (faults.windowBytes !== undefined) this.windowBytes = Math.max(0, Math.floor(faults.windowBytes))
+    if (faults.serviceMs !== undefined) this.serviceMs = Math.max(0, faults.serviceMs)
+    this.tokens = Math.min(this.tokens, this.burst())
     if (faults.dropRepeat !== undefined) this.dropRepeat = faults.dropRepeat
     if (faults.dropAfterBytes !== undefined) {
       this.dropAfter = faults.dropAfterBytes > 0 ? faults.dropAfterBytes : undefined
@@ -68,7 +131,15 @@ export class DeviceLink {
   }
 
   faults(): Required<Omit<LinkFaults, 'dropAfterBytes'>> & { dropAfterBytes: number } {
-    return { latencyMs: this.latencyMs, bandwidthMBps: (this.rate * 1000) / 1e6, dropAfterBytes: this.dropAfter ?? 0, dropRepeat: this.dropRepeat }
+    return {
+      latencyMs: this.latencyMs,
+      bandwidthMBps: (this.rate * 1000) / 1e6,
+      burstBytes: this.burstBytes,
+      windowBytes: this.windowBytes,
+      serviceMs: this.serviceMs,
+      dropAfterBytes: this.dropAfter ?? 0,
+      dropRepeat: this.dropRepeat,
+    }
   }
 
   /** Wraps a mux socket that just became a tunnel to this device. */
@@ -104,14 +175,14 @@ export class DeviceLink {
   }
 
   private shaped(): boolean {
-    return this.latencyMs > 0 || this.rate > 0
+    return this.latencyMs > 0 || this.rate > 0 || this.windowBytes > 0 || this.serviceMs > 0
   }
 
   private burst(): number {
-    return Math.max(4 * SLICE, this.rate * 20)
+    return Math.max(SLICE, this.burstBytes)
   }
 
-  send(t: Tunnel, chunks: Buffer[], release?: () => void): Promise<void> | undefined {
+  send(t: Tunnel, chunks: Buffer[], release: (() => void) | undefined, served: boolean): Promise<void> | undefined {
     if (t.closed) {
       release?.()
       return undefined
@@ -119,63 +190,78 @@ export class DeviceLink {
     let bytes = 0
     for (const c of chunks) bytes += c.length
     if (release) release = once(release)
-    if (!this.shaped() && t.queue.length === 0 && !t.blocked) {
-      this.writeEntry(t, chunks, 0, 0, bytes, release)
-      return t.blocked && !t.closed ? t.waitForRoom() : undefined
+    const entry: Entry = { chunks, chunk: 0, offset: 0, left: bytes, release, producedAt: this.clock.now(), served, readyAt: undefined, handedOver: undefined }
+    if (!this.shaped()) {
+      if (t.queue.length === 0 && !t.blocked) {
+        this.writeWhole(t, chunks, release)
+        return t.blocked && !t.closed ? t.waitForRoom() : undefined
+      }
+      t.queue.push(entry)
+      t.queuedBytes += bytes
+      this.schedule(0)
+      return t.queuedBytes > HIGH_WATER ? t.waitForRoom() : undefined
     }
-    const due = Math.max(performance.now() + this.latencyMs, t.lastDue)
-    t.lastDue = due
-    t.queue.push({ due, chunks, chunk: 0, offset: 0, left: bytes, release })
+    // Shaped: the phone (and its AFC session) waits until this reply has left it.
+    const left = new Promise<void>((resolve) => (entry.handedOver = resolve))
+    t.queue.push(entry)
     t.queuedBytes += bytes
+    this.emit('queued', t)
     this.schedule(0)
-    return t.queuedBytes > HIGH_WATER ? t.waitForRoom() : undefined
+    return left
   }
 
-  /**
-   * Writes up to `limit` bytes of an entry starting at (chunk, offset); returns bytes written.
-   * `release` (only when this write finishes the entry) rides on the last piece's write callback,
-   * so a pooled buffer is reused only after the kernel has it. Applies the drop fault: when the
-   * allowance runs out mid-write, the partial bytes go out and every tunnel of the device is cut.
-   */
-  private writeEntry(t: Tunnel, chunks: Buffer[], chunk: number, offset: number, limit: number, release?: () => void): number {
-    const allowed = this.dropLeft === undefined ? limit : Math.min(limit, this.dropLeft)
-    if (allowed === 0) release?.()
-    const socket = t.socket
-    let written = 0
-    let ok = true
-    socket.cork()
-    while (written < allowed) {
-      const c = chunks[chunk]!
-      const take = Math.min(c.length - offset, allowed - written)
-      const piece = offset === 0 && take === c.length ? c : c.subarray(offset, offset + take)
-      written += take
-      offset += take
-      if (offset === c.length) {
-        chunk++
-        offset = 0
-      }
-      ok = release !== undefined && written === allowed ? socket.write(piece, () => release()) : socket.write(piece)
-    }
-    socket.uncork()
-    this.bytesSent += written
-    if (this.dropLeft !== undefined) {
-      this.dropLeft -= written
-      if (this.dropLeft <= 0) {
-        this.fireDrop()
-        return written
-      }
-    }
+  /** Unshaped: the whole entry to the socket now; the producer waits past SOCKET_HIGH_WATER. */
+  private writeWhole(t: Tunnel, pieces: Buffer[], release: (() => void) | undefined): void {
+    const ok = this.writeOut(t, pieces, sum(pieces), release)
     // A 4 MiB reply always exceeds the socket's 16 KiB high-water mark; waiting for 'drain' after
     // each one would stop the next disk read from overlapping the send. Wait only past a few MiB.
-    if (!ok && socket.writableLength > SOCKET_HIGH_WATER && !t.closed && !t.blocked) {
+    if (!ok && !t.closed && !t.blocked && t.socket.writableLength > SOCKET_HIGH_WATER) {
       t.blocked = true
-      socket.once('drain', () => {
+      t.socket.once('drain', () => {
         t.blocked = false
         t.wake()
         this.schedule(0)
       })
     }
-    return written
+  }
+
+  /**
+   * Writes pieces to the tunnel's socket; returns socket.write's last answer. `release` rides on
+   * the last piece's write callback, so a pooled buffer is reused only after the kernel has it.
+   * Applies the drop fault: when the allowance runs out mid-write, the partial bytes go out and
+   * every tunnel of the device is cut.
+   */
+  private writeOut(t: Tunnel, pieces: Buffer[], bytes: number, release: (() => void) | undefined): boolean {
+    const allowed = this.dropLeft === undefined ? bytes : Math.min(bytes, this.dropLeft)
+    if (allowed === 0) release?.()
+    const socket = t.socket
+    let written = 0
+    let ok = true
+    socket.cork()
+    for (let i = 0; written < allowed; i++) {
+      let piece = pieces[i]!
+      if (written + piece.length > allowed) piece = piece.subarray(0, allowed - written)
+      written += piece.length
+      const last = written === allowed
+      ok = last ? socket.write(piece, () => this.flushed(t, release)) : socket.write(piece)
+    }
+    socket.uncork()
+    this.bytesSent += written
+    t.bytesSent += written
+    if (this.dropLeft !== undefined) {
+      this.dropLeft -= written
+      if (this.dropLeft <= 0) this.fireDrop()
+    }
+    return ok
+  }
+
+  /** The kernel took a write: hand a pooled buffer back, and let a phone waiting on its window go on. */
+  private flushed(t: Tunnel, release: (() => void) | undefined): void {
+    release?.()
+    if (t.windowFull) {
+      t.windowFull = false
+      this.schedule(0)
+    }
   }
 
   private fireDrop(): void {
@@ -187,38 +273,46 @@ export class DeviceLink {
   }
 
   private schedule(delayMs: number): void {
-    const at = performance.now() + delayMs
-    if (this.timer && this.timerAt <= at) return
-    if (this.timer) clearTimeout(this.timer)
+    if (delayMs <= 0) {
+      // Work that is due now does not wait for the clock (a manual clock only moves when told).
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined
+        this.pump()
+      })
+      return
+    }
+    const at = this.clock.now() + delayMs
+    if (this.cancelTimer && this.timerAt <= at) return
+    this.cancelTimer?.()
     this.timerAt = at
-    this.timer = setTimeout(() => {
-      this.timer = undefined
+    this.cancelTimer = this.clock.setTimer(() => {
+      this.cancelTimer = undefined
       this.timerAt = Infinity
       this.pump()
-    }, Math.max(0, Math.ceil(delayMs)))
+    }, delayMs)
   }
 
-  /**
-   * While replies are waiting, credit keeps accumulating for up to a second, so a stalled event
-   * loop (a busy machine) catches up and the average rate stays the configured one; an idle link
-   * only keeps a small burst.
-   */
-  private refill(now: number, backlog: boolean): void {
-    if (this.rate > 0) this.tokens = Math.min(backlog ? Math.max(this.burst(), this.rate * 1000) : this.burst(), this.tokens + (now - this.lastRefill) * this.rate)
+  /** Idle time earns credit up to the burst only: a link that waited a second cannot then send a second's worth at once. */
+  private refill(now: number): void {
+    if (this.rate > 0) this.tokens = Math.min(this.burst(), this.tokens + (now - this.lastRefill) * this.rate)
     this.lastRefill = now
   }
 
-  /** Moves due replies to their sockets, round-robin over tunnels, within the token budget. */
+  /** Delivers slices whose latency has passed, then moves replies out of the phone, round-robin over tunnels. */
   private pump(): void {
-    const now = performance.now()
-    this.refill(now, this.backlogged)
-    let nextDue = Infinity
-    let starved = false
-    let progress = true
+    const now = this.clock.now()
+    this.refill(now)
+    let wake = Infinity
+    /** Credit the cheapest reply that found too little of it needs. */
+    let starvedFor = Infinity
     // Everything due in this pump leaves each socket in one writev, not one syscall per reply:
-    // a pipelined walk gets 64 small replies due at once (cork nests with writeEntry's own).
-    const corked = [...this.tunnels].filter((t) => !t.closed && t.queue.length > 0)
+    // a pipelined walk gets 64 small replies due at once (cork nests with writeOut's own).
+    const corked = [...this.tunnels].filter((t) => !t.closed && (t.queue.length > 0 || t.flight.length > 0))
     for (const t of corked) t.socket.cork()
+    for (const t of corked) wake = Math.min(wake, this.deliver(t, now))
+    const shaped = this.shaped()
+    const window = this.windowBytes > 0 ? this.windowBytes : SOCKET_HIGH_WATER
+    let progress = true
     while (progress) {
       progress = false
       // Round-robin from where the last slice went, so no tunnel always gets first call on fresh credit.
@@ -229,61 +323,105 @@ export class DeviceLink {
         if (t.closed || t.blocked) continue
         const e = t.queue[0]
         if (!e) continue
-        if (e.due > now) {
-          nextDue = Math.min(nextDue, e.due)
+        e.readyAt ??= Math.max(e.producedAt, t.phoneFreeAt) + (e.served ? this.serviceMs : 0)
+        if (e.readyAt > now) {
+          wake = Math.min(wake, e.readyAt)
           continue
         }
         let n = e.left
-        if (this.rate > 0) {
-          n = Math.min(n, SLICE)
-          if (this.tokens < n) {
-            starved = true
+        if (shaped) {
+          const room = window - t.inFlight
+          if (room <= 0) {
+            t.windowFull = true
+            if (this.windowBytes > 0) this.emit('window-full', t)
             continue
           }
+          // The kind default window takes whole replies (it may overshoot by one); a set one is exact.
+          if (this.windowBytes > 0) n = Math.min(n, room)
+          if (this.rate > 0) {
+            n = Math.min(n, SLICE)
+            // A hair of slack: float rounding must not leave a slice a billionth of a byte short forever.
+            if (this.tokens < n - 1e-6) {
+              starvedFor = Math.min(starvedFor, n)
+              continue
+            }
+            this.tokens -= n
+          }
         }
-        const done = n === e.left
-        const written = this.writeEntry(t, e.chunks, e.chunk, e.offset, n, done ? e.release : undefined)
+        const pieces = take(e, n)
+        t.queuedBytes -= n
+        const done = e.left === 0
+        const release = done ? e.release : undefined
+        if (shaped && this.latencyMs > 0) {
+          const deliverAt = Math.max(now + this.latencyMs, t.lastDeliverAt)
+          t.lastDeliverAt = deliverAt
+          t.flight.push({ deliverAt, pieces, bytes: n, release })
+          t.flightBytes += n
+          wake = Math.min(wake, t.flight[0]!.deliverAt)
+        } else if (shaped) {
+          this.writeOut(t, pieces, n, release)
+        } else {
+          this.writeWhole(t, pieces, release)
+        }
         if (t.closed) continue
-        if (this.rate > 0) this.tokens -= written
-        this.advance(e, written)
-        t.queuedBytes -= written
-        if (e.left === 0) t.queue.shift()
+        if (done) {
+          t.queue.shift()
+          t.phoneFreeAt = now
+          e.handedOver?.()
+          if (e.handedOver) this.emit('handed-over', t)
+        }
         t.wake()
         this.turn = start + k + 1
         progress = true
       }
     }
     for (const t of corked) if (!t.socket.destroyed) t.socket.uncork()
-    // Replies left waiting: the credit earned until the next pump may exceed the idle burst.
-    this.backlogged = false
-    for (const t of this.tunnels) if (t.queue.length > 0) this.backlogged = true
-    let wait = Infinity
-    if (starved) wait = (Math.min(SLICE, this.burst()) - this.tokens) / this.rate
-    if (nextDue !== Infinity) wait = Math.min(wait, nextDue - now)
-    if (wait !== Infinity) this.schedule(Math.max(0, wait))
+    if (starvedFor !== Infinity) wake = Math.min(wake, now + (starvedFor - this.tokens) / this.rate)
+    if (wake !== Infinity) this.schedule(Math.max(wake - now, 0))
   }
 
-  private advance(e: Entry, n: number): void {
-    e.left -= n
-    let left = n
-    while (left > 0) {
-      const c = e.chunks[e.chunk]!
-      const take = Math.min(c.length - e.offset, left)
-      left -= take
-      e.offset += take
-      if (e.offset === c.length) {
-        e.chunk++
-        e.offset = 0
-      }
+  /** Writes the slices whose latency has passed to the host's socket; returns when the next one is due. */
+  private deliver(t: Tunnel, now: number): number {
+    while (!t.closed && t.flight.length > 0 && t.flight[0]!.deliverAt <= now) {
+      const s = t.flight.shift()!
+      t.flightBytes -= s.bytes
+      this.writeOut(t, s.pieces, s.bytes, s.release)
     }
+    return t.closed ? Infinity : (t.flight[0]?.deliverAt ?? Infinity)
   }
 
   /** Stops timers (simulator shutdown). */
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
+    this.cancelTimer?.()
+    this.cancelTimer = undefined
+    if (this.immediate) clearImmediate(this.immediate)
+    this.immediate = undefined
     this.closeAll('destroy', 'simulator closed')
   }
+}
+
+/** Takes the next n bytes of an entry as views (no copies) and advances it. */
+function take(e: Entry, n: number): Buffer[] {
+  const pieces: Buffer[] = []
+  e.left -= n
+  while (n > 0) {
+    const c = e.chunks[e.chunk]!
+    const size = Math.min(c.length - e.offset, n)
+    pieces.push(e.offset === 0 && size === c.length ? c : c.subarray(e.offset, e.offset + size))
+    n -= size
+    e.offset += size
+    if (e.offset === c.length) {
+      e.chunk++
+      e.offset = 0
+    }
+  }
+  return pieces
+}
+
+function sum(pieces: Buffer[]): number {
+  let n = 0
+  for (const p of pieces) n += p.length
+  return n
 }
 
 function once(fn: () => void): () => void {

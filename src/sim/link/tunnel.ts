@@ -8,22 +8,47 @@ import type { DeviceLink } from './device-link.js'
 /** Tunnel queue entries drain to the socket below this (producers wait above HIGH_WATER). */
 export const LOW_WATER = 4 * 1024 * 1024
 
+/** One reply the phone has not finished handing to the link. */
 export interface Entry {
-  due: number
   chunks: Buffer[]
   chunk: number
   offset: number
   left: number
+  release: (() => void) | undefined
+  /** When the service produced it (link clock). */
+  producedAt: number
+  /** An AFC reply: it costs the phone its per-request service time. */
+  served: boolean
+  /** When the phone may start handing it over (set once it is at the head of the queue). */
+  readyAt: number | undefined
+  /** Resolves the service's wait once the whole reply has left the phone. */
+  handedOver: (() => void) | undefined
+}
+
+/** Bytes that left the phone and are on their way to the host (the link's latency). */
+export interface Slice {
+  deliverAt: number
+  pieces: Buffer[]
+  bytes: number
   release: (() => void) | undefined
 }
 
 export class Tunnel {
   readonly queue: Entry[] = []
   queuedBytes = 0
+  /** Slices on the wire, oldest first. */
+  readonly flight: Slice[] = []
+  flightBytes = 0
   closed = false
-  /** socket.write returned false: wait for 'drain' before writing more. */
+  /** socket.write returned false: wait for 'drain' before writing more (unshaped link). */
   blocked = false
-  lastDue = 0
+  /** The in-flight window is full: the next socket flush wakes the link. */
+  windowFull = false
+  /** When the phone finished handing over the previous reply (its next request starts then). */
+  phoneFreeAt = -Infinity
+  lastDeliverAt = -Infinity
+  /** Bytes written to this tunnel's socket. */
+  bytesSent = 0
   private waiters: (() => void)[] = []
   private closeHandlers: ((reason: string) => void)[] = []
 
@@ -36,12 +61,23 @@ export class Tunnel {
   }
 
   /**
-   * Sends one reply (header and data as separate buffers, written without copying).
-   * `release` runs once the bytes left for the kernel (or were discarded): pooled buffers go back then.
+   * Sends bytes that are not an answer to one AFC request (lockdown frames, TLS records, pings).
+   * Header and data go as separate buffers, written without copying. `release` runs once the
+   * bytes left for the kernel (or were discarded): pooled buffers go back then.
    * Returns a promise when the producer should wait before sending more.
    */
   send(chunks: Buffer[], release?: () => void): Promise<void> | undefined {
-    return this.link.send(this, chunks, release)
+    return this.link.send(this, chunks, release, false)
+  }
+
+  /** Sends the reply to one AFC request: on a shaped link it costs the phone its service time. */
+  reply(chunks: Buffer[], release?: () => void): Promise<void> | undefined {
+    return this.link.send(this, chunks, release, true)
+  }
+
+  /** Bytes that left the phone and the host's socket has not taken yet (the in-flight window). */
+  get inFlight(): number {
+    return this.flightBytes + this.socket.writableLength
   }
 
   /** Closes the tunnel the way a device service hangs up: FIN after what was already written. */
@@ -72,13 +108,15 @@ export class Tunnel {
     this.closed = true
     // Queued buffers are not released to their pool: a slice of one may still sit in the
     // socket's write queue. Dropping the references lets the GC have them instead.
-    this.queue.length = 0
+    const waiting = this.queue.splice(0)
     this.queuedBytes = 0
+    this.flight.length = 0
+    this.flightBytes = 0
     this.link.forget(this)
+    for (const e of waiting) e.handedOver?.()
     this.wake()
     const handlers = this.closeHandlers
     this.closeHandlers = []
     for (const h of handlers) h(reason)
   }
 }
-

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { CONTROL_HELP, runControlCommand } from '../../../../sim/control/commands.js'
-import { startSimulator, type SimDeviceOptions } from '../../../../sim/index.js'
+import { startSimulator, USB2_LINK, type SimDeviceOptions } from '../../../../sim/index.js'
 import type { TrustMode } from '../../../../sim/device/trust.js'
 import { UNREADABLE_STAGES, type UnreadableStage } from '../../../../sim/afc/unreadable.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
@@ -38,6 +38,13 @@ Options:
   --data-protection         while locked ("lock DEVICE"), opening DCIM files answers PERM_DENIED
   --latency-ms MS           per-reply link delay (replies overlap, as on a cable)
   --bandwidth-mbps MBPS     device→host cap in megabytes per second (10^6 B/s)
+  --burst-bytes B           credit an idle capped link may send at once (default 65536)
+  --window-bytes B          device→host bytes in flight per connection before the phone waits
+                            (default: 8 MiB of whole replies; usbmuxd advertises 131072)
+  --service-ms MS           time the phone spends on each AFC request before its reply starts;
+                            a connection's requests are served one at a time
+  --usb2                    a USB 2 iPhone: 40 MB/s, 1 ms, 64 KiB burst, 128 KiB window, 0.1 ms
+                            service (the flags above override its parts); default: unshaped
   --drop-after-bytes N      cut each device's connections after N bytes   --drop-repeat  (every N bytes)
   --max-handles N           AFC open files per connection before "No file slots" (default 64)
   --no-session-ssl          StartSession answers EnableSessionSSL false (plaintext sessions)
@@ -112,11 +119,15 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     return d
   })
 
+  const usb2 = v.usb2 ? USB2_LINK : undefined
   const sim = await startSimulator({
     socket: v.socket,
     devices,
-    latencyMs: num(v['latency-ms'], '--latency-ms'),
-    bandwidthMBps: num(v['bandwidth-mbps'], '--bandwidth-mbps'),
+    latencyMs: num(v['latency-ms'], '--latency-ms') ?? usb2?.latencyMs,
+    bandwidthMBps: num(v['bandwidth-mbps'], '--bandwidth-mbps') ?? usb2?.bandwidthMBps,
+    burstBytes: num(v['burst-bytes'], '--burst-bytes', { int: true }) ?? usb2?.burstBytes,
+    windowBytes: num(v['window-bytes'], '--window-bytes', { int: true }) ?? usb2?.windowBytes,
+    serviceMs: num(v['service-ms'], '--service-ms') ?? usb2?.serviceMs,
     dropAfterBytes: num(v['drop-after-bytes'], '--drop-after-bytes', { int: true }),
     dropRepeat: v['drop-repeat'] ?? false,
   })
@@ -174,6 +185,10 @@ function parse(args: string[]) {
       'data-protection': { type: 'boolean' },
       'latency-ms': { type: 'string' },
       'bandwidth-mbps': { type: 'string' },
+      'burst-bytes': { type: 'string' },
+      'window-bytes': { type: 'string' },
+      'service-ms': { type: 'string' },
+      usb2: { type: 'boolean' },
       'drop-after-bytes': { type: 'string' },
       'drop-repeat': { type: 'boolean' },
       'max-handles': { type: 'string' },
