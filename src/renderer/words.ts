@@ -61,8 +61,13 @@ export function deviceStatus(d: DeviceView, settings: Settings | null): DeviceSt
       return { text: `Backing up ${d.name}…`, instruction: null, tone: 'busy' }
     case 'paused':
       return { text: 'Paused.', instruction: 'Press Resume to continue.', tone: 'idle' }
-    case 'done':
+    case 'done': {
+      // Never "everything is safe" while the phone refused files or some are not safe for another reason.
+      if (d.itemsUnreadable > 0) return { text: `Backed up, except ${plural(d.itemsUnreadable, 'item')} Cradle couldn't read.`, instruction: null, tone: 'attention' }
+      const notSafe = d.itemsOnPhone !== null && d.itemsSafe !== null ? d.itemsOnPhone - d.itemsSafe - d.itemsNotOnPhone : 0
+      if (notSafe > 0) return { text: `Backed up, except ${plural(notSafe, 'item')} that ${notSafe === 1 ? 'is' : 'are'} not safe yet.`, instruction: null, tone: 'attention' }
       return { text: d.itemsNotOnPhone > 0 ? 'Backed up: everything this iPhone holds is safe.' : 'Backed up: everything on this iPhone is safe.', instruction: null, tone: 'ok' }
+    }
     case 'error':
       return { ...fromProblem(d.problem, 'Something went wrong with this iPhone.'), tone: 'error' }
     case 'disconnected':
@@ -77,6 +82,12 @@ export function notOnPhoneSentence(count: number): string | null {
   if (count <= 0) return null
   const items = count === 1 ? '1 item is' : `${formatCount(count)} items are`
   return `${items} in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`
+}
+
+/** Files the phone refused (an AFC status other than iCloud's): said apart from "in iCloud only". */
+export function unreadableSentence(count: number): string | null {
+  if (count <= 0) return null
+  return `Couldn't read ${plural(count, 'item')} from this iPhone. Cradle tries ${count === 1 ? 'it' : 'them'} again the next time it's connected.`
 }
 
 export function plural(count: number, one: string, many: string = `${one}s`): string {

@@ -63,6 +63,8 @@ export interface DeviceView {
   itemsSafe: number | null
   /** Listed but unreadable (iCloud "Optimize iPhone Storage"). */
   itemsNotOnPhone: number
+  /** Listed, but the phone refused to give them with another AFC status ("couldn't read"); retried on a later connection. */
+  itemsUnreadable: number
   lastBackupAt: number | null
   progress: ImportProgress | null
   problem: WireError | null
@@ -155,7 +157,10 @@ export interface HistoryEntry {
   udid: string | null
   imported: number
   alreadyHad: number
+  /** In iCloud only (the phone could not give them, likely Optimize iPhone Storage). */
   unavailable: number
+  /** The phone refused them with another AFC status ("couldn't read"). */
+  unreadable: number
   failed: number
   bytes: number
   durationMs: number

@@ -321,7 +321,7 @@ export class ScriptedEngine implements CommandHandler {
     this.history.unshift({
       id: `h-${this.nextId++}`, at: this.now(), kind: 'import', sourceName: v.name, udid: v.udid,
       imported: p.itemsTotal === 0 ? 0 : p.itemsDone - unavailable, alreadyHad: phone.alreadySafe, unavailable,
-      failed: 0, bytes: p.bytesDone, durationMs: this.now() - phone.runStartedAt, error: null,
+      unreadable: 0, failed: 0, bytes: p.bytesDone, durationMs: this.now() - phone.runStartedAt, error: null,
     })
     phone.alreadySafe = phone.photos - v.itemsNotOnPhone
     v.phase = 'done'

@@ -118,6 +118,7 @@ export function recordDownloads(calls: DownloadCall[]): (port: PhonePort) => Pho
       return {
         identity: link.identity,
         battery: (signal) => link.battery(signal),
+        locked: (signal) => link.locked(signal),
         close: () => link.close(),
         async openFiles(signal) {
           const files = await link.openFiles(signal)

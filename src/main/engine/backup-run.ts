@@ -6,7 +6,7 @@
 import { CradleError, isCradleError, toCradleError } from '../../shared/errors.js'
 import type { ImportProgress } from '../../shared/state.js'
 import type { Library } from '../library/library.js'
-import type { PlannedFile } from '../library/scan-plan.js'
+import type { DeviceCounts, PlannedFile } from '../library/scan-plan.js'
 import type { ImportSource } from '../library/source.js'
 import type { Logger } from '../logging/logger.js'
 import { scanCameraRoll } from './camera-roll-scan.js'
@@ -16,10 +16,16 @@ import { ProgressMeter } from './progress-meter.js'
 export interface BackupCounts {
   imported: number
   alreadyHad: number
+  /** Listed but not on the phone: likely iCloud-only ("in iCloud only"). */
   unavailable: number
+  /** Refused by the phone with another AFC status ("couldn't read"); retried on a later connection. */
+  unreadable: number
+  /** Failed in Cradle for another reason (a file that grew while read, …). */
   failed: number
   bytes: number
 }
+
+export const NO_COUNTS: Readonly<BackupCounts> = { imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0 }
 
 export interface BackupRunDeps {
   udid: string
@@ -32,9 +38,11 @@ export interface BackupRunDeps {
   onAssets: (assetIds: number[]) => void
   onProgress: (progress: ImportProgress) => void
   /** Scan finished: counts for the device card. */
-  onScanned: (counts: { itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number }) => void
+  onScanned: (counts: DeviceCounts) => void
   /** Called between files; throwing (e.g. power gone) stops the run after the current files. */
   checkpoint?: () => Promise<void>
+  /** Asks lockdown whether the phone is locked (after a streak of files it could not give). */
+  isLocked?: (signal: AbortSignal) => Promise<boolean>
   concurrency?: number
 }
 
@@ -45,6 +53,17 @@ export interface BackupRunDeps {
  * shared bench box, with 3 it reached 84–93 % (bench/engine.bench.ts), at the same peak RSS.
  */
 export const IMPORT_CONCURRENCY = 3
+
+/**
+ * A phone that locks with data protection refuses every file from then on, and AFC does not say
+ * why. After this many files in a row that the phone could not give, lockdown is asked whether it
+ * is locked; while it says no, the next question waits for twice as many (up to LOCK_CHECK_MAX),
+ * so a long run of iCloud-only files costs a few questions, not one per file. When it says yes,
+ * every file refused since it last said no goes back to pending (this connection tries them again
+ * after the unlock) and the run stops as 'device-locked'.
+ */
+export const LOCK_CHECK_AFTER = 3
+const LOCK_CHECK_MAX = 48
 
 /** Errors that end the whole run (the phone or the library is gone); anything else fails one file. */
 const RUN_ENDING = new Set(['device-unplugged', 'device-timeout', 'device-protocol', 'aborted', 'disk-full', 'library-missing', 'library-permission', 'catalog-corrupt', 'pairing-invalid', 'device-locked'])
@@ -60,9 +79,13 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   const scan = await scanCameraRoll(deps.files, udid, library, signal)
   const plan = library.planScan(udid, scan.folders, deps.connection)
   deps.log.info('scanned', { udid, folders: scan.folders.length, reused: scan.reused, statted: scan.statted, toImport: plan.toImport.length })
-  deps.onScanned({ itemsOnPhone: plan.itemsOnPhone, itemsSafe: plan.itemsSafe, itemsNotOnPhone: plan.itemsNotOnPhone })
+  for (const r of scan.refused) deps.log.warn('could not read the file\'s info', { udid, path: r.path, code: r.error.code, detail: r.error.message })
+  // Refused stats of files the catalog has no row for yet count here; the next scan stats them again.
+  const unrecorded = plan.unrecorded.length
+  const withUnrecorded = (c: DeviceCounts): DeviceCounts => ({ ...c, itemsOnPhone: c.itemsOnPhone + unrecorded, itemsUnreadable: c.itemsUnreadable + unrecorded })
+  deps.onScanned(withUnrecorded(plan))
 
-  const counts: BackupCounts = { imported: 0, alreadyHad: plan.itemsSafe, unavailable: 0, failed: 0, bytes: 0 }
+  const counts: BackupCounts = { ...NO_COUNTS, alreadyHad: plan.itemsSafe, unreadable: unrecorded }
   const queue = [...plan.toImport]
   const bytesTotal = queue.reduce((sum, f) => sum + Math.max(0, f.size - f.stagedBytes), 0)
   const progress: ImportProgress = { itemsDone: 0, itemsTotal: queue.length, bytesDone: 0, bytesTotal, currentFile: null, bytesPerSecond: 0, secondsLeft: null, startedAt: deps.now() }
@@ -85,10 +108,61 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   const refreshCounts = (): void => {
     if (deps.now() - countsAt < 1000) return
     countsAt = deps.now()
-    deps.onScanned(library.deviceCounts(udid))
+    deps.onScanned(withUnrecorded(library.deviceCounts(udid)))
   }
 
   let stopError: CradleError | null = null
+  // Files the phone could not give in a row (reset by a file it gave), and every one it could not
+  // give since lockdown last said "not locked": a success may come from a file opened before the
+  // lock, so all of those may be the lock's doing.
+  let streak = 0
+  let refused: { id: number; state: 'not-on-phone' | 'failed' }[] = []
+  let checkAt = LOCK_CHECK_AFTER
+  let lockSeen = false
+  let asking: Promise<void> | null = null
+  const uncount = (files: readonly { state: 'not-on-phone' | 'failed' }[]): void => {
+    for (const f of files) {
+      if (f.state === 'not-on-phone') counts.unavailable--
+      else counts.unreadable--
+    }
+  }
+  const askLockdown = async (): Promise<void> => {
+    let locked: boolean
+    try {
+      locked = await deps.isLocked!(signal)
+    } catch (error) {
+      stopError ??= toCradleError(error) // lockdown itself failing is the connection's problem
+      return
+    }
+    if (!locked) {
+      streak = 0
+      refused = []
+      checkAt = Math.min(LOCK_CHECK_MAX, checkAt * 2)
+      return
+    }
+    lockSeen = true
+    deps.log.warn('the phone is locked; files it refused go back to the queue', { udid, files: refused.length })
+    library.requeue(refused.map((f) => f.id))
+    uncount(refused)
+    refused = []
+    stopError ??= new CradleError('device-locked', 'the iPhone locked during the backup and refuses its files until unlocked')
+  }
+  const phoneCouldNotGive = async (file: PlannedFile, state: 'not-on-phone' | 'failed'): Promise<void> => {
+    if (lockSeen) {
+      // In flight when the lock was seen: its failure is the lock's too.
+      library.requeue([file.id])
+      uncount([{ state }])
+      return
+    }
+    refused.push({ id: file.id, state })
+    streak++
+    if (deps.isLocked && !asking && streak >= checkAt) {
+      asking = askLockdown().finally(() => {
+        asking = null
+      })
+    }
+    if (asking) await asking
+  }
   const importOne = async (file: PlannedFile): Promise<void> => {
     progress.currentFile = file.path.slice(file.path.lastIndexOf('/') + 1)
     inFlight.set(file.id, 0)
@@ -102,11 +176,25 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
         },
       })
       counts.bytes += outcome.bytesTransferred
-      if (outcome.state === 'done') {
-        counts.imported++
-        if (outcome.assetId !== null) deps.onAssets([outcome.assetId])
-      } else if (outcome.state === 'duplicate') counts.alreadyHad++
-      else counts.unavailable++
+      if (outcome.state === 'done' || outcome.state === 'duplicate') {
+        streak = 0
+        checkAt = LOCK_CHECK_AFTER
+        if (outcome.state === 'duplicate') counts.alreadyHad++
+        else {
+          counts.imported++
+          if (outcome.assetId !== null) deps.onAssets([outcome.assetId])
+        }
+      } else {
+        // The phone could not give this file: its own problem, the run goes on (retried on a later connection).
+        if (outcome.state === 'not-on-phone') {
+          counts.unavailable++
+          deps.log.debug('not on the phone (likely in iCloud only)', { udid, path: file.path, detail: outcome.problem?.message })
+        } else {
+          counts.unreadable++
+          deps.log.warn('could not read the file', { udid, path: file.path, code: outcome.problem?.code, detail: outcome.problem?.message })
+        }
+        await phoneCouldNotGive(file, outcome.state)
+      }
     } catch (error) {
       const e = toCradleError(error)
       if (RUN_ENDING.has(e.code) || signal.aborted) throw e
@@ -150,10 +238,11 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
     ;(error as CradleError & { partial?: BackupCounts }).partial = counts
     throw error
   }
-  const after = library.deviceCounts(udid)
+  const after = withUnrecorded(library.deviceCounts(udid))
   deps.onScanned(after)
   // Files the phone could not give count once, whether tried this time or left for a later connection.
   counts.unavailable = after.itemsNotOnPhone
+  counts.unreadable = after.itemsUnreadable
   return counts
 }
 

@@ -31,9 +31,9 @@ export function afcPhoneFiles(afc: AfcClient): PhoneFiles {
   return {
     listDir: (path, signal) => afc.listDir(path, signal),
     async statMany(paths, signal) {
-      const stats = await afc.statMany(paths, { signal })
-      return stats.map((s): PhoneFileStat | null =>
-        s ? { type: s.type === 'file' || s.type === 'dir' ? s.type : 'other', size: s.size, mtimeNs: s.mtimeNs, birthtimeNs: s.birthtimeNs } : null,
+      const stats = await afc.statEach(paths, { signal })
+      return stats.map((s): PhoneFileStat | CradleError | null =>
+        s === null || s instanceof CradleError ? s : { type: s.type === 'file' || s.type === 'dir' ? s.type : 'other', size: s.size, mtimeNs: s.mtimeNs, birthtimeNs: s.birthtimeNs },
       )
     },
     async download(path: string, sink: Writable, options) {
@@ -119,6 +119,8 @@ export function createPhonePort(options: { muxAddress?: string; env?: NodeJS.Pro
       return {
         identity: { udid: info.udid, name: info.name, productType: info.productType ?? '', model: info.model, iosVersion: info.productVersion ?? '' },
         battery: batteryView(session),
+        // libimobiledevice's maintainer: PasswordProtected "shows the current lock status" (libimobiledevice #1191).
+        locked: async (s) => (await session.getValue('PasswordProtected', undefined, { signal: s })) === true,
         async openFiles(s) {
           return afcPhoneFiles(await session.openAfc({ signal: s }))
         },

@@ -29,6 +29,10 @@ export const historySchema: SchemaModule = {
       db.exec('CREATE INDEX history_at ON history (at DESC)')
       db.exec('CREATE INDEX history_udid ON history (udid, at DESC)')
     },
+    // Files the phone refused with an AFC status ("couldn't read"), apart from iCloud-only ones.
+    (db) => {
+      db.exec('ALTER TABLE history ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0')
+    },
   ],
 }
 
@@ -43,6 +47,7 @@ interface Row {
   imported: number
   already_had: number
   unavailable: number
+  unreadable: number
   failed: number
   bytes: number
   duration_ms: number
@@ -56,8 +61,8 @@ export class History {
   add(record: HistoryRecord): void {
     this.db
       .prepare(
-        `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, failed, bytes, duration_ms, error_code, error_context)
-         VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @failed, @bytes, @durationMs, @errorCode, @errorContext)`,
+        `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, unreadable, failed, bytes, duration_ms, error_code, error_context)
+         VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @unreadable, @failed, @bytes, @durationMs, @errorCode, @errorContext)`,
       )
       .run({
         ...record,
@@ -79,6 +84,7 @@ export class History {
       imported: r.imported,
       alreadyHad: r.already_had,
       unavailable: r.unavailable,
+      unreadable: r.unreadable,
       failed: r.failed,
       bytes: r.bytes,
       durationMs: r.duration_ms,

@@ -35,8 +35,11 @@ export interface PhoneFileStat {
 export interface PhoneFiles {
   /** Entry names without '.' and '..'. */
   listDir(path: string, signal: AbortSignal): Promise<string[]>
-  /** Stats many paths at once (pipelined); null for an entry that vanished. */
-  statMany(paths: readonly string[], signal: AbortSignal): Promise<(PhoneFileStat | null)[]>
+  /**
+   * Stats many paths at once (pipelined); null for an entry that vanished, the CradleError
+   * ('file-unreadable', with the AFC status) for one the phone refused to stat.
+   */
+  statMany(paths: readonly string[], signal: AbortSignal): Promise<(PhoneFileStat | CradleError | null)[]>
   /** Streams bytes from `offset` to the end into `sink` (not ending it). */
   download(path: string, sink: Writable, options: { offset: number; signal: AbortSignal; size?: number; onProgress?: (bytes: number) => void }): Promise<void>
   close(): Promise<void>
@@ -45,6 +48,8 @@ export interface PhoneFiles {
 export interface PhoneLink {
   readonly identity: PhoneIdentity
   battery(signal: AbortSignal): Promise<BatteryView | null>
+  /** Whether the phone is locked now, as lockdown says (PasswordProtected); AFC statuses never say it. */
+  locked(signal: AbortSignal): Promise<boolean>
   openFiles(signal: AbortSignal): Promise<PhoneFiles>
   close(): Promise<void>
 }

@@ -10,7 +10,8 @@ import type { Settings } from '../../shared/settings.js'
 import type { BatteryView, DeviceView, ImportProgress, SessionPhase, TrustState } from '../../shared/state.js'
 import type { Library } from '../library/library.js'
 import type { Logger } from '../logging/logger.js'
-import { partialCounts, runBackup, type BackupCounts } from './backup-run.js'
+import { NO_COUNTS, partialCounts, runBackup, type BackupCounts } from './backup-run.js'
+import type { DeviceCounts } from '../library/scan-plan.js'
 import type { History } from './history.js'
 import { importGate } from './import-policy.js'
 import type { PhoneIdentity, PhoneLink, PhonePort, TrustStep } from './phone-port.js'
@@ -41,6 +42,8 @@ export interface SessionResult {
 const LIBRARY_PROBLEMS = new Set(['disk-full', 'library-missing', 'library-permission'])
 const RETRY_LIBRARY_MS = 5_000
 const RETRY_DEVICE_MS = 15_000
+/** While the phone is locked mid-backup, lockdown is asked this often whether it is unlocked. */
+const UNLOCK_POLL_MS = 3_000
 const BATTERY_POLL_MS = 30_000
 const POWER_CHECK_MS = 10_000
 /** After a detach, the running import may write what already arrived for this long before it is aborted. */
@@ -68,7 +71,7 @@ export class PhoneSession {
   battery: BatteryView | null = null
   progress: ImportProgress | null = null
   problem: CradleError | null = null
-  counts: { itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number } | null = null
+  counts: DeviceCounts | null = null
   /** The phone's name learned before pairing (from an error's context), until identity is known. */
   private nameHint: string | null = null
   readonly done: Promise<SessionResult>
@@ -128,6 +131,7 @@ export class PhoneSession {
       itemsOnPhone: this.counts?.itemsOnPhone ?? null,
       itemsSafe: this.counts?.itemsSafe ?? null,
       itemsNotOnPhone: this.counts?.itemsNotOnPhone ?? 0,
+      itemsUnreadable: this.counts?.itemsUnreadable ?? 0,
       lastBackupAt,
       progress: this.progress,
       problem: this.problem ? toWireError(this.problem.code, { ...this.problem.context, deviceName: id?.name }, this.deps.platform) : null,
@@ -308,6 +312,7 @@ export class PhoneSession {
             this.counts = counts
             this.deps.onChange()
           },
+          isLocked: (signal) => link.locked(signal),
           checkpoint: async () => {
             if (this.deps.clock.now() - lastPowerCheck < POWER_CHECK_MS) return
             lastPowerCheck = this.deps.clock.now()
@@ -337,10 +342,21 @@ export class PhoneSession {
         this.set({ progress: this.deps.paused() && this.progress ? { ...this.progress, bytesPerSecond: 0, secondsLeft: null } : null })
         return
       }
-      this.deps.log.warn('backup stopped', { udid: this.deps.udid, code: e.code, error })
-      this.lastError = e
+      // A listing the phone refused may be its lock (data protection): lockdown knows, AFC does not.
+      const locked = e.code === 'device-locked' || (e.code === 'file-unreadable' && (await link.locked(this.life.signal).catch(() => false)))
+      const stopped = locked && e.code !== 'device-locked' ? new CradleError('device-locked', `the iPhone is locked (${e.message})`, { cause: e }) : e
+      this.deps.log.warn('backup stopped', { udid: this.deps.udid, code: stopped.code, error })
+      this.lastError = stopped
       this.lastCounts = partial
-      this.record(started, partial, e)
+      this.record(started, partial, stopped)
+      if (locked) {
+        // Needs unlock: the files it refused meanwhile are back in the queue; go on once unlocked.
+        this.set({ phase: 'needs-unlock', progress: null, problem: stopped })
+        if (this.deps.once) return
+        await this.waitForUnlock(link)
+        this.triggered = true
+        return
+      }
       this.set({ phase: 'error', progress: null, problem: e })
       // A dead connection: main() reconnects while the phone stays attached (also for --once).
       if (CONNECTION_LOST.has(e.code)) throw e
@@ -375,12 +391,25 @@ export class PhoneSession {
     }
   }
 
+  /** Asks lockdown until the phone is unlocked (or gone: a lost connection goes to main()'s reconnect). */
+  private async waitForUnlock(link: PhoneLink): Promise<void> {
+    while (!this.life.signal.aborted) {
+      await this.sleep(UNLOCK_POLL_MS)
+      if (this.life.signal.aborted) return
+      if (!(await link.locked(this.life.signal))) {
+        this.deps.log.info('unlocked; the backup goes on', { udid: this.deps.udid })
+        this.set({ phase: 'scanning', problem: null })
+        return
+      }
+    }
+  }
+
   private async waitUntilDetached(): Promise<void> {
     while (!this.life.signal.aborted) await this.sleep(60_000)
   }
 
   private record(started: number, counts: BackupCounts | null, error: CradleError | null): void {
-    const c = counts ?? { imported: 0, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 0 }
+    const c = counts ?? NO_COUNTS
     try {
       this.deps.history.add({
         at: this.deps.clock.now(),

@@ -7,6 +7,7 @@ import { toWireError } from '../../shared/error-text.js'
 import type { CradleError, WireError } from '../../shared/errors.js'
 import type { DestinationView, DeviceView } from '../../shared/state.js'
 import { marketingName } from '../device/index.js'
+import type { DeviceCounts } from '../library/scan-plan.js'
 
 export interface KnownPhone {
   udid: string
@@ -22,7 +23,7 @@ export type Interrupted = Pick<DeviceView, 'progress' | 'problem'>
 /** A known phone that is not attached: its counts and last backup, and what was interrupted. */
 export function disconnectedPhoneView(
   phone: KnownPhone,
-  counts: { itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number },
+  counts: DeviceCounts,
   interrupted: Interrupted | undefined,
 ): DeviceView {
   return {

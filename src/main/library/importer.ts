@@ -46,11 +46,24 @@ export interface ImportOptions {
 }
 
 export interface ImportOutcome {
-  state: Extract<ImportState, 'done' | 'duplicate' | 'not-on-phone'>
+  /**
+   * 'not-on-phone': the phone could not give the file, likely iCloud-only ('file-not-on-device');
+   * 'failed': it refused the file with another status ('file-unreadable', "couldn't read").
+   * Both are this file's outcome, not an error: retried on a later connection.
+   */
+  state: Extract<ImportState, 'done' | 'duplicate' | 'not-on-phone' | 'failed'>
   assetId: number | null
   libraryPath: string | null
   /** Bytes pulled from the source by this call. */
   bytesTransferred: number
+  /** Why the phone could not give the file (not-on-phone, failed): its code and the AFC detail. */
+  problem?: CradleError
+}
+
+/** Source errors that are this one file's outcome (the phone answered about it), not the run's. */
+const PER_FILE_OUTCOME: Partial<Record<ErrorCode, 'not-on-phone' | 'failed'>> = {
+  'file-not-on-device': 'not-on-phone',
+  'file-unreadable': 'failed',
 }
 
 export interface FileRow {
@@ -142,10 +155,12 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
   }
   if (sourceError || sinkError || sink.bytes < row.size) {
     const err = toCradleError(sourceError ?? sinkError ?? new CradleError('device-unplugged', `${row.path}: source ended at ${sink.bytes} of ${row.size} bytes`))
-    if (err.code === 'file-not-on-device') {
+    const outcome = PER_FILE_OUTCOME[err.code]
+    if (outcome) {
+      // The detail keeps the AFC request, path and status ("AFC FileRefOpen …: UNKNOWN_ERROR (status 1)").
       await discard()
-      setState(ctx.db, row.id, 'not-on-phone', { staged: 0, code: 'file-not-on-device', detail: err.message, connection: opts.connection ?? 0 })
-      return { state: 'not-on-phone', assetId: null, libraryPath: null, bytesTransferred: transferred }
+      setState(ctx.db, row.id, outcome, { staged: 0, code: err.code, detail: err.message, connection: opts.connection ?? 0 })
+      return { state: outcome, assetId: null, libraryPath: null, bytesTransferred: transferred, problem: err }
     }
     const kept = await keepForResume()
     setState(ctx.db, row.id, 'pending', { staged: kept, code: err.code, detail: err.message })

@@ -15,7 +15,7 @@ import { realLibraryFs, rootPresent, volumeSpace, type LibraryFs } from './libra
 import { checkRoot, prepareRoot } from './library-root.js'
 import { Mutex } from './mutex.js'
 import { listQueue, queueCounts, type LibraryQueuePage, type QueueQuery } from './queue.js'
-import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type FolderScan, type ScanPlan } from './scan-plan.js'
+import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type DeviceCounts, type FolderScan, type ScanPlan } from './scan-plan.js'
 import { librarySchema } from './schema.js'
 import { damagedCount, lastScrubRun, recordScrubRun, scrubDueAt, scrubLibrary, type ScrubOptions, type ScrubRun, type ScrubSummary } from './scrub.js'
 import type { ImportSource, SourceFile } from './source.js'
@@ -150,7 +150,7 @@ export class Library {
 
   /** Counts and the import list without a new listing (e.g. start-up: finish what was left). */
   pendingFor(udid: string, connection: number): ScanPlan {
-    return { ...summarize(this.db, udid), ...pending(this.db, udid, connection), newFiles: 0 }
+    return { ...summarize(this.db, udid), ...pending(this.db, udid, connection), newFiles: 0, unrecorded: [] }
   }
 
   /** Imports one planned file (see importer.ts). Throws CradleError; 'not-on-phone' is an outcome. */
@@ -172,6 +172,17 @@ export class Library {
   /** Marks a file failed (a per-file error the engine decided not to retry now). */
   markFailed(fileId: number, code: ErrorCode, detail?: string): void {
     this.db.prepare("UPDATE device_files SET state = 'failed', error_code = ?, error_detail = ? WHERE id = ? AND state NOT IN ('done','duplicate')").run(code, detail ?? null, fileId)
+  }
+
+  /**
+   * Files the phone could not give while something else was to blame (it was locked): back to
+   * pending, so the next run of this connection tries them again. Safe files are left alone.
+   */
+  requeue(fileIds: readonly number[]): void {
+    const stmt = this.db.prepare("UPDATE device_files SET state = 'pending', error_code = NULL, error_detail = NULL, staged_bytes = 0 WHERE id = ? AND state IN ('not-on-phone','failed')")
+    this.db.transaction(() => {
+      for (const id of fileIds) stmt.run(id)
+    })()
   }
 
   /** Failed files back to pending (retryFailed); returns how many. */
@@ -197,8 +208,8 @@ export class Library {
     return queueCounts(this.db)
   }
 
-  /** Items on a source, how many are safe, how many the phone could not give. */
-  deviceCounts(udid: string): { itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number } {
+  /** Items on a source, how many are safe, how many the phone could not give (iCloud-only; refused: "couldn't read"). */
+  deviceCounts(udid: string): DeviceCounts {
     return summarize(this.db, udid)
   }
 

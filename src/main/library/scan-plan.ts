@@ -32,6 +32,12 @@ export interface FolderScan {
   signature: string
   /** The folder's files with stats; omit when checkFolders said the folder is unchanged. */
   files?: readonly SourceFile[]
+  /**
+   * Listed files whose stat the phone refused (an AFC status): their rows stay present as they
+   * were (a refused stat is not a deletion); the caller stores a signature that makes the next
+   * scan stat the folder again.
+   */
+  unstatted?: readonly string[]
 }
 
 export interface PlannedFile {
@@ -48,7 +54,11 @@ export interface ScanPlan {
   itemsOnPhone: number
   itemsSafe: number
   itemsNotOnPhone: number
+  /** Files the phone refused with an AFC status ("couldn't read"), waiting for a later connection. */
+  itemsUnreadable: number
   newFiles: number
+  /** Unstatted files the catalog has no row for yet (counted by the run, not by the catalog). */
+  unrecorded: string[]
 }
 
 const key = (path: string, size: number, mtime: string, birth: string): string => `${path}\0${size}\0${mtime}\0${birth}`
@@ -81,6 +91,7 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
   const upsertListing = db.prepare(`INSERT INTO folder_listings (udid, folder, signature, entry_count, checked_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT(udid, folder) DO UPDATE SET signature = excluded.signature, entry_count = excluded.entry_count, checked_at = excluded.checked_at`)
   let newFiles = 0
+  const unrecorded: string[] = []
 
   db.transaction(() => {
     const given = new Set<string>()
@@ -110,8 +121,15 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
         listed.add(Number(info.lastInsertRowid))
         newFiles++
       }
+      for (const p of f.unstatted ?? []) {
+        // The newest row of that path stands for it until a stat succeeds again.
+        let kept: StoredRow | undefined
+        for (const row of existing.values()) if (row.path === p && row.present && (!kept || row.id > kept.id)) kept = row
+        if (kept) listed.add(kept.id)
+        else unrecorded.push(p)
+      }
       for (const row of existing.values()) if (!listed.has(row.id) && row.present) setPresent.run(0, 0, now, row.id)
-      upsertListing.run(udid, f.folder, f.signature, f.files.length, now)
+      upsertListing.run(udid, f.folder, f.signature, f.files.length + (f.unstatted?.length ?? 0), now)
     }
     // A folder no longer listed at all: its files left the phone.
     for (const folder of stored.keys()) {
@@ -121,36 +139,48 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
     }
   })()
 
-  return { ...summarize(db, udid), ...pending(db, udid, connection), newFiles }
+  return { ...summarize(db, udid), ...pending(db, udid, connection), newFiles, unrecorded }
 }
 
-/** Items on the source, how many are safe, how many the phone could not give us. */
-export function summarize(db: Db, udid: string): Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone'> {
-  const rows = db.prepare<[string], { state: ImportState; n: number }>('SELECT state, COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 GROUP BY state').all(udid)
+export type DeviceCounts = Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone' | 'itemsUnreadable'>
+
+/** Items on the source, how many are safe, how many the phone could not give us (iCloud-only, or refused). */
+export function summarize(db: Db, udid: string): DeviceCounts {
+  const rows = db
+    .prepare<[string], { state: ImportState; refused: number; n: number }>(
+      "SELECT state, error_code = 'file-unreadable' AS refused, COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 GROUP BY state, refused",
+    )
+    .all(udid)
   let itemsOnPhone = 0
   let itemsSafe = 0
   let itemsNotOnPhone = 0
+  let itemsUnreadable = 0
   for (const r of rows) {
     itemsOnPhone += r.n
     if (r.state === 'done' || r.state === 'duplicate') itemsSafe += r.n
     if (r.state === 'not-on-phone') itemsNotOnPhone += r.n
+    if (r.state === 'failed' && r.refused) itemsUnreadable += r.n
   }
   // A file whose library copy is damaged is not safe, whatever its import state says.
   itemsSafe -= db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')
     AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)`).get(udid)!.n
-  return { itemsOnPhone, itemsSafe, itemsNotOnPhone }
+  return { itemsOnPhone, itemsSafe, itemsNotOnPhone, itemsUnreadable }
 }
 
 /**
- * What to import now: new, unfinished and failed files, "not on this iPhone" files marked on
- * an earlier connection, and files whose library copy a scrub found damaged (the import heals it). Ordered folder by folder, group by group, the still first (it dates the group).
+ * What to import now: new and unfinished files; files the phone could not give ("not on this
+ * iPhone", or refused with an AFC status, "couldn't read") on an earlier connection — retrying them
+ * on the same one is pointless: not_on_phone_connection holds that connection for both, and a file
+ * that failed for another reason has none and is retried on every run —; and files whose library
+ * copy a scrub found damaged (the import heals it). Ordered folder by folder, group by group, the
+ * still first (it dates the group).
  */
 export function pending(db: Db, udid: string, connection: number): Pick<ScanPlan, 'toImport' | 'bytesToImport'> {
   const rows = db
     .prepare<[string, number], { id: number; path: string; folder: string; base_stem: string; file_name: string; size: number; state: ImportState; staged_bytes: number }>(
       `SELECT id, path, folder, base_stem, file_name, size, state, staged_bytes FROM device_files
-       WHERE udid = ? AND present = 1 AND (state IN ('pending','importing','failed')
-         OR (state = 'not-on-phone' AND COALESCE(not_on_phone_connection, 0) < ?)
+       WHERE udid = ? AND present = 1 AND (state IN ('pending','importing')
+         OR (state IN ('not-on-phone','failed') AND COALESCE(not_on_phone_connection, 0) < ?)
          OR (state IN ('done','duplicate') AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)))`,
     )
     .all(udid, connection)

@@ -3,7 +3,7 @@ import { formatCount, formatWhen } from '../../shared/format.js'
 import type { DeviceView } from '../../shared/state.js'
 import { progressView } from '../store/selectors.js'
 import { useAppStore } from '../store/store-context.js'
-import { deviceStatus, notOnPhoneSentence } from '../words.js'
+import { deviceStatus, notOnPhoneSentence, unreadableSentence } from '../words.js'
 import { ProgressBar } from './progress-bar.js'
 
 function batteryText(d: DeviceView): string | null {
@@ -24,6 +24,7 @@ export function DeviceCard({ udid }: { udid: string }) {
   const headingId = `device-${udid}`
   const meta = [device.model, device.iosVersion ? `iOS ${device.iosVersion}` : null, batteryText(device), connectionText(device)].filter(Boolean)
   const icloud = notOnPhoneSentence(device.itemsNotOnPhone)
+  const unreadable = unreadableSentence(device.itemsUnreadable)
   return (
     <article className={`card device tone-${status.tone}`} aria-labelledby={headingId}>
       <h3 id={headingId}>{device.name}</h3>
@@ -39,6 +40,7 @@ export function DeviceCard({ udid }: { udid: string }) {
         </p>
       )}
       {icloud && <p className="muted" data-testid="device-icloud">{icloud}</p>}
+      {unreadable && <p className="instruction" data-testid="device-unreadable">{unreadable}</p>}
       <p className="muted">{device.lastBackupAt ? `Last backup ${formatWhen(device.lastBackupAt)}` : 'Not backed up yet'}</p>
       {device.progress && <JobProgress udid={udid} />}
     </article>

@@ -156,7 +156,7 @@ export function destinationStatus(d: DestinationView): { label: string; detail: 
   }
 }
 
-/** "today 08:14 — 41 new from Anna's iPhone · 3,470 already safe · 3 in iCloud only". */
+/** "today 08:14 — 41 new from Anna's iPhone · 3,470 already safe · 3 in iCloud only · couldn't read 2". */
 export function historyLine(h: HistoryEntry, now: number = Date.now()): string {
   const when = formatWhen(h.at, now)
   const parts = h.kind === 'import'
@@ -164,6 +164,7 @@ export function historyLine(h: HistoryEntry, now: number = Date.now()): string {
     : [`${formatCount(h.imported)} uploaded to ${h.sourceName}`]
   if (h.alreadyHad > 0) parts.push(`${formatCount(h.alreadyHad)} already safe`)
   if (h.unavailable > 0) parts.push(`${formatCount(h.unavailable)} in iCloud only`)
+  if (h.unreadable > 0) parts.push(`couldn't read ${formatCount(h.unreadable)}`)
   if (h.failed > 0) parts.push(`${formatCount(h.failed)} failed`)
   if (h.bytes > 0) parts.push(formatBytes(h.bytes))
   return `${when} — ${parts.join(' · ')}`

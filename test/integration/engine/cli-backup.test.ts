@@ -78,9 +78,9 @@ describe('cradle backup --once', () => {
     }
     const bytes = readable().reduce((s, f) => s + f.size, 0)
     expect(r.lines.filter((l) => l.type === 'phone')).toEqual([
-      { type: 'phone', udid, name: 'Ann’s iPhone', imported: readable().length, alreadyHad: 0, unavailable: 1, failed: 0, bytes, error: null },
+      { type: 'phone', udid, name: 'Ann’s iPhone', imported: readable().length, alreadyHad: 0, unavailable: 1, unreadable: 0, failed: 0, bytes, error: null },
     ])
-    expect(r.lines.at(-1)).toEqual({ type: 'summary', phones: 1, imported: readable().length, alreadyHad: 0, unavailable: 1, failed: 0, bytes, uploads: [], errors: [] })
+    expect(r.lines.at(-1)).toEqual({ type: 'summary', phones: 1, imported: readable().length, alreadyHad: 0, unavailable: 1, unreadable: 0, failed: 0, bytes, uploads: [], errors: [] })
   }, 90_000)
 
   it('status --json after the run has the same numbers', async () => {
@@ -96,7 +96,7 @@ describe('cradle backup --once', () => {
     expect(s.library).toMatchObject({ path: dirs.libraryDir, items: distinct, available: true })
     expect(s.library.bytes).toBe(readable().filter((f, i, all) => all.findIndex((g) => g.sha256 === f.sha256) === i).reduce((n, f) => n + f.size, 0))
     expect(s.phones).toHaveLength(1)
-    expect(s.phones[0]).toMatchObject({ udid, name: 'Ann’s iPhone', itemsOnPhone: expected.length, itemsSafe: readable().length, itemsNotOnPhone: 1 })
+    expect(s.phones[0]).toMatchObject({ udid, name: 'Ann’s iPhone', itemsOnPhone: expected.length, itemsSafe: readable().length, itemsNotOnPhone: 1, itemsUnreadable: 0 })
     expect(s.phones[0]!.lastBackupAt).toBeGreaterThan(Date.now() - 300_000)
     expect(s.queue).toEqual({ pending: 0, failed: 0, notOnPhone: 1, done: readable().length })
     expect(s.lastRun).toMatchObject({ sourceName: 'Ann’s iPhone', imported: readable().length, error: null })
@@ -107,6 +107,26 @@ describe('cradle backup --once', () => {
     expect(r.code).toBe(0)
     expect(r.lines.at(-1)).toMatchObject({ type: 'summary', phones: 1, imported: 0, alreadyHad: readable().length, unavailable: 1, failed: 0, bytes: 0, errors: [] })
   }, 90_000)
+
+  it('a file the phone refuses (status 1 on open): "couldn\'t read 1" apart from iCloud-only, exit 1 with the reason; status counts it', async () => {
+    const phone = sim.devices[0]!
+    phone.setUnreadable({ files: { [unreadable]: { failOn: 'open', status: 1 } } })
+    try {
+      const r = await cradle(['backup', '--once', '--json'])
+      expect(r.code).toBe(1)
+      expect(r.lines.find((l) => l.type === 'phone')).toMatchObject({ error: null, imported: 0, unavailable: 0, unreadable: 1, failed: 0 })
+      expect(r.lines.at(-1)).toMatchObject({ type: 'summary', imported: 0, alreadyHad: readable().length, unavailable: 0, unreadable: 1, failed: 0, errors: [] })
+      expect(r.stderr.trim().split('\n')).toEqual(['cradle backup: 1 file could not be read from the iPhone; the next backup tries again ("cradle status" counts them)'])
+      const st = await runCliProcess(['status', '--json', '--data', dirs.dataDir, '--library', dirs.libraryDir], { timeoutMs: 60_000, env: { ...process.env, CRADLE_LOG: 'silent' } })
+      const s = JSON.parse(st.stdout) as { phones: { itemsNotOnPhone: number; itemsUnreadable: number }[]; queue: { failed: number; notOnPhone: number } }
+      expect(s.phones[0]).toMatchObject({ itemsNotOnPhone: 0, itemsUnreadable: 1 })
+      expect(s.queue).toMatchObject({ failed: 1, notOnPhone: 0 })
+      const text = await runCliProcess(['status', '--data', dirs.dataDir, '--library', dirs.libraryDir], { timeoutMs: 60_000, env: { ...process.env, CRADLE_LOG: 'silent' } })
+      expect(text.stdout).toContain(`${readable().length} safe, couldn't read 1`)
+    } finally {
+      phone.setUnreadable({ paths: [unreadable] })
+    }
+  }, 120_000)
 
   it('a phone that is not charging: exit 1 and says so (not "busy")', async () => {
     const phone = sim.devices[0]!

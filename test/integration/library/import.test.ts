@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { isCradleError } from '../../../src/shared/errors.js'
+import { CradleError, isCradleError } from '../../../src/shared/errors.js'
+import type { ImportSource } from '../../../src/main/library/source.js'
 import { ABORT, fixture, listing, memorySource, notOnPhoneSource, sourceFile, tempLibrary, type TempLibrary } from './helpers.js'
 
 // Dates without an offset (mvhd, birth times) are filed by this computer's zone: pin it.
@@ -51,7 +52,7 @@ describe('import pipeline', () => {
     expect(t.lib.checkConsistency({ deep: true })).toEqual([])
 
     const again = t.lib.planScan('A', listing(Object.keys(files).map((p) => t.lib.storedFiles('A', '/DCIM/100APPLE').find((s) => s.path === p)!)), 2)
-    expect(again).toMatchObject({ toImport: [], newFiles: 0, itemsOnPhone: 5, itemsSafe: 5, itemsNotOnPhone: 0 })
+    expect(again).toMatchObject({ toImport: [], newFiles: 0, itemsOnPhone: 5, itemsSafe: 5, itemsNotOnPhone: 0, itemsUnreadable: 0 })
   })
 
   it('files a plain video as an original by its QuickTime date, a screenshot by XMP, an undated photo by birth time', async () => {
@@ -104,7 +105,7 @@ describe('import pipeline', () => {
     expect(b.out.get('/DCIM/103APPLE/IMG_0777.JPG')).toMatchObject({ state: 'duplicate', libraryPath: '2023/2023-08/IMG_0001.JPG' })
     expect(b.out.get('/DCIM/103APPLE/IMG_0778.JPG')).toMatchObject({ state: 'done', libraryPath: '2021/2021-06/IMG_0778.JPG' })
     expect(t.lib.db.prepare('SELECT COUNT(*) AS n FROM assets').get()).toEqual({ n: 2 })
-    expect(t.lib.deviceCounts('B')).toEqual({ itemsOnPhone: 2, itemsSafe: 2, itemsNotOnPhone: 0 })
+    expect(t.lib.deviceCounts('B')).toEqual({ itemsOnPhone: 2, itemsSafe: 2, itemsNotOnPhone: 0, itemsUnreadable: 0 })
     expect(t.lib.queueCounts()).toMatchObject({ all: 3, done: 3 })
     expect(t.lib.checkConsistency({ deep: true })).toEqual([])
   })
@@ -171,7 +172,7 @@ describe('import pipeline', () => {
     const plan = t.lib.planScan('A', listing(files), c1)
     const outcome = await t.lib.importFile(plan.toImport[0]!.id, notOnPhoneSource, { signal: ABORT, connection: c1 })
     expect(outcome.state).toBe('not-on-phone')
-    expect(t.lib.deviceCounts('A')).toEqual({ itemsOnPhone: 1, itemsSafe: 0, itemsNotOnPhone: 1 })
+    expect(t.lib.deviceCounts('A')).toEqual({ itemsOnPhone: 1, itemsSafe: 0, itemsNotOnPhone: 1, itemsUnreadable: 0 })
     expect(t.lib.queueCounts()).toEqual({ all: 1, pending: 0, failed: 0, notOnPhone: 1, done: 0 })
     expect(t.lib.listQueue({ filter: 'not-on-phone', offset: 0, limit: 10 }).items[0]).toMatchObject({ importState: 'not-on-phone', error: { code: 'file-not-on-device' } })
     expect(t.lib.planScan('A', listing(files), c1).toImport).toEqual([])
@@ -179,6 +180,50 @@ describe('import pipeline', () => {
     expect(c2).toBe(c1 + 1)
     expect(t.lib.planScan('A', listing(files), c2).toImport).toHaveLength(1)
     expect(fs.readdirSync(path.join(t.root, '.cradle-staging'))).toEqual([])
+  })
+
+  it('records a file the phone refused as "couldn\'t read" (failed, with the AFC detail), apart from iCloud-only, retried only on a later connection', async () => {
+    t = tempLibrary()
+    const c1 = t.lib.beginConnection({ udid: 'A', name: 'A' })
+    const files = [sourceFile('/DCIM/100APPLE/IMG_0006.HEIC', 1_000), sourceFile('/DCIM/100APPLE/IMG_0007.HEIC', 1_000)]
+    const plan = t.lib.planScan('A', listing(files), c1)
+    const refused: ImportSource = {
+      copyTo: (sink) => {
+        sink.write(Buffer.alloc(300)) // some bytes arrived first: none may stay behind
+        return Promise.reject(new CradleError('file-unreadable', 'AFC FileRefRead /DCIM/100APPLE/IMG_0006.HEIC: UNKNOWN_ERROR (status 1)', { context: { afcStatusCode: 1 } }))
+      },
+    }
+    const outcome = await t.lib.importFile(plan.toImport[0]!.id, refused, { signal: ABORT, connection: c1 })
+    expect(outcome).toMatchObject({ state: 'failed', assetId: null, problem: { code: 'file-unreadable' } })
+    await t.lib.importFile(plan.toImport[1]!.id, notOnPhoneSource, { signal: ABORT, connection: c1 })
+    expect(t.lib.deviceCounts('A')).toEqual({ itemsOnPhone: 2, itemsSafe: 0, itemsNotOnPhone: 1, itemsUnreadable: 1 })
+    expect(t.lib.queueCounts()).toMatchObject({ failed: 1, notOnPhone: 1 })
+    const row = t.lib.db.prepare<[number], { state: string; error_code: string; error_detail: string; staged_bytes: number }>('SELECT state, error_code, error_detail, staged_bytes FROM device_files WHERE id = ?').get(plan.toImport[0]!.id)!
+    expect(row).toEqual({ state: 'failed', error_code: 'file-unreadable', error_detail: 'AFC FileRefRead /DCIM/100APPLE/IMG_0006.HEIC: UNKNOWN_ERROR (status 1)', staged_bytes: 0 })
+    expect(t.lib.listQueue({ filter: 'failed', offset: 0, limit: 10 }).items[0]).toMatchObject({ importState: 'failed', error: { code: 'file-unreadable', message: "Couldn't read a file from your iPhone" } })
+    expect(fs.readdirSync(path.join(t.root, '.cradle-staging'))).toEqual([])
+    // Not again on this connection; on the next one, both.
+    expect(t.lib.planScan('A', listing(files), c1).toImport).toEqual([])
+    const c2 = t.lib.beginConnection({ udid: 'A', name: 'A' })
+    expect(t.lib.planScan('A', listing(files), c2).toImport.map((f) => f.path)).toEqual(files.map((f) => f.path))
+    // A failure that was the lock's goes straight back to pending (this connection retries it).
+    t.lib.requeue([plan.toImport[0]!.id, plan.toImport[1]!.id])
+    expect(t.lib.deviceCounts('A')).toMatchObject({ itemsNotOnPhone: 0, itemsUnreadable: 0 })
+    expect(t.lib.planScan('A', listing(files), c1).toImport).toHaveLength(2)
+  })
+
+  it('keeps a file whose stat the phone refused (it is not deleted), and reports one it has no row for', () => {
+    t = tempLibrary()
+    const c1 = t.lib.beginConnection({ udid: 'A', name: 'A' })
+    const known = sourceFile('/DCIM/100APPLE/IMG_0008.HEIC', 500)
+    const other = sourceFile('/DCIM/100APPLE/IMG_0009.HEIC', 500)
+    t.lib.planScan('A', listing([known, other]), c1)
+    const plan = t.lib.planScan('A', [{ folder: '/DCIM/100APPLE', signature: 'sig:incomplete', files: [other], unstatted: [known.path, '/DCIM/100APPLE/IMG_0010.HEIC'] }], c1)
+    expect(plan.itemsOnPhone).toBe(2)
+    expect(plan.toImport.map((f) => f.path).sort()).toEqual([known.path, other.path])
+    expect(plan.unrecorded).toEqual(['/DCIM/100APPLE/IMG_0010.HEIC'])
+    // The stored signature makes the next scan stat the folder again.
+    expect(t.lib.changedFolders('A', [{ folder: '/DCIM/100APPLE', signature: 'sig' }])).toEqual(['/DCIM/100APPLE'])
   })
 
   it('adopts a file left under its final name by a crash between link and catalog commit', async () => {

@@ -14,7 +14,7 @@ export function device(over: Partial<DeviceView> = {}): DeviceView {
   return {
     udid: '00008110-000A1B2C3D4E5F60', name: "Anna's iPhone", model: 'iPhone 15', productType: 'iPhone15,4',
     iosVersion: '17.5', connected: true, connection: 'usb', battery: { level: 57, charging: true, externalPower: true },
-    trust: 'paired', phase: 'ready', itemsOnPhone: 3511, itemsSafe: 2307, itemsNotOnPhone: 0,
+    trust: 'paired', phase: 'ready', itemsOnPhone: 3511, itemsSafe: 2307, itemsNotOnPhone: 0, itemsUnreadable: 0,
     lastBackupAt: LAST_BACKUP, progress: null, problem: null, ...over,
   }
 }
@@ -30,7 +30,7 @@ export function destination(over: Partial<DestinationView> = {}): DestinationVie
 export function historyEntry(over: Partial<HistoryEntry> = {}): HistoryEntry {
   return {
     id: 'h-1', at: LAST_BACKUP, kind: 'import', sourceName: "Anna's iPhone", udid: '00008110-000A1B2C3D4E5F60',
-    imported: 41, alreadyHad: 3470, unavailable: 0, failed: 0, bytes: 200_000_000, durationMs: 60_000, error: null, ...over,
+    imported: 41, alreadyHad: 3470, unavailable: 0, unreadable: 0, failed: 0, bytes: 200_000_000, durationMs: 60_000, error: null, ...over,
   }
 }
 

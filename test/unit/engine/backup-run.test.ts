@@ -11,7 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { CradleError } from '../../../src/shared/errors.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
-import { runBackup } from '../../../src/main/engine/backup-run.js'
+import { LOCK_CHECK_AFTER, partialCounts, runBackup, type BackupRunDeps } from '../../../src/main/engine/backup-run.js'
+import { afcError } from '../../../src/main/device/afc/afc-errors.js'
+import { AfcStatus } from '../../../src/main/device/afc/status.js'
 import type { PhoneFiles, PhoneFileStat } from '../../../src/main/engine/phone-port.js'
 import { Library } from '../../../src/main/library/library.js'
 import { createLogger } from '../../../src/main/logging/logger.js'
@@ -32,8 +34,8 @@ function library(): Library {
   return lib
 }
 
-/** A phone with /DCIM/100APPLE/<name> files; `broken` names throw a protocol error on download. */
-function phone(files: Record<string, Buffer>, broken: readonly string[] = []): PhoneFiles & { downloads: string[] } {
+/** A phone with /DCIM/100APPLE/<name> files; `broken` names throw an odd error on download, `refused` ones their AFC error. */
+function phone(files: Record<string, Buffer>, broken: readonly string[] = [], refused: Record<string, () => CradleError | null> = {}): PhoneFiles & { downloads: string[] } {
   const at = 1_700_000_000_000_000_000n
   const downloads: string[] = []
   const stat = (p: string): PhoneFileStat | null => {
@@ -50,6 +52,8 @@ function phone(files: Record<string, Buffer>, broken: readonly string[] = []): P
       downloads.push(p)
       const name = p.slice(p.lastIndexOf('/') + 1)
       if (broken.includes(name)) throw new CradleError('invalid-input', 'odd file')
+      const refusal = refused[name]?.()
+      if (refusal) throw refusal
       await new Promise((r) => setImmediate(r))
       sink.write(files[name]!.subarray(offset))
     },
@@ -57,7 +61,7 @@ function phone(files: Record<string, Buffer>, broken: readonly string[] = []): P
   }
 }
 
-function run(lib: Library, files: PhoneFiles) {
+function run(lib: Library, files: PhoneFiles, extra: Partial<BackupRunDeps> = {}) {
   const connection = lib.beginConnection({ udid: 'U1', name: 'iPhone' })
   return runBackup(
     {
@@ -73,6 +77,7 @@ function run(lib: Library, files: PhoneFiles) {
       // An async checkpoint, as the power check is: both workers wait here at the end of the queue.
       checkpoint: () => new Promise<void>((r) => setImmediate(r)),
       concurrency: 2,
+      ...extra,
     },
     new AbortController().signal,
   )
@@ -83,7 +88,7 @@ describe('runBackup', () => {
     const lib = library()
     const files = phone({ 'IMG_0001.JPG': Buffer.from('one') })
     const counts = await run(lib, files)
-    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 3 })
+    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 3 })
     expect(files.downloads).toEqual(['/DCIM/100APPLE/IMG_0001.JPG'])
   })
 
@@ -102,5 +107,57 @@ describe('runBackup', () => {
     const counts = await run(lib, files)
     expect(counts).toMatchObject({ imported: 2, failed: 1 })
     expect(lib.queueCounts().failed).toBe(1)
+  })
+
+  it('a file the phone refuses with any AFC status is that file\'s problem: counted apart (iCloud-only or couldn\'t read), the others imported', async () => {
+    const lib = library()
+    const names = ['IMG_0001.JPG', 'IMG_0002.JPG', 'IMG_0003.JPG', 'IMG_0004.JPG', 'IMG_0005.JPG', 'IMG_0006.JPG']
+    const files = phone(Object.fromEntries(names.map((n) => [n, Buffer.from(n)])), [], {
+      'IMG_0001.JPG': () => afcError(AfcStatus.UNKNOWN_ERROR, 'FileRefOpen', 'file', '/DCIM/100APPLE/IMG_0001.JPG'),
+      'IMG_0002.JPG': () => afcError(AfcStatus.PERM_DENIED, 'FileRefOpen', 'file', '/DCIM/100APPLE/IMG_0002.JPG'),
+      'IMG_0003.JPG': () => afcError(AfcStatus.READ_ERROR, 'FileRefRead', 'file', '/DCIM/100APPLE/IMG_0003.JPG'),
+      'IMG_0004.JPG': () => afcError(AfcStatus.OBJECT_NOT_FOUND, 'FileRefOpen', 'file', '/DCIM/100APPLE/IMG_0004.JPG'),
+    })
+    const counts = await run(lib, files)
+    expect(counts).toMatchObject({ imported: 2, unavailable: 2, unreadable: 2, failed: 0 })
+    expect(lib.deviceCounts('U1')).toEqual({ itemsOnPhone: 6, itemsSafe: 2, itemsNotOnPhone: 2, itemsUnreadable: 2 })
+  })
+
+  it('after a streak of refused files asks lockdown; a locked phone stops the run as device-locked and the streak goes back to the queue', async () => {
+    const lib = library()
+    const names = Array.from({ length: 8 }, (_, i) => `IMG_000${i + 1}.JPG`)
+    let locked = false
+    let asked = 0
+    const files = phone(Object.fromEntries(names.map((n) => [n, Buffer.from(n)])), [], Object.fromEntries(names.map((n) => [n, () => (locked ? afcError(AfcStatus.PERM_DENIED, 'FileRefOpen', 'file', n) : null)])))
+    // The first two import; then the phone locks and refuses everything.
+    let imported = 0
+    const error = await run(lib, files, {
+      concurrency: 1,
+      onAssets: () => {
+        if (++imported === 2) locked = true
+      },
+      isLocked: async () => {
+        asked++
+        return locked
+      },
+    }).then(() => null, (e: unknown) => e)
+    expect(error).toMatchObject({ code: 'device-locked' })
+    expect(asked).toBe(1)
+    expect(partialCounts(error)).toMatchObject({ imported: 2, unreadable: 0, unavailable: 0 })
+    // Nothing is marked failed for the lock: the refused files wait, pending, for this connection's next run.
+    expect(lib.deviceCounts('U1')).toMatchObject({ itemsSafe: 2, itemsUnreadable: 0, itemsNotOnPhone: 0 })
+    expect(lib.queueCounts()).toMatchObject({ failed: 0, pending: 6 })
+    expect(files.downloads).toHaveLength(2 + LOCK_CHECK_AFTER)
+  })
+
+  it('asks lockdown less often while it says the phone is not locked (a long run of iCloud-only files)', async () => {
+    const lib = library()
+    const names = Array.from({ length: 40 }, (_, i) => `IMG_${String(i + 1).padStart(4, '0')}.JPG`)
+    let asked = 0
+    const files = phone(Object.fromEntries(names.map((n) => [n, Buffer.from(n)])), [], Object.fromEntries(names.map((n) => [n, () => afcError(AfcStatus.READ_ERROR, 'FileRefRead', 'file', n)])))
+    const counts = await run(lib, files, { concurrency: 1, isLocked: async () => (asked++, false) })
+    expect(counts).toMatchObject({ imported: 0, unavailable: 40 })
+    // After 3 files in a row, then 6 more, then 12 more (files 3, 9, 21): three questions for forty files.
+    expect(asked).toBe(3)
   })
 })

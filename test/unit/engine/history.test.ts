@@ -15,7 +15,7 @@ describe('history', () => {
     return new History(db)
   }
 
-  const base = { kind: 'import' as const, sourceName: "Anna's iPhone", udid: 'U1', imported: 3, alreadyHad: 1, unavailable: 0, failed: 0, bytes: 10, durationMs: 5 }
+  const base = { kind: 'import' as const, sourceName: "Anna's iPhone", udid: 'U1', imported: 3, alreadyHad: 1, unavailable: 0, unreadable: 0, failed: 0, bytes: 10, durationMs: 5 }
 
   it('lists recent runs newest first with their error words', () => {
     const history = open()

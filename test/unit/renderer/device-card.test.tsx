@@ -19,6 +19,13 @@ describe('device card', () => {
     expect(within(card).getByText(/^Last backup /)).toBeTruthy()
   })
 
+  it('says apart how many the phone refused ("couldn\'t read"), and never that everything is safe then', () => {
+    renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ phase: 'done', itemsOnPhone: 50, itemsSafe: 44, itemsNotOnPhone: 4, itemsUnreadable: 2 })] }) })
+    expect(screen.getByTestId('device-unreadable').textContent).toBe("Couldn't read 2 items from this iPhone. Cradle tries them again the next time it's connected.")
+    expect(screen.getByTestId('device-icloud').textContent).toMatch(/^4 items are in iCloud only/)
+    expect(screen.getByTestId('device-status').textContent).toBe("Backed up, except 2 items Cradle couldn't read.")
+  })
+
   it('gives the instruction for a phone waiting for Trust, then drops it once trusted', () => {
     const r = renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ phase: 'needs-trust', trust: 'pending' })] }) })
     expect(screen.getByTestId('device-instruction').textContent).toBe('Tap Trust on your iPhone, then enter its passcode.')

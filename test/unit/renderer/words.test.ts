@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deviceStatus, notOnPhoneSentence } from '../../../src/renderer/words.js'
+import { deviceStatus, notOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
 import { toWireError } from '../../../src/shared/error-text.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 import type { SessionPhase } from '../../../src/shared/state.js'
@@ -38,8 +38,23 @@ describe('device card words per phase', () => {
   })
 
   it('is plain about what is done', () => {
-    expect(say('done').text).toBe('Backed up: everything on this iPhone is safe.')
-    expect(say('done', { itemsNotOnPhone: 4 }).text).toBe('Backed up: everything this iPhone holds is safe.')
+    expect(say('done', { itemsOnPhone: 10, itemsSafe: 10 }).text).toBe('Backed up: everything on this iPhone is safe.')
+    expect(say('done', { itemsOnPhone: 10, itemsSafe: 6, itemsNotOnPhone: 4 })).toMatchObject({ text: 'Backed up: everything this iPhone holds is safe.', tone: 'ok' })
+  })
+
+  it('never says everything is safe while files could not be read, or are not safe for another reason', () => {
+    const s = say('done', { itemsOnPhone: 10, itemsSafe: 5, itemsNotOnPhone: 2, itemsUnreadable: 3 })
+    expect(s).toEqual({ text: "Backed up, except 3 items Cradle couldn't read.", instruction: null, tone: 'attention' })
+    expect(say('done', { itemsOnPhone: 10, itemsSafe: 9, itemsUnreadable: 1 }).text).toBe("Backed up, except 1 item Cradle couldn't read.")
+    expect(say('done', { itemsOnPhone: 10, itemsSafe: 8, itemsNotOnPhone: 1 })).toMatchObject({ text: 'Backed up, except 1 item that is not safe yet.', tone: 'attention' })
+  })
+})
+
+describe("couldn't read", () => {
+  it('says how many the iPhone refused, apart from iCloud-only ones, and nothing when none', () => {
+    expect(unreadableSentence(0)).toBeNull()
+    expect(unreadableSentence(1)).toBe("Couldn't read 1 item from this iPhone. Cradle tries it again the next time it's connected.")
+    expect(unreadableSentence(1234)).toBe("Couldn't read 1,234 items from this iPhone. Cradle tries them again the next time it's connected.")
   })
 })
 

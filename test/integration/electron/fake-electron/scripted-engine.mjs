@@ -7,7 +7,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const device = {
   udid: 'u1', name: "Anna's iPhone", model: 'iPhone 15', productType: 'iPhone15,4', iosVersion: '17.5', connected: true,
   connection: 'usb', battery: { level: 57, charging: true, externalPower: true }, trust: 'paired', phase: 'ready',
-  itemsOnPhone: 3511, itemsSafe: 3511, itemsNotOnPhone: 0, lastBackupAt: null, progress: null, problem: null,
+  itemsOnPhone: 3511, itemsSafe: 3511, itemsNotOnPhone: 0, itemsUnreadable: 0, lastBackupAt: null, progress: null, problem: null,
 }
 
 export async function startEngine(deps) {
@@ -45,7 +45,7 @@ export async function startEngine(deps) {
           publish({ devices: [{ ...device, phase: 'importing', progress: { itemsDone: 1, itemsTotal: 41, bytesDone: 1, bytesTotal: 41, currentFile: 'IMG_0001.HEIC', bytesPerSecond: 1, secondsLeft: 240, startedAt: Date.now() } }] })
           setTimeout(() => publish({
             devices: [{ ...device, phase: 'done', lastBackupAt: Date.now() }],
-            history: [{ id: 'h1', at: Date.now(), kind: 'import', sourceName: "Anna's iPhone", udid: 'u1', imported: 41, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 1, durationMs: 1, error: null }],
+            history: [{ id: 'h1', at: Date.now(), kind: 'import', sourceName: "Anna's iPhone", udid: 'u1', imported: 41, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 1, durationMs: 1, error: null }],
             library: { ...state.library, assetCount: 12471 },
           }), 100)
           return { started: true, reason: null }

@@ -81,9 +81,10 @@ async function pull(afc: AfcClient, remote: string, destArg: string, ctx: CliCon
       await pullFile(afc, f.path, local(f.path), f.size, ctx.stopSignal)
       bytes += f.size
     } catch (error) {
-      if (!(error instanceof CradleError) || error.code !== 'file-not-on-device') throw error
+      // One file's AFC status is that file's problem: skip it, say why, go on.
+      if (!(error instanceof CradleError) || (error.code !== 'file-not-on-device' && error.code !== 'file-unreadable')) throw error
       skipped++
-      ctx.stderr.write(`skipped ${f.path}: not on the iPhone (in iCloud only)\n`)
+      ctx.stderr.write(error.code === 'file-not-on-device' ? `skipped ${f.path}: not on the iPhone (in iCloud only)\n` : `skipped ${f.path}: the iPhone refused it (${error.context.afcStatus ?? error.message})\n`)
     }
   }
   const secs = Math.max(0.001, (Date.now() - started) / 1000)

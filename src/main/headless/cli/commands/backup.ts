@@ -1,13 +1,16 @@
 /**
  * `cradle backup --once [--json]`: imports from every trusted phone attached now, uploads what is
  * new to every destination, then exits. A terminal gets a progress line; --json gets JSON lines
- * ending in a summary { imported, alreadyHad, unavailable, failed, bytes, uploads }.
+ * ending in a summary { imported, alreadyHad, unavailable, unreadable, failed, bytes, uploads }.
+ * Exit status 1 also when files could not be read from a phone ("couldn't read"): something that
+ * was asked for did not happen, and a script must not take the run for complete. Files in iCloud
+ * only are reported but are not a failure: the phone does not have them to give.
  */
 import { parseArgs } from 'node:util'
 import { describeError } from '../../../../shared/error-text.js'
 import type { CradleError } from '../../../../shared/errors.js'
 import type { AppState, DeviceView } from '../../../../shared/state.js'
-import type { BackupCounts } from '../../../engine/backup-run.js'
+import { NO_COUNTS, type BackupCounts } from '../../../engine/backup-run.js'
 import type { SessionResult } from '../../../engine/phone-session.js'
 import { startHeadlessEngine } from '../../headless-engine.js'
 import { openHeadlessSecrets } from '../../headless-secrets.js'
@@ -25,7 +28,10 @@ Options:
   --once        required: run one backup and exit (the background mode is "cradle serve")
   --json        JSON lines: progress, one line per phone, then a summary
   --no-upload   import only; leave uploads for later
-Exit status: 0 done, 1 something failed (one line on stderr says what), 2 usage error.`
+Summary: new, already safe, in iCloud only (the iPhone does not have the original; backed up once
+it downloads it), couldn't read (the iPhone refused the file; tried again next time), failed.
+Exit status: 0 done (iCloud-only files do not count against it), 1 something failed or some files
+could not be read (one line on stderr says what), 2 usage error.`
 
 export interface BackupSummary {
   type: 'summary'
@@ -33,6 +39,8 @@ export interface BackupSummary {
   imported: number
   alreadyHad: number
   unavailable: number
+  /** Files a phone refused to give (an AFC status other than iCloud's): "couldn't read". */
+  unreadable: number
   failed: number
   bytes: number
   uploads: { destination: string; done: number; pending: number; failed: number; problem: string | null }[]
@@ -60,7 +68,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
   const secrets = await openHeadlessSecrets(ctx)
   const engine = await startHeadlessEngine(ctx, secrets, { once: true })
-  const summary: BackupSummary = { type: 'summary', phones: 0, imported: 0, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 0, uploads: [], errors: [] }
+  const summary: BackupSummary = { type: 'summary', phones: 0, imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0, uploads: [], errors: [] }
   let lastLine = ''
   let lastJsonAt = 0
   const unsubscribe = engine.subscribe((state: AppState) => {
@@ -92,17 +100,18 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     const report = (udid: string, result: SessionResult): void => {
       const device: DeviceView | undefined = engine.current().devices.find((d) => d.udid === udid)
       const name = device?.name ?? udid
-      const c: BackupCounts = result.counts ?? { imported: 0, alreadyHad: 0, unavailable: 0, failed: 0, bytes: 0 }
+      const c: BackupCounts = result.counts ?? NO_COUNTS
       summary.imported += c.imported
       summary.alreadyHad += c.alreadyHad
       summary.unavailable += c.unavailable
+      summary.unreadable += c.unreadable
       summary.failed += c.failed
       summary.bytes += c.bytes
       const error = result.error ? describe(result.error, name) : null
       if (error) summary.errors.push(`${name}: ${error}`)
       if (tty) ctx.stdout.write('\r\x1b[2K')
       emit({ type: 'phone', udid, name, ...c, error })
-      if (!json) ctx.stdout.write(`${name}: ${c.imported} new, ${c.alreadyHad} already safe${c.unavailable ? `, ${c.unavailable} in iCloud only` : ''}${c.failed ? `, ${c.failed} failed` : ''}${error ? ` — ${error}` : ''}\n`)
+      if (!json) ctx.stdout.write(`${name}: ${c.imported} new, ${c.alreadyHad} already safe${c.unavailable ? `, ${c.unavailable} in iCloud only` : ''}${c.unreadable ? `, couldn't read ${c.unreadable}` : ''}${c.failed ? `, ${c.failed} failed` : ''}${error ? ` — ${error}` : ''}\n`)
     }
     await Promise.all(
       udids.map((udid) =>
@@ -127,9 +136,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     await engine.stop()
   }
   emit(summary)
-  if (!json) ctx.stdout.write(`Done: ${summary.imported} new, ${summary.alreadyHad} already safe, ${summary.unavailable} in iCloud only, ${summary.failed} failed.\n`)
-  if (summary.errors.length > 0 || summary.failed > 0) {
-    ctx.stderr.write(`cradle backup: ${summary.errors[0] ?? `${summary.failed} files could not be imported`}\n`)
+  if (!json) ctx.stdout.write(`Done: ${summary.imported} new, ${summary.alreadyHad} already safe, ${summary.unavailable} in iCloud only, couldn't read ${summary.unreadable}, ${summary.failed} failed.\n`)
+  if (summary.errors.length > 0 || summary.failed > 0 || summary.unreadable > 0) {
+    const unread = summary.unreadable > 0 ? `${summary.unreadable} ${summary.unreadable === 1 ? 'file' : 'files'} could not be read from the iPhone; the next backup tries again ("cradle status" counts them)` : null
+    ctx.stderr.write(`cradle backup: ${summary.errors[0] ?? unread ?? `${summary.failed} files could not be imported`}\n`)
     return 1
   }
   return 0

@@ -27,7 +27,7 @@ Options:
 
 export interface StatusReport {
   library: { path: string; items: number; bytes: number; freeBytes: number | null; available: boolean }
-  phones: { udid: string; name: string; model: string; lastBackupAt: number | null; itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number }[]
+  phones: { udid: string; name: string; model: string; lastBackupAt: number | null; itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number; itemsUnreadable: number }[]
   queue: { pending: number; failed: number; notOnPhone: number; done: number }
   destinations: DestinationStatusCounts[]
   lastRun: { at: number; sourceName: string; imported: number; error: string | null } | null
@@ -71,7 +71,8 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
   for (const p of r.phones) {
     const when = p.lastBackupAt ? `last backup ${formatWhen(p.lastBackupAt, now)}` : 'never backed up'
     const icloud = p.itemsNotOnPhone ? `, ${formatCount(p.itemsNotOnPhone)} in iCloud only` : ''
-    lines.push(`  ${p.name} · ${when} · ${formatCount(p.itemsOnPhone)} on the phone, ${formatCount(p.itemsSafe)} safe${icloud}`)
+    const unread = p.itemsUnreadable ? `, couldn't read ${formatCount(p.itemsUnreadable)}` : ''
+    lines.push(`  ${p.name} · ${when} · ${formatCount(p.itemsOnPhone)} on the phone, ${formatCount(p.itemsSafe)} safe${icloud}${unread}`)
   }
   lines.push(`Queue    ${formatCount(r.queue.pending)} waiting · ${formatCount(r.queue.failed)} failed · ${formatCount(r.queue.notOnPhone)} not on the iPhone`)
   lines.push('Destinations')
