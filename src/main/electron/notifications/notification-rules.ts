@@ -36,14 +36,16 @@ const photos = (n: number, locale?: string): string => `${formatCount(n, locale)
 
 function finished(entry: HistoryEntry, locale?: string): ShellNotification | null {
   if (entry.kind !== 'import' || entry.error !== null) return null
-  if (entry.imported === 0 && entry.failed === 0) return null // nothing new: not worth a ping
+  if (entry.imported === 0 && entry.failed === 0 && entry.unreadable === 0) return null // nothing new: not worth a ping
   const key = `finished:${entry.udid ?? entry.sourceName}`
+  // Files the phone refused ("couldn't read") are not safe either: never a plain "Backup finished".
+  const notBackedUp = entry.failed + entry.unreadable
   if (entry.imported === 0) {
-    return { key, title: 'Backup finished with problems', body: `${photos(entry.failed, locale)} from ${entry.sourceName} could not be backed up. Open Cradle to retry.`, cooldownMs: COOLDOWN.finished }
+    return { key, title: 'Backup finished with problems', body: `${photos(notBackedUp, locale)} from ${entry.sourceName} could not be backed up. Open Cradle to retry.`, cooldownMs: COOLDOWN.finished }
   }
-  const failed = entry.failed > 0 ? ` ${formatCount(entry.failed, locale)} could not be backed up.` : ''
+  const failed = notBackedUp > 0 ? ` ${formatCount(notBackedUp, locale)} could not be backed up.` : ''
   const verb = entry.imported === 1 ? 'is' : 'are'
-  return { key, title: 'Backup finished', body: `${photos(entry.imported, locale)} from ${entry.sourceName} ${verb} safe.${failed}`, cooldownMs: COOLDOWN.finished }
+  return { key, title: notBackedUp > 0 ? 'Backup finished with problems' : 'Backup finished', body: `${photos(entry.imported, locale)} from ${entry.sourceName} ${verb} safe.${failed}`, cooldownMs: COOLDOWN.finished }
 }
 
 /** The notifications for going from `prev` to `next` (prev is null for the first snapshot). */
