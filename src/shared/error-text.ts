@@ -48,6 +48,8 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
     case 'pairing-denied':
       return { title: `${phone} said Don't Trust`, action: 'Unplug it and plug it in again to be asked again.' }
     case 'pairing-invalid':
+      if (context.pairRecord === 'legacy') return { title: `The pairing with ${phone} is too old for Cradle to use here`, action: 'Pair it again: run "cradle pair" and tap Trust on the iPhone.' }
+      if (context.pairRecord === 'not-ours') return { title: `${phone} no longer trusts this computer`, action: 'Another app made this pairing, so Cradle left it alone. Run "cradle pair" to replace it, then tap Trust on the iPhone.' }
       return { title: `${phone} no longer trusts this computer`, action: 'Unlock your iPhone and tap Trust when it asks.' }
     case 'pairing-over-network':
       return { title: 'Pairing needs a cable', action: 'Connect your iPhone with a USB cable to pair it.' }
@@ -55,6 +57,8 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
       return { title: `${phone} answered in a way Cradle did not understand`, action: 'Unplug it and plug it in again.' }
     case 'device-timeout':
       return { title: `${phone} stopped answering`, action: 'Unplug it and plug it in again.' }
+    case 'device-handshake-failed':
+      return { title: `Cradle could not open a secure connection to ${phone}`, action: 'Unplug it, plug it in again and unlock it. Its pairing with this computer was kept.' }
     case 'file-not-on-device':
       return { title: 'In iCloud only (Optimize iPhone Storage)', action: "It will be backed up when the iPhone downloads it." }
     case 'file-unreadable':

@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'pairing-over-network',
   'device-protocol',
   'device-timeout',
+  // the phone's TLS handshake failed (dropped, reset, refused) although it is still attached: a
+  // connection problem, retried; the pair record is kept
+  'device-handshake-failed',
   'file-not-on-device',
   // the phone answered one file's stat/open/read/seek with an AFC status other than iCloud's
   'file-unreadable',

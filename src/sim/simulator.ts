@@ -12,6 +12,7 @@ import type { TrustMode } from './device/trust.js'
 import { VirtualDevice } from './device/virtual-device.js'
 import type { UnreadableOptions } from './afc/unreadable.js'
 import type { LinkClock, LinkFaults } from './link/device-link.js'
+import type { SimTlsOptions } from './lockdown/tls-behaviour.js'
 import { MuxServer } from './mux/mux-server.js'
 import { PairStore } from './mux/pair-store.js'
 import { writeCrashLogs } from './roll/crash-logs.js'
@@ -49,6 +50,8 @@ export interface SimDeviceOptions {
   maxHandles?: number
   /** EnableSessionSSL in StartSession (default true, as real phones). */
   sessionSsl?: boolean
+  /** Lockdown TLS switches (default: TLS 1.0–1.2, no client certificate check, no close_notify, no drops). */
+  tls?: SimTlsOptions
   /** The phone's RSA key (PEM); default: a fresh 2048-bit key. Tests pass one with pre-made certificates. */
   devicePrivateKeyPem?: string
 }
@@ -149,6 +152,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         linkClock: options.linkClock,
         maxHandles: o.maxHandles ?? 64,
         sessionSsl: o.sessionSsl ?? true,
+        ...(o.tls ? { tls: o.tls } : {}),
       },
       hub,
     )

@@ -12,6 +12,7 @@ import { UnreadablePolicy, type UnreadableOptions, type UnreadableRule } from '.
 import { DeviceLink, type LinkClock, type LinkFaults } from '../link/device-link.js'
 import { serveLockdown, type LockdownDevice } from '../lockdown/lockdownd.js'
 import type { TrustedHost } from '../lockdown/pair-check.js'
+import { TlsBehaviour, type SimTlsOptions } from '../lockdown/tls-behaviour.js'
 import { serveCrashMover } from '../services/crash-mover.js'
 import { serveDiagnosticsRelay } from '../services/diagnostics-relay.js'
 import type { DeviceKeys } from './device-keys.js'
@@ -45,6 +46,7 @@ export interface VirtualDeviceSetup {
   linkClock?: LinkClock
   maxHandles: number
   sessionSsl: boolean
+  tls?: SimTlsOptions
 }
 
 export class VirtualDevice implements LockdownDevice {
@@ -55,6 +57,8 @@ export class VirtualDevice implements LockdownDevice {
   readonly disk: DiskState
   readonly trustedHosts = new Map<string, TrustedHost>()
   readonly sessionSsl: boolean
+  readonly tls: TlsBehaviour
+  readonly lockdownRequests = new Map<string, number>()
   readonly link: DeviceLink
   readonly dcimDir: string
   readonly crashDir: string
@@ -78,6 +82,7 @@ export class VirtualDevice implements LockdownDevice {
     this.battery = { ...setup.battery }
     this.disk = { ...setup.disk }
     this.sessionSsl = setup.sessionSsl
+    this.tls = new TlsBehaviour(setup.tls)
     this.link = new DeviceLink(setup.faults, setup.linkClock)
     this.dcimDir = setup.dcimDir
     this.crashDir = setup.crashDir
@@ -155,6 +160,11 @@ export class VirtualDevice implements LockdownDevice {
 
   setFaults(faults: LinkFaults): void {
     this.link.setFaults(faults)
+  }
+
+  /** TLS switches: drop the next N handshakes, TLS 1.3 with a checked host certificate, close_notify. */
+  setTls(options: SimTlsOptions): void {
+    this.tls.update(options)
   }
 
   setUnreadable(options: UnreadableOptions): void {

@@ -11,8 +11,9 @@ import type { Tunnel } from '../link/device-link.js'
 import type { DeviceKeys } from '../device/device-keys.js'
 import { batteryDomain, diskUsageDomain, globalDomain, type BatteryState, type DeviceIdentity, type DiskState } from '../device/device-info.js'
 import type { TrustState } from '../device/trust.js'
-import { checkPairRecord, type TrustedHost } from './pair-check.js'
+import { checkPairRecord, hostCertificateTrusted, type TrustedHost } from './pair-check.js'
 import { PlistTransport } from './plist-transport.js'
+import type { TlsBehaviour } from './tls-behaviour.js'
 
 const log = createLogger('sim/lockdown')
 
@@ -27,6 +28,10 @@ export interface LockdownDevice {
   readonly trustedHosts: Map<string, TrustedHost>
   /** EnableSessionSSL in StartSession replies (true on every real phone). */
   readonly sessionSsl: boolean
+  /** The TLS switches: dropped handshakes, TLS 1.3 with a checked host certificate, close_notify. */
+  readonly tls: TlsBehaviour
+  /** Lockdown requests seen, by name (tests assert e.g. that no Pair was sent). */
+  readonly lockdownRequests: Map<string, number>
   /** Starts a service; returns its port, or undefined for an unknown name. */
   startService(name: string): number | undefined
 }
@@ -36,22 +41,29 @@ const DOMAINS: Record<string, (d: LockdownDevice) => PlistDict> = {
   'com.apple.disk_usage': (d) => diskUsageDomain(d.disk),
 }
 
-/** TLS as libimobiledevice 1.3.0 speaks it: TLS 1.0+ and SHA-1 certificates need security level 0. */
-function tlsContext(device: LockdownDevice, host: TrustedHost): SecureContext {
+/**
+ * TLS as libimobiledevice 1.3.0 speaks it: TLS 1.0+ and SHA-1 certificates need security level 0.
+ * With the tls13 switch: TLS 1.3 only (the host must cope with post-handshake messages).
+ */
+function tlsContext(device: LockdownDevice, host: TrustedHost, tls13: boolean): SecureContext {
   return createSecureContext({
     key: device.keys.privateKeyPem,
     cert: host.deviceCertPem,
     ciphers: 'ALL:@SECLEVEL=0',
-    minVersion: 'TLSv1',
-    // choice: TLS 1.2 at most, so the host's close_notify + plaintext after StopSession is never
-    // mixed with TLS 1.3 post-handshake messages.
-    maxVersion: 'TLSv1.2',
+    minVersion: tls13 ? 'TLSv1.3' : 'TLSv1',
+    // choice: TLS 1.2 at most by default, so the host's close_notify + plaintext after StopSession
+    // is never mixed with TLS 1.3 post-handshake messages unless a test asks for it.
+    maxVersion: tls13 ? 'TLSv1.3' : 'TLSv1.2',
   })
 }
 
 export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownDevice): void {
   let session: { id: string; host: TrustedHost } | undefined
+  /** TLS contexts by HostID and TLS mode. */
   const contexts = new Map<string, SecureContext>()
+  const forgetContexts = (hostId: string): void => {
+    for (const key of [...contexts.keys()]) if (key.startsWith(`${hostId} `)) contexts.delete(key)
+  }
 
   const transport = new PlistTransport(
     tunnel,
@@ -75,6 +87,7 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
   function handle(req: PlistDict): void {
     const request = str(req.Request)
     if (request === undefined) return fail('', 'InvalidRequest')
+    device.lockdownRequests.set(request, (device.lockdownRequests.get(request) ?? 0) + 1)
     switch (request) {
       case 'QueryType':
         return reply(request, { Type: 'com.apple.mobile.lockdown' })
@@ -136,7 +149,7 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
     if (decision !== 'ok') return fail('Pair', decision)
     const host: TrustedHost = { ...check.host, escrowBag: randomBytes(48) }
     device.trustedHosts.set(host.hostId, host)
-    contexts.delete(host.hostId)
+    forgetContexts(host.hostId)
     reply('Pair', { EscrowBag: host.escrowBag })
   }
 
@@ -160,7 +173,7 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
     const hostId = hostIdOf(req)
     if (!hostId) return fail('Unpair', 'MissingHostID')
     if (!device.trustedHosts.delete(hostId)) return fail('Unpair', 'InvalidHostID')
-    contexts.delete(hostId)
+    forgetContexts(hostId)
     reply('Unpair')
   }
 
@@ -175,9 +188,17 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
     const ssl = device.sessionSsl
     reply('StartSession', { SessionID: session.id, EnableSessionSSL: ssl })
     if (ssl) {
-      let ctx = contexts.get(hostId)
-      if (!ctx) contexts.set(hostId, (ctx = tlsContext(device, host)))
-      transport.startTls(ctx)
+      const rules = device.tls
+      const key = `${hostId} ${rules.tls13 ? '1.3' : '1.2'}`
+      let ctx = contexts.get(key)
+      if (!ctx) contexts.set(key, (ctx = tlsContext(device, host, rules.tls13)))
+      transport.startTls(ctx, {
+        drop: rules.takeDrop(),
+        closeNotify: rules.closeNotify,
+        ...(rules.tls13 ? { verifyHost: (cert) => hostCertificateTrusted(cert, host.rootCertPem) } : {}),
+        onSecure: () => rules.counters.completed++,
+        onRefused: () => rules.counters.refused++,
+      })
     }
   }
 

@@ -48,3 +48,20 @@ export function checkPairRecord(record: PlistValue | undefined, devicePublicKey:
   if (!host.verify(root.publicKey)) return { ok: false, error: 'InvalidPairRecord', detail: 'HostCertificate is not signed by the RootCertificate' }
   return { ok: true, host: { hostId, systemBuid, deviceCertPem: devicePem, hostCertPem: hostPem, rootCertPem: rootPem } }
 }
+
+/**
+ * A phone that checks the certificate the host presents in TLS: it must be the pair record's
+ * RootCertificate itself (libimobiledevice 1.3.0 presents the root) or be issued and signed by
+ * it (pymobiledevice3 and go-ios present the HostCertificate).
+ */
+export function hostCertificateTrusted(presented: X509Certificate | undefined, rootCertPem: string): boolean {
+  if (!presented) return false
+  let root: X509Certificate
+  try {
+    root = new X509Certificate(rootCertPem)
+  } catch {
+    return false
+  }
+  if (presented.raw.equals(root.raw)) return true
+  return presented.checkIssued(root) && presented.verify(root.publicKey)
+}

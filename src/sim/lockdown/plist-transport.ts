@@ -4,9 +4,13 @@
  * with the phone as TLS server (§2.6). After StopSession the host sends a TLS close_notify and
  * may carry on in plaintext or hang up (§2.6, libimobiledevice idevice_connection_disable_ssl),
  * so the transport skips TLS records up to that alert and then reads plaintext again.
- * The phone never answers with its own close_notify: the host would read it as a plaintext frame.
+ * By default the phone never answers with its own close_notify; the `closeNotify` switch sends one
+ * after the StopSession reply (the host must skip it before reading plaintext again). The
+ * `drop` rule closes the tunnel mid-handshake, and `verifyHost` checks the host's certificate
+ * after the handshake (hanging up when it is not trusted), as the TLS switches ask.
  */
 import { Duplex } from 'node:stream'
+import type { X509Certificate } from 'node:crypto'
 import { TLSSocket, type SecureContext } from 'node:tls'
 import { decodePlistDict, encodeXmlPlist, type PlistDict } from '../../main/device/plist/plist-codec.js'
 import { PLIST_SERVICE_MAX_FRAME } from '../../main/device/plist-service/plist-service-codec.js'
@@ -20,6 +24,20 @@ const TLS_LAST_TYPE = 23
 
 type Mode = 'plain' | 'tls' | 'after-tls'
 
+/** What the phone does in one TLS session (see tls-behaviour.ts). */
+export interface TlsSessionRules {
+  /** Close the tunnel once the phone's first handshake flight has gone out. */
+  drop?: boolean
+  /** Ask for the host's certificate; hang up after the handshake when this says no. */
+  verifyHost?: (presented: X509Certificate | undefined) => boolean
+  /** Send the phone's own close_notify after the StopSession reply. */
+  closeNotify?: boolean
+  /** The handshake completed (and the host's certificate, if checked, was accepted). */
+  onSecure?: () => void
+  /** The host's certificate was refused. */
+  onRefused?: () => void
+}
+
 export class PlistTransport {
   private mode: Mode = 'plain'
   private readonly raw = new ChunkBuffer()
@@ -27,6 +45,7 @@ export class PlistTransport {
   private tls: TLSSocket | undefined
   private tlsInput: Duplex | undefined
   private tlsOutputOpen = false
+  private closeNotify = false
   private closed = false
 
   /** `onMessage` runs synchronously per request, so replies keep request order. */
@@ -60,12 +79,20 @@ export class PlistTransport {
   }
 
   /** Call right after sending the StartSession reply: the next bytes from the host are a ClientHello. */
-  startTls(context: SecureContext): void {
+  startTls(context: SecureContext, rules: TlsSessionRules = {}): void {
+    let dropping = rules.drop === true
     const duplex = new Duplex({
       read() {},
       write: (chunk: Buffer, _enc, cb) => {
         if (!this.tlsOutputOpen) return cb()
         const wait = this.tunnel.send([chunk])
+        if (dropping) {
+          // The phone's first flight (ServerHello…) is out: hang up before the host's answer, so
+          // the host writes into a closed tunnel (EPIPE / ECONNRESET on its side).
+          dropping = false
+          this.tlsOutputOpen = false
+          process.nextTick(() => this.hangUpAfterFlush('dropped the TLS handshake (switch)'))
+        }
         if (wait) void wait.then(() => cb())
         else cb()
       },
@@ -74,7 +101,9 @@ export class PlistTransport {
       },
     })
     this.tlsOutputOpen = true
-    const tls = new TLSSocket(duplex as never, { isServer: true, secureContext: context, requestCert: false, rejectUnauthorized: false })
+    this.closeNotify = rules.closeNotify === true
+    const verify = rules.verifyHost
+    const tls = new TLSSocket(duplex as never, { isServer: true, secureContext: context, requestCert: verify !== undefined, rejectUnauthorized: false })
     tls.on('data', (chunk: Buffer) => {
       this.clear.push(chunk)
       this.drainFrames(this.clear)
@@ -86,6 +115,13 @@ export class PlistTransport {
     tls.on('end', () => {
       if (this.tls === tls) this.fail('TLS session ended by the host')
     })
+    tls.once('secure', () => {
+      if (verify && !verify(tls.getPeerX509Certificate())) {
+        rules.onRefused?.()
+        return this.fail('the host presented a certificate the pair record does not vouch for')
+      }
+      rules.onSecure?.()
+    })
     this.tls = tls
     this.tlsInput = duplex
     this.mode = 'tls'
@@ -95,7 +131,8 @@ export class PlistTransport {
 
   /**
    * Sends the StopSession reply as the last TLS record, then leaves TLS: once the record is
-   * encrypted and queued, TLS output is cut so nothing else (no close_notify) reaches the host.
+   * encrypted and queued, TLS output is cut so nothing else reaches the host — except the
+   * phone's own close_notify when that switch is on.
    */
   sendAndStopTls(reply: PlistDict): void {
     const tls = this.tls
@@ -103,10 +140,21 @@ export class PlistTransport {
     this.mode = 'after-tls'
     this.tls = undefined
     this.tlsInput = undefined
-    tls.write(frameOf(reply), () => {
+    const cut = (): void => {
       this.tlsOutputOpen = false
       tls.destroy()
+    }
+    tls.write(frameOf(reply), () => {
+      if (this.closeNotify) tls.end(cut)
+      else cut()
     })
+  }
+
+  /** Closes the tunnel once what was sent so far has left (FIN), then drops it (later host bytes get RST). */
+  private hangUpAfterFlush(reason: string): void {
+    const socket = this.tunnel.socket
+    this.tunnel.link.closeTunnel(this.tunnel, 'end', reason)
+    socket.once('finish', () => socket.destroy())
   }
 
   private onRaw(chunk: Buffer): void {

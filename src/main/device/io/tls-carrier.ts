@@ -8,6 +8,8 @@ import { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { CradleError } from '../../../shared/errors.js'
 import { guard } from './deadline.js'
+import { errnoCode, isDisconnect } from './socket-errors.js'
+import { defaultTlsRuntime, type TlsRuntime } from './tls-runtime.js'
 
 /** Forwards bytes between a raw stream and whatever sits on top, without owning the raw stream. */
 export class Carrier extends Duplex {
@@ -70,38 +72,94 @@ export interface TlsCredentials {
   /** PEM certificate and key the host presents (the pair record's HostCertificate + HostPrivateKey). */
   cert: Buffer | string
   key: Buffer | string
-  /** iOS < 10 needs TLS 1.0 and OpenSSL security level 0 (protocol.md §2.6). */
+  /** iOS < 10 needs TLS 1.0, which OpenSSL 3 allows only at security level 0 (protocol.md §2.6). */
   legacy: boolean
+  /** The TLS library's rules (default: this process's, detected once). */
+  runtime?: TlsRuntime
 }
 
-/** The TLS options for a device: no verification (the device's cert is self-made), level 0 for SHA-1 records. */
-export function deviceTlsOptions(creds: TlsCredentials): tls.ConnectionOptions {
+/**
+ * The secure context for a device: the host's certificate, TLS 1.2+ (1.0+ for old iOS). On OpenSSL
+ * security level 0, for the SHA-1 / 1024-bit certificates and TLS 1.0 of old records and phones;
+ * BoringSSL has no levels and refuses the directive, so its default list is used as it is.
+ */
+export function deviceSecureContext(creds: TlsCredentials, runtime: TlsRuntime): tls.SecureContext {
+  const minVersion: tls.SecureVersion = creds.legacy ? 'TLSv1' : 'TLSv1.2'
+  const ciphers = runtime.securityLevels ? (creds.legacy ? 'ALL:@SECLEVEL=0' : 'DEFAULT:@SECLEVEL=0') : undefined
+  return runtime.createSecureContext({ cert: creds.cert, key: creds.key, minVersion, ...(ciphers ? { ciphers } : {}) })
+}
+
+/** The TLS options for a device: no verification (the device's certificate is self-made). */
+export function deviceTlsOptions(creds: TlsCredentials, runtime: TlsRuntime = creds.runtime ?? defaultTlsRuntime()): tls.ConnectionOptions {
   return {
-    cert: creds.cert,
-    key: creds.key,
+    secureContext: deviceSecureContext(creds, runtime),
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
-    // Security level 0 accepts the SHA-1 certificates of records made by libimobiledevice 1.3.0.
-    ciphers: creds.legacy ? 'ALL:@SECLEVEL=0' : 'DEFAULT:@SECLEVEL=0',
-    minVersion: creds.legacy ? 'TLSv1' : 'TLSv1.2',
   }
 }
 
 /**
- * Starts TLS as the client on `raw`. Resolves once the handshake is done. An EOF or reset during
- * the handshake means the device refused our certificate: trust was revoked ('pairing-invalid').
+ * Errors the TLS library raises about OUR certificate or key being too weak for it (or TLS 1.0
+ * being off): the pair record cannot be used under this runtime. Everything else that ends a
+ * handshake is the connection's or the phone's doing.
+ */
+const RECORD_TOO_WEAK = new Set(['ERR_SSL_EE_KEY_TOO_SMALL', 'ERR_SSL_CA_KEY_TOO_SMALL', 'ERR_SSL_CA_MD_TOO_WEAK', 'ERR_SSL_KEY_TOO_SMALL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE'])
+
+/** Why a handshake failed, in the device layer's terms. */
+function handshakeError(error: unknown, creds: TlsCredentials, runtime: TlsRuntime): CradleError {
+  const code = errnoCode(error)
+  const detail = (error as Error)?.message ?? String(error)
+  if (code !== undefined && RECORD_TOO_WEAK.has(code)) {
+    return new CradleError(
+      'pairing-invalid',
+      `the pair record's certificate or key${creds.legacy ? ' (or TLS 1.0 for this iOS)' : ''} is too old for this TLS library (${runtime.name}: ${detail}); pair again`,
+      { cause: error, context: { pairRecord: 'legacy', tlsRuntime: runtime.name } },
+    )
+  }
+  if (error instanceof CradleError && error.code === 'aborted') return error
+  const reason = isDisconnect(error) || (error instanceof CradleError && error.code === 'device-unplugged') ? 'dropped' : error instanceof CradleError ? 'timeout' : 'tls-error'
+  return new CradleError('device-handshake-failed', `the TLS handshake with the device failed (${detail})`, { cause: error, context: { tlsFailure: reason, ...(code ? { tlsError: code } : {}) } })
+}
+
+/** A socket error nobody listens to any more (its owner already failed) must not end the process. */
+function ignoreLateError(): void {}
+
+/**
+ * Starts TLS as the client on `raw`. Resolves once the handshake is done. A handshake the device
+ * hangs up on, resets, or answers with an alert is 'device-handshake-failed' (a connection
+ * problem: the caller retries and keeps the pair record); a record the TLS library cannot use is
+ * 'pairing-invalid' with context.pairRecord 'legacy'. On failure `raw` is destroyed.
+ * From here on neither `raw`, the carrier nor the TLS socket can emit an unhandled 'error'.
  */
 export async function startTls(raw: Duplex, leftover: Buffer, creds: TlsCredentials, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ socket: tls.TLSSocket; carrier: Carrier }> {
+  const runtime = creds.runtime ?? defaultTlsRuntime()
+  raw.on('error', ignoreLateError)
+  let options: tls.ConnectionOptions
+  try {
+    options = deviceTlsOptions(creds, runtime)
+  } catch (error) {
+    raw.destroy()
+    throw handshakeError(error, creds, runtime)
+  }
   const carrier = new Carrier(raw, leftover)
-  const socket = tls.connect({ ...deviceTlsOptions(creds), socket: carrier })
+  carrier.on('error', ignoreLateError)
+  let socket: tls.TLSSocket
+  try {
+    socket = tls.connect({ ...options, socket: carrier })
+  } catch (error) {
+    carrier.destroy()
+    raw.destroy()
+    throw handshakeError(error, creds, runtime)
+  }
+  socket.on('error', ignoreLateError)
   const handshake = new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(error)
+    const onClose = (): void => reject(Object.assign(new Error('the device closed the connection during the TLS handshake'), { code: 'ECONNRESET' }))
     socket.once('secureConnect', () => {
       socket.off('error', onError)
       socket.off('close', onClose)
       resolve()
     })
-    const onError = (error: Error): void => reject(error)
-    const onClose = (): void => reject(new Error('closed during the TLS handshake'))
     socket.once('error', onError)
     socket.once('close', onClose)
   })
@@ -110,8 +168,8 @@ export async function startTls(raw: Duplex, leftover: Buffer, creds: TlsCredenti
   } catch (error) {
     socket.destroy()
     carrier.detach()
-    if (error instanceof CradleError) throw error
-    throw new CradleError('pairing-invalid', `the device closed the TLS handshake (${(error as Error).message}); delete the pair record and pair again`, { cause: error })
+    raw.destroy()
+    throw handshakeError(error, creds, runtime)
   }
   return { socket, carrier }
 }

@@ -1,8 +1,8 @@
 /**
  * Certificates for a new pair record (protocol.md §3.2): RSA 2048 root CA and host keys, a
  * device certificate wrapping the phone's DevicePublicKey (PKCS#1 PEM), empty subject and
- * issuer, X.509 v3, serial 1, SHA-256, valid from one minute ago for ten years, all signed by
- * the root. Extensions as libimobiledevice and pymobiledevice3 write them.
+ * issuer, X.509 v3, serial 1, SHA-256, valid from a day ago for ten years, all signed by the
+ * root. Extensions as libimobiledevice and pymobiledevice3 write them.
  */
 import { createHash, createPublicKey, generateKeyPair, sign, type KeyObject } from 'node:crypto'
 import { promisify } from 'node:util'
@@ -67,15 +67,25 @@ export function parseDevicePublicKey(pem: Buffer | string): KeyObject {
   }
 }
 
-/** Generates the root, host and device certificates for pairing with the phone whose key is given. */
-export async function generatePairCertificates(devicePublicKey: Buffer | string, opts: { now?: Date; digest?: 'sha256' | 'sha1' } = {}): Promise<PairCertificates> {
+/**
+ * Host clocks run ahead of phones (and phones' clocks are set back): a certificate that is not
+ * valid yet by the phone's clock would be refused. A day covers a wrong time zone too.
+ */
+export const NOT_BEFORE_BACKDATE_MS = 24 * 60 * 60_000
+
+/**
+ * Generates the root, host and device certificates for pairing with the phone whose key is given.
+ * `digest: 'sha1'` and `keyBits: 1024` make records like old pairing tools wrote (tests only).
+ */
+export async function generatePairCertificates(devicePublicKey: Buffer | string, opts: { now?: Date; digest?: 'sha256' | 'sha1'; keyBits?: number } = {}): Promise<PairCertificates> {
   const deviceKey = parseDevicePublicKey(devicePublicKey)
+  const modulusLength = opts.keyBits ?? 2048
   const [root, host] = await Promise.all([
-    generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 }),
-    generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 }),
+    generateKeyPairAsync('rsa', { modulusLength, publicExponent: 0x10001 }),
+    generateKeyPairAsync('rsa', { modulusLength, publicExponent: 0x10001 }),
   ])
   const now = opts.now ?? new Date()
-  const notBefore = new Date(now.getTime() - 60_000)
+  const notBefore = new Date(now.getTime() - NOT_BEFORE_BACKDATE_MS)
   const notAfter = new Date(now.getTime())
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + 10)
   const base = { signer: root.privateKey, serial: 1, notBefore, notAfter, digest: opts.digest ?? 'sha256' } as const

@@ -6,6 +6,7 @@
 import { CradleError } from '../../../shared/errors.js'
 import type { Channel } from '../io/channel.js'
 import type { CallOptions } from '../io/deadline.js'
+import type { TlsRuntime } from '../io/tls-runtime.js'
 import type { PlistDict, PlistValue } from '../plist/plist-codec.js'
 import { PlistServiceClient } from '../plist-service/plist-service-client.js'
 import { protocolError } from '../protocol-error.js'
@@ -102,16 +103,18 @@ export class LockdownClient {
   }
 
   /**
-   * StartSession and, when the device asks, TLS with the host certificate. InvalidHostID or
-   * a TLS handshake the device hangs up on both mean the trust is gone: 'pairing-invalid'.
+   * StartSession and, when the device asks, TLS with the host certificate. InvalidHostID means
+   * the trust is gone ('pairing-invalid'); a handshake that fails is 'device-handshake-failed'
+   * (a connection problem), or 'pairing-invalid' with context.pairRecord 'legacy' when the TLS
+   * library cannot use the record's old certificate (io/tls-carrier.ts).
    */
-  async startSession(record: PairRecord, opts: CallOptions & { productVersion?: string } = {}): Promise<void> {
+  async startSession(record: PairRecord, opts: CallOptions & { productVersion?: string; tlsRuntime?: TlsRuntime } = {}): Promise<void> {
     if (this.sessionId) throw new CradleError('internal', 'lockdown session already active')
     const reply = await this.request('StartSession', { HostID: record.HostID, SystemBUID: record.SystemBUID }, opts)
     if (typeof reply.SessionID !== 'string') throw protocolError('StartSession without SessionID')
     this.sessionId = reply.SessionID
     if (reply.EnableSessionSSL === true) {
-      await this.conn.startTls({ cert: record.HostCertificate, key: record.HostPrivateKey, legacy: isLegacyTls(opts.productVersion) }, opts)
+      await this.conn.startTls({ cert: record.HostCertificate, key: record.HostPrivateKey, legacy: isLegacyTls(opts.productVersion), ...(opts.tlsRuntime ? { runtime: opts.tlsRuntime } : {}) }, opts)
     }
   }
 

@@ -19,6 +19,12 @@ export interface PairRecord {
   EscrowBag?: Buffer
   WiFiMACAddress?: string
   UDID?: string
+  /**
+   * Cradle's own mark on the records it writes (not a key Apple or libimobiledevice use, and never
+   * sent to the phone). Only a record carrying it may be deleted without asking the user: on macOS
+   * and Windows the record also belongs to Finder / Apple Devices.
+   */
+  CradleCreated?: boolean
 }
 
 function invalid(detail: string, cause?: unknown): CradleError {
@@ -60,6 +66,7 @@ export function parsePairRecord(bytes: Buffer): PairRecord {
   if (escrow) record.EscrowBag = escrow
   if (typeof dict.WiFiMACAddress === 'string') record.WiFiMACAddress = dict.WiFiMACAddress
   if (typeof dict.UDID === 'string') record.UDID = dict.UDID
+  if (dict.CradleCreated === true) record.CradleCreated = true
   return record
 }
 
@@ -95,5 +102,6 @@ export function newPairRecord(certs: PairCertificates, systemBuid: string, udid?
     RootPrivateKey: certs.rootPrivateKey,
     DeviceCertificate: certs.deviceCertificate,
     ...(udid ? { UDID: udid } : {}),
+    CradleCreated: true,
   }
 }

@@ -1,20 +1,24 @@
 /**
  * The engine's door to a phone: QueryType → pair record from the mux (Pair flow if there is
  * none) → StartSession (TLS) → device info; then battery/disk values and AFC on demand.
- * Trust that was revoked on the phone surfaces as 'pairing-invalid' (or, with
- * `onRevoked: 'repair'`, the record is deleted and the Trust flow runs again).
+ * Only the phone's own word (lockdown InvalidHostID and kin) or a record this computer cannot use
+ * is 'pairing-invalid'; with `onRevoked: 'repair'` the record is deleted and the Trust flow runs
+ * again — if Cradle wrote that record, or the user asked to replace it. A TLS handshake that dies
+ * on a phone that is still attached is a connection problem: retried with backoff, the record kept,
+ * and 'device-handshake-failed' if it persists.
  */
 import { CradleError, isCradleError } from '../../../shared/errors.js'
 import { createLogger } from '../../logging/logger.js'
 import { AfcClient } from '../afc/afc-client.js'
 import type { Channel } from '../io/channel.js'
-import type { CallOptions } from '../io/deadline.js'
+import { sleep, type CallOptions } from '../io/deadline.js'
 import { startTls } from '../io/tls-carrier.js'
+import type { TlsRuntime } from '../io/tls-runtime.js'
 import { isLegacyTls, LOCKDOWN_TYPE, LockdownClient } from '../lockdown/lockdown-client.js'
 import { BATTERY_DOMAIN, DISK_USAGE_DOMAIN, parseBattery, parseDeviceInfo, parseDiskUsage, type BatteryInfo, type DeviceInfo, type DiskUsage } from '../lockdown/device-values.js'
 import { parsePairRecord, type PairRecord } from '../lockdown/pair-record.js'
 import { pairDevice, type TrustState } from '../lockdown/pairing.js'
-import type { PlistValue } from '../plist/plist-codec.js'
+import type { PlistDict, PlistValue } from '../plist/plist-codec.js'
 import type { MuxDevice } from '../usbmux/device-list.js'
 import type { MuxClient } from '../usbmux/mux-client.js'
 
@@ -32,9 +36,27 @@ export interface ConnectOptions {
   pairTimeoutMs?: number
   /** Pause between Pair attempts while waiting for the user (default 1 s). */
   pairPollMs?: number
-  /** Trust revoked on the phone: 'throw' 'pairing-invalid' (default), or delete the record and pair again. */
+  /**
+   * Trust revoked on the phone, or a record this computer cannot use: 'throw' 'pairing-invalid'
+   * (default), or 'repair': delete the record and pair again. 'repair' deletes only a record
+   * Cradle wrote (PairRecord.CradleCreated), never with `pair: false`; another program's record
+   * (Finder, Apple Devices, idevicepair) is kept and 'pairing-invalid' thrown with
+   * context.pairRecord 'not-ours', unless `replaceOtherRecord`.
+   */
   onRevoked?: 'throw' | 'repair'
+  /** The user asked for a new pairing (`cradle pair`): 'repair' may replace another program's record. */
+  replaceOtherRecord?: boolean
+  /** Tries at a TLS handshake that fails on an attached phone (default 2: one retry). */
+  handshakeAttempts?: number
+  /** Pause before the first retry, doubling after each (default 1 s). */
+  handshakeBackoffMs?: number
+  /** The TLS library's rules (default: this process's, detected once; tests emulate BoringSSL). */
+  tlsRuntime?: TlsRuntime
 }
+
+/** A dropped handshake is retried once by default: a one-off is healed, a phone that keeps dropping is reported. */
+export const HANDSHAKE_ATTEMPTS = 2
+export const HANDSHAKE_BACKOFF_MS = 1000
 
 export interface DeviceSession {
   readonly device: MuxDevice
@@ -55,11 +77,19 @@ async function loadRecord(mux: MuxClient, udid: string, opts: CallOptions): Prom
   return bytes ? parsePairRecord(bytes) : undefined
 }
 
-/** A TLS handshake that failed because the phone went away is an unplug, not revoked trust. */
-async function explainTlsFailure(mux: MuxClient, device: MuxDevice, error: unknown): Promise<unknown> {
-  if (!isCradleError(error, 'pairing-invalid') || error.context.lockdownError !== undefined) return error
+/**
+ * A TLS handshake that failed because the phone went away is an unplug; on a phone that is still
+ * attached it stays 'device-handshake-failed'. `firstRequest`: the error came from the first
+ * request inside a new TLS session — a phone that refuses the host's certificate after a TLS 1.3
+ * handshake (which the client already counts as done) hangs up right there.
+ */
+async function explainTlsFailure(mux: MuxClient, device: MuxDevice, error: unknown, firstRequest = false): Promise<unknown> {
+  const handshake = isCradleError(error, 'device-handshake-failed')
+  if (!handshake && !(firstRequest && isCradleError(error, 'device-unplugged'))) return error
   const still = await mux.listDevices({ all: true }).then((list) => list.some((d) => d.deviceId === device.deviceId), () => false)
-  return still ? error : new CradleError('device-unplugged', 'the device went away during the TLS handshake', { cause: error })
+  if (!still) return new CradleError('device-unplugged', 'the device went away during the TLS handshake', { cause: error })
+  if (handshake) return error
+  return new CradleError('device-handshake-failed', 'the device closed the new TLS session at once (did it refuse our certificate?)', { cause: error, context: { tlsFailure: 'closed-after-handshake' } })
 }
 
 class Session implements DeviceSession {
@@ -69,6 +99,7 @@ class Session implements DeviceSession {
     private lockdown: LockdownClient,
     readonly record: PairRecord,
     readonly info: DeviceInfo,
+    private readonly tlsRuntime?: TlsRuntime,
   ) {}
 
   /** The lockdown session, reopened if the phone closed it meanwhile. */
@@ -76,7 +107,7 @@ class Session implements DeviceSession {
     if (!this.lockdown.closed) return this.lockdown
     const lockdown = await LockdownClient.open(this.mux, this.device, opts)
     try {
-      await lockdown.startSession(this.record, { ...opts, ...(this.info.productVersion ? { productVersion: this.info.productVersion } : {}) })
+      await lockdown.startSession(this.record, { ...opts, ...(this.info.productVersion ? { productVersion: this.info.productVersion } : {}), ...(this.tlsRuntime ? { tlsRuntime: this.tlsRuntime } : {}) })
     } catch (error) {
       lockdown.close()
       throw await explainTlsFailure(this.mux, this.device, error)
@@ -110,7 +141,8 @@ class Session implements DeviceSession {
     const channel = await this.mux.connect(this.device, endpoint.port, opts)
     if (!endpoint.ssl) return channel
     const legacy = isLegacyTls(this.info.productVersion)
-    const { socket } = await startTls(channel.stream, channel.leftover, { cert: this.record.HostCertificate, key: this.record.HostPrivateKey, legacy }, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.signal ? { signal: opts.signal } : {}) })
+    const creds = { cert: this.record.HostCertificate, key: this.record.HostPrivateKey, legacy, ...(this.tlsRuntime ? { runtime: this.tlsRuntime } : {}) }
+    const { socket } = await startTls(channel.stream, channel.leftover, creds, { timeoutMs: opts.timeoutMs ?? 30_000, ...(opts.signal ? { signal: opts.signal } : {}) })
     return { stream: socket, leftover: Buffer.alloc(0) }
   }
 
@@ -142,11 +174,23 @@ export async function connectDevice(mux: MuxClient, target: MuxDevice | string, 
     const productVersion = typeof before.ProductVersion === 'string' ? before.ProductVersion : undefined
     const versionOpt = productVersion ? { productVersion } : {}
 
+    // Deleting a record is allowed only for one Cradle wrote, or when the user asked (cradle pair);
+    // and only when we may pair again right away.
+    const mayReplace = (existing: PairRecord | undefined): boolean =>
+      opts.onRevoked === 'repair' && opts.pair !== false && (existing?.CradleCreated === true || opts.replaceOtherRecord === true)
+    const kept = (error: CradleError, existing: PairRecord | undefined): CradleError => {
+      if (opts.onRevoked !== 'repair' || existing?.CradleCreated === true || error.context.pairRecord !== undefined) return error
+      return new CradleError('pairing-invalid', `${error.message} (the record was not written by Cradle; it was kept)`, { cause: error, context: { ...error.context, pairRecord: 'not-ours' } })
+    }
+
     let record: PairRecord | undefined
     try {
       record = await loadRecord(mux, device.udid, call)
     } catch (error) {
-      if (!isCradleError(error, 'pairing-invalid') || opts.onRevoked !== 'repair') throw error
+      // A record we cannot even read: whose it is cannot be known, so only the user may replace it.
+      if (!isCradleError(error, 'pairing-invalid')) throw error
+      if (!mayReplace(undefined)) throw kept(error, undefined)
+      log.info('the stored pair record is unusable; pairing again', { udid: device.udid })
       await mux.deletePairRecord(device.udid, call)
     }
     const pairNow = async (): Promise<PairRecord> => {
@@ -162,22 +206,44 @@ export async function connectDevice(mux: MuxClient, target: MuxDevice | string, 
     else opts.onTrustState?.('checking')
 
     const major = Number.parseInt(productVersion ?? '99', 10)
+    const sessionOpts = { ...call, ...versionOpt, ...(opts.tlsRuntime ? { tlsRuntime: opts.tlsRuntime } : {}) }
+    const attempts = Math.max(1, opts.handshakeAttempts ?? HANDSHAKE_ATTEMPTS)
+    /** StartSession and the first request in it; a failed handshake on an attached phone is retried. */
+    const openSession = async (rec: PairRecord): Promise<PlistDict> => {
+      for (let attempt = 1; ; attempt++) {
+        let firstRequest = false
+        try {
+          if (major < 7) await lockdown.validatePair(rec, call)
+          await lockdown.startSession(rec, sessionOpts)
+          firstRequest = true
+          return await lockdown.getDomain(undefined, call)
+        } catch (error) {
+          const explained = await explainTlsFailure(mux, device, error, firstRequest)
+          if (!isCradleError(explained, 'device-handshake-failed') || attempt >= attempts) throw explained
+          const waitMs = (opts.handshakeBackoffMs ?? HANDSHAKE_BACKOFF_MS) * 2 ** (attempt - 1)
+          log.info('TLS handshake failed; keeping the pair record and trying again', { udid: device.udid, attempt, waitMs, detail: explained.message })
+          lockdown.close()
+          await sleep(waitMs, opts.signal)
+          lockdown = await LockdownClient.open(mux, device, call)
+        }
+      }
+    }
+    let after: PlistDict
     try {
-      if (major < 7) await lockdown.validatePair(record, call)
-      await lockdown.startSession(record, { ...call, ...versionOpt })
+      after = await openSession(record)
     } catch (error) {
-      const explained = await explainTlsFailure(mux, device, error)
-      if (!isCradleError(explained, 'pairing-invalid') || opts.onRevoked !== 'repair') throw explained
-      log.info('trust was revoked on the device; pairing again', { udid: device.udid })
+      if (!isCradleError(error, 'pairing-invalid')) throw error
+      if (!mayReplace(record)) throw kept(error, record)
+      log.info('the device no longer accepts the pair record Cradle made; pairing again', { udid: device.udid, detail: error.message })
       await mux.deletePairRecord(device.udid, call)
       lockdown.close()
       lockdown = await LockdownClient.open(mux, device, call)
       record = await pairNow()
-      await lockdown.startSession(record, { ...call, ...versionOpt })
+      after = await openSession(record)
     }
     if (hadRecord) opts.onTrustState?.('paired')
-    const info = parseDeviceInfo({ ...before, ...(await lockdown.getDomain(undefined, call)) }, device.udid)
-    return new Session(mux, device, lockdown, record, info)
+    const info = parseDeviceInfo({ ...before, ...after }, device.udid)
+    return new Session(mux, device, lockdown, record, info, opts.tlsRuntime)
   } catch (error) {
     lockdown.close()
     throw error

@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { describeError } from '../../../shared/error-text.js'
 import { isCradleError } from '../../../shared/errors.js'
+import { emulateBoringSsl, setDefaultTlsRuntime } from '../../device/index.js'
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { defaultDataDir, defaultLibraryDir } from './default-paths.js'
@@ -93,8 +94,26 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
   }
 }
 
+/**
+ * CRADLE_TLS_EMULATE=boringssl runs the device layer's TLS under BoringSSL's rules (Electron's
+ * TLS library) on this Node build — for tests of the CLI; read here only, at the process entry.
+ */
+function applyTlsEmulation(env: NodeJS.ProcessEnv): void {
+  const mode = env.CRADLE_TLS_EMULATE
+  if (mode === undefined || mode === '') return
+  if (mode !== 'boringssl') throw new UsageError(`CRADLE_TLS_EMULATE must be "boringssl" (got "${mode}")`)
+  setDefaultTlsRuntime(emulateBoringSsl())
+}
+
 /** Runs the CLI as a process: wires stdio and signals, sets the exit code. */
 export async function main(): Promise<void> {
+  try {
+    applyTlsEmulation(process.env)
+  } catch (error) {
+    process.stderr.write(`cradle: ${(error as Error).message}\n`)
+    process.exitCode = 2
+    return
+  }
   const stop = new AbortController()
   let signals = 0
   const onSignal = (): void => {

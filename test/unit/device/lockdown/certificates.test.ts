@@ -41,13 +41,13 @@ describe('DER encoders', () => {
 })
 
 describe('pair certificates (protocol.md §3.2)', () => {
-  it('signs all three with the root key, serial 1, SHA-256, ten years from a minute ago', () => {
+  it('signs all three with the root key, serial 1, SHA-256, valid from a day ago (host clocks run ahead) for ten years', () => {
     const root = new X509Certificate(certs.rootCertificate)
     for (const pem of [certs.rootCertificate, certs.hostCertificate, certs.deviceCertificate]) {
       const c = new X509Certificate(pem)
       expect(c.verify(root.publicKey)).toBe(true)
       expect(c.serialNumber).toBe('01')
-      expect(new Date(c.validFrom).toISOString()).toBe('2026-03-01T11:59:00.000Z')
+      expect(new Date(c.validFrom).toISOString()).toBe('2026-02-28T12:00:00.000Z')
       expect(new Date(c.validTo).toISOString()).toBe('2036-03-01T12:00:00.000Z')
       const text = opensslText(pem)
       expect(text).toContain('Version: 3 (0x2)')

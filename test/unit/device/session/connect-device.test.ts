@@ -31,11 +31,11 @@ async function scripted(extra: Partial<LockdownScript> = {}): Promise<LockdownSc
   })
 }
 
-/** A record for this phone, as if paired earlier; returns its HostID. */
-async function storedRecord(records: Map<string, Buffer>): Promise<string> {
+/** A record for this phone, as if paired earlier (by another program, unless `ours`); returns its HostID. */
+async function storedRecord(records: Map<string, Buffer>, opts: { ours?: boolean } = {}): Promise<string> {
   const certs = await generatePairCertificates((await deviceKeys()).publicKeyPem)
   const hostId = 'HOST-ID-1'
-  records.set(UDID, encodePairRecord({ HostID: hostId, SystemBUID: 'BUID-OF-THIS-HOST', HostCertificate: certs.hostCertificate, HostPrivateKey: certs.hostPrivateKey, RootCertificate: certs.rootCertificate, RootPrivateKey: certs.rootPrivateKey, DeviceCertificate: certs.deviceCertificate, EscrowBag: Buffer.from('bag') }))
+  records.set(UDID, encodePairRecord({ HostID: hostId, SystemBUID: 'BUID-OF-THIS-HOST', HostCertificate: certs.hostCertificate, HostPrivateKey: certs.hostPrivateKey, RootCertificate: certs.rootCertificate, RootPrivateKey: certs.rootPrivateKey, DeviceCertificate: certs.deviceCertificate, EscrowBag: Buffer.from('bag'), ...(opts.ours ? { CradleCreated: true } : {}) }))
   return hostId
 }
 
@@ -106,16 +106,46 @@ describe('connectDevice', () => {
     await expect(connectDevice(new MuxClient({ address: phone.mux.address }), UDID, { pair: false })).rejects.toMatchObject({ code: 'pairing-pending' })
   })
 
-  it.each([['InvalidHostID', false], ['TLS hang-up', true]])('reports revoked trust (%s) as pairing-invalid, and re-pairs when asked', async (_name, dropTls) => {
+  it('reports revoked trust (InvalidHostID) as pairing-invalid, and re-pairs when asked if Cradle made the record', async () => {
+    const records = new Map<string, Buffer>()
+    await storedRecord(records, { ours: true })
+    phone = await startScriptedPhone({ udid: UDID, deviceId: 3, script: await scripted(), records })
+    const mux = new MuxClient({ address: phone.mux.address })
+    await expect(connectDevice(mux, UDID)).rejects.toMatchObject({ code: 'pairing-invalid', context: { lockdownError: 'InvalidHostID' } })
+    // backup --once cannot pair: the record stays even with 'repair'.
+    await expect(connectDevice(mux, UDID, { onRevoked: 'repair', pair: false })).rejects.toMatchObject({ code: 'pairing-invalid' })
+    expect(parsePairRecord(phone.records.get(UDID)!).HostID).toBe('HOST-ID-1')
+    session = await connectDevice(mux, UDID, { onRevoked: 'repair', pairPollMs: 10 })
+    const fresh = parsePairRecord(phone.records.get(UDID)!)
+    expect(fresh.HostID).not.toBe('HOST-ID-1')
+    expect(fresh.CradleCreated).toBe(true)
+  })
+
+  it('never deletes a revoked record another program wrote unless the user asked (cradle pair)', async () => {
     const records = new Map<string, Buffer>()
     await storedRecord(records)
-    const script = await scripted({ dropTls })
+    const script = await scripted()
     phone = await startScriptedPhone({ udid: UDID, deviceId: 3, script, records })
     const mux = new MuxClient({ address: phone.mux.address })
-    await expect(connectDevice(mux, UDID)).rejects.toMatchObject({ code: 'pairing-invalid' })
-    if (dropTls) return // the scripted phone hangs up on every TLS handshake; re-pairing is covered by the other case
-    session = await connectDevice(mux, UDID, { onRevoked: 'repair', pairPollMs: 10 })
+    const before = Buffer.from(phone.records.get(UDID)!)
+    await expect(connectDevice(mux, UDID, { onRevoked: 'repair', pairPollMs: 10 })).rejects.toMatchObject({ code: 'pairing-invalid', context: { pairRecord: 'not-ours', lockdownError: 'InvalidHostID' } })
+    expect(phone.records.get(UDID)).toEqual(before)
+    expect(script.log.some((r) => r.Request === 'Pair')).toBe(false)
+    session = await connectDevice(mux, UDID, { onRevoked: 'repair', replaceOtherRecord: true, pairPollMs: 10 })
     expect(parsePairRecord(phone.records.get(UDID)!).HostID).not.toBe('HOST-ID-1')
+  })
+
+  it('treats a TLS hang-up as a failed handshake: retried, the record kept (even Cradle\'s own), no new pairing', async () => {
+    const records = new Map<string, Buffer>()
+    await storedRecord(records, { ours: true })
+    const script = await scripted({ dropTls: true, trustedHostIds: new Set(['HOST-ID-1']) })
+    phone = await startScriptedPhone({ udid: UDID, deviceId: 3, script, records })
+    const mux = new MuxClient({ address: phone.mux.address })
+    const before = Buffer.from(phone.records.get(UDID)!)
+    await expect(connectDevice(mux, UDID, { onRevoked: 'repair', handshakeAttempts: 3, handshakeBackoffMs: 5 })).rejects.toMatchObject({ code: 'device-handshake-failed' })
+    expect(script.log.filter((r) => r.Request === 'StartSession')).toHaveLength(3)
+    expect(script.log.some((r) => r.Request === 'Pair')).toBe(false)
+    expect(phone.records.get(UDID)).toEqual(before)
   })
 
   it('retries StartService with the escrow bag on EscrowLocked, and reports PasswordProtected as locked', async () => {

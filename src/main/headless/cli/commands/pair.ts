@@ -1,7 +1,8 @@
 /**
  * `cradle pair [UDID]`: walks the user through Trust ("Unlock your iPhone…", "Tap Trust…") as
- * the phone's state changes; exits 0 once paired. A record the phone no longer accepts is
- * replaced: the user asked to pair.
+ * the phone's state changes; exits 0 once paired. A record the phone no longer accepts (or this
+ * computer's TLS cannot use) is replaced, even one another program wrote: the user asked to pair.
+ * A handshake that fails is not such a refusal: the record is kept.
  */
 import { parseArgs } from 'node:util'
 import { connectDevice, MuxClient, type TrustState } from '../../../device/index.js'
@@ -43,6 +44,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     signal: ctx.stopSignal,
     pairTimeoutMs: timeoutMs,
     onRevoked: 'repair',
+    replaceOtherRecord: true,
     onTrustState: (state) => {
       const text = MESSAGES[state]
       if (text) ctx.stdout.write(`${text}\n`)
