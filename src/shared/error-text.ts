@@ -49,6 +49,7 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
       return { title: `${phone} said Don't Trust`, action: 'Unplug it and plug it in again to be asked again.' }
     case 'pairing-invalid':
       if (context.pairRecord === 'legacy') return { title: `The pairing with ${phone} is too old for Cradle to use here`, action: 'Pair it again: run "cradle pair" and tap Trust on the iPhone.' }
+      if (context.pairRecord === 'unusable') return { title: `The pairing with ${phone} cannot be read`, action: 'Pair it again: run "cradle pair" and tap Trust on the iPhone.' }
       if (context.pairRecord === 'not-ours') return { title: `${phone} no longer trusts this computer`, action: 'Another app made this pairing, so Cradle left it alone. Run "cradle pair" to replace it, then tap Trust on the iPhone.' }
       return { title: `${phone} no longer trusts this computer`, action: 'Unlock your iPhone and tap Trust when it asks.' }
     case 'pairing-over-network':

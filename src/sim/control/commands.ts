@@ -11,6 +11,7 @@
  *   unreadable DEVICE [status N] [on STAGE] PATH… | unreadable DEVICE add [status N] [on STAGE] PATH…
  *   unreadable DEVICE ratio R [STAGE] [status N] | unreadable DEVICE off      (STAGE: stat|open|read|seek)
  *   protect DEVICE on|off          status                         help
+ *   tls DEVICE drop N | tls DEVICE 1.3|1.2 | tls DEVICE close-notify on|off
  */
 import { UNREADABLE_STAGES, type UnreadableRule, type UnreadableStage } from '../afc/unreadable.js'
 import type { VirtualDevice } from '../device/virtual-device.js'
@@ -41,6 +42,10 @@ export const CONTROL_HELP = `Control commands (one per line on stdin; DEVICE = U
                                            that fraction of DCIM files; unreadable DEVICE off
   protect DEVICE on|off                    data protection: while locked, opening DCIM files
                                            answers PERM_DENIED
+  tls DEVICE drop N                        close the tunnel mid-handshake on the next N TLS sessions
+  tls DEVICE 1.3 | tls DEVICE 1.2          TLS 1.3 with the host's certificate checked against the
+                                           pair record's root | back to TLS 1.0–1.2 (the default)
+  tls DEVICE close-notify on|off           the phone's own close_notify after StopSession
   status                                   one JSON line with every device's state`
 
 export type ControlResult = { event: 'ok'; command: string; status?: unknown } | { event: 'error'; command: string; message: string }
@@ -97,6 +102,8 @@ export function simulatorStatus(sim: Simulator): unknown {
       trust: d.trust.mode,
       trustDialog: d.trust.dialogShowing,
       pairedHosts: d.trustedHosts.size,
+      tls: d.tls.status(),
+      lockdownRequests: Object.fromEntries(d.lockdownRequests),
       faults: d.link.faults(),
       bytesSent: d.link.bytesSent,
       tunnels: d.link.tunnelCount,
@@ -193,6 +200,17 @@ export function runControlCommand(sim: Simulator, line: string): ControlResult |
         const on = args[1]
         if (on !== 'on' && on !== 'off') throw new ControlError('protect needs on or off')
         for (const d of pickDevices(sim, args[0])) d.setDataProtection(on === 'on')
+        break
+      }
+      case 'tls': {
+        const devices = pickDevices(sim, args[0])
+        const [what, value] = args.slice(1)
+        if (what === 'drop') {
+          const n = number(value, 'N')
+          for (const d of devices) d.setTls({ dropHandshakes: n })
+        } else if (what === '1.3' || what === '1.2') for (const d of devices) d.setTls({ tls13: what === '1.3' })
+        else if (what === 'close-notify' && (value === 'on' || value === 'off')) for (const d of devices) d.setTls({ closeNotify: value === 'on' })
+        else throw new ControlError('tls needs drop N, 1.3, 1.2 or close-notify on|off')
         break
       }
       case 'status':

@@ -105,6 +105,17 @@ export function deviceTlsOptions(creds: TlsCredentials, runtime: TlsRuntime = cr
  */
 const RECORD_TOO_WEAK = new Set(['ERR_SSL_EE_KEY_TOO_SMALL', 'ERR_SSL_CA_KEY_TOO_SMALL', 'ERR_SSL_CA_MD_TOO_WEAK', 'ERR_SSL_KEY_TOO_SMALL', 'ERR_SSL_NO_PROTOCOLS_AVAILABLE'])
 
+/** Why the secure context could not be built: the record's fault (re-pair) or ours (internal). */
+function contextError(error: unknown, creds: TlsCredentials, runtime: TlsRuntime): CradleError {
+  const code = errnoCode(error) ?? ''
+  const detail = (error as Error)?.message ?? String(error)
+  if (RECORD_TOO_WEAK.has(code)) return handshakeError(error, creds, runtime)
+  if (/^ERR_OSSL_(PEM|ASN1|X509|EVP|RSA)|KEY_VALUES_MISMATCH/.test(code)) {
+    return new CradleError('pairing-invalid', `the pair record's certificate or key cannot be loaded (${runtime.name}: ${detail}); pair again`, { cause: error, context: { pairRecord: 'unusable', tlsRuntime: runtime.name } })
+  }
+  return new CradleError('internal', `the TLS library (${runtime.name}) refused the device TLS options: ${detail}`, { cause: error })
+}
+
 /** Why a handshake failed, in the device layer's terms. */
 function handshakeError(error: unknown, creds: TlsCredentials, runtime: TlsRuntime): CradleError {
   const code = errnoCode(error)
@@ -139,7 +150,7 @@ export async function startTls(raw: Duplex, leftover: Buffer, creds: TlsCredenti
     options = deviceTlsOptions(creds, runtime)
   } catch (error) {
     raw.destroy()
-    throw handshakeError(error, creds, runtime)
+    throw contextError(error, creds, runtime)
   }
   const carrier = new Carrier(raw, leftover)
   carrier.on('error', ignoreLateError)

@@ -48,6 +48,10 @@ Options:
   --drop-after-bytes N      cut each device's connections after N bytes   --drop-repeat  (every N bytes)
   --max-handles N           AFC open files per connection before "No file slots" (default 64)
   --no-session-ssl          StartSession answers EnableSessionSSL false (plaintext sessions)
+  --drop-tls-handshakes N   close the tunnel mid-handshake on the next N lockdown TLS sessions
+  --tls13                   TLS 1.3 only; the phone asks for the host's certificate and hangs up unless
+                            it is the pair record's RootCertificate or signed by it
+  --tls-close-notify        after the StopSession reply the phone sends its own TLS close_notify
 
 Ready line (stdout): {"event":"ready","socket":"UNIX:/…","devices":[{"udid":…,"name":…,"deviceId":…,"dcim":…}]}
 
@@ -94,6 +98,11 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       productVersion: v['product-version'],
       maxHandles: num(v['max-handles'], '--max-handles', { int: true }),
       sessionSsl: !(v['no-session-ssl'] ?? false),
+      tls: {
+        dropHandshakes: num(v['drop-tls-handshakes'], '--drop-tls-handshakes', { int: true }) ?? 0,
+        tls13: v.tls13 ?? false,
+        closeNotify: v['tls-close-notify'] ?? false,
+      },
       unreadable: {
         paths: v.unreadable ?? [],
         ratio: num(v['unreadable-ratio'], '--unreadable-ratio', { max: 1 }) ?? 0,
@@ -193,6 +202,9 @@ function parse(args: string[]) {
       'drop-repeat': { type: 'boolean' },
       'max-handles': { type: 'string' },
       'no-session-ssl': { type: 'boolean' },
+      'drop-tls-handshakes': { type: 'string' },
+      tls13: { type: 'boolean' },
+      'tls-close-notify': { type: 'boolean' },
     },
   })
 }
