@@ -185,15 +185,21 @@ export async function startTls(raw: Duplex, leftover: Buffer, creds: TlsCredenti
   return { socket, carrier }
 }
 
-/** Sends close_notify and hands the raw tunnel back for plaintext (after StopSession). */
+/**
+ * Sends close_notify and hands the raw tunnel back for plaintext (after StopSession). When the
+ * device already ended TLS with its own close_notify, the TLS socket has answered and closed by
+ * itself: nothing is left to wait for.
+ */
 export async function stopTls(socket: tls.TLSSocket, carrier: Carrier, timeoutMs = 1000): Promise<void> {
-  const finished = new Promise<void>((resolve) => {
-    socket.once('finish', resolve)
-    socket.once('close', resolve)
-    socket.once('error', () => resolve())
-  })
-  socket.end()
-  await guard(finished, { timeoutMs, what: 'TLS close_notify' }).catch(() => undefined)
+  if (!socket.destroyed) {
+    const finished = new Promise<void>((resolve) => {
+      socket.once('finish', resolve)
+      socket.once('close', resolve)
+      socket.once('error', () => resolve())
+    })
+    socket.end()
+    await guard(finished, { timeoutMs, what: 'TLS close_notify' }).catch(() => undefined)
+  }
   carrier.detach()
   socket.destroy()
 }

@@ -31,6 +31,8 @@ export class PlistServiceClient {
   private tls: { socket: tls.TLSSocket; carrier: Carrier } | undefined
   /** After close_notify the device may answer with its own; skip TLS records until plaintext. */
   private skipTlsAlerts = false
+  /** The device ended TLS (its close_notify, e.g. right after the StopSession reply) on a live tunnel. */
+  private tlsEndedByDevice = false
   private failure: CradleError | undefined
   private readonly timeoutMs: number
 
@@ -67,6 +69,7 @@ export class PlistServiceClient {
         throw error
       }
       this.stream = this.tls.socket
+      this.tlsEndedByDevice = false
       this.attach(this.stream)
     })
   }
@@ -98,6 +101,10 @@ export class PlistServiceClient {
 
   private exchange(message: PlistDict, opts: CallOptions): Promise<PlistDict> {
     if (this.failure) return Promise.reject(this.failure)
+    if (this.tls && this.tlsEndedByDevice) {
+      this.fail(unpluggedError(`${this.what} (the device ended the TLS session)`))
+      return Promise.reject(this.failure)
+    }
     const reply = new Promise<PlistDict>((resolve, reject) => {
       this.waiter = { resolve, reject }
     })
@@ -112,18 +119,20 @@ export class PlistServiceClient {
   }
 
   private attach(stream: Duplex): void {
+    const onEnd = stream === this.raw ? this.onEnd : this.onTlsEnd
     stream.on('data', this.onData)
-    stream.on('end', this.onEnd)
-    stream.on('close', this.onEnd)
+    stream.on('end', onEnd)
+    stream.on('close', onEnd)
     stream.on('error', this.onError)
     stream.resume()
   }
 
   private detach(stream: Duplex): void {
+    const onEnd = stream === this.raw ? this.onEnd : this.onTlsEnd
     stream.pause()
     stream.off('data', this.onData)
-    stream.off('end', this.onEnd)
-    stream.off('close', this.onEnd)
+    stream.off('end', onEnd)
+    stream.off('close', onEnd)
     stream.off('error', this.onError)
   }
 
@@ -133,6 +142,15 @@ export class PlistServiceClient {
   }
 
   private readonly onEnd = (): void => this.fail(unpluggedError(this.what))
+  /**
+   * TLS ended. On a dead tunnel that is an unplug. On a live one the device sent close_notify: some
+   * phones do right after the StopSession reply, and plaintext follows once we sent ours (stopTls);
+   * only a request still waiting, or a later one inside TLS, fails.
+   */
+  private readonly onTlsEnd = (): void => {
+    if (this.raw.destroyed || this.raw.readableEnded || this.waiter) return this.fail(unpluggedError(this.what))
+    this.tlsEndedByDevice = true
+  }
   private readonly onError = (error: Error): void => this.fail(tunnelError(this.what, error))
 
   private drain(): void {
