@@ -79,7 +79,24 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
     case 'library-permission':
       return { title: 'Cradle may not write to the library folder', action: `Check the permissions of ${context.path ?? 'the library folder'}, or choose another folder.` }
     case 'catalog-corrupt':
-      return { title: "Cradle's catalog could not be read", action: 'It was kept aside; Cradle rebuilt what it could. Nothing in the library was changed.' }
+      return { title: "Cradle's catalog could not be read", action: `${context.path ? `It is kept as ${context.path}. ` : ''}Nothing in the library was changed.` }
+    case 'catalog-rebuilt':
+      return {
+        title: "Cradle's catalog was damaged and has been rebuilt from the library",
+        action: `${context.path ? `The damaged copy is kept as ${context.path}. ` : ''}Nothing in the library was changed; ${context.destinationsLost ? 'add your destinations again' : 'uploads check each destination again'}.`,
+      }
+    case 'catalog-newer':
+      return { title: 'This data folder was used by a newer Cradle', action: 'Update Cradle, or use another data folder. Nothing was changed.' }
+    case 'catalog-busy':
+      return { title: "Cradle's catalog is locked by another program", action: 'Close the program that has catalog.sqlite open; nothing was lost, Cradle tries again.' }
+    case 'data-disk-full':
+      return { title: "The disk with Cradle's catalog is full", action: `Free some space${context.path ? ` on the disk of ${context.path}` : ''}. Nothing was lost; backup resumes when there is space.` }
+    case 'data-folder-in-use': {
+      const who = typeof context.pid === 'number'
+        ? ` (pid ${context.pid}${context.command ? `, ${context.command}` : ''}${typeof context.since === 'number' ? `, since ${new Date(context.since).toLocaleString()}` : ''})`
+        : ''
+      return { title: `Another Cradle${who} is using this data folder`, action: `Stop it first, or give this one its own data folder (--data).${context.path ? ` The folder: ${context.path}` : ''}` }
+    }
     case 'settings-invalid':
       return { title: context.key ? `The setting "${context.key}" is not valid` : 'A setting is not valid', action: 'Fix it in Settings.' }
     case 'destination-auth':

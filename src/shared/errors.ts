@@ -31,6 +31,11 @@ export const ERROR_CODES = [
   'library-permission',
   'library-in-use',
   'catalog-corrupt',
+  'catalog-rebuilt',
+  'catalog-newer',
+  'catalog-busy',
+  'data-disk-full',
+  'data-folder-in-use',
   'settings-invalid',
   // destinations
   'destination-auth',

@@ -12,6 +12,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { IPC, type CommandHandler } from '../../shared/contract.js'
+import { describeError } from '../../shared/error-text.js'
+import { isCradleError } from '../../shared/errors.js'
 import type { AppState } from '../../shared/state.js'
 import type { EngineDeps, EngineHandle } from '../engine/engine-handle.js'
 import { defaultDataDir } from '../headless/cli/default-paths.js'
@@ -235,11 +237,16 @@ async function run(): Promise<void> {
   })
 
   try {
+    // The single-instance lock only keeps out a second desktop app; this keeps out any other
+    // Cradle (`cradle serve`, `backup --once`) on the same data folder, and dies with the process.
+    const { lockDataFolder } = await import('../data-folder/data-folder-lock.js')
+    const dataFolderLock = lockDataFolder(dataDir, 'Cradle (desktop app)')
     const startEngine = await loadStartEngine()
     const secrets = await electronSecretStore(dataDir, platform)
     if (secrets.weakness) log.warn('secrets are not protected by a keyring')
     starting = startEngine({
       dataDir,
+      dataFolderLock,
       ...(args.libraryDir ? { libraryDir: path.resolve(args.libraryDir) } : {}),
       platform,
       power: electronPowerSource(platform),
@@ -250,7 +257,9 @@ async function run(): Promise<void> {
     engine = await starting
   } catch (error) {
     log.error('engine did not start', { error })
-    dialog.showErrorBox('Cradle could not start', `${(error as Error).message}\n\nThe log is in ${path.join(dataDir, 'logs')}.`)
+    const text = isCradleError(error) ? describeError(error.code, error.context, platform) : null
+    const reason = text ? `${text.title}.${text.action ? ` ${text.action}` : ''}` : (error as Error).message
+    dialog.showErrorBox('Cradle could not start', `${reason}\n\nThe log is in ${path.join(dataDir, 'logs')}.`)
     app.exit(1)
     return
   }

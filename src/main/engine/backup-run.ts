@@ -66,7 +66,7 @@ export const LOCK_CHECK_AFTER = 3
 const LOCK_CHECK_MAX = 48
 
 /** Errors that end the whole run (the phone or the library is gone); anything else fails one file. */
-const RUN_ENDING = new Set(['device-unplugged', 'device-timeout', 'device-protocol', 'aborted', 'disk-full', 'library-missing', 'library-permission', 'catalog-corrupt', 'pairing-invalid', 'device-locked'])
+const RUN_ENDING = new Set(['device-unplugged', 'device-timeout', 'device-protocol', 'aborted', 'disk-full', 'library-missing', 'library-permission', 'catalog-corrupt', 'data-disk-full', 'catalog-busy', 'pairing-invalid', 'device-locked'])
 
 export function afcImportSource(files: PhoneFiles, path: string, size: number): ImportSource {
   return {

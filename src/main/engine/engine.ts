@@ -28,6 +28,8 @@ export interface EngineParts {
   settings: Settings
   /** A settings file that was bad at start-up (kept aside): shown until dismissed by a save. */
   settingsProblem: CradleError | null
+  /** The catalog was damaged and rebuilt at start-up: shown for this run (it needs nothing more). */
+  catalogProblem?: CradleError | null
   library: Library
   uploads: UploadManager
   /** Builds the upload manager for a library (again when the library folder changes). */
@@ -44,6 +46,8 @@ export interface EngineParts {
   once?: boolean
   /** Read speed of the background scrub (bytes a second); tests raise it. */
   scrubBytesPerSecond?: number
+  /** Runs once stop() has closed the catalog (gives up the data-folder lock startEngine took). */
+  onStopped?: () => void
 }
 
 const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
@@ -140,7 +144,11 @@ export class Engine implements EngineHandle {
     this.unsubscribeUploads?.()
     await this.parts.uploads.stop()
     this.publisher.close()
-    this.parts.library.close()
+    try {
+      this.parts.library.close()
+    } finally {
+      this.parts.onStopped?.()
+    }
   }
 
   // ── CommandHandler ─────────────────────────────────────────────────────────
@@ -524,6 +532,7 @@ export class Engine implements EngineHandle {
         devices,
         destinations,
         settings: this.settingsProblem,
+        catalog: this.parts.catalogProblem ?? null,
         secretsWeakness: this.parts.secrets.weakness,
       }),
       settings: this.settings,

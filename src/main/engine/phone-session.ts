@@ -9,6 +9,8 @@ import { toWireError, type Platform } from '../../shared/error-text.js'
 import type { Settings } from '../../shared/settings.js'
 import type { BatteryView, DeviceView, ImportProgress, SessionPhase, TrustState } from '../../shared/state.js'
 import type { Library } from '../library/library.js'
+import { catalogError } from '../library/catalog-db.js'
+import { volumeSpace } from '../library/library-fs.js'
 import type { Logger } from '../logging/logger.js'
 import { NO_COUNTS, partialCounts, runBackup, type BackupCounts } from './backup-run.js'
 import type { DeviceCounts } from '../library/scan-plan.js'
@@ -39,7 +41,7 @@ export interface SessionResult {
   error: CradleError | null
 }
 
-const LIBRARY_PROBLEMS = new Set(['disk-full', 'library-missing', 'library-permission'])
+const LIBRARY_PROBLEMS = new Set(['disk-full', 'library-missing', 'library-permission', 'data-disk-full', 'catalog-busy'])
 const RETRY_LIBRARY_MS = 5_000
 const RETRY_DEVICE_MS = 15_000
 /** While the phone is locked mid-backup, lockdown is asked this often whether it is unlocked. */
@@ -54,8 +56,12 @@ const RECONNECT_MS = 1_000
 const RECONNECT_MAX_MS = 30_000
 /** `backup --once` gives a dropping connection this many more tries before it reports the error. */
 const ONCE_RECONNECTS = 3
-/** After a full disk, resume once this much is free again (a few photos' worth). */
+/**
+ * After a full disk, resume once this much is free again: a few photos' worth (200 MB), or a
+ * tenth of a small volume, which may never have 200 MB free at all.
+ */
 const MIN_FREE_TO_RESUME = 200e6
+const resumeThreshold = (totalBytes: number): number => Math.min(MIN_FREE_TO_RESUME, totalBytes / 10)
 
 const TRUST_PHASE: Record<TrustStep, { phase: SessionPhase; trust: TrustState }> = {
   'waiting-unlock': { phase: 'needs-unlock', trust: 'locked' },
@@ -329,7 +335,8 @@ export class PhoneSession {
       this.record(started, counts, null)
       this.set({ phase: 'done', progress: null, problem: null })
     } catch (error) {
-      const e = toCradleError(error)
+      // A catalog write outside an import (scan, counts) failing for space or a held lock says so too.
+      const e = toCradleError(catalogError(error, library.db.name))
       const partial = partialCounts(e)
       if (this.life.signal.aborted) {
         // Unplugged: say so in history if anything happened; the next attach resumes.
@@ -378,10 +385,15 @@ export class PhoneSession {
       await this.sleep(RETRY_LIBRARY_MS)
       try {
         const library = this.deps.library()
+        const code = this.problem?.code
+        if (code === 'data-disk-full' || code === 'catalog-busy') {
+          if (await library.catalogReady()) return
+          continue
+        }
         library.prepare()
-        if (this.problem?.code === 'disk-full') {
-          const { freeBytes } = await library.view()
-          if (freeBytes !== null && freeBytes < MIN_FREE_TO_RESUME) continue
+        if (code === 'disk-full') {
+          const space = await volumeSpace(library.root)
+          if (space && space.freeBytes < resumeThreshold(space.totalBytes)) continue
         }
         return
       } catch (error) {

@@ -6,6 +6,7 @@
 import fs from 'node:fs'
 import { CradleError, toCradleError } from '../../shared/errors.js'
 import { defaultSettings, type Settings } from '../../shared/settings.js'
+import { lockDataFolder } from '../data-folder/data-folder-lock.js'
 import { UploadManager } from '../destinations/upload-manager.js'
 import { uploadsSchema } from '../destinations/queue/uploads-schema.js'
 import { defaultLibraryDir } from '../headless/cli/default-paths.js'
@@ -29,6 +30,17 @@ export interface StartOptions {
 }
 
 export async function startEngine(deps: EngineDeps, options: StartOptions = {}): Promise<Engine> {
+  // One Cradle per data folder, before anything in it is read or written.
+  const ownLock = deps.dataFolderLock ? null : lockDataFolder(deps.dataDir, deps.entryPoint ?? 'Cradle')
+  try {
+    return await startLocked(deps, options, () => ownLock?.release())
+  } catch (error) {
+    ownLock?.release()
+    throw error
+  }
+}
+
+async function startLocked(deps: EngineDeps, options: StartOptions, releaseLock: () => void): Promise<Engine> {
   const log = createLogger('engine/start')
   fs.mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 })
   const defaults = defaultSettings(deps.libraryDir ?? defaultLibraryDir())
@@ -43,8 +55,17 @@ export async function startEngine(deps: EngineDeps, options: StartOptions = {}):
   }
 
   let library: Library
+  let catalogProblem: CradleError | null = null
   try {
-    library = Library.open(deps.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+    const opened = await Library.openChecked(deps.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+    library = opened.library
+    if (opened.rebuilt) {
+      const r = opened.rebuilt
+      log.warn('catalog was damaged; rebuilt from the library', { ...r, unreadable: r.unreadable.length })
+      catalogProblem = new CradleError('catalog-rebuilt', `rebuilt from ${r.files} library files; damaged copy at ${r.aside}`, {
+        context: { path: r.aside, destinationsLost: r.salvageFailed, files: r.files },
+      })
+    }
   } catch (error) {
     throw toCradleError(error, 'catalog-corrupt')
   }
@@ -71,6 +92,7 @@ export async function startEngine(deps: EngineDeps, options: StartOptions = {}):
     dataDir: deps.dataDir,
     settings,
     settingsProblem: loaded.problem,
+    catalogProblem,
     library,
     uploads,
     makeUploads,
@@ -82,6 +104,7 @@ export async function startEngine(deps: EngineDeps, options: StartOptions = {}):
     power: deps.power,
     platform: deps.platform,
     once: options.once === true,
+    onStopped: releaseLock,
   })
   await engine.start()
   log.info('engine started', { dataDir: deps.dataDir, library: library.root })

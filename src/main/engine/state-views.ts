@@ -52,6 +52,8 @@ export interface ProblemSources {
   devices: readonly DeviceView[]
   destinations: readonly DestinationView[]
   settings: CradleError | null
+  /** The catalog rebuilt at start-up (catalog-rebuilt). */
+  catalog?: CradleError | null
   secretsWeakness: string | undefined
 }
 
@@ -66,6 +68,7 @@ export function collectProblems(s: ProblemSources): WireError[] {
   // A disconnected phone has a problem only when it was unplugged mid-backup: the headline says so.
   for (const d of s.devices) if (d.problem) out.push(d.problem)
   for (const d of s.destinations) if (d.problem && (d.status === 'error' || d.status === 'needs-sign-in')) out.push(d.problem)
+  if (s.catalog) out.push(toWireError(s.catalog.code, s.catalog.context, s.platform))
   if (s.settings) out.push(toWireError('settings-invalid', s.settings.context, s.platform))
   if (s.secretsWeakness) out.push({ ...toWireError('secrets-unprotected', {}, s.platform), action: s.secretsWeakness })
   return out

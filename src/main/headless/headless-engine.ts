@@ -15,6 +15,7 @@ export function headlessDeps(ctx: CliContext, secrets: SecretStore): EngineDeps 
   const log = createLogger('headless')
   return {
     dataDir: ctx.dataDir,
+    ...(ctx.dataFolderLock ? { dataFolderLock: ctx.dataFolderLock } : {}),
     // Without --library the stored setting (or ~/Pictures/Cradle on a first run) decides.
     ...(ctx.libraryDirExplicit ? { libraryDir: ctx.libraryDir } : {}),
     ...(ctx.env.USBMUXD_SOCKET_ADDRESS ? { muxAddress: ctx.env.USBMUXD_SOCKET_ADDRESS } : {}),

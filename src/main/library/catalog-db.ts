@@ -46,9 +46,8 @@ export function migrate(db: Db, modules: readonly SchemaModule[]): void {
   const write = db.prepare('INSERT INTO schema_versions (module, version) VALUES (?, ?) ON CONFLICT(module) DO UPDATE SET version = excluded.version')
   for (const module of orderModules(modules)) {
     const current = read.get(module.name)?.version ?? 0
-    if (current > module.migrations.length) {
-      throw new CradleError('catalog-corrupt', `catalog module ${module.name} is at version ${current}, newer than this Cradle (${module.migrations.length})`)
-    }
+    // Never migrate down: a newer Cradle's tables may hold what this one would lose.
+    if (current > module.migrations.length) throw newerCatalog(db.name, module, current)
     for (let v = current; v < module.migrations.length; v++) {
       const step = module.migrations[v]!
       db.transaction(() => {
@@ -59,24 +58,99 @@ export function migrate(db: Db, modules: readonly SchemaModule[]): void {
   }
 }
 
-/** Opens (creating if needed) the catalog at `file` and migrates it. */
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000
+
+const sqliteCode = (error: unknown): string => {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : ''
+}
+
+/**
+ * A SQLite failure in the catalog as Cradle's error with user words: another program holding its
+ * write lock past the busy timeout (catalog-busy), a full data volume (data-disk-full), a damaged
+ * file (catalog-corrupt). Anything else, and anything not from SQLite, is returned unchanged.
+ */
+export function catalogError(error: unknown, file: string): unknown {
+  // A layer that wrapped the SQLite error (as 'internal') keeps it as the cause.
+  let code = sqliteCode(error)
+  for (let e = error as { cause?: unknown } | null, depth = 0; !code && e && depth < 4; depth++) {
+    e = e.cause as { cause?: unknown } | null
+    code = sqliteCode(e)
+  }
+  if (code && error instanceof CradleError && error.code !== 'internal') return error
+  const message = `${file}: ${(error as Error)?.message ?? String(error)}`
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new CradleError('catalog-busy', message, { cause: error, context: { path: file } })
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' && /space|full/i.test(message)) return new CradleError('data-disk-full', message, { cause: error, context: { path: path.dirname(file) } })
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new CradleError('catalog-corrupt', message, { cause: error, context: { path: file, damaged: true } })
+  return error
+}
+
+/** Whether an open failed because the file itself is damaged (the only case where it is moved aside). */
+export function isDamagedCatalog(error: unknown): boolean {
+  return error instanceof CradleError && error.code === 'catalog-corrupt' && error.context.damaged === true
+}
+
+/**
+ * Opens (creating if needed) the catalog at `file`, checks its integrity and migrates it. Throws
+ * catalog-corrupt with context.damaged when the file is damaged (the caller may rebuild it),
+ * catalog-newer, catalog-busy (a write lock held past the timeout) or data-disk-full.
+ *
+ * The check is PRAGMA quick_check: on a 50,000-item catalog (58 MB) it took 0.31 s against 1.12 s
+ * for integrity_check (bench/catalog.bench.ts, loaded 2-core VM) and finds what a crash or a bad
+ * disk does to the file (bad pages, broken b-trees, wrong record formats); integrity_check adds
+ * only the UNIQUE and index-content cross-checks, which a scrub can afford, every start need not.
+ */
 export function openCatalogDb(file: string, modules: readonly SchemaModule[]): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true })
-  let db: Db
+  let db: Db | null = null
   try {
     db = new Database(file)
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
     // NORMAL is durable across process crashes in WAL mode; FULL only adds power-loss safety
     // for the last commits, which the import pipeline covers by fsyncing files before commit.
     db.pragma('synchronous = NORMAL')
-    db.pragma('busy_timeout = 5000')
     const check = db.pragma('quick_check', { simple: true })
-    if (check !== 'ok') throw new Error(`quick_check: ${String(check)}`)
+    if (check !== 'ok') throw new CradleError('catalog-corrupt', `quick_check of ${file}: ${String(check)}`, { context: { path: file, damaged: true } })
+    migrate(db, modules)
+    return db
   } catch (error) {
-    if (error instanceof CradleError) throw error
-    throw new CradleError('catalog-corrupt', `cannot open catalog ${file}: ${(error as Error).message}`, { cause: error })
+    db?.close()
+    const mapped = catalogError(error, file)
+    if (mapped instanceof CradleError) throw mapped
+    throw new CradleError('internal', `cannot open catalog ${file}: ${(error as Error).message}`, { cause: error, context: { path: file } })
   }
-  migrate(db, modules)
+}
+
+/**
+ * Opens an existing catalog for reading beside the Cradle that holds its data folder (`cradle
+ * status`): WAL lets a reader see the last commit while the holder writes. Nothing is migrated, so
+ * the versions must be exactly the ones this Cradle knows.
+ */
+export function openCatalogReadOnly(file: string, modules: readonly SchemaModule[]): Db {
+  let db: Db
+  let versions: Map<string, number>
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true })
+    db.pragma('busy_timeout = 5000')
+    versions = new Map(db.prepare<[], { module: string; version: number }>('SELECT module, version FROM schema_versions').all().map((r) => [r.module, r.version]))
+  } catch (error) {
+    throw new CradleError('catalog-corrupt', `cannot read catalog ${file}: ${(error as Error).message}`, { cause: error, context: { path: file } })
+  }
+  for (const module of modules) {
+    const version = versions.get(module.name) ?? 0
+    if (version === module.migrations.length) continue
+    db.close()
+    if (version > module.migrations.length) throw newerCatalog(file, module, version)
+    throw new CradleError('data-folder-in-use', `catalog module ${module.name} is at version ${version}; the Cradle using it is older than this one (${module.migrations.length})`, { context: { path: file } })
+  }
   return db
+}
+
+function newerCatalog(file: string, module: SchemaModule, version: number): CradleError {
+  return new CradleError('catalog-newer', `catalog module ${module.name} is at version ${version}, newer than this Cradle (${module.migrations.length})`, {
+    context: { path: file, module: module.name, version, known: module.migrations.length },
+  })
 }

@@ -8,11 +8,12 @@ import { CradleError, type ErrorCode } from '../../shared/errors.js'
 import type { ThumbnailImage } from '../../shared/contract.js'
 import type { Settings } from '../../shared/settings.js'
 import type { LibraryView, QueueCounts } from '../../shared/state.js'
-import { openCatalogDb, type Db, type SchemaModule } from './catalog-db.js'
+import { catalogError, isDamagedCatalog, openCatalogDb, openCatalogReadOnly, type Db, type SchemaModule } from './catalog-db.js'
+import { moveCatalogAside, rebuildCatalog, type RebuildReport } from './catalog-rebuild.js'
 import { checkLibraryConsistency, type ConsistencyOptions, type ConsistencyProblem } from './consistency.js'
 import { importFile, type ImportContext, type ImportOptions, type ImportOutcome } from './importer.js'
 import { realLibraryFs, rootPresent, volumeSpace, type LibraryFs } from './library-fs.js'
-import { checkRoot, prepareRoot } from './library-root.js'
+import { checkRoot, prepareRoot, ROOT_MARKER } from './library-root.js'
 import { Mutex } from './mutex.js'
 import { listQueue, queueCounts, type LibraryQueuePage, type QueueQuery } from './queue.js'
 import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type DeviceCounts, type FolderScan, type ScanPlan } from './scan-plan.js'
@@ -23,6 +24,9 @@ import { STAGING_DIR, stagingFileId } from './staging.js'
 import { readThumbnail } from './thumbnails.js'
 
 export const CATALOG_FILE = 'catalog.sqlite'
+/** Present while a rebuild fills a new catalog; found at start-up, the rebuild runs again. */
+const REBUILDING_SUFFIX = '.rebuilding'
+const CATALOG_MIN_FREE = 16 * 1024 * 1024
 export const INBOX_UDID = 'inbox'
 
 export interface DeviceInfo {
@@ -62,6 +66,55 @@ export class Library {
   static open(dataDir: string, settings: Pick<Settings, 'libraryPath' | 'layout'>, opts: LibraryOptions & { extraModules?: readonly SchemaModule[] } = {}): Library {
     const db = openCatalogDb(path.join(dataDir, CATALOG_FILE), [librarySchema, ...(opts.extraModules ?? [])])
     return new Library(db, settings, opts)
+  }
+
+  /**
+   * Opens the catalog as open() does, but a damaged one (failed integrity check, not a database)
+   * is moved aside and rebuilt from the library folder first (catalog-rebuild.ts); `rebuilt` then
+   * says what was found. Refuses (library-missing) when the library to rebuild from is not there,
+   * leaving the damaged catalog where it is. The new catalog is filled under another name and
+   * renamed into place when complete, so a crash mid-rebuild never leaves a half-filled catalog
+   * that looks whole: the next start finds the leftover and rebuilds again.
+   */
+  static async openChecked(
+    dataDir: string,
+    settings: Pick<Settings, 'libraryPath' | 'layout'>,
+    opts: LibraryOptions & { extraModules?: readonly SchemaModule[] } = {},
+  ): Promise<{ library: Library; rebuilt: RebuildReport | null }> {
+    const file = path.join(dataDir, CATALOG_FILE)
+    const modules = [librarySchema, ...(opts.extraModules ?? [])]
+    const now = (opts.now ?? Date.now)()
+    let aside: string
+    if (fs.existsSync(file + REBUILDING_SUFFIX)) {
+      aside = newestAside(dataDir) ?? `${file}.damaged-unknown`
+    } else {
+      try {
+        return { library: new Library(openCatalogDb(file, modules), settings, opts), rebuilt: null }
+      } catch (error) {
+        if (!isDamagedCatalog(error)) throw error
+      }
+      const root = path.resolve(settings.libraryPath)
+      if (!fs.existsSync(root)) throw new CradleError('library-missing', `the catalog ${file} is damaged and the library to rebuild it from is not there`, { context: { path: root } })
+      if (!fs.existsSync(path.join(root, ROOT_MARKER))) throw new CradleError('catalog-corrupt', `the catalog ${file} is damaged and ${root} is not a Cradle library to rebuild it from`, { context: { path: file } })
+      aside = moveCatalogAside(file, now)
+    }
+    const building = file + REBUILDING_SUFFIX
+    for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(building + suffix, { force: true })
+    const db = openCatalogDb(building, modules)
+    let report: RebuildReport
+    try {
+      report = await rebuildCatalog(db, path.resolve(settings.libraryPath), aside, now)
+      db.pragma('wal_checkpoint(TRUNCATE)')
+    } finally {
+      db.close()
+    }
+    fs.renameSync(building, file)
+    return { library: new Library(openCatalogDb(file, modules), settings, opts), rebuilt: report }
+  }
+
+  /** Reads `<dataDir>/catalog.sqlite` beside the Cradle that holds the data folder (nothing is written). */
+  static openReadOnly(dataDir: string, settings: Pick<Settings, 'libraryPath' | 'layout'>, opts: { extraModules?: readonly SchemaModule[] } = {}): Library {
+    return new Library(openCatalogReadOnly(path.join(dataDir, CATALOG_FILE), [librarySchema, ...(opts.extraModules ?? [])]), settings)
   }
 
   /** Applies a new layout template (affects groups created from now on; nothing moves). */
@@ -159,6 +212,9 @@ export class Library {
     this.inFlight.add(fileId)
     try {
       return await importFile(this.context(), fileId, source, opts)
+    } catch (error) {
+      // A full data volume or a catalog another program holds: the run stops and waits, the file stays pending.
+      throw catalogError(error, this.db.name)
     } finally {
       this.inFlight.delete(fileId)
     }
@@ -257,6 +313,27 @@ export class Library {
     return damagedCount(this.db)
   }
 
+  /**
+   * After data-disk-full or catalog-busy: whether the catalog can take writes again — a little
+   * free space on its volume (min(16 MiB, a quarter of the volume)) and its write lock free now
+   * (probed without waiting: the caller polls, the event loop must not block).
+   */
+  async catalogReady(): Promise<boolean> {
+    const space = await volumeSpace(path.dirname(this.db.name))
+    if (space && space.freeBytes < Math.min(CATALOG_MIN_FREE, space.totalBytes / 4)) return false
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number
+    this.db.pragma('busy_timeout = 0')
+    try {
+      this.db.exec('BEGIN IMMEDIATE')
+      this.db.exec('ROLLBACK')
+      return true
+    } catch {
+      return false
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`)
+    }
+  }
+
   checkConsistency(opts?: ConsistencyOptions): ConsistencyProblem[] {
     return checkLibraryConsistency(this.db, this.root, opts)
   }
@@ -278,4 +355,10 @@ export class Library {
       ensureRoot: () => prepareRoot(this.db, this.root, this.now()),
     }
   }
+}
+
+/** The most recent damaged catalog kept aside in `dataDir` (for a rebuild that must start again). */
+function newestAside(dataDir: string): string | null {
+  const names = fs.readdirSync(dataDir).filter((n) => n.startsWith(`${CATALOG_FILE}.damaged-`) && !/-(wal|shm|journal)$/.test(n)).sort()
+  return names.length ? path.join(dataDir, names.at(-1)!) : null
 }

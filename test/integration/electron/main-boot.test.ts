@@ -7,13 +7,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { execFile } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { COMMAND_NAMES, IPC } from '../../../src/shared/contract.js'
+import { lockDataFolder } from '../../../src/main/data-folder/data-folder-lock.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 const FAKE = path.join(import.meta.dirname, 'fake-electron')
@@ -83,9 +84,9 @@ let work: string
 let mainJs: string
 const shells: Shell[] = []
 
-function startShell(args: string[], env: Record<string, string> = {}): { shell: Shell; data: string; home: string } {
+function startShell(args: string[], env: Record<string, string> = {}, dataDir?: string): { shell: Shell; data: string; home: string } {
   const base = mkdtempSync(path.join(work, 'run-'))
-  const data = path.join(base, 'data')
+  const data = dataDir ?? path.join(base, 'data')
   const home = path.join(base, 'home')
   mkdirSync(home)
   const child = spawn(process.execPath, ['--import', path.join(FAKE, 'register.mjs'), mainJs, '--data', data, ...args], {
@@ -106,6 +107,8 @@ beforeAll(async () => {
   writeFileSync(path.join(app, 'dist/renderer/index.html'), '<!doctype html><title>Cradle</title><script type="module" src="./main.js"></script>')
   for (const dir of ['tray', 'app']) cpSync(path.join(ROOT, 'assets', dir), path.join(app, 'assets', dir), { recursive: true })
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'cradle', type: 'module', main: 'dist/main/electron/main.js' }))
+  // The data-folder lock is the real one (better-sqlite3), as in the packaged app.
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir')
   mainJs = path.join(app, 'dist/main/electron/main.js')
 }, 300_000)
 
@@ -238,6 +241,24 @@ describe('desktop shell boot (fake Electron, scripted engine)', () => {
 
     shell.send({ op: 'secondInstance' })
     await shell.waitFor(is('window.create'), 'a second launch opens the window')
+  })
+
+  it('refuses a data folder another Cradle (cradle serve) holds: says which one, starts no engine, exits 1', async () => {
+    const base = mkdtempSync(path.join(work, 'held-'))
+    const data = path.join(base, 'data')
+    // This test process plays `cradle serve`: fcntl locks are per process, the shell is another one.
+    const lock = lockDataFolder(data, 'cradle serve')
+    try {
+      const { shell } = startShell([], {}, data)
+      const box = await shell.waitFor(is('dialog.showErrorBox'), 'error box')
+      expect(box.title).toBe('Cradle could not start')
+      expect(box.content).toContain(`Another Cradle (pid ${process.pid}, cradle serve, since `)
+      expect(box.content).toContain('is using this data folder')
+      expect((await shell.waitFor(is('exit'), 'exit')).code).toBe(1)
+      expect(shell.events.find(is('engine.start'))).toBeUndefined()
+    } finally {
+      lock.release()
+    }
   })
 
   it('a second Cradle on the same data folder leaves at once', async () => {

@@ -9,10 +9,11 @@ import { defaultSettings } from '../../../src/shared/settings.js'
 import { Library } from '../../../src/main/library/library.js'
 import { realLibraryFs } from '../../../src/main/library/library-fs.js'
 import type { ImportSource } from '../../../src/main/library/source.js'
+import { itAsRoot, mountTmpfs as mountVolume } from '../../helpers/tmpfs.js'
 import { ABORT, listing, memorySource, sourceFile, tempLibrary, type TempLibrary } from './helpers.js'
 
-// Mounting a tmpfs needs root (CI runs as root); elsewhere the injected-fault tests still cover the paths.
-const isRoot = process.getuid?.() === 0
+// Mounting a tmpfs needs root (CI runs as root): those tests fail when not root unless
+// CRADLE_SKIP_ROOT_TESTS=1 (test/helpers/tmpfs.ts); the injected-fault tests cover the paths anyway.
 const cleanups: (() => void)[] = []
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!()
@@ -24,13 +25,9 @@ function track(t: TempLibrary): TempLibrary {
 }
 
 function mountTmpfs(sizeKb: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-vol-'))
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir])
-  cleanups.push(() => {
-    execFileSync('umount', ['-l', dir])
-    fs.rmSync(dir, { recursive: true, force: true })
-  })
-  return dir
+  const vol = mountVolume(sizeKb)
+  cleanups.push(() => vol.unmount())
+  return vol.dir
 }
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: injected`), { code })
@@ -50,7 +47,7 @@ function finalFiles(root: string): string[] {
 }
 
 describe('disk full, permission denied, library missing', () => {
-  it.skipIf(!isRoot)('stops with disk-full on a real full volume, leaves nothing, and resumes once there is space', async () => {
+  itAsRoot('stops with disk-full on a real full volume, leaves nothing, and resumes once there is space', async () => {
     const vol = mountTmpfs(256)
     const t = track(tempLibrary({ root: path.join(vol, 'Library') }))
     const bytes = Buffer.alloc(600_000, 3)
@@ -108,7 +105,7 @@ describe('disk full, permission denied, library missing', () => {
     expect(t.lib.checkConsistency({ deep: true })).toEqual([])
   })
 
-  it.skipIf(!isRoot)('reports a read-only volume (EROFS) as library-permission', async () => {
+  itAsRoot('reports a read-only volume (EROFS) as library-permission', async () => {
     const vol = mountTmpfs(1024)
     const t = track(tempLibrary({ root: path.join(vol, 'Library') }))
     execFileSync('mount', ['-o', 'remount,ro', vol])
@@ -135,7 +132,7 @@ describe('disk full, permission denied, library missing', () => {
     expect(done.state).toBe('done')
   })
 
-  it.skipIf(!isRoot)('stops with library-missing when the drive goes away mid-file, and does not recreate the folder', async () => {
+  itAsRoot('stops with library-missing when the drive goes away mid-file, and does not recreate the folder', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-vol-'))
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir])
     let mounted = true

@@ -3,6 +3,7 @@
  * and is listed in commands/index.ts; main.ts only parses the global options and dispatches.
  */
 import type { Readable, Writable } from 'node:stream'
+import type { DataFolderLock } from '../../data-folder/data-folder-lock.js'
 
 export interface CliIo {
   stdout: Writable & { isTTY?: boolean; columns?: number }
@@ -20,6 +21,8 @@ export interface CliContext extends CliIo {
   libraryDirExplicit: boolean
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   stopSignal: AbortSignal
+  /** Held for the whole run by commands with `dataFolder: 'exclusive'` (taken before run()). */
+  dataFolderLock?: DataFolderLock
 }
 
 export interface CliCommand {
@@ -28,6 +31,13 @@ export interface CliCommand {
   summary: string
   /** The full usage text for `cradle <name> --help`. */
   usage: string
+  /**
+   * 'exclusive': the command opens --data and may write to it, so main takes the data-folder
+   * lock before run() and a second Cradle on the same folder is refused (exit 1). Commands that
+   * use no data folder, or arrange their own (status reads beside a running Cradle; demo uses a
+   * folder of its own), leave it out.
+   */
+  dataFolder?: 'exclusive'
   /** Returns the exit status: 0 done, 1 failed, 2 usage error. */
   run(args: string[], ctx: CliContext): Promise<number>
 }

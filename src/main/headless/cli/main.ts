@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { describeError } from '../../../shared/error-text.js'
 import { isCradleError } from '../../../shared/errors.js'
+import { lockDataFolder, type DataFolderLock } from '../../data-folder/data-folder-lock.js'
 import { emulateBoringSsl, setDefaultTlsRuntime } from '../../device/index.js'
 import { UsageError, type CliCommand, type CliContext, type CliIo } from './command.js'
 import { COMMANDS } from './commands/index.js'
@@ -24,6 +25,9 @@ function helpText(commands: readonly CliCommand[]): string {
     '  -h, --help      show help',
     '',
     'The mux: USBMUXD_SOCKET_ADDRESS (UNIX:/path or HOST:PORT), else the OS default socket.',
+    '',
+    'One Cradle per data folder: serve, backup, destination and the desktop app lock --data;',
+    'a second one on the same folder exits 1 naming the one that runs. status reads beside it.',
   ].join('\n')
 }
 
@@ -77,7 +81,10 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
     libraryDirExplicit: parsed.library !== undefined,
     stopSignal,
   }
+  let lock: DataFolderLock | undefined
   try {
+    // First, before anything reads or writes --data: one Cradle per data folder.
+    if (command.dataFolder === 'exclusive') ctx.dataFolderLock = lock = lockDataFolder(ctx.dataDir, `cradle ${name}`)
     return await command.run(args, ctx)
   } catch (error) {
     if (error instanceof UsageError) {
@@ -91,6 +98,8 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
     }
     io.stderr.write(`cradle ${name}: ${(error as Error)?.message ?? String(error)}\n`)
     return 1
+  } finally {
+    lock?.release()
   }
 }
 

@@ -149,5 +149,6 @@ export const backupCommand: CliCommand = {
   name: 'backup',
   summary: 'import from every trusted phone, upload, then exit (--once)',
   usage: USAGE,
+  dataFolder: 'exclusive',
   run,
 }

@@ -112,6 +112,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     engine = await startEngine(
       {
         dataDir,
+        entryPoint: 'cradle demo',
         libraryDir,
         muxAddress: sim.address,
         platform: currentPlatform(),

@@ -18,6 +18,7 @@ import { historySchema } from '../../../engine/history.js'
 import { Library } from '../../../library/library.js'
 import { loadSettings } from '../../../library/settings-store.js'
 import { openHeadlessSecrets, type FileSecretStore } from '../../headless-secrets.js'
+import { rebuiltNotice } from '../rebuilt-notice.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { currentPlatform } from '../platform.js'
 
@@ -76,7 +77,8 @@ async function open(ctx: CliContext): Promise<Opened> {
   const loaded = loadSettings(ctx.dataDir, defaultSettings(ctx.libraryDir))
   const settings = ctx.libraryDirExplicit ? { ...loaded.settings, libraryPath: ctx.libraryDir } : loaded.settings
   fs.mkdirSync(ctx.dataDir, { recursive: true })
-  const library = Library.open(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+  const { library, rebuilt } = await Library.openChecked(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+  if (rebuilt) ctx.stderr.write(`cradle destination: ${rebuiltNotice(rebuilt)}\n`)
   const secrets = await openHeadlessSecrets(ctx)
   const manager = new UploadManager({ db: library.db, libraryRoot: library.root, secrets, platform: currentPlatform() })
   return { manager, secrets, close: () => library.close() }
@@ -238,5 +240,6 @@ export const destinationCommand: CliCommand = {
   name: 'destination',
   summary: 'add, list, remove, test destinations; secrets from stdin or an env variable',
   usage: USAGE,
+  dataFolder: 'exclusive',
   run,
 }

@@ -55,5 +55,6 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'engine + web UI for real phones (runs until stopped)',
   usage: USAGE,
+  dataFolder: 'exclusive',
   run,
 }

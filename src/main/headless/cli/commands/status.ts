@@ -1,7 +1,9 @@
 /**
  * `cradle status [--json]`: what is safe — library size, each phone's last backup and counts,
  * the import queue, and every destination's uploads with the reasons for failures. Reads the
- * catalog in --data; needs no phone and no running Cradle.
+ * catalog in --data; needs no phone and no running Cradle. While another Cradle holds the data
+ * folder it reads beside it (read-only, nothing migrated) instead of being refused: a status
+ * that only works when nothing runs would be no use for a server that always runs.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -11,7 +13,9 @@ import { defaultSettings } from '../../../../shared/settings.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
 import { UploadManager, type DestinationStatusCounts } from '../../../destinations/upload-manager.js'
 import { History, historySchema } from '../../../engine/history.js'
+import { tryLockDataFolder, type DataFolderHolder } from '../../../data-folder/data-folder-lock.js'
 import { CATALOG_FILE, Library } from '../../../library/library.js'
+import { rebuiltNotice } from '../rebuilt-notice.js'
 import { loadSettings } from '../../../library/settings-store.js'
 import { memorySecretStore } from '../../memory-secret-store.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
@@ -22,6 +26,10 @@ const USAGE = `Usage: cradle status [--json]
 Shows what is safe: the library, each iPhone's last backup and counts, the import queue,
 and every destination's uploads (done, waiting, failed with the reason).
 
+While another Cradle (the desktop app, cradle serve) uses the same data folder, status reads
+its catalog beside it without changing anything and says which Cradle that is; the counts are
+what it has recorded so far.
+
 Options:
   --json    one JSON object with the same facts`
 
@@ -31,38 +39,66 @@ export interface StatusReport {
   queue: { pending: number; failed: number; notOnPhone: number; done: number }
   destinations: DestinationStatusCounts[]
   lastRun: { at: number; sourceName: string; imported: number; error: string | null } | null
+  /** The Cradle that held the data folder while status read beside it (null: none ran). */
+  runningCradle: { pid: number | null; command: string | null; since: number | null } | null
+}
+
+function describeHolder(holder: DataFolderHolder | null): NonNullable<StatusReport['runningCradle']> {
+  return holder ? { pid: holder.pid, command: holder.command, since: holder.since } : { pid: null, command: null, since: null }
 }
 
 export async function readStatus(ctx: CliContext): Promise<StatusReport> {
-  const loaded = loadSettings(ctx.dataDir, defaultSettings(ctx.libraryDir))
-  const settings = ctx.libraryDirExplicit ? { ...loaded.settings, libraryPath: ctx.libraryDir } : loaded.settings
-  const fresh = !fs.existsSync(path.join(ctx.dataDir, CATALOG_FILE))
-  const library = Library.open(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+  const attempt = tryLockDataFolder(ctx.dataDir, 'cradle status')
   try {
-    const view = fresh ? { path: library.root, assetCount: 0, bytes: 0, freeBytes: null, available: fs.existsSync(library.root) } : await library.view()
-    const counts = library.queueCounts()
-    const uploads = new UploadManager({ db: library.db, libraryRoot: library.root, secrets: memorySecretStore(), platform: currentPlatform() })
-    const last = new History(library.db).recent(1)[0]
-    return {
-      library: { path: view.path, items: view.assetCount, bytes: view.bytes, freeBytes: view.freeBytes, available: view.available },
-      phones: library.devices().filter((d) => d.kind === 'phone').map((d) => ({
-        udid: d.udid,
-        name: d.name,
-        model: d.productType ?? '',
-        lastBackupAt: d.lastBackupAt,
-        ...library.deviceCounts(d.udid),
-      })),
-      queue: { pending: counts.pending, failed: counts.failed, notOnPhone: counts.notOnPhone, done: counts.done },
-      destinations: uploads.statusCounts(),
-      lastRun: last ? { at: last.at, sourceName: last.sourceName, imported: last.imported, error: last.error ? last.error.message : null } : null,
+    const loaded = loadSettings(ctx.dataDir, defaultSettings(ctx.libraryDir))
+    const settings = ctx.libraryDirExplicit ? { ...loaded.settings, libraryPath: ctx.libraryDir } : loaded.settings
+    const fresh = !fs.existsSync(path.join(ctx.dataDir, CATALOG_FILE))
+    const modules = { extraModules: [uploadsSchema, historySchema] }
+    let library: Library
+    if (attempt.lock) {
+      const opened = await Library.openChecked(ctx.dataDir, settings, modules)
+      library = opened.library
+      if (opened.rebuilt) ctx.stderr.write(`cradle status: ${rebuiltNotice(opened.rebuilt)}\n`)
+    } else {
+      library = Library.openReadOnly(ctx.dataDir, settings, modules)
+    }
+    try {
+      return { ...(await report(library, fresh)), runningCradle: attempt.lock ? null : describeHolder(attempt.heldBy) }
+    } finally {
+      library.close()
     }
   } finally {
-    library.close()
+    attempt.lock?.release()
+  }
+}
+
+async function report(library: Library, fresh: boolean): Promise<Omit<StatusReport, 'runningCradle'>> {
+  const view = fresh ? { path: library.root, assetCount: 0, bytes: 0, freeBytes: null, available: fs.existsSync(library.root) } : await library.view()
+  const counts = library.queueCounts()
+  const uploads = new UploadManager({ db: library.db, libraryRoot: library.root, secrets: memorySecretStore(), platform: currentPlatform() })
+  const last = new History(library.db).recent(1)[0]
+  return {
+    library: { path: view.path, items: view.assetCount, bytes: view.bytes, freeBytes: view.freeBytes, available: view.available },
+    phones: library.devices().filter((d) => d.kind === 'phone').map((d) => ({
+      udid: d.udid,
+      name: d.name,
+      model: d.productType ?? '',
+      lastBackupAt: d.lastBackupAt,
+      ...library.deviceCounts(d.udid),
+    })),
+    queue: { pending: counts.pending, failed: counts.failed, notOnPhone: counts.notOnPhone, done: counts.done },
+    destinations: uploads.statusCounts(),
+    lastRun: last ? { at: last.at, sourceName: last.sourceName, imported: last.imported, error: last.error ? last.error.message : null } : null,
   }
 }
 
 export function renderStatus(r: StatusReport, now = Date.now()): string {
   const lines: string[] = []
+  if (r.runningCradle) {
+    const c = r.runningCradle
+    const who = c.pid !== null ? ` (pid ${c.pid}, ${c.command}, since ${formatWhen(c.since ?? now, now)})` : ''
+    lines.push(`Another Cradle${who} is using this data folder; these are the counts it has recorded so far.`)
+  }
   const free = r.library.freeBytes === null ? '' : ` · ${formatBytes(r.library.freeBytes)} free`
   lines.push(`Library  ${r.library.path}${r.library.available ? '' : ' (not there — is the drive connected?)'}`)
   lines.push(`         ${formatCount(r.library.items)} items · ${formatBytes(r.library.bytes)}${free}`)
