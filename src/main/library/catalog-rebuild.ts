@@ -159,6 +159,8 @@ export async function rebuildCatalog(db: Db, root: string, aside: string, now: n
       })
     })()
   }
+  // Every file was just read whole: that is a check, as an import is (the scrub's schedule).
+  db.prepare('UPDATE assets SET verified_at = ?, checked_at = ?').run(now, now)
   if (fs.existsSync(path.join(root, ROOT_MARKER))) db.prepare('INSERT OR IGNORE INTO library_roots (path, created_at) VALUES (?, ?)').run(root, now)
   salvage(db, aside, bySha, report)
   return report
@@ -192,12 +194,12 @@ function salvage(db: Db, aside: string, bySha: ReadonlyMap<string, number>, repo
       const done = old.prepare<[], { destination_id: string; sha256: string; remote_ref: string | null; deduped: number; bytes_sent: number; updated_at: number }>(
         "SELECT u.destination_id, a.sha256, u.remote_ref, u.deduped, u.bytes_sent, u.updated_at FROM uploads u JOIN assets a ON a.id = u.asset_id WHERE u.state = 'done'",
       ).all()
-      const insert = db.prepare(`INSERT OR IGNORE INTO uploads (destination_id, asset_id, state, remote_ref, deduped, bytes_sent, updated_at)
-        SELECT ?, ?, 'done', ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM upload_destinations WHERE id = ?)`)
+      const insert = db.prepare(`INSERT OR IGNORE INTO uploads (destination_id, asset_id, state, remote_ref, deduped, bytes_sent, updated_at, done_at)
+        SELECT ?, ?, 'done', ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM upload_destinations WHERE id = ?)`)
       db.transaction(() => {
         for (const r of done) {
           const assetId = bySha.get(r.sha256)
-          if (assetId !== undefined) report.uploadsKept += insert.run(r.destination_id, assetId, r.remote_ref, r.deduped, r.bytes_sent, r.updated_at, r.destination_id).changes
+          if (assetId !== undefined) report.uploadsKept += insert.run(r.destination_id, assetId, r.remote_ref, r.deduped, r.bytes_sent, r.updated_at, r.updated_at, r.destination_id).changes
         }
       })()
     } catch (error) {

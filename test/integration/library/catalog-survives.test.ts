@@ -16,6 +16,7 @@ import { defaultSettings, type Settings } from '../../../src/shared/settings.js'
 import { uploadsSchema } from '../../../src/main/destinations/queue/uploads-schema.js'
 import { historySchema } from '../../../src/main/engine/history.js'
 import { CATALOG_FILE, Library } from '../../../src/main/library/library.js'
+import { librarySchema } from '../../../src/main/library/schema.js'
 import { itAsRoot, mountTmpfs } from '../../helpers/tmpfs.js'
 import { ABORT, fixture, listing, memorySource, sourceFile } from './helpers.js'
 
@@ -219,7 +220,7 @@ describe('a catalog that survives', () => {
     const hash = fileHash(s.catalog)
     const error = await Library.openChecked(s.dataDir, s.settings, MODULES).then(() => null, (e: unknown) => e)
     expect(isCradleError(error, 'catalog-newer')).toBe(true)
-    expect((error as CradleError).context).toMatchObject({ module: 'library', version: 99, known: 2 })
+    expect((error as CradleError).context).toMatchObject({ module: 'library', version: 99, known: librarySchema.migrations.length })
     expect(describeError('catalog-newer').title).toBe('This data folder was used by a newer Cradle')
     expect(fileHash(s.catalog)).toBe(hash)
     expect(fs.readdirSync(s.dataDir).filter((n) => n.includes('damaged'))).toEqual([])

@@ -35,9 +35,10 @@ export interface CliCommand {
    * 'exclusive': the command opens --data and may write to it, so main takes the data-folder
    * lock before run() and a second Cradle on the same folder is refused (exit 1). Commands that
    * use no data folder, or arrange their own (status reads beside a running Cradle; demo uses a
-   * folder of its own), leave it out.
+   * folder of its own), leave it out. 'exclusive-if-exists': the same, but a folder that is not
+   * there is not created for it (verify only reads what exists).
    */
-  dataFolder?: 'exclusive'
+  dataFolder?: 'exclusive' | 'exclusive-if-exists'
   /** Returns the exit status: 0 done, 1 failed, 2 usage error. */
   run(args: string[], ctx: CliContext): Promise<number>
 }

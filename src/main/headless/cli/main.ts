@@ -2,6 +2,7 @@
  * `cradle` entry point: global options (--data, --library), dispatch to a subcommand,
  * exit status 0 done / 1 failed (one-line reason on stderr) / 2 usage error.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { describeError } from '../../../shared/error-text.js'
 import { isCradleError } from '../../../shared/errors.js'
@@ -26,7 +27,7 @@ function helpText(commands: readonly CliCommand[]): string {
     '',
     'The mux: USBMUXD_SOCKET_ADDRESS (UNIX:/path or HOST:PORT), else the OS default socket.',
     '',
-    'One Cradle per data folder: serve, backup, destination and the desktop app lock --data;',
+    'One Cradle per data folder: serve, backup, destination, verify and the desktop app lock --data;',
     'a second one on the same folder exits 1 naming the one that runs. status reads beside it.',
   ].join('\n')
 }
@@ -84,7 +85,9 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
   let lock: DataFolderLock | undefined
   try {
     // First, before anything reads or writes --data: one Cradle per data folder.
-    if (command.dataFolder === 'exclusive') ctx.dataFolderLock = lock = lockDataFolder(ctx.dataDir, `cradle ${name}`)
+    if (command.dataFolder === 'exclusive' || (command.dataFolder === 'exclusive-if-exists' && fs.existsSync(ctx.dataDir))) {
+      ctx.dataFolderLock = lock = lockDataFolder(ctx.dataDir, `cradle ${name}`)
+    }
     return await command.run(args, ctx)
   } catch (error) {
     if (error instanceof UsageError) {

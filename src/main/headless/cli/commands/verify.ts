@@ -18,6 +18,7 @@ import { historySchema } from '../../../engine/history.js'
 import { CATALOG_FILE, Library } from '../../../library/library.js'
 import type { ScrubFinding, ScrubProgress, ScrubSummary } from '../../../library/scrub.js'
 import { loadSettings } from '../../../library/settings-store.js'
+import { rebuiltNotice } from '../rebuilt-notice.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { currentPlatform } from '../platform.js'
 import { renderProgressLine } from '../progress-line.js'
@@ -83,7 +84,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   if (!fs.existsSync(path.join(ctx.dataDir, CATALOG_FILE))) {
     summary.error = `No catalog in ${ctx.dataDir}: nothing has been backed up with this data folder yet.`
   } else {
-    const library = Library.open(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+    const { library, rebuilt } = await Library.openChecked(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+    if (rebuilt) ctx.stderr.write(`cradle verify: ${rebuiltNotice(rebuilt)}\n`)
     const startedAt = Date.now()
     let lastBar = 0
     try {
@@ -137,5 +139,6 @@ export const verifyCommand: CliCommand = {
   name: 'verify',
   summary: 'check every library file (and --destinations) against its checksum',
   usage: USAGE,
+  dataFolder: 'exclusive-if-exists',
   run,
 }
