@@ -168,6 +168,13 @@ describe('AFC download', () => {
     })
     await expect(afc.download('/DCIM/101APPLE/IMG_0002.JPG', collect().sink, { size: 8 })).rejects.toMatchObject({ code: 'file-unreadable', context: { afcStatusCode: 10 } })
     await expect(afc.download('/DCIM/100APPLE/IMG_0001.MOV', collect().sink)).rejects.toMatchObject({ code: 'file-unreadable', context: { afcStatus: 'NO_RESOURCES' } })
+    // A resume's seek refused: the file's problem too, named with its path.
+    peer.opts.seekError = { '/DCIM/100APPLE/IMG_0001.MOV': AfcStatus.OP_INTERRUPTED }
+    delete peer.opts.readError
+    await expect(afc.download('/DCIM/100APPLE/IMG_0001.MOV', collect().sink, { offset: 100 })).rejects.toMatchObject({
+      code: 'file-unreadable',
+      message: 'AFC FileRefSeek /DCIM/100APPLE/IMG_0001.MOV: OP_INTERRUPTED (status 21)',
+    })
     // A stat refused for one file: statEach keeps it in that file's slot; statMany fails the batch as before.
     const each = await afc.statEach(['/DCIM/100APPLE/IMG_0001.HEIC', '/DCIM/101APPLE/IMG_0002.JPG', '/DCIM/100APPLE/GONE.HEIC'])
     expect(each[0]).toMatchObject({ type: 'file', size: 8 })

@@ -16,6 +16,8 @@ export interface AfcPeerOptions {
   delayMs?: number
   /** Paths whose open fails with this status (e.g. READ_ERROR for iCloud-only files). */
   openError?: Record<string, number>
+  /** Paths whose FileRefSeek fails with this status. */
+  seekError?: Record<string, number>
   /** Paths whose GetFileInfo fails with this status. */
   statError?: Record<string, number>
   /** Paths whose reads fail with this status after `afterBytes`. */
@@ -127,6 +129,8 @@ export class AfcPeer {
       case AfcOp.FileRefSeek: {
         const h = this.handles.get(Number(body.readBigUInt64LE(0)))
         if (!h) return this.status(p, AfcStatus.INVALID_ARG)
+        const serr = this.opts.seekError?.[h.path]
+        if (serr !== undefined) return this.status(p, serr)
         const whence = Number(body.readBigUInt64LE(8))
         const off = Number(body.readBigInt64LE(16))
         const size = (this.tree[h.path] as Buffer).length
