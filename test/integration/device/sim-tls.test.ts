@@ -99,4 +99,26 @@ describe('TLS switches of the simulator', () => {
     expect(device.tls.status().dropped).toBe(8)
     expect(device.lockdownRequests.get('Pair')).toBe(1)
   })
+
+  it('an old record a stricter TLS runtime cannot use: "pair again", kept unless the user asks, then replaced', async () => {
+    const { mux, udid } = await phone({})
+    await (await open(mux, udid)).close()
+    sessions.pop()
+    // The same HostID the phone trusts, but certificates as an old pairing tool wrote them (another
+    // program's record: no CradleCreated mark), under a runtime that refuses 1024-bit keys.
+    const record = parsePairRecord(sim!.pairRecords.get(udid)!)
+    const old = await generatePairCertificates(sim!.devices[0]!.keys.publicKeyPkcs1Pem, { digest: 'sha1', keyBits: 1024 })
+    const { CradleCreated: _mark, ...foreign } = record
+    const legacy = encodePairRecord({ ...foreign, HostCertificate: old.hostCertificate, HostPrivateKey: old.hostPrivateKey })
+    sim!.pairRecords.set(udid, legacy)
+    const strict = emulateBoringSsl({ legacyCertificates: false })
+    await expect(connectDevice(mux, udid, { tlsRuntime: strict, onRevoked: 'repair' })).rejects.toMatchObject({ code: 'pairing-invalid', context: { pairRecord: 'legacy' } })
+    expect(sim!.pairRecords.get(udid)).toEqual(legacy)
+    expect(sim!.devices[0]!.lockdownRequests.get('Pair')).toBe(1)
+    // The user asked (cradle pair): the old record is replaced by one this runtime can use.
+    const session = await connectDevice(mux, udid, { tlsRuntime: strict, onRevoked: 'repair', replaceOtherRecord: true })
+    sessions.push(session)
+    expect(session.record.CradleCreated).toBe(true)
+    expect(sim!.devices[0]!.lockdownRequests.get('Pair')).toBe(2)
+  })
 })
