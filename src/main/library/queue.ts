@@ -75,7 +75,8 @@ function toItem(r: Row): LibraryQueueItem {
     sourceName: r.source_name,
     importState: r.state,
     importPercent: r.state === 'importing' && r.size > 0 ? Math.min(100, Math.floor((r.staged_bytes / r.size) * 100)) : null,
-    error: showError ? toWireError(code) : null,
+    // "Couldn't read IMG_0001.HEIC from your iPhone": the refused file by name.
+    error: showError ? toWireError(code, code === 'file-unreadable' ? { path: r.file_name } : {}) : null,
     capturedAt: r.captured_at,
     libraryPath: r.library_path,
     thumbnail: r.size > 0 && mayHaveThumbnail(r.library_path),

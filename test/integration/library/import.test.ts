@@ -200,7 +200,7 @@ describe('import pipeline', () => {
     expect(t.lib.queueCounts()).toMatchObject({ failed: 1, notOnPhone: 1 })
     const row = t.lib.db.prepare<[number], { state: string; error_code: string; error_detail: string; staged_bytes: number }>('SELECT state, error_code, error_detail, staged_bytes FROM device_files WHERE id = ?').get(plan.toImport[0]!.id)!
     expect(row).toEqual({ state: 'failed', error_code: 'file-unreadable', error_detail: 'AFC FileRefRead /DCIM/100APPLE/IMG_0006.HEIC: UNKNOWN_ERROR (status 1)', staged_bytes: 0 })
-    expect(t.lib.listQueue({ filter: 'failed', offset: 0, limit: 10 }).items[0]).toMatchObject({ importState: 'failed', error: { code: 'file-unreadable', message: "Couldn't read a file from your iPhone" } })
+    expect(t.lib.listQueue({ filter: 'failed', offset: 0, limit: 10 }).items[0]).toMatchObject({ importState: 'failed', error: { code: 'file-unreadable', message: "Couldn't read IMG_0006.HEIC from your iPhone" } })
     expect(fs.readdirSync(path.join(t.root, '.cradle-staging'))).toEqual([])
     // Not again on this connection; on the next one, both.
     expect(t.lib.planScan('A', listing(files), c1).toImport).toEqual([])
