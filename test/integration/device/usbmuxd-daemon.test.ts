@@ -6,12 +6,15 @@
  * cannot clash with anything on this machine. If it cannot start, these tests fail (no skip).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MuxClient, watchDevices, type DeviceEvent } from '../../../src/main/device/index.js'
 import { decodePlistDict, encodeBinaryPlist } from '../../../src/main/device/plist/plist-codec.js'
+import { generatePairCertificates } from '../../../src/main/device/lockdown/certificates.js'
+import { encodePairRecord, newPairRecord, parsePairRecord } from '../../../src/main/device/lockdown/pair-record.js'
 
 let tmp: string
 let daemon: ChildProcess | undefined
@@ -84,6 +87,18 @@ describe('the real usbmuxd 1.1.1 daemon', () => {
     expect(decodePlistDict((await mux.readPairRecord(udid))!)).toEqual({ HostID: 'ABC', SystemBUID: 'X' })
     await mux.deletePairRecord(udid)
     expect(await mux.readPairRecord(udid)).toBeUndefined()
+  })
+
+  it('keeps the mark Cradle puts on the records it writes (so Cradle knows which it may delete)', async () => {
+    const mux = new MuxClient({ address: `UNIX:${socketPath()}` })
+    const udid = '00008110-000A1B2C3D4E5F61'
+    const phoneKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'pkcs1', format: 'pem' })
+    const record = newPairRecord(await generatePairCertificates(phoneKey), 'BUID', udid)
+    await mux.savePairRecord(udid, encodePairRecord(record))
+    const back = parsePairRecord((await mux.readPairRecord(udid))!)
+    expect(back.CradleCreated).toBe(true)
+    expect(back.HostID).toBe(record.HostID)
+    await mux.deletePairRecord(udid)
   })
 
   it('refuses Connect to a device that is not there', async () => {
