@@ -38,6 +38,21 @@ describe('simulator control commands', () => {
     expect(sim.devices.every((d) => d.trust.locked)).toBe(true)
   })
 
+  it('sets the TLS switches (dropped handshakes, TLS 1.3 with a checked host certificate, close_notify) and reports them', () => {
+    expect(run('tls 0 drop 2')?.event).toBe('ok')
+    expect(run('tls all 1.3')?.event).toBe('ok')
+    expect(run('tls 1 close-notify on')?.event).toBe('ok')
+    expect(sim.devices[0]!.tls.status()).toMatchObject({ dropHandshakes: 2, tls13: true, closeNotify: false })
+    expect(sim.devices[1]!.tls.status()).toMatchObject({ dropHandshakes: 0, tls13: true, closeNotify: true })
+    const status = run('status') as { status: { devices: { tls: unknown }[] } }
+    expect(status.status.devices[0]!.tls).toMatchObject({ dropHandshakes: 2, completed: 0, dropped: 0 })
+    expect(run('tls 0 sometimes')).toMatchObject({ event: 'error', message: expect.stringContaining('drop N') })
+    run('tls all 1.2')
+    run('tls all drop 0')
+    run('tls 1 close-notify off')
+    expect(sim.devices.map((d) => d.tls.status())).toEqual(sim.devices.map(() => expect.objectContaining({ dropHandshakes: 0, tls13: false, closeNotify: false })))
+  })
+
   it('sets faults, latency and bandwidth on one or every device', () => {
     run('fault 1 drop-after 5000 repeat')
     expect(sim.devices[1]!.link.faults()).toMatchObject({ dropAfterBytes: 5000, dropRepeat: true })
