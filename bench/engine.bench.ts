@@ -7,10 +7,11 @@
  * 1. throughput: end-to-end import (runBackup: scan, AFC pull, SHA-256 + SHA-1, staging write,
  *    fsync, capture date, link, catalog commit — three files at a time, as the engine runs it) vs
  *    pull-only (the same files with AfcClient.download into a null sink, as many at a time, on the
- *    same link), shaped to 40 MB/s with 1 ms reply latency, then unshaped. Target: ≥ 85 %.
+ *    same link), over the simulator's USB 2 link model (USB2_LINK: 40 MB/s, 1 ms latency, 64 KiB
+ *    burst, 128 KiB window, 0.1 ms service per AFC request), then unshaped. Target: ≥ 85 %.
  * 2. rss: peak RSS of this process while the engine imports ~5 GB (sparse padding). Target ≤ 250 MB.
- * 3. recheck: a no-op re-check (nothing new) of a 50,000-item phone at 0.5 ms reply latency,
- *    scan + plan, after a first full scan whose files are planted as imported. Target ≤ 1 s.
+ * 3. recheck: a no-op re-check (nothing new) of a 50,000-item phone over the USB 2 link model with
+ *    0.5 ms latency, scan + plan, after a first full scan whose files are planted as imported. Target ≤ 1 s.
  * Benchmarks measure; they do not pass or fail. On a shared machine the figures are noisy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
@@ -30,7 +31,7 @@ import { stopHashWorker } from '../src/main/library/content-hasher.js'
 import { Library } from '../src/main/library/library.js'
 import { configureLogging, createLogger } from '../src/main/logging/logger.js'
 import type { CameraRollOptions } from '../src/sim/roll/generator.js'
-import type { LinkFaults } from '../src/sim/link/device-link.js'
+import { USB2_LINK, type LinkFaults } from '../src/sim/link/device-link.js'
 import { startSimulator } from '../src/sim/simulator.js'
 
 const SELF = fileURLToPath(import.meta.url)
@@ -207,8 +208,9 @@ async function throughput(items: number, passes: number): Promise<void> {
   try {
     await pair(sim.ready)
     console.log(`roll: ${sim.ready.files} files, ${fmt(sim.ready.totalBytes / MB)} MB (random padding); ${passes} passes each, best shown`)
-    for (const shape of [{ label: '40 MB/s, 1 ms latency', latencyMs: 1, bandwidthMBps: 40 }, { label: 'unshaped', latencyMs: 0, bandwidthMBps: 0 }]) {
-      await sim.setFaults({ latencyMs: shape.latencyMs, bandwidthMBps: shape.bandwidthMBps })
+    const unshaped: LinkFaults = { latencyMs: 0, bandwidthMBps: 0, burstBytes: 0, windowBytes: 0, serviceMs: 0 }
+    for (const shape of [{ label: 'USB 2 link model', faults: { ...USB2_LINK } }, { label: 'unshaped', faults: unshaped }]) {
+      await sim.setFaults(shape.faults)
       let pullN = 0
       let pull1 = 0
       let imp = 0
@@ -270,10 +272,10 @@ async function peakRss(gb: number): Promise<void> {
 
 async function recheck(items: number, latencyMs: number): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-engine-bench-sim-'))
-  const sim = await SimChild.start({ workDir: work, photos: { count: items, seed: 5 }, faults: { latencyMs } })
+  const sim = await SimChild.start({ workDir: work, photos: { count: items, seed: 5 }, faults: { ...USB2_LINK, latencyMs } })
   const { lib, remove } = tempLibrary()
   try {
-    console.log(`phone: ${items} items, ${sim.ready.files} files (generated in ${fmt(sim.ready.generateMs / 1000)} s), ${latencyMs} ms per reply`)
+    console.log(`phone: ${items} items, ${sim.ready.files} files (generated in ${fmt(sim.ready.generateMs / 1000)} s), USB 2 link model with ${latencyMs} ms latency`)
     const signal = new AbortController().signal
     const t0 = performance.now()
     const { session, afc } = await open(sim.ready)
