@@ -24,6 +24,8 @@ interface InFlight {
   packetNum: bigint
   overlap: boolean
   reply: Promise<AfcReply>
+  /** When the request's last byte reached the phone (link clock): its service time counts from then at the earliest. */
+  arrivedAt: number
 }
 
 export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOptions): AfcSession {
@@ -32,6 +34,14 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
   const socket = tunnel.socket
   const inflight: InFlight[] = []
   let busy = false
+  // When input bytes arrived, so a request parsed later still knows its own arrival time.
+  let received = 0
+  let consumed = 0
+  const arrivals: { upto: number; at: number }[] = []
+  const arrivalOf = (end: number): number => {
+    while (arrivals.length > 1 && arrivals[0]!.upto < end) arrivals.shift()
+    return arrivals[0]?.at ?? tunnel.link.now()
+  }
 
   /** Starts every request that may start now (reads overlap; anything else waits for the ones before it). */
   const startMore = (): void => {
@@ -44,8 +54,10 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
       const allowed = inflight.length === 0 || (overlap && inflight.length < READ_AHEAD && inflight.every((x) => x.overlap))
       if (!allowed) return
       input.skip(h.entireLength)
+      consumed += h.entireLength
+      const arrivedAt = arrivalOf(consumed)
       // handle() runs synchronously up to its first await: a read reserves its range right here.
-      inflight.push({ packetNum: h.packetNum, overlap, reply: session.handle(h.operation, payload, packet.subarray(h.thisLength)) })
+      inflight.push({ packetNum: h.packetNum, overlap, reply: session.handle(h.operation, payload, packet.subarray(h.thisLength)), arrivedAt })
     }
   }
 
@@ -67,7 +79,7 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
         const d = reply.data ?? EMPTY
         const header = encodeAfcHeader(head.packetNum, reply.op, p.length, d.length)
         const chunks = d.length > 0 ? (p.length > 0 ? [header, p, d] : [header, d]) : p.length > 0 ? [header, p] : [header]
-        const wait = tunnel.reply(chunks, reply.release)
+        const wait = tunnel.reply(chunks, reply.release, head.arrivedAt)
         if (wait) await wait
         if (socket.isPaused() && input.length < INPUT_HIGH_WATER) socket.resume()
       }
@@ -82,8 +94,14 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
     if (socket.isPaused() && !tunnel.closed) socket.resume()
   }
 
-  socket.on('data', (chunk: Buffer) => {
+  const take = (chunk: Buffer): void => {
     input.push(chunk)
+    received += chunk.length
+    arrivals.push({ upto: received, at: tunnel.link.now() })
+  }
+
+  socket.on('data', (chunk: Buffer) => {
+    take(chunk)
     // Pipelined requests pile up while others are served: stop reading past the mark.
     if (busy && input.length >= INPUT_HIGH_WATER) socket.pause()
     void pump()
@@ -94,7 +112,7 @@ export function serveAfc(tunnel: Tunnel, initial: Buffer, options: AfcSessionOpt
     void session.closeAll()
   })
   if (initial.length > 0) {
-    input.push(initial)
+    take(initial)
     void pump()
   }
   return session

@@ -3,7 +3,9 @@
  *
  * Unshaped (the default) replies go straight to the socket (cork + writev, no copies) so the
  * simulator is never the bottleneck; a tunnel's producer waits only once 8 MiB sit unsent.
- * Shaped, every reply passes the stages a reply from an iPhone over USB 2 passes:
+ * Shaped, every reply passes the stages a reply from an iPhone over USB 2 passes, on a virtual
+ * timeline (each stage's times follow from the previous stage's, not from when this process got
+ * round to it), so timer granularity and a late event loop do not slow the modelled phone down:
  *   1. service: the phone works on one request per connection at a time. An AFC reply starts
  *      `serviceMs` after both its request arrived and the phone handed over the previous reply;
  *   2. window: at most `windowBytes` per connection are in flight (left the phone, not yet taken
@@ -75,6 +77,8 @@ const SOCKET_HIGH_WATER = 8 * 1024 * 1024
 /** Shaped bytes leave in slices of at most this (usbmuxd's USB receive buffer, USB_MRU), so tunnels interleave. */
 export const SLICE = 16 * 1024
 export const DEFAULT_BURST = 64 * 1024
+/** A nanosecond of slack in time comparisons: sums of slice times must not leave a slice due a hair after now forever. */
+const SLACK = 1e-6
 
 /**
  * Events (for tests and status): 'queued' (tunnel) when a shaped reply reaches the link,
@@ -89,8 +93,8 @@ export class DeviceLink extends EventEmitter {
   private burstBytes = DEFAULT_BURST
   private windowBytes = 0
   private serviceMs = 0
-  private tokens = 0
-  private lastRefill: number
+  /** Virtual time at which the wire has sent everything accepted so far (token bucket as a clock). */
+  private wireFree = -Infinity
   private turn = 0
   private dropAfter: number | undefined
   private dropRepeat = false
@@ -98,6 +102,7 @@ export class DeviceLink extends EventEmitter {
   private cancelTimer: (() => void) | undefined
   private timerAt = Infinity
   private immediate: NodeJS.Immediate | undefined
+  private pumping = false
   /** Device→host bytes written to tunnels since the link was made. */
   bytesSent = 0
   /** Called after a drop-after-bytes fault cut the tunnels. */
@@ -108,20 +113,16 @@ export class DeviceLink extends EventEmitter {
     private readonly clock: LinkClock = realClock,
   ) {
     super()
-    this.lastRefill = clock.now()
     this.setFaults(faults)
-    this.tokens = this.burst()
   }
 
   /** Changes shaping and faults at run time; keys left out keep their value. */
   setFaults(faults: LinkFaults): void {
-    this.refill(this.clock.now())
     if (faults.latencyMs !== undefined) this.latencyMs = Math.max(0, faults.latencyMs)
     if (faults.bandwidthMBps !== undefined) this.rate = faults.bandwidthMBps > 0 ? (faults.bandwidthMBps * 1e6) / 1000 : 0
     if (faults.burstBytes !== undefined) this.burstBytes = faults.burstBytes > 0 ? Math.floor(faults.burstBytes) : DEFAULT_BURST
     if (faults.windowBytes !== undefined) this.windowBytes = Math.max(0, Math.floor(faults.windowBytes))
     if (faults.serviceMs !== undefined) this.serviceMs = Math.max(0, faults.serviceMs)
-    this.tokens = Math.min(this.tokens, this.burst())
     if (faults.dropRepeat !== undefined) this.dropRepeat = faults.dropRepeat
     if (faults.dropAfterBytes !== undefined) {
       this.dropAfter = faults.dropAfterBytes > 0 ? faults.dropAfterBytes : undefined
@@ -182,7 +183,11 @@ export class DeviceLink extends EventEmitter {
     return Math.max(SLICE, this.burstBytes)
   }
 
-  send(t: Tunnel, chunks: Buffer[], release: (() => void) | undefined, served: boolean): Promise<void> | undefined {
+  now(): number {
+    return this.clock.now()
+  }
+
+  send(t: Tunnel, chunks: Buffer[], release: (() => void) | undefined, served: boolean, arrivedAt?: number): Promise<void> | undefined {
     if (t.closed) {
       release?.()
       return undefined
@@ -190,7 +195,7 @@ export class DeviceLink extends EventEmitter {
     let bytes = 0
     for (const c of chunks) bytes += c.length
     if (release) release = once(release)
-    const entry: Entry = { chunks, chunk: 0, offset: 0, left: bytes, release, producedAt: this.clock.now(), served, readyAt: undefined, handedOver: undefined }
+    const entry: Entry = { chunks, chunk: 0, offset: 0, left: bytes, release, arrivedAt: Math.min(arrivedAt ?? Infinity, this.clock.now()), served, readyAt: undefined, handedOver: undefined }
     if (!this.shaped()) {
       if (t.queue.length === 0 && !t.blocked) {
         this.writeWhole(t, chunks, release)
@@ -206,7 +211,9 @@ export class DeviceLink extends EventEmitter {
     t.queue.push(entry)
     t.queuedBytes += bytes
     this.emit('queued', t)
-    this.schedule(0)
+    // Now, not on the next turn of the event loop: a pipelined walk sends thousands of small replies.
+    if (this.pumping) this.schedule(0)
+    else this.pump()
     return left
   }
 
@@ -260,6 +267,7 @@ export class DeviceLink extends EventEmitter {
     release?.()
     if (t.windowFull) {
       t.windowFull = false
+      t.roomAt = this.clock.now()
       this.schedule(0)
     }
   }
@@ -292,43 +300,58 @@ export class DeviceLink extends EventEmitter {
     }, delayMs)
   }
 
-  /** Idle time earns credit up to the burst only: a link that waited a second cannot then send a second's worth at once. */
-  private refill(now: number): void {
-    if (this.rate > 0) this.tokens = Math.min(this.burst(), this.tokens + (now - this.lastRefill) * this.rate)
-    this.lastRefill = now
+  /**
+   * Delivers slices whose latency has passed, then moves replies out of the phone, round-robin over
+   * tunnels, slice by slice. Every time here is virtual: a reply is ready `serviceMs` after the
+   * phone was free for its request; a slice departs when it is ready, the window has room and the
+   * wire (a token bucket kept as the time it runs dry, `wireFree`) has sent what went before; it
+   * reaches the host `latencyMs` after departing. A slice is committed once its departure is not in
+   * the future, and goes to the socket once its arrival is not. Idle time earns the bucket no more
+   * than `burstBytes`, and a window that was full restarts from when the host took bytes again.
+   */
+  private pump(): void {
+    this.pumping = true
+    try {
+      this.pumpNow()
+    } finally {
+      this.pumping = false
+    }
   }
 
-  /** Delivers slices whose latency has passed, then moves replies out of the phone, round-robin over tunnels. */
-  private pump(): void {
+  private pumpNow(): void {
     const now = this.clock.now()
-    this.refill(now)
     let wake = Infinity
-    /** Credit the cheapest reply that found too little of it needs. */
-    let starvedFor = Infinity
     // Everything due in this pump leaves each socket in one writev, not one syscall per reply:
     // a pipelined walk gets 64 small replies due at once (cork nests with writeOut's own).
-    const corked = [...this.tunnels].filter((t) => !t.closed && (t.queue.length > 0 || t.flight.length > 0))
-    for (const t of corked) t.socket.cork()
-    for (const t of corked) wake = Math.min(wake, this.deliver(t, now))
+    const order = [...this.tunnels]
+    const corked: Tunnel[] = []
+    for (const t of order) {
+      if (t.closed || (t.queue.length === 0 && t.flight.length === 0)) continue
+      t.socket.cork()
+      corked.push(t)
+      wake = Math.min(wake, this.deliver(t, now))
+    }
     const shaped = this.shaped()
     const window = this.windowBytes > 0 ? this.windowBytes : SOCKET_HIGH_WATER
     let progress = true
     while (progress) {
       progress = false
-      // Round-robin from where the last slice went, so no tunnel always gets first call on fresh credit.
-      const order = [...this.tunnels]
+      // Round-robin from where the last slice went, so no tunnel always gets the wire first.
       const start = order.length > 0 ? this.turn % order.length : 0
       for (let k = 0; k < order.length; k++) {
         const t = order[(start + k) % order.length]!
         if (t.closed || t.blocked) continue
         const e = t.queue[0]
         if (!e) continue
-        e.readyAt ??= Math.max(e.producedAt, t.phoneFreeAt) + (e.served ? this.serviceMs : 0)
-        if (e.readyAt > now) {
-          wake = Math.min(wake, e.readyAt)
+        e.readyAt ??= Math.max(e.arrivedAt, t.phoneFreeAt) + (e.served ? this.serviceMs : 0)
+        const ready = Math.max(e.readyAt, t.roomAt)
+        if (ready > now + SLACK) {
+          wake = Math.min(wake, ready)
           continue
         }
         let n = e.left
+        let departs = ready
+        let wireFree = this.wireFree
         if (shaped) {
           const room = window - t.inFlight
           if (room <= 0) {
@@ -340,33 +363,34 @@ export class DeviceLink extends EventEmitter {
           if (this.windowBytes > 0) n = Math.min(n, room)
           if (this.rate > 0) {
             n = Math.min(n, SLICE)
-            // A hair of slack: float rounding must not leave a slice a billionth of a byte short forever.
-            if (this.tokens < n - 1e-6) {
-              starvedFor = Math.min(starvedFor, n)
+            wireFree = Math.max(this.wireFree, ready - this.burst() / this.rate) + n / this.rate
+            departs = Math.max(ready, wireFree)
+            if (departs > now + SLACK) {
+              wake = Math.min(wake, departs)
               continue
             }
-            this.tokens -= n
           }
         }
+        this.wireFree = wireFree
         const pieces = take(e, n)
         t.queuedBytes -= n
         const done = e.left === 0
         const release = done ? e.release : undefined
-        if (shaped && this.latencyMs > 0) {
-          const deliverAt = Math.max(now + this.latencyMs, t.lastDeliverAt)
-          t.lastDeliverAt = deliverAt
-          t.flight.push({ deliverAt, pieces, bytes: n, release })
-          t.flightBytes += n
-          wake = Math.min(wake, t.flight[0]!.deliverAt)
-        } else if (shaped) {
-          this.writeOut(t, pieces, n, release)
-        } else {
-          this.writeWhole(t, pieces, release)
+        if (!shaped) this.writeWhole(t, pieces, release)
+        else {
+          const arrives = Math.max(departs + this.latencyMs, t.lastDeliverAt)
+          t.lastDeliverAt = arrives
+          if (arrives <= now + SLACK && t.flight.length === 0) this.writeOut(t, pieces, n, release)
+          else {
+            t.flight.push({ deliverAt: arrives, pieces, bytes: n, release })
+            t.flightBytes += n
+            wake = Math.min(wake, t.flight[0]!.deliverAt)
+          }
         }
         if (t.closed) continue
         if (done) {
           t.queue.shift()
-          t.phoneFreeAt = now
+          t.phoneFreeAt = departs
           e.handedOver?.()
           if (e.handedOver) this.emit('handed-over', t)
         }
@@ -376,13 +400,12 @@ export class DeviceLink extends EventEmitter {
       }
     }
     for (const t of corked) if (!t.socket.destroyed) t.socket.uncork()
-    if (starvedFor !== Infinity) wake = Math.min(wake, now + (starvedFor - this.tokens) / this.rate)
     if (wake !== Infinity) this.schedule(Math.max(wake - now, 0))
   }
 
   /** Writes the slices whose latency has passed to the host's socket; returns when the next one is due. */
   private deliver(t: Tunnel, now: number): number {
-    while (!t.closed && t.flight.length > 0 && t.flight[0]!.deliverAt <= now) {
+    while (!t.closed && t.flight.length > 0 && t.flight[0]!.deliverAt <= now + SLACK) {
       const s = t.flight.shift()!
       t.flightBytes -= s.bytes
       this.writeOut(t, s.pieces, s.bytes, s.release)

@@ -15,8 +15,8 @@ export interface Entry {
   offset: number
   left: number
   release: (() => void) | undefined
-  /** When the service produced it (link clock). */
-  producedAt: number
+  /** When the request it answers reached the phone (link clock); for other bytes, when they were sent. */
+  arrivedAt: number
   /** An AFC reply: it costs the phone its per-request service time. */
   served: boolean
   /** When the phone may start handing it over (set once it is at the head of the queue). */
@@ -46,6 +46,8 @@ export class Tunnel {
   windowFull = false
   /** When the phone finished handing over the previous reply (its next request starts then). */
   phoneFreeAt = -Infinity
+  /** When the in-flight window last had room again after being full. */
+  roomAt = -Infinity
   lastDeliverAt = -Infinity
   /** Bytes written to this tunnel's socket. */
   bytesSent = 0
@@ -70,9 +72,13 @@ export class Tunnel {
     return this.link.send(this, chunks, release, false)
   }
 
-  /** Sends the reply to one AFC request: on a shaped link it costs the phone its service time. */
-  reply(chunks: Buffer[], release?: () => void): Promise<void> | undefined {
-    return this.link.send(this, chunks, release, true)
+  /**
+   * Sends the reply to one AFC request that reached the phone at `arrivedAt` (link clock, default
+   * now): on a shaped link it costs the phone its service time, counted from when the phone was
+   * free for it, so a simulator that is slow to produce the reply does not make the phone slower.
+   */
+  reply(chunks: Buffer[], release?: () => void, arrivedAt?: number): Promise<void> | undefined {
+    return this.link.send(this, chunks, release, true, arrivedAt)
   }
 
   /** Bytes that left the phone and the host's socket has not taken yet (the in-flight window). */
