@@ -28,7 +28,7 @@ import { tempSocketPath } from '../../unit/device/peers/socket-pair.js'
 const CASES = 2000
 const CONCURRENCY = 25
 const TIMEOUT = 150
-const ALLOWED = new Set(['device-protocol', 'device-timeout', 'timeout', 'device-unplugged', 'usbmuxd-not-running', 'device-not-found', 'aborted', 'not-found', 'file-not-on-device', 'device-locked', 'pairing-invalid', 'pairing-pending', 'pairing-denied', 'pairing-over-network'])
+const ALLOWED = new Set(['device-protocol', 'device-timeout', 'timeout', 'device-unplugged', 'usbmuxd-not-running', 'device-not-found', 'aborted', 'not-found', 'file-not-on-device', 'file-unreadable', 'device-locked', 'pairing-invalid', 'pairing-pending', 'pairing-denied', 'pairing-over-network'])
 
 type Behaviour = 'valid' | 'garbage' | 'huge' | 'wrong-tag' | 'mutated' | 'eof' | 'stall' | 'partial' | 'drip' | 'flood'
 const BEHAVIOURS: Behaviour[] = ['valid', 'valid', 'garbage', 'huge', 'wrong-tag', 'mutated', 'mutated', 'eof', 'stall', 'partial', 'drip', 'flood']
