@@ -27,7 +27,7 @@ import { tempSocketPath } from '../../unit/device/peers/socket-pair.js'
 const SEED = 20261202
 const CASES = 400
 const CONCURRENCY = 8
-const TIMEOUT = 300
+const TIMEOUT = 1000
 /** A failed TLS path may end in any of these; anything else (or a non-CradleError) is a bug. */
 const ALLOWED = new Set(['device-handshake-failed', 'device-unplugged', 'device-timeout', 'device-protocol'])
 
