@@ -36,16 +36,18 @@ export function formatTimeLeft(seconds: number | null | undefined): string | nul
   return rest === 0 ? `about ${hours} h left` : `about ${hours} h ${rest} min left`
 }
 
-/** "today 08:14", "yesterday 22:03", "12 Mar 09:00" relative to `now`. */
+/** "today 08:14", "yesterday 22:03", "12 Mar 09:00" relative to `now` (a later day is a date too). */
 export function formatWhen(epochMs: number, now: number = Date.now(), locale?: string): string {
   const date = new Date(epochMs)
   const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(date)
   const startOfToday = new Date(now)
   startOfToday.setHours(0, 0, 0, 0)
   const dayMs = 86_400_000
+  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' }).format(date)
+  // A time after today (the scrub's next check) is a date, not "today".
+  if (epochMs >= startOfToday.getTime() + dayMs) return `${day} ${time}`
   if (epochMs >= startOfToday.getTime()) return `today ${time}`
   if (epochMs >= startOfToday.getTime() - dayMs) return `yesterday ${time}`
-  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' }).format(date)
   return `${day} ${time}`
 }
 

@@ -66,6 +66,14 @@ export class BackgroundScrub {
     this.waitController.abort()
   }
 
+  /**
+   * Files were added or changed. Only an empty library's schedule moves (no date → a date); any
+   * other import is checked later than the oldest file, so the waiting loop stays as it is.
+   */
+  libraryChanged(): void {
+    if (this.view.nextAt === null && this.view.progress === null && this.deps.settings().scrubEveryDays !== null) this.wake()
+  }
+
   /** The library folder changed: stop a pass on the old one; the loop starts over on the new one. */
   interrupt(): void {
     this.runController?.abort(new CradleError('aborted', 'library changed'))

@@ -466,6 +466,7 @@ export class Engine implements EngineHandle {
   /** Marks the state changed; `queue` also bumps the queue revision so readers refetch rows. */
   private changed(queue = false): void {
     if (queue) {
+      this.scrub.libraryChanged()
       this.revision++
       this.scheduleLibraryViewRefresh()
     }

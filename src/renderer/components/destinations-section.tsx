@@ -1,6 +1,7 @@
 /** Where the photos go: the library first, then each destination with its state and actions. */
 import { useState } from 'react'
 import { formatCount } from '../../shared/format.js'
+import { placesLine, safetySentence, scrubLine } from '../../shared/safety-text.js'
 import type { DestinationView } from '../../shared/state.js'
 import { KIND_LABELS } from '../forms/destination-form-model.js'
 import { destinationStatus } from '../store/selectors.js'
@@ -15,6 +16,7 @@ export function DestinationsSection() {
         <h2 id="destinations-heading">Destinations</h2>
         <button type="button" onClick={() => openDialog({ kind: 'add-destination' })}>Add destination</button>
       </div>
+      <SafetyTotal />
       <ul className="destinations">
         <LibraryRow />
         {ids !== '' && ids.split('\n').map((id) => <DestinationRow key={id} id={id} />)}
@@ -23,8 +25,21 @@ export function DestinationsSection() {
   )
 }
 
+/** The ledger in total: "12,431 photos · safe in 3 places · 2 only in iCloud" and where. */
+function SafetyTotal() {
+  const total = useAppStore((s) => s.snapshot?.safety.total)
+  if (!total || total.items === 0) return null
+  return (
+    <div className="safety-total">
+      <p data-testid="safety-total">{safetySentence(total)}</p>
+      <p className="muted" data-testid="safety-places">{placesLine(total.places)}</p>
+    </div>
+  )
+}
+
 function LibraryRow() {
   const library = useAppStore((s) => s.snapshot?.library)
+  const scrub = useAppStore((s) => s.snapshot?.scrub)
   const open = useAppStore((s) => s.openLibraryFolder)
   if (!library) return null
   return (
@@ -36,6 +51,14 @@ function LibraryRow() {
       <div className="dest-state">
         <span className={`dot tone-${library.available ? 'ok' : 'error'}`} aria-hidden="true" />
         {library.available ? `${formatCount(library.assetCount)} safe` : 'The library folder is not there'}
+        {scrub && (
+          <span className={`dest-detail ${scrub.damaged > 0 ? 'tone-text-error' : 'muted'}`} data-testid="scrub-line">
+            {scrubLine(scrub)}
+          </span>
+        )}
+        {scrub?.progress && (
+          <progress className="scrub-progress" aria-label="Library check" value={scrub.progress.checked} max={Math.max(1, scrub.progress.total)} />
+        )}
       </div>
       <div className="dest-actions">
         <button type="button" onClick={() => void open()}>Open folder</button>

@@ -1,5 +1,6 @@
 /** One phone: who it is, its battery and connection, what it needs, what is safe, and the run in progress. */
 import { formatCount, formatWhen } from '../../shared/format.js'
+import { placesLine, safetySentence } from '../../shared/safety-text.js'
 import type { DeviceView } from '../../shared/state.js'
 import { progressView } from '../store/selectors.js'
 import { useAppStore } from '../store/store-context.js'
@@ -19,6 +20,7 @@ function connectionText(d: DeviceView): string {
 export function DeviceCard({ udid }: { udid: string }) {
   const device = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid))
   const settings = useAppStore((s) => s.snapshot?.settings ?? null)
+  const safety = useAppStore((s) => s.snapshot?.safety.phones.find((p) => p.udid === udid))
   if (!device) return null
   const status = deviceStatus(device, settings)
   const headingId = `device-${udid}`
@@ -41,6 +43,12 @@ export function DeviceCard({ udid }: { udid: string }) {
       )}
       {icloud && <p className="muted" data-testid="device-icloud">{icloud}</p>}
       {unreadable && <p className="instruction" data-testid="device-unreadable">{unreadable}</p>}
+      {safety && safety.items > 0 && (
+        <>
+          <p data-testid="device-safety">{safetySentence(safety)}</p>
+          <p className="muted" data-testid="device-places">{placesLine(safety.places)}</p>
+        </>
+      )}
       <p className="muted">{device.lastBackupAt ? `Last backup ${formatWhen(device.lastBackupAt)}` : 'Not backed up yet'}</p>
       {device.progress && <JobProgress udid={udid} />}
     </article>

@@ -2,7 +2,8 @@
 import { memo, useEffect, useMemo, useState } from 'react'
 import { HTTP } from '../../shared/contract.js'
 import { formatBytes, formatCount } from '../../shared/format.js'
-import type { ImportState, QueueItemView, UploadState } from '../../shared/state.js'
+import { itemPlaces, itemPlacesLine } from '../../shared/safety-text.js'
+import type { ImportState, QueueItemView } from '../../shared/state.js'
 import { rowAt } from '../store/queue-window.js'
 import { queueFilters, selectQueueCounts, selectQueueKey, selectQueueTotal } from '../store/selectors.js'
 import { useActions, useAppStore } from '../store/store-context.js'
@@ -67,12 +68,18 @@ const IMPORT_WORDS: Record<ImportState, string> = {
   failed: 'Failed',
 }
 
-const UPLOAD_WORDS: Record<UploadState, string> = {
-  pending: 'waiting',
-  uploading: 'uploading',
-  done: 'uploaded',
-  failed: 'failed',
-  skipped: 'skipped',
+/** The item's line of the safety ledger: "Library ✓ · NAS ✓ · Immich …", and the same in words for screen readers. */
+function ItemSafety({ item, names }: { item: QueueItemView; names: Map<string, string> }) {
+  const places = itemPlaces(item, names)
+  if (places.length === 0) return <span className="row-uploads" />
+  const words = places.map((p) => `${p.name}: ${p.words}`).join('; ')
+  const bad = places.some((p) => p.mark === '✗')
+  return (
+    <span className={`row-uploads places${bad ? ' up-failed' : ''}`} data-testid="item-places" title={words}>
+      <span aria-hidden="true">{itemPlacesLine(places)}</span>
+      <span className="visually-hidden">{words}</span>
+    </span>
+  )
 }
 
 function importText(item: QueueItemView): string {
@@ -119,13 +126,7 @@ export const QueueRow = memo(function QueueRow({ index, total, names }: { index:
       <span className="row-group">{group && <span className="badge">{group}</span>}</span>
       <span className="row-size muted">{formatBytes(item.size)}</span>
       <span className="row-import">{importText(item)}</span>
-      <span className="row-uploads">
-        {item.uploads.map((u) => (
-          <span key={u.destinationId} className={`upload up-${u.state}`} title={u.error ? `${u.error.message}${u.error.action ? `. ${u.error.action}` : ''}` : undefined}>
-            {names.get(u.destinationId) ?? u.destinationId}: {UPLOAD_WORDS[u.state]}
-          </span>
-        ))}
-      </span>
+      <ItemSafety item={item} names={names} />
     </div>
   )
 })

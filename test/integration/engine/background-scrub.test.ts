@@ -182,6 +182,21 @@ describe('background scrub', () => {
     expect(s.current()).toMatchObject({ waiting: null, damaged: 0 })
   })
 
+  it('an empty library has no next check; the first import gives it one', async () => {
+    const clock = new TestClock()
+    t = tempLibrary({ now: () => clock.now() })
+    const { scrub: s } = start(clock, new TestPower(), { scrubEveryDays: 30 })
+    await clock.parked()
+    expect(s.current().nextAt).toBeNull()
+    t.lib.beginConnection({ udid: 'A', name: 'A' })
+    const plan = t.lib.planScan('A', listing([sourceFile('/DCIM/100APPLE/IMG_0001.JPG', FILES['/DCIM/100APPLE/IMG_0001.JPG']!.length)]), 1)
+    await t.lib.importFile(plan.toImport[0]!.id, memorySource(FILES['/DCIM/100APPLE/IMG_0001.JPG']!), { signal: ABORT })
+    const rescheduled = new Promise<void>((resolve) => (onView = (v) => v.nextAt !== null && resolve()))
+    s.libraryChanged()
+    await rescheduled
+    expect(s.current().nextAt).toBe(clock.now() + 30 * DAY)
+  })
+
   it('off (scrubEveryDays null): never reads, no next time', async () => {
     const clock = new TestClock()
     await setUp(clock)

@@ -14,6 +14,7 @@ import { runCliProcess } from '../../helpers/cli.js'
 import { listFiles, tempDirs, type TempDirs } from '../../helpers/engine.js'
 import { pairWithSim } from '../../helpers/engine-cli.js'
 import { expectedFromDcim, type ExpectedFile } from '../../helpers/engine-roll.js'
+import type { SafetySummary } from '../../../src/shared/state.js'
 
 let sim: Simulator
 let dirs: TempDirs
@@ -34,6 +35,11 @@ afterAll(async () => {
 })
 
 interface Line { type: string; [k: string]: unknown }
+interface StatusJson {
+  phones: { itemsSafe: number; itemsOnPhone: number }[]
+  check: { checked: number; corrupt: number; missing: number; damaged: number }
+  safety: { total: SafetySummary; phones: (SafetySummary & { name: string })[] }
+}
 
 async function cradle(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; lines: Line[] }> {
   const r = await runCliProcess([...args, '--data', dirs.dataDir, '--library', dirs.libraryDir], {
@@ -96,10 +102,16 @@ describe('cradle verify, then heal from the phone', () => {
     expect(human.stdout).toContain(`missing  ${deleted}`)
     expect(human.stdout).toContain('The next backup from an iPhone that still has them puts them back exactly.')
 
-    // status no longer counts them as safe.
+    // status no longer counts them as safe: not in the phone's counts, not in the ledger.
     const status = await cradle(['status', '--json'])
-    const s = JSON.parse(status.stdout) as { phones: { itemsSafe: number; itemsOnPhone: number }[] }
+    const s = JSON.parse(status.stdout) as StatusJson
     expect(s.phones[0]!.itemsSafe).toBeLessThan(s.phones[0]!.itemsOnPhone)
+    expect(s.check).toMatchObject({ checked: before.size, corrupt: 1, missing: 1, damaged: 2 })
+    expect(s.safety.total).toMatchObject({ items: before.size, safeIn: 0 })
+    expect(s.safety.total.places).toEqual([expect.objectContaining({ id: 'library', safe: before.size - 2, of: before.size })])
+    const text = await cradle(['status'])
+    expect(text.stdout).toContain(`Safe     ${before.size} photos · 2 not safe in the library yet`)
+    expect(text.stdout).toContain('2 damaged, restored by the next backup from the iPhone')
   }, 120_000)
 
   it('backup --once from the phone restores both byte-identically and keeps the corrupt copy aside', async () => {
@@ -114,9 +126,13 @@ describe('cradle verify, then heal from the phone', () => {
     expect(fs.readFileSync(path.join(dirs.libraryDir, aside[0]!))).toEqual(corruptBytes)
   }, 120_000)
 
-  it('verify is clean again: exit 0', async () => {
+  it('verify is clean again: exit 0, and status says everything is safe', async () => {
     const r = await cradle(['verify', '--json'])
     expect(r.code).toBe(0)
     expect(r.lines.at(-1)).toMatchObject({ type: 'summary', checked: before.size, ok: before.size, corrupt: 0, missing: 0 })
+    const s = JSON.parse((await cradle(['status', '--json'])).stdout) as StatusJson
+    expect(s.check).toMatchObject({ checked: before.size, corrupt: 0, missing: 0, damaged: 0 })
+    expect(s.safety.total).toMatchObject({ items: before.size, safeIn: 1, places: [{ id: 'library', name: 'Library', safe: before.size, of: before.size }] })
+    expect(s.safety.phones).toEqual([expect.objectContaining({ name: 'Ann’s iPhone', items: expected.length, safeIn: 1 })])
   }, 120_000)
 })

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { CradleError } from '../../../src/shared/errors.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
+import type { SchemaModule } from '../../../src/main/library/catalog-db.js'
 import { Library, type LibraryOptions } from '../../../src/main/library/library.js'
 import type { ImportSource, SourceFile } from '../../../src/main/library/source.js'
 import { folderSignature, type FolderScan } from '../../../src/main/library/scan-plan.js'
@@ -20,7 +21,7 @@ export interface TempLibrary {
   cleanup(): void
 }
 
-export function tempLibrary(opts: LibraryOptions & { root?: string; layout?: string } = {}): TempLibrary {
+export function tempLibrary(opts: LibraryOptions & { root?: string; layout?: string; extraModules?: readonly SchemaModule[] } = {}): TempLibrary {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-lib-'))
   const dataDir = path.join(dir, 'data')
   const root = opts.root ?? path.join(dir, 'Library')

@@ -36,7 +36,7 @@ describe('queue section', () => {
     expect(rows[0]!.textContent).toContain('IMG_0001.HEIC')
     expect(rows[0]!.textContent).toContain('Live Photo')
     expect(rows[0]!.textContent).toContain('Importing 62 %')
-    expect(rows[0]!.textContent).toContain('Immich: uploaded')
+    expect(within(rows[1]!).getByTestId('item-places').textContent).toMatch(/^Library ✓ · Immich ✓Library: in the library, checked .*; Immich: uploaded$/)
     expect(list.getAttribute('tabindex')).toBe('0') // the scrolling region is reachable by keyboard
   })
 
@@ -78,7 +78,9 @@ describe('queue section', () => {
     expect((transport.callsOf('listQueue').at(-1) as { filter: QueueFilter }).filter).toBe('failed')
     expect(within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')).toHaveLength(3)
     expect(screen.getByText('3 items')).toBeTruthy()
-    expect(screen.getAllByText('Immich: failed')[0]!.getAttribute('title')).toBe('Immich did not accept a file. See the file in the queue for the reason.')
+    const places = screen.getAllByTestId('item-places')[0]!
+    expect(places.querySelector('[aria-hidden="true"]')!.textContent).toBe('Library ✓ · Immich ✗')
+    expect(places.querySelector('.visually-hidden')!.textContent).toMatch(/; Immich: failed: Immich did not accept a file\. See the file in the queue for the reason\.$/)
     expect(r.store.getState().queueFilter).toBe('failed')
     expect(screen.getByRole('button', { name: 'Not on this iPhone 41' })).toBeTruthy()
   })

@@ -9,10 +9,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatBytes, formatCount, formatWhen } from '../../../../shared/format.js'
+import { placesLine, safetySentence } from '../../../../shared/safety-text.js'
+import type { SafetyView } from '../../../../shared/state.js'
 import { defaultSettings } from '../../../../shared/settings.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
 import { UploadManager, type DestinationStatusCounts } from '../../../destinations/upload-manager.js'
 import { History, historySchema } from '../../../engine/history.js'
+import { safetyLedger } from '../../../engine/safety-ledger.js'
 import { tryLockDataFolder, type DataFolderHolder } from '../../../data-folder/data-folder-lock.js'
 import { CATALOG_FILE, Library } from '../../../library/library.js'
 import { rebuiltNotice } from '../rebuilt-notice.js'
@@ -23,8 +26,10 @@ import { currentPlatform } from '../platform.js'
 
 const USAGE = `Usage: cradle status [--json]
 
-Shows what is safe: the library, each iPhone's last backup and counts, the import queue,
-and every destination's uploads (done, waiting, failed with the reason).
+Shows what is safe: where your photos are (the library and each destination, in total and
+per iPhone: "12,431 photos · safe in 3 places · 2 only in iCloud"), the library and its last
+check, each iPhone's last backup and counts, the import queue, and every destination's uploads
+(done, waiting, failed with the reason).
 
 While another Cradle (the desktop app, cradle serve) uses the same data folder, status reads
 its catalog beside it without changing anything and says which Cradle that is; the counts are
@@ -39,6 +44,10 @@ export interface StatusReport {
   queue: { pending: number; failed: number; notOnPhone: number; done: number }
   destinations: DestinationStatusCounts[]
   lastRun: { at: number; sourceName: string; imported: number; error: string | null } | null
+  /** The safety ledger: where the photos are safe, in total and per phone. */
+  safety: SafetyView
+  /** The last full check of the library (cradle verify or the background scrub) and what is damaged now. */
+  check: { lastAt: number | null; checked: number; corrupt: number; missing: number; damaged: number }
   /** The Cradle that held the data folder while status read beside it (null: none ran). */
   runningCradle: { pid: number | null; command: string | null; since: number | null } | null
 }
@@ -77,6 +86,8 @@ async function report(library: Library, fresh: boolean): Promise<Omit<StatusRepo
   const counts = library.queueCounts()
   const uploads = new UploadManager({ db: library.db, libraryRoot: library.root, secrets: memorySecretStore(), platform: currentPlatform() })
   const last = new History(library.db).recent(1)[0]
+  const destinations = uploads.statusCounts()
+  const scrub = library.lastScrub()
   return {
     library: { path: view.path, items: view.assetCount, bytes: view.bytes, freeBytes: view.freeBytes, available: view.available },
     phones: library.devices().filter((d) => d.kind === 'phone').map((d) => ({
@@ -87,7 +98,9 @@ async function report(library: Library, fresh: boolean): Promise<Omit<StatusRepo
       ...library.deviceCounts(d.udid),
     })),
     queue: { pending: counts.pending, failed: counts.failed, notOnPhone: counts.notOnPhone, done: counts.done },
-    destinations: uploads.statusCounts(),
+    destinations,
+    safety: safetyLedger(library.db, destinations.map((d) => ({ id: d.id, name: d.name }))),
+    check: { lastAt: scrub?.finishedAt ?? null, checked: scrub?.checked ?? 0, corrupt: scrub?.corrupt ?? 0, missing: scrub?.missing ?? 0, damaged: library.damagedCount() },
     lastRun: last ? { at: last.at, sourceName: last.sourceName, imported: last.imported, error: last.error ? last.error.message : null } : null,
   }
 }
@@ -100,8 +113,12 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
     lines.push(`Another Cradle${who} is using this data folder; these are the counts it has recorded so far.`)
   }
   const free = r.library.freeBytes === null ? '' : ` · ${formatBytes(r.library.freeBytes)} free`
+  lines.push(`Safe     ${safetySentence(r.safety.total)}`)
+  if (r.safety.total.items > 0) lines.push(`         ${placesLine(r.safety.total.places)}`)
   lines.push(`Library  ${r.library.path}${r.library.available ? '' : ' (not there — is the drive connected?)'}`)
   lines.push(`         ${formatCount(r.library.items)} items · ${formatBytes(r.library.bytes)}${free}`)
+  const checked = r.check.lastAt === null ? 'not checked since import ("cradle verify" checks every file)' : `last checked ${formatWhen(r.check.lastAt, now)}: ${formatCount(r.check.checked)} files`
+  lines.push(`         ${checked}${r.check.damaged > 0 ? ` · ${formatCount(r.check.damaged)} damaged, restored by the next backup from the iPhone` : ''}`)
   lines.push('Phones')
   if (r.phones.length === 0) lines.push('  none yet — connect your iPhone with a cable')
   for (const p of r.phones) {
@@ -109,6 +126,8 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
     const icloud = p.itemsNotOnPhone ? `, ${formatCount(p.itemsNotOnPhone)} in iCloud only` : ''
     const unread = p.itemsUnreadable ? `, couldn't read ${formatCount(p.itemsUnreadable)}` : ''
     lines.push(`  ${p.name} · ${when} · ${formatCount(p.itemsOnPhone)} on the phone, ${formatCount(p.itemsSafe)} safe${icloud}${unread}`)
+    const ledger = r.safety.phones.find((s) => s.udid === p.udid)
+    if (ledger && ledger.items > 0) lines.push(`     ${safetySentence(ledger)} · ${placesLine(ledger.places)}`)
   }
   lines.push(`Queue    ${formatCount(r.queue.pending)} waiting · ${formatCount(r.queue.failed)} failed · ${formatCount(r.queue.notOnPhone)} not on the iPhone`)
   lines.push('Destinations')
