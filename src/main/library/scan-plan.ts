@@ -144,6 +144,11 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
 
 export type DeviceCounts = Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone' | 'itemsUnreadable'>
 
+/** Whether a scrub found any library file damaged (one probe of a partial index: the common case costs nothing). */
+function anyDamaged(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM assets WHERE damage IS NOT NULL LIMIT 1').get() !== undefined
+}
+
 /** Items on the source, how many are safe, how many the phone could not give us (iCloud-only, or refused). */
 export function summarize(db: Db, udid: string): DeviceCounts {
   const rows = db
@@ -162,8 +167,10 @@ export function summarize(db: Db, udid: string): DeviceCounts {
     if (r.state === 'failed' && r.refused) itemsUnreadable += r.n
   }
   // A file whose library copy is damaged is not safe, whatever its import state says.
-  itemsSafe -= db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')
-    AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)`).get(udid)!.n
+  if (anyDamaged(db)) {
+    itemsSafe -= db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')
+      AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)`).get(udid)!.n
+  }
   return { itemsOnPhone, itemsSafe, itemsNotOnPhone, itemsUnreadable }
 }
 
@@ -181,7 +188,7 @@ export function pending(db: Db, udid: string, connection: number): Pick<ScanPlan
       `SELECT id, path, folder, base_stem, file_name, size, state, staged_bytes FROM device_files
        WHERE udid = ? AND present = 1 AND (state IN ('pending','importing')
          OR (state IN ('not-on-phone','failed') AND COALESCE(not_on_phone_connection, 0) < ?)
-         OR (state IN ('done','duplicate') AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)))`,
+         ${anyDamaged(db) ? "OR (state IN ('done','duplicate') AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL))" : ''})`,
     )
     .all(udid, connection)
   const order = new Map(rows.map((r) => [r.id, ROLE_ORDER[parseName(r.file_name).role]]))
