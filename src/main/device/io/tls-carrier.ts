@@ -144,7 +144,8 @@ function ignoreLateError(): void {}
  */
 export async function startTls(raw: Duplex, leftover: Buffer, creds: TlsCredentials, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ socket: tls.TLSSocket; carrier: Carrier }> {
   const runtime = creds.runtime ?? defaultTlsRuntime()
-  raw.on('error', ignoreLateError)
+  // Once per tunnel: a lockdown connection may start and stop TLS many times.
+  if (!raw.listeners('error').includes(ignoreLateError)) raw.on('error', ignoreLateError)
   let options: tls.ConnectionOptions
   try {
     options = deviceTlsOptions(creds, runtime)
