@@ -18,8 +18,8 @@ export interface Tmpfs {
   dir: string
   /** Changes the size (e.g. to give space back). */
   resize(sizeKb: number): void
-  /** Fills what is free with one file; returns a function that deletes it again. */
-  fill(): () => void
+  /** Fills what is free, but `leaveBytes`, with one file; returns a function that deletes it again. */
+  fill(leaveBytes?: number): () => void
   unmount(): void
 }
 
@@ -31,18 +31,16 @@ export function mountTmpfs(sizeKb: number, prefix = 'cradle-vol-'): Tmpfs {
   return {
     dir,
     resize: (kb) => void execFileSync('mount', ['-o', `remount,size=${kb}k`, dir]),
-    fill: () => {
+    fill: (leaveBytes = 0) => {
       const filler = path.join(dir, `.filler-${Math.random().toString(36).slice(2)}`)
       const fd = fs.openSync(filler, 'w')
       const block = Buffer.alloc(64 * 1024, 0xee)
+      const st = fs.statfsSync(dir)
+      let room = st.bavail * st.bsize - leaveBytes
       try {
-        for (;;) fs.writeSync(fd, block)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error
-      }
-      // The last partial block too: nothing at all is left.
-      try {
-        for (;;) fs.writeSync(fd, block, 0, 512)
+        while (room > 0) room -= fs.writeSync(fd, block, 0, Math.min(block.length, Math.max(512, room)))
+        // Nothing left at all, down to the last partial block.
+        if (leaveBytes === 0) for (;;) fs.writeSync(fd, block, 0, 512)
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error
       }

@@ -41,7 +41,8 @@ export interface SessionResult {
   error: CradleError | null
 }
 
-const LIBRARY_PROBLEMS = new Set(['disk-full', 'library-missing', 'library-permission', 'data-disk-full', 'catalog-busy'])
+const CATALOG_PROBLEMS = new Set(['data-disk-full', 'catalog-busy'])
+const LIBRARY_PROBLEMS = new Set(['disk-full', 'library-missing', 'library-permission', ...CATALOG_PROBLEMS])
 const RETRY_LIBRARY_MS = 5_000
 const RETRY_DEVICE_MS = 15_000
 /** While the phone is locked mid-backup, lockdown is asked this often whether it is unlocked. */
@@ -243,8 +244,24 @@ export class PhoneSession {
   private async serve(link: PhoneLink): Promise<void> {
     const signal = this.life.signal
     const library = this.deps.library()
-    const connection = library.beginConnection({ udid: this.deps.udid, name: link.identity.name, productType: link.identity.productType, iosVersion: link.identity.iosVersion })
-    this.counts = library.deviceCounts(this.deps.udid)
+    let connection = 0
+    // The first catalog write of a connection: a full data disk or a held catalog waits here, as
+    // a run would, instead of ending the session until the next replug.
+    while (!signal.aborted) {
+      try {
+        connection = library.beginConnection({ udid: this.deps.udid, name: link.identity.name, productType: link.identity.productType, iosVersion: link.identity.iosVersion })
+        this.counts = library.deviceCounts(this.deps.udid)
+        break
+      } catch (error) {
+        const e = toCradleError(catalogError(error, library.db.name))
+        if (!CATALOG_PROBLEMS.has(e.code) || this.deps.once) throw e
+        this.deps.log.warn('catalog cannot take the connection yet', { udid: this.deps.udid, code: e.code })
+        this.set({ phase: 'error', problem: e })
+        await this.waitForLibrary()
+        this.set({ phase: 'connecting', problem: null })
+      }
+    }
+    if (signal.aborted) return
     let lastBatteryAt = 0
     while (!signal.aborted) {
       const settings = this.deps.settings()
