@@ -7,11 +7,22 @@ import type { Clock } from '../../src/main/engine/ports.js'
 
 export class InstantClock implements Clock {
   readonly sleeps: number[] = []
+  /** The monotonic clock: moves with sleeps and advance(), never with jumpWall(). */
+  m = 0
 
   constructor(public t = Date.UTC(2026, 10, 25, 12, 0, 0)) {}
 
   now(): number {
     return this.t
+  }
+
+  monotonic(): number {
+    return this.m
+  }
+
+  /** The wall clock is set (NTP, the user): only now() moves, by `ms` (negative = back). */
+  jumpWall(ms: number): void {
+    this.t += ms
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -21,6 +32,7 @@ export class InstantClock implements Clock {
       setImmediate(() => {
         if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'))
         this.t += ms
+        this.m += ms
         resolve()
       })
     })
@@ -28,5 +40,6 @@ export class InstantClock implements Clock {
 
   advance(ms: number): void {
     this.t += ms
+    this.m += ms
   }
 }

@@ -53,14 +53,21 @@ export interface RunnerDeps {
   onChange: () => void
 }
 
+/** A hold as shown: `until` in wall-clock time, computed from the monotonic deadline when asked. */
 export type Hold = { kind: 'backoff' | 'quota'; until: number } | null
+
+/** A wall clock that moved this much against the monotonic one was set (NTP steps, a user). */
+const CLOCK_JUMP_MS = 2_000
 
 export class DestinationRunner {
   private readonly inflight = new Map<number, AbortController>()
   private wakers = new Set<() => void>()
   private workers: Promise<void>[] = []
   private running = false
-  private hold: Hold = null
+  /** Deadline on the monotonic clock: a wall clock set back does not stretch it. */
+  private hold: { kind: 'backoff' | 'quota'; untilMono: number } | null = null
+  /** Wall minus monotonic when last looked at; a change is a jump of the wall clock. */
+  private wallOffset: number
   private consecutiveFailures = 0
   private probing = false
   private prechecking = false
@@ -71,7 +78,8 @@ export class DestinationRunner {
 
   constructor(private readonly d: RunnerDeps) {
     this.problem = d.problem
-    this.speed = new SpeedMeter(() => d.clock.now())
+    this.speed = new SpeedMeter(() => d.clock.monotonic())
+    this.wallOffset = d.clock.now() - d.clock.monotonic()
   }
 
   get id(): string {
@@ -84,7 +92,8 @@ export class DestinationRunner {
     return this.inflight.size
   }
   get currentHold(): Hold {
-    return this.hold && this.hold.until > this.d.clock.now() ? this.hold : null
+    const left = this.hold ? this.hold.untilMono - this.d.clock.monotonic() : 0
+    return this.hold && left > 0 ? { kind: this.hold.kind, until: this.d.clock.now() + left } : null
   }
   get isRunning(): boolean {
     return this.running
@@ -166,10 +175,23 @@ export class DestinationRunner {
     }
   }
 
+  /**
+   * Retry times stored in the queue are wall-clock times (they must survive a restart). When the
+   * wall clock jumps, they move with it, so each row stays due after the same real wait.
+   */
+  private followWallClock(now: number): void {
+    const drift = now - this.d.clock.monotonic() - this.wallOffset
+    if (Math.abs(drift) < CLOCK_JUMP_MS) return
+    this.wallOffset += drift
+    const moved = this.d.queue.shiftDue(this.d.id, drift)
+    this.d.log.warn('wall clock jumped; retry times moved with it', { dest: this.d.id, jumpMs: drift, rows: moved })
+  }
+
   private async step(): Promise<void> {
     const now = this.d.clock.now()
+    this.followWallClock(now)
     const blocked = this.blockedReason()
-    if (blocked) return this.idle(this.hold && blocked === this.hold.kind ? this.hold.until - now : undefined)
+    if (blocked) return this.idle(this.hold && blocked === this.hold.kind ? this.hold.untilMono - this.d.clock.monotonic() : undefined)
     if (this.prechecking || this.probing) return this.idle()
     if (this.d.destination.has && this.needsPrecheck) return this.precheck()
     if (this.consecutiveFailures >= this.d.tuning.probeAfter) return this.probe()
@@ -241,15 +263,16 @@ export class DestinationRunner {
     this.lastError = err
     if (retryAfterMs !== null || force || this.consecutiveFailures >= 2) {
       const delay = backoffDelay(Math.max(1, this.consecutiveFailures - 1), this.d.random, this.d.tuning.backoff, retryAfterMs)
-      const until = this.d.clock.now() + delay
-      if (!this.hold || this.hold.kind !== 'quota') this.hold = { kind: 'backoff', until: Math.max(until, this.hold?.until ?? 0) }
+      const until = this.d.clock.monotonic() + delay
+      if (!this.hold || this.hold.kind !== 'quota') this.hold = { kind: 'backoff', untilMono: Math.max(until, this.hold?.untilMono ?? 0) }
       this.d.log.warn('destination backing off', { dest: this.d.id, delayMs: delay, code: err.code, failures: this.consecutiveFailures })
     }
   }
 
   private parkForQuota(err: CradleError): void {
+    // The server names a wall-clock moment; wait that long from now.
     const resetsAt = Number(err.context.resetsAt ?? this.d.clock.now() + 3_600_000)
-    this.hold = { kind: 'quota', until: resetsAt }
+    this.hold = { kind: 'quota', untilMono: this.d.clock.monotonic() + Math.max(0, resetsAt - this.d.clock.now()) }
     this.lastError = err
     this.d.log.warn('daily quota reached; parked', { dest: this.d.id, resetsAt })
   }

@@ -15,6 +15,7 @@ import { BandwidthLimiter, BYTES_PER_MB } from './bandwidth-limiter.js'
 import { createDestination, skipRolesFor, type DestinationOptions } from './create-destination.js'
 import type { Destination } from './destination.js'
 import type { GooglePhotosDestination } from './google-photos/google-photos-destination.js'
+import { retryHorizon } from './backoff.js'
 import { DestinationRunner, DEFAULT_TUNING, type RunnerTuning } from './destination-runner.js'
 import { DestinationStore, secretKeys, type DestinationRecord } from './destination-store.js'
 import { UploadQueue, type DestinationCounts } from './queue/upload-queue.js'
@@ -83,6 +84,8 @@ export class UploadManager {
     const now = this.clock.now()
     const reset = this.queue.resetInterrupted(now)
     if (reset > 0) this.log.info('resuming interrupted uploads', { count: reset })
+    const clamped = this.queue.clampDue(now, retryHorizon(this.tuning.backoff))
+    if (clamped > 0) this.log.warn('retries due far in the future (the clock went back while stopped) are due now', { count: clamped })
     this.queue.enqueue(now)
     this.lastAc = this.onAc()
     this.unsubscribePower = this.deps.power?.onChange(() => this.powerChanged()) ?? null

@@ -5,7 +5,15 @@
  */
 
 export interface Clock {
+  /** Wall-clock time (epoch ms): for what is stored or shown. It can jump (NTP, the user, a dead RTC battery). */
   now(): number
+  /**
+   * Milliseconds from an arbitrary origin that only ever move forward: for waiting and for
+   * "how long since". Retry and backoff deadlines use this, so setting the wall clock back a day
+   * does not hold uploads for a day.
+   */
+  monotonic(): number
+  /** Waits `ms` of real time (setTimeout runs on the monotonic clock). */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
@@ -36,6 +44,7 @@ export interface Opener {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'))

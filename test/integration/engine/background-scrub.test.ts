@@ -25,6 +25,10 @@ class TestClock implements Clock {
   now(): number {
     return this.t
   }
+  /** This clock never jumps: the monotonic one is the same time. */
+  monotonic(): number {
+    return this.t
+  }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (ms < 60_000) {
       this.paces.push(ms)

@@ -125,6 +125,20 @@ export class UploadQueue {
     })()
   }
 
+  /** The wall clock jumped by `ms`: every waiting retry moves with it (same real wait). */
+  shiftDue(destinationId: string, ms: number): number {
+    return this.db.prepare(`UPDATE uploads SET next_attempt_at = MAX(0, next_attempt_at + ?) WHERE destination_id = ? AND state = 'pending' AND next_attempt_at > 0`)
+      .run(Math.round(ms), destinationId).changes
+  }
+
+  /**
+   * At start-up: a retry due further ahead than any delay Cradle sets (`horizonMs`) was set
+   * before the wall clock went back while Cradle was not running; it is due now.
+   */
+  clampDue(now: number, horizonMs: number): number {
+    return this.db.prepare(`UPDATE uploads SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`).run(now, now + horizonMs).changes
+  }
+
   /** Earliest next_attempt_at among pending rows (null when none is pending). */
   nextDue(destinationId: string): number | null {
     const row = this.db.prepare<[string], { t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM uploads WHERE destination_id = ? AND state = 'pending'`).get(destinationId)
