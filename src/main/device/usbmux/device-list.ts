@@ -23,6 +23,21 @@ export function normaliseUdid(serial: string): string {
   return serial.length === 24 && !serial.includes('-') ? `${serial.slice(0, 8)}-${serial.slice(8)}` : serial
 }
 
+/**
+ * Where this device's pair record lives in usbmuxd: under the daemon's own SerialNumber (Apple's
+ * daemons key records by the undashed serial, pymobiledevice3 notes; newer Linux usbmuxd dashes
+ * it), then under the other spelling (a record saved by a client that normalised the UDID).
+ */
+export function pairRecordIds(device: Pick<MuxDevice, 'udid' | 'properties'>): string[] {
+  const own = device.properties.SerialNumber
+  return [...new Set([own, device.udid, device.udid.replace(/-/g, '')])]
+}
+
+/** The ID to save a new pair record under: the daemon's own SerialNumber. */
+export function pairRecordId(device: Pick<MuxDevice, 'udid' | 'properties'>): string {
+  return device.properties.SerialNumber
+}
+
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }

@@ -82,44 +82,72 @@ export function framePlist(frame: MuxFrame): PlistDict {
 
 export type MuxReply =
   | { kind: 'result'; number: number }
-  | { kind: 'device-list'; devices: MuxDeviceProperties[]; rejected: number }
+  | { kind: 'device-list'; devices: MuxDeviceProperties[]; skipped: SkippedDevice[] }
   | { kind: 'buid'; buid: string }
   | { kind: 'pair-record'; data: Buffer }
   | { kind: 'listeners'; listeners: PlistDict[] }
   | { kind: 'attached'; device: MuxDeviceProperties }
   | { kind: 'detached'; deviceId: number }
   | { kind: 'paired'; deviceId: number }
+  /** Only from a lenient parse: a plist reply of no known shape. */
+  | { kind: 'other'; messageType?: string }
 
 function uint(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined
 }
 
+/** A device entry usbmuxd sent that cannot be used, and why (for the log). */
+export interface SkippedDevice {
+  deviceId?: number
+  serialNumber?: string
+  reason: string
+}
+
 /**
  * Device properties as libusbmuxd reads them: DeviceID, SerialNumber and a known ConnectionType
- * are required; a Network device also needs NetworkAddress. Returns undefined for a device to drop.
+ * are required; a Network device also needs NetworkAddress. Otherwise says why it is dropped.
  */
-export function parseDeviceProperties(value: unknown, topLevelId?: number): MuxDeviceProperties | undefined {
-  if (!isPlistDict(value)) return undefined
+export function readDeviceProperties(value: unknown, topLevelId?: number): MuxDeviceProperties | SkippedDevice {
+  if (!isPlistDict(value)) return { ...(topLevelId === undefined ? {} : { deviceId: topLevelId }), reason: 'no Properties dictionary' }
   const id = uint(value.DeviceID) ?? topLevelId
   const serial = value.SerialNumber
   const type = value.ConnectionType
-  if (id === undefined || typeof serial !== 'string' || serial === '') return undefined
-  if (type !== 'USB' && type !== 'Network') return undefined
-  if (type === 'Network' && !Buffer.isBuffer(value.NetworkAddress)) return undefined
+  const known = { ...(id === undefined ? {} : { deviceId: id }), ...(typeof serial === 'string' && serial !== '' ? { serialNumber: serial } : {}) }
+  if (id === undefined) return { ...known, reason: 'no DeviceID' }
+  if (typeof serial !== 'string' || serial === '') return { ...known, reason: 'no SerialNumber' }
+  if (type !== 'USB' && type !== 'Network') return { ...known, reason: `ConnectionType ${JSON.stringify(type ?? null)}` }
+  if (type === 'Network' && !Buffer.isBuffer(value.NetworkAddress)) return { ...known, reason: 'a Network entry without NetworkAddress' }
   return { ...value, DeviceID: id, SerialNumber: serial, ConnectionType: type } as MuxDeviceProperties
 }
 
-/** Classifies a reply or event plist; unknown shapes are protocol errors. */
-export function parseMuxReply(dict: PlistDict): MuxReply {
+function isSkipped(value: MuxDeviceProperties | SkippedDevice): value is SkippedDevice {
+  return 'reason' in value && typeof value.reason === 'string' && !('ConnectionType' in value)
+}
+
+/** "DeviceID 9 (SerialNumber X): no ConnectionType" for the log. */
+export function describeSkipped(d: SkippedDevice): string {
+  const who = [d.deviceId === undefined ? undefined : `DeviceID ${d.deviceId}`, d.serialNumber === undefined ? undefined : `SerialNumber ${d.serialNumber}`].filter(Boolean).join(', ')
+  return who ? `${who}: ${d.reason}` : d.reason
+}
+
+/**
+ * Classifies a reply or event plist; unknown shapes are protocol errors, or with `lenient`
+ * (a request whose failure answers vary between daemons) the kind 'other'.
+ */
+export function parseMuxReply(dict: PlistDict, opts: { lenient?: boolean } = {}): MuxReply {
   const type = dict.MessageType
+  const other = (detail: string): MuxReply => {
+    if (opts.lenient) return { kind: 'other', ...(typeof type === 'string' ? { messageType: type } : {}) }
+    throw protocolError(detail)
+  }
   if (type === 'Result') {
     const n = uint(dict.Number)
-    if (n === undefined) throw protocolError('Result without a Number')
+    if (n === undefined) return other('Result without a Number')
     return { kind: 'result', number: n }
   }
   if (type === 'Attached') {
-    const device = parseDeviceProperties(dict.Properties, uint(dict.DeviceID))
-    if (!device) throw protocolError('Attached event with invalid Properties')
+    const device = readDeviceProperties(dict.Properties, uint(dict.DeviceID))
+    if (isSkipped(device)) throw protocolError(`Attached event for a device that cannot be read (${describeSkipped(device)})`)
     return { kind: 'attached', device }
   }
   if (type === 'Detached' || type === 'Paired') {
@@ -128,17 +156,18 @@ export function parseMuxReply(dict: PlistDict): MuxReply {
     return type === 'Detached' ? { kind: 'detached', deviceId: id } : { kind: 'paired', deviceId: id }
   }
   if (Array.isArray(dict.DeviceList)) {
+    // One unreadable entry makes libusbmuxd fail the whole list; we keep the good ones.
     const devices: MuxDeviceProperties[] = []
-    let rejected = 0
+    const skipped: SkippedDevice[] = []
     for (const entry of dict.DeviceList) {
-      const d = isPlistDict(entry) ? parseDeviceProperties(entry.Properties, uint(entry.DeviceID)) : undefined
-      if (d) devices.push(d)
-      else rejected++
+      const d = isPlistDict(entry) ? readDeviceProperties(entry.Properties, uint(entry.DeviceID)) : { reason: 'an entry that is not a dictionary' }
+      if (isSkipped(d)) skipped.push(d)
+      else devices.push(d)
     }
-    return { kind: 'device-list', devices, rejected }
+    return { kind: 'device-list', devices, skipped }
   }
   if (typeof dict.BUID === 'string') return { kind: 'buid', buid: dict.BUID }
   if (Buffer.isBuffer(dict.PairRecordData)) return { kind: 'pair-record', data: dict.PairRecordData }
   if (Array.isArray(dict.ListenerList)) return { kind: 'listeners', listeners: dict.ListenerList.filter(isPlistDict) }
-  throw protocolError(`unexpected usbmux reply (MessageType ${String(type)})`)
+  return other(`unexpected usbmux reply (MessageType ${String(type)})`)
 }

@@ -4,13 +4,16 @@
  * libimobiledevice tools trust the same records.
  */
 import { CradleError } from '../../../shared/errors.js'
+import { createLogger } from '../../logging/logger.js'
 import type { Channel } from '../io/channel.js'
 import type { CallOptions } from '../io/deadline.js'
 import { protocolError } from '../protocol-error.js'
 import { parseMuxAddress, resolveMuxAddress, type MuxAddress } from './address.js'
-import { preferUsb, toMuxDevice, type MuxDevice } from './device-list.js'
-import { ERRNO_ENOENT, MuxResult, type ClientIdentity, type MuxReply } from './messages.js'
+import { pairRecordIds, preferUsb, toMuxDevice, type MuxDevice } from './device-list.js'
+import { describeSkipped, ERRNO_ENOENT, MuxResult, type ClientIdentity, type MuxReply } from './messages.js'
 import { MuxConnection, MUX_TIMEOUT_MS, type MuxTarget } from './mux-connection.js'
+
+const log = createLogger('device/usbmux')
 
 export interface MuxClientOptions {
   /** A parsed address or a USBMUXD_SOCKET_ADDRESS-style string; default: env, then the OS default. */
@@ -63,6 +66,7 @@ export class MuxClient {
   async listDevices(opts: CallOptions & { all?: boolean } = {}): Promise<MuxDevice[]> {
     const reply = await this.oneShot('ListDevices', {}, opts)
     if (reply.kind !== 'device-list') throw unexpected('ListDevices', reply)
+    if (reply.skipped.length > 0) log.warn('usbmuxd listed devices Cradle cannot read; skipped them', { skipped: reply.skipped.map(describeSkipped) })
     const devices = reply.devices.map(toMuxDevice)
     return opts.all ? devices : preferUsb(devices)
   }
@@ -82,13 +86,34 @@ export class MuxClient {
     return reply.buid
   }
 
-  /** The stored pair record bytes (XML or binary plist), or undefined when there is none. */
-  async readPairRecord(udid: string, opts: CallOptions = {}): Promise<Buffer | undefined> {
-    const reply = await this.oneShot('ReadPairRecord', { PairRecordID: udid }, opts)
-    if (reply.kind === 'pair-record') return reply.data
-    if (reply.kind === 'result' && reply.number === ERRNO_ENOENT) return undefined
-    if (reply.kind === 'result') throw new CradleError('device-protocol', `ReadPairRecord failed (errno ${reply.number})`, { context: { muxResult: reply.number } })
-    throw unexpected('ReadPairRecord', reply)
+  /**
+   * The stored pair record bytes (XML or binary plist), or undefined when there is none. Like
+   * libimobiledevice and pymobiledevice3, any answer without PairRecordData means "not paired":
+   * Linux usbmuxd says Result 2 (ENOENT), Apple's daemons say other things (protocol.md §1.4).
+   */
+  async readPairRecord(recordId: string, opts: CallOptions = {}): Promise<Buffer | undefined> {
+    const { data, answer } = await this.askPairRecord(recordId, opts)
+    if (!data) log.info('usbmuxd has no pair record', { recordId, answer })
+    return data
+  }
+
+  /** The record of an attached device, tried under each ID it may be stored under (pairRecordIds). */
+  async readDevicePairRecord(device: MuxDevice, opts: CallOptions & { quiet?: boolean } = {}): Promise<{ recordId: string; data: Buffer } | undefined> {
+    const answers: string[] = []
+    for (const recordId of pairRecordIds(device)) {
+      const { data, answer } = await this.askPairRecord(recordId, opts)
+      if (data) return { recordId, data }
+      answers.push(`${recordId}: ${answer}`)
+    }
+    if (!opts.quiet) log.info('usbmuxd has no pair record for this device', { udid: device.udid, answers })
+    return undefined
+  }
+
+  private async askPairRecord(recordId: string, opts: CallOptions): Promise<{ data?: Buffer; answer: string }> {
+    const reply = await this.oneShot('ReadPairRecord', { PairRecordID: recordId }, opts, { lenient: true })
+    if (reply.kind === 'pair-record' && reply.data.length > 0) return { data: reply.data, answer: 'found' }
+    if (reply.kind === 'result') return { answer: `result ${reply.number}` }
+    return { answer: reply.kind === 'other' ? `a reply without PairRecordData (MessageType ${reply.messageType ?? 'none'})` : `a ${reply.kind} reply` }
   }
 
   /** Stores a record; with `deviceId`, usbmuxd tells every listener the device is Paired. */
@@ -149,11 +174,11 @@ export class MuxClient {
     }
   }
 
-  private async oneShot(messageType: string, fields: Record<string, string | number | Buffer>, opts: CallOptions): Promise<MuxReply> {
+  private async oneShot(messageType: string, fields: Record<string, string | number | Buffer>, opts: CallOptions, parse: { lenient?: boolean } = {}): Promise<MuxReply> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs
     const conn = await MuxConnection.open(this.target, { signal: opts.signal, timeoutMs })
     try {
-      return await conn.request(messageType, fields, { signal: opts.signal, timeoutMs })
+      return await conn.request(messageType, fields, { signal: opts.signal, timeoutMs, ...parse })
     } finally {
       conn.close()
     }

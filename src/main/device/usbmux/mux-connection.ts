@@ -36,7 +36,7 @@ export class MuxConnection {
   private readonly buf = new ChunkBuffer()
   private mode: Mode = 'idle'
   private tag = 0
-  private waiter: { tag: number; resolve: (r: MuxReply) => void; reject: (e: CradleError) => void; then: 'idle' | 'connected' | 'listening' } | undefined
+  private waiter: { tag: number; resolve: (r: MuxReply) => void; reject: (e: CradleError) => void; then: 'idle' | 'connected' | 'listening'; lenient: boolean } | undefined
   private onEvent: ((event: MuxReply) => void) | undefined
   private onClose: ((error: CradleError) => void) | undefined
   private readonly identity: ClientIdentity
@@ -75,7 +75,7 @@ export class MuxConnection {
   }
 
   /** Sends one plist request and waits for the reply with the same tag. */
-  request(messageType: string, fields: PlistDict, opts: CallOptions = {}): Promise<MuxReply> {
+  request(messageType: string, fields: PlistDict, opts: CallOptions & { lenient?: boolean } = {}): Promise<MuxReply> {
     return this.send(messageType, fields, opts, 'idle')
   }
 
@@ -124,12 +124,12 @@ export class MuxConnection {
     this.socket.destroy()
   }
 
-  private send(messageType: string, fields: PlistDict, opts: CallOptions, then: 'idle' | 'connected' | 'listening'): Promise<MuxReply> {
+  private send(messageType: string, fields: PlistDict, opts: CallOptions & { lenient?: boolean }, then: 'idle' | 'connected' | 'listening'): Promise<MuxReply> {
     if (this.mode === 'closed') return Promise.reject(new CradleError('usbmuxd-not-running', 'usbmux socket is closed'))
     if (this.mode !== 'idle') return Promise.reject(new CradleError('internal', `usbmux socket is ${this.mode}; one request at a time`))
     const tag = ++this.tag
     const reply = new Promise<MuxReply>((resolve, reject) => {
-      this.waiter = { tag, resolve, reject, then }
+      this.waiter = { tag, resolve, reject, then, lenient: opts.lenient === true }
     })
     this.mode = 'waiting'
     this.socket.write(encodeMuxRequest(messageType, fields, tag, this.identity))
@@ -164,7 +164,7 @@ export class MuxConnection {
         event = parseMuxReply(dict)
       } catch (error) {
         // libusbmuxd drops an unparsable event (-EBADMSG) and keeps listening.
-        log.debug('dropped a malformed Listen event', { error })
+        log.warn('skipped a usbmuxd event Cradle cannot read', { reason: error instanceof Error ? error.message : String(error) })
         return
       }
       if (event.kind !== 'attached' && event.kind !== 'detached' && event.kind !== 'paired') throw protocolError(`unexpected ${event.kind} on a Listen socket`)
@@ -174,7 +174,7 @@ export class MuxConnection {
     const waiter = this.waiter
     if (this.mode !== 'waiting' || !waiter) throw protocolError('usbmuxd sent a reply nobody asked for')
     if (tag !== waiter.tag) throw protocolError(`usbmuxd reply tag ${tag} does not match request tag ${waiter.tag}`)
-    const reply = parseMuxReply(dict)
+    const reply = parseMuxReply(dict, { lenient: waiter.lenient })
     this.waiter = undefined
     // A Connect reply hands the socket over (stop parsing: the rest is device bytes); a Listen
     // reply turns every following frame into an event.

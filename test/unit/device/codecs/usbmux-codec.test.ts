@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decodeMuxFrame, encodeMuxFrame, MUX_HEADER_SIZE, MuxMessage } from '../../../../src/main/device/usbmux/frame-codec.js'
-import { encodeMuxRequest, framePlist, parseMuxReply, swapPort } from '../../../../src/main/device/usbmux/messages.js'
+import { describeSkipped, encodeMuxRequest, framePlist, parseMuxReply, swapPort } from '../../../../src/main/device/usbmux/messages.js'
 import { isCradleError } from '../../../../src/shared/errors.js'
 import { REPO_ROOT } from '../../../helpers/cli.js'
 
@@ -54,11 +54,11 @@ describe('usbmux messages', () => {
     expect(framePlist(decoded.frame)).toMatchObject({ MessageType: 'Connect', DeviceID: 3, PortNumber: 32498, kLibUSBMuxVersion: 3, ProgName: 'cradle' })
   })
 
-  it('parses a usbmuxd ListDevices reply and counts the device libusbmuxd would reject', () => {
+  it('parses a usbmuxd ListDevices reply and says which device libusbmuxd would reject, and why', () => {
     const reply = parseMuxReply(framePlist({ version: 1, message: 8, tag: 1, payload: fixture('listdevices-reply.xml') }))
     expect(reply).toEqual({
       kind: 'device-list',
-      rejected: 1,
+      skipped: [{ deviceId: 4, reason: 'no SerialNumber' }],
       devices: [{ ConnectionSpeed: 480000000, ConnectionType: 'USB', DeviceID: 3, LocationID: 0, ProductID: 4776, SerialNumber: '00008110-001A2B3C4D5E6F70' }],
     })
   })
@@ -72,6 +72,32 @@ describe('usbmux messages', () => {
   it('refuses a non-plist message type and unknown replies', () => {
     expect(() => framePlist({ version: 0, message: MuxMessage.DeviceAdd, tag: 0, payload: Buffer.alloc(0) })).toThrow(/not a plist/)
     expect(() => parseMuxReply({ Something: 'else' })).toThrow(/unexpected usbmux reply/)
-    expect(() => parseMuxReply({ MessageType: 'Attached', Properties: { DeviceID: 1 } })).toThrow(/invalid Properties/)
+    expect(() => parseMuxReply({ MessageType: 'Attached', Properties: { DeviceID: 1 } })).toThrow(/DeviceID 1: no SerialNumber/)
+  })
+
+  it('names why an entry is unreadable', () => {
+    const list = parseMuxReply({
+      DeviceList: [
+        'not a dict',
+        { DeviceID: 5 },
+        { Properties: { SerialNumber: 'S' } },
+        { Properties: { DeviceID: 6, SerialNumber: 'S6', ConnectionType: 'Bluetooth' } },
+        { Properties: { DeviceID: 7, SerialNumber: 'S7', ConnectionType: 'Network' } },
+      ],
+    })
+    if (list.kind !== 'device-list') throw new Error(list.kind)
+    expect(list.skipped.map(describeSkipped)).toEqual([
+      'an entry that is not a dictionary',
+      'DeviceID 5: no Properties dictionary',
+      'SerialNumber S: no DeviceID',
+      'DeviceID 6, SerialNumber S6: ConnectionType "Bluetooth"',
+      'DeviceID 7, SerialNumber S7: a Network entry without NetworkAddress',
+    ])
+  })
+
+  it('a lenient parse (ReadPairRecord) turns unknown shapes into "other" instead of an error', () => {
+    expect(parseMuxReply({ Something: 'else' }, { lenient: true })).toEqual({ kind: 'other' })
+    expect(parseMuxReply({ MessageType: 'Result' }, { lenient: true })).toEqual({ kind: 'other', messageType: 'Result' })
+    expect(() => parseMuxReply({ MessageType: 'Result' })).toThrow(/without a Number/)
   })
 })

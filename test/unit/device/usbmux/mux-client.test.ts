@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MuxClient } from '../../../../src/main/device/usbmux/mux-client.js'
+import { toMuxDevice } from '../../../../src/main/device/usbmux/device-list.js'
+import type { MuxDeviceProperties } from '../../../../src/main/device/usbmux/messages.js'
+import { configureLogging, type LogRecord } from '../../../../src/main/logging/logger.js'
 import { encodeMuxFrame } from '../../../../src/main/device/usbmux/frame-codec.js'
 import { decodePlistDict, encodeBinaryPlist, type PlistDict } from '../../../../src/main/device/plist/plist-codec.js'
 import { attached, frame, result, startScriptedMux, usbProps, type ScriptedMux } from '../peers/scripted-mux.js'
@@ -68,6 +71,62 @@ describe('MuxClient requests', () => {
     expect(decodePlistDict(save.PairRecordData as Buffer)).toEqual({ HostID: 'H' })
     await client.deletePairRecord(UDID)
     await client.deletePairRecord('other') // absent is fine
+  })
+
+  it('treats any ReadPairRecord answer without PairRecordData as "not paired" and logs what it was (Linux, macOS, Windows)', async () => {
+    const answers: PlistDict[] = [result(2), result(1), result(0), {}, { MessageType: 'Result' }, { PairRecordData: Buffer.alloc(0) }]
+    let i = 0
+    mux = await startScriptedMux(() => ({ reply: answers[i++]! }))
+    const logged: LogRecord[] = []
+    configureLogging({ sink: (r) => logged.push(r), level: 'info' })
+    try {
+      const client = new MuxClient({ address: mux.address })
+      for (let n = 0; n < answers.length; n++) expect(await client.readPairRecord(UDID)).toBeUndefined()
+    } finally {
+      configureLogging({ level: 'warn', sink: (r) => process.stderr.write(`${JSON.stringify(r)}\n`) })
+    }
+    expect(logged.filter((r) => r.message === 'usbmuxd has no pair record').map((r) => r.fields?.answer)).toEqual([
+      'result 2',
+      'result 1',
+      'result 0',
+      'a reply without PairRecordData (MessageType none)',
+      'a reply without PairRecordData (MessageType Result)',
+      'a pair-record reply',
+    ])
+  })
+
+  it('looks a device\'s record up under usbmuxd\'s own SerialNumber first, then the other spelling', async () => {
+    const stored = encodeBinaryPlist({ HostID: 'H' })
+    const undashed = UDID.replace('-', '')
+    mux = await startScriptedMux((req) => ({ reply: req.PairRecordID === UDID ? { PairRecordData: stored } : result(2) }))
+    const client = new MuxClient({ address: mux.address })
+    const device = toMuxDevice(usbProps(3, undashed) as MuxDeviceProperties)
+    expect(device.udid).toBe(UDID)
+    expect(await client.readDevicePairRecord(device)).toEqual({ recordId: UDID, data: stored })
+    expect(mux.requests.map((r) => r.PairRecordID)).toEqual([undashed, UDID])
+  })
+
+  it('keeps the readable devices of a list and logs which entries it skipped, and why', async () => {
+    mux = await startScriptedMux(() => ({
+      reply: {
+        DeviceList: [
+          attached(3, UDID),
+          { MessageType: 'Attached', DeviceID: 8, Properties: { DeviceID: 8, SerialNumber: 'S8', ConnectionType: 'Thunderbolt' } },
+          { MessageType: 'Attached', DeviceID: 9, Properties: { DeviceID: 9, ConnectionType: 'USB' } },
+        ] as PlistDict[],
+      },
+    }))
+    const logged: LogRecord[] = []
+    configureLogging({ sink: (r) => logged.push(r), level: 'warn' })
+    let devices
+    try {
+      devices = await new MuxClient({ address: mux.address }).listDevices()
+    } finally {
+      configureLogging({ level: 'warn', sink: (r) => process.stderr.write(`${JSON.stringify(r)}\n`) })
+    }
+    expect(devices.map((d) => d.deviceId)).toEqual([3])
+    const warning = logged.find((r) => r.level === 'warn' && r.module === 'device/usbmux')
+    expect(warning?.fields?.skipped).toEqual(['DeviceID 8, SerialNumber S8: ConnectionType "Thunderbolt"', 'DeviceID 9: no SerialNumber'])
   })
 
   it('connects with the port bytes swapped and hands over bytes that came with the reply', async () => {
