@@ -13,8 +13,8 @@ import { VirtualDevice } from './device/virtual-device.js'
 import type { UnreadableOptions } from './afc/unreadable.js'
 import type { LinkClock, LinkFaults } from './link/device-link.js'
 import type { SimTlsOptions } from './lockdown/tls-behaviour.js'
-import { MuxServer } from './mux/mux-server.js'
-import { PairStore } from './mux/pair-store.js'
+import { MuxServer, type MuxFlavour } from './mux/mux-server.js'
+import { PairStore, RecordsByDevice } from './mux/pair-store.js'
 import { writeCrashLogs } from './roll/crash-logs.js'
 import { generateCameraRoll, type CameraRollOptions, type CameraRollManifest } from './roll/generator.js'
 
@@ -54,6 +54,10 @@ export interface SimDeviceOptions {
   tls?: SimTlsOptions
   /** The phone's RSA key (PEM); default: a fresh 2048-bit key. Tests pass one with pre-made certificates. */
   devicePrivateKeyPem?: string
+  /** lockdownd closes a connection that sent nothing for this long, as real phones do after ~60 s (default 0: never). */
+  lockdownIdleCloseMs?: number
+  /** GetValue without a session answers only what an unpaired phone shows (SerialNumber etc. need a session). Default false. */
+  hideValuesWithoutSession?: boolean
 }
 
 export interface SimulatorOptions {
@@ -78,6 +82,12 @@ export interface SimulatorOptions {
   workDir?: string
   /** usbmuxd's SystemBUID (default: random). */
   buid?: string
+  /** Whose usbmuxd: linux (default), macos or windows — how ReadPairRecord says "no record", LocationID. */
+  muxFlavour?: MuxFlavour
+  /** Report modern serials with the dash (00008110-…), as newer Linux usbmuxd does (default false: the bare USB serial). */
+  dashedSerial?: boolean
+  /** Linux usbmuxd's preflight: the daemon pairs an unpaired phone by itself when it is plugged in (default false). */
+  preflight?: boolean
 }
 
 export interface Simulator {
@@ -87,8 +97,8 @@ export interface Simulator {
   readonly devices: readonly VirtualDevice[]
   /** usbmuxd's SystemBUID (ReadBUID). */
   readonly buid: string
-  /** usbmuxd's stored pair records by UDID (XML plist bytes). */
-  readonly pairRecords: Map<string, Buffer>
+  /** usbmuxd's stored pair records (XML plist bytes), looked up by UDID with or without the dash. */
+  readonly pairRecords: ReadonlyMap<string, Buffer>
   /** The camera roll generated for a device (when `photos` was given). */
   roll(udid: string): CameraRollManifest | undefined
   device(udid: string): VirtualDevice
@@ -106,7 +116,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const devices: VirtualDevice[] = []
   const rolls = new Map<string, CameraRollManifest>()
   let nextDeviceId = 1
-  const mux = new MuxServer({ attachedDevices: () => devices.filter((d) => d.attached) }, pairs)
+  const mux = new MuxServer({ attachedDevices: () => devices.filter((d) => d.attached) }, pairs, {
+    flavour: options.muxFlavour ?? 'linux',
+    dashedSerial: options.dashedSerial ?? false,
+    preflight: options.preflight ?? false,
+  })
   const hub = {
     nextDeviceId: () => nextDeviceId++,
     attached: (d: VirtualDevice) => mux.deviceAttached(d),
@@ -153,6 +167,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         maxHandles: o.maxHandles ?? 64,
         sessionSsl: o.sessionSsl ?? true,
         ...(o.tls ? { tls: o.tls } : {}),
+        lockdownIdleCloseMs: o.lockdownIdleCloseMs ?? 0,
+        hideValuesWithoutSession: o.hideValuesWithoutSession ?? false,
       },
       hub,
     )
@@ -173,7 +189,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     socket: bound,
     devices,
     buid: pairs.buid,
-    pairRecords: pairs.records,
+    pairRecords: new RecordsByDevice(pairs.records),
     roll: (udid) => rolls.get(udid),
     device(udid) {
       const d = devices.find((x) => x.udid === udid || x.identity.usbSerial === udid)

@@ -10,8 +10,10 @@
  *   burst [DEVICE] BYTES           window [DEVICE] BYTES (0 = kind)     service [DEVICE] MS
  *   unreadable DEVICE [status N] [on STAGE] PATH… | unreadable DEVICE add [status N] [on STAGE] PATH…
  *   unreadable DEVICE ratio R [STAGE] [status N] | unreadable DEVICE off      (STAGE: stat|open|read|seek)
- *   protect DEVICE on|off          status                         help
+ *   protect DEVICE on|off
  *   tls DEVICE drop N | tls DEVICE 1.3|1.2 | tls DEVICE close-notify on|off
+ *   lockdown DEVICE idle-close MS | lockdown DEVICE stale InvalidConnection|SessionInactive
+ *   status                         help
  */
 import { UNREADABLE_STAGES, type UnreadableRule, type UnreadableStage } from '../afc/unreadable.js'
 import type { VirtualDevice } from '../device/virtual-device.js'
@@ -46,6 +48,8 @@ export const CONTROL_HELP = `Control commands (one per line on stdin; DEVICE = U
   tls DEVICE 1.3 | tls DEVICE 1.2          TLS 1.3 with the host's certificate checked against the
                                            pair record's root | back to TLS 1.0–1.2 (the default)
   tls DEVICE close-notify on|off           the phone's own close_notify after StopSession
+  lockdown DEVICE idle-close MS            lockdownd hangs up on connections idle MS (0 = never; real: ~60000)
+  lockdown DEVICE stale InvalidConnection|SessionInactive   open lockdown connections go stale
   status                                   one JSON line with every device's state`
 
 export type ControlResult = { event: 'ok'; command: string; status?: unknown } | { event: 'error'; command: string; message: string }
@@ -101,6 +105,7 @@ export function simulatorStatus(sim: Simulator): unknown {
       battery: { ...d.battery },
       trust: d.trust.mode,
       trustDialog: d.trust.dialogShowing,
+      trustDialogsShown: d.trust.dialogsShown,
       pairedHosts: d.trustedHosts.size,
       tls: d.tls.status(),
       lockdownRequests: Object.fromEntries(d.lockdownRequests),
@@ -211,6 +216,17 @@ export function runControlCommand(sim: Simulator, line: string): ControlResult |
         } else if (what === '1.3' || what === '1.2') for (const d of devices) d.setTls({ tls13: what === '1.3' })
         else if (what === 'close-notify' && (value === 'on' || value === 'off')) for (const d of devices) d.setTls({ closeNotify: value === 'on' })
         else throw new ControlError('tls needs drop N, 1.3, 1.2 or close-notify on|off')
+        break
+      }
+      case 'lockdown': {
+        const devices = pickDevices(sim, args[0])
+        if (args[1] === 'idle-close') {
+          const ms = number(args[2], 'MS')
+          for (const d of devices) d.setLockdownIdleClose(ms)
+        } else if (args[1] === 'stale' && (args[2] === 'InvalidConnection' || args[2] === 'SessionInactive')) {
+          const error = args[2]
+          for (const d of devices) d.makeLockdownStale(error)
+        } else throw new ControlError('lockdown needs idle-close MS or stale InvalidConnection|SessionInactive')
         break
       }
       case 'status':

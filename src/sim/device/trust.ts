@@ -16,6 +16,10 @@ export class TrustState {
   locked: boolean
   private dialog: Dialog = 'none'
   private timer: NodeJS.Timeout | undefined
+  /** How often the Trust dialog came up (a second pairing shows a second one). */
+  dialogsShown = 0
+  /** Told synchronously when the user taps Trust: the phone posts request_pair to observers. */
+  private readonly acceptListeners = new Set<() => void>()
 
   /**
    * `locked` is the same as prompt-after-unlock, as on a new phone: unlock, then the Trust dialog.
@@ -47,9 +51,10 @@ export class TrustState {
     }
     if (this.dialog === 'none') {
       this.dialog = 'showing'
+      this.dialogsShown++
       if (this.delayMs !== undefined) {
         this.timer = setTimeout(() => {
-          if (this.dialog === 'showing') this.dialog = 'accepted'
+          if (this.dialog === 'showing') this.accept()
         }, this.delayMs)
         this.timer.unref()
       }
@@ -62,6 +67,13 @@ export class TrustState {
     this.clearTimer()
     if (this.answer === 'deny') this.answer = 'prompt'
     this.dialog = 'accepted'
+    for (const listener of [...this.acceptListeners]) listener()
+  }
+
+  /** Calls `listener` each time the user taps Trust; returns the unsubscribe function. */
+  onAccept(listener: () => void): () => void {
+    this.acceptListeners.add(listener)
+    return () => this.acceptListeners.delete(listener)
   }
 
   /** The user taps Don't Trust. */

@@ -3,6 +3,7 @@
  * services behind its ports, and the run-time controls tests and `cradle sim` use
  * (detach/attach, battery, trust answers, lock, data protection, faults, unreadable files).
  */
+import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { serveAfc } from '../afc/afc-server.js'
 import type { AfcSessionOptions } from '../afc/afc-session.js'
@@ -10,7 +11,7 @@ import { AfcTree } from '../afc/afc-tree.js'
 import { sharedBufferPool } from '../afc/buffer-pool.js'
 import { UnreadablePolicy, type UnreadableOptions, type UnreadableRule } from '../afc/unreadable.js'
 import { DeviceLink, type LinkClock, type LinkFaults } from '../link/device-link.js'
-import { serveLockdown, type LockdownDevice } from '../lockdown/lockdownd.js'
+import { serveLockdown, type LockdownDevice, type LockdownRealism } from '../lockdown/lockdownd.js'
 import type { TrustedHost } from '../lockdown/pair-check.js'
 import { TlsBehaviour, type SimTlsOptions } from '../lockdown/tls-behaviour.js'
 import { serveCrashMover } from '../services/crash-mover.js'
@@ -47,6 +48,10 @@ export interface VirtualDeviceSetup {
   maxHandles: number
   sessionSsl: boolean
   tls?: SimTlsOptions
+  /** lockdownd closes a connection idle this long (0 = never). */
+  lockdownIdleCloseMs?: number
+  /** GetValue without a session shows only what an unpaired phone shows. */
+  hideValuesWithoutSession?: boolean
 }
 
 export class VirtualDevice implements LockdownDevice {
@@ -62,6 +67,13 @@ export class VirtualDevice implements LockdownDevice {
   readonly link: DeviceLink
   readonly dcimDir: string
   readonly crashDir: string
+  readonly lockdownRealism: LockdownRealism
+  /**
+   * What the phone (and the simulated usbmuxd about it) did by itself, for tests to wait on:
+   * 'lockdown-idle-close', 'preflight-waiting' (usbmuxd's Pair is waiting for Trust),
+   * 'preflight-paired' (usbmuxd paired the phone and stored its record).
+   */
+  readonly events = new EventEmitter().setMaxListeners(0)
   /** The mux handle while attached; a new one on every re-attach (protocol.md §6). */
   deviceId: number | undefined
   private readonly ports = new ServicePorts()
@@ -83,6 +95,7 @@ export class VirtualDevice implements LockdownDevice {
     this.disk = { ...setup.disk }
     this.sessionSsl = setup.sessionSsl
     this.tls = new TlsBehaviour(setup.tls)
+    this.lockdownRealism = { idleCloseMs: setup.lockdownIdleCloseMs ?? 0, hideValuesWithoutSession: setup.hideValuesWithoutSession ?? false, generation: 0 }
     this.link = new DeviceLink(setup.faults, setup.linkClock)
     this.dcimDir = setup.dcimDir
     this.crashDir = setup.crashDir
@@ -120,6 +133,7 @@ export class VirtualDevice implements LockdownDevice {
     this.link.closeAll('end', 'device detached')
     this.ports.clear()
     this.trust.reset()
+    this.events.emit('detached')
     this.hub.detached(this, id)
   }
 
@@ -150,6 +164,21 @@ export class VirtualDevice implements LockdownDevice {
   /** Settings → Reset Location & Privacy: every computer must pair again (InvalidHostID). */
   revokeTrust(): void {
     this.trustedHosts.clear()
+  }
+
+  /** lockdownd closes connections idle for `ms` from now on (0 = never), as real phones do after ~60 s. */
+  setLockdownIdleClose(ms: number): void {
+    this.lockdownRealism.idleCloseMs = ms
+    this.events.emit('lockdown-idle-setting')
+  }
+
+  /**
+   * Every lockdown connection open now goes stale: each further request on it is answered with
+   * `error` (InvalidConnection, or SessionInactive as after a forgotten session). New connections work.
+   */
+  makeLockdownStale(error: 'InvalidConnection' | 'SessionInactive'): void {
+    this.lockdownRealism.generation++
+    this.lockdownRealism.stale = { error, generation: this.lockdownRealism.generation }
   }
 
   /** Shutdown (gone until attach()) or Restart (back after a moment) from diagnostics_relay. */

@@ -4,6 +4,7 @@
  * Every reply echoes `Request`; failures carry an `Error` string from libimobiledevice's table.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
+import type { EventEmitter } from 'node:events'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { PlistDict, PlistValue } from '../../main/device/plist/plist-codec.js'
 import { createLogger } from '../../main/logging/logger.js'
@@ -34,7 +35,33 @@ export interface LockdownDevice {
   readonly lockdownRequests: Map<string, number>
   /** Starts a service; returns its port, or undefined for an unknown name. */
   startService(name: string): number | undefined
+  /** Realism switches for lockdownd's connections (see LockdownRealism). */
+  readonly lockdownRealism: LockdownRealism
+  /** Tells tests what lockdownd did by itself (an idle close). */
+  readonly events: EventEmitter
 }
+
+/** What a real lockdownd does that a kind simulator would not. */
+export interface LockdownRealism {
+  /** Close a connection that sent no request for this long (real phones: about 60 s); 0 = never. */
+  idleCloseMs: number
+  /** GetValue without a session answers only the values an unpaired phone shows (VISIBLE_WITHOUT_SESSION). */
+  hideValuesWithoutSession: boolean
+  /**
+   * Connections opened before the last makeLockdownStale() answer every request with this error
+   * (a stale connection: InvalidConnection, or SessionInactive once the session is forgotten).
+   */
+  stale?: { error: 'InvalidConnection' | 'SessionInactive'; generation: number }
+  /** Bumped by makeLockdownStale(); each connection remembers the generation it was opened in. */
+  generation: number
+}
+
+/**
+ * Global keys a phone answers without a session (protocol.md §2.3): what libimobiledevice,
+ * usbmuxd's preflight and pymobiledevice3's device listing read before pairing. Everything else
+ * (SerialNumber, ActivationState, PasswordProtected, …) waits for a session.
+ */
+export const VISIBLE_WITHOUT_SESSION = new Set(['BuildVersion', 'DeviceClass', 'DeviceName', 'DevicePublicKey', 'ProductType', 'ProductVersion', 'UniqueChipID', 'UniqueDeviceID', 'WiFiAddress'])
 
 const DOMAINS: Record<string, (d: LockdownDevice) => PlistDict> = {
   'com.apple.mobile.battery': (d) => batteryDomain(d.battery),
@@ -57,6 +84,27 @@ function tlsContext(device: LockdownDevice, host: TrustedHost, tls13: boolean): 
   })
 }
 
+export type PairAnswer = { ok: true; escrowBag: Buffer } | { ok: false; error: string }
+
+/**
+ * The phone's side of Pair, for lockdownd and for usbmuxd's preflight: check the record, then
+ * a known computer pairs again at once, an unknown one goes through the Trust dialog.
+ */
+export function answerPair(device: LockdownDevice, pairRecord: PlistValue | undefined): PairAnswer {
+  const check = checkPairRecord(pairRecord, device.keys.publicKey)
+  if (!check.ok) {
+    log.debug('Pair refused', { detail: check.detail })
+    return { ok: false, error: check.error }
+  }
+  const known = device.trustedHosts.get(check.host.hostId)
+  if (known && known.rootCertPem === check.host.rootCertPem) return { ok: true, escrowBag: known.escrowBag }
+  const decision = device.trust.onPairRequest()
+  if (decision !== 'ok') return { ok: false, error: decision }
+  const host: TrustedHost = { ...check.host, escrowBag: randomBytes(48) }
+  device.trustedHosts.set(host.hostId, host)
+  return { ok: true, escrowBag: host.escrowBag }
+}
+
 export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownDevice): void {
   let session: { id: string; host: TrustedHost } | undefined
   /** TLS contexts by HostID and TLS mode. */
@@ -64,11 +112,32 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
   const forgetContexts = (hostId: string): void => {
     for (const key of [...contexts.keys()]) if (key.startsWith(`${hostId} `)) contexts.delete(key)
   }
+  const realism = device.lockdownRealism
+  const generation = realism.generation
+  let idleTimer: NodeJS.Timeout | undefined
+  const armIdleClose = (): void => {
+    if (idleTimer) clearTimeout(idleTimer)
+    if (realism.idleCloseMs <= 0) return
+    idleTimer = setTimeout(() => {
+      log.debug('closing an idle lockdown connection', { idleMs: realism.idleCloseMs })
+      tunnel.link.closeTunnel(tunnel, 'end', 'lockdown idle close')
+      device.events.emit('lockdown-idle-close')
+    }, realism.idleCloseMs)
+    idleTimer.unref()
+  }
+  // setLockdownIdleClose() applies to connections already open, from that moment.
+  device.events.on('lockdown-idle-setting', armIdleClose)
+  tunnel.onClose(() => {
+    if (idleTimer) clearTimeout(idleTimer)
+    device.events.off('lockdown-idle-setting', armIdleClose)
+  })
 
   const transport = new PlistTransport(
     tunnel,
     (req) => {
+      armIdleClose()
       try {
+        if (realism.stale && realism.stale.generation > generation) return fail(str(req.Request) ?? '', realism.stale.error)
         handle(req)
       } catch (error) {
         log.warn('lockdown request failed', { error })
@@ -120,8 +189,14 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
     const domain = str(req.Domain)
     const key = str(req.Key)
     let values: PlistDict
-    if (domain === undefined || domain === '') values = globalDomain(device.identity, device.keys.publicKeyPkcs1Pem, device.trust.locked)
-    else {
+    if (domain === undefined || domain === '') {
+      values = globalDomain(device.identity, device.keys.publicKeyPkcs1Pem, device.trust.locked)
+      if (!session && realism.hideValuesWithoutSession) {
+        // choice: a hidden key asked for by name answers GetProhibited (a client treats it as unavailable).
+        if (key !== undefined && key in values && !VISIBLE_WITHOUT_SESSION.has(key)) return fail('GetValue', 'GetProhibited')
+        values = Object.fromEntries(Object.entries(values).filter(([k]) => VISIBLE_WITHOUT_SESSION.has(k)))
+      }
+    } else {
       // choice: other domains only inside a session (go-ios reads the battery over a session);
       // without one the phone answers SessionInactive.
       if (!session) return fail('GetValue', 'SessionInactive')
@@ -138,19 +213,11 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
   }
 
   function pair(req: PlistDict): void {
-    const check = checkPairRecord(req.PairRecord, device.keys.publicKey)
-    if (!check.ok) {
-      log.debug('Pair refused', { detail: check.detail })
-      return fail('Pair', check.error)
-    }
-    const known = device.trustedHosts.get(check.host.hostId)
-    if (known && known.rootCertPem === check.host.rootCertPem) return reply('Pair', { EscrowBag: known.escrowBag })
-    const decision = device.trust.onPairRequest()
-    if (decision !== 'ok') return fail('Pair', decision)
-    const host: TrustedHost = { ...check.host, escrowBag: randomBytes(48) }
-    device.trustedHosts.set(host.hostId, host)
-    forgetContexts(host.hostId)
-    reply('Pair', { EscrowBag: host.escrowBag })
+    const answer = answerPair(device, req.PairRecord)
+    if (!answer.ok) return fail('Pair', answer.error)
+    const hostId = hostIdOf(req)
+    if (hostId) forgetContexts(hostId)
+    reply('Pair', { EscrowBag: answer.escrowBag })
   }
 
   function hostIdOf(req: PlistDict): string | undefined {
@@ -219,6 +286,7 @@ export function serveLockdown(tunnel: Tunnel, initial: Buffer, device: LockdownD
     reply('StartService', { Service: name, Port: port })
   }
 
+  armIdleClose()
   transport.feed(initial)
 }
 

@@ -15,23 +15,58 @@ import type { SocketAddress } from '../address.js'
 import type { VirtualDevice } from '../device/virtual-device.js'
 import { ChunkBuffer } from '../../main/device/io/chunk-buffer.js'
 import type { PairStore } from './pair-store.js'
+import { runPreflight } from './preflight.js'
 
 const log = createLogger('sim/mux')
 
-/** Linux usbmuxd's device properties (protocol.md §1.5). */
-export function deviceProperties(d: VirtualDevice): PlistDict {
+/** Whose usbmuxd this is: Linux usbmuxd, Apple's on macOS, or Apple Mobile Device Service on Windows. */
+export type MuxFlavour = 'linux' | 'macos' | 'windows'
+
+export interface MuxBehaviour {
+  flavour: MuxFlavour
+  /**
+   * Report modern 24-digit serials with the dash (00008110-…), as Linux usbmuxd does since it
+   * inserts one (usbmuxd src/usb.c); off: the bare USB serial, as Apple's daemons and older
+   * usbmuxd report it. Pair records are stored under whatever is reported.
+   */
+  dashedSerial: boolean
+  /** Linux usbmuxd's preflight: pair an unpaired phone by itself when it is plugged in. */
+  preflight: boolean
+}
+
+export const KIND_MUX: MuxBehaviour = { flavour: 'linux', dashedSerial: false, preflight: false }
+
+/** The SerialNumber this usbmuxd reports for a device (and stores its pair record under). */
+export function reportedSerial(d: VirtualDevice, behaviour: MuxBehaviour): string {
+  return behaviour.dashedSerial ? d.udid : d.identity.usbSerial
+}
+
+/** Device properties (protocol.md §1.5): Linux usbmuxd's keys; macOS reports a real USB LocationID. */
+export function deviceProperties(d: VirtualDevice, behaviour: MuxBehaviour = KIND_MUX): PlistDict {
   return {
     ConnectionSpeed: 480_000_000,
     ConnectionType: 'USB',
     DeviceID: d.deviceId ?? 0,
-    LocationID: 0,
+    LocationID: behaviour.flavour === 'linux' ? 0 : 0x14100000 + (d.deviceId ?? 0),
     ProductID: 0x12a8,
-    SerialNumber: d.identity.usbSerial,
+    SerialNumber: reportedSerial(d, behaviour),
   }
 }
 
-function attachedEvent(d: VirtualDevice): PlistDict {
-  return { MessageType: 'Attached', DeviceID: d.deviceId ?? 0, Properties: deviceProperties(d) }
+function attachedEvent(d: VirtualDevice, behaviour: MuxBehaviour): PlistDict {
+  return { MessageType: 'Attached', DeviceID: d.deviceId ?? 0, Properties: deviceProperties(d, behaviour) }
+}
+
+/**
+ * ReadPairRecord for a record that is not there. Linux usbmuxd: Result 2 (ENOENT, src/client.c).
+ * Apple's daemons answer differently; clients only look for PairRecordData (libusbmuxd,
+ * pymobiledevice3, go-ios). choice: macOS answers a Result other than 2 (we send 1); Windows a
+ * plist without PairRecordData (users report "missing PairRecordData" on Windows, iloader #414).
+ */
+function noPairRecordAnswer(flavour: MuxFlavour): PlistDict {
+  if (flavour === 'linux') return { MessageType: 'Result', Number: ERRNO_ENOENT }
+  if (flavour === 'macos') return { MessageType: 'Result', Number: MuxResult.BADCOMMAND }
+  return {}
 }
 
 interface Client {
@@ -59,6 +94,7 @@ export class MuxServer {
   constructor(
     private readonly directory: MuxDirectory,
     private readonly pairs: PairStore,
+    readonly behaviour: MuxBehaviour = KIND_MUX,
   ) {}
 
   /** Starts listening; resolves to the actual address (TCP port 0 → the port the OS chose). */
@@ -95,7 +131,13 @@ export class MuxServer {
   }
 
   deviceAttached(d: VirtualDevice): void {
-    this.broadcast(attachedEvent(d))
+    this.broadcast(attachedEvent(d, this.behaviour))
+    if (this.behaviour.preflight) {
+      void runPreflight(d, this.pairs, {
+        serialOf: (x) => reportedSerial(x, this.behaviour),
+        paired: (deviceId) => this.broadcast({ MessageType: 'Paired', DeviceID: deviceId }),
+      }).catch((error: unknown) => log.warn('preflight failed', { udid: d.udid, error }))
+    }
   }
 
   deviceDetached(deviceId: number): void {
@@ -173,12 +215,12 @@ export class MuxServer {
     }
     switch (req.MessageType) {
       case 'ListDevices':
-        this.send(c, { DeviceList: this.directory.attachedDevices().map(attachedEvent) }, tag)
+        this.send(c, { DeviceList: this.directory.attachedDevices().map((d) => attachedEvent(d, this.behaviour)) }, tag)
         return undefined
       case 'Listen':
         c.listening = true
         this.result(c, MuxResult.OK, tag)
-        for (const d of this.directory.attachedDevices()) this.send(c, attachedEvent(d), 0)
+        for (const d of this.directory.attachedDevices()) this.send(c, attachedEvent(d, this.behaviour), 0)
         return undefined
       case 'Connect':
         return this.connect(c, req, tag)
@@ -231,7 +273,7 @@ export class MuxServer {
     const id = req.PairRecordID
     if (typeof id !== 'string' || id === '') return void this.result(c, ERRNO_EINVAL, tag)
     const data = this.pairs.read(id)
-    if (!data) return void this.result(c, ERRNO_ENOENT, tag)
+    if (!data) return void this.send(c, noPairRecordAnswer(this.behaviour.flavour), tag)
     this.send(c, { PairRecordData: data }, tag)
     return undefined
   }
@@ -248,7 +290,7 @@ export class MuxServer {
     this.result(c, MuxResult.OK, tag)
     const deviceId = req.DeviceID
     if (typeof deviceId === 'number') {
-      const d = this.directory.attachedDevices().find((x) => x.deviceId === deviceId && (x.udid === id || x.identity.usbSerial === id))
+      const d = this.directory.attachedDevices().find((x) => x.deviceId === deviceId && reportedSerial(x, this.behaviour) === id)
       if (d) this.broadcast({ MessageType: 'Paired', DeviceID: deviceId })
     }
     return undefined

@@ -24,3 +24,50 @@ export class PairStore {
     return this.records.delete(udid)
   }
 }
+
+/** The other spelling of a modern UDID: with the dash after 8 characters, or without it. */
+function otherSpelling(id: string): string {
+  if (/^[0-9A-F]{8}-[0-9A-F]{16}$/i.test(id)) return id.replace('-', '')
+  if (/^[0-9A-F]{24}$/i.test(id)) return `${id.slice(0, 8)}-${id.slice(8)}`
+  return id
+}
+
+/**
+ * The stored records as tests look at them: by UDID with or without the dash. (The mux itself
+ * matches PairRecordIDs exactly, as usbmuxd does.)
+ */
+export class RecordsByDevice implements ReadonlyMap<string, Buffer> {
+  constructor(private readonly records: Map<string, Buffer>) {}
+
+  get(id: string): Buffer | undefined {
+    return this.records.get(id) ?? this.records.get(otherSpelling(id))
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined
+  }
+
+  get size(): number {
+    return this.records.size
+  }
+
+  forEach(callback: (value: Buffer, key: string, map: ReadonlyMap<string, Buffer>) => void): void {
+    for (const [key, value] of this.records) callback(value, key, this)
+  }
+
+  entries(): MapIterator<[string, Buffer]> {
+    return this.records.entries()
+  }
+
+  keys(): MapIterator<string> {
+    return this.records.keys()
+  }
+
+  values(): MapIterator<Buffer> {
+    return this.records.values()
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Buffer]> {
+    return this.records.entries()
+  }
+}

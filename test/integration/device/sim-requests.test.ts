@@ -39,9 +39,10 @@ describe('usbmux against the simulator', () => {
     expect(await mux.readPairRecord('TEST-UDID')).toBeDefined()
     await mux.deletePairRecord('TEST-UDID')
     expect(await mux.readPairRecord('TEST-UDID')).toBeUndefined()
-    await mux.savePairRecord(udid, data, { deviceId: device!.deviceId })
+    // usbmuxd sends Paired only when the ID is the SerialNumber it reports (strcmp in its client.c).
+    await mux.savePairRecord(device!.properties.SerialNumber, data, { deviceId: device!.deviceId })
     await expect.poll(() => events).toContain('paired')
-    await mux.deletePairRecord(udid)
+    await mux.deletePairRecord(device!.properties.SerialNumber)
     watcher.close()
     await watcher.done
   })

@@ -53,6 +53,16 @@ describe('simulator control commands', () => {
     expect(sim.devices.map((d) => d.tls.status())).toEqual(sim.devices.map(() => expect.objectContaining({ dropHandshakes: 0, tls13: false, closeNotify: false })))
   })
 
+  it('sets lockdownd\'s idle close and makes its connections stale', () => {
+    expect(run('lockdown 0 idle-close 60000')?.event).toBe('ok')
+    expect(sim.devices[0]!.lockdownRealism.idleCloseMs).toBe(60000)
+    run('lockdown all idle-close 0')
+    expect(sim.devices.map((d) => d.lockdownRealism.idleCloseMs)).toEqual([0, 0])
+    expect(run('lockdown 1 stale SessionInactive')?.event).toBe('ok')
+    expect(sim.devices[1]!.lockdownRealism.stale).toMatchObject({ error: 'SessionInactive' })
+    expect(run('lockdown 1 stale Whatever')).toMatchObject({ event: 'error' })
+  })
+
   it('sets faults, latency and bandwidth on one or every device', () => {
     run('fault 1 drop-after 5000 repeat')
     expect(sim.devices[1]!.link.faults()).toMatchObject({ dropAfterBytes: 5000, dropRepeat: true })

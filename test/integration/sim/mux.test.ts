@@ -88,9 +88,12 @@ describe('simulated usbmuxd', () => {
     const noId = await muxRequest(sim.address, { MessageType: 'ReadPairRecord' })
     expect(noId.reply.Number).toBe(22)
     const record = encodeBinaryPlist({ HostID: 'ABC', SystemBUID: sim.buid })
+    // Paired only when the ID is the SerialNumber usbmuxd reports (strcmp in usbmuxd's client.c).
+    const other = await muxRequest(sim.address, { MessageType: 'SavePairRecord', PairRecordID: phone.identity.usbSerial, PairRecordData: record, DeviceID: phone.deviceId! })
+    expect(other.reply.Number).toBe(0)
+    expect(await readMuxPlist(listen.reader)).toMatchObject({ MessageType: 'Paired', DeviceID: phone.deviceId })
     const save = await muxRequest(sim.address, { MessageType: 'SavePairRecord', PairRecordID: phone.udid, PairRecordData: record, DeviceID: phone.deviceId! })
     expect(save.reply.Number).toBe(0)
-    expect(await readMuxPlist(listen.reader)).toMatchObject({ MessageType: 'Paired', DeviceID: phone.deviceId })
     const read = await muxRequest(sim.address, { MessageType: 'ReadPairRecord', PairRecordID: phone.udid })
     const data = read.reply.PairRecordData as Buffer
     expect(data.subarray(0, 5).toString()).toBe('<?xml')
@@ -102,7 +105,9 @@ describe('simulated usbmuxd', () => {
     expect(del.reply.Number).toBe(0)
     const delAgain = await muxRequest(sim.address, { MessageType: 'DeletePairRecord', PairRecordID: phone.udid })
     expect(delAgain.reply.Number).toBe(2)
-    for (const s of [listen, missing, noId, save, read, bad, del, delAgain]) s.socket.destroy()
+    const delOther = await muxRequest(sim.address, { MessageType: 'DeletePairRecord', PairRecordID: phone.identity.usbSerial })
+    expect(delOther.reply.Number).toBe(0)
+    for (const s of [listen, missing, noId, other, save, read, bad, del, delAgain, delOther]) s.socket.destroy()
   })
 
   it('lists listeners, refuses unknown commands and header versions other than 0/1', async () => {

@@ -52,6 +52,11 @@ Options:
   --tls13                   TLS 1.3 only; the phone asks for the host's certificate and hangs up unless
                             it is the pair record's RootCertificate or signed by it
   --tls-close-notify        after the StopSession reply the phone sends its own TLS close_notify
+  --mux-flavour F           linux (default) | macos | windows: how ReadPairRecord says "no record"
+  --dashed-serial           report modern serials with the dash (newer Linux usbmuxd; default: bare)
+  --preflight               usbmuxd pairs an unpaired phone by itself on attach (Linux usbmuxd)
+  --lockdown-idle-close-ms MS  lockdownd hangs up on connections idle MS (real phones: about 60000)
+  --hide-values-without-session  GetValue without a session shows only what an unpaired phone shows
 
 Ready line (stdout): {"event":"ready","socket":"UNIX:/…","devices":[{"udid":…,"name":…,"deviceId":…,"dcim":…}]}
 
@@ -86,6 +91,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   if (v.dcim !== undefined && v.photos !== undefined) throw new UsageError('use --dcim or --photos, not both')
   if (v.out !== undefined && v.photos === undefined) throw new UsageError('--out needs --photos')
   const photos = num(v.photos, '--photos', { int: true })
+  const muxFlavour = v['mux-flavour'] ?? 'linux'
+  if (muxFlavour !== 'linux' && muxFlavour !== 'macos' && muxFlavour !== 'windows') throw new UsageError('--mux-flavour must be linux, macos or windows')
   const udids = v.udid ?? []
   if (udids.length > count) throw new UsageError('more --udid values than --devices')
 
@@ -103,6 +110,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
         tls13: v.tls13 ?? false,
         closeNotify: v['tls-close-notify'] ?? false,
       },
+      lockdownIdleCloseMs: num(v['lockdown-idle-close-ms'], '--lockdown-idle-close-ms'),
+      hideValuesWithoutSession: v['hide-values-without-session'] ?? false,
       unreadable: {
         paths: v.unreadable ?? [],
         ratio: num(v['unreadable-ratio'], '--unreadable-ratio', { max: 1 }) ?? 0,
@@ -139,6 +148,9 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     serviceMs: num(v['service-ms'], '--service-ms') ?? usb2?.serviceMs,
     dropAfterBytes: num(v['drop-after-bytes'], '--drop-after-bytes', { int: true }),
     dropRepeat: v['drop-repeat'] ?? false,
+    muxFlavour,
+    dashedSerial: v['dashed-serial'] ?? false,
+    preflight: v.preflight ?? false,
   })
   const write = (obj: unknown): void => void ctx.stdout.write(`${JSON.stringify(obj)}\n`)
   write({
@@ -205,6 +217,11 @@ function parse(args: string[]) {
       'drop-tls-handshakes': { type: 'string' },
       tls13: { type: 'boolean' },
       'tls-close-notify': { type: 'boolean' },
+      'mux-flavour': { type: 'string' },
+      'dashed-serial': { type: 'boolean' },
+      preflight: { type: 'boolean' },
+      'lockdown-idle-close-ms': { type: 'string' },
+      'hide-values-without-session': { type: 'boolean' },
     },
   })
 }
