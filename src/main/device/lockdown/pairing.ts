@@ -3,15 +3,18 @@
  * waiting-for-unlock (Pair → PasswordProtected), waiting-for-trust (PairingDialogResponsePending,
  * polled about once a second), denied (UserDeniedPairing), paired. On success the record goes
  * to usbmuxd with the DeviceID, so every listener hears 'Paired' and idevicepair sees it too.
+ * The daemon may pair the phone by itself meanwhile (Linux usbmuxd's preflight on attach, Apple's
+ * daemon): before every Pair we look for its record and use it, so the phone is paired once and
+ * the user sees one Trust dialog.
  */
 import { CradleError, isCradleError } from '../../../shared/errors.js'
 import { createLogger } from '../../logging/logger.js'
 import { sleep, type CallOptions } from '../io/deadline.js'
-import type { MuxDevice } from '../usbmux/device-list.js'
+import { pairRecordId, type MuxDevice } from '../usbmux/device-list.js'
 import type { MuxClient } from '../usbmux/mux-client.js'
 import { generatePairCertificates } from './certificates.js'
 import type { LockdownClient } from './lockdown-client.js'
-import { encodePairRecord, newPairRecord, type PairRecord } from './pair-record.js'
+import { encodePairRecord, newPairRecord, parsePairRecord, type PairRecord } from './pair-record.js'
 
 const log = createLogger('device/lockdown')
 
@@ -51,6 +54,12 @@ export async function pairDevice(mux: MuxClient, lockdown: LockdownClient, devic
   const deadline = Date.now() + (opts.timeoutMs ?? PAIR_TIMEOUT_MS)
   let escrow: Buffer | undefined
   for (;;) {
+    const theirs = await recordFromDaemon(mux, device, call)
+    if (theirs) {
+      log.info('usbmuxd paired the device by itself; using its pair record', { udid: device.udid })
+      setState('paired')
+      return theirs
+    }
     try {
       escrow = await lockdown.pair(record, { ...call, ...(opts.hostName ? { hostName: opts.hostName } : {}) })
       break
@@ -69,7 +78,19 @@ export async function pairDevice(mux: MuxClient, lockdown: LockdownClient, devic
   }
   if (escrow) record.EscrowBag = escrow
   if (typeof wifi === 'string') record.WiFiMACAddress = wifi
-  await mux.savePairRecord(device.udid, encodePairRecord(record), { ...call, deviceId: device.deviceId })
+  await mux.savePairRecord(pairRecordId(device), encodePairRecord(record), { ...call, deviceId: device.deviceId })
   setState('paired')
   return record
+}
+
+/** A record someone else (usbmuxd's preflight, Apple's daemon) stored for the device meanwhile. */
+async function recordFromDaemon(mux: MuxClient, device: MuxDevice, call: CallOptions): Promise<PairRecord | undefined> {
+  const found = await mux.readDevicePairRecord(device, { ...call, quiet: true })
+  if (!found) return undefined
+  try {
+    return parsePairRecord(found.data)
+  } catch (error) {
+    log.warn('usbmuxd holds a pair record Cradle cannot use; pairing itself', { udid: device.udid, recordId: found.recordId, error })
+    return undefined
+  }
 }

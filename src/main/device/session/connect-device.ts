@@ -16,10 +16,11 @@ import { startTls } from '../io/tls-carrier.js'
 import type { TlsRuntime } from '../io/tls-runtime.js'
 import { isLegacyTls, LOCKDOWN_TYPE, LockdownClient } from '../lockdown/lockdown-client.js'
 import { BATTERY_DOMAIN, DISK_USAGE_DOMAIN, parseBattery, parseDeviceInfo, parseDiskUsage, type BatteryInfo, type DeviceInfo, type DiskUsage } from '../lockdown/device-values.js'
+import { lockdownErrorName } from '../lockdown/lockdown-errors.js'
 import { parsePairRecord, type PairRecord } from '../lockdown/pair-record.js'
 import { pairDevice, type TrustState } from '../lockdown/pairing.js'
 import type { PlistDict, PlistValue } from '../plist/plist-codec.js'
-import type { MuxDevice } from '../usbmux/device-list.js'
+import { pairRecordId, type MuxDevice } from '../usbmux/device-list.js'
 import type { MuxClient } from '../usbmux/mux-client.js'
 
 const log = createLogger('device/session')
@@ -71,10 +72,20 @@ export interface DeviceSession {
   close(): Promise<void>
 }
 
-/** Reads the stored record; undefined when there is none. */
-async function loadRecord(mux: MuxClient, udid: string, opts: CallOptions): Promise<PairRecord | undefined> {
-  const bytes = await mux.readPairRecord(udid, opts)
-  return bytes ? parsePairRecord(bytes) : undefined
+/** Reads the stored record (under any ID usbmuxd may keep it by); undefined when there is none. */
+async function loadRecord(mux: MuxClient, device: MuxDevice, opts: CallOptions): Promise<PairRecord | undefined> {
+  const found = await mux.readDevicePairRecord(device, opts)
+  return found ? parsePairRecord(found.data) : undefined
+}
+
+/**
+ * lockdownd hangs up on a connection idle for about a minute, and answers InvalidConnection or
+ * SessionInactive on one that went stale (protocol.md §2.4): a new connection and session fix both.
+ */
+const STALE_LOCKDOWN = new Set(['InvalidConnection', 'SessionInactive'])
+
+function isStaleLockdown(error: unknown): boolean {
+  return isCradleError(error, 'device-unplugged') || STALE_LOCKDOWN.has(lockdownErrorName(error) ?? '')
 }
 
 /**
@@ -102,6 +113,30 @@ class Session implements DeviceSession {
     private readonly tlsRuntime?: TlsRuntime,
   ) {}
 
+  /**
+   * Runs `use` on the lockdown session; when the phone closed or forgot it meanwhile (and the
+   * phone is still attached), once more on a new connection and session.
+   */
+  private async withLockdown<T>(opts: CallOptions, use: (lockdown: LockdownClient) => Promise<T>): Promise<T> {
+    const lockdown = await this.ensureLockdown(opts)
+    try {
+      return await use(lockdown)
+    } catch (error) {
+      if (!isStaleLockdown(error) || opts.signal?.aborted) throw error
+      if (isCradleError(error, 'device-unplugged') && !(await this.stillAttached(opts))) throw error
+      log.info('lockdown connection went stale; reconnecting', { udid: this.device.udid, error })
+      lockdown.close()
+      return use(await this.ensureLockdown(opts))
+    }
+  }
+
+  private async stillAttached(opts: CallOptions): Promise<boolean> {
+    return this.mux.listDevices({ all: true, ...(opts.signal ? { signal: opts.signal } : {}) }).then(
+      (list) => list.some((d) => d.deviceId === this.device.deviceId),
+      () => false,
+    )
+  }
+
   /** The lockdown session, reopened if the phone closed it meanwhile. */
   private async ensureLockdown(opts: CallOptions): Promise<LockdownClient> {
     if (!this.lockdown.closed) return this.lockdown
@@ -117,27 +152,27 @@ class Session implements DeviceSession {
   }
 
   async getValue(key: string | undefined, domain?: string, opts: CallOptions = {}): Promise<PlistValue | undefined> {
-    return (await this.ensureLockdown(opts)).getValue(key, domain, opts)
+    return this.withLockdown(opts, (lockdown) => lockdown.getValue(key, domain, opts))
   }
 
   async battery(opts: CallOptions = {}): Promise<BatteryInfo> {
-    return parseBattery(await (await this.ensureLockdown(opts)).getDomain(BATTERY_DOMAIN, opts))
+    return parseBattery(await this.withLockdown(opts, (lockdown) => lockdown.getDomain(BATTERY_DOMAIN, opts)))
   }
 
   async diskUsage(opts: CallOptions = {}): Promise<DiskUsage> {
-    return parseDiskUsage(await (await this.ensureLockdown(opts)).getDomain(DISK_USAGE_DOMAIN, opts))
+    return parseDiskUsage(await this.withLockdown(opts, (lockdown) => lockdown.getDomain(DISK_USAGE_DOMAIN, opts)))
   }
 
   async startService(service: string, opts: CallOptions = {}): Promise<Channel> {
-    const lockdown = await this.ensureLockdown(opts)
-    let endpoint
-    try {
-      endpoint = await lockdown.startService(service, opts)
-    } catch (error) {
-      // EscrowLocked: the service needs the escrow bag while the phone is locked.
-      if (!isCradleError(error, 'device-locked') || error.context.lockdownError !== 'EscrowLocked' || !this.record.EscrowBag) throw error
-      endpoint = await lockdown.startService(service, { ...opts, escrowBag: this.record.EscrowBag })
-    }
+    const endpoint = await this.withLockdown(opts, async (lockdown) => {
+      try {
+        return await lockdown.startService(service, opts)
+      } catch (error) {
+        // EscrowLocked: the service needs the escrow bag while the phone is locked.
+        if (!isCradleError(error, 'device-locked') || error.context.lockdownError !== 'EscrowLocked' || !this.record.EscrowBag) throw error
+        return lockdown.startService(service, { ...opts, escrowBag: this.record.EscrowBag })
+      }
+    })
     const channel = await this.mux.connect(this.device, endpoint.port, opts)
     if (!endpoint.ssl) return channel
     const legacy = isLegacyTls(this.info.productVersion)
@@ -185,13 +220,13 @@ export async function connectDevice(mux: MuxClient, target: MuxDevice | string, 
 
     let record: PairRecord | undefined
     try {
-      record = await loadRecord(mux, device.udid, call)
+      record = await loadRecord(mux, device, call)
     } catch (error) {
       // A record we cannot even read: whose it is cannot be known, so only the user may replace it.
       if (!isCradleError(error, 'pairing-invalid')) throw error
       if (!mayReplace(undefined)) throw kept(error, undefined)
       log.info('the stored pair record is unusable; pairing again', { udid: device.udid })
-      await mux.deletePairRecord(device.udid, call)
+      await mux.deletePairRecord(pairRecordId(device), call)
     }
     const pairNow = async (): Promise<PairRecord> => {
       if (opts.pair === false) {
@@ -235,7 +270,7 @@ export async function connectDevice(mux: MuxClient, target: MuxDevice | string, 
       if (!isCradleError(error, 'pairing-invalid')) throw error
       if (!mayReplace(record)) throw kept(error, record)
       log.info('the device no longer accepts the pair record Cradle made; pairing again', { udid: device.udid, detail: error.message })
-      await mux.deletePairRecord(device.udid, call)
+      await mux.deletePairRecord(pairRecordId(device), call)
       lockdown.close()
       lockdown = await LockdownClient.open(mux, device, call)
       record = await pairNow()

@@ -39,7 +39,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   const mux = new MuxClient({ env: ctx.env })
   const device = await mux.findDevice(udid, { signal: ctx.stopSignal })
-  const hadRecord = (await mux.readPairRecord(device.udid, { signal: ctx.stopSignal })) !== undefined
+  const hadRecord = (await mux.readDevicePairRecord(device, { signal: ctx.stopSignal })) !== undefined
   const session = await connectDevice(mux, device, {
     signal: ctx.stopSignal,
     pairTimeoutMs: timeoutMs,
