@@ -98,7 +98,7 @@ export interface Simulator {
   /** usbmuxd's SystemBUID (ReadBUID). */
   readonly buid: string
   /** usbmuxd's stored pair records (XML plist bytes), looked up by UDID with or without the dash. */
-  readonly pairRecords: ReadonlyMap<string, Buffer>
+  readonly pairRecords: RecordsByDevice
   /** The camera roll generated for a device (when `photos` was given). */
   roll(udid: string): CameraRollManifest | undefined
   device(udid: string): VirtualDevice

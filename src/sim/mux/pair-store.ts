@@ -33,8 +33,9 @@ function otherSpelling(id: string): string {
 }
 
 /**
- * The stored records as tests look at them: by UDID with or without the dash. (The mux itself
- * matches PairRecordIDs exactly, as usbmuxd does.)
+ * The stored records as tests look at them: by UDID with or without the dash; `set` replaces the
+ * record under whichever spelling holds it, `delete` removes both. (The mux itself matches
+ * PairRecordIDs exactly, as usbmuxd does.)
  */
 export class RecordsByDevice implements ReadonlyMap<string, Buffer> {
   constructor(private readonly records: Map<string, Buffer>) {}
@@ -45,6 +46,18 @@ export class RecordsByDevice implements ReadonlyMap<string, Buffer> {
 
   has(id: string): boolean {
     return this.get(id) !== undefined
+  }
+
+  set(id: string, data: Buffer): this {
+    const other = otherSpelling(id)
+    this.records.set(!this.records.has(id) && this.records.has(other) ? other : id, data)
+    return this
+  }
+
+  delete(id: string): boolean {
+    const a = this.records.delete(id)
+    const b = this.records.delete(otherSpelling(id))
+    return a || b
   }
 
   get size(): number {
