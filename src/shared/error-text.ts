@@ -130,7 +130,7 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
     case 'internal':
       return { title: 'Something went wrong inside Cradle', action: 'Try again; if it keeps happening, the log has details.' }
     case 'access-denied':
-      return { title: 'This Cradle needs its access link', action: 'Open the link that cradle serve printed when it started (it ends in #token=…).' }
+      return { title: 'This Cradle needs its access link', action: 'Open the link that cradle serve printed when it started (it ends in #token=…), or run cradle open.' }
     default:
       return assertNever(code, 'error code')
   }

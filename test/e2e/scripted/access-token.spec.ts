@@ -11,7 +11,7 @@ import { ScriptedEngine } from '../../fakes/scripted-engine.js'
 const test = base.extend<{ server: HttpServerHandle }>({
   server: async ({}, use) => {
     const engine = new ScriptedEngine({ attached: true, settings: { autoRunOnConnect: false } })
-    const server = await startHttpServer({ handler: engine, port: 0, staticDir: process.env.CRADLE_E2E_RENDERER!, requireToken: true })
+    const server = await startHttpServer({ handler: engine, port: 0, staticDir: process.env.CRADLE_E2E_RENDERER! })
     await use(server)
     await server.close()
     engine.stop()
@@ -40,7 +40,7 @@ test('the access link works once and is remembered; without it the window says h
   try {
     const other = await stranger.newPage()
     await other.goto(server.url)
-    await expect(other.getByRole('alert')).toContainText('This Cradle needs its access link. Open the link that cradle serve printed when it started (it ends in #token=…).')
+    await expect(other.getByRole('alert')).toContainText('This Cradle needs its access link. Open the link that cradle serve printed when it started (it ends in #token=…), or run cradle open.')
     await expect(other.getByRole('heading', { name: "Anna's iPhone" })).toHaveCount(0)
   } finally {
     await stranger.close()

@@ -67,8 +67,9 @@ describe('one Cradle per data folder', () => {
       if (line.includes('"event":"ready"')) readyLine(line)
     })
     try {
-      const { url } = JSON.parse(await Promise.race([ready, serveOut.exit.then(() => { throw new Error(`serve exited: ${serveOut.stderr()}`) })])) as { url: string }
-      const events = openEvents(Number(new URL(url).port))
+      const { url, accessUrl } = JSON.parse(await Promise.race([ready, serveOut.exit.then(() => { throw new Error(`serve exited: ${serveOut.stderr()}`) })])) as { url: string; accessUrl: string }
+      const token = decodeURIComponent(new URL(accessUrl).hash.slice('#token='.length))
+      const events = openEvents(Number(new URL(url).port), { Authorization: `Bearer ${token}` })
       try {
         // Mid-import: at least one file is safe and more are still to come.
         await stateWhere(events, (s) => {

@@ -29,6 +29,19 @@ export function postCommand(port: number, name: string, input: unknown, headers:
   return request(port, { method: 'POST', path: `/api/commands/${name}`, headers: { 'Content-Type': 'application/json', ...headers }, body: input === undefined ? '' : JSON.stringify(input) })
 }
 
+/** A token strong enough for the server (tokenProblem), for tests that choose their own. */
+export const TEST_TOKEN = 'test-token-0123456789abcdefABCDEF'
+
+/** request / postCommand / openEvents that carry `Authorization: Bearer <token>` unless told otherwise. */
+export function authorised(token: string = TEST_TOKEN) {
+  const auth = { Authorization: `Bearer ${token}` }
+  return {
+    request: (port: number, options: Parameters<typeof request>[1]) => request(port, { ...options, headers: { ...auth, ...options.headers } }),
+    postCommand: (port: number, name: string, input: unknown, headers: Record<string, string> = {}) => postCommand(port, name, input, { ...auth, ...headers }),
+    openEvents: (port: number, headers: Record<string, string> = {}) => openEvents(port, { ...auth, ...headers }),
+  }
+}
+
 /** A built-renderer stand-in: index.html and one hashed asset; a secret.txt lies beside it (outside). */
 export function makeStaticDir(): string {
   const parent = mkdtempSync(path.join(os.tmpdir(), 'cradle-static-'))

@@ -6,7 +6,7 @@ import { CommandError } from '../../../src/renderer/transport/command-error.js'
 import { HttpTransport } from '../../../src/renderer/transport/http-transport.js'
 import type { AppState } from '../../../src/shared/state.js'
 import { ScriptedEngine } from '../../fakes/scripted-engine.js'
-import { waitFor } from './http-helpers.js'
+import { TEST_TOKEN, waitFor } from './http-helpers.js'
 
 const fast = { backoff: { baseMs: 20, maxMs: 100 } }
 
@@ -28,7 +28,8 @@ describe('HttpTransport against the real server', () => {
     return e
   }
 
-  function transport(server: HttpServerHandle, token: string | null = null): HttpTransport {
+  /** The transport as the window makes it from the access link: with the server's token. */
+  function transport(server: HttpServerHandle, token: string | null = server.token): HttpTransport {
     const t = new HttpTransport({ baseUrl: server.url, token, ...fast })
     cleanups.push(() => t.close())
     return t
@@ -84,7 +85,7 @@ describe('HttpTransport against the real server', () => {
     // While it is down, commands fail as data, not as hangs.
     await expect(t.invoke('getState', undefined)).rejects.toThrow()
     e.tick()
-    const second = await serve(e, { port: first.port })
+    const second = await serve(e, { port: first.port, token: first.token })
     await waitFor(() => connection.at(-1) === true)
     await waitFor(() => seen.at(-1)!.seq === e.current().seq)
     expect(connection).toEqual([false, true, false, true])
@@ -122,8 +123,8 @@ describe('HttpTransport against the real server', () => {
 
   it('sends the token, and reports a refused one', async () => {
     const e = engine()
-    const server = await serve(e, { requireToken: true, token: 'sesame-sesame' })
-    const good = transport(server, 'sesame-sesame')
+    const server = await serve(e, { token: TEST_TOKEN })
+    const good = transport(server, TEST_TOKEN)
     expect((await good.invoke('getState', undefined)).seq).toBeGreaterThan(0)
     const seen: AppState[] = []
     good.onState((s) => seen.push(s))

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHttpServer, type HttpServerHandle } from '../../../src/main/headless/http/server.js'
 import type { AppState } from '../../../src/shared/state.js'
 import { ScriptedEngine } from '../../fakes/scripted-engine.js'
-import { countingHandler, makeStaticDir, openEvents, postCommand, request, waitFor } from './http-helpers.js'
+import { authorised, countingHandler, makeStaticDir, openEvents as rawEvents, postCommand as rawPost, request as rawRequest, TEST_TOKEN, waitFor } from './http-helpers.js'
 
 const THUMB = { contentType: 'image/jpeg', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9, 7]) } as const
 
 describe('HTTP server on loopback', () => {
+  const { request, postCommand, openEvents } = authorised(TEST_TOKEN)
   let engine: ScriptedEngine
   let handler: ReturnType<typeof countingHandler>
   let server: HttpServerHandle
@@ -19,7 +20,7 @@ describe('HTTP server on loopback', () => {
     engine = new ScriptedEngine({ autoTick: false, settings: { autoRunOnConnect: false }, thumbnails: { '7': THUMB } })
     handler = countingHandler(engine)
     staticDir = makeStaticDir()
-    server = await startHttpServer({ handler, port: 0, staticDir, heartbeatMs: 50 })
+    server = await startHttpServer({ handler, port: 0, staticDir, heartbeatMs: 50, token: TEST_TOKEN })
     port = server.port
   })
   afterAll(async () => {
@@ -28,10 +29,24 @@ describe('HTTP server on loopback', () => {
     rmSync(path.dirname(staticDir), { recursive: true, force: true })
   })
 
-  it('binds 127.0.0.1 and needs no token there', () => {
+  it('binds 127.0.0.1 and hands the token over in the URL fragment', () => {
     expect(server.url).toBe(`http://127.0.0.1:${port}/`)
-    expect(server.token).toBeNull()
-    expect(server.accessUrl).toBe(server.url)
+    expect(server.token).toBe(TEST_TOKEN)
+    expect(server.accessUrl).toBe(`${server.url}#token=${TEST_TOKEN}`)
+  })
+
+  it('refuses every API request without the token on loopback too: another local process cannot set the inbox or read the state', async () => {
+    const attack = await rawPost(port, 'updateSettings', { inboxPath: '/home/someone-else/private' })
+    expect(attack.status).toBe(401)
+    expect(JSON.parse(attack.body)).toMatchObject({ ok: false, error: { code: 'access-denied' } })
+    expect(engine.current().settings.inboxPath).toBeNull()
+    expect((await rawPost(port, 'pause', {})).status).toBe(401)
+    expect(engine.current().paused).toBe(false)
+    expect((await rawPost(port, 'getState', {}, { Authorization: 'Bearer not-the-token' })).status).toBe(401)
+    expect((await rawRequest(port, { path: '/api/events' })).status).toBe(401)
+    expect((await rawRequest(port, { path: '/api/thumbnails/7' })).status).toBe(401)
+    // The page itself is no secret: the token arrives in its URL fragment.
+    expect((await rawRequest(port, { path: '/' })).status).toBe(200)
   })
 
   describe('static files', () => {
@@ -253,49 +268,50 @@ describe('HTTP server beyond loopback', () => {
 
   it('refuses the API without the right token, by header or cookie', async () => {
     const port = server.port
-    expect((await postCommand(port, 'getState', {})).status).toBe(401)
-    expect(JSON.parse((await postCommand(port, 'getState', {})).body).error.code).toBe('access-denied')
-    expect((await postCommand(port, 'getState', {}, { Authorization: 'Bearer wrong' })).status).toBe(401)
-    expect((await request(port, { path: '/api/events' })).status).toBe(401)
-    expect((await postCommand(port, 'getState', {}, { Authorization: `Bearer ${server.token}` })).status).toBe(200)
-    expect((await postCommand(port, 'getState', {}, { Cookie: `theme=dark; cradle_token=${server.token}` })).status).toBe(200)
-    const events = openEvents(port, { Authorization: `Bearer ${server.token}` })
+    expect((await rawPost(port, 'getState', {})).status).toBe(401)
+    expect(JSON.parse((await rawPost(port, 'getState', {})).body).error.code).toBe('access-denied')
+    expect((await rawPost(port, 'getState', {}, { Authorization: 'Bearer wrong' })).status).toBe(401)
+    expect((await rawRequest(port, { path: '/api/events' })).status).toBe(401)
+    expect((await rawPost(port, 'getState', {}, { Authorization: `Bearer ${server.token}` })).status).toBe(200)
+    expect((await rawPost(port, 'getState', {}, { Cookie: `theme=dark; cradle_token=${server.token}` })).status).toBe(200)
+    const events = rawEvents(port, { Authorization: `Bearer ${server.token}` })
     expect((await events.until(1))[0]!.seq).toBeGreaterThan(0)
     events.close()
   })
 
   it('hands the token back as an HttpOnly API cookie, so the window\'s <img> thumbnails are authorised', async () => {
     const port = server.port
-    expect((await request(port, { path: '/api/thumbnails/7' })).status).toBe(401)
-    const first = await postCommand(port, 'getState', {}, { Authorization: `Bearer ${server.token}` })
+    expect((await rawRequest(port, { path: '/api/thumbnails/7' })).status).toBe(401)
+    const first = await rawPost(port, 'getState', {}, { Authorization: `Bearer ${server.token}` })
     const cookie = String(first.headers['set-cookie'])
     expect(cookie).toBe(`cradle_token=${server.token}; Path=/api/; HttpOnly; SameSite=Strict`)
     const withCookie = { Cookie: cookie.split(';')[0]! }
-    expect((await request(port, { path: '/api/thumbnails/7', headers: withCookie })).status).toBe(200)
+    expect((await rawRequest(port, { path: '/api/thumbnails/7', headers: withCookie })).status).toBe(200)
     // Once the cookie is there it is not sent again; a wrong one is replaced.
-    expect((await postCommand(port, 'getState', {}, { Authorization: `Bearer ${server.token}`, ...withCookie })).headers['set-cookie']).toBeUndefined()
-    expect((await postCommand(port, 'getState', {}, { Authorization: `Bearer ${server.token}`, Cookie: 'cradle_token=old' })).headers['set-cookie']).toBeDefined()
-    expect((await request(port, { path: '/api/thumbnails/7', headers: { Cookie: 'cradle_token=%E0%A4%A' } })).status).toBe(401)
+    expect((await rawPost(port, 'getState', {}, { Authorization: `Bearer ${server.token}`, ...withCookie })).headers['set-cookie']).toBeUndefined()
+    expect((await rawPost(port, 'getState', {}, { Authorization: `Bearer ${server.token}`, Cookie: 'cradle_token=old' })).headers['set-cookie']).toBeDefined()
+    expect((await rawRequest(port, { path: '/api/thumbnails/7', headers: { Cookie: 'cradle_token=%E0%A4%A' } })).status).toBe(401)
   })
 
   it('serves the page itself without a token (the token is in the fragment)', async () => {
-    expect((await request(server.port, { path: '/' })).status).toBe(200)
+    expect((await rawRequest(server.port, { path: '/' })).status).toBe(200)
   })
 
   it('accepts IP literals and configured names as Host, refuses other names', async () => {
     const ok = { Authorization: `Bearer ${server.token}` }
-    expect((await postCommand(server.port, 'getState', {}, { ...ok, Host: '192.168.1.20:8420' })).status).toBe(200)
-    expect((await postCommand(server.port, 'getState', {}, { ...ok, Host: 'nas.local:8420' })).status).toBe(200)
-    expect((await postCommand(server.port, 'getState', {}, { ...ok, Host: 'rebind.attacker.test:8420' })).status).toBe(421)
+    expect((await rawPost(server.port, 'getState', {}, { ...ok, Host: '192.168.1.20:8420' })).status).toBe(200)
+    expect((await rawPost(server.port, 'getState', {}, { ...ok, Host: 'nas.local:8420' })).status).toBe(200)
+    expect((await rawPost(server.port, 'getState', {}, { ...ok, Host: 'rebind.attacker.test:8420' })).status).toBe(421)
   })
 
-  it('can require a token on loopback too', async () => {
-    const strict = await startHttpServer({ handler: engine, port: 0, staticDir: null, requireToken: true, token: 'fixed-token-123' })
+  it('uses a token it is given, and refuses one too weak to be safe', async () => {
+    const given = await startHttpServer({ handler: engine, port: 0, staticDir: null, token: TEST_TOKEN })
     try {
-      expect((await postCommand(strict.port, 'getState', {})).status).toBe(401)
-      expect((await postCommand(strict.port, 'getState', {}, { Authorization: 'Bearer fixed-token-123' })).status).toBe(200)
+      expect((await rawPost(given.port, 'getState', {}, { Authorization: `Bearer ${TEST_TOKEN}` })).status).toBe(200)
+      expect((await rawPost(given.port, 'getState', {})).status).toBe(401)
     } finally {
-      await strict.close()
+      await given.close()
     }
+    await expect(startHttpServer({ handler: engine, port: 0, staticDir: null, token: 'fixed-token-123' })).rejects.toMatchObject({ code: 'invalid-input' })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hostAllowed, hostName, isLoopbackHost, originAllowed, requestToken, tokenMatches } from '../../../src/main/headless/http/security.js'
+import { hostAllowed, hostName, isLoopbackHost, originAllowed, requestToken, tokenMatches, tokenProblem } from '../../../src/main/headless/http/security.js'
 import { resolveStaticPath, contentType } from '../../../src/main/headless/http/static-files.js'
 import { statusFor } from '../../../src/main/headless/http/command-route.js'
 import { toWireError } from '../../../src/shared/error-text.js'
@@ -101,5 +101,22 @@ describe('status codes for Wire errors', () => {
     expect(statusFor(toWireError('not-found'))).toBe(404)
     expect(statusFor(toWireError('destination-auth'))).toBe(422)
     expect(statusFor(toWireError('internal'))).toBe(500)
+  })
+})
+
+describe('a chosen token', () => {
+  it('is accepted at 128 bits or more', () => {
+    for (const t of ['0123456789abcdef0123456789abcdef', 'ABCDEFGHIJKLMNOPQRSTUVWXYZAB', 'Zx9_-aQ3bR7cS1dT5eU8fV', 'abcdefghijklmnopqrstuvwxyzab']) expect(tokenProblem(t), t).toBeNull()
+  })
+
+  it('is refused under 128 bits, by the alphabet it draws on', () => {
+    expect(tokenProblem('0123456789abcdef0123456789abcde')).toMatch(/^is too weak \(at most 124 bits/) // 31 hex digits
+    expect(tokenProblem('Zx9_-aQ3bR7cS1dT5eU8f')).toMatch(/at most 126 bits/) // 21 base64url characters
+    expect(tokenProblem('hunter2')).toMatch(/too weak/)
+    expect(tokenProblem('x'.repeat(200))).toMatch(/too weak/) // long, but one character
+  })
+
+  it('is printable ASCII without spaces (it travels in a header and a URL)', () => {
+    for (const t of ['', 'correct horse battery staple 12345', 'tab\there-0123456789abcdefABCDEF', 'é0123456789abcdefABCDEF0123']) expect(tokenProblem(t), t).toMatch(/printable ASCII/)
   })
 })

@@ -2,7 +2,7 @@
  * Who may talk to the headless server. Three checks, each against one attack:
  * - Host: a DNS-rebinding page (evil.example resolving to 127.0.0.1) sends its own name as Host.
  * - Origin / Sec-Fetch-Site: another site's page posting to us (CSRF) sends its own origin.
- * - Token: anyone on the network when the server listens beyond loopback.
+ * - Token: any other local process or user on the loopback, anyone on the network beyond it.
  * Pure functions over header values, so each rule is tested on its own.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
@@ -96,6 +96,31 @@ export function cookieToken(headers: { cookie?: string }): string | null {
  */
 export function tokenCookie(token: string): string {
   return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/api/; HttpOnly; SameSite=Strict`
+}
+
+/** Fewer bits than this and a token can be guessed (NIST and OWASP ask 128 for session secrets). */
+export const MIN_TOKEN_BITS = 128
+
+/**
+ * Why a token someone chose is unfit, or null when it is fine. Its strength is estimated from its
+ * length and the alphabet it draws on (hex digits 16 symbols; otherwise letters of each case,
+ * digits, and "-_" or any other printable), as if every character were random — an upper bound,
+ * so anything refused here is certainly too weak. Printable ASCII without spaces only: the token
+ * travels in a header (`Bearer <token>`) and in the link's fragment.
+ */
+export function tokenProblem(token: string): string | null {
+  if (!/^[\x21-\x7e]+$/.test(token)) return 'may contain only printable ASCII characters, without spaces'
+  let alphabet: number
+  if (/^[0-9a-f]+$/.test(token) || /^[0-9A-F]+$/.test(token)) alphabet = 16
+  else {
+    alphabet = (/[a-z]/.test(token) ? 26 : 0) + (/[A-Z]/.test(token) ? 26 : 0) + (/[0-9]/.test(token) ? 10 : 0)
+    if (/[^A-Za-z0-9]/.test(token)) alphabet += /[^A-Za-z0-9_-]/.test(token) ? 32 : 2
+  }
+  const bits = Math.floor(token.length * Math.log2(alphabet))
+  if (bits < MIN_TOKEN_BITS || new Set(token).size < 8) {
+    return `is too weak (at most ${bits} bits; at least ${MIN_TOKEN_BITS} are needed, e.g. 32 random hex digits: openssl rand -hex 16)`
+  }
+  return null
 }
 
 /** Constant-time comparison (hashing first makes the lengths equal). */

@@ -4,8 +4,9 @@
  *   POST /api/commands/<name>    JSON in, Wire JSON out
  *   GET  /api/events             server-sent events: the snapshot on connect, then every one published
  *   GET  /api/thumbnails/<id>    a queue item's thumbnail (image), 404 when it has none
- * Binds 127.0.0.1 unless told otherwise; beyond loopback every /api request needs the token
- * (Authorization: Bearer, or the cradle_token cookie), which the window reads from the URL fragment.
+ * Binds 127.0.0.1 unless told otherwise. Every /api request needs the token, loopback included
+ * (any local process or user could otherwise import from and send photos anywhere): Authorization:
+ * Bearer, or the cradle_token cookie; the window reads it from the URL fragment.
  * A request authorised by the header gets the cookie back (HttpOnly, SameSite=Strict, /api/ only)
  * so that the window's <img> requests, which cannot carry a header, are authorised too.
  */
@@ -19,25 +20,24 @@ import { fileURLToPath } from 'node:url'
 import { HTTP, type CommandHandler } from '../../../shared/contract.js'
 import { CSP_HEADER } from '../../../shared/csp.js'
 import { toWireError } from '../../../shared/error-text.js'
+import { CradleError } from '../../../shared/errors.js'
 import { createLogger } from '../../logging/logger.js'
 import { handleCommand, sendWire } from './command-route.js'
-import { cookieToken, hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenCookie, tokenMatches } from './security.js'
+import { cookieToken, hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenCookie, tokenMatches, tokenProblem } from './security.js'
 import { SseHub } from './sse-hub.js'
 import { serveStatic } from './static-files.js'
 import { handleThumbnail } from './thumbnail-route.js'
 
 export interface HttpServerOptions {
   handler: CommandHandler
-  /** Default 127.0.0.1. Anything that is not loopback requires the token. */
+  /** Default 127.0.0.1. */
   host?: string
   /** Default 8420; 0 picks a free port. */
   port?: number
   /** The built renderer; default <package>/dist/renderer. null serves the API only. */
   staticDir?: string | null
-  /** The access token; generated when needed and not given. */
+  /** The access token every /api request must carry; generated when not given. */
   token?: string
-  /** Require the token even on loopback (default: only beyond loopback). */
-  requireToken?: boolean
   /** Host names accepted beyond loopback besides IP literals and this computer's name. */
   allowedHosts?: readonly string[]
   /** SSE comment interval (default 15 s). */
@@ -49,7 +49,7 @@ export interface HttpServerHandle {
   url: string
   /** The link to print once: the token rides in the fragment, which browsers never send. */
   accessUrl: string
-  token: string | null
+  token: string
   port: number
   close(): Promise<void>
 }
@@ -85,8 +85,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const log = createLogger('headless/http')
   const host = options.host ?? '127.0.0.1'
   const loopbackOnly = isLoopbackHost(host)
-  const needsToken = options.requireToken ?? !loopbackOnly
-  const token = needsToken ? options.token ?? randomBytes(24).toString('base64url') : null
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const weak = tokenProblem(token)
+  if (weak !== null) throw new CradleError('invalid-input', `the access token ${weak}`, { context: { key: 'token', problem: weak } })
   const staticDir = options.staticDir === undefined ? defaultRendererDir() : options.staticDir
   const hostPolicy = {
     loopbackOnly,
@@ -106,10 +107,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const { pathname } = new URL(req.url ?? '/', 'http://cradle.invalid')
     if (pathname.startsWith('/api/')) {
       if (!originAllowed({ origin: headers.origin, host: headers.host, 'sec-fetch-site': headers['sec-fetch-site'] as string | undefined })) return refuse(res, 403, 'origin')
-      if (token !== null) {
-        if (!tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
-        if (!tokenMatches(cookieToken(headers), token)) res.setHeader('Set-Cookie', tokenCookie(token))
-      }
+      if (!tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
+      if (!tokenMatches(cookieToken(headers), token)) res.setHeader('Set-Cookie', tokenCookie(token))
       if (pathname.startsWith(HTTP.thumbnailPrefix)) return handleThumbnail(req, res, pathname, options.handler, log, SECURITY_HEADERS)
       if (pathname === HTTP.events) {
         if (req.method !== 'GET') return void res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET' }).end()
@@ -152,10 +151,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   })
   const port = (server.address() as AddressInfo).port
   const url = `http://${urlHost(host)}:${port}/`
-  log.info('listening', { host, port, token: token !== null })
+  log.info('listening', { host, port })
   return {
     url,
-    accessUrl: token === null ? url : `${url}#token=${encodeURIComponent(token)}`,
+    accessUrl: `${url}#token=${encodeURIComponent(token)}`,
     token,
     port,
     close: () => new Promise<void>((resolve) => {

@@ -24,7 +24,7 @@ import { currentPlatform } from '../platform.js'
 const USAGE = `Usage: cradle demo [options]
 
 Runs Cradle against a virtual iPhone on a fresh temporary library and serves the window at
-http://127.0.0.1:PORT. Everything is deleted when it stops (Ctrl-C), unless --keep.
+http://127.0.0.1:PORT; open the printed link (it carries the access token). Everything is deleted when it stops (Ctrl-C), unless --keep.
 
 Options:
   --port P              web UI port (default 8420; 0 = any free port)
@@ -40,7 +40,7 @@ Options:
   --dir DIR             keep the library, data and camera roll in DIR instead of a temp folder
   --keep                do not delete the temporary folder at exit
 
-Ready line (stdout): {"event":"ready","url":…,"library":…,"data":…,"socket":…,"devices":[…]}
+Ready line (stdout): {"event":"ready","url":…,"accessUrl":…,"library":…,"data":…,"socket":…,"devices":[…]}
 Then one JSON line per control command typed on stdin.
 
 ${CONTROL_HELP}`
@@ -125,8 +125,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       { settingsOverride: { uploadOnlyOnAcPower: false } },
     )
     server = await startHttpServer({ handler: engine, port })
-    ctx.stdout.write(`${JSON.stringify({ event: 'ready', url: server.url, library: libraryDir, data: dataDir, socket: sim.address, devices: sim.devices.map((d) => ({ udid: d.udid, name: d.name })) })}\n`)
-    ctx.stderr.write(`\nCradle demo: open ${server.url}\nA virtual iPhone with ${photos} items is plugged in; the library is ${libraryDir}\nType "help" for commands that unplug, re-plug or drain the phone; Ctrl-C stops.\n\n`)
+    ctx.stdout.write(`${JSON.stringify({ event: 'ready', url: server.url, accessUrl: server.accessUrl, library: libraryDir, data: dataDir, socket: sim.address, devices: sim.devices.map((d) => ({ udid: d.udid, name: d.name })) })}\n`)
+    ctx.stderr.write(`\nCradle demo: open ${server.accessUrl}\nA virtual iPhone with ${photos} items is plugged in; the library is ${libraryDir}\nType "help" for commands that unplug, re-plug or drain the phone; Ctrl-C stops.\n\n`)
 
     const lines = createInterface({ input: ctx.stdin })
     lines.on('line', (line) => {

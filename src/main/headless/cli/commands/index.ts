@@ -4,6 +4,7 @@ import { backupCommand } from './backup.js'
 import { demoCommand } from './demo.js'
 import { destinationCommand } from './destination.js'
 import { devicesCommand } from './devices.js'
+import { openCommand } from './open.js'
 import { pairCommand } from './pair.js'
 import { serveCommand } from './serve.js'
 import { simCommand } from './sim.js'
@@ -11,4 +12,4 @@ import { statusCommand } from './status.js'
 import { verifyCommand } from './verify.js'
 
 /** Every `cradle` subcommand, in the order `cradle --help` lists them (design.md's order). */
-export const COMMANDS: CliCommand[] = [demoCommand, serveCommand, backupCommand, devicesCommand, pairCommand, statusCommand, verifyCommand, destinationCommand, simCommand, afcCommand]
+export const COMMANDS: CliCommand[] = [demoCommand, serveCommand, openCommand, backupCommand, devicesCommand, pairCommand, statusCommand, verifyCommand, destinationCommand, simCommand, afcCommand]
