@@ -115,6 +115,8 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
       return { title: `${dest} already has a different file with that name`, action: 'Nothing was overwritten. Rename or move the file on the server, then retry.' }
     case 'destination-rejected':
       return { title: `${dest} did not accept a file`, action: 'See the file in the queue for the reason.' }
+    case 'destination-copy-bad':
+      return { title: `${dest}'s copy of a file was missing or damaged`, action: 'Cradle uploads it again from the library.' }
     case 'secrets-unprotected':
       return { title: 'Saved passwords are not protected by a keyring', action: 'Install and unlock a keyring (GNOME Keyring or KWallet), then restart Cradle.' }
     case 'invalid-input':

@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'destination-quota',
   'destination-conflict',
   'destination-rejected',
+  'destination-copy-bad',
   // secrets on this computer
   'secrets-unprotected',
   // general

@@ -32,6 +32,8 @@ export interface FakeImmich {
   bulkChecks: number
   /** Puts an asset on the server as if another client had uploaded it. */
   seed(data: Buffer, fileName: string): string
+  /** Deletes an asset as a user would in Immich's web page (its checksum is free again). */
+  remove(id: string): void
   close(): Promise<void>
 }
 
@@ -79,7 +81,7 @@ function checksumKey(value: string): string {
 
 export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<FakeImmich> {
   const major = options.major ?? 3
-  const keys = options.keys ?? { 'test-key': ['asset.upload', 'user.read'] }
+  const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'user.read'] }
   const assets = new Map<string, FakeImmichAsset>()
   const bySha1 = new Map<string, string>()
   const uploads: FakeImmich['uploads'] = []
@@ -105,6 +107,14 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       req.resume()
       json(403, { message: `Missing required permission: ${perm}`, statusCode: 403 })
       return false
+    }
+    const assetGet = req.method === 'GET' ? /^\/api\/assets\/([^/]+)$/.exec(url.pathname) : null
+    if (assetGet) {
+      // GET /api/assets/{id}: the asset's SHA-1 as base64 in `checksum` (what cradle verify compares).
+      if (!need('asset.read')) return
+      const asset = assets.get(decodeURIComponent(assetGet[1]!))
+      if (!asset) return json(400, { message: 'Not found or no asset.read access', statusCode: 400 })
+      return json(200, { id: asset.id, checksum: Buffer.from(asset.sha1, 'hex').toString('base64'), originalFileName: asset.fileName, isTrashed: false })
     }
     if (route === 'GET /api/users/me') {
       if (need('user.read')) json(200, { id: 'user-1', email: 'a@example.com' })
@@ -192,6 +202,12 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       assets.set(id, { id, sha1, data, fields: {}, fileName })
       bySha1.set(sha1, id)
       return id
+    },
+    remove(id) {
+      const asset = assets.get(id)
+      if (!asset) return
+      assets.delete(id)
+      if (bySha1.get(asset.sha1) === id) bySha1.delete(asset.sha1)
     },
     close: async () => {
       server.closeAllConnections()

@@ -58,6 +58,16 @@ export interface UploadResult {
   deduped: boolean
 }
 
+/**
+ * What a check of a stored copy found (`cradle verify --destinations`). `means` says how strong the
+ * check was: a checksum the service computed or kept, or only the size where it offers nothing more.
+ */
+export interface RemoteCheck {
+  state: 'ok' | 'missing' | 'corrupt'
+  means: 'checksum' | 'size'
+  detail?: string
+}
+
 export interface Destination {
   readonly kind: DestinationKind
   /** Uploads at once for this destination (2–4). */
@@ -73,6 +83,15 @@ export interface Destination {
   has?(items: readonly UploadItem[], signal: AbortSignal): Promise<Map<number, string>>
   /** Uploads one item (or recognises it is there already). Never overwrites different content. */
   upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult>
+  /**
+   * Checks the copy at `remoteRef` against the library's size and checksums, by the means the
+   * service offers. `libraryFile` is the library's copy, just found good (S3 recomputes an MD5 ETag).
+   */
+  verify?(item: UploadItem, remoteRef: string, signal: AbortSignal, libraryFile: string): Promise<RemoteCheck>
+  /** Moves a copy found corrupt out of the way (never deleted), so the next upload can put the right bytes there. */
+  setAside?(item: UploadItem, remoteRef: string, signal: AbortSignal): Promise<void>
+  /** Why this destination's copies cannot be checked (when it has no verify). */
+  readonly verifyNote?: string
   /** Google Photos: requests used today against the daily budget. */
   quota?(): { used: number; limit: number; resetsAt: number } | null
   /** Releases sockets and timers. */

@@ -22,6 +22,7 @@ import { UploadQueue, type DestinationCounts } from './queue/upload-queue.js'
 import { toView } from './destination-view.js'
 import { assetUploadStates, destinationStatusCounts, type AssetUploadState, type DestinationStatusCounts } from './upload-status.js'
 import { toUploadError } from './upload-errors.js'
+import { verifyCopies, type DestinationFinding, type DestinationVerifyReport } from './destination-verify.js'
 
 export interface UploadSettings {
   uploadOnlyOnAcPower: boolean
@@ -302,6 +303,23 @@ export class UploadManager {
   }
 
   /** Per-destination counts with failure reasons, for `cradle status`. */
+  /** `cradle verify --destinations`: checks every destination's copies (destination-verify.ts). */
+  async verifyCopies(opts: { damaged: ReadonlySet<number>; signal?: AbortSignal; onFinding?: (f: DestinationFinding) => void }): Promise<DestinationVerifyReport[]> {
+    const reports: DestinationVerifyReport[] = []
+    for (const record of this.store.list()) {
+      const destination = this.build(record)
+      try {
+        reports.push(await verifyCopies(record, destination, { queue: this.queue, libraryRoot: this.deps.libraryRoot, now: () => this.clock.now(), ...opts }))
+      } finally {
+        await destination.close?.()
+      }
+    }
+    // Copies queued again are new work for a running manager (the app; a CLI run uploads them next time).
+    for (const r of this.runners.values()) r.wake({ newWork: true })
+    for (const listener of [...this.listeners]) listener()
+    return reports
+  }
+
   statusCounts(): DestinationStatusCounts[] {
     return destinationStatusCounts(this.queue, this.store, this.deps.platform)
   }

@@ -9,6 +9,9 @@ import { PassThrough, Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../../src/main/headless/cli/main.js'
 import { ROOT_MARKER } from '../../../src/main/library/library-root.js'
+import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import { uploadsSchema } from '../../../src/main/destinations/queue/uploads-schema.js'
+import { memorySecretStore } from '../../../src/main/headless/memory-secret-store.js'
 import { ABORT, fixture, listing, memorySource, sourceFile, tempLibrary, type TempLibrary } from './helpers.js'
 
 let t: TempLibrary
@@ -26,7 +29,7 @@ async function verify(args: string[], dataDir: string, libraryDir: string, tty: 
 }
 
 async function libraryWithTwoPhotos(): Promise<void> {
-  t = tempLibrary()
+  t = tempLibrary({ extraModules: [uploadsSchema] })
   t.lib.beginConnection({ udid: 'A', name: 'A' })
   const files = { '/DCIM/100APPLE/IMG_0001.JPG': fixture('photo.jpg'), '/DCIM/100APPLE/IMG_0002.JPG': fixture('nooffset.jpg') }
   const plan = t.lib.planScan('A', listing(Object.entries(files).map(([p, b]) => sourceFile(p, b.length))), 1)
@@ -46,6 +49,29 @@ describe('cradle verify', () => {
     expect(piped.stderr).toBe('')
     const json = await verify(['--json'], t.dataDir, t.root, false)
     expect(JSON.parse(json.stdout)).toMatchObject({ type: 'summary', checked: 2, ok: 2, corrupt: 0, missing: 0 })
+  })
+
+  it('--destinations: a copy missing from a folder destination is reported (exit 1) and queued again', async () => {
+    await libraryWithTwoPhotos()
+    const nas = path.join(t.dir, 'nas')
+    fs.mkdirSync(nas)
+    const manager = new UploadManager({ db: t.lib.db, libraryRoot: t.root, secrets: memorySecretStore(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null } })
+    manager.start()
+    await manager.add({ kind: 'folder', name: 'NAS', config: { path: nas } })
+    manager.enqueue()
+    await manager.drain()
+    await manager.stop()
+    const gone = t.lib.db.prepare<[], { library_path: string }>('SELECT library_path FROM assets ORDER BY id LIMIT 1').get()!.library_path
+    fs.rmSync(path.join(nas, gone))
+
+    const r = await verify(['--json', '--destinations'], t.dataDir, t.root, false)
+    expect(r.code).toBe(1)
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines[0]).toEqual({ type: 'destination-file', destination: 'NAS', path: gone, problem: 'missing', detail: null, requeued: true })
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', checked: 2, ok: 2, destinations: [{ name: 'NAS', kind: 'folder', checkable: true, checked: 2, ok: 1, missing: 1, corrupt: 0, requeued: 1, error: null }] })
+    expect(t.lib.db.prepare("SELECT state, error_code FROM uploads WHERE state != 'done'").all()).toEqual([{ state: 'pending', error_code: 'destination-copy-bad' }])
+    // Without --destinations the library alone is checked, and it is fine.
+    expect((await verify([], t.dataDir, t.root, false)).code).toBe(0)
   })
 
   it('an unplugged library drive: exit 1 and says so; nothing is marked missing', async () => {

@@ -11,7 +11,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FolderConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
-import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
 import { sha256File } from '../../library/file-hash.js'
 
@@ -96,6 +96,29 @@ export class FolderDestination implements Destination {
       throw new CradleError('destination-unreachable', `copy of ${item.libraryPath} read back with a different hash`)
     }
     return { remoteRef: item.libraryPath, deduped: false }
+  }
+
+  /** The copy's bytes, re-read and hashed: the strongest check there is. */
+  async verify(item: UploadItem, remoteRef: string, signal: AbortSignal): Promise<RemoteCheck> {
+    const target = this.target({ ...item, libraryPath: remoteRef })
+    let stat: fs.Stats
+    try {
+      stat = await fs.promises.stat(target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing', means: 'checksum' }
+      throw fsError(error, `checking ${remoteRef}`)
+    }
+    if (!stat.isFile() || stat.size !== item.size) return { state: 'corrupt', means: 'checksum', detail: `${stat.size} bytes, the library has ${item.size}` }
+    return { state: (await sha256File(target, signal)) === item.sha256 ? 'ok' : 'corrupt', means: 'checksum' }
+  }
+
+  /** A damaged copy goes to `<folder>/.cradle-damaged/<time>/<path>`: kept, never overwritten. */
+  async setAside(item: UploadItem, remoteRef: string): Promise<void> {
+    const target = this.target({ ...item, libraryPath: remoteRef })
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+    const aside = this.target({ ...item, libraryPath: `.cradle-damaged/${stamp}/${remoteRef}` })
+    await fs.promises.mkdir(path.dirname(aside), { recursive: true })
+    await fs.promises.rename(target, aside)
   }
 
   /** Same content already there → done; different content → conflict (never overwrite). */

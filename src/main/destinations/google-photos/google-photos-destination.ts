@@ -12,7 +12,7 @@ import type { GooglePhotosConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Logger } from '../../logging/logger.js'
-import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { httpRequest, type HttpRequest, type HttpResponse } from '../http-request.js'
 import { httpError, parseRetryAfter } from '../upload-errors.js'
 import { BatchCreator, type BatchEntry, type CreateResult } from './batch-creator.js'
@@ -55,6 +55,8 @@ interface TokenSession { kind: 'google-token'; token: string; at: number; create
 interface ResumableSession { kind: 'google-resumable'; url: string; granularity: number; at: number }
 
 export class GooglePhotosDestination implements Destination {
+  /** The Library API returns neither size nor checksum of a media item, and can read back only a re-encoded copy. */
+  readonly verifyNote = 'Google Photos cannot be checked: its API gives no size or checksum of what it stored'
   readonly kind = 'google-photos' as const
   readonly concurrency: number
   readonly skipRoles: readonly ('sidecar' | 'motion' | 'edited-motion')[]

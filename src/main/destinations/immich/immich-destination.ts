@@ -12,7 +12,7 @@ import type { ImmichConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Logger } from '../../logging/logger.js'
-import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { isoWithOffset, takenAt } from '../destination.js'
 import { httpRequest, type HttpResponse } from '../http-request.js'
 import { httpError, parseRetryAfter } from '../upload-errors.js'
@@ -159,6 +159,18 @@ export class ImmichDestination implements Destination {
     }
     if (!answer.id) throw new CradleError('destination-unreachable', 'upload answered without an asset id')
     return { remoteRef: answer.id, deduped: answer.status === 'duplicate' }
+  }
+
+  /** GET /api/assets/{id}: Immich's own SHA-1 of what it stored (its `checksum`, base64). Needs asset.read. */
+  async verify(item: UploadItem, remoteRef: string, signal: AbortSignal): Promise<RemoteCheck> {
+    const res = await this.call('GET', `/api/assets/${encodeURIComponent(remoteRef)}`, { signal })
+    // Immich answers 400 for an id that is gone (or not this user's).
+    if (res.status === 404 || res.status === 400) return { state: 'missing', means: 'checksum' }
+    if (res.status !== 200) this.fail(res, `checking asset ${remoteRef}`)
+    const body = JSON.parse(res.text()) as { checksum?: string; isTrashed?: boolean }
+    if (body.isTrashed) return { state: 'missing', means: 'checksum', detail: 'in the trash' }
+    if (!body.checksum) return { state: 'ok', means: 'size' }
+    return { state: body.checksum === Buffer.from(item.sha1, 'hex').toString('base64') ? 'ok' : 'corrupt', means: 'checksum' }
   }
 
   async close(): Promise<void> {

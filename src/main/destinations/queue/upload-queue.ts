@@ -182,6 +182,27 @@ export class UploadQueue {
       WHERE destination_id = ? AND asset_id = ?`).run(remoteRef, deduped ? 1 : 0, bytesSent, now, now, destinationId, assetId)
   }
 
+  /** Rows uploaded to a destination, with where they are there (for `cradle verify --destinations`). */
+  doneRows(destinationId: string): { item: UploadItem; remoteRef: string }[] {
+    return this.db
+      .prepare<[string], AssetRow & { remote_ref: string }>(`SELECT ${ITEM_COLUMNS}, u.remote_ref FROM uploads u JOIN assets a ON a.id = u.asset_id
+        WHERE u.destination_id = ? AND u.state = 'done' AND u.remote_ref IS NOT NULL ORDER BY u.asset_id`)
+      .all(destinationId)
+      .map((r) => ({ item: toItem(r), remoteRef: r.remote_ref }))
+  }
+
+  /** A check found the copy right: the ledger's "verified at". */
+  markVerified(destinationId: string, assetId: number, now: number): void {
+    this.db.prepare(`UPDATE uploads SET verified_at = ? WHERE destination_id = ? AND asset_id = ? AND state = 'done'`).run(now, destinationId, assetId)
+  }
+
+  /** A check found the copy missing or wrong: upload it again from the library (the reason stays on the row). */
+  requeue(destinationId: string, assetId: number, error: RowError, now: number): void {
+    this.db.prepare(`UPDATE uploads SET state = 'pending', remote_ref = NULL, deduped = 0, checked = 0, attempts = 0, next_attempt_at = 0, done_at = NULL, verified_at = NULL,
+      session_json = NULL, bytes_sent = 0, error_code = ?, error_detail = ?, updated_at = ? WHERE destination_id = ? AND asset_id = ?`)
+      .run(error.code, error.detail, now, destinationId, assetId)
+  }
+
   /** A transient failure: back to pending, due at `nextAt`. */
   markRetry(destinationId: string, assetId: number, attempts: number, nextAt: number, error: RowError, now: number): void {
     this.db.prepare(`UPDATE uploads SET state = 'pending', attempts = ?, next_attempt_at = ?, error_code = ?, error_detail = ?, updated_at = ?

@@ -7,6 +7,7 @@
  * UploadId and part ETags persist in the queue row and a restart resumes (s3-multipart.ts).
  */
 import { createHash } from 'node:crypto'
+import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
@@ -14,7 +15,7 @@ import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectComman
 import type { S3Config } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
-import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { isoWithOffset, takenAt } from '../destination.js'
 import { hashStream, hexToBase64, readAll } from '../stream-utils.js'
 import { preconditionAware, s3Name, s3Status, toS3Error } from './s3-errors.js'
@@ -154,6 +155,32 @@ export class S3Destination implements Destination {
     const sha = await hashStream(got.Body as Readable, 'sha256', ctx.touch)
     if (sha === item.sha256) return { remoteRef: key, deduped: true }
     throw conflict(key)
+  }
+
+  /**
+   * HeadObject with checksums: the size, then the SHA-256 S3 stored at upload (single PUT), else
+   * our x-amz-meta-sha256 against an ETag that is the content's MD5 (single part, recomputed from
+   * the library file), else the size only (a multipart ETag is not a content hash).
+   */
+  async verify(item: UploadItem, remoteRef: string, signal: AbortSignal, libraryFile?: string): Promise<RemoteCheck> {
+    const client = await this.s3()
+    let head
+    try {
+      head = await client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: remoteRef, ChecksumMode: 'ENABLED' }), { abortSignal: signal })
+    } catch (error) {
+      if (s3Status(error) === 404 || s3Name(error) === 'NotFound' || s3Name(error) === 'NoSuchKey') return { state: 'missing', means: 'checksum' }
+      throw toS3Error(error, this.options.clock.now(), signal)
+    }
+    if (head.ContentLength !== item.size) return { state: 'corrupt', means: 'size', detail: `${head.ContentLength} bytes, the library has ${item.size}` }
+    const stored = head.ChecksumSHA256
+    if (stored && !stored.includes('-')) return { state: stored === hexToBase64(item.sha256) ? 'ok' : 'corrupt', means: 'checksum' }
+    if (head.Metadata?.sha256 && head.Metadata.sha256 !== item.sha256) return { state: 'corrupt', means: 'checksum', detail: 'another file under this key' }
+    const etag = head.ETag?.replace(/"/g, '') ?? ''
+    if (/^[0-9a-f]{32}$/i.test(etag) && libraryFile) {
+      const md5 = await hashStream(fs.createReadStream(libraryFile), 'md5')
+      return { state: md5 === etag.toLowerCase() ? 'ok' : 'corrupt', means: 'checksum' }
+    }
+    return { state: 'ok', means: 'size' }
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,7 @@ import { createClient, type FileStat, type WebDAVClient } from 'webdav'
 import type { WebdavConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
-import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
 import { hashStream } from '../stream-utils.js'
 import { nextcloudUser, NextcloudChunkedUpload } from './nextcloud-chunked.js'
@@ -149,6 +149,28 @@ export class WebdavDestination implements Destination {
     throw conflict(remote)
   }
 
+  /**
+   * PROPFIND for the size and, where the server keeps one, a checksum: Nextcloud's oc:checksums
+   * ("SHA1:… MD5:…"); plain WebDAV servers (Apache mod_dav) have only the size.
+   */
+  async verify(item: UploadItem, remoteRef: string, signal: AbortSignal): Promise<RemoteCheck> {
+    const client = await this.dav()
+    let stat: FileStat
+    try {
+      stat = ((await client.stat(remoteRef, { signal, details: true, data: CHECKSUM_PROPFIND })) as { data: FileStat }).data
+    } catch (error) {
+      if (davStatus(error) === 404) return { state: 'missing', means: 'size' }
+      throw this.err(error, signal)
+    }
+    if (stat.type !== 'file' || stat.size !== item.size) return { state: 'corrupt', means: 'size', detail: `${stat.size} bytes, the library has ${item.size}` }
+    const sums = String((stat.props as Record<string, unknown> | undefined)?.checksums ? JSON.stringify((stat.props as Record<string, unknown>).checksums) : '')
+    const sha1 = /SHA1:([0-9a-f]{40})/i.exec(sums)?.[1]
+    if (sha1) return { state: sha1.toLowerCase() === item.sha1 ? 'ok' : 'corrupt', means: 'checksum' }
+    const sha256 = /SHA256:([0-9a-f]{64})/i.exec(sums)?.[1]
+    if (sha256) return { state: sha256.toLowerCase() === item.sha256 ? 'ok' : 'corrupt', means: 'checksum' }
+    return { state: 'ok', means: 'size' }
+  }
+
   private async mustMatch(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
     const again = await this.compareExisting(client, remote, item, ctx)
     if (!again) throw new CradleError('destination-unreachable', `${remote} refused as existing but not found`)
@@ -215,6 +237,9 @@ export class WebdavDestination implements Destination {
     for (let d = dir; d !== '/' && d !== '.'; d = path.dirname(d)) this.knownDirs.delete(d)
   }
 }
+
+const CHECKSUM_PROPFIND = `<?xml version="1.0"?>
+<d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><d:getcontentlength/><d:resourcetype/><d:getlastmodified/><oc:checksums/></d:prop></d:propfind>`
 
 function conflict(remote: string): CradleError {
   return new CradleError('destination-conflict', `${remote} exists with different content`, { context: { path: remote } })

@@ -13,18 +13,18 @@ import { describeError } from '../../../../shared/error-text.js'
 import { toCradleError } from '../../../../shared/errors.js'
 import { formatCount } from '../../../../shared/format.js'
 import { defaultSettings } from '../../../../shared/settings.js'
+import type { DestinationVerifyReport } from '../../../destinations/destination-verify.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
+import { UploadManager } from '../../../destinations/upload-manager.js'
+import { openHeadlessSecrets } from '../../headless-secrets.js'
 import { historySchema } from '../../../engine/history.js'
 import { CATALOG_FILE, Library } from '../../../library/library.js'
-import type { ScrubFinding, ScrubProgress, ScrubSummary } from '../../../library/scrub.js'
+import { damagedAssets, type ScrubFinding, type ScrubProgress, type ScrubSummary } from '../../../library/scrub.js'
 import { loadSettings } from '../../../library/settings-store.js'
 import { rebuiltNotice } from '../rebuilt-notice.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { currentPlatform } from '../platform.js'
 import { renderProgressLine } from '../progress-line.js'
-
-// Filled by --destinations (see verify-destinations.ts once it lands).
-export interface DestinationVerifyReport { name: string; kind: string; checkable: boolean; note: string | null; checked: number; ok: number; corrupt: number; missing: number; error: string | null }
 
 const USAGE = `Usage: cradle verify [--json] [--destinations]
 
@@ -68,7 +68,7 @@ function progressLine(p: ScrubProgress, startedAt: number, columns: number): str
 async function run(args: string[], ctx: CliContext): Promise<number> {
   let v
   try {
-    v = parseArgs({ args, options: { json: { type: 'boolean' } } }).values
+    v = parseArgs({ args, options: { json: { type: 'boolean' }, destinations: { type: 'boolean' } } }).values
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
@@ -107,6 +107,16 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       const { startedAt: _s, finishedAt: _f, complete, ...counts } = result
       Object.assign(summary, counts)
       if (!complete) summary.error = 'Stopped before the end; run "cradle verify" again to check the rest.'
+      else if (v.destinations) {
+        const uploads = new UploadManager({ db: library.db, libraryRoot: library.root, secrets: await openHeadlessSecrets(ctx), platform: currentPlatform() })
+        summary.destinations = await uploads.verifyCopies({
+          damaged: new Set(damagedAssets(library.db).map((d) => d.assetId)),
+          signal: ctx.stopSignal,
+          onFinding: (f) => (json
+            ? emit({ type: 'destination-file', ...f })
+            : out(`${f.problem.padEnd(8)} ${f.destination}: ${f.path}${f.detail ? ` (${f.detail})` : ''}${f.requeued ? '' : ' — differs and cannot be replaced without overwriting; move it away on the server, then retry'}`)),
+        })
+      }
     } catch (error) {
       if (bar) stderr.write('\r\x1b[2K')
       const e = toCradleError(error)
@@ -125,10 +135,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     if (damaged > summary.healed) out('The next backup from an iPhone that still has them puts them back exactly.')
     for (const d of summary.destinations) {
       const counts = d.checkable
-        ? `${formatCount(d.checked)} checked: ${formatCount(d.ok)} match, ${formatCount(d.corrupt)} differ, ${formatCount(d.missing)} missing`
+        ? `${formatCount(d.checked)} checked: ${formatCount(d.ok)} match${d.sizeOnly ? ` (${formatCount(d.sizeOnly)} by size only: the server keeps no checksum)` : ''}, ${formatCount(d.corrupt)} differ, ${formatCount(d.missing)} missing`
         : d.note ?? 'cannot be checked'
       out(`${d.name}: ${counts}${d.error ? ` — ${d.error}` : ''}`)
-      if (d.corrupt + d.missing > 0) out(`  ${d.name} gets them again from the library with the next upload.`)
+      if (d.requeued > 0) out(`  ${formatCount(d.requeued)} will be uploaded again from the library with the next upload.`)
     }
   }
   if (summary.error) ctx.stderr.write(`cradle verify: ${summary.error}\n`)

@@ -1,0 +1,105 @@
+/**
+ * `cradle verify --destinations` underneath (UploadManager.verifyCopies, destination-verify.ts)
+ * against real servers: a folder, s3rver and the Immich fake. Copies are damaged or removed behind
+ * Cradle's back; the check finds each by the means the destination offers, a missing copy is
+ * uploaded again from the library, a wrong folder copy is set aside and replaced, and a wrong copy
+ * a service cannot set aside is reported as a conflict, never overwritten.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import '../../fakes/quiet-logs.js'
+import type { DestinationFinding } from '../../../src/main/destinations/destination-verify.js'
+import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
+import { makeTestLibrary, memorySecrets, type TestAsset, type TestLibrary } from '../../fakes/test-library.js'
+import { startS3rver } from './servers.js'
+
+describe('verifyCopies', () => {
+  let lib: TestLibrary
+  let manager: UploadManager
+  let s3: Awaited<ReturnType<typeof startS3rver>>
+  let immich: FakeImmich
+  let nas: string
+  let assets: TestAsset[]
+  beforeEach(async () => {
+    lib = makeTestLibrary()
+    nas = path.join(lib.dir, 'nas')
+    fs.mkdirSync(nas)
+    s3 = await startS3rver()
+    immich = await startFakeImmich()
+    manager = new UploadManager({ db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null }, tuning: { backoff: { baseMs: 20, capMs: 100 } } })
+    manager.start()
+    assets = [1, 2, 3, 4].map((n) => lib.addAsset({ libraryPath: `2024/2024-05/IMG_000${n}.JPG`, size: 2_000 + n }))
+    await manager.add({ kind: 'folder', name: 'NAS', config: { path: nas } })
+    await manager.add({ kind: 's3', name: 'S3', config: { endpoint: s3.url, bucket: 'photos', accessKeyId: 'S3RVER' }, secret: 'S3RVER' })
+    await manager.add({ kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'test-key' })
+    manager.enqueue()
+    await manager.drain()
+    expect(manager.statusCounts().map((d) => d.done)).toEqual([4, 4, 4])
+  }, 60_000)
+  afterEach(async () => {
+    await manager.stop()
+    await s3.close()
+    await immich.close()
+    lib.cleanup()
+  })
+
+  it('finds what is missing or wrong on each destination, by its own means, and heals what it can', async () => {
+    const clean = await manager.verifyCopies({ damaged: new Set() })
+    expect(clean.map((r) => [r.name, r.checked, r.ok, r.corrupt, r.missing, r.error])).toEqual([
+      ['NAS', 4, 4, 0, 0, null], ['S3', 4, 4, 0, 0, null], ['Immich', 4, 4, 0, 0, null],
+    ])
+    // s3rver keeps no SHA-256 checksum; a single-part ETag is the MD5, recomputed from the library.
+    expect(clean.map((r) => r.sizeOnly)).toEqual([0, 0, 0])
+    expect(lib.db.prepare('SELECT COUNT(*) AS n FROM uploads WHERE verified_at IS NULL').get()).toEqual({ n: 0 })
+
+    // Behind Cradle's back: on the NAS one file flipped and one deleted; on S3 one deleted and one
+    // replaced by other bytes; on Immich one asset deleted and one with other content.
+    const [a, b, c, d] = assets as [TestAsset, TestAsset, TestAsset, TestAsset]
+    const flipped = Buffer.from(a.content)
+    flipped[10]! ^= 0xff
+    fs.writeFileSync(path.join(nas, a.libraryPath), flipped)
+    fs.rmSync(path.join(nas, b.libraryPath))
+    const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })
+    await client.send(new DeleteObjectCommand({ Bucket: 'photos', Key: c.libraryPath }))
+    await client.send(new PutObjectCommand({ Bucket: 'photos', Key: d.libraryPath, Body: Buffer.alloc(d.content.length, 7) }))
+    client.destroy()
+    const immichRef = (assetId: number): string => lib.db.prepare<[number], { remote_ref: string }>("SELECT u.remote_ref FROM uploads u JOIN upload_destinations d ON d.id = u.destination_id WHERE d.name = 'Immich' AND u.asset_id = ?").get(assetId)!.remote_ref
+    immich.remove(immichRef(a.id))
+    immich.assets.get(immichRef(b.id))!.sha1 = '0'.repeat(40)
+
+    const findings: DestinationFinding[] = []
+    const found = await manager.verifyCopies({ damaged: new Set(), onFinding: (f) => findings.push(f) })
+    expect(found.map((r) => [r.name, r.ok, r.corrupt, r.missing, r.requeued])).toEqual([
+      ['NAS', 2, 1, 1, 2], ['S3', 2, 1, 1, 1], ['Immich', 2, 1, 1, 1],
+    ])
+    expect(findings).toEqual(expect.arrayContaining([
+      expect.objectContaining({ destination: 'NAS', path: a.libraryPath, problem: 'corrupt', requeued: true }),
+      expect.objectContaining({ destination: 'NAS', path: b.libraryPath, problem: 'missing', requeued: true }),
+      expect.objectContaining({ destination: 'S3', path: c.libraryPath, problem: 'missing', requeued: true }),
+      expect.objectContaining({ destination: 'S3', path: d.libraryPath, problem: 'corrupt', requeued: false }),
+      expect.objectContaining({ destination: 'Immich', problem: 'missing', requeued: true }),
+      expect.objectContaining({ destination: 'Immich', problem: 'corrupt', requeued: false }),
+    ]))
+    // The wrong NAS copy is kept aside, not deleted.
+    const aside = fs.readdirSync(path.join(nas, '.cradle-damaged'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    expect(aside.map((e) => fs.readFileSync(path.join(e.parentPath, e.name)))).toEqual([flipped])
+
+    // The next upload run brings back what was queued, from the library.
+    await manager.drain()
+    expect(fs.readFileSync(path.join(nas, a.libraryPath))).toEqual(a.content)
+    expect(fs.readFileSync(path.join(nas, b.libraryPath))).toEqual(b.content)
+    const again = await manager.verifyCopies({ damaged: new Set() })
+    expect(again.map((r) => [r.name, r.ok, r.corrupt, r.missing])).toEqual([['NAS', 4, 0, 0], ['S3', 3, 0, 0], ['Immich', 3, 0, 0]])
+    // What could not be replaced without overwriting is a failed upload that says why.
+    expect(manager.statusCounts().map((r) => [r.name, r.done, r.failed])).toEqual([['NAS', 4, 0], ['S3', 3, 1], ['Immich', 3, 1]])
+  }, 120_000)
+
+  it('leaves the copies of a damaged library file alone: the library cannot vouch for them', async () => {
+    fs.rmSync(path.join(nas, assets[0]!.libraryPath))
+    const r = await manager.verifyCopies({ damaged: new Set([assets[0]!.id]) })
+    expect(r[0]).toMatchObject({ name: 'NAS', checked: 3, ok: 3, missing: 0 })
+  }, 60_000)
+})
