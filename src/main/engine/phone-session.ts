@@ -51,8 +51,12 @@ const BATTERY_POLL_MS = 30_000
 const POWER_CHECK_MS = 10_000
 /** After a detach, the running import may write what already arrived for this long before it is aborted. */
 const DETACH_GRACE_MS = 2_000
-/** Lost connections to a phone that is still attached: retry after 1 s, doubling up to 30 s. */
-const CONNECTION_LOST = new Set(['device-unplugged', 'device-timeout'])
+/**
+ * Lost connections to a phone that is still attached: retry after 1 s, doubling up to 30 s. A TLS
+ * handshake that dies on a mid-run reconnect (lockdown's idle close, a service's TLS) is one too:
+ * the pair record is kept and the connection is tried again, never treated as revoked trust.
+ */
+const CONNECTION_LOST = new Set(['device-unplugged', 'device-timeout', 'device-handshake-failed'])
 const RECONNECT_MS = 1_000
 const RECONNECT_MAX_MS = 30_000
 /** `backup --once` gives a dropping connection this many more tries before it reports the error. */
