@@ -6,7 +6,9 @@
  * mismatch → 400; chunk uploads need Destination and OC-Total-Length; chunks are numbered
  * 1…10000 and all but the last must be ≥ 5 MB; MOVE checks the total length; X-OC-Mtime is
  * applied and answered with X-OC-MTime: accepted.
+ *   - PROPFIND answers oc:checksums ("SHA1:… MD5:…"), as Nextcloud does for files it has a checksum of.
  */
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -40,7 +42,7 @@ export async function startFakeNextcloud(options: { user?: string; password?: st
 
   const parent = (p: string): string => p.slice(0, p.lastIndexOf('/')) || '/'
   const propEntry = (href: string, e: Entry | null): string => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>` +
-    (e ? `<d:getcontentlength>${e.data.length}</d:getcontentlength><d:resourcetype/><d:getlastmodified>${new Date(e.mtime * 1000).toUTCString()}</d:getlastmodified><d:getetag>"${e.mtime}-${e.data.length}"</d:getetag><d:getcontenttype>application/octet-stream</d:getcontenttype>`
+    (e ? `<d:getcontentlength>${e.data.length}</d:getcontentlength><d:resourcetype/><d:getlastmodified>${new Date(e.mtime * 1000).toUTCString()}</d:getlastmodified><d:getetag>"${e.mtime}-${e.data.length}"</d:getetag><d:getcontenttype>application/octet-stream</d:getcontenttype><oc:checksums><oc:checksum>SHA1:${createHash('sha1').update(e.data).digest('hex')} MD5:${createHash('md5').update(e.data).digest('hex')}</oc:checksum></oc:checksums>`
       : `<d:resourcetype><d:collection/></d:resourcetype><d:getlastmodified>${new Date().toUTCString()}</d:getlastmodified>`) +
     `</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`
   const multistatus = (body: string): string => `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">${body}</d:multistatus>`

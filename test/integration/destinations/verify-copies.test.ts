@@ -13,6 +13,7 @@ import '../../fakes/quiet-logs.js'
 import type { DestinationFinding } from '../../../src/main/destinations/destination-verify.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
+import { startFakeNextcloud } from '../../fakes/fake-nextcloud-server.js'
 import { makeTestLibrary, memorySecrets, type TestAsset, type TestLibrary } from '../../fakes/test-library.js'
 import { startS3rver } from './servers.js'
 
@@ -101,5 +102,38 @@ describe('verifyCopies', () => {
     fs.rmSync(path.join(nas, assets[0]!.libraryPath))
     const r = await manager.verifyCopies({ damaged: new Set([assets[0]!.id]) })
     expect(r[0]).toMatchObject({ name: 'NAS', checked: 3, ok: 3, missing: 0 })
+  }, 60_000)
+})
+
+describe('verifyCopies on Nextcloud (WebDAV with oc:checksums)', () => {
+  it('compares the server\'s SHA-1 (a same-size change is found), and a missing file is uploaded again', async () => {
+    const nc = await startFakeNextcloud()
+    nc.dirs.add('/Photos')
+    const lib = makeTestLibrary()
+    const manager = new UploadManager({ db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null }, tuning: { backoff: { baseMs: 20, capMs: 100 } } })
+    try {
+      manager.start()
+      const [a, b] = [1, 2, 3].map((n) => lib.addAsset({ libraryPath: `2024/2024-05/IMG_100${n}.JPG`, size: 3_000 + n })) as [TestAsset, TestAsset, TestAsset]
+      await manager.add({ kind: 'webdav', name: 'Nextcloud', config: { url: `${nc.url}/remote.php/dav/files/alice/Photos`, username: 'alice' }, secret: 'app-password' })
+      manager.enqueue()
+      await manager.drain()
+      expect(await manager.verifyCopies({ damaged: new Set() })).toEqual([expect.objectContaining({ name: 'Nextcloud', checked: 3, ok: 3, sizeOnly: 0 })])
+
+      const key = (asset: TestAsset): string => [...nc.files.keys()].find((k) => k.endsWith(asset.libraryPath))!
+      const entry = nc.files.get(key(a))!
+      const changed = Buffer.from(entry.data)
+      changed[0]! ^= 0xff // same size: only a checksum can tell
+      entry.data = changed
+      nc.files.delete(key(b))
+      const r = await manager.verifyCopies({ damaged: new Set() })
+      expect(r[0]).toMatchObject({ checked: 3, ok: 1, corrupt: 1, missing: 1, requeued: 1 })
+      await manager.drain()
+      expect(nc.files.get(key(b))!.data).toEqual(b.content)
+      expect((await manager.verifyCopies({ damaged: new Set() }))[0]).toMatchObject({ checked: 2, ok: 2 })
+    } finally {
+      await manager.stop()
+      await nc.close()
+      lib.cleanup()
+    }
   }, 60_000)
 })
