@@ -55,9 +55,15 @@ export interface Transport {
   onState(callback: (state: AppState) => void): () => void
   /** Connection to the engine: the HTTP transport reconnects after a drop. */
   onConnection?(callback: (connected: boolean) => void): () => void
+  /**
+   * A queue item's thumbnail, fetched with the transport's credentials (null: it has none). Only
+   * where an <img src> could not be authorised (HTTP: the token travels in a header, never in a
+   * cookie); without it the window loads HTTP.thumbnail(id) directly (the desktop shell serves it).
+   */
+  thumbnail?(itemId: string, signal: AbortSignal): Promise<Blob | null>
 }
 
-/** A queue item's picture: bytes, so not a command; the window loads it as an <img> from HTTP.thumbnail. */
+/** A queue item's picture: bytes, so not a command; the window shows it from HTTP.thumbnail (Transport.thumbnail). */
 export interface ThumbnailImage {
   contentType: 'image/jpeg' | 'image/png'
   bytes: Uint8Array

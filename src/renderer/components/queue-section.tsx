@@ -1,6 +1,5 @@
 /** The queue: filters, search, and a windowed list of every item with its import and upload state. */
 import { memo, useEffect, useMemo, useState } from 'react'
-import { HTTP } from '../../shared/contract.js'
 import { formatBytes, formatCount } from '../../shared/format.js'
 import { itemPlaces, itemPlacesLine } from '../../shared/safety-text.js'
 import type { ImportState, QueueItemView } from '../../shared/state.js'
@@ -100,15 +99,43 @@ function kindLabel(fileName: string): string {
 
 /**
  * The row's picture: the engine's cheap thumbnail when the item has one (an imported JPEG or PNG),
- * else the kind of file. Decorative (the name says what the row is), loaded lazily by the browser;
- * keyed by item id, so a recycled row never shows the previous item's picture.
+ * else the kind of file. Decorative (the name says what the row is). Its source comes from the
+ * store (a blob: URL in the browser, fetched with the token in a header: no cookie carries it);
+ * keyed by item id, so a recycled row never shows the previous item's picture, and a row that
+ * scrolls away cancels its fetch and frees its blob.
  */
 function Thumbnail({ item }: { item: QueueItemView }) {
+  const thumbnailSource = useAppStore((s) => s.thumbnailSource)
+  const [src, setSrc] = useState<string | null>(null)
   const [failed, setFailed] = useState(false)
+  useEffect(() => {
+    if (!item.thumbnail) return
+    const abort = new AbortController()
+    let blobUrl: string | null = null
+    thumbnailSource(item.id, abort.signal).then(
+      (url) => {
+        const isBlob = url?.startsWith('blob:') === true
+        if (abort.signal.aborted) {
+          if (isBlob) URL.revokeObjectURL(url!)
+          return
+        }
+        if (isBlob) blobUrl = url
+        if (url === null) setFailed(true)
+        else setSrc(url)
+      },
+      () => {
+        if (!abort.signal.aborted) setFailed(true)
+      },
+    )
+    return () => {
+      abort.abort()
+      if (blobUrl) URL.revokeObjectURL(blobUrl)
+    }
+  }, [item.id, item.thumbnail, thumbnailSource])
   if (!item.thumbnail || failed) return <span className="row-thumb thumb-kind" aria-hidden="true">{kindLabel(item.fileName)}</span>
   return (
     <span className="row-thumb" aria-hidden="true">
-      <img src={HTTP.thumbnail(item.id)} alt="" width={32} height={32} loading="lazy" decoding="async" onError={() => setFailed(true)} />
+      {src !== null && <img src={src} alt="" width={32} height={32} loading="lazy" decoding="async" onError={() => setFailed(true)} />}
     </span>
   )
 }

@@ -4,7 +4,7 @@
  * notice with describeError's words. Nothing here touches window.cradle or fetch directly.
  */
 import type { StateCreator } from 'zustand'
-import type { CommandName, Input, Result } from '../../shared/contract.js'
+import { HTTP, type CommandName, type Input, type Result } from '../../shared/contract.js'
 import type { DestinationDraft } from '../../shared/destination-config.js'
 import type { Settings, SettingsPatch } from '../../shared/settings.js'
 import type { DestinationView } from '../../shared/state.js'
@@ -24,6 +24,12 @@ export interface ActionsSlice {
   removeDestination(id: string): Promise<boolean>
   signIn(id: string): Promise<void>
   openLibraryFolder(): Promise<void>
+  /**
+   * Where the queue row's <img> finds an item's thumbnail: HTTP.thumbnail(id) where the page can
+   * load it as is (the desktop shell), else a blob: URL of the picture the transport fetched with
+   * its credentials (the caller revokes it). null: the item has none.
+   */
+  thumbnailSource(itemId: string, signal: AbortSignal): Promise<string | null>
 }
 
 export const createActionsSlice = (deps: StoreDeps): StateCreator<Store, [], [], ActionsSlice> => (set, get) => {
@@ -52,6 +58,11 @@ export const createActionsSlice = (deps: StoreDeps): StateCreator<Store, [], [],
 
   return {
     run,
+    thumbnailSource: async (itemId, signal) => {
+      if (!deps.transport.thumbnail) return HTTP.thumbnail(itemId)
+      const blob = await deps.transport.thumbnail(itemId, signal)
+      return blob ? URL.createObjectURL(blob) : null
+    },
     backupNow: async (udid) => {
       const result = await run('backupNow', udid ? { udid } : {})
       if (result && !result.started && result.reason) get().notify('info', result.reason)

@@ -14,7 +14,7 @@ import { SseParser } from './sse-parser.js'
 export interface HttpTransportOptions {
   /** Default: the page's own origin. */
   baseUrl?: string
-  /** The access token (needed when the server listens beyond loopback). */
+  /** The access token, sent as `Authorization: Bearer` on every request. */
   token?: string | null
   /** No bytes for this long means a dead stream: reconnect (the server sends a comment every 15 s). */
   stallMs?: number
@@ -74,6 +74,15 @@ export class HttpTransport implements Transport {
       if (error instanceof CommandError && error.code === 'access-denied') this.emitDenied()
       throw error
     }
+  }
+
+  /** The picture as a Blob, fetched with the Authorization header (the server sets no cookie for an <img>). */
+  async thumbnail(itemId: string, signal: AbortSignal): Promise<Blob | null> {
+    const res = await fetch(new URL(HTTP.thumbnail(itemId), this.base), { headers: this.authHeader(), signal })
+    if (res.status === 404) return null
+    if (res.status === 401 || res.status === 403) this.emitDenied()
+    if (!res.ok) throw new Error(`thumbnail ${itemId}: HTTP ${res.status}`)
+    return res.blob()
   }
 
   onState(callback: (state: AppState) => void): () => void {

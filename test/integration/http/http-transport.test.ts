@@ -121,6 +121,21 @@ describe('HttpTransport against the real server', () => {
     expect((err as CommandError).code).toBe('timeout')
   })
 
+  it('fetches a thumbnail with the token in a header (no cookie), null for an item without one', async () => {
+    const e = new ScriptedEngine({ autoTick: false, settings: { autoRunOnConnect: false }, thumbnails: { '7': { contentType: 'image/jpeg', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xd9, 7]) } } })
+    cleanups.push(() => e.stop())
+    const server = await serve(e)
+    const blob = await transport(server).thumbnail('7', new AbortController().signal)
+    expect(blob!.type).toBe('image/jpeg')
+    expect([...new Uint8Array(await blob!.arrayBuffer())]).toEqual([0xff, 0xd8, 0xff, 0xd9, 7])
+    expect(await transport(server).thumbnail('8', new AbortController().signal)).toBeNull()
+    const stranger = transport(server, null)
+    let denied = 0
+    stranger.onAccessDenied(() => denied++)
+    await expect(stranger.thumbnail('7', new AbortController().signal)).rejects.toThrow('HTTP 401')
+    expect(denied).toBe(1)
+  })
+
   it('sends the token, and reports a refused one', async () => {
     const e = engine()
     const server = await serve(e, { token: TEST_TOKEN })

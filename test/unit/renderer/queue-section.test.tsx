@@ -66,6 +66,39 @@ describe('queue section', () => {
     expect(rows[0]!.querySelector('.row-thumb')!.textContent).toBe('JPG')
   })
 
+  it('shows a thumbnail the transport fetched (headless: with the token in a header) from a blob: URL, freed when the row goes', async () => {
+    const created: Blob[] = []
+    const revoked: string[] = []
+    const original = { create: URL.createObjectURL, revoke: URL.revokeObjectURL }
+    URL.createObjectURL = (blob: Blob) => `blob:test/${created.push(blob)}`
+    URL.revokeObjectURL = (url: string) => void revoked.push(url)
+    try {
+      const picture = new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xd9])], { type: 'image/jpeg' })
+      const asked: string[] = []
+      const transport = Object.assign(new TestTransport().answer('listQueue', ({ offset }) => ({
+        total: 1, offset, revision: 1,
+        items: [buildQueueItem(0, { id: '11', fileName: 'IMG_0001.JPG', thumbnail: true })],
+      })), {
+        thumbnail: async (itemId: string) => {
+          asked.push(itemId)
+          return picture
+        },
+      })
+      const view = renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts: { ...counts, all: 1 }, revision: 1 } }), transport })
+      await flush()
+      await flush()
+      const row = within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')[0]!
+      expect(asked).toEqual(['11'])
+      expect(created).toEqual([picture])
+      expect(row.querySelector('img')!.getAttribute('src')).toBe('blob:test/1')
+      view.unmount()
+      expect(revoked).toEqual(['blob:test/1'])
+    } finally {
+      URL.createObjectURL = original.create
+      URL.revokeObjectURL = original.revoke
+    }
+  })
+
   it('filters: Failed N sends the filter and rows show the failure', async () => {
     const transport = queueTransport()
     const r = renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts, revision: 1 } }), transport })

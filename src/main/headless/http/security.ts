@@ -64,38 +64,16 @@ export function originAllowed(headers: { origin?: string; host?: string; 'sec-fe
   return parsed.host.toLowerCase() === headers.host.trim().toLowerCase()
 }
 
-export const TOKEN_COOKIE = 'cradle_token'
-
-/** The token a request carries: `Authorization: Bearer …` first, then the cookie. */
-export function requestToken(headers: { authorization?: string; cookie?: string }): string | null {
-  const auth = headers.authorization
-  if (auth) {
-    const m = /^Bearer\s+(\S+)$/i.exec(auth.trim())
-    if (m) return m[1]!
-  }
-  return cookieToken(headers)
-}
-
-/** The token in the cookie alone, or null. */
-export function cookieToken(headers: { cookie?: string }): string | null {
-  for (const part of (headers.cookie ?? '').split(';')) {
-    const eq = part.indexOf('=')
-    if (eq <= 0 || part.slice(0, eq).trim() !== TOKEN_COOKIE) continue
-    try {
-      return decodeURIComponent(part.slice(eq + 1).trim())
-    } catch {
-      return null
-    }
-  }
-  return null
-}
-
 /**
- * The cookie that carries the token to requests that cannot send a header (<img>): never readable
- * by script, never sent by another site's page, only to the API.
+ * The token a request carries: `Authorization: Bearer …` only. Never a cookie: cookies ignore
+ * ports, so one set here would also reach every other service on the same host (Immich on the
+ * same NAS serves /api/ too), and a browser attaches it by itself (an ambient credential).
  */
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/api/; HttpOnly; SameSite=Strict`
+export function requestToken(headers: { authorization?: string }): string | null {
+  const auth = headers.authorization
+  if (!auth) return null
+  const m = /^Bearer\s+(\S+)$/i.exec(auth.trim())
+  return m ? m[1]! : null
 }
 
 /** Fewer bits than this and a token can be guessed (NIST and OWASP ask 128 for session secrets). */

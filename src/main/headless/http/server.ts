@@ -5,10 +5,9 @@
  *   GET  /api/events             server-sent events: the snapshot on connect, then every one published
  *   GET  /api/thumbnails/<id>    a queue item's thumbnail (image), 404 when it has none
  * Binds 127.0.0.1 unless told otherwise. Every /api request needs the token, loopback included
- * (any local process or user could otherwise import from and send photos anywhere): Authorization:
- * Bearer, or the cradle_token cookie; the window reads it from the URL fragment.
- * A request authorised by the header gets the cookie back (HttpOnly, SameSite=Strict, /api/ only)
- * so that the window's <img> requests, which cannot carry a header, are authorised too.
+ * (any local process or user could otherwise import from and send photos anywhere), in
+ * `Authorization: Bearer`; the window reads it from the URL fragment and fetches thumbnails with
+ * the header too. No cookie is ever set (see requestToken).
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
@@ -23,7 +22,7 @@ import { toWireError } from '../../../shared/error-text.js'
 import { CradleError } from '../../../shared/errors.js'
 import { createLogger } from '../../logging/logger.js'
 import { handleCommand, sendWire } from './command-route.js'
-import { cookieToken, hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenCookie, tokenMatches, tokenProblem } from './security.js'
+import { hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenMatches, tokenProblem } from './security.js'
 import { SseHub } from './sse-hub.js'
 import { serveStatic } from './static-files.js'
 import { handleThumbnail } from './thumbnail-route.js'
@@ -108,7 +107,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (pathname.startsWith('/api/')) {
       if (!originAllowed({ origin: headers.origin, host: headers.host, 'sec-fetch-site': headers['sec-fetch-site'] as string | undefined })) return refuse(res, 403, 'origin')
       if (!tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
-      if (!tokenMatches(cookieToken(headers), token)) res.setHeader('Set-Cookie', tokenCookie(token))
       if (pathname.startsWith(HTTP.thumbnailPrefix)) return handleThumbnail(req, res, pathname, options.handler, log, SECURITY_HEADERS)
       if (pathname === HTTP.events) {
         if (req.method !== 'GET') return void res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET' }).end()

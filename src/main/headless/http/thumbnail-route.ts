@@ -1,7 +1,7 @@
 /**
  * GET /api/thumbnails/<item id>: a queue item's cheap thumbnail as an image, 404 when it has none.
- * The window loads these with <img>, which sends no Authorization header; beyond loopback the
- * token reaches this route as the cookie the server sets on the window's first authorised call.
+ * Authorised like every /api route, by the Authorization header: the window fetches the image
+ * with it and shows it from a blob: URL (an <img src> could carry only an ambient cookie).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { THUMBNAIL_CACHE_CONTROL, thumbnailItemIdOf, type CommandHandler } from '../../../shared/contract.js'
