@@ -26,6 +26,16 @@ export function statusFor(error: WireError | null): number {
   return STATUS[error.code] ?? 422
 }
 
+/**
+ * For a refusal sent before the body was read: the connection ends with the answer, so a client
+ * trickling a body it was never allowed to send cannot hold it open (Node would drain the body
+ * to keep the connection alive).
+ */
+export function closeAfterResponse(res: ServerResponse): void {
+  res.setHeader('Connection', 'close')
+  res.once('finish', () => res.req.socket.destroy())
+}
+
 export function sendWire(res: ServerResponse, wire: Wire<unknown>, headers: Record<string, string> = {}, status?: number): void {
   const body = JSON.stringify(wire)
   res.writeHead(status ?? statusFor(wire.ok ? null : wire.error), {
@@ -58,13 +68,18 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function handleCommand(req: IncomingMessage, res: ServerResponse, name: string, handler: CommandHandler, log: Logger, headers: Record<string, string>): Promise<void> {
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST')
+    closeAfterResponse(res)
     res.writeHead(405, headers).end()
     return
   }
-  if (!isCommandName(name)) return sendWire(res, { ok: false, error: toWireError('not-found', { key: name }) }, headers)
+  if (!isCommandName(name)) {
+    closeAfterResponse(res)
+    return sendWire(res, { ok: false, error: toWireError('not-found', { key: name }) }, headers)
+  }
   // A cross-site <form> can only send text/plain, urlencoded or multipart without a preflight.
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
   if (type !== 'application/json') {
+    closeAfterResponse(res)
     res.writeHead(415, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('Send the command input as application/json.\n')
     return
   }
@@ -74,8 +89,8 @@ export async function handleCommand(req: IncomingMessage, res: ServerResponse, n
     input = text.trim() === '' ? undefined : JSON.parse(text)
   } catch (error) {
     if (error instanceof BodyTooLarge) {
-      res.writeHead(413, { ...headers, Connection: 'close' }).end()
-      req.destroy()
+      closeAfterResponse(res)
+      res.writeHead(413, headers).end()
       return
     }
     return sendWire(res, invalid('(body)', 'is not valid JSON'), headers)

@@ -21,7 +21,7 @@ import { CSP_HEADER } from '../../../shared/csp.js'
 import { toWireError } from '../../../shared/error-text.js'
 import { CradleError } from '../../../shared/errors.js'
 import { createLogger } from '../../logging/logger.js'
-import { handleCommand, sendWire } from './command-route.js'
+import { closeAfterResponse, handleCommand, sendWire } from './command-route.js'
 import { hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenMatches, tokenProblem } from './security.js'
 import { SseHub } from './sse-hub.js'
 import { serveStatic } from './static-files.js'
@@ -41,7 +41,27 @@ export interface HttpServerOptions {
   allowedHosts?: readonly string[]
   /** SSE comment interval (default 15 s). */
   heartbeatMs?: number
+  /** Bounds against slow and numerous clients (DEFAULT_LIMITS); tests make them small. */
+  limits?: Partial<ConnectionLimits>
 }
+
+export interface ConnectionLimits {
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: number
+  /** The whole request, body included, must arrive within this (a command body is ≤ 1 MB). */
+  requestTimeoutMs: number
+  /** How often Node looks for requests over those times. */
+  checkIntervalMs: number
+  /** Connections at once; further ones are closed on arrival. */
+  maxConnections: number
+}
+
+/**
+ * The event stream is not cut by requestTimeoutMs: it is a GET whose request is complete on
+ * arrival (Node times only the receiving of a request), and it is served only once authorised.
+ * What the timeout ends is a body trickled in, byte by byte, to hold a connection open.
+ */
+export const DEFAULT_LIMITS: ConnectionLimits = { headersTimeoutMs: 20_000, requestTimeoutMs: 30_000, checkIntervalMs: 5_000, maxConnections: 64 }
 
 export interface HttpServerHandle {
   /** Where the window is, e.g. http://127.0.0.1:8420/ */
@@ -97,6 +117,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   /** 421 wrong Host, 403 foreign Origin, 401 no token: always a Wire body the window can show. */
   function refuse(res: ServerResponse, status: number, reason: 'host' | 'origin' | 'token'): void {
     log.info('request refused', { status, reason })
+    closeAfterResponse(res)
     sendWire(res, { ok: false, error: toWireError('access-denied', { reason }) }, SECURITY_HEADERS, status)
   }
 
@@ -125,15 +146,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (!(await serveStatic(req, res, staticDir, pathname))) res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n')
   }
 
-  const server: Server = createServer((req, res) => {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const server: Server = createServer({
+    connectionsCheckingInterval: limits.checkIntervalMs,
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs), // Node requires ≤
+  }, (req, res) => {
     route(req, res).catch((error: unknown) => {
       log.error('request failed', { url: req.url, error })
       if (!res.headersSent) sendWire(res, { ok: false, error: toWireError('internal') }, SECURITY_HEADERS)
       else res.destroy()
     })
   })
-  server.headersTimeout = 20_000
-  server.requestTimeout = 0 // SSE responses live as long as the window does
+  server.maxConnections = limits.maxConnections
   const sockets = new Set<Socket>()
   server.on('connection', (socket) => {
     sockets.add(socket)
