@@ -90,7 +90,7 @@ export function validateDestinationDraft(draft: unknown): Validation<Destination
   if (typeof d.name !== 'string' || d.name.trim() === '' || d.name.length > 80) return { ok: false, key: 'name', message: 'is required (at most 80 characters)' }
   const config = (typeof d.config === 'object' && d.config !== null ? d.config : {}) as Record<string, unknown>
   const checks = CHECKS[kind]
-  for (const key of Object.keys(config)) if (!(key in checks)) return { ok: false, key, message: `is not a ${kind} setting` }
+  for (const key of Object.keys(config)) if (!Object.hasOwn(checks, key)) return { ok: false, key, message: `is not a ${kind} setting` }
   for (const [key, check] of Object.entries(checks)) {
     const problem = check(config[key])
     if (problem) return { ok: false, key, message: problem }

@@ -99,7 +99,8 @@ export function validateSettingsPatch(patch: unknown): Validation<SettingsPatch>
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return { ok: false, key: '(settings)', message: 'must be an object' }
   const out: SettingsPatch = {}
   for (const [key, value] of Object.entries(patch)) {
-    const check = FIELD_CHECKS[key as keyof SettingsPatch]
+    // Own keys only: "isPrototypeOf", "constructor" or "__proto__" must not find Object.prototype's.
+    const check = Object.hasOwn(FIELD_CHECKS, key) ? FIELD_CHECKS[key as keyof SettingsPatch] : undefined
     if (!check) return { ok: false, key, message: 'is not a setting Cradle knows' }
     const problem = check(value)
     if (problem) return { ok: false, key, message: problem }

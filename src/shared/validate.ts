@@ -54,7 +54,7 @@ const VALIDATORS: { [K in CommandName]: (input: unknown) => Validation<Input<K>>
   },
   addDestination: validateDestinationDraft,
   testDestination: (i) => {
-    if (isObject(i) && 'draft' in i) {
+    if (isObject(i) && Object.hasOwn(i, 'draft')) {
       const d = validateDestinationDraft(i.draft)
       return d.ok ? { ok: true, value: { draft: d.value } } : d
     }

@@ -152,6 +152,17 @@ describe('HTTP server on loopback', () => {
       expect(extra.error.code).toBe('invalid-input')
     })
 
+    it('refuses input keys that only Object.prototype has (isPrototypeOf was saved, __proto__ gave a 500)', async () => {
+      for (const key of ['isPrototypeOf', '__proto__', 'constructor']) {
+        const res = await request(port, { method: 'POST', path: '/api/commands/updateSettings', headers: { 'Content-Type': 'application/json' }, body: `{"${key}": {"x": 1}}` })
+        expect(res.status, key).toBe(400)
+        expect(JSON.parse(res.body), key).toMatchObject({ ok: false, error: { code: 'invalid-input', context: { key } } })
+      }
+      const dest = await request(port, { method: 'POST', path: '/api/commands/addDestination', headers: { 'Content-Type': 'application/json' }, body: '{"kind":"folder","name":"x","config":{"path":"/tmp","isPrototypeOf":1}}' })
+      expect(dest.status).toBe(400)
+      expect(JSON.parse(dest.body).error.context.key).toBe('isPrototypeOf')
+    })
+
     it('reports bad JSON, unknown commands and oversized bodies', async () => {
       const bad = await request(port, { method: 'POST', path: '/api/commands/pause', headers: { 'Content-Type': 'application/json' }, body: '{nope' })
       expect(bad.status).toBe(400)

@@ -15,6 +15,10 @@ describe('settings validation', () => {
 
   it('refuses unknown keys instead of ignoring a typo', () => {
     expect(validateSettingsPatch({ autoRunOnConect: true })).toMatchObject({ ok: false, key: 'autoRunOnConect' })
+    // Keys Object.prototype has are no settings either (they were accepted, or threw).
+    for (const key of ['isPrototypeOf', 'constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(validateSettingsPatch(JSON.parse(`{"${key}": {}}`)), key).toMatchObject({ ok: false, key, message: 'is not a setting Cradle knows' })
+    }
   })
 
   it('fills missing keys from the defaults', () => {
