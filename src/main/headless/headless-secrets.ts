@@ -43,13 +43,18 @@ export function fileSecretStore(dataDir: string, env: NodeJS.ProcessEnv = proces
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: {} }
       throw new CradleError('internal', `cannot read ${file}: ${(error as Error).message}`, { cause: error })
     }
+    // The parser's own message quotes the text around the fault (`Unexpected token … "s3cr…" is
+    // not valid JSON`), which here is a secret: say what is wrong without it, and keep no cause.
+    let doc: SecretsFile
     try {
-      const doc = JSON.parse(text) as SecretsFile
-      if (doc.version !== 1 || typeof doc.secrets !== 'object' || doc.secrets === null) throw new Error('unexpected shape')
-      return doc
-    } catch (error) {
-      throw new CradleError('settings-invalid', `${file} is not a valid secrets file: ${(error as Error).message}`, { context: { key: SECRETS_FILE, path: file } })
+      doc = JSON.parse(text) as SecretsFile
+    } catch {
+      throw new CradleError('settings-invalid', `${file} is not a valid secrets file: it is not valid JSON`, { context: { key: SECRETS_FILE, path: file } })
     }
+    if (typeof doc !== 'object' || doc === null || doc.version !== 1 || typeof doc.secrets !== 'object' || doc.secrets === null) {
+      throw new CradleError('settings-invalid', `${file} is not a valid secrets file: it is not {"version": 1, "secrets": {…}}`, { context: { key: SECRETS_FILE, path: file } })
+    }
+    return doc
   }
 
   const write = (doc: SecretsFile): void => {
@@ -67,7 +72,8 @@ export function fileSecretStore(dataDir: string, env: NodeJS.ProcessEnv = proces
 
   return {
     async get(key) {
-      const entry = read().secrets[key]
+      const secrets = read().secrets
+      const entry = Object.hasOwn(secrets, key) ? secrets[key] : undefined // never Object.prototype's
       if (!entry) return undefined
       if ('env' in entry) {
         const value = env[entry.env]

@@ -42,4 +42,29 @@ describe('headless secret store', () => {
     await expect(store.get('k')).rejects.toMatchObject({ code: 'settings-invalid' })
     expect(fs.readFileSync(path.join(dir, SECRETS_FILE), 'utf8')).toBe('{oops')
   })
+
+  it('never quotes the file in a parse error (the text around the fault is a secret)', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, SECRETS_FILE)
+    const broken = [
+      '{"version":1,"secrets":{"k":{"value":"hunter2-s3cret"}}', // cut short
+      '{"version":1,"secrets":{"k":{"value":hunter2-s3cret}}}', // a value without quotes
+      'hunter2-s3cret',
+      '{"version":2,"secrets":{"k":{"value":"hunter2-s3cret"}}}',
+    ]
+    for (const text of broken) {
+      fs.writeFileSync(file, text, { mode: 0o600 })
+      const error = (await fileSecretStore(dir).get('k').catch((e: unknown) => e)) as Error & { cause?: unknown }
+      expect(error, text).toMatchObject({ code: 'settings-invalid' })
+      const everything = `${error.message} ${String(error.stack)} ${JSON.stringify(error)} ${String(error.cause ?? '')}`
+      expect(everything, text).not.toContain('hunter2')
+      expect(everything, text).not.toContain('s3cret')
+    }
+  })
+
+  it('looks keys up as its own entries only', async () => {
+    const dir = tempDir()
+    await fileSecretStore(dir).set('k', 'v')
+    for (const key of ['constructor', 'toString', '__proto__']) expect(await fileSecretStore(dir).get(key), key).toBeUndefined()
+  })
 })
