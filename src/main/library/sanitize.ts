@@ -50,7 +50,9 @@ export function sanitizeStem(stem: string, maxBytes = MAX_NAME_BYTES - MAX_EXT_C
   let s = cleanPart(stem)
   s = s.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '')
   if (s === '') s = 'file'
-  if (WINDOWS_RESERVED.test(s) || WINDOWS_RESERVED.test(s.split('.')[0] ?? '')) s = `_${s}`
+  // Windows drops trailing spaces and dots before it compares: "NUL .a" and "con  .x" are devices too.
+  const base = (s.split('.')[0] ?? '').replace(/[\s.]+$/, '')
+  if (WINDOWS_RESERVED.test(s) || WINDOWS_RESERVED.test(base)) s = `_${s}`
   s = truncateUtf8(s, maxBytes).replace(/[.\s]+$/, '')
   return s === '' ? 'file' : s
 }
