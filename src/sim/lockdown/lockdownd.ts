@@ -5,7 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { EventEmitter } from 'node:events'
-import { createSecureContext, type SecureContext } from 'node:tls'
+import type { SecureContext } from 'node:tls'
+import { defaultTlsRuntime, levelZeroCiphers } from '../../main/device/io/tls-runtime.js'
 import type { PlistDict, PlistValue } from '../../main/device/plist/plist-codec.js'
 import { createLogger } from '../../main/logging/logger.js'
 import type { Tunnel } from '../link/device-link.js'
@@ -69,14 +70,18 @@ const DOMAINS: Record<string, (d: LockdownDevice) => PlistDict> = {
 }
 
 /**
- * TLS as libimobiledevice 1.3.0 speaks it: TLS 1.0+ and SHA-1 certificates need security level 0.
+ * TLS as libimobiledevice 1.3.0 speaks it: TLS 1.0+ and SHA-1 certificates need security level 0
+ * on OpenSSL; under BoringSSL (the simulator inside Electron's Node) there are no levels and the
+ * directive would throw, so the same runtime rules as the client's apply.
  * With the tls13 switch: TLS 1.3 only (the host must cope with post-handshake messages).
  */
 function tlsContext(device: LockdownDevice, host: TrustedHost, tls13: boolean): SecureContext {
-  return createSecureContext({
+  const runtime = defaultTlsRuntime()
+  const ciphers = levelZeroCiphers(runtime, 'ALL')
+  return runtime.createSecureContext({
     key: device.keys.privateKeyPem,
     cert: host.deviceCertPem,
-    ciphers: 'ALL:@SECLEVEL=0',
+    ...(ciphers ? { ciphers } : {}),
     minVersion: tls13 ? 'TLSv1.3' : 'TLSv1',
     // choice: TLS 1.2 at most by default, so the host's close_notify + plaintext after StopSession
     // is never mixed with TLS 1.3 post-handshake messages unless a test asks for it.

@@ -4,7 +4,7 @@
  * handshakes dropped mid-way — under this process's OpenSSL and under BoringSSL's rules.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { connectDevice, emulateBoringSsl, LockdownClient, MuxClient, type DeviceSession, type TlsRuntime } from '../../../src/main/device/index.js'
+import { connectDevice, emulateBoringSsl, LockdownClient, MuxClient, setDefaultTlsRuntime, type DeviceSession, type TlsRuntime } from '../../../src/main/device/index.js'
 import { generatePairCertificates } from '../../../src/main/device/lockdown/certificates.js'
 import { encodePairRecord, parsePairRecord } from '../../../src/main/device/lockdown/pair-record.js'
 import { startSimulator, type SimDeviceOptions, type Simulator } from '../../../src/sim/index.js'
@@ -29,6 +29,24 @@ async function open(mux: MuxClient, udid: string, tlsRuntime?: TlsRuntime): Prom
 }
 
 describe('TLS switches of the simulator', () => {
+  it('the simulator itself serves TLS 1.0–1.2 under BoringSSL rules (as inside Electron\'s Node), old phones included', async () => {
+    setDefaultTlsRuntime(emulateBoringSsl())
+    try {
+      for (const productVersion of ['17.5.1', '9.3.5']) {
+        const { mux, udid } = await phone({ productVersion })
+        const session = await open(mux, udid)
+        expect((await session.battery()).level).toBe(80)
+        expect(sim!.devices[0]!.tls.status()).toMatchObject({ completed: 1, refused: 0 })
+        await session.close()
+        sessions.pop()
+        await sim!.close()
+        sim = undefined
+      }
+    } finally {
+      setDefaultTlsRuntime(undefined)
+    }
+  })
+
   for (const [label, runtime] of [['OpenSSL', undefined], ['BoringSSL rules', emulateBoringSsl()]] as const) {
     it(`TLS 1.3 with the host certificate checked, and the phone's close_notify (${label})`, async () => {
       const { mux, udid } = await phone({ tls: { tls13: true, closeNotify: true } })

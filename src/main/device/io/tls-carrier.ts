@@ -9,7 +9,7 @@ import tls from 'node:tls'
 import { CradleError } from '../../../shared/errors.js'
 import { guard } from './deadline.js'
 import { errnoCode, isDisconnect } from './socket-errors.js'
-import { defaultTlsRuntime, type TlsRuntime } from './tls-runtime.js'
+import { defaultTlsRuntime, levelZeroCiphers, type TlsRuntime } from './tls-runtime.js'
 
 /** Forwards bytes between a raw stream and whatever sits on top, without owning the raw stream. */
 export class Carrier extends Duplex {
@@ -85,7 +85,7 @@ export interface TlsCredentials {
  */
 export function deviceSecureContext(creds: TlsCredentials, runtime: TlsRuntime): tls.SecureContext {
   const minVersion: tls.SecureVersion = creds.legacy ? 'TLSv1' : 'TLSv1.2'
-  const ciphers = runtime.securityLevels ? (creds.legacy ? 'ALL:@SECLEVEL=0' : 'DEFAULT:@SECLEVEL=0') : undefined
+  const ciphers = levelZeroCiphers(runtime, creds.legacy ? 'ALL' : 'DEFAULT')
   return runtime.createSecureContext({ cert: creds.cert, key: creds.key, minVersion, ...(ciphers ? { ciphers } : {}) })
 }
 

@@ -33,6 +33,15 @@ export function detectTlsRuntime(create: (options: tls.SecureContextOptions) => 
   }
 }
 
+/**
+ * `list` at OpenSSL's security level 0 (SHA-1 certificates, 1024-bit keys, TLS 1.0 suites of old
+ * records and phones); undefined under BoringSSL, which has no levels and refuses the directive,
+ * so its default list serves as it is.
+ */
+export function levelZeroCiphers(runtime: TlsRuntime, list: 'ALL' | 'DEFAULT'): string | undefined {
+  return runtime.securityLevels ? `${list}:@SECLEVEL=0` : undefined
+}
+
 let processRuntime: TlsRuntime | undefined
 
 /** The runtime device TLS uses unless a call passes its own (detected on first use). */
