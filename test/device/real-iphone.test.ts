@@ -1,8 +1,8 @@
 /**
  * The opt-in suite against a REAL iPhone, so anyone with a phone can confirm what the simulator
- * claims. Runs only with CRADLE_DEVICE_TESTS=1 and an iPhone attached by USB (through the system
- * usbmuxd, or USBMUXD_SOCKET_ADDRESS); otherwise it prints "NOT RUN: <reason>" and every test is
- * reported as skipped under that reason. Run: CRADLE_DEVICE_TESTS=1 npm run test:device
+ * claims. Runs with `npm run test:device` (never in `npm test`) and needs an iPhone attached by USB
+ * (through the system usbmuxd, or USBMUXD_SOCKET_ADDRESS); without one the suite fails with the
+ * reason, unless CRADLE_SKIP_REAL_IPHONE=1 says to skip it (then it prints NOT RUN).
  * Read-only on the phone. Pairing may ask you to unlock the phone and tap Trust (2 minutes).
  *
  * The last test is a full small backup: the engine imports the newest few files (at most
@@ -11,7 +11,7 @@
  *
  * The same file runs against the simulator, which is how it is proven to work without a phone:
  *   npx cradle sim --photos 30                      # prints {"event":"ready","socket":"UNIX:/…"}
- *   CRADLE_DEVICE_TESTS=1 USBMUXD_SOCKET_ADDRESS=UNIX:/… npm run test:device
+ *   USBMUXD_SOCKET_ADDRESS=UNIX:/… npm run test:device
  */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -28,9 +28,9 @@ import { Library } from '../../src/main/library/library.js'
 import { createLogger } from '../../src/main/logging/logger.js'
 import { defaultSettings } from '../../src/shared/settings.js'
 import { baseStemOf, verifyLibrary, type ExpectedFile } from '../helpers/engine-roll.js'
+import { prerequisiteMet } from './prerequisite.js'
 
 async function probe(): Promise<{ device?: MuxDevice; reason: string }> {
-  if (process.env.CRADLE_DEVICE_TESTS !== '1') return { reason: 'CRADLE_DEVICE_TESTS is not 1' }
   try {
     const device = (await new MuxClient().listDevices()).find((d) => d.connectionType === 'USB')
     return device ? { device, reason: `iPhone ${device.udid}` } : { reason: 'no iPhone attached by USB' }
@@ -40,7 +40,7 @@ async function probe(): Promise<{ device?: MuxDevice; reason: string }> {
 }
 
 const found = await probe()
-if (!found.device) console.warn(`[real iPhone suite] NOT RUN: ${found.reason}`)
+const ready = prerequisiteMet('real iPhone suite', found.device ? '' : found.reason, 'CRADLE_SKIP_REAL_IPHONE')
 
 const BACKUP_FILES = Number(process.env.CRADLE_DEVICE_BACKUP_FILES ?? 6)
 const BACKUP_MAX_BYTES = Number(process.env.CRADLE_DEVICE_BACKUP_MAX_MB ?? 200) * 1e6
@@ -78,7 +78,7 @@ function onlyThese(files: PhoneFiles, paths: readonly string[]): PhoneFiles {
 
 const ms = (from: number): number => performance.now() - from
 
-describe.skipIf(!found.device)(`real iPhone (${found.reason})`, () => {
+describe.runIf(ready)(`real iPhone (${found.reason})`, () => {
   const mux = new MuxClient()
   let session: DeviceSession
   let afc: AfcClient
