@@ -11,7 +11,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { build } from 'esbuild'
 import { connectDevice, MuxClient } from '../../src/main/device/index.js'
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js'
 import { REPO_ROOT } from './cli.js'
+import { tempDirs, type TempDirs } from './engine.js'
+import { expectedFromDcim, type ExpectedFile } from './engine-roll.js'
 
 /** Builds src/main/headless/cli/bin.ts into `outDir/cradle.mjs` and returns its path. */
 export async function bundleCli(outDir: string): Promise<string> {
@@ -71,4 +74,22 @@ export function collect(child: ChildProcess, onLine?: (line: string) => void): {
 export async function pairWithSim(muxAddress: string, udid: string): Promise<void> {
   const session = await connectDevice(new MuxClient({ address: muxAddress }), udid)
   await session.close()
+}
+
+/** A CLI engine test's phone: its virtual iPhone, paired, with temp folders and the files its roll must give. */
+export interface PairedPhone {
+  sim: Simulator
+  dirs: TempDirs
+  udid: string
+  expected: ExpectedFile[]
+}
+
+/** Starts one virtual iPhone, pairs with it (so `backup --once` may use it) and works out its roll's expected files. */
+export async function startPairedPhone(dirPrefix: string, options: SimulatorOptions): Promise<PairedPhone> {
+  const dirs = tempDirs(dirPrefix)
+  const sim = await startSimulator(options)
+  const udid = sim.devices[0]!.udid
+  const roll = sim.roll(udid)!
+  await pairWithSim(sim.address, udid)
+  return { sim, dirs, udid, expected: expectedFromDcim(roll.dir, [{ manifest: roll }]) }
 }

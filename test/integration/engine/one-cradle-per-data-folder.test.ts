@@ -11,10 +11,10 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { AppState } from '../../../src/shared/state.js'
-import { startSimulator, type Simulator } from '../../../src/sim/index.js'
-import { openLibrary, tempDirs, type TempDirs } from '../../helpers/engine.js'
-import { bundleCli, collect, pairWithSim, spawnBundled } from '../../helpers/engine-cli.js'
-import { expectedFromDcim, PartialFileWatch, verifyLibrary, type ExpectedFile } from '../../helpers/engine-roll.js'
+import type { Simulator } from '../../../src/sim/index.js'
+import { openLibrary, type TempDirs } from '../../helpers/engine.js'
+import { bundleCli, collect, spawnBundled, startPairedPhone } from '../../helpers/engine-cli.js'
+import { PartialFileWatch, verifyLibrary, type ExpectedFile } from '../../helpers/engine-roll.js'
 import { openEvents } from '../http/http-helpers.js'
 
 let sim: Simulator
@@ -24,17 +24,12 @@ let expected: ExpectedFile[]
 let udid: string
 
 beforeAll(async () => {
-  dirs = tempDirs('cradle-two-')
-  cli = await bundleCli(dirs.dir)
   // ~45 MB at 4 MB/s: serve is still importing for seconds after the first file lands.
-  sim = await startSimulator({
+  ;({ sim, dirs, udid, expected } = await startPairedPhone('cradle-two-', {
     bandwidthMBps: 4,
     devices: [{ photos: { count: 30, seed: 23, photoBytes: 700_000, videoBytes: 5_000_000 }, battery: { level: 80, charging: true, externalPower: true } }],
-  })
-  udid = sim.devices[0]!.udid
-  const roll = sim.roll(udid)!
-  expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-  await pairWithSim(sim.address, udid)
+  }))
+  cli = await bundleCli(dirs.dir)
 }, 120_000)
 
 afterAll(async () => {

@@ -9,11 +9,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { startSimulator, type Simulator } from '../../../src/sim/index.js'
-import { openLibrary, sleep, tempDirs, type TempDirs } from '../../helpers/engine.js'
+import type { Simulator } from '../../../src/sim/index.js'
+import { openLibrary, sleep, type TempDirs } from '../../helpers/engine.js'
 import { seededRandom } from '../../helpers/seeded-random.js'
-import { bundleCli, collect, pairWithSim, spawnBundled } from '../../helpers/engine-cli.js'
-import { expectedFromDcim, PartialFileWatch, verifyLibrary, type ExpectedFile } from '../../helpers/engine-roll.js'
+import { bundleCli, collect, spawnBundled, startPairedPhone } from '../../helpers/engine-cli.js'
+import { PartialFileWatch, verifyLibrary, type ExpectedFile } from '../../helpers/engine-roll.js'
 
 const KILLS = 20
 const SEED = 7_351
@@ -25,17 +25,12 @@ let expected: ExpectedFile[]
 let udid: string
 
 beforeAll(async () => {
-  dirs = tempDirs('cradle-kill-')
-  cli = await bundleCli(dirs.dir)
   // ~67 MB at 3 MB/s: a full backup takes over 20 s, so 20 kills land before it is complete.
-  sim = await startSimulator({
+  ;({ sim, dirs, udid, expected } = await startPairedPhone('cradle-kill-', {
     bandwidthMBps: 3,
     devices: [{ photos: { count: 40, seed: 9, photoBytes: 700_000, videoBytes: 6_000_000 }, battery: { level: 60, charging: true, externalPower: true } }],
-  })
-  udid = sim.devices[0]!.udid
-  const roll = sim.roll(udid)!
-  expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-  await pairWithSim(sim.address, udid)
+  }))
+  cli = await bundleCli(dirs.dir)
 }, 120_000)
 
 afterAll(async () => {

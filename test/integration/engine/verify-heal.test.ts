@@ -9,11 +9,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { startSimulator, type Simulator } from '../../../src/sim/index.js'
+import type { Simulator } from '../../../src/sim/index.js'
 import { runCliProcess } from '../../helpers/cli.js'
-import { listFiles, tempDirs, type TempDirs } from '../../helpers/engine.js'
-import { pairWithSim } from '../../helpers/engine-cli.js'
-import { expectedFromDcim, type ExpectedFile } from '../../helpers/engine-roll.js'
+import { listFiles, type TempDirs } from '../../helpers/engine.js'
+import { startPairedPhone } from '../../helpers/engine-cli.js'
+import type { ExpectedFile } from '../../helpers/engine-roll.js'
 import type { SafetySummary } from '../../../src/shared/state.js'
 
 let sim: Simulator
@@ -21,12 +21,7 @@ let dirs: TempDirs
 let expected: ExpectedFile[]
 
 beforeAll(async () => {
-  dirs = tempDirs('cradle-verify-')
-  sim = await startSimulator({ devices: [{ name: 'Ann’s iPhone', photos: { count: 8, seed: 133 }, battery: { level: 80, charging: true, externalPower: true } }] })
-  const udid = sim.devices[0]!.udid
-  const roll = sim.roll(udid)!
-  expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-  await pairWithSim(sim.address, udid)
+  ;({ sim, dirs, expected } = await startPairedPhone('cradle-verify-', { devices: [{ name: 'Ann’s iPhone', photos: { count: 8, seed: 133 }, battery: { level: 80, charging: true, externalPower: true } }] }))
 }, 120_000)
 
 afterAll(async () => {
