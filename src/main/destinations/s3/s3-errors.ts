@@ -10,6 +10,8 @@ interface SdkError {
 }
 
 const AUTH = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'TokenRefreshRequired', 'CredentialsProviderError'])
+// S3's own error names. 'NotImplemented' is one of them (501: the server lacks a feature the
+// upload uses, e.g. a gateway without a header we send): a setup problem, not a retryable fault.
 const CONFIG = new Set(['NoSuchBucket', 'PermanentRedirect', 'AuthorizationHeaderMalformed', 'InvalidBucketName', 'IllegalLocationConstraintException', 'NotImplemented'])
 const TRANSIENT = new Set(['SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'BadDigest', 'InvalidDigest', 'XAmzContentSHA256Mismatch', 'ConditionalRequestConflict', 'OperationAborted'])
 
