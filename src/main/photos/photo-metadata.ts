@@ -1,0 +1,30 @@
+/**
+ * What the phone's Photos library (Photos.sqlite) says about one asset, beyond its bytes.
+ *
+ * The reader (photos-db) fills this from the phone's database; the library writes it into XMP
+ * sidecars and destinations that have albums and favorites (Immich, Google Photos) apply it. It
+ * is the one shape both sides agree on, so it stays small and free of any schema version's names.
+ */
+export interface PhotoMetadata {
+  /** Photos' own id of the asset (ZASSET.ZUUID), stable across renames and iOS versions. */
+  uuid: string
+  /** The name the file had when it was taken or imported (ZADDITIONALASSETATTRIBUTES.ZORIGINALFILENAME). */
+  originalFileName: string
+  /** Capture time as Photos records it, ms since the epoch (UTC); null when the database has none. */
+  capturedAt: number | null
+  /** Minutes east of UTC at capture time, when known. */
+  offsetMinutes: number | null
+  favorite: boolean
+  hidden: boolean
+  /** Titles of the user's albums that hold the asset, sorted, without duplicates. */
+  albums: string[]
+}
+
+/**
+ * Where the metadata of an imported library asset is looked up (the catalog, filled by the
+ * reader). Injected into whatever needs it, so destinations never read the catalog themselves.
+ */
+export interface PhotoMetadataSource {
+  /** The metadata for a library asset (assets.id), or null when the phone's database did not describe it. */
+  forAsset(assetId: number): PhotoMetadata | null
+}
