@@ -148,4 +148,41 @@ const v3 = (db: Db): void => {
   `)
 }
 
-export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3] }
+// What the phone's Photos library (Photos.sqlite, src/main/photos/) says about its assets, kept per
+// phone and Photos uuid: the metadata travels to sidecars and album-aware destinations
+// (PhotoMetadataSource), and the completeness counts come from it. photo_files ties every phone path
+// of an asset (original, Live Photo video, rendered edit, .AAE) to its uuid; device_files joins it on
+// (udid, path), so files imported before the database was read get their metadata too. Rows stay when
+// the phone forgets an asset: the library keeps what it imported, and so does its metadata.
+const v4 = (db: Db): void => {
+  db.exec(`
+    CREATE TABLE photo_assets (
+      udid TEXT NOT NULL,
+      uuid TEXT NOT NULL,
+      original_file_name TEXT NOT NULL,
+      phone_path TEXT,                 -- the original's AFC path, e.g. /DCIM/100APPLE/IMG_0001.HEIC
+      kind TEXT NOT NULL CHECK (kind IN ('photo','video')),
+      captured_at INTEGER,             -- ms since the epoch (UTC)
+      capture_offset_minutes INTEGER,
+      favorite INTEGER NOT NULL DEFAULT 0,
+      hidden INTEGER NOT NULL DEFAULT 0,
+      trashed INTEGER NOT NULL DEFAULT 0,
+      icloud_only INTEGER NOT NULL DEFAULT 0,
+      albums TEXT NOT NULL DEFAULT '[]', -- JSON array of titles, sorted, no duplicates
+      present INTEGER NOT NULL DEFAULT 1, -- in the phone's database at its last read
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (udid, uuid)
+    );
+
+    CREATE TABLE photo_files (
+      udid TEXT NOT NULL,
+      path TEXT NOT NULL,
+      uuid TEXT NOT NULL,
+      role TEXT NOT NULL CHECK (role IN ('original','motion','edited','sidecar')),
+      PRIMARY KEY (udid, path)
+    );
+    CREATE INDEX photo_files_uuid ON photo_files (udid, uuid);
+  `)
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4] }

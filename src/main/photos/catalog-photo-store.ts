@@ -1,0 +1,98 @@
+/**
+ * The catalog side of the phone's Photos library: what the reader found is recorded per phone
+ * (photo_assets, photo_files; schema v4 in library/schema.ts) and read back by the metadata source
+ * and the completeness counts. One transaction per read of the database, so a crash leaves the
+ * previous read or this one, never half of each.
+ */
+import type { Db } from '../library/catalog-db.js'
+import type { PhotoMetadata } from './photo-metadata.js'
+
+export type PhotoFileRole = 'original' | 'motion' | 'edited' | 'sidecar'
+
+/** One asset as the catalog keeps it: its metadata, its state on the phone and its files there. */
+export interface PhotoRecord extends PhotoMetadata {
+  kind: 'photo' | 'video'
+  /** In Recently Deleted on the phone. */
+  trashed: boolean
+  /** The phone has no local original (Optimize iPhone Storage, or taken on another device and never downloaded). */
+  iCloudOnly: boolean
+  /** AFC path of the original on the phone (null when the database names none). */
+  phonePath: string | null
+  /** Every AFC path on the phone that belongs to the asset, with what it is. */
+  files: readonly { path: string; role: PhotoFileRole }[]
+}
+
+interface AssetRow {
+  uuid: string
+  original_file_name: string
+  captured_at: number | null
+  capture_offset_minutes: number | null
+  favorite: number
+  hidden: number
+  albums: string
+}
+
+/** Replaces what the catalog knows of this phone's Photos library with one read of its database. */
+export function recordPhotoLibrary(db: Db, udid: string, records: readonly PhotoRecord[], now: number): void {
+  const upsert = db.prepare(`INSERT INTO photo_assets (udid, uuid, original_file_name, phone_path, kind, captured_at, capture_offset_minutes,
+      favorite, hidden, trashed, icloud_only, albums, present, updated_at)
+    VALUES (@udid, @uuid, @originalFileName, @phonePath, @kind, @capturedAt, @offsetMinutes, @favorite, @hidden, @trashed, @iCloudOnly, @albums, 1, @now)
+    ON CONFLICT (udid, uuid) DO UPDATE SET original_file_name = excluded.original_file_name, phone_path = excluded.phone_path,
+      kind = excluded.kind, captured_at = excluded.captured_at, capture_offset_minutes = excluded.capture_offset_minutes,
+      favorite = excluded.favorite, hidden = excluded.hidden, trashed = excluded.trashed, icloud_only = excluded.icloud_only,
+      albums = excluded.albums, present = 1, updated_at = excluded.updated_at`)
+  // A path can move to another asset (a name reused after deletion): the newest read wins.
+  const file = db.prepare(`INSERT INTO photo_files (udid, path, uuid, role) VALUES (?, ?, ?, ?)
+    ON CONFLICT (udid, path) DO UPDATE SET uuid = excluded.uuid, role = excluded.role`)
+  db.transaction(() => {
+    db.prepare('UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
+    for (const r of records) {
+      upsert.run({
+        udid, uuid: r.uuid, originalFileName: r.originalFileName, phonePath: r.phonePath, kind: r.kind,
+        capturedAt: r.capturedAt, offsetMinutes: r.offsetMinutes, favorite: r.favorite ? 1 : 0, hidden: r.hidden ? 1 : 0,
+        trashed: r.trashed ? 1 : 0, iCloudOnly: r.iCloudOnly ? 1 : 0, albums: JSON.stringify(normaliseAlbums(r.albums)), now,
+      })
+      for (const f of r.files) file.run(udid, f.path, r.uuid, f.role)
+    }
+  })()
+}
+
+/** The metadata of a library asset (assets.id) through the phone file it was imported from. */
+export function metadataForAsset(db: Db, assetId: number): PhotoMetadata | null {
+  // A duplicate's device file points at the same asset: prefer the file that brought the bytes in,
+  // then the most recently seen one.
+  const row = db.prepare<[number], AssetRow>(`SELECT pa.uuid, pa.original_file_name, pa.captured_at, pa.capture_offset_minutes,
+        pa.favorite, pa.hidden, pa.albums
+      FROM device_files df
+      JOIN photo_files pf ON pf.udid = df.udid AND pf.path = df.path
+      JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
+      WHERE df.asset_id = ?
+      ORDER BY (df.state = 'done') DESC, df.last_seen DESC, df.id DESC
+      LIMIT 1`).get(assetId)
+  return row ? toMetadata(row) : null
+}
+
+function toMetadata(row: AssetRow): PhotoMetadata {
+  return {
+    uuid: row.uuid,
+    originalFileName: row.original_file_name,
+    capturedAt: row.captured_at,
+    offsetMinutes: row.capture_offset_minutes,
+    favorite: row.favorite === 1,
+    hidden: row.hidden === 1,
+    albums: parseAlbums(row.albums),
+  }
+}
+
+function normaliseAlbums(albums: readonly string[]): string[] {
+  return [...new Set(albums)].sort()
+}
+
+function parseAlbums(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json)
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
+  } catch {
+    return []
+  }
+}
