@@ -3,6 +3,7 @@
  * piped into the sink without ending it, as the ImportSource contract asks.
  */
 import fs from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import type { ImportSource } from './source.js'
 
@@ -11,6 +12,22 @@ export function fileImportSource(file: string, chunkBytes = 1024 * 1024): Import
   return {
     async copyTo(sink, { offset, signal, onProgress }) {
       const stream = fs.createReadStream(file, { start: offset, highWaterMark: chunkBytes })
+      let n = 0
+      if (onProgress) stream.on('data', (c) => onProgress((n += c.length)))
+      await pipeline(stream, sink, { end: false, signal })
+    },
+  }
+}
+
+/**
+ * The same over a file already open (the inbox opens and checks the file first, so the bytes
+ * read are those of the file that was checked, whatever happens to its path meanwhile). The
+ * handle stays open; its owner closes it.
+ */
+export function handleImportSource(handle: FileHandle, chunkBytes = 1024 * 1024): ImportSource {
+  return {
+    async copyTo(sink, { offset, signal, onProgress }) {
+      const stream = handle.createReadStream({ start: offset, highWaterMark: chunkBytes, autoClose: false })
       let n = 0
       if (onProgress) stream.on('data', (c) => onProgress((n += c.length)))
       await pipeline(stream, sink, { end: false, signal })

@@ -1,7 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import '../../fakes/quiet-logs.js'
 import { InboxWatcher } from '../../../src/main/library/inbox.js'
+import type { InboxRefusal } from '../../../src/main/library/inbox-open.js'
 import { fixture, tempLibrary, type TempLibrary } from './helpers.js'
 
 beforeAll(() => {
@@ -71,5 +73,86 @@ describe('inbox folder', () => {
     expect(again.sort()).toEqual(['done', 'done', 'done', 'duplicate'])
     expect(t.lib.db.prepare('SELECT COUNT(*) AS n FROM assets').get()).toEqual({ n: 3 })
     expect(t.lib.db.prepare('SELECT COUNT(*) AS n FROM device_files').get()).toEqual({ n: 4 })
+  })
+
+  /** Whether any file in the library holds exactly these bytes. */
+  function libraryHolds(root: string, bytes: Buffer): boolean {
+    const files = fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    return files.some((e) => fs.readFileSync(path.join(e.parentPath, e.name)).equals(bytes))
+  }
+
+  it('never follows a link out of the inbox: a file link and a folder link are skipped with a reason', async () => {
+    t = tempLibrary()
+    const dir = path.join(t.dir, 'Inbox')
+    const outside = path.join(t.dir, 'home')
+    fs.mkdirSync(dir)
+    fs.mkdirSync(path.join(outside, 'private'), { recursive: true })
+    // What another user who can write to a shared inbox would aim at: files only Cradle's user may read.
+    const secretFile = fixture('photo.jpg')
+    const secretInFolder = fixture('screenshot.png')
+    fs.writeFileSync(path.join(outside, 'id_ed25519.jpg'), secretFile, { mode: 0o600 })
+    fs.writeFileSync(path.join(outside, 'private', 'IMG_0009.PNG'), secretInFolder, { mode: 0o600 })
+    fs.symlinkSync(path.join(outside, 'id_ed25519.jpg'), path.join(dir, 'holiday.jpg'))
+    fs.symlinkSync(path.join(outside, 'private'), path.join(dir, 'trip'), 'dir')
+    fs.writeFileSync(path.join(dir, 'real.JPG'), fixture('nooffset.jpg'))
+
+    const imported: string[] = []
+    const skipped: string[] = []
+    const errors: string[] = []
+    inbox = new InboxWatcher({
+      library: t.lib, folder: dir, stabilityMs: 200,
+      onImported: (f) => imported.push(path.relative(dir, f)),
+      onSkipped: (f, why: InboxRefusal) => skipped.push(`${path.relative(dir, f)}:${why}`),
+      onError: (f, e) => errors.push(`${path.relative(dir, f)}:${e.code}`),
+    })
+    await inbox.start()
+    await until(() => imported.length + skipped.length + errors.length >= 3)
+    await inbox.idle()
+
+    expect(imported).toEqual(['real.JPG'])
+    expect(skipped.sort()).toEqual(['holiday.jpg:link', 'trip:link'])
+    expect(errors).toEqual([])
+    expect(libraryHolds(t.root, secretFile)).toBe(false)
+    expect(libraryHolds(t.root, secretInFolder)).toBe(false)
+    expect(t.lib.db.prepare('SELECT path FROM device_files').all()).toEqual([{ path: '/real.JPG' }])
+  })
+
+  it('refuses a file whose folder was swapped for a link between the scan and the open', async () => {
+    t = tempLibrary()
+    const dir = path.join(t.dir, 'Inbox')
+    const outside = path.join(t.dir, 'home')
+    for (const d of [path.join(dir, 'a'), path.join(dir, 'b'), path.join(outside, 'a'), path.join(outside, 'b')]) fs.mkdirSync(d, { recursive: true })
+    fs.writeFileSync(path.join(dir, 'a', 'IMG_0001.JPG'), fixture('nooffset.jpg'))
+    fs.writeFileSync(path.join(dir, 'b', 'IMG_0001.JPG'), fixture('photo.jpg'))
+    // The same names outside, holding what must never be imported.
+    const secret = { a: fixture('screenshot.png'), b: fixture('photo.heic') }
+    fs.writeFileSync(path.join(outside, 'a', 'IMG_0001.JPG'), secret.a, { mode: 0o600 })
+    fs.writeFileSync(path.join(outside, 'b', 'IMG_0001.JPG'), secret.b, { mode: 0o600 })
+
+    // Files are imported one at a time: while the first is reported, the other one has been
+    // seen by the scan and waits for its turn. Its folder is swapped for a link to `outside` then.
+    const imported: string[] = []
+    const skipped: string[] = []
+    let swapped = ''
+    inbox = new InboxWatcher({
+      library: t.lib, folder: dir, stabilityMs: 200,
+      onImported: (f) => {
+        imported.push(path.relative(dir, f))
+        if (swapped) return
+        swapped = path.relative(dir, f).startsWith('a') ? 'b' : 'a'
+        fs.renameSync(path.join(dir, swapped), path.join(t.dir, `moved-${swapped}`))
+        fs.symlinkSync(path.join(outside, swapped), path.join(dir, swapped), 'dir')
+      },
+      onSkipped: (f, why) => skipped.push(`${path.relative(dir, f)}:${why}`),
+    })
+    await inbox.start()
+    const other = (): string => path.join(swapped, 'IMG_0001.JPG')
+    await until(() => swapped !== '' && (imported.includes(other()) || skipped.includes(`${other()}:outside`)))
+    await inbox.idle()
+
+    expect(imported).toEqual([path.join(swapped === 'a' ? 'b' : 'a', 'IMG_0001.JPG')])
+    expect(skipped).toContain(`${other()}:outside`)
+    expect(libraryHolds(t.root, secret.a)).toBe(false)
+    expect(libraryHolds(t.root, secret.b)).toBe(false)
   })
 })
