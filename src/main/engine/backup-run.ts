@@ -11,6 +11,7 @@ import type { ImportSource } from '../library/source.js'
 import type { Logger } from '../logging/logger.js'
 import { scanCameraRoll } from './camera-roll-scan.js'
 import type { PhoneFiles } from './phone-port.js'
+import { FamilyQueue } from './family-queue.js'
 import { ProgressMeter } from './progress-meter.js'
 
 export interface BackupCounts {
@@ -86,9 +87,9 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   deps.onScanned(withUnrecorded(plan))
 
   const counts: BackupCounts = { ...NO_COUNTS, alreadyHad: plan.itemsSafe, unreadable: unrecorded }
-  const queue = [...plan.toImport]
-  const bytesTotal = queue.reduce((sum, f) => sum + Math.max(0, f.size - f.stagedBytes), 0)
-  const progress: ImportProgress = { itemsDone: 0, itemsTotal: queue.length, bytesDone: 0, bytesTotal, currentFile: null, bytesPerSecond: 0, secondsLeft: null, startedAt: deps.now() }
+  const queue = new FamilyQueue(plan.toImport)
+  const bytesTotal = plan.toImport.reduce((sum, f) => sum + Math.max(0, f.size - f.stagedBytes), 0)
+  const progress: ImportProgress = { itemsDone: 0, itemsTotal: queue.remaining, bytesDone: 0, bytesTotal, currentFile: null, bytesPerSecond: 0, secondsLeft: null, startedAt: deps.now() }
   const meter = new ProgressMeter()
   const inFlight = new Map<number, number>() // file id → bytes transferred so far
   let completedBytes = 0
@@ -163,7 +164,8 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
     }
     if (asking) await asking
   }
-  const importOne = async (file: PlannedFile): Promise<void> => {
+  /** Imports one file; true when it is now in the library (its set's group exists). */
+  const importOne = async (file: PlannedFile): Promise<boolean> => {
     progress.currentFile = file.path.slice(file.path.lastIndexOf('/') + 1)
     inFlight.set(file.id, 0)
     try {
@@ -184,17 +186,18 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
           counts.imported++
           if (outcome.assetId !== null) deps.onAssets([outcome.assetId])
         }
-      } else {
-        // The phone could not give this file: its own problem, the run goes on (retried on a later connection).
-        if (outcome.state === 'not-on-phone') {
-          counts.unavailable++
-          deps.log.debug('not on the phone (likely in iCloud only)', { udid, path: file.path, detail: outcome.problem?.message })
-        } else {
-          counts.unreadable++
-          deps.log.warn('could not read the file', { udid, path: file.path, code: outcome.problem?.code, detail: outcome.problem?.message })
-        }
-        await phoneCouldNotGive(file, outcome.state)
+        return true
       }
+      // The phone could not give this file: its own problem, the run goes on (retried on a later connection).
+      if (outcome.state === 'not-on-phone') {
+        counts.unavailable++
+        deps.log.debug('not on the phone (likely in iCloud only)', { udid, path: file.path, detail: outcome.problem?.message })
+      } else {
+        counts.unreadable++
+        deps.log.warn('could not read the file', { udid, path: file.path, code: outcome.problem?.code, detail: outcome.problem?.message })
+      }
+      await phoneCouldNotGive(file, outcome.state)
+      return false
     } catch (error) {
       const e = toCradleError(error)
       if (RUN_ENDING.has(e.code) || signal.aborted) throw e
@@ -202,6 +205,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
       deps.log.warn('file failed', { udid, path: file.path, code: e.code, detail: e.message })
       library.markFailed(file.id, e.code, e.message)
       counts.failed++
+      return false
     } finally {
       inFlight.delete(file.id)
       completedBytes += Math.max(0, file.size - file.stagedBytes)
@@ -212,7 +216,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   }
 
   const worker = async (): Promise<void> => {
-    while (queue.length > 0 && !stopError) {
+    while (queue.remaining > 0 && !stopError) {
       if (signal.aborted) throw toCradleError(signal.reason ?? new CradleError('aborted'))
       try {
         await deps.checkpoint?.()
@@ -221,12 +225,19 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
         return
       }
       // The other worker may have taken the last file while this one awaited the checkpoint.
-      const file = queue.shift()
-      if (!file) return
+      const file = queue.take()
+      if (file === null) return
+      if (file === 'wait') {
+        await queue.settled()
+        continue
+      }
+      let grouped = false
       try {
-        await importOne(file)
+        grouped = await importOne(file)
       } catch (error) {
         stopError ??= toCradleError(error)
+      } finally {
+        queue.finished(file, grouped)
       }
     }
   }

@@ -4,9 +4,10 @@
  * Groups: the members of a Live Photo / edit set from one source folder share one row in
  * `groups` (library folder, stem, suffix). The first member imported creates it (in the same
  * transaction as its asset, so a crash leaves no empty group), dated by its capture date: the
- * still comes first in scan order, so normally the original's date (with parallel imports the
- * Live Photo's video may win; its date is the still's to within a second). Later members follow
- * the group, so the set never splits across folders or suffixes.
+ * still comes first in scan order and the engine's workers keep a set's other members back until
+ * its first member is in (engine/family-queue.ts), so it is the original's date whenever the phone
+ * gives the original. Later members follow the group, so the set never splits across folders or
+ * suffixes.
  *
  * No-replace: link(2) fails with EEXIST instead of replacing, so it is the atomic "rename if
  * absent". File systems without hard links (exFAT, FAT32, some network shares) answer

@@ -46,6 +46,8 @@ export interface PlannedFile {
   size: number
   state: ImportState
   stagedBytes: number
+  /** The Live Photo / edit set the file belongs to (source folder + base stem): one library group. */
+  family: string
 }
 
 export interface ScanPlan {
@@ -193,7 +195,7 @@ export function pending(db: Db, udid: string, connection: number): Pick<ScanPlan
     .all(udid, connection)
   const order = new Map(rows.map((r) => [r.id, ROLE_ORDER[parseName(r.file_name).role]]))
   rows.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : a.base_stem < b.base_stem ? -1 : a.base_stem > b.base_stem ? 1 : order.get(a.id)! - order.get(b.id)! || a.id - b.id))
-  const toImport = rows.map((r) => ({ id: r.id, path: r.path, size: r.size, state: r.state, stagedBytes: r.staged_bytes }))
+  const toImport = rows.map((r) => ({ id: r.id, path: r.path, size: r.size, state: r.state, stagedBytes: r.staged_bytes, family: `${r.folder}/${r.base_stem}` }))
   return { toImport, bytesToImport: toImport.reduce((s, f) => s + f.size - f.stagedBytes, 0) }
 }
 
