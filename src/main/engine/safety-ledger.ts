@@ -8,7 +8,9 @@
  * iCloud cannot be anywhere yet and are counted apart. A place is expected to hold every other item
  * except the roles it does not take (an upload row 'skipped'); "safe in N places" counts the
  * places that hold all they should. The total counts the library's assets (each stored once,
- * whatever phone it came from) plus the items only in iCloud.
+ * whatever phone it came from), the phones' files not in the library yet (waiting or unreadable:
+ * they may turn out to be copies of an asset, but until then they are not safe anywhere) and the
+ * items only in iCloud.
  */
 import type { SafetyPlace, SafetySummary, SafetyView } from '../../shared/state.js'
 import type { Db } from '../library/catalog-db.js'
@@ -63,12 +65,16 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
     'SELECT COUNT(*) AS n, COALESCE(SUM(damage IS NULL), 0) AS safe, MIN(verified_at) AS verified FROM assets',
   ).get()!
   const icloud = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM device_files WHERE present = 1 AND state = 'not-on-phone'").get()!.n
+  // Files a phone lists that are not in the library yet (waiting, or the phone could not give them):
+  // not anywhere, so the total must not call the library (or any place) complete while they exist.
+  const notYet = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM device_files d JOIN devices v ON v.udid = d.udid
+    WHERE v.kind = 'phone' AND d.present = 1 AND d.state NOT IN ('done','duplicate','not-on-phone')`).get()!.n
   const totalPlaces = hasUploads
     ? db.prepare<[], PlaceRow>(`SELECT destination_id, COALESCE(SUM(state = 'done'), 0) AS safe, COALESCE(SUM(state = 'skipped'), 0) AS skipped,
         MIN(CASE WHEN state = 'done' THEN verified_at END) AS verified FROM uploads GROUP BY destination_id`).all()
     : []
   return {
-    total: summary(assets.n + icloud, icloud, { safe: assets.safe, of: assets.n, verifiedAt: assets.verified }, destinations, totalPlaces),
+    total: summary(assets.n + notYet + icloud, icloud, { safe: assets.safe, of: assets.n + notYet, verifiedAt: assets.verified }, destinations, totalPlaces),
     phones: phoneViews,
   }
 }

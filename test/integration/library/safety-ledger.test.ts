@@ -70,6 +70,24 @@ describe('safetyLedger', () => {
     expect(after.total.safeIn).toBe(1)
   })
 
+  it('in total, a file a phone could not give (or has not given yet) keeps every place from being complete', async () => {
+    t = tempLibrary({ extraModules: [uploadsSchema] })
+    const connection = t.lib.beginConnection({ udid: 'A', name: 'Ann’s iPhone' })
+    const plan = t.lib.planScan('A', listing([sourceFile('/DCIM/100APPLE/IMG_0001.JPG', fixture('photo.jpg').length), sourceFile('/DCIM/100APPLE/IMG_0002.JPG', 10), sourceFile('/DCIM/100APPLE/IMG_0003.JPG', 10)]), connection)
+    const [first, unreadable] = plan.toImport
+    const asset = (await t.lib.importFile(first!.id, memorySource(fixture('photo.jpg')), { signal: ABORT, connection })).assetId!
+    t.lib.markFailed(unreadable!.id, 'file-unreadable', 'AFC status 1') // IMG_0003 stays waiting
+    const nas = new DestinationStore(t.lib.db).insert('folder', 'NAS', { path: '/nas' }, [], 0)
+    const queue = new UploadQueue(t.lib.db)
+    queue.enqueue(1)
+    queue.markDone(nas.id, asset, 'ref', false, 1, 2)
+
+    const ledger = safetyLedger(t.lib.db, [{ id: nas.id, name: 'NAS' }])
+    expect(ledger.total).toMatchObject({ items: 3, onlyInICloud: 0, safeIn: 0 })
+    expect(ledger.total.places.map((p) => [p.name, p.safe, p.of])).toEqual([['Library', 1, 3], ['NAS', 1, 3]])
+    expect(ledger.phones[0]).toMatchObject({ items: 3, safeIn: 0 })
+  })
+
   it('a catalog without the uploads tables: the library alone', async () => {
     t = tempLibrary()
     await backUp('A', { '/DCIM/100APPLE/IMG_0001.JPG': fixture('photo.jpg') })
