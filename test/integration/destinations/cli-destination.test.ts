@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { runCli } from '../../../src/main/headless/cli/main.js'
 import { runCliProcess } from '../../helpers/cli.js'
@@ -76,6 +76,43 @@ describe('cradle destination', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(data, 'secrets.json'), 'utf8'))
     expect(Object.values(doc.secrets)).toEqual([{ env: 'S3_KEY' }])
     expect((await cli(['destination', 'test', 'Bucket'], data, { env: { S3_KEY: 'S3RVER' } })).code).toBe(0)
+  })
+
+  it('with --keep-secret-in-env never writes the value anywhere, not even to a temporary file', async () => {
+    const secret = 'keep-me-in-env-9f3c1a'
+    // Every write this process makes through node:fs, whatever file it goes to (a temporary
+    // file renamed or removed afterwards included); SQLite's own writes are checked in the files.
+    const written: string[] = []
+    const record = (data: unknown): void => {
+      if (typeof data === 'string') written.push(data)
+      else if (ArrayBuffer.isView(data)) written.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'))
+    }
+    // Wraps fs[name] (or fs.promises[name]), recording its data argument (the 2nd); the original is taken first.
+    const wrap = <T extends object>(owner: T, name: keyof T & string): { mockRestore(): void } => {
+      const orig = (owner[name] as (...a: unknown[]) => unknown).bind(owner)
+      const spy = vi.spyOn(owner, name as never) as unknown as { mockImplementation(f: (...a: unknown[]) => unknown): { mockRestore(): void } }
+      return spy.mockImplementation((...args: unknown[]) => {
+        record(args[1])
+        return orig(...args)
+      })
+    }
+    const spies = [wrap(fs, 'writeSync'), wrap(fs, 'writeFileSync'), wrap(fs, 'appendFileSync'), wrap(fs.promises, 'writeFile'), wrap(fs.promises, 'appendFile')]
+    let r: Awaited<ReturnType<typeof cli>>
+    try {
+      r = await cli(['destination', 'add', 's3', '--name', 'Bucket', '--endpoint', s3.url, '--bucket', 'photos', '--access-key-id', 'S3RVER', '--secret-env', 'S3_KEY', '--keep-secret-in-env'], data, { env: { S3_KEY: secret } })
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(written.length).toBeGreaterThan(0) // the spies saw the secrets file being written
+    expect(written.filter((w) => w.includes(secret))).toEqual([])
+    for (const entry of fs.readdirSync(data, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())) {
+      const p = path.join(entry.parentPath, entry.name)
+      expect(fs.readFileSync(p).includes(Buffer.from(secret)), p).toBe(false)
+    }
+    const doc = JSON.parse(fs.readFileSync(path.join(data, 'secrets.json'), 'utf8'))
+    expect(Object.values(doc.secrets)).toEqual([{ env: 'S3_KEY' }])
   })
 
   it('refuses a secret on the command line (exit 2) and names the safe ways', async () => {

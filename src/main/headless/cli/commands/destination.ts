@@ -11,7 +11,6 @@ import { CradleError } from '../../../../shared/errors.js'
 import { defaultSettings } from '../../../../shared/settings.js'
 import type { DestinationKind, DestinationView } from '../../../../shared/state.js'
 import { formatCount } from '../../../../shared/format.js'
-import { secretKeys } from '../../../destinations/destination-store.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
 import { UploadManager } from '../../../destinations/upload-manager.js'
 import { historySchema } from '../../../engine/history.js'
@@ -73,13 +72,28 @@ interface Opened {
   close(): void
 }
 
-async function open(ctx: CliContext): Promise<Opened> {
+/**
+ * With --keep-secret-in-env the value must never reach the disk, not even for a moment: the
+ * manager's store of the secret becomes a store of the variable's name instead.
+ */
+function keepingInEnv(store: FileSecretStore, keep: { value: string; variable: string }): FileSecretStore {
+  return {
+    ...store,
+    async set(key, value) {
+      if (value === keep.value) await store.setFromEnv(key, keep.variable)
+      else await store.set(key, value)
+    },
+  }
+}
+
+async function open(ctx: CliContext, keepInEnv?: { value: string; variable: string }): Promise<Opened> {
   const loaded = loadSettings(ctx.dataDir, defaultSettings(ctx.libraryDir))
   const settings = ctx.libraryDirExplicit ? { ...loaded.settings, libraryPath: ctx.libraryDir } : loaded.settings
   fs.mkdirSync(ctx.dataDir, { recursive: true })
   const { library, rebuilt } = await Library.openChecked(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
   if (rebuilt) ctx.stderr.write(`cradle destination: ${rebuiltNotice(rebuilt)}\n`)
-  const secrets = await openHeadlessSecrets(ctx)
+  const fileSecrets = await openHeadlessSecrets(ctx)
+  const secrets = keepInEnv ? keepingInEnv(fileSecrets, keepInEnv) : fileSecrets
   const manager = new UploadManager({ db: library.db, libraryRoot: library.root, secrets, platform: currentPlatform() })
   return { manager, secrets, close: () => library.close() }
 }
@@ -138,7 +152,8 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
   }
   if (KIND_NEEDS_SECRET[kind] && !secret) throw new UsageError(`${kind} needs a secret: --secret-env VAR or --secret-stdin`)
   const draft = { kind, name, config: configFor(kind, v), ...(secret ? { secret } : {}) }
-  const o = await open(ctx)
+  const keepInEnv = envName && v['keep-secret-in-env'] ? envName : undefined
+  const o = await open(ctx, keepInEnv && secret ? { value: secret, variable: keepInEnv } : undefined)
   try {
     if (!v['no-test'] && kind !== 'google-photos') {
       const result = await o.manager.test({ draft })
@@ -148,7 +163,6 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
       }
     }
     const view = await o.manager.add(draft)
-    if (envName && v['keep-secret-in-env']) await o.secrets.setFromEnv(secretKeys.secret(view.id), envName)
     if (v.json) ctx.stdout.write(`${JSON.stringify(view)}\n`)
     else {
       ctx.stdout.write(`Added ${view.name} (${view.kind}) → ${view.target}. ${formatCount(view.counts.pending)} files will go there.\n`)
