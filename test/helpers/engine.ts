@@ -12,7 +12,7 @@ import type { AppState, DeviceView } from '../../src/shared/state.js'
 import { afterEach } from 'vitest'
 import type { Engine } from '../../src/main/engine/engine.js'
 import type { Simulator } from '../../src/sim/index.js'
-import type { PowerSource } from '../../src/main/engine/ports.js'
+import type { Clock, PowerSource } from '../../src/main/engine/ports.js'
 import { createPhonePort } from '../../src/main/engine/device-adapter.js'
 import type { PhonePort } from '../../src/main/engine/phone-port.js'
 import { startEngine } from '../../src/main/engine/start.js'
@@ -77,6 +77,8 @@ export interface EngineHarnessOptions {
   once?: boolean
   /** Wraps the real phone port (e.g. recordDownloads) before the engine gets it. */
   wrapPort?: (port: PhonePort) => PhonePort
+  /** A clock of the test's own (e.g. one whose wall time jumps). */
+  clock?: Clock
 }
 
 /** Starts the engine the way `cradle serve` does, but in-process with test ports. */
@@ -91,6 +93,7 @@ export function startTestEngine(o: EngineHarnessOptions): Promise<Engine> {
       notifier: { notify: () => undefined },
       secrets: memorySecretStore(),
       opener: { openFolder: async () => undefined, openUrl: async () => undefined },
+      ...(o.clock ? { clock: o.clock } : {}),
     },
     {
       ...(o.settings ? { settingsOverride: o.settings } : {}),

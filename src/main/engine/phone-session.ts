@@ -181,7 +181,7 @@ export class PhoneSession {
       for (let drops = 0; ; drops++) {
         link = await this.openLink()
         if (!link) return { counts: null, error: this.lastError }
-        const since = this.deps.clock.now()
+        const since = this.deps.clock.monotonic()
         try {
           await this.serve(link)
           break
@@ -191,7 +191,7 @@ export class PhoneSession {
           // unplug also lands here first; its Detached event then aborts the wait below.
           const e = toCradleError(error)
           if (signal.aborted || !CONNECTION_LOST.has(e.code) || (this.deps.once && drops >= ONCE_RECONNECTS)) throw e
-          if (this.deps.clock.now() - since > RECONNECT_MAX_MS) drops = 0
+          if (this.deps.clock.monotonic() - since > RECONNECT_MAX_MS) drops = 0
           this.deps.log.info('connection lost while attached; reconnecting', { udid: this.deps.udid, code: e.code, drops })
           await link.close().catch(() => undefined)
           link = null
@@ -266,12 +266,12 @@ export class PhoneSession {
       }
     }
     if (signal.aborted) return
-    let lastBatteryAt = 0
+    let lastBatteryAt = -Infinity // monotonic: a wall clock set back must not stop the polls
     while (!signal.aborted) {
       const settings = this.deps.settings()
-      if (this.deps.clock.now() - lastBatteryAt >= BATTERY_POLL_MS || this.phase === 'waiting-power' || this.phase === 'waiting-battery') {
+      if (this.deps.clock.monotonic() - lastBatteryAt >= BATTERY_POLL_MS || this.phase === 'waiting-power' || this.phase === 'waiting-battery') {
         this.set({ battery: await link.battery(signal).catch(() => this.battery) })
-        lastBatteryAt = this.deps.clock.now()
+        lastBatteryAt = this.deps.clock.monotonic()
       }
       const wants = this.triggered || (settings.autoRunOnConnect && this.lastCounts === null && this.lastError === null)
       if (!wants) {
@@ -316,7 +316,8 @@ export class PhoneSession {
     }
     this.life.signal.addEventListener('abort', onLifeAbort, { once: true })
     const library = this.deps.library()
-    const started = this.deps.clock.now()
+    // Monotonic: a run's duration and the power-check interval must not follow a wall clock that is set back.
+    const started = this.deps.clock.monotonic()
     this.set({ phase: 'scanning', problem: null, progress: null })
     let files = null
     let lastPowerCheck = started
@@ -341,8 +342,8 @@ export class PhoneSession {
           },
           isLocked: (signal) => link.locked(signal),
           checkpoint: async () => {
-            if (this.deps.clock.now() - lastPowerCheck < POWER_CHECK_MS) return
-            lastPowerCheck = this.deps.clock.now()
+            if (this.deps.clock.monotonic() - lastPowerCheck < POWER_CHECK_MS) return
+            lastPowerCheck = this.deps.clock.monotonic()
             this.set({ battery: await link.battery(run.signal).catch(() => this.battery) })
             const gate = importGate(this.deps.settings(), this.battery)
             if (!gate.allowed) throw new CradleError('aborted', gate.reason)
@@ -441,7 +442,7 @@ export class PhoneSession {
     while (!this.life.signal.aborted) await this.sleep(60_000)
   }
 
-  private record(started: number, counts: BackupCounts | null, error: CradleError | null): void {
+  private record(startedMono: number, counts: BackupCounts | null, error: CradleError | null): void {
     const c = counts ?? NO_COUNTS
     try {
       this.deps.history.add({
@@ -450,7 +451,7 @@ export class PhoneSession {
         sourceName: this.identity?.name ?? this.deps.udid,
         udid: this.deps.udid,
         ...c,
-        durationMs: this.deps.clock.now() - started,
+        durationMs: this.deps.clock.monotonic() - startedMono,
         error: error ? { code: error.code, context: error.context } : null,
       })
     } catch (e) {
