@@ -17,6 +17,7 @@ import { MuxServer, type MuxFlavour } from './mux/mux-server.js'
 import { PairStore, RecordsByDevice } from './mux/pair-store.js'
 import { writeCrashLogs } from './roll/crash-logs.js'
 import { generateCameraRoll, type CameraRollOptions, type CameraRollManifest } from './roll/generator.js'
+import { generatePhotoLibrary, type PhotoLibraryManifest, type PhotoLibraryOptions } from './photos/photo-library.js'
 
 export interface SimDeviceOptions {
   /** Default: a stable made-up UDID in the modern "8-16" format. */
@@ -37,6 +38,13 @@ export interface SimDeviceOptions {
   dcimDir?: string
   /** Generate a camera roll into dcimDir (or the default folder) before serving it. */
   photos?: CameraRollOptions
+  /**
+   * The Photos library (/PhotoData: Photos.sqlite with -wal and -shm, CPLAssets, thumbnails) that
+   * goes with the generated roll (needs `photos`). Default: none (/PhotoData lists empty).
+   */
+  photoLibrary?: PhotoLibraryOptions
+  /** Every AFC request under /PhotoData answers PERM_DENIED (an iOS that keeps the library closed). */
+  photoDataUnreadable?: boolean
   /** A folder served by com.apple.crashreportcopymobile (default: a generated one). */
   crashDir?: string
   unreadable?: UnreadableOptions
@@ -101,6 +109,8 @@ export interface Simulator {
   readonly pairRecords: RecordsByDevice
   /** The camera roll generated for a device (when `photos` was given). */
   roll(udid: string): CameraRollManifest | undefined
+  /** The Photos library generated for a device (when `photoLibrary` was given). */
+  photoLibrary(udid: string): PhotoLibraryManifest | undefined
   device(udid: string): VirtualDevice
   addDevice(options?: SimDeviceOptions): Promise<VirtualDevice>
   /** Changes link shaping/faults on every device. */
@@ -115,6 +125,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const pairs = new PairStore(options.buid)
   const devices: VirtualDevice[] = []
   const rolls = new Map<string, CameraRollManifest>()
+  const libraries = new Map<string, PhotoLibraryManifest>()
   let nextDeviceId = 1
   const mux = new MuxServer({ attachedDevices: () => devices.filter((d) => d.attached) }, pairs, {
     flavour: options.muxFlavour ?? 'linux',
@@ -144,6 +155,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const dcimDir = o.dcimDir ?? path.join(deviceDir, 'DCIM')
     await fs.mkdir(dcimDir, { recursive: true })
     if (o.photos) rolls.set(udid, await generateCameraRoll(dcimDir, o.photos))
+    let photoDataDir: string | undefined
+    if (o.photoLibrary) {
+      const roll = rolls.get(udid)
+      if (!roll) throw new RangeError('photoLibrary needs a generated roll (photos)')
+      photoDataDir = path.join(deviceDir, 'PhotoData')
+      libraries.set(udid, generatePhotoLibrary(photoDataDir, roll, o.photoLibrary))
+    }
     let crashDir = o.crashDir
     if (crashDir === undefined) {
       crashDir = path.join(deviceDir, 'CrashReporter')
@@ -160,6 +178,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         disk: { totalBytes: 128_000_000_000, availableBytes: 41_000_000_000, ...o.disk },
         dcimDir,
         crashDir,
+        ...(photoDataDir !== undefined ? { photoDataDir } : {}),
+        photoDataUnreadable: o.photoDataUnreadable ?? false,
         unreadable: o.unreadable,
         dataProtection: o.dataProtection ?? false,
         faults: { ...linkDefaults, ...o.faults },
@@ -191,6 +211,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     buid: pairs.buid,
     pairRecords: new RecordsByDevice(pairs.records),
     roll: (udid) => rolls.get(udid),
+    photoLibrary: (udid) => libraries.get(udid),
     device(udid) {
       const d = devices.find((x) => x.udid === udid || x.identity.usbSerial === udid)
       if (!d) throw new RangeError(`no virtual device ${udid}`)

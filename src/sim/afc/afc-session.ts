@@ -40,6 +40,8 @@ export interface AfcSessionOptions {
    * FileRefOpen of a file under /DCIM answers PERM_DENIED.
    */
   filesLocked?: () => boolean
+  /** Folders (virtual paths) whose every request answers PERM_DENIED, themselves and all below. */
+  denied?: () => readonly string[]
   /** "No file slots" past this many open handles (afcd logs that; libimobiledevice #284). */
   maxHandles: number
   deviceInfo: () => AfcDeviceInfo
@@ -124,8 +126,14 @@ export class AfcSession {
 
   private async real(path: string): Promise<Extract<Resolved, { kind: 'real' }> | Extract<Resolved, { kind: 'virtual' }>> {
     const r = await this.o.tree.resolve(path)
+    this.refuseDenied(r.vpath)
     if (r.kind === 'missing') throw new AfcFailure(AfcStatus.OBJECT_NOT_FOUND)
     return r
+  }
+
+  private refuseDenied(vpath: string): void {
+    const denied = this.o.denied?.() ?? []
+    if (denied.some((d) => vpath === d || vpath.startsWith(`${d}/`))) throw new AfcFailure(AfcStatus.PERM_DENIED)
   }
 
   private async readDir(path: string): Promise<AfcReply> {
@@ -142,6 +150,7 @@ export class AfcSession {
 
   private async fileInfo(path: string): Promise<AfcReply> {
     const r = await this.o.tree.resolve(path)
+    this.refuseDenied(r.vpath)
     // choice: a missing path answers READ_ERROR, as pymobiledevice3's stat() expects from real
     // phones (it maps READ_ERROR from GetFileInfo to "file not found"); other ops use OBJECT_NOT_FOUND.
     if (r.kind === 'missing') throw new AfcFailure(AfcStatus.READ_ERROR)

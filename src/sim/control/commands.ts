@@ -10,7 +10,7 @@
  *   burst [DEVICE] BYTES           window [DEVICE] BYTES (0 = kind)     service [DEVICE] MS
  *   unreadable DEVICE [status N] [on STAGE] PATH… | unreadable DEVICE add [status N] [on STAGE] PATH…
  *   unreadable DEVICE ratio R [STAGE] [status N] | unreadable DEVICE off      (STAGE: stat|open|read|seek)
- *   protect DEVICE on|off
+ *   protect DEVICE on|off          photodata DEVICE deny|allow
  *   tls DEVICE drop N | tls DEVICE 1.3|1.2 | tls DEVICE close-notify on|off
  *   lockdown DEVICE idle-close MS | lockdown DEVICE stale InvalidConnection|SessionInactive
  *   status                         help
@@ -44,6 +44,7 @@ export const CONTROL_HELP = `Control commands (one per line on stdin; DEVICE = U
                                            that fraction of DCIM files; unreadable DEVICE off
   protect DEVICE on|off                    data protection: while locked, opening DCIM files
                                            answers PERM_DENIED
+  photodata DEVICE deny|allow              every request under /PhotoData answers PERM_DENIED | back to readable
   tls DEVICE drop N                        close the tunnel mid-handshake on the next N TLS sessions
   tls DEVICE 1.3 | tls DEVICE 1.2          TLS 1.3 with the host's certificate checked against the
                                            pair record's root | back to TLS 1.0–1.2 (the default)
@@ -205,6 +206,12 @@ export function runControlCommand(sim: Simulator, line: string): ControlResult |
         const on = args[1]
         if (on !== 'on' && on !== 'off') throw new ControlError('protect needs on or off')
         for (const d of pickDevices(sim, args[0])) d.setDataProtection(on === 'on')
+        break
+      }
+      case 'photodata': {
+        const how = args[1]
+        if (how !== 'deny' && how !== 'allow') throw new ControlError('photodata needs deny or allow')
+        for (const d of pickDevices(sim, args[0])) d.setPhotoDataUnreadable(how === 'deny')
         break
       }
       case 'tls': {

@@ -39,6 +39,10 @@ export interface VirtualDeviceSetup {
   dcimDir: string
   /** Served as / by com.apple.crashreportcopymobile. */
   crashDir: string
+  /** Served as /PhotoData by com.apple.afc (read-only); default: an empty folder. */
+  photoDataDir?: string
+  /** Every request under /PhotoData answers PERM_DENIED. */
+  photoDataUnreadable?: boolean
   unreadable?: UnreadableOptions
   /** While locked, FileRefOpen of DCIM files answers PERM_DENIED (default false). */
   dataProtection?: boolean
@@ -53,6 +57,9 @@ export interface VirtualDeviceSetup {
   /** GetValue without a session shows only what an unpaired phone shows. */
   hideValuesWithoutSession?: boolean
 }
+
+const DENIED_PHOTO_DATA: readonly string[] = ['/PhotoData']
+const NONE: readonly string[] = []
 
 export class VirtualDevice implements LockdownDevice {
   readonly identity: DeviceIdentity
@@ -83,6 +90,9 @@ export class VirtualDevice implements LockdownDevice {
   private readonly maxHandles: number
   /** Locking closes DCIM files to AFC (setDataProtection). */
   dataProtection: boolean
+  /** /PhotoData answers PERM_DENIED to every request (setPhotoDataUnreadable). */
+  photoDataUnreadable: boolean
+  readonly photoDataDir: string | undefined
 
   constructor(
     setup: VirtualDeviceSetup,
@@ -99,7 +109,11 @@ export class VirtualDevice implements LockdownDevice {
     this.link = new DeviceLink(setup.faults, setup.linkClock)
     this.dcimDir = setup.dcimDir
     this.crashDir = setup.crashDir
-    this.mediaTree = new AfcTree([{ at: '/DCIM', dir: setup.dcimDir, readOnly: true }], ['/Downloads', '/PhotoData', '/Books'])
+    this.photoDataDir = setup.photoDataDir
+    this.photoDataUnreadable = setup.photoDataUnreadable ?? false
+    this.mediaTree = setup.photoDataDir !== undefined
+      ? new AfcTree([{ at: '/DCIM', dir: setup.dcimDir, readOnly: true }, { at: '/PhotoData', dir: setup.photoDataDir, readOnly: true }], ['/Downloads', '/Books'])
+      : new AfcTree([{ at: '/DCIM', dir: setup.dcimDir, readOnly: true }], ['/Downloads', '/PhotoData', '/Books'])
     this.crashTree = new AfcTree([{ at: '/', dir: setup.crashDir, readOnly: false }])
     this.unreadable = new UnreadablePolicy(setup.unreadable)
     this.maxHandles = setup.maxHandles
@@ -216,6 +230,11 @@ export class VirtualDevice implements LockdownDevice {
     this.dataProtection = on
   }
 
+  /** On: every AFC request under /PhotoData answers PERM_DENIED (the Photos library closed to AFC). */
+  setPhotoDataUnreadable(on: boolean): void {
+    this.photoDataUnreadable = on
+  }
+
   startService(name: string): number | undefined {
     return this.ports.start(name)
   }
@@ -254,7 +273,7 @@ export class VirtualDevice implements LockdownDevice {
       tree,
       pool: sharedBufferPool,
       unreadable,
-      ...(unreadable ? { filesLocked: () => this.dataProtection && this.trust.locked } : {}),
+      ...(unreadable ? { filesLocked: () => this.dataProtection && this.trust.locked, denied: () => (this.photoDataUnreadable ? DENIED_PHOTO_DATA : NONE) } : {}),
       maxHandles: this.maxHandles,
       deviceInfo: () => ({ model: this.identity.productType, totalBytes: this.disk.totalBytes, freeBytes: this.disk.availableBytes }),
     }

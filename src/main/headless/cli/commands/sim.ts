@@ -9,6 +9,7 @@ import { CONTROL_HELP, runControlCommand } from '../../../../sim/control/command
 import { startSimulator, USB2_LINK, type SimDeviceOptions } from '../../../../sim/index.js'
 import type { TrustMode } from '../../../../sim/device/trust.js'
 import { UNREADABLE_STAGES, type UnreadableStage } from '../../../../sim/afc/unreadable.js'
+import { PHOTOS_SCHEMAS, type PhotosSchema } from '../../../../sim/photos/schemas.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 
 const USAGE = `Usage: cradle sim [options]
@@ -30,6 +31,11 @@ Options:
   --out DIR                 where to generate it (default: a temp folder; several devices: DIR/device-N)
   --photo-bytes B           approximate size of each photo   --video-bytes B   of each video
   --padding random|sparse   how generated files are padded to size (default random)
+  --photos-schema S         the Photos library's database shape: ios17 (default: iOS 16–17.5) | ios14 | ios13
+                            (with --photos: /PhotoData/Photos.sqlite with -wal and -shm, CPLAssets,
+                            thumbnails, favorites, hidden, Recently Deleted, two albums, an iCloud-only asset)
+  --no-photos-db            no Photos library: /PhotoData lists empty (a DCIM-only phone)
+  --photodata-unreadable    every request under /PhotoData answers PERM_DENIED (a closed library)
   --crash-dir DIR           the crash-log folder (default: a generated one)
   --unreadable PATH         this file lists but cannot be read (repeatable; e.g. /DCIM/100APPLE/IMG_0007.HEIC)
   --unreadable-ratio R      that fraction of DCIM files cannot be read
@@ -90,6 +96,9 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   const unreadableStatus = num(v['unreadable-status'], '--unreadable-status', { int: true })
   if (v.dcim !== undefined && v.photos !== undefined) throw new UsageError('use --dcim or --photos, not both')
   if (v.out !== undefined && v.photos === undefined) throw new UsageError('--out needs --photos')
+  const photosSchema = v['photos-schema'] ?? 'ios17'
+  if (!PHOTOS_SCHEMAS.includes(photosSchema as PhotosSchema)) throw new UsageError(`--photos-schema must be one of ${PHOTOS_SCHEMAS.join(', ')}`)
+  if (v['photos-schema'] !== undefined && (v.photos === undefined || v['no-photos-db'] === true)) throw new UsageError('--photos-schema needs --photos (and no --no-photos-db)')
   const photos = num(v.photos, '--photos', { int: true })
   const muxFlavour = v['mux-flavour'] ?? 'linux'
   if (muxFlavour !== 'linux' && muxFlavour !== 'macos' && muxFlavour !== 'windows') throw new UsageError('--mux-flavour must be linux, macos or windows')
@@ -119,6 +128,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
         ...(unreadableStatus !== undefined ? { status: unreadableStatus } : {}),
       },
       dataProtection: v['data-protection'] ?? false,
+      photoDataUnreadable: v['photodata-unreadable'] ?? false,
     }
     if (udids[i]) d.udid = udids[i]
     if (v.name !== undefined) d.name = count === 1 ? v.name : `${v.name} ${i + 1}`
@@ -133,6 +143,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
         videoBytes: num(v['video-bytes'], '--video-bytes', { int: true }),
         padding,
       }
+      if (v['no-photos-db'] !== true) d.photoLibrary = { schema: photosSchema as PhotosSchema }
     }
     return d
   })
@@ -156,7 +167,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   write({
     event: 'ready',
     socket: sim.address,
-    devices: sim.devices.map((d) => ({ udid: d.udid, name: d.name, deviceId: d.deviceId ?? null, dcim: d.dcimDir, crashDir: d.crashDir, items: sim.roll(d.udid)?.count })),
+    devices: sim.devices.map((d) => ({ udid: d.udid, name: d.name, deviceId: d.deviceId ?? null, dcim: d.dcimDir, crashDir: d.crashDir, items: sim.roll(d.udid)?.count, photoData: d.photoDataDir ?? null, photosSchema: sim.photoLibrary(d.udid)?.schema ?? null })),
   })
 
   const lines = createInterface({ input: ctx.stdin, crlfDelay: Infinity })
@@ -204,6 +215,9 @@ function parse(args: string[]) {
       'unreadable-on': { type: 'string' },
       'unreadable-status': { type: 'string' },
       'data-protection': { type: 'boolean' },
+      'photos-schema': { type: 'string' },
+      'no-photos-db': { type: 'boolean' },
+      'photodata-unreadable': { type: 'boolean' },
       'latency-ms': { type: 'string' },
       'bandwidth-mbps': { type: 'string' },
       'burst-bytes': { type: 'string' },

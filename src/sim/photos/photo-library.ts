@@ -1,0 +1,140 @@
+/**
+ * The virtual iPhone's Photos library (/PhotoData), consistent with its generated camera roll:
+ * Photos.sqlite (+ -wal, -shm) describing every roll item, plus what a DCIM-only backup misses —
+ * an original downloaded from iCloud that lives only under PhotoData/CPLAssets, an iCloud-only
+ * asset (a row, no file), a favorite or two, a hidden and a trashed photo (Recently Deleted: the
+ * file stays in DCIM), two albums (one with a non-ASCII title) and small JPEG thumbnails under
+ * PhotoData/Thumbnails/V2. The odd extras of the roll are not in the database (files Photos does
+ * not know). Same roll and seed → the same library.
+ */
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { CameraRollManifest, RollFile } from '../roll/generator.js'
+import { Rng } from '../roll/rng.js'
+import { stamp, template } from '../roll/templates.js'
+import { writePhotosDb, type DbAlbum, type DbAsset } from './photos-db.js'
+import type { PhotosSchema } from './schemas.js'
+
+export interface PhotoLibraryOptions {
+  /** Which iOS generation's table names and entity numbers (default ios17). */
+  schema?: PhotosSchema
+  /** Default: the roll's seed. */
+  seed?: number
+}
+
+/** One asset as the simulator wrote it, for tests to check a backup against. */
+export interface SimPhotoAsset {
+  uuid: string
+  /** AFC path of the original ("/DCIM/100APPLE/IMG_0001.HEIC", "/PhotoData/CPLAssets/group12/<UUID>.JPG"). */
+  phonePath: string
+  originalFileName: string
+  kind: 'photo' | 'video'
+  favorite: boolean
+  hidden: boolean
+  trashed: boolean
+  /** No local original, no file. */
+  iCloudOnly: boolean
+  albums: string[]
+  /** Only the -wal has its row. */
+  inWal: boolean
+  /** Every AFC path on the phone that belongs to it (original, Live Photo video, edit render, .AAE). */
+  files: string[]
+  /** The roll item (-1 for the library's own assets). */
+  item: number
+}
+
+export interface PhotoLibraryManifest {
+  schema: PhotosSchema
+  /** Host folder served as /PhotoData. */
+  dir: string
+  assets: SimPhotoAsset[]
+  albums: string[]
+}
+
+export const ALBUM_TITLES = ['Berlin', 'Été 2024 🌊'] as const
+
+const ORIGINAL_ROLES = new Set(['photo', 'live-photo', 'video', 'screenshot'])
+
+export function generatePhotoLibrary(dir: string, roll: CameraRollManifest, options: PhotoLibraryOptions = {}): PhotoLibraryManifest {
+  const schema = options.schema ?? 'ios17'
+  const seed = options.seed ?? roll.seed
+  const rng = new Rng(seed * 7919 + 17)
+  const uuid = (key: string): string => {
+    const h = createHash('sha256').update(`photos:${seed}:${key}`).digest('hex').toUpperCase()
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`
+  }
+
+  const byItem = new Map<number, RollFile[]>()
+  for (const f of roll.files) if (f.item >= 0) byItem.set(f.item, [...(byItem.get(f.item) ?? []), f])
+  const items = [...byItem.entries()].sort(([a], [b]) => a - b)
+  const single = items.filter(([, files]) => files.length === 1 && files[0]!.role === 'photo').map(([i]) => i)
+  // Recently Deleted and Hidden each take one plain photo from the middle of the roll.
+  const trashedItem = single[Math.floor(single.length / 3)]
+  const hiddenItem = single[Math.floor(single.length / 3) + 1]
+  const lastItem = items.length >= 2 ? items[items.length - 1]![0] : undefined
+
+  const assets: (DbAsset & { sim: SimPhotoAsset })[] = []
+  for (const [item, files] of items) {
+    const original = files.find((f) => ORIGINAL_ROLES.has(f.role))
+    if (!original) continue
+    const directory = `DCIM/${path.posix.dirname(original.path)}`
+    const filename = path.posix.basename(original.path)
+    const albums: number[] = []
+    if (rng.chance(0.2) || item === 0) albums.push(0)
+    if (rng.chance(0.15) || item === 1) albums.push(1)
+    const a: DbAsset = {
+      uuid: uuid(original.path), directory, filename, originalFileName: filename,
+      kind: original.role === 'video' ? 1 : 0, kindSubtype: original.role === 'live-photo' ? 2 : 0,
+      createdUtcMs: Date.parse(original.captureUtc), offsetMinutes: original.offsetMinutes,
+      favorite: item === 0 || rng.chance(0.15), hidden: item === hiddenItem, trashed: item === trashedItem,
+      localOriginal: true, hasAdjustments: files.some((f) => f.role === 'edit-render'), albums,
+      inWal: item === lastItem,
+    }
+    assets.push({ ...a, sim: simAsset(a, item, files.map((f) => `/DCIM/${f.path}`)) })
+  }
+
+  // Taken on another device and downloaded from iCloud: the original exists only in CPLAssets.
+  const lastTime = Math.max(Date.parse('2022-06-01T08:00:00Z'), ...roll.files.map((f) => f.mtimeMs))
+  const cloud = (key: string, ext: string, originalFileName: string, local: boolean, at: number): DbAsset => {
+    const id = uuid(key)
+    return {
+      uuid: id, directory: `PhotoData/CPLAssets/group${100 + rng.int(400)}`, filename: `${id}.${ext}`, originalFileName,
+      kind: 0, kindSubtype: 0, createdUtcMs: at, offsetMinutes: 60, favorite: local, hidden: false, trashed: false,
+      localOriginal: local, hasAdjustments: false, albums: local ? [1] : [0], inWal: true,
+    }
+  }
+  const downloaded = cloud('cpl-downloaded', 'JPG', 'IMG_7421.JPG', true, lastTime + 3_600_000)
+  const iCloudOnly = cloud('cpl-icloud-only', 'HEIC', 'IMG_7422.HEIC', false, lastTime + 7_200_000)
+  assets.push({ ...downloaded, sim: simAsset(downloaded, -1, [`/${downloaded.directory}/${downloaded.filename}`]) })
+  assets.push({ ...iCloudOnly, sim: simAsset(iCloudOnly, -1, []) })
+
+  fs.mkdirSync(path.join(dir, ...downloaded.directory.split('/').slice(1)), { recursive: true })
+  const cplBytes = stamp(template('photo1.jpg'), {
+    utcMs: downloaded.createdUtcMs, offsetMinutes: downloaded.offsetMinutes, id: Buffer.from(downloaded.uuid.replace(/-/g, ''), 'hex'),
+  })
+  const cplFile = path.join(dir, ...downloaded.directory.split('/').slice(1), downloaded.filename)
+  fs.writeFileSync(cplFile, cplBytes)
+  fs.utimesSync(cplFile, new Date(downloaded.createdUtcMs), new Date(downloaded.createdUtcMs))
+
+  // Thumbnails: one small JPEG per asset with a local original, where Photos keeps them.
+  const thumb = template('photo0.jpg').bytes
+  for (const a of assets) {
+    if (!a.localOriginal) continue
+    const thumbDir = path.join(dir, 'Thumbnails', 'V2', ...a.directory.split('/'), a.filename)
+    fs.mkdirSync(thumbDir, { recursive: true })
+    fs.writeFileSync(path.join(thumbDir, '5005.JPG'), thumb)
+  }
+
+  const albums: DbAlbum[] = ALBUM_TITLES.map((title) => ({ uuid: uuid(`album:${title}`), title }))
+  writePhotosDb(dir, schema, assets, albums)
+  return { schema, dir, assets: assets.map((a) => a.sim), albums: [...ALBUM_TITLES] }
+
+  function simAsset(a: DbAsset, item: number, files: string[]): SimPhotoAsset {
+    return {
+      uuid: a.uuid, phonePath: `/${a.directory}/${a.filename}`, originalFileName: a.originalFileName, kind: a.kind === 1 ? 'video' : 'photo',
+      favorite: a.favorite, hidden: a.hidden, trashed: a.trashed, iCloudOnly: !a.localOriginal,
+      albums: a.albums.map((i) => ALBUM_TITLES[i]!).sort(), inWal: a.inWal, files, item,
+    }
+  }
+}
