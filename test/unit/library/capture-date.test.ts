@@ -100,10 +100,9 @@ describe('QuickTime box reader', () => {
   it.each(hostile)('survives %s (null, no throw, no hang)', async (name, bytes) => {
     const file = path.join(tmp, `${name.replace(/\W/g, '_')}.MOV`)
     fs.writeFileSync(file, bytes)
-    const started = Date.now()
+    // A hang fails by the test's timeout; how long these take is a bench figure (bench/codecs.bench.ts).
     const d = await readQuickTimeDate(file)
     expect(d === null || d.source.startsWith('quicktime')).toBe(true)
-    expect(Date.now() - started).toBeLessThan(2000)
     // The still readers get the same garbage.
     for (const ext of ['.HEIC', '.JPG', '.PNG']) {
       const still = path.join(tmp, `${name.replace(/\W/g, '_')}${ext}`)

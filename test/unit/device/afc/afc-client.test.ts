@@ -101,10 +101,9 @@ describe('AFC client: hostile replies close the connection with device-protocol'
     new AfcPeer(server2, tree, { override: () => null })
     const quick = new AfcClient({ stream: client2, leftover: Buffer.alloc(0) }, { timeoutMs: 200 })
     clients.push(quick)
-    const started = Date.now()
+    // The stalled peer never answers: only the client's 200 ms timer can end these requests.
     const results = await Promise.allSettled([quick.stat('/a'), quick.stat('/b')])
     expect(results.map((r) => r.status === 'rejected' && (r.reason as { code: string }).code)).toEqual(['device-timeout', 'device-timeout'])
-    expect(Date.now() - started).toBeLessThan(1500)
     afc.close()
   })
 
