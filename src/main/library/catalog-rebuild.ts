@@ -18,6 +18,7 @@ import type { CaptureDate } from './capture-date.js'
 import type { Db } from './catalog-db.js'
 import { ROOT_MARKER } from './library-root.js'
 import { parseName, roleInGroup, ROLE_ORDER, type ParsedName } from './naming.js'
+import { isSidecarName } from './sidecar-name.js'
 import { splitExt } from './sanitize.js'
 
 const log = createLogger('library/rebuild')
@@ -79,7 +80,8 @@ function listLibrary(root: string): { rel: string; abs: string }[] {
       // Cradle's own top-level dot folders (staging, marker) are not photos.
       if (rel === '' && e.name.startsWith('.')) continue
       if (e.isDirectory()) walk(r)
-      else if (e.isFile()) out.push({ rel: r, abs: path.join(root, ...r.split('/')) })
+      // XMP sidecars describe library files; they are written again from the phone, never assets.
+      else if (e.isFile() && !isSidecarName(e.name)) out.push({ rel: r, abs: path.join(root, ...r.split('/')) })
     }
   }
   walk('')

@@ -8,6 +8,7 @@ import type { Db } from './catalog-db.js'
 import { sha256FileSync } from './file-hash.js'
 import { STAGING_DIR, stagingFileId } from './staging.js'
 import { ROOT_MARKER } from './library-root.js'
+import { photoPathOfSidecar } from './sidecar-name.js'
 
 export type ConsistencyProblem =
   | { kind: 'missing-file'; assetId: number; libraryPath: string }
@@ -68,6 +69,10 @@ export function checkLibraryConsistency(db: Db, root: string, opts: ConsistencyO
   walk(root, '', new Set(opts.ignore ?? []), files)
   for (const rel of files) {
     if (rel === ROOT_MARKER || byPath.has(rel)) continue
+    // An XMP sidecar of a library file is Cradle's own (photos/sidecar-writer.ts); one whose photo
+    // the catalog does not know is as stray as any other file.
+    const photo = photoPathOfSidecar(rel)
+    if (photo !== null && byPath.has(photo)) continue
     problems.push({ kind: 'untracked-file', libraryPath: rel })
     if (opts.deep) {
       const same = byHash.get(sha256FileSync(path.join(root, ...rel.split('/'))))
