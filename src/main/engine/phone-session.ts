@@ -48,7 +48,8 @@ const RETRY_DEVICE_MS = 15_000
 /** While the phone is locked mid-backup, lockdown is asked this often whether it is unlocked. */
 const UNLOCK_POLL_MS = 3_000
 const BATTERY_POLL_MS = 30_000
-const POWER_CHECK_MS = 10_000
+/** While a phone waits for power or battery, the gate is checked again this often (or at once on a settings change). */
+export const POWER_CHECK_MS = 10_000
 /** After a detach, the running import may write what already arrived for this long before it is aborted. */
 const DETACH_GRACE_MS = 2_000
 /**
@@ -154,17 +155,20 @@ export class PhoneSession {
     this.deps.onChange()
   }
 
+  /** Waits on the engine's clock (monotonic, and a test's to control); poke() or the end of the session cuts it short. */
   private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms)
-      const signal = this.life.signal
-      function done(): void {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', done)
-        resolve()
-      }
-      this.wake = done
-      signal.addEventListener('abort', done, { once: true })
+    const life = this.life.signal
+    if (life.aborted) return Promise.resolve()
+    const woken = new AbortController()
+    const wake = (): void => woken.abort()
+    life.addEventListener('abort', wake, { once: true })
+    this.wake = wake
+    return this.deps.clock.sleep(ms, woken.signal).then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      life.removeEventListener('abort', wake)
+      if (this.wake === wake) this.wake = null
     })
   }
 

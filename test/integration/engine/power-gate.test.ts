@@ -4,18 +4,26 @@
  * A phone that does not qualify waits in a visible phase with nothing imported, and starts by
  * itself once the phone reports what the policy asks; power lost mid-import stops the run after
  * the files in flight, and it continues when power is back.
+ *
+ * The session's 10 s gate re-check runs on a test clock that holds it: it ends only when the
+ * test releases it (the check falls due) or something pokes the session. Waiting for the session
+ * to be asleep on it is the barrier that says the gate was evaluated, instead of a sleep.
  */
 import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { Engine } from '../../../src/main/engine/engine.js'
+import { POWER_CHECK_MS } from '../../../src/main/engine/phone-session.js'
+import { HeldClock } from '../../fakes/fake-clock.js'
 import { startSimulator } from '../../../src/sim/index.js'
-import { deviceOf, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState } from '../../helpers/engine.js'
+import { deviceOf, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState } from '../../helpers/engine.js'
 import { expectedFromDcim, stopAndVerifyLibrary } from '../../helpers/engine-roll.js'
 
 const rig = engineTestRig()
 
-/** The engine re-reads the battery every 10 s while it waits; allow for two polls on a busy machine. */
+/** The in-run power check (every 10 s of monotonic time during an import) is real: allow for two on a busy machine. */
 const GATE_POLL = 30_000
+
+const heldGate = (): HeldClock => new HeldClock((ms) => ms === POWER_CHECK_MS)
 
 function assetCount(engine: Engine): number {
   return engine.current().queue.counts.done
@@ -27,7 +35,8 @@ describe('charging gate', () => {
     rig.sim = await startSimulator({ devices: [{ photos: { count: 15, seed: 41 }, battery: { level: 30, charging: false, externalPower: false } }] })
     const phone = rig.sim.devices[0]!
     const udid = phone.udid
-    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, settings: { minBatteryPercent: 50 } })
+    const clock = heldGate()
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, settings: { minBatteryPercent: 50 }, clock })
 
     const waiting = await waitForState(rig.engine, (s) => {
       const d = deviceOf(s, udid)
@@ -35,22 +44,25 @@ describe('charging gate', () => {
     }, 30_000, 'waiting-power')
     expect(waiting.battery).toEqual({ level: 30, charging: false, externalPower: false })
     expect(waiting.trust).toBe('paired')
-    await sleep(1_500)
+    await clock.whenStarted(1) // the session evaluated the gate and sleeps until the next check
     expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('waiting-power')
     expect(assetCount(rig.engine)).toBe(0)
     expect(rig.engine.current().history).toEqual([])
 
     // Plugged into a charger: power is there, the battery (30 %) is still below the minimum (50 %).
     phone.setBattery({ charging: true, externalPower: true })
+    clock.release() // the next check falls due
     const low = await waitForState(rig.engine, (s) => {
       const d = deviceOf(s, udid)
       return d?.phase === 'waiting-battery' ? d : undefined
-    }, GATE_POLL, 'waiting-battery')
+    }, 30_000, 'waiting-battery')
     expect(low.battery?.externalPower).toBe(true)
+    await clock.whenStarted(2) // asleep again, on the battery minimum this time
     expect(assetCount(rig.engine)).toBe(0)
 
     phone.setBattery({ level: 55 })
-    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', GATE_POLL + 30_000, 'the import after the battery reached 55 %')
+    clock.release()
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 60_000, 'the import after the battery reached 55 %')
     const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
     expect(assetCount(rig.engine)).toBe(expected.length)
@@ -60,13 +72,15 @@ describe('charging gate', () => {
     rig.dirs = tempDirs('cradle-power-')
     rig.sim = await startSimulator({ devices: [{ photos: { count: 5, seed: 42 }, battery: { level: 30, charging: true, externalPower: true } }] })
     const udid = rig.sim.devices[0]!.udid
-    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, settings: { minBatteryPercent: 50 } })
+    const clock = heldGate()
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, settings: { minBatteryPercent: 50 }, clock })
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'waiting-battery', 30_000, 'waiting-battery')
-    const t0 = Date.now()
+    await clock.whenStarted(1) // asleep on a check that never falls due by itself here
     await rig.engine.handle('updateSettings', { minBatteryPercent: 20 })
-    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 30_000, 'the import')
-    // Well within one 10 s battery poll: the settings change woke the session.
-    expect(Date.now() - t0).toBeLessThan(8_000)
+    await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 60_000, 'the import')
+    // Only the settings change could have ended that wait: it woke the session.
+    expect(clock.woken).toBe(1)
+    expect(clock.held).toBe(0)
   }, 90_000)
 
   it('power lost mid-import stops after the files in flight; power back continues to the end', async () => {
@@ -80,15 +94,18 @@ describe('charging gate', () => {
     const udid = phone.udid
     const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs })
+    const clock = heldGate()
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, clock })
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'importing', 30_000, 'importing')
     phone.setBattery({ charging: false, externalPower: false })
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'waiting-power', GATE_POLL, 'waiting-power mid-import')
     const stoppedAt = assetCount(rig.engine)
     expect(stoppedAt).toBeLessThan(expected.length)
-    await sleep(2_000)
+    await clock.whenStarted(1) // the run has ended (files in flight written) and the session waits
     expect(assetCount(rig.engine)).toBe(stoppedAt) // nothing more while unplugged from power
+    expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('waiting-power')
     phone.setBattery({ charging: true, externalPower: true })
+    clock.release()
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', GATE_POLL + 60_000, 'the rest of the import')
     expect(await stopAndVerifyLibrary(rig, expected, { udid })).toEqual([])
   }, 150_000)
