@@ -17,6 +17,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CradleError } from '../../shared/errors.js'
+import { ensurePrivateDir, ensurePrivateFile, writePrivateFileAtomic } from './private-files.js'
 
 export const LOCK_FILE = 'cradle.lock.db'
 export const HOLDER_FILE = 'cradle.lock.json'
@@ -46,7 +47,8 @@ const isBusy = (error: unknown): boolean => {
 
 /** Takes the lock, or says who has it (null when that is unknown: it is just starting). */
 export function tryLockDataFolder(dataDir: string, command: string, now: () => number = Date.now): LockAttempt {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  ensurePrivateDir(dataDir)
+  ensurePrivateFile(path.join(dataDir, LOCK_FILE))
   // timeout 0: a held lock is an answer, not something to wait for.
   const db = new Database(path.join(dataDir, LOCK_FILE), { timeout: 0 })
   const holder: DataFolderHolder = { pid: process.pid, command, since: now() }
@@ -94,14 +96,10 @@ export function dataFolderInUse(dataDir: string, holder: DataFolderHolder | null
 }
 
 function writeHolder(dataDir: string, holder: DataFolderHolder): void {
-  const file = path.join(dataDir, HOLDER_FILE)
-  const tmp = `${file}.tmp-${process.pid}`
   try {
-    fs.writeFileSync(tmp, `${JSON.stringify(holder)}\n`)
-    fs.renameSync(tmp, file)
+    writePrivateFileAtomic(path.join(dataDir, HOLDER_FILE), `${JSON.stringify(holder)}\n`)
   } catch {
     // Only a description for the refusal message; the lock itself is held.
-    fs.rmSync(tmp, { force: true })
   }
 }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import { CradleError, toCradleError } from '../../shared/errors.js'
 import { defaultSettings, type Settings } from '../../shared/settings.js'
 import { lockDataFolder } from '../data-folder/data-folder-lock.js'
+import { ensurePrivateDir } from '../data-folder/private-files.js'
 import { UploadManager } from '../destinations/upload-manager.js'
 import { uploadsSchema } from '../destinations/queue/uploads-schema.js'
 import { defaultLibraryDir } from '../headless/cli/default-paths.js'
@@ -42,7 +43,7 @@ export async function startEngine(deps: EngineDeps, options: StartOptions = {}):
 
 async function startLocked(deps: EngineDeps, options: StartOptions, releaseLock: () => void): Promise<Engine> {
   const log = createLogger('engine/start')
-  fs.mkdirSync(deps.dataDir, { recursive: true, mode: 0o700 })
+  ensurePrivateDir(deps.dataDir)
   const defaults = defaultSettings(deps.libraryDir ?? defaultLibraryDir())
   const loaded = loadSettings(deps.dataDir, defaults)
   let settings: Settings = { ...loaded.settings, ...options.settingsOverride }

@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError } from '../../shared/errors.js'
+import { ensurePrivateDir, writePrivateFileAtomic } from '../data-folder/private-files.js'
 import type { SecretStore } from '../engine/ports.js'
 import { createLogger } from '../logging/logger.js'
 import type { CliContext } from './cli/command.js'
@@ -58,16 +59,8 @@ export function fileSecretStore(dataDir: string, env: NodeJS.ProcessEnv = proces
   }
 
   const write = (doc: SecretsFile): void => {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
-    const tmp = `${file}.tmp-${process.pid}`
-    const fd = fs.openSync(tmp, 'w', 0o600)
-    try {
-      fs.writeSync(fd, `${JSON.stringify(doc, null, 2)}\n`)
-      fs.fsyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
-    fs.renameSync(tmp, file)
+    ensurePrivateDir(dataDir)
+    writePrivateFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`)
   }
 
   return {

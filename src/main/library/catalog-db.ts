@@ -4,10 +4,10 @@
  * its own migration list; versions are tracked per module, so parts evolve independently.
  * The catalog lives in --data, never inside the photo library.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CradleError } from '../../shared/errors.js'
+import { ensurePrivateDir, ensurePrivateFile, tightenIfPresent } from '../data-folder/private-files.js'
 
 export type Db = Database.Database
 
@@ -102,9 +102,12 @@ export function isDamagedCatalog(error: unknown): boolean {
  * only the UNIQUE and index-content cross-checks, which a scrub can afford, every start need not.
  */
 export function openCatalogDb(file: string, modules: readonly SchemaModule[]): Db {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
   let db: Db | null = null
   try {
+    // Private before SQLite opens it: it names endpoints, users, key ids, UDIDs and files.
+    ensurePrivateDir(path.dirname(file))
+    ensurePrivateFile(file)
+    for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(file + suffix)
     db = new Database(file)
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     db.pragma('journal_mode = WAL')

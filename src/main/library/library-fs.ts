@@ -38,6 +38,8 @@ async function mkdirp(dir: string): Promise<void> {
 }
 
 export const realLibraryFs: LibraryFs = {
+  // The library is the user's own photo folder, meant to be browsed and backed up by other
+  // programs: its files keep ordinary modes (unlike the data folder, data-folder/private-files.ts).
   open: (file, flags) => fsp.open(file, flags, 0o644),
   mkdir: mkdirp,
   link: (from, to) => fsp.link(from, to),

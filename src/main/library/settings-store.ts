@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError } from '../../shared/errors.js'
 import { validateSettings, type Settings } from '../../shared/settings.js'
+import { ensurePrivateDir, writePrivateFileAtomic } from '../data-folder/private-files.js'
 import { createLogger } from '../logging/logger.js'
 
 const log = createLogger('library/settings-store')
@@ -50,15 +51,6 @@ export function loadSettings(dataDir: string, defaults: Settings, now: Date = ne
 export function saveSettings(dataDir: string, settings: Settings): void {
   const result = validateSettings(settings, settings)
   if (!result.ok) throw new CradleError('settings-invalid', `"${result.key}" ${result.message}`, { context: { key: result.key } })
-  fs.mkdirSync(dataDir, { recursive: true })
-  const file = path.join(dataDir, SETTINGS_FILE)
-  const tmp = `${file}.tmp-${process.pid}`
-  const fd = fs.openSync(tmp, 'w', 0o600)
-  try {
-    fs.writeSync(fd, `${JSON.stringify(result.value, null, 2)}\n`)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
+  ensurePrivateDir(dataDir)
+  writePrivateFileAtomic(path.join(dataDir, SETTINGS_FILE), `${JSON.stringify(result.value, null, 2)}\n`)
 }

@@ -178,6 +178,11 @@ export async function openStaging(fsOps: LibraryFs, file: string, resumeFrom: nu
     }
     return openStaging(fsOps, file, 0, makeHasher)
   }
-  const fh = await fsOps.open(file, 'w')
+  // Never written through whatever is at this name (a leftover, or a link someone who can write
+  // to the library put there): removed, then created exclusively.
+  await fsOps.unlink(file).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  })
+  const fh = await fsOps.open(file, 'wx')
   return { fh, position: 0, hasher: makeHasher() }
 }

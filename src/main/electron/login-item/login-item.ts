@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { tempPathFor } from '../../data-folder/private-files.js'
 import { createLogger } from '../../logging/logger.js'
 import { electronLoginItemArgs, loginItemPlan, type LoginItemEnv, type LoginItemPlan } from './login-item-plan.js'
 
@@ -27,8 +28,8 @@ export async function applyLoginItemPlan(plan: LoginItemPlan, app: LoginItemApp)
           await rm(plan.file, { force: true })
         } else {
           await mkdir(path.dirname(plan.file), { recursive: true })
-          const temp = `${plan.file}.${process.pid}.tmp`
-          await writeFile(temp, plan.content, { mode: 0o644 })
+          const temp = tempPathFor(plan.file)
+          await writeFile(temp, plan.content, { mode: 0o644, flag: 'wx' })
           await rename(temp, plan.file)
         }
         return true

@@ -8,6 +8,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { CradleError } from '../../../shared/errors.js'
+import { tempPathFor } from '../../data-folder/private-files.js'
 import type { SecretStore } from '../../engine/ports.js'
 import { createLogger } from '../../logging/logger.js'
 
@@ -67,8 +68,8 @@ export function createEncryptedFileSecretStore(file: string, cipher: SecretCiphe
 
   const save = async (doc: SecretsFile): Promise<void> => {
     await mkdir(path.dirname(file), { recursive: true })
-    const temp = `${file}.${process.pid}.tmp`
-    await writeFile(temp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 })
+    const temp = tempPathFor(file)
+    await writeFile(temp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
     await chmod(temp, 0o600) // umask may have widened the mode; the rename keeps this one
     await rename(temp, file)
   }

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { formatBytes, formatSpeed } from '../../../../shared/format.js'
 import { CradleError } from '../../../../shared/errors.js'
 import { connectDevice, MuxClient, type AfcClient, type AfcStat } from '../../../device/index.js'
+import { tempPathFor } from '../../../data-folder/private-files.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 
 const USAGE = `Usage: cradle afc ls PATH [--long] [--udid UDID]
@@ -47,8 +48,8 @@ function inside(dest: string, rel: string): string {
 
 async function pullFile(afc: AfcClient, remote: string, local: string, size: number, signal: AbortSignal): Promise<void> {
   await fs.mkdir(path.dirname(local), { recursive: true })
-  const part = `${local}.part`
-  const out = createWriteStream(part)
+  const part = `${tempPathFor(local)}.part`
+  const out = createWriteStream(part, { flags: 'wx' })
   try {
     await afc.download(remote, out, { size, signal })
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))

@@ -4,7 +4,6 @@
  * `--secret-env VAR` or `--secret-stdin`, never from argv (other users can read a process's
  * arguments); they go to the headless secret store, never to the catalog or the output.
  */
-import fs from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { KIND_NEEDS_SECRET, DESTINATION_KINDS } from '../../../../shared/destination-config.js'
 import { CradleError } from '../../../../shared/errors.js'
@@ -16,6 +15,7 @@ import { UploadManager } from '../../../destinations/upload-manager.js'
 import { historySchema } from '../../../engine/history.js'
 import { Library } from '../../../library/library.js'
 import { loadSettings } from '../../../library/settings-store.js'
+import { ensurePrivateDir } from '../../../data-folder/private-files.js'
 import { openHeadlessSecrets, type FileSecretStore } from '../../headless-secrets.js'
 import { rebuiltNotice } from '../rebuilt-notice.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
@@ -89,7 +89,7 @@ function keepingInEnv(store: FileSecretStore, keep: { value: string; variable: s
 async function open(ctx: CliContext, keepInEnv?: { value: string; variable: string }): Promise<Opened> {
   const loaded = loadSettings(ctx.dataDir, defaultSettings(ctx.libraryDir))
   const settings = ctx.libraryDirExplicit ? { ...loaded.settings, libraryPath: ctx.libraryDir } : loaded.settings
-  fs.mkdirSync(ctx.dataDir, { recursive: true })
+  ensurePrivateDir(ctx.dataDir)
   const { library, rebuilt } = await Library.openChecked(ctx.dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
   if (rebuilt) ctx.stderr.write(`cradle destination: ${rebuiltNotice(rebuilt)}\n`)
   const fileSecrets = await openHeadlessSecrets(ctx)
