@@ -11,13 +11,14 @@ import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type { Readable } from 'node:stream'
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import type { S3Config } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { isoWithOffset, takenAt } from '../destination.js'
 import { hashStream, hexToBase64, readAll } from '../stream-utils.js'
+import { loadS3Sdk } from './s3-sdk.js'
 import { preconditionAware, s3Name, s3Status, toS3Error } from './s3-errors.js'
 import { multipartUpload } from './s3-multipart.js'
 
@@ -53,6 +54,7 @@ export class S3Destination implements Destination {
     if (!secret) throw new CradleError('destination-auth', 'no secret access key stored')
     const whenRequired = this.config.checksumsWhenRequired
     const agentOptions = { keepAlive: true, maxSockets: this.concurrency + 2 }
+    const { S3Client } = await loadS3Sdk()
     this.client = new S3Client({
       region: this.config.region,
       endpoint: this.config.endpoint,
@@ -74,6 +76,7 @@ export class S3Destination implements Destination {
 
   async check(signal?: AbortSignal): Promise<void> {
     const client = await this.s3()
+    const { HeadBucketCommand } = await loadS3Sdk()
     try {
       await client.send(new HeadBucketCommand({ Bucket: this.config.bucket }), { abortSignal: signal })
     } catch (error) {
@@ -119,6 +122,7 @@ export class S3Destination implements Destination {
     const body = await readAll(ctx.open(), ctx.signal)
     const sha256 = createHash('sha256').update(body).digest('hex')
     if (sha256 !== item.sha256) throw new CradleError('library-missing', `library file ${item.libraryPath} no longer matches its hash`)
+    const { PutObjectCommand } = await loadS3Sdk()
     try {
       await client.send(new PutObjectCommand({
         Bucket: this.config.bucket,
@@ -138,6 +142,7 @@ export class S3Destination implements Destination {
 
   /** HEAD the key: absent → null; ours → done; anything else → conflict. */
   private async compareExisting(client: S3Client, key: string, item: UploadItem, ctx: UploadContext): Promise<UploadResult | null> {
+    const { GetObjectCommand, HeadObjectCommand } = await loadS3Sdk()
     let head
     try {
       head = await client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: ctx.signal })
@@ -164,6 +169,7 @@ export class S3Destination implements Destination {
    */
   async verify(item: UploadItem, remoteRef: string, signal: AbortSignal, libraryFile?: string): Promise<RemoteCheck> {
     const client = await this.s3()
+    const { HeadObjectCommand } = await loadS3Sdk()
     let head
     try {
       head = await client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: remoteRef, ChecksumMode: 'ENABLED' }), { abortSignal: signal })

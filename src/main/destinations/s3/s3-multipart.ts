@@ -7,13 +7,12 @@
  * catalog before Complete, so a changed library file is never published.
  */
 import { createHash } from 'node:crypto'
-import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, type S3Client,
-} from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { CradleError } from '../../../shared/errors.js'
 import type { UploadContext, UploadItem } from '../destination.js'
 import { readAll } from '../stream-utils.js'
 import { preconditionAware, s3Name, s3Status } from './s3-errors.js'
+import { loadS3Sdk } from './s3-sdk.js'
 
 export interface MultipartSession {
   kind: 's3-multipart'
@@ -46,6 +45,7 @@ export async function multipartUpload(args: {
   flexibleChecksums: boolean
 }): Promise<void> {
   const { client, bucket, key, item, ctx, partSize, flexibleChecksums: flexible } = args
+  const { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = await loadS3Sdk()
   const opts = { abortSignal: ctx.signal }
   let session = resumable(ctx.session, key, partSize, flexible)
   if (session) ctx.log.info('resuming multipart upload', { key, parts: session.parts.length })
@@ -115,6 +115,7 @@ export async function multipartUpload(args: {
 }
 
 async function abort(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+  const { AbortMultipartUploadCommand } = await loadS3Sdk()
   // Best effort: orphaned parts cost money, but a failed abort must not hide the real error.
   await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined)
 }

@@ -8,7 +8,7 @@
  * Nextcloud (URL /remote.php/dav/files/<user>/) gets chunked upload v2 for large files.
  */
 import path from 'node:path/posix'
-import { createClient, type FileStat, type WebDAVClient } from 'webdav'
+import type { FileStat, WebDAVClient } from 'webdav'
 import type { WebdavConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
@@ -50,6 +50,8 @@ export class WebdavDestination implements Destination {
   private async dav(): Promise<WebDAVClient> {
     if (this.client) return this.client
     this.password = await this.options.secret()
+    // Imported on first use: the client and its XML stack are a hundred modules no other command needs.
+    const { createClient } = await import('webdav')
     this.client = createClient(this.config.url, this.config.username ? { username: this.config.username, password: this.password ?? '' } : {})
     return this.client
   }

@@ -25,10 +25,20 @@ export interface CliContext extends CliIo {
   dataFolderLock?: DataFolderLock
 }
 
-export interface CliCommand {
+/**
+ * What `cradle --help` and the dispatcher know of a command before loading it: its module (and
+ * whatever that imports: SQLite, the AWS SDK, the web server, the simulator) is imported only when
+ * that command runs, so `cradle --help` or `cradle status` do not pay for all of them.
+ */
+export interface CliCommandEntry {
   name: string
   /** One line for `cradle --help`. */
   summary: string
+  load(): Promise<CliCommand>
+}
+
+export interface CliCommand {
+  name: string
   /** The full usage text for `cradle <name> --help`. */
   usage: string
   /**

@@ -6,13 +6,12 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describeError } from '../../../shared/error-text.js'
 import { isCradleError } from '../../../shared/errors.js'
-import { lockDataFolder, type DataFolderLock } from '../../data-folder/data-folder-lock.js'
-import { emulateBoringSsl, setDefaultTlsRuntime } from '../../device/index.js'
-import { UsageError, type CliCommand, type CliContext, type CliIo } from './command.js'
+import type { DataFolderLock } from '../../data-folder/data-folder-lock.js'
+import { UsageError, type CliCommandEntry, type CliContext, type CliIo } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { defaultDataDir, defaultLibraryDir } from './default-paths.js'
 
-function helpText(commands: readonly CliCommand[]): string {
+function helpText(commands: readonly CliCommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8)
   return [
     'Usage: cradle <command> [options]',
@@ -53,7 +52,7 @@ function splitGlobalOptions(argv: string[]): { data?: string; library?: string; 
   return { data, library, rest }
 }
 
-export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal, commands: readonly CliCommand[] = COMMANDS): Promise<number> {
+export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal, commands: readonly CliCommandEntry[] = COMMANDS): Promise<number> {
   let parsed: ReturnType<typeof splitGlobalOptions>
   try {
     parsed = splitGlobalOptions(argv)
@@ -66,11 +65,12 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
     ;(name === undefined ? io.stderr : io.stdout).write(`${helpText(commands)}\n`)
     return name === undefined ? 2 : 0
   }
-  const command = commands.find((c) => c.name === name)
-  if (!command) {
+  const entry = commands.find((c) => c.name === name)
+  if (!entry) {
     io.stderr.write(`cradle: unknown command "${name}"\n\n${helpText(commands)}\n`)
     return 2
   }
+  const command = await entry.load()
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout.write(`${command.usage}\n`)
     return 0
@@ -86,6 +86,7 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
   try {
     // First, before anything reads or writes --data: one Cradle per data folder.
     if (command.dataFolder === 'exclusive' || (command.dataFolder === 'exclusive-if-exists' && fs.existsSync(ctx.dataDir))) {
+      const { lockDataFolder } = await import('../../data-folder/data-folder-lock.js')
       ctx.dataFolderLock = lock = lockDataFolder(ctx.dataDir, `cradle ${name}`)
     }
     return await command.run(args, ctx)
@@ -110,17 +111,18 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
  * CRADLE_TLS_EMULATE=boringssl runs the device layer's TLS under BoringSSL's rules (Electron's
  * TLS library) on this Node build — for tests of the CLI; read here only, at the process entry.
  */
-function applyTlsEmulation(env: NodeJS.ProcessEnv): void {
+async function applyTlsEmulation(env: NodeJS.ProcessEnv): Promise<void> {
   const mode = env.CRADLE_TLS_EMULATE
   if (mode === undefined || mode === '') return
   if (mode !== 'boringssl') throw new UsageError(`CRADLE_TLS_EMULATE must be "boringssl" (got "${mode}")`)
+  const { emulateBoringSsl, setDefaultTlsRuntime } = await import('../../device/index.js')
   setDefaultTlsRuntime(emulateBoringSsl())
 }
 
 /** Runs the CLI as a process: wires stdio and signals, sets the exit code. */
 export async function main(): Promise<void> {
   try {
-    applyTlsEmulation(process.env)
+    await applyTlsEmulation(process.env)
   } catch (error) {
     process.stderr.write(`cradle: ${(error as Error).message}\n`)
     process.exitCode = 2

@@ -123,4 +123,4 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-export const afcCommand: CliCommand = { name: 'afc', summary: 'ls / pull files on a phone (debugging)', usage: USAGE, run }
+export const afcCommand: CliCommand = { name: 'afc', usage: USAGE, run }

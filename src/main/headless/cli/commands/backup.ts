@@ -147,7 +147,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 export const backupCommand: CliCommand = {
   name: 'backup',
-  summary: 'import from every trusted phone, upload, then exit (--once)',
   usage: USAGE,
   dataFolder: 'exclusive',
   run,

@@ -150,7 +150,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: 'virtual iPhone + engine + web UI on a fresh library',
   usage: USAGE,
   run,
 }

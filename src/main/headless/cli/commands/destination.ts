@@ -252,7 +252,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 export const destinationCommand: CliCommand = {
   name: 'destination',
-  summary: 'add, list, remove, test destinations; secrets from stdin or an env variable',
   usage: USAGE,
   dataFolder: 'exclusive',
   run,

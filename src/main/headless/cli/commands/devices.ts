@@ -109,4 +109,4 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   return 0
 }
 
-export const devicesCommand: CliCommand = { name: 'devices', summary: 'phones: name, model, iOS, battery, charging, trust', usage: USAGE, run }
+export const devicesCommand: CliCommand = { name: 'devices', usage: USAGE, run }

@@ -72,7 +72,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 export const openCommand: CliCommand = {
   name: 'open',
-  summary: 'open the window of the running cradle serve (with its access token)',
   usage: USAGE,
   run,
 }

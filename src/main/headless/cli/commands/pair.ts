@@ -58,4 +58,4 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   return 0
 }
 
-export const pairCommand: CliCommand = { name: 'pair', summary: 'pair with a phone (walks you through Trust)', usage: USAGE, run }
+export const pairCommand: CliCommand = { name: 'pair', usage: USAGE, run }

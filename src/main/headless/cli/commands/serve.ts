@@ -89,7 +89,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'engine + web UI for real phones (runs until stopped)',
   usage: USAGE,
   dataFolder: 'exclusive',
   run,

@@ -242,7 +242,6 @@ function parse(args: string[]) {
 
 export const simCommand: CliCommand = {
   name: 'sim',
-  summary: 'the virtual iPhone alone (a usbmuxd socket for tests and demos)',
   usage: USAGE,
   run,
 }

@@ -154,7 +154,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 export const statusCommand: CliCommand = {
   name: 'status',
-  summary: 'library and queue counts, last backup per phone, destinations',
   usage: USAGE,
   run,
 }

@@ -147,7 +147,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 export const verifyCommand: CliCommand = {
   name: 'verify',
-  summary: 'check every library file (and --destinations) against its checksum',
   usage: USAGE,
   dataFolder: 'exclusive-if-exists',
   run,
