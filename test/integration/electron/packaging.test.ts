@@ -4,9 +4,12 @@
  * then a real `electron-builder --dir` run on a fresh build of the shell and the renderer, and the
  * files inside the resulting app.asar checked.
  *
- * The Electron binary cannot be downloaded here, so the run points `electronDist` at a stand-in
- * directory (electron-builder copies it as the app's executable and never runs it) and skips the
- * native rebuild for Electron's ABI (that needs Electron's headers from the network).
+ * Where Electron's binary was not downloaded (node_modules/electron/dist missing, as on the
+ * machine these tests were written on), the run points `electronDist` at a stand-in directory:
+ * electron-builder copies it as the app's executable and never runs it. The stand-in carries a
+ * fuse wire laid out as in Electron's binary with Electron's default states, so the fuses
+ * electron-builder flips are read back from the packaged executable either way. The native
+ * rebuild for Electron's ABI is skipped (it needs Electron's headers from the network).
  */
 import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
@@ -43,6 +46,39 @@ const asar = require('@electron/asar') as { listPackage(archive: string, options
 // The minimatch electron-builder itself matches `asarUnpack` with.
 const { minimatch } = createRequire(require.resolve('app-builder-lib/out/fileMatcher.js'))('minimatch') as { minimatch(path: string, pattern: string, options?: unknown): boolean }
 const noDebug = { isEnabled: false, add: () => undefined }
+// The @electron/fuses electron-builder itself flips fuses with.
+const fuses = createRequire(require.resolve('app-builder-lib/out/platformPackager.js'))('@electron/fuses') as {
+  getCurrentFuseWire(binary: string): Promise<Record<number, number> & { version: string }>
+  FuseV1Options: Record<string, number>
+}
+const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX' // @electron/fuses' constants.SENTINEL, as in Electron's binary
+const ENABLED = 0x31
+const DISABLED = 0x30
+
+/**
+ * What the packaged binary must say: no ELECTRON_RUN_AS_NODE, NODE_OPTIONS or --inspect, the app
+ * only from the asar, its integrity checked, cookies encrypted, no extra file:// rights.
+ */
+const WANTED_FUSES: Record<string, number> = {
+  RunAsNode: DISABLED,
+  EnableNodeOptionsEnvironmentVariable: DISABLED,
+  EnableNodeCliInspectArguments: DISABLED,
+  OnlyLoadAppFromAsar: ENABLED,
+  EnableEmbeddedAsarIntegrityValidation: ENABLED,
+  EnableCookieEncryption: ENABLED,
+  GrantFileProtocolExtraPrivileges: DISABLED,
+}
+
+/**
+ * A stand-in executable: a shell script that exits, followed by the fuse sentinel, wire version 1,
+ * the wire's length and Electron's default states (RunAsNode on, cookie encryption off,
+ * NODE_OPTIONS on, --inspect on, asar integrity off, only-from-asar off, browser V8 snapshot off,
+ * file:// privileges on), so a packaging that flips nothing is caught.
+ */
+function standInElectron(): Buffer {
+  const defaults = '10110001'
+  return Buffer.concat([Buffer.from('#!/bin/sh\nexit 0\n'), Buffer.from(SENTINEL), Buffer.from([1, defaults.length]), Buffer.from(defaults), Buffer.from('\n')])
+}
 
 describe('electron-builder.yml', () => {
   let config: BuilderConfig
@@ -79,6 +115,18 @@ describe('electron-builder.yml', () => {
     expect(config.asarUnpack?.some((p) => minimatch(node, p, { dot: true }))).toBe(true)
   })
 
+  it('flips the fuses that close other ways to run code as Cradle', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      enableCookieEncryption: true,
+      grantFileProtocolExtraPrivileges: false,
+    })
+  })
+
   it('points at icons that exist', () => {
     for (const icon of [config.mac?.icon, config.win?.icon, config.linux?.icon]) {
       expect(icon).toBeDefined()
@@ -90,6 +138,7 @@ describe('electron-builder.yml', () => {
 describe('the packaged app', () => {
   let work: string
   let asarPath: string
+  let executable: string
   let files: Set<string>
 
   beforeAll(async () => {
@@ -103,16 +152,21 @@ describe('the packaged app', () => {
     // Fresh builds: the shell (tsc + esbuild) and the renderer (vite), into the copy's dist/.
     await run(process.execPath, [path.join(ROOT, 'scripts/build-electron.mjs'), '--out', path.join(project, 'dist')], { cwd: ROOT })
     await run(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', path.join(project, 'dist/renderer'), '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT })
-    // Stand-in for the Electron distribution (see the top of this file).
-    const electronDist = path.join(work, 'electron-dist')
-    mkdirSync(path.join(electronDist, 'resources'), { recursive: true })
-    writeFileSync(path.join(electronDist, 'electron'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
+    // Electron's own distribution where it was downloaded, else a stand-in (see the top of this file).
+    const realDist = path.join(ROOT, 'node_modules/electron/dist')
+    let electronDist = realDist
+    if (!existsSync(path.join(realDist, 'electron'))) {
+      electronDist = path.join(work, 'electron-dist')
+      mkdirSync(path.join(electronDist, 'resources'), { recursive: true })
+      writeFileSync(path.join(electronDist, 'electron'), standInElectron(), { mode: 0o755 })
+    }
     const out = path.join(work, 'out')
     await run(process.execPath, [
       path.join(ROOT, 'node_modules/electron-builder/cli.js'), '--linux', 'dir', '--x64', '--projectDir', project,
       `-c.electronDist=${electronDist}`, '-c.npmRebuild=false', `-c.directories.output=${out}`,
     ], { cwd: project, env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' }, maxBuffer: 64 * 1024 * 1024 })
     asarPath = path.join(out, 'linux-unpacked', 'resources', 'app.asar')
+    executable = path.join(out, 'linux-unpacked', 'cradle')
     files = new Set(asar.listPackage(asarPath, { isPack: false }).map((f) => f.replace(/\\/g, '/')))
   }, 600_000)
 
@@ -159,6 +213,13 @@ describe('the packaged app', () => {
     ))
     expect(stray).toEqual([])
     expect([...files].some((f) => f.startsWith('/node_modules/vitest/') || f.startsWith('/node_modules/electron/'))).toBe(false) // dev dependencies stay out
+  })
+
+  it('has its fuses flipped in the packaged executable', async () => {
+    const wire = await fuses.getCurrentFuseWire(executable)
+    expect(wire.version).toBe('1')
+    const got = Object.fromEntries(Object.keys(WANTED_FUSES).map((name) => [name, wire[fuses.FuseV1Options[name]!]]))
+    expect(got).toEqual(WANTED_FUSES)
   })
 
   it('keeps better-sqlite3\'s native addon outside the archive', () => {
