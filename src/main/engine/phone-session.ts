@@ -43,11 +43,13 @@ export interface SessionResult {
 
 const CATALOG_PROBLEMS = new Set(['data-disk-full', 'catalog-busy'])
 const LIBRARY_PROBLEMS = new Set(['disk-full', 'library-missing', 'library-permission', ...CATALOG_PROBLEMS])
-const RETRY_LIBRARY_MS = 5_000
+/** While the library (or the catalog's disk) is unusable, it is checked again this often. */
+export const RETRY_LIBRARY_MS = 5_000
 const RETRY_DEVICE_MS = 15_000
 /** While the phone is locked mid-backup, lockdown is asked this often whether it is unlocked. */
 const UNLOCK_POLL_MS = 3_000
-const BATTERY_POLL_MS = 30_000
+/** An idle or paused session re-reads the battery this often (a poke wakes it sooner). */
+export const BATTERY_POLL_MS = 30_000
 /** While a phone waits for power or battery, the gate is checked again this often (or at once on a settings change). */
 export const POWER_CHECK_MS = 10_000
 /** After a detach, the running import may write what already arrived for this long before it is aborted. */

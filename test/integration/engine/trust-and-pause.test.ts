@@ -8,8 +8,10 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { CATALOG_FILE } from '../../../src/main/library/library.js'
+import { BATTERY_POLL_MS } from '../../../src/main/engine/phone-session.js'
 import { startSimulator } from '../../../src/sim/index.js'
-import { deviceOf, recordDownloads, sleep, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
+import { HeldClock } from '../../fakes/fake-clock.js'
+import { deviceOf, recordDownloads, startTestEngine, engineTestRig, ON_CHARGER, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
 import { expectedFromDcim, stopAndVerifyLibrary } from '../../helpers/engine-roll.js'
 
 const rig = engineTestRig()
@@ -27,7 +29,10 @@ describe('Trust prompt', () => {
       return d?.phase === 'needs-trust' ? d : undefined
     }, 30_000, 'needs-trust')
     expect(asking.trust).toBe('pending')
-    await sleep(1_500)
+    // Two more Pair requests reach the phone: the engine read the pending answer and asked again
+    // (the barrier that it moved past the decision), without pairing or importing anything.
+    const asked = phone.trust.pairRequests
+    await expect.poll(() => phone.trust.pairRequests, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(asked + 2)
     expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('needs-trust')
     expect(rig.engine.current().queue.counts.all).toBe(0)
     expect(rig.sim.pairRecords.has(udid)).toBe(false)
@@ -75,7 +80,10 @@ describe('pause and resume', () => {
     const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
     const downloads: DownloadCall[] = []
-    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, wrapPort: recordDownloads(downloads) })
+    // A paused session sleeps on its idle battery poll; the test clock holds that wait, so the
+    // session being asleep on it is the barrier after which nothing can move until resume.
+    const clock = new HeldClock((ms) => ms === BATTERY_POLL_MS)
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, wrapPort: recordDownloads(downloads), clock })
     await waitForState(rig.engine, (s) => (deviceOf(s, udid)?.progress?.bytesDone ?? 0) > 2_000_000, 60_000, 'two megabytes in')
 
     await rig.engine.handle('pause', undefined)
@@ -91,7 +99,8 @@ describe('pause and resume', () => {
     expect(kept.length).toBeGreaterThan(0)
     const doneAtPause = rig.engine.current().queue.counts.done
     const callsAtPause = downloads.length
-    await sleep(2_000)
+    await clock.whenStarted(1) // the run has wound down and the paused session sleeps
+    expect(clock.started).toBe(1)
     expect(rig.engine.current().queue.counts.done).toBe(doneAtPause)
     expect(downloads.length).toBe(callsAtPause)
     expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('paused')

@@ -69,8 +69,13 @@ describe('upload manager and runner policy', () => {
     expect(view.status).toBe('needs-sign-in')
     expect(view.problem).toMatchObject({ code: 'destination-auth', message: 'Google needs you to sign in again' })
     manager.start()
-    await new Promise((r) => setTimeout(r, 50))
+    // Barrier instead of a sleep: a second destination uploads the same asset to the end, so the
+    // manager has run its workers through many turns while Google had its chance to start.
+    await addFolder('NAS')
+    await manager.drain()
+    expect(dests.get('NAS')!.attempts.length).toBe(1)
     expect(dests.get('Google')?.attempts.length ?? 0).toBe(0)
+    expect(manager.views().find((v) => v.name === 'Google')?.status).toBe('needs-sign-in')
   })
 
   it('retries a 503 with backoff and uploads every file exactly once', async () => {

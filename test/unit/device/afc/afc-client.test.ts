@@ -221,7 +221,10 @@ describe('AFC download', () => {
     })
     const run = afc.download('/DCIM/100APPLE/IMG_0001.MOV', slow, { chunkSize: 512 * 1024, window: 2 })
     await expect.poll(() => written).toBeGreaterThan(0)
-    await new Promise((r) => setTimeout(r, 100))
+    // Barrier instead of a sleep: two round trips on the same connection. The peer answers in
+    // order, so every read the client sent before them has been answered and handed back to it.
+    await afc.stat('/DCIM')
+    await afc.stat('/DCIM')
     // One chunk in the sink, at most the window in flight: nothing more was asked for.
     expect(peer.ops.filter((op) => op === AfcOp.FileRefRead).length).toBeLessThanOrEqual(3)
     const pump = setInterval(() => release?.(), 1)
