@@ -17,6 +17,8 @@ import { postCommand, TEST_TOKEN } from '../http/http-helpers.js'
 interface Running {
   ready: { url: string; accessUrl: string }
   port: number
+  /** What serve wrote on stderr so far. */
+  stderr(): string
   stop(): Promise<number>
 }
 
@@ -64,6 +66,7 @@ async function serve(dir: string, args: string[] = [], env: NodeJS.ProcessEnv = 
   return {
     ready,
     port: Number(new URL(ready.url).port),
+    stderr: () => err,
     stop: () => {
       stop.abort()
       return exit
@@ -131,6 +134,22 @@ describe('cradle serve: the access token', () => {
     const fromFile = await cli([...data, 'serve', '--port', '0', '--token-file', file])
     expect(fromFile.code).toBe(2)
     expect(fromFile.stderr).toContain(`the token in ${file} is too weak (at most 88 bits`)
+  })
+})
+
+describe('cradle serve under systemd (output to the journal)', () => {
+  it('keeps the token out of the journal, and cradle open still finds the link', async () => {
+    const dir = tempDir()
+    const running = await serve(dir, [], { CRADLE_TOKEN: TEST_TOKEN, JOURNAL_STREAM: '8:12345' })
+    try {
+      expect(running.ready).toEqual({ event: 'ready', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/) })
+      expect(running.stderr()).toContain(`open its window with: cradle open --data ${path.join(dir, 'data')}`)
+      expect(running.stderr()).not.toContain(TEST_TOKEN)
+      const printed = await cli(['--data', path.join(dir, 'data'), 'open', '--print'])
+      expect(printed).toMatchObject({ code: 0, stdout: `${running.ready.url}#token=${TEST_TOKEN}\n` })
+    } finally {
+      expect(await running.stop()).toBe(0)
+    }
   })
 })
 

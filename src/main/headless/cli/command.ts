@@ -15,6 +15,8 @@ export interface CliIo {
 export interface CliContext extends CliIo {
   /** --data: catalog, settings, secrets (default: the OS app-data folder). */
   dataDir: string
+  /** True when --data was given explicitly. */
+  dataDirExplicit: boolean
   /** --library: the photo library (default: ~/Pictures/Cradle); settings may override it. */
   libraryDir: string
   /** True when --library was given explicitly. */

@@ -79,6 +79,7 @@ export async function runCli(argv: string[], io: CliIo, stopSignal: AbortSignal,
     ...io,
     dataDir: path.resolve(parsed.data ?? defaultDataDir(io.env)),
     libraryDir: path.resolve(parsed.library ?? defaultLibraryDir()),
+    dataDirExplicit: parsed.data !== undefined,
     libraryDirExplicit: parsed.library !== undefined,
     stopSignal,
   }

@@ -71,8 +71,15 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     let removeServerFile = (): void => undefined
     try {
       removeServerFile = writeServerFile(ctx.dataDir, { pid: process.pid, url: server.url, accessUrl: server.accessUrl })
-      ctx.stdout.write(`${JSON.stringify({ event: 'ready', url: server.url, accessUrl: server.accessUrl })}\n`)
-      ctx.stderr.write(`Cradle is running: open ${server.accessUrl}\n(later, to open it again: cradle open --data ${ctx.dataDir})\nLibrary: ${engine.current().library.path}\n`)
+      if (ctx.env.JOURNAL_STREAM) {
+        // Under systemd the output goes to the journal, which other accounts (group adm) may read:
+        // no token there. `cradle open` reads the link from the 0600 server file instead.
+        ctx.stdout.write(`${JSON.stringify({ event: 'ready', url: server.url })}\n`)
+        ctx.stderr.write(`Cradle is running at ${server.url}; open its window with: cradle open --data ${ctx.dataDir}\nLibrary: ${engine.current().library.path}\n`)
+      } else {
+        ctx.stdout.write(`${JSON.stringify({ event: 'ready', url: server.url, accessUrl: server.accessUrl })}\n`)
+        ctx.stderr.write(`Cradle is running: open ${server.accessUrl}\n(later, to open it again: cradle open --data ${ctx.dataDir})\nLibrary: ${engine.current().library.path}\n`)
+      }
       await new Promise<void>((resolve) => {
         if (ctx.stopSignal.aborted) return resolve()
         ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true })
