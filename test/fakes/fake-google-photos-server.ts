@@ -12,7 +12,13 @@
  *     match, non-final chunks must be multiples of the granularity);
  *   - batchCreate: 1–50 items or 400 INVALID_ARGUMENT; per item an unknown, used or day-old
  *     token is status code 3; parallel batchCreate calls are counted (Google says: serially);
- *   - a daily request budget across every /v1 request (429 RESOURCE_EXHAUSTED "per day").
+ *   - a daily request budget across every /v1 request (429 RESOURCE_EXHAUSTED "per day");
+ *   - albums (reference/rest/v1/albums/create, albums/batchAddMediaItems; guides/manage-albums):
+ *     albums.create needs a title of at most 500 characters; batchAddMediaItems takes 1–50 ids and
+ *     fails whole (no partial success); since the 2025 API changes only albums the app created and
+ *     media items it created are allowed: another album answers 400 INVALID_ARGUMENT "No permission
+ *     to add media items to this album.", another media item "Request contains an invalid media
+ *     item id." (the errors apps report from the real service).
  */
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
@@ -27,6 +33,16 @@ export interface FakeGoogleItem {
   fileName: string
   sha256: string
   size: number
+  /** False for media the user put there some other way (not created by this app). */
+  appCreated?: boolean
+}
+
+export interface FakeGoogleAlbum {
+  id: string
+  title: string
+  /** False for an album the user made in Google Photos: the API may not add to it. */
+  appCreated: boolean
+  mediaItemIds: string[]
 }
 
 export interface FakeGoogleOptions {
@@ -40,6 +56,11 @@ export interface FakeGoogleOptions {
 export interface FakeGoogle {
   url: string
   items: Map<string, FakeGoogleItem>
+  albums: Map<string, FakeGoogleAlbum>
+  /** An album the user made in the Google Photos app (not app-created). */
+  seedUserAlbum(title: string): string
+  /** A media item the user uploaded with the Google Photos app (not app-created). */
+  seedUserItem(fileName: string): string
   requests: { method: string; path: string; status: number }[]
   batchSizes: number[]
   parallelBatchCreates: number
@@ -57,6 +78,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const uploadTokens = new Map<string, { data: Buffer; fileName: string; at: number; used: boolean }>()
   const sessions = new Map<string, { chunks: Buffer[]; received: number; rawSize: number; fileName: string; final: string | null }>()
   const items = new Map<string, FakeGoogleItem>()
+  const albums = new Map<string, FakeGoogleAlbum>()
   const requests: FakeGoogle['requests'] = []
   const state = { batchSizes: [] as number[], parallel: 0, inBatch: 0, unauthorised: 0, used: 0, day: '' }
 
@@ -206,13 +228,59 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
         }, 20)
         return
       }
+      if (req.method === 'POST' && url.pathname === '/v1/albums') {
+        let parsed: { album?: { title?: unknown } }
+        try {
+          parsed = JSON.parse(body.toString('utf8'))
+        } catch {
+          return apiError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload')
+        }
+        const title = parsed.album?.title
+        if (typeof title !== 'string' || title.length === 0) return apiError(400, 'INVALID_ARGUMENT', 'Invalid album title.')
+        if (title.length > 500) return apiError(400, 'INVALID_ARGUMENT', 'Album title is too long.')
+        const id = `AF1QipA${randomBytes(10).toString('hex')}`
+        albums.set(id, { id, title, appCreated: true, mediaItemIds: [] })
+        return send(200, { id, title, productUrl: `https://photos.google.com/lr/album/${id}`, isWriteable: true })
+      }
+
+      const addMatch = /^\/v1\/albums\/([^/:]+):batchAddMediaItems$/.exec(url.pathname)
+      if (req.method === 'POST' && addMatch) {
+        let parsed: { mediaItemIds?: unknown }
+        try {
+          parsed = JSON.parse(body.toString('utf8'))
+        } catch {
+          return apiError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload')
+        }
+        const ids = parsed.mediaItemIds
+        if (!Array.isArray(ids) || ids.length === 0 || ids.length > 50 || ids.some((x) => typeof x !== 'string')) {
+          return apiError(400, 'INVALID_ARGUMENT', 'Request must contain between 1 and 50 mediaItemIds')
+        }
+        const album = albums.get(decodeURIComponent(addMatch[1]!))
+        if (!album) return apiError(400, 'INVALID_ARGUMENT', 'Invalid album id.')
+        if (!album.appCreated) return apiError(400, 'INVALID_ARGUMENT', 'No permission to add media items to this album.')
+        if ((ids as string[]).some((x) => items.get(x)?.appCreated === false || !items.has(x))) {
+          return apiError(400, 'INVALID_ARGUMENT', 'Request contains an invalid media item id.')
+        }
+        for (const x of ids as string[]) if (!album.mediaItemIds.includes(x)) album.mediaItemIds.push(x)
+        return send(200, {})
+      }
       send(404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } })
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}`, items, requests,
+    url: `http://127.0.0.1:${port}`, items, albums, requests,
+    seedUserAlbum(title) {
+      const id = `AF1QipU${randomBytes(10).toString('hex')}`
+      albums.set(id, { id, title, appCreated: false, mediaItemIds: [] })
+      return id
+    },
+    seedUserItem(fileName) {
+      const id = `AF1QipM${randomBytes(10).toString('hex')}`
+      items.set(id, { id, fileName, sha256: '', size: 0, appCreated: false })
+      return id
+    },
     get batchSizes() { return state.batchSizes },
     get parallelBatchCreates() { return state.parallel },
     get unauthorised() { return state.unauthorised },

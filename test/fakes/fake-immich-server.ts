@@ -10,7 +10,16 @@
  *     livePhotoVideoId must name an existing asset;
  *   - x-immich-checksum (SHA-1, hex or base64) answers 200 "duplicate" before reading the body;
  *   - the same SHA-1 received again answers 200 "duplicate"; new content 201 "created";
- *   - a body over `maxBodyBytes` answers 413 (a reverse proxy's client_max_body_size).
+ *   - a body over `maxBodyBytes` answers 413 (a reverse proxy's client_max_body_size);
+ *   - albums and favorites (album.controller.ts, asset.controller.ts, dtos/album.dto.ts,
+ *     dtos/asset-ids.response.dto.ts, the access checks' "Not found or no <permission> access"):
+ *     GET /api/albums (album.read; shared=true|false), POST /api/albums (album.create; albumName a
+ *     string, assetIds UUIDs, assets the user cannot reach silently left out), PUT and DELETE
+ *     /api/albums/{id}/assets (albumAsset.create / albumAsset.delete; id and ids UUIDs, an album not
+ *     the user's is 400, each asset answered { id, success, error: duplicate | no_permission |
+ *     not_found }), PUT /api/assets (asset.update; ids UUIDs, any id not the user's fails the whole
+ *     request with 400, isFavorite a boolean, 204). Validation failures answer 400 with the
+ *     messages in an array, as the server's validation pipe does.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import http from 'node:http'
@@ -22,16 +31,31 @@ export interface FakeImmichAsset {
   data: Buffer
   fields: Record<string, string>
   fileName: string
+  /** 'user-1' is the API key's user; anything else belongs to someone else. */
+  ownerId: string
+  isFavorite: boolean
+}
+
+export interface FakeImmichAlbum {
+  id: string
+  albumName: string
+  ownerId: string
+  assetIds: string[]
 }
 
 export interface FakeImmich {
   url: string
   assets: Map<string, FakeImmichAsset>
+  albums: Map<string, FakeImmichAlbum>
+  /** Album and favorite requests: method, path and status. */
+  albumRequests: { method: string; path: string; status: number }[]
+  /** An album as if made in Immich's web page (by `ownerId`, default the key's user). */
+  seedAlbum(albumName: string, ownerId?: string): string
   /** Every upload request: status and the form fields it carried. */
   uploads: { status: number; fields: Record<string, string>; early: boolean }[]
   bulkChecks: number
   /** Puts an asset on the server as if another client had uploaded it. */
-  seed(data: Buffer, fileName: string): string
+  seed(data: Buffer, fileName: string, ownerId?: string): string
   /** Deletes an asset as a user would in Immich's web page (its checksum is free again). */
   remove(id: string): void
   close(): Promise<void>
@@ -74,6 +98,8 @@ function parseMultipart(body: Buffer, contentType: string): { fields: Record<str
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 const ISO_ANY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+
 function checksumKey(value: string): string {
   // The server's fromChecksum: 28 or 44 characters are base64, anything else hex.
   return value.length === 28 || value.length === 44 ? Buffer.from(value, 'base64').toString('hex') : value.toLowerCase()
@@ -81,8 +107,11 @@ function checksumKey(value: string): string {
 
 export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<FakeImmich> {
   const major = options.major ?? 3
-  const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'user.read'] }
+  const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'user.read', 'asset.update', 'album.read', 'album.create', 'albumAsset.create', 'albumAsset.delete'] }
   const assets = new Map<string, FakeImmichAsset>()
+  const albums = new Map<string, FakeImmichAlbum>()
+  const albumRequests: FakeImmich['albumRequests'] = []
+  const ME = 'user-1'
   const bySha1 = new Map<string, string>()
   const uploads: FakeImmich['uploads'] = []
   const state = { bulkChecks: 0 }
@@ -115,6 +144,78 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       const asset = assets.get(decodeURIComponent(assetGet[1]!))
       if (!asset) return json(400, { message: 'Not found or no asset.read access', statusCode: 400 })
       return json(200, { id: asset.id, checksum: Buffer.from(asset.sha1, 'hex').toString('base64'), originalFileName: asset.fileName, isTrashed: false })
+    }
+    const albumAssets = /^\/api\/albums\/([^/]+)\/assets$/.exec(url.pathname)
+    if (route === 'GET /api/albums' || route === 'POST /api/albums' || route === 'PUT /api/assets' || (albumAssets && (req.method === 'PUT' || req.method === 'DELETE'))) {
+      const perm = route === 'GET /api/albums' ? 'album.read' : route === 'POST /api/albums' ? 'album.create' : route === 'PUT /api/assets' ? 'asset.update' : req.method === 'PUT' ? 'albumAsset.create' : 'albumAsset.delete'
+      if (!need(perm)) return
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const reply = (status: number, value?: unknown): void => {
+          albumRequests.push({ method: req.method ?? '', path: url.pathname, status })
+          if (value === undefined) {
+            res.writeHead(status)
+            res.end()
+          } else json(status, value)
+        }
+        const invalid = (...messages: string[]): void => reply(400, { message: messages, error: 'Bad Request', statusCode: 400 })
+        const noAccess = (): void => reply(400, { message: `Not found or no ${perm} access`, error: 'Bad Request', statusCode: 400 })
+        const albumDto = (a: FakeImmichAlbum) => ({
+          id: a.id, albumName: a.albumName, ownerId: a.ownerId, description: '', albumThumbnailAssetId: a.assetIds[0] ?? null,
+          shared: false, hasSharedLink: false, albumUsers: [], assets: [], assetCount: a.assetIds.length, isActivityEnabled: true,
+          createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), owner: { id: a.ownerId },
+        })
+        if (route === 'GET /api/albums') {
+          const shared = url.searchParams.get('shared')
+          if (shared !== null && shared !== 'true' && shared !== 'false') return invalid('shared must be a boolean value')
+          // This fake shares no album with the user: shared=true lists none, the others the user's own.
+          return reply(200, shared === 'true' ? [] : [...albums.values()].filter((a) => a.ownerId === ME).map(albumDto))
+        }
+        let body: Record<string, unknown>
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null')
+        } catch {
+          return invalid('Unexpected token in JSON')
+        }
+        if (!body || typeof body !== 'object' || Array.isArray(body)) return invalid('body must be an object')
+        const ids = body.ids
+        const uuidList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && UUID.test(x))
+        if (route === 'POST /api/albums') {
+          if (typeof body.albumName !== 'string') return invalid('albumName must be a string')
+          if (body.assetIds !== undefined && !uuidList(body.assetIds)) return invalid('each value in assetIds must be a UUID')
+          const id = randomUUID()
+          // The server keeps only the assets the user may share; others are left out without a word.
+          const mine = ((body.assetIds as string[] | undefined) ?? []).filter((x) => assets.get(x)?.ownerId === ME)
+          const album: FakeImmichAlbum = { id, albumName: body.albumName, ownerId: ME, assetIds: [...new Set(mine)] }
+          albums.set(id, album)
+          return reply(201, albumDto(album))
+        }
+        if (!uuidList(ids)) return invalid('each value in ids must be a UUID')
+        if (route === 'PUT /api/assets') {
+          if (body.isFavorite !== undefined && typeof body.isFavorite !== 'boolean') return invalid('isFavorite must be a boolean value')
+          if (ids.some((x) => assets.get(x)?.ownerId !== ME)) return noAccess()
+          for (const x of ids) if (typeof body.isFavorite === 'boolean') assets.get(x)!.isFavorite = body.isFavorite
+          return reply(204)
+        }
+        const albumId = decodeURIComponent(albumAssets![1]!)
+        if (!UUID.test(albumId)) return invalid('id must be a UUID')
+        const album = albums.get(albumId)
+        if (!album || album.ownerId !== ME) return noAccess()
+        const results = ids.map((x) => {
+          if (req.method === 'PUT') {
+            if (album.assetIds.includes(x)) return { id: x, success: false, error: 'duplicate' }
+            if (assets.get(x)?.ownerId !== ME) return { id: x, success: false, error: 'no_permission' }
+            album.assetIds.push(x)
+            return { id: x, success: true }
+          }
+          if (!album.assetIds.includes(x)) return { id: x, success: false, error: 'not_found' }
+          album.assetIds = album.assetIds.filter((y) => y !== x)
+          return { id: x, success: true }
+        })
+        return reply(200, results)
+      })
+      return
     }
     if (route === 'GET /api/users/me') {
       if (need('user.read')) json(200, { id: 'user-1', email: 'a@example.com' })
@@ -181,7 +282,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           return json(200, { id: existing, status: 'duplicate' })
         }
         const id = randomUUID()
-        assets.set(id, { id, sha1, data: file.data, fields: f, fileName: f.filename ?? file.fileName })
+        assets.set(id, { id, sha1, data: file.data, fields: f, fileName: f.filename ?? file.fileName, ownerId: ME, isFavorite: false })
         bySha1.set(sha1, id)
         uploads.push({ status: 201, fields: f, early: false })
         json(201, { id, status: 'created' })
@@ -194,12 +295,17 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}`, assets, uploads,
+    url: `http://127.0.0.1:${port}`, assets, uploads, albums, albumRequests,
+    seedAlbum(albumName, ownerId = ME) {
+      const id = randomUUID()
+      albums.set(id, { id, albumName, ownerId, assetIds: [] })
+      return id
+    },
     get bulkChecks() { return state.bulkChecks },
-    seed(data, fileName) {
+    seed(data, fileName, ownerId = ME) {
       const id = randomUUID()
       const sha1 = createHash('sha1').update(data).digest('hex')
-      assets.set(id, { id, sha1, data, fields: {}, fileName })
+      assets.set(id, { id, sha1, data, fields: {}, fileName, ownerId, isFavorite: false })
       bySha1.set(sha1, id)
       return id
     },

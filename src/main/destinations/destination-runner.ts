@@ -13,6 +13,8 @@ import { Readable, pipeline } from 'node:stream'
 import { CradleError } from '../../shared/errors.js'
 import type { Clock } from '../engine/ports.js'
 import type { Logger } from '../logging/logger.js'
+import { librarySidecarText } from '../photos/library-sidecar.js'
+import type { PhotoMetadata, PhotoMetadataSource } from '../photos/photo-metadata.js'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { MeteredStream, type BandwidthLimiter } from './bandwidth-limiter.js'
 import type { Destination, UploadContext, UploadItem } from './destination.js'
@@ -51,6 +53,29 @@ export interface RunnerDeps {
   problem: StoredProblem | null
   onProblem: (problem: StoredProblem | null) => void
   onChange: () => void
+  /** What the phone's Photos library says about each asset (albums, favorite) for applyMetadata. */
+  metadata: PhotoMetadataSource
+}
+
+/** A metadata pass that failed is tried again after this long (or at the next trigger). */
+const METADATA_RETRY_MS = 60_000
+const METADATA_PAGE = 200
+
+/** PhotoMetadata as stored in uploads.meta_json: fixed key order, so equal metadata is equal text. */
+export function metadataJson(m: PhotoMetadata): string {
+  return JSON.stringify({
+    uuid: m.uuid, originalFileName: m.originalFileName, capturedAt: m.capturedAt, offsetMinutes: m.offsetMinutes,
+    favorite: m.favorite, hidden: m.hidden, albums: [...m.albums],
+  })
+}
+
+function parseMetadata(json: string | null): PhotoMetadata | null {
+  if (!json) return null
+  try {
+    return JSON.parse(json) as PhotoMetadata
+  } catch {
+    return null
+  }
 }
 
 /** A hold as shown: `until` in wall-clock time, computed from the monotonic deadline when asked. */
@@ -72,6 +97,12 @@ export class DestinationRunner {
   private probing = false
   private prechecking = false
   private needsPrecheck = true
+  /** Copies whose metadata may differ from the phone's: a pass over done rows is due. */
+  private metaDirty = true
+  private metaRunning = false
+  /** Monotonic time before which a failed metadata pass is not tried again. */
+  private metaRetryAt = 0
+  private metaAbort: AbortController | null = null
   readonly speed: SpeedMeter
   problem: StoredProblem | null
   lastError: CradleError | null = null
@@ -97,6 +128,11 @@ export class DestinationRunner {
   }
   get isRunning(): boolean {
     return this.running
+  }
+  /** A metadata pass is running or due now (drain waits for it: `backup --once` applies albums too). */
+  get metadataBusy(): boolean {
+    if (this.metaRunning) return true
+    return this.metaDirty && !!this.d.destination.applyMetadata && this.metaRetryAt <= this.d.clock.monotonic()
   }
 
   start(): void {
@@ -127,6 +163,14 @@ export class DestinationRunner {
   /** Pause or power loss: stop the transfers in flight without counting a failed attempt. */
   abortInflight(): void {
     for (const ctl of this.inflight.values()) ctl.abort(new CradleError('aborted', 'paused'))
+    this.metaAbort?.abort(new CradleError('aborted', 'paused'))
+  }
+
+  /** The phone's metadata changed (or may have): bring every uploaded copy up to date. */
+  syncMetadata(): void {
+    this.metaDirty = true
+    this.metaRetryAt = 0
+    this.wake()
   }
 
   /** The user fixed something (retry, test passed, signed in): clear the stop and holds. */
@@ -197,10 +241,13 @@ export class DestinationRunner {
     if (this.consecutiveFailures >= this.d.tuning.probeAfter) return this.probe()
     const row = this.d.queue.claim(this.d.id, now, new Set(this.inflight.keys()))
     if (!row) {
+      const metaWait = this.metaDirty && this.d.destination.applyMetadata ? this.metaRetryAt - this.d.clock.monotonic() : null
+      if (metaWait !== null && metaWait <= 0 && !this.metaRunning) return this.metadataPass()
       // Rows due now but not claimable (a still waiting for its motion part, or in flight) are
       // picked up when another upload finishes and wakes the workers.
       const due = this.d.queue.nextDueAfter(this.d.id, now)
-      return this.idle(due !== null ? due - now : undefined)
+      const waits = [due !== null ? due - now : null, metaWait !== null && metaWait > 0 ? metaWait : null].filter((w): w is number => w !== null)
+      return this.idle(waits.length > 0 ? Math.min(...waits) : undefined)
     }
     this.d.onChange()
     await this.process(row)
@@ -216,7 +263,10 @@ export class DestinationRunner {
         const signal = AbortSignal.timeout(Math.max(this.d.tuning.stallTimeoutMs, 10_000))
         const found = await this.d.destination.has!(items, signal)
         const n = this.d.queue.applyCheck(this.d.id, items, found, this.d.clock.now())
-        if (n > 0) this.d.log.info('already on destination', { dest: this.d.id, count: n })
+        if (n > 0) {
+          this.d.log.info('already on destination', { dest: this.d.id, count: n })
+          this.metaDirty = true // found there, never uploaded by this run: its albums and favorite still to apply
+        }
         this.d.onChange()
       }
       this.needsPrecheck = false
@@ -330,6 +380,16 @@ export class DestinationRunner {
       this.consecutiveFailures = 0
       if (this.hold?.kind === 'backoff') this.hold = null
       log.debug('uploaded', { dest: id, deduped: result.deduped, bytes: bytesSent })
+      try {
+        touch()
+        await this.applyMetadata(item, result.remoteRef, ctl.signal, log)
+      } catch (error) {
+        // The file is safe there; albums and favorite follow with the next metadata pass.
+        const err = toUploadError(error, ctl.signal)
+        log.warn('metadata not applied after upload', { dest: id, code: err.code, detail: err.message })
+        this.metaDirty = true
+        this.metaRetryAt = this.d.clock.monotonic() + METADATA_RETRY_MS
+      }
     } catch (error) {
       this.onFailure(row, toUploadError(error, ctl.signal))
     } finally {
@@ -337,6 +397,77 @@ export class DestinationRunner {
       this.inflight.delete(item.assetId)
       this.d.onChange()
       // A finished upload may unblock others (a still waiting for its motion part).
+      this.wake()
+    }
+  }
+
+  /**
+   * Applies the phone's metadata to one uploaded copy unless it is what was applied last time.
+   * `applied` is the stored JSON when the caller has it already (the metadata pass).
+   */
+  private async applyMetadata(item: UploadItem, remoteRef: string, signal: AbortSignal, log: Logger, applied?: string | null): Promise<boolean> {
+    const destination = this.d.destination
+    if (!destination.applyMetadata) return false
+    const meta = this.d.metadata.forAsset(item.assetId)
+    if (!meta) return false
+    const json = metadataJson(meta)
+    const before = applied !== undefined ? applied : this.d.queue.appliedMetadata(this.d.id, item.assetId)
+    if (before === json) return false
+    await destination.applyMetadata(item, remoteRef, meta, {
+      signal,
+      previous: parseMetadata(before),
+      sidecar: () => librarySidecarText(this.d.libraryRoot, item.libraryPath, meta),
+      log,
+    })
+    this.d.queue.markMetadataApplied(this.d.id, item.assetId, remoteRef, json)
+    return true
+  }
+
+  /**
+   * Walks the uploaded copies and applies the phone's metadata where it changed (after a restart,
+   * a re-read of the phone's database, copies found already there). Runs when no upload is due; a
+   * failure ends the pass, which is tried again a minute later or at the next change.
+   */
+  private async metadataPass(): Promise<void> {
+    this.metaRunning = true
+    this.metaDirty = false
+    let applied = 0
+    const log = this.d.log.child('metadata')
+    try {
+      let after = 0
+      for (;;) {
+        const page = this.d.queue.doneForMetadata(this.d.id, after, METADATA_PAGE)
+        if (page.length === 0) return
+        for (const r of page) {
+          after = r.item.assetId
+          if (!this.running || this.blockedReason()) {
+            this.metaDirty = true
+            return
+          }
+          const ctl = new AbortController()
+          this.metaAbort = ctl
+          const timer = setTimeout(() => ctl.abort(stallError(this.d.tuning.stallTimeoutMs)), this.d.tuning.stallTimeoutMs)
+          try {
+            if (await this.applyMetadata(r.item, r.remoteRef, ctl.signal, log, r.applied)) applied++
+          } catch (error) {
+            const err = toUploadError(error, ctl.signal)
+            log.warn('metadata not applied', { dest: this.d.id, assetId: r.item.assetId, code: err.code, detail: err.message })
+            // One copy the service refuses does not hold up the others; anything else ends the pass.
+            if (classify(err) !== 'item') {
+              this.metaDirty = true
+              this.metaRetryAt = this.d.clock.monotonic() + METADATA_RETRY_MS
+              return
+            }
+          } finally {
+            clearTimeout(timer)
+            this.metaAbort = null
+          }
+        }
+      }
+    } finally {
+      this.metaRunning = false
+      if (applied > 0) log.info('metadata applied', { dest: this.d.id, count: applied })
+      this.d.onChange()
       this.wake()
     }
   }

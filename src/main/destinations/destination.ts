@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream'
 import type { DestinationKind } from '../../shared/state.js'
 import type { Logger } from '../logging/logger.js'
+import type { PhotoMetadata } from '../photos/photo-metadata.js'
 
 export type AssetRole = 'original' | 'motion' | 'edited' | 'edited-motion' | 'sidecar'
 
@@ -68,6 +69,16 @@ export interface RemoteCheck {
   detail?: string
 }
 
+/** What the runner gives one application of the phone's metadata to an uploaded copy. */
+export interface MetadataContext {
+  signal: AbortSignal
+  /** The metadata applied to this copy last time (null: never), so only what changed is undone. */
+  previous: PhotoMetadata | null
+  /** The XMP sidecar for this file, as the library keeps it (what other tools added there included). */
+  sidecar(): Promise<string>
+  log: Logger
+}
+
 export interface Destination {
   readonly kind: DestinationKind
   /** Uploads at once for this destination (2–4). */
@@ -90,6 +101,13 @@ export interface Destination {
   verify?(item: UploadItem, remoteRef: string, signal: AbortSignal, libraryFile: string): Promise<RemoteCheck>
   /** Moves a copy found corrupt out of the way (never deleted), so the next upload can put the right bytes there. */
   setAside?(item: UploadItem, remoteRef: string, signal: AbortSignal): Promise<void>
+  /**
+   * Applies the phone's metadata to the copy at `remoteRef`, natively where the service can:
+   * the XMP sidecar beside the file (folder, S3, WebDAV), albums and favorites (Immich, Google
+   * Photos). Idempotent: the runner calls it after an upload and again whenever the phone's
+   * metadata changed. A failure never undoes the upload; the next metadata pass tries again.
+   */
+  applyMetadata?(item: UploadItem, remoteRef: string, meta: PhotoMetadata, ctx: MetadataContext): Promise<void>
   /** Why this destination's copies cannot be checked (when it has no verify). */
   readonly verifyNote?: string
   /** Google Photos: requests used today against the daily budget. */

@@ -11,6 +11,8 @@ import type { DestinationView } from '../../shared/state.js'
 import { systemClock, type Clock, type PowerSource, type SecretStore } from '../engine/ports.js'
 import type { Db } from '../library/catalog-db.js'
 import { createLogger, type Logger } from '../logging/logger.js'
+import { noPhotoMetadata } from '../photos/no-photo-metadata.js'
+import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
 import { BandwidthLimiter, BYTES_PER_MB } from './bandwidth-limiter.js'
 import { createDestination, skipRolesFor, type DestinationOptions } from './create-destination.js'
 import type { Destination } from './destination.js'
@@ -41,6 +43,11 @@ export interface UploadManagerDeps {
   tuning?: Partial<RunnerTuning>
   options?: DestinationOptions
   platform?: Platform
+  /**
+   * What the phone's Photos library says about each asset (albums, favorite, hidden), applied to
+   * the uploaded copies where the destination can take it. Default: nothing is described.
+   */
+  metadata?: PhotoMetadataSource
   /** Test seam: builds the Destination for a record instead of the real module for its kind. */
   factory?: (record: DestinationRecord) => Destination
 }
@@ -160,6 +167,11 @@ export class UploadManager {
       this.emit()
     }
     return n
+  }
+
+  /** The phone's metadata was read again: every destination brings its copies up to date. */
+  syncMetadata(): void {
+    for (const r of this.runners.values()) r.syncMetadata()
   }
 
   // ── destinations ──────────────────────────────────────────────────────────────────────────
@@ -360,6 +372,7 @@ export class UploadManager {
       if (r.inflightCount > 0) return false
       const reason = r.blockedReason()
       if (reason === 'problem' || reason === 'quota' || reason === 'paused' || reason === 'power') continue
+      if (r.metadataBusy) return false
       const due = this.queue.nextDue(r.id)
       if (due === null) continue
       if (due - now > maxWaitMs) continue
@@ -429,6 +442,7 @@ export class UploadManager {
         this.countsCache.delete(record.id)
         this.emit()
       },
+      metadata: this.deps.metadata ?? noPhotoMetadata,
     })
     this.runners.set(record.id, runner)
     runner.start()

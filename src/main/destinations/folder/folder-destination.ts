@@ -11,7 +11,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FolderConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
-import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
 import { sha256File } from '../../library/file-hash.js'
 
@@ -96,6 +96,33 @@ export class FolderDestination implements Destination {
       throw new CradleError('destination-unreachable', `copy of ${item.libraryPath} read back with a different hash`)
     }
     return { remoteRef: item.libraryPath, deduped: false }
+  }
+
+  /**
+   * The XMP sidecar travels with the file: `<copy>.xmp` beside it, replaced atomically (temp file
+   * `wx`, fsync, rename) when the phone's metadata changes. The library's sidecar is the source,
+   * so only Cradle's fields and what the library's sidecar says end up here.
+   */
+  async applyMetadata(item: UploadItem, remoteRef: string, _meta: unknown, ctx: MetadataContext): Promise<void> {
+    if (item.role === 'sidecar') return
+    const target = `${this.target({ ...item, libraryPath: remoteRef })}.xmp`
+    const text = await ctx.sidecar()
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.cradle-${randomBytes(4).toString('hex')}.part`)
+    try {
+      const fd = await fs.promises.open(temp, 'wx')
+      try {
+        await fd.writeFile(text, 'utf8')
+        await fd.sync()
+      } finally {
+        await fd.close()
+      }
+      ctx.signal.throwIfAborted()
+      await fs.promises.rename(temp, target)
+    } catch (error) {
+      await fs.promises.rm(temp, { force: true })
+      if (error instanceof CradleError || ctx.signal.aborted) throw error
+      throw fsError(error, `writing the sidecar of ${remoteRef}`)
+    }
   }
 
   /** The copy's bytes, re-read and hashed: the strongest check there is. */

@@ -5,6 +5,10 @@
  * The appendonly scope cannot look anything up, so the queue row is the ledger: a row is done
  * only with its media item id, and a saved token is created again rather than uploaded again.
  * Every Library API request counts against the daily budget (google-quota.ts).
+ * Albums: since the 2025 API changes an app may add only media it created to albums it created
+ * (appendonly scope), so each phone album becomes an album Cradle creates, filled with what
+ * Cradle uploaded; album ids are kept in the destination's state. Removing from an album needs a
+ * wider scope, and favorites and hidden cannot be set through the API at all: not applied.
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -12,7 +16,8 @@ import type { GooglePhotosConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Logger } from '../../logging/logger.js'
-import type { Destination, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { PhotoMetadata } from '../../photos/photo-metadata.js'
+import type { Destination, MetadataContext, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { httpRequest, type HttpRequest, type HttpResponse } from '../http-request.js'
 import { httpError, parseRetryAfter } from '../upload-errors.js'
 import { BatchCreator, type BatchEntry, type CreateResult } from './batch-creator.js'
@@ -65,6 +70,9 @@ export class GooglePhotosDestination implements Destination {
   private readonly dailyQuota: DailyQuota
   private readonly batcher: BatchCreator
   private readonly agent: http.Agent
+  private readonly state: { load(): Record<string, unknown>; save(state: Record<string, unknown>): void }
+  /** Album creations in flight by title, so two workers never create one album twice. */
+  private readonly creatingAlbums = new Map<string, Promise<string>>()
 
   constructor(config: GooglePhotosConfig, private readonly o: GoogleOptions) {
     this.concurrency = o.concurrency ?? 3
@@ -83,6 +91,7 @@ export class GooglePhotosDestination implements Destination {
     }, this.endpoints)
     let memoryState: Record<string, unknown> = {}
     const state = o.state ?? { load: () => memoryState, save: (s: Record<string, unknown>) => void (memoryState = s) }
+    this.state = state
     this.dailyQuota = new DailyQuota(o.dailyLimit ?? DEFAULT_DAILY_LIMIT, () => o.clock.now(), {
       load: () => (state.load().quota ?? {}) as Partial<QuotaState>,
       save: (q) => state.save({ ...state.load(), quota: q }),
@@ -228,6 +237,69 @@ export class GooglePhotosDestination implements Destination {
       }
       offset = end
     }
+  }
+
+  /** Adds the media item to a Cradle-made album per phone album it joined since last time. */
+  async applyMetadata(_item: UploadItem, remoteRef: string, meta: PhotoMetadata, ctx: MetadataContext): Promise<void> {
+    const before = new Set(ctx.previous?.albums ?? [])
+    for (const title of meta.albums) {
+      if (before.has(title)) continue
+      for (let attempt = 0; ; attempt++) {
+        const albumId = await this.albumFor(title, ctx.signal)
+        const res = await this.api({
+          method: 'POST',
+          url: `${this.endpoints.apiBase}/v1/albums/${encodeURIComponent(albumId)}:batchAddMediaItems`,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ mediaItemIds: [remoteRef] }),
+          signal: ctx.signal,
+        }, true)
+        // An album the user deleted in Google Photos: make it again, once.
+        if ((res.status === 404 || (res.status === 400 && /invalid album id/i.test(res.text()))) && attempt === 0) {
+          this.rememberAlbum(title, null)
+          continue
+        }
+        if (res.status !== 200) this.fail(res, `adding to album "${title}"`)
+        break
+      }
+    }
+  }
+
+  private albumIds(): Record<string, string> {
+    const saved = this.state.load().albums
+    return saved && typeof saved === 'object' ? (saved as Record<string, string>) : {}
+  }
+
+  private rememberAlbum(title: string, id: string | null): void {
+    const albums = { ...this.albumIds() }
+    if (id) albums[title] = id
+    else delete albums[title]
+    this.state.save({ ...this.state.load(), albums })
+  }
+
+  private async albumFor(title: string, signal: AbortSignal): Promise<string> {
+    const known = this.albumIds()[title]
+    if (typeof known === 'string') return known
+    let pending = this.creatingAlbums.get(title)
+    if (!pending) {
+      pending = (async () => {
+        const res = await this.api({
+          method: 'POST',
+          url: `${this.endpoints.apiBase}/v1/albums`,
+          headers: { 'content-type': 'application/json' },
+          // Google limits titles to 500 characters.
+          body: JSON.stringify({ album: { title: [...title].slice(0, 500).join('') } }),
+          signal,
+        }, true)
+        if (res.status !== 200) this.fail(res, `creating album "${title}"`)
+        const id = res.json<{ id?: string }>().id
+        if (!id) throw new CradleError('destination-unreachable', `creating album "${title}": no id in the answer`)
+        this.rememberAlbum(title, id)
+        return id
+      })()
+      this.creatingAlbums.set(title, pending)
+      void pending.finally(() => this.creatingAlbums.delete(title)).catch(() => undefined)
+    }
+    return pending
   }
 
   private async batchCreate(entries: BatchEntry[]): Promise<CreateResult[]> {

@@ -12,10 +12,12 @@ import type { ImmichConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Logger } from '../../logging/logger.js'
-import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { PhotoMetadata } from '../../photos/photo-metadata.js'
+import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { isoWithOffset, takenAt } from '../destination.js'
 import { httpRequest, type HttpResponse } from '../http-request.js'
 import { httpError, parseRetryAfter } from '../upload-errors.js'
+import { ImmichAlbums } from './immich-albums.js'
 import { buildMultipart } from './immich-multipart.js'
 
 export interface ImmichOptions {
@@ -23,6 +25,8 @@ export interface ImmichOptions {
   clock: Clock
   log: Logger
   concurrency?: number
+  /** Kind-specific state kept in the catalog (album ids by title). */
+  state?: { load(): Record<string, unknown>; save(state: Record<string, unknown>): void }
 }
 
 interface ServerVersion {
@@ -46,11 +50,15 @@ export class ImmichDestination implements Destination {
   /** One lookup shared by every worker (and forgotten if it fails). */
   private version: Promise<ServerVersion> | null = null
   private readonly agent: http.Agent
+  private readonly albums: ImmichAlbums
 
   constructor(private readonly config: ImmichConfig, private readonly options: ImmichOptions) {
     this.concurrency = options.concurrency ?? 3
     const agentOptions = { keepAlive: true, maxSockets: this.concurrency + 2 }
     this.agent = config.url.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
+    let memoryState: Record<string, unknown> = {}
+    const state = options.state ?? { load: () => memoryState, save: (s: Record<string, unknown>) => void (memoryState = s) }
+    this.albums = new ImmichAlbums((method, path, opts) => this.call(method, path, opts), (res, what) => this.fail(res, what), state)
   }
 
   private async key(): Promise<string> {
@@ -159,6 +167,15 @@ export class ImmichDestination implements Destination {
     }
     if (!answer.id) throw new CradleError('destination-unreachable', 'upload answered without an asset id')
     return { remoteRef: answer.id, deduped: answer.status === 'duplicate' }
+  }
+
+  /**
+   * The phone's albums and favorite on the Immich asset (immich-albums.ts). A Live Photo's video
+   * is hidden under its still in Immich, so only stills and edits carry them.
+   */
+  async applyMetadata(item: UploadItem, remoteRef: string, meta: PhotoMetadata, ctx: MetadataContext): Promise<void> {
+    if (item.role !== 'original' && item.role !== 'edited') return
+    await this.albums.apply(remoteRef, meta, ctx.previous, ctx.signal)
   }
 
   /** GET /api/assets/{id}: Immich's own SHA-1 of what it stored (its `checksum`, base64). Needs asset.read. */

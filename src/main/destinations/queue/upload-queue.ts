@@ -191,6 +191,28 @@ export class UploadQueue {
       .map((r) => ({ item: toItem(r), remoteRef: r.remote_ref }))
   }
 
+  /**
+   * Done rows after `afterAssetId` (in asset order) with the metadata last applied to their copy:
+   * one page of the metadata pass.
+   */
+  doneForMetadata(destinationId: string, afterAssetId: number, limit: number): { item: UploadItem; remoteRef: string; applied: string | null }[] {
+    return this.db
+      .prepare<[string, number, number], AssetRow & { remote_ref: string; meta_json: string | null }>(`SELECT ${ITEM_COLUMNS}, u.remote_ref, u.meta_json FROM uploads u JOIN assets a ON a.id = u.asset_id
+        WHERE u.destination_id = ? AND u.state = 'done' AND u.remote_ref IS NOT NULL AND u.asset_id > ? ORDER BY u.asset_id LIMIT ?`)
+      .all(destinationId, afterAssetId, limit)
+      .map((r) => ({ item: toItem(r), remoteRef: r.remote_ref, applied: r.meta_json }))
+  }
+
+  /** The metadata last applied to this copy (JSON), or null. */
+  appliedMetadata(destinationId: string, assetId: number): string | null {
+    return this.db.prepare<[string, number], { meta_json: string | null }>('SELECT meta_json FROM uploads WHERE destination_id = ? AND asset_id = ?').get(destinationId, assetId)?.meta_json ?? null
+  }
+
+  /** Records the metadata now applied to the copy (only while the row is still done with that copy). */
+  markMetadataApplied(destinationId: string, assetId: number, remoteRef: string, metaJson: string): void {
+    this.db.prepare(`UPDATE uploads SET meta_json = ? WHERE destination_id = ? AND asset_id = ? AND state = 'done' AND remote_ref = ?`).run(metaJson, destinationId, assetId, remoteRef)
+  }
+
   /** A check found the copy right: the ledger's "verified at". */
   markVerified(destinationId: string, assetId: number, now: number): void {
     this.db.prepare(`UPDATE uploads SET verified_at = ? WHERE destination_id = ? AND asset_id = ? AND state = 'done'`).run(now, destinationId, assetId)
@@ -199,7 +221,7 @@ export class UploadQueue {
   /** A check found the copy missing or wrong: upload it again from the library (the reason stays on the row). */
   requeue(destinationId: string, assetId: number, error: RowError, now: number): void {
     this.db.prepare(`UPDATE uploads SET state = 'pending', remote_ref = NULL, deduped = 0, checked = 0, attempts = 0, next_attempt_at = 0, done_at = NULL, verified_at = NULL,
-      session_json = NULL, bytes_sent = 0, error_code = ?, error_detail = ?, updated_at = ? WHERE destination_id = ? AND asset_id = ?`)
+      session_json = NULL, meta_json = NULL, bytes_sent = 0, error_code = ?, error_detail = ?, updated_at = ? WHERE destination_id = ? AND asset_id = ?`)
       .run(error.code, error.detail, now, destinationId, assetId)
   }
 

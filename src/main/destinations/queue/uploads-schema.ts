@@ -50,4 +50,10 @@ const v2 = (db: Db): void => {
   `)
 }
 
-export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1, v2] }
+// The phone's metadata (albums, favorite, sidecar) as last applied to the copy on the destination
+// (PhotoMetadata JSON), so a change on the phone is applied once and only what changed is undone.
+const v3 = (db: Db): void => {
+  db.exec(`ALTER TABLE uploads ADD COLUMN meta_json TEXT;`)
+}
+
+export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1, v2, v3] }

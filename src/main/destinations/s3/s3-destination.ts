@@ -15,7 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { S3Config } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
-import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { isoWithOffset, takenAt } from '../destination.js'
 import { hashStream, hexToBase64, readAll } from '../stream-utils.js'
 import { loadS3Sdk } from './s3-sdk.js'
@@ -114,6 +114,28 @@ export class S3Destination implements Destination {
         const again = await this.compareExisting(client, key, item, ctx)
         if (again) return again
       }
+      throw toS3Error(error, this.options.clock.now(), ctx.signal)
+    }
+  }
+
+  /**
+   * The XMP sidecar travels with the file: `<key>.xmp` beside the object, put again (replacing
+   * Cradle's previous one) when the phone's metadata changes.
+   */
+  async applyMetadata(item: UploadItem, remoteRef: string, _meta: unknown, ctx: MetadataContext): Promise<void> {
+    if (item.role === 'sidecar') return
+    const client = await this.s3()
+    const body = Buffer.from(await ctx.sidecar(), 'utf8')
+    try {
+      await client.send(new PutObjectCommand({
+        Bucket: this.config.bucket,
+        Key: `${remoteRef}.xmp`,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: 'application/rdf+xml',
+        ContentMD5: createHash('md5').update(body).digest('base64'),
+      }), { abortSignal: ctx.signal })
+    } catch (error) {
       throw toS3Error(error, this.options.clock.now(), ctx.signal)
     }
   }

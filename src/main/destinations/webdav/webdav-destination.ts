@@ -12,7 +12,7 @@ import type { FileStat, WebDAVClient } from 'webdav'
 import type { WebdavConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
-import type { Destination, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
+import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
 import { hashStream } from '../stream-utils.js'
 import { nextcloudUser, NextcloudChunkedUpload } from './nextcloud-chunked.js'
@@ -97,6 +97,26 @@ export class WebdavDestination implements Destination {
       }
       await this.verifySize(client, remote, item, ctx)
       return { remoteRef: remote, deduped: false }
+    } catch (error) {
+      throw this.err(error, ctx.signal)
+    }
+  }
+
+  /**
+   * The XMP sidecar travels with the file: `<path>.xmp` beside it, PUT again (replacing Cradle's
+   * previous one) when the phone's metadata changes.
+   */
+  async applyMetadata(item: UploadItem, remoteRef: string, _meta: unknown, ctx: MetadataContext): Promise<void> {
+    if (item.role === 'sidecar') return
+    const client = await this.dav()
+    const body = Buffer.from(await ctx.sidecar(), 'utf8')
+    try {
+      await client.putFileContents(`${remoteRef}.xmp`, body, {
+        contentLength: body.length,
+        overwrite: true,
+        signal: ctx.signal,
+        headers: { 'Content-Type': 'application/rdf+xml' },
+      })
     } catch (error) {
       throw this.err(error, ctx.signal)
     }

@@ -1,0 +1,128 @@
+/**
+ * The phone's albums and favorites in Immich, through its published API (open-api spec; album and
+ * asset controllers): an album per phone album title, found among the user's own albums by name
+ * (GET /api/albums?shared=false) or created (POST /api/albums), assets added with
+ * PUT /api/albums/{id}/assets and, when the phone took them out, removed with DELETE on the same
+ * path; the favorite set with PUT /api/assets { ids, isFavorite }. Only what changed since the
+ * last application is sent, so a favorite or album changed in Immich itself is left alone until
+ * the phone changes it. Album ids are remembered in the destination's state (title → id); one
+ * deleted in Immich is found or made again. Hidden (iOS) has no Immich counterpart that is not
+ * also a PIN-locked folder or the archive, so it is not applied.
+ */
+import { CradleError } from '../../../shared/errors.js'
+import type { PhotoMetadata } from '../../photos/photo-metadata.js'
+import type { HttpResponse } from '../http-request.js'
+
+export type ImmichCall = (method: string, path: string, opts: { signal?: AbortSignal; json?: unknown }) => Promise<HttpResponse>
+
+interface AlbumDto {
+  id?: string
+  albumName?: string
+}
+
+interface BulkIdResponse {
+  id?: string
+  success?: boolean
+  error?: string
+}
+
+export class ImmichAlbums {
+  /** Title → album id; loaded from and saved to the destination's state. */
+  private ids: Map<string, string>
+  /** Album lookups in flight, so two workers never create the same album twice. */
+  private readonly resolving = new Map<string, Promise<string>>()
+
+  constructor(
+    private readonly call: ImmichCall,
+    private readonly fail: (res: HttpResponse, what: string) => never,
+    private readonly state: { load(): Record<string, unknown>; save(state: Record<string, unknown>): void },
+  ) {
+    const saved = state.load().albums
+    this.ids = new Map(saved && typeof saved === 'object' ? Object.entries(saved as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string') : [])
+  }
+
+  private remember(title: string, id: string | null): void {
+    if (id) this.ids.set(title, id)
+    else this.ids.delete(title)
+    this.state.save({ ...this.state.load(), albums: Object.fromEntries(this.ids) })
+  }
+
+  async apply(assetId: string, meta: PhotoMetadata, previous: PhotoMetadata | null, signal: AbortSignal): Promise<void> {
+    if (meta.favorite !== (previous?.favorite ?? false)) {
+      const res = await this.call('PUT', '/api/assets', { signal, json: { ids: [assetId], isFavorite: meta.favorite } })
+      if (res.status !== 204 && res.status !== 200) this.fail(res, 'setting the favorite')
+    }
+    const before = new Set(previous?.albums ?? [])
+    for (const title of meta.albums) if (!before.has(title)) await this.addTo(title, assetId, signal)
+    const now = new Set(meta.albums)
+    for (const title of before) if (!now.has(title)) await this.removeFrom(title, assetId, signal)
+  }
+
+  private async addTo(title: string, assetId: string, signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const albumId = await this.albumId(title, assetId, signal)
+      if (albumId === null) return // created with the asset in it
+      const res = await this.call('PUT', `/api/albums/${encodeURIComponent(albumId)}/assets`, { signal, json: { ids: [assetId] } })
+      // 400 for the album itself: deleted in Immich (or no longer this user's). Find or make it again, once.
+      if (res.status === 400 && attempt === 0 && /albumAsset\.create access/.test(res.text())) {
+        this.remember(title, null)
+        continue
+      }
+      if (res.status !== 200) this.fail(res, `adding to album "${title}"`)
+      this.checkResults(res, assetId, `adding to album "${title}"`, ['duplicate'])
+      return
+    }
+  }
+
+  private async removeFrom(title: string, assetId: string, signal: AbortSignal): Promise<void> {
+    const albumId = this.ids.get(title) ?? (await this.findAlbum(title, signal))
+    if (!albumId) return
+    const res = await this.call('DELETE', `/api/albums/${encodeURIComponent(albumId)}/assets`, { signal, json: { ids: [assetId] } })
+    if (res.status === 400 && /albumAsset\.delete access/.test(res.text())) return this.remember(title, null)
+    if (res.status !== 200) this.fail(res, `removing from album "${title}"`)
+    this.checkResults(res, assetId, `removing from album "${title}"`, ['not_found'])
+  }
+
+  /** Every asset's result must be a success or an outcome that means "already so". */
+  private checkResults(res: HttpResponse, assetId: string, what: string, fine: string[]): void {
+    const results = res.json<BulkIdResponse[]>()
+    const mine = Array.isArray(results) ? results.find((r) => r.id === assetId) : undefined
+    if (!mine) throw new CradleError('destination-unreachable', `${what}: no answer for the asset`)
+    if (mine.success || (mine.error && fine.includes(mine.error))) return
+    throw new CradleError('destination-rejected', `${what}: ${mine.error ?? 'refused'}`)
+  }
+
+  /** The album's id; null when it had to be created (and was created with the asset in it). */
+  private async albumId(title: string, assetId: string, signal: AbortSignal): Promise<string | null> {
+    const known = this.ids.get(title)
+    if (known) return known
+    let created = false
+    let pending = this.resolving.get(title)
+    if (!pending) {
+      pending = (async () => {
+        const found = await this.findAlbum(title, signal)
+        if (found) return found
+        const res = await this.call('POST', '/api/albums', { signal, json: { albumName: title, assetIds: [assetId] } })
+        if (res.status !== 201 && res.status !== 200) this.fail(res, `creating album "${title}"`)
+        const id = res.json<AlbumDto>().id
+        if (!id) throw new CradleError('destination-unreachable', `creating album "${title}": no id in the answer`)
+        created = true
+        return id
+      })()
+      this.resolving.set(title, pending)
+      void pending.finally(() => this.resolving.delete(title)).catch(() => undefined)
+    }
+    const id = await pending
+    this.remember(title, id)
+    return created ? null : id
+  }
+
+  /** One of the user's own albums with exactly this name. */
+  private async findAlbum(title: string, signal: AbortSignal): Promise<string | null> {
+    const res = await this.call('GET', '/api/albums?shared=false', { signal })
+    if (res.status !== 200) this.fail(res, 'listing albums')
+    const albums = res.json<AlbumDto[]>()
+    const hit = Array.isArray(albums) ? albums.find((a) => a.albumName === title && typeof a.id === 'string') : undefined
+    return hit?.id ?? null
+  }
+}

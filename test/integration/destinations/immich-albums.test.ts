@@ -1,0 +1,151 @@
+/**
+ * The phone's albums and favorites in Immich (issue 15), against the fake Immich server written
+ * from Immich's published API: albums created (or the user's own album of that name used), assets
+ * added and, when the phone takes them out, removed; favorites set and unset; only changes sent.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import '../../fakes/quiet-logs.js'
+import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import { startFakeImmich, type FakeImmich, type FakeImmichOptions } from '../../fakes/fake-immich-server.js'
+import { MemoryPhotoMetadata, photoMeta } from '../../fakes/memory-photo-metadata.js'
+import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
+
+describe('Immich albums and favorites (fake server)', () => {
+  let immich: FakeImmich
+  let lib: TestLibrary
+  let manager: UploadManager | undefined
+  let meta: MemoryPhotoMetadata
+  const start = async (options: FakeImmichOptions = {}): Promise<void> => {
+    immich = await startFakeImmich(options)
+  }
+  beforeEach(() => {
+    lib = makeTestLibrary()
+    meta = new MemoryPhotoMetadata()
+  })
+  afterEach(async () => {
+    await manager?.stop()
+    manager = undefined
+    await immich?.close()
+    lib.cleanup()
+  })
+  const make = (): UploadManager => new UploadManager({
+    db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
+    tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } }, metadata: meta,
+  })
+  const add = (m: UploadManager, key = 'test-key') => m.add({ kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: key })
+  const idOf = (sha1: string): string => [...immich.assets.values()].find((a) => a.sha1 === sha1)!.id
+  const album = (name: string) => [...immich.albums.values()].filter((a) => a.albumName === name)
+
+  it('creates the albums, adds the assets, sets favorites; sends only what changed on the phone', async () => {
+    await start()
+    const userAlbum = immich.seedAlbum('Family') // the user's own album of that name is used, not doubled
+    const g = lib.addGroup()
+    const still = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.HEIC', size: 20_000, groupId: g })
+    const motion = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.MOV', size: 30_000, role: 'motion', groupId: g })
+    const other = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0002.JPG', size: 10_000 })
+    meta.set(still.id, photoMeta({ favorite: true, albums: ['Family', 'Été 2026 🌞'] }))
+    meta.set(motion.id, photoMeta({ favorite: true, albums: ['Family', 'Été 2026 🌞'] }))
+    meta.set(other.id, photoMeta({ uuid: 'OTHER', favorite: false, albums: ['Été 2026 🌞'] }))
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 3, failed: 0 })
+
+    const [stillId, motionId, otherId] = [idOf(still.sha1), idOf(motion.sha1), idOf(other.sha1)]
+    expect(album('Family')).toHaveLength(1)
+    expect(immich.albums.get(userAlbum)!.assetIds).toEqual([stillId])
+    expect(album('Été 2026 🌞')).toHaveLength(1)
+    expect(album('Été 2026 🌞')[0]!.assetIds.sort()).toEqual([stillId, otherId].sort())
+    expect(immich.assets.get(stillId)!.isFavorite).toBe(true)
+    expect(immich.assets.get(otherId)!.isFavorite).toBe(false)
+    // The Live Photo's video is hidden under its still: no album, no favorite of its own.
+    expect([...immich.albums.values()].some((a) => a.assetIds.includes(motionId))).toBe(false)
+    expect(immich.assets.get(motionId)!.isFavorite).toBe(false)
+    expect(immich.albumRequests.every((r) => r.status < 300)).toBe(true)
+
+    // Nothing changed: a new pass sends nothing.
+    const before = immich.albumRequests.length
+    manager.syncMetadata()
+    await manager.drain()
+    expect(immich.albumRequests.length).toBe(before)
+
+    // On the phone: unfavourited, out of Family, into a new album.
+    meta.update(still.id, { favorite: false, albums: ['Été 2026 🌞', 'Best of'] })
+    manager.syncMetadata()
+    await manager.drain()
+    expect(immich.assets.get(stillId)!.isFavorite).toBe(false)
+    expect(immich.albums.get(userAlbum)!.assetIds).toEqual([])
+    expect(album('Best of')[0]!.assetIds).toEqual([stillId])
+    expect(album('Été 2026 🌞')[0]!.assetIds).toContain(stillId)
+    expect(immich.albumRequests.slice(before).map((r) => r.method).sort()).toEqual(['DELETE', 'GET', 'POST', 'PUT'])
+  })
+
+  it('content Immich already had gets its albums too; an album deleted in Immich is made again', async () => {
+    await start()
+    const a = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0003.JPG', size: 12_000 })
+    const b = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0004.JPG', size: 12_000 })
+    const existing = immich.seed(a.content, 'IMG_0003.JPG')
+    meta.set(a.id, photoMeta({ albums: ['Trip'] }))
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 2, alreadyThere: 1 })
+    expect(album('Trip')[0]!.assetIds).toEqual([existing])
+    expect(immich.assets.get(existing)!.isFavorite).toBe(true)
+
+    immich.albums.delete(album('Trip')[0]!.id)
+    meta.set(b.id, photoMeta({ uuid: 'B', albums: ['Trip'] }))
+    manager.syncMetadata()
+    await manager.drain()
+    expect(album('Trip')).toHaveLength(1)
+    expect(album('Trip')[0]!.assetIds).toEqual([idOf(b.sha1)])
+  })
+
+  it('a key without album permissions: files still go up, the destination is not stopped, albums wait', async () => {
+    await start({ keys: { 'upload-only': ['asset.upload', 'asset.read', 'user.read'] } })
+    const a = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0005.JPG', size: 12_000 })
+    meta.set(a.id, photoMeta({ albums: ['Trip'] }))
+    manager = make()
+    manager.start()
+    await add(manager, 'upload-only')
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 1, failed: 0 })
+    expect(manager.views()[0]!.problem).toBeNull()
+    expect(immich.albums.size).toBe(0)
+    expect(lib.db.prepare('SELECT meta_json FROM uploads').get()).toEqual({ meta_json: null })
+  })
+
+  it('the fake is as strict as Immich on these endpoints', async () => {
+    await start()
+    const mine = immich.seed(Buffer.from('mine'), 'a.jpg')
+    const theirs = immich.seed(Buffer.from('theirs'), 'b.jpg', 'user-2')
+    const theirAlbum = immich.seedAlbum('Theirs', 'user-2')
+    const myAlbum = immich.seedAlbum('Mine')
+    const call = async (method: string, path: string, body?: unknown, key: string | null = 'test-key') => {
+      const res = await fetch(`${immich.url}${path}`, {
+        method, headers: { ...(key ? { 'x-api-key': key } : {}), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await res.text()
+      return { status: res.status, body: text ? JSON.parse(text) : null }
+    }
+    expect((await call('GET', '/api/albums', undefined, null)).status).toBe(401)
+    expect(await call('POST', '/api/albums', { assetIds: [mine] })).toMatchObject({ status: 400, body: { message: ['albumName must be a string'], statusCode: 400 } })
+    expect((await call('POST', '/api/albums', { albumName: 'x', assetIds: ['nope'] })).status).toBe(400)
+    expect(await call('PUT', '/api/albums/not-a-uuid/assets', { ids: [mine] })).toMatchObject({ status: 400, body: { message: ['id must be a UUID'] } })
+    expect(await call('PUT', `/api/albums/${theirAlbum}/assets`, { ids: [mine] })).toMatchObject({ status: 400, body: { message: 'Not found or no albumAsset.create access' } })
+    expect(await call('PUT', `/api/albums/${myAlbum}/assets`, { ids: [mine, theirs] })).toEqual({ status: 200, body: [{ id: mine, success: true }, { id: theirs, success: false, error: 'no_permission' }] })
+    expect((await call('PUT', `/api/albums/${myAlbum}/assets`, { ids: [mine] })).body).toEqual([{ id: mine, success: false, error: 'duplicate' }])
+    expect((await call('DELETE', `/api/albums/${myAlbum}/assets`, { ids: [theirs] })).body).toEqual([{ id: theirs, success: false, error: 'not_found' }])
+    expect(await call('PUT', '/api/assets', { ids: [mine, theirs], isFavorite: true })).toMatchObject({ status: 400, body: { message: 'Not found or no asset.update access' } })
+    expect(immich.assets.get(mine)!.isFavorite).toBe(false)
+    expect((await call('PUT', '/api/assets', { ids: [mine], isFavorite: 'yes' })).status).toBe(400)
+    expect(await call('PUT', '/api/assets', { ids: [mine], isFavorite: true })).toEqual({ status: 204, body: null })
+    expect(immich.assets.get(mine)!.isFavorite).toBe(true)
+    const created = await call('POST', '/api/albums', { albumName: 'New', assetIds: [mine, theirs] })
+    expect(created.status).toBe(201)
+    expect(immich.albums.get(created.body.id)!.assetIds).toEqual([mine]) // another user's asset left out
+    expect((await call('GET', '/api/albums?shared=false')).body.map((a: { albumName: string }) => a.albumName).sort()).toEqual(['Mine', 'New'])
+  })
+})
