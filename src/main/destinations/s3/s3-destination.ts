@@ -125,6 +125,7 @@ export class S3Destination implements Destination {
   async applyMetadata(item: UploadItem, remoteRef: string, _meta: unknown, ctx: MetadataContext): Promise<void> {
     if (item.role === 'sidecar') return
     const client = await this.s3()
+    const { PutObjectCommand } = await loadS3Sdk()
     const body = Buffer.from(await ctx.sidecar(), 'utf8')
     try {
       await client.send(new PutObjectCommand({
