@@ -21,7 +21,7 @@ import { openCatalogDb } from '../src/main/library/catalog-db.js'
 import { librarySchema } from '../src/main/library/schema.js'
 import { configureLogging } from '../src/main/logging/logger.js'
 import { memorySecrets } from '../test/fakes/test-library.js'
-import { freePort, startApacheDav } from '../test/integration/destinations/servers.js'
+import { startApacheDav } from '../test/integration/destinations/servers.js'
 
 configureLogging({ level: 'error' })
 const { values } = parseArgs({ options: { 'total-gb': { type: 'string', default: '2' }, 'limit-mbps': { type: 'string' }, 'generate-into': { type: 'string' } } })
@@ -94,11 +94,16 @@ function generate(): { files: number; bytes: number } {
 
 async function startS3rverProcess(): Promise<{ url: string; stop(): Promise<void>; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-bench-s3-'))
-  const port = await freePort()
-  const code = `const S3rver = require('s3rver'); new S3rver({ port: ${port}, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true, configureBuckets: [{ name: 'photos' }] }).run().then(() => console.log('ready'))`
+  // Port 0: s3rver binds a port itself and the child prints it (no window for another process).
+  const code = `const S3rver = require('s3rver'); new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true, configureBuckets: [{ name: 'photos' }] }).run().then((a) => console.log('ready ' + a.port))`
   const child = spawn(process.execPath, ['-e', code], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] })
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve())
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /ready (\d+)/.exec(out)
+      if (m) resolve(Number(m[1]))
+    })
     child.on('exit', (c) => reject(new Error(`s3rver exited ${c}`)))
   })
   return {

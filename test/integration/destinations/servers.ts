@@ -17,7 +17,12 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * A port that was free a moment ago. Only for servers that cannot bind port 0 and say which port
+ * they got (Apache): another process may take it before the server binds, so such a start must
+ * prove the server bound it itself and try another port when not (startApacheDav).
+ */
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer()
     s.once('error', reject)
@@ -28,21 +33,28 @@ export async function freePort(): Promise<number> {
   })
 }
 
-async function waitForPort(port: number, child: ChildProcess, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy()
-        resolve(true)
-      })
-      s.on('error', () => resolve(false))
-    })
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`port ${port} did not open`)
+/** Resolves with the first stderr/stdout text of `child` that `pattern` matches; rejects if it exits first. */
+function waitForOutput(child: ChildProcess, pattern: RegExp, ms = 20_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    const onData = (d: Buffer): void => {
+      text += d.toString()
+      const m = text.match(pattern)
+      if (m) finish(() => resolve(m))
+    }
+    const onExit = (code: number | null): void => finish(() => reject(new Error(`server exited with ${code}: ${text.slice(-500)}`)))
+    const timer = setTimeout(() => finish(() => reject(new Error(`server did not say ${pattern} within ${ms} ms: ${text.slice(-500)}`))), ms)
+    const finish = (then: () => void): void => {
+      clearTimeout(timer)
+      child.stdout?.off('data', onData)
+      child.stderr?.off('data', onData)
+      child.off('exit', onExit)
+      then()
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', onExit)
+  })
 }
 
 function tempDir(name: string): string {
@@ -89,25 +101,54 @@ export async function startApacheDav(): Promise<RunningServer & { root: string }
   execFileSync('htpasswd', ['-bc', path.join(dir, 'htpasswd'), 'u', 'p'], { stdio: 'ignore' })
   const asRoot = process.getuid?.() === 0
   if (asRoot) execFileSync('chown', ['-R', 'www-data:www-data', root, lock])
-  const port = await freePort()
   const mod = (name: string, file: string): string => `LoadModule ${name}_module /usr/lib/apache2/modules/mod_${file}.so`
-  fs.writeFileSync(path.join(dir, 'httpd.conf'), [
+  const config = (port: number): string => [
     `ServerRoot ${dir}`, 'ServerName 127.0.0.1', `Listen 127.0.0.1:${port}`, `PidFile ${dir}/httpd.pid`, `ErrorLog ${dir}/error.log`,
     mod('mpm_event', 'mpm_event'), mod('authn_core', 'authn_core'), mod('authn_file', 'authn_file'), mod('authz_core', 'authz_core'),
     mod('authz_user', 'authz_user'), mod('auth_basic', 'auth_basic'), mod('dav', 'dav'), mod('dav_fs', 'dav_fs'),
     ...(asRoot ? ['User www-data', 'Group www-data'] : []),
     `DavLockDB ${lock}/DavLock`, `DocumentRoot ${root}`, `Mutex file:${dir}`, 'LimitRequestBody 0',
     `<Directory ${root}/dav>`, '  Dav On', '  AuthType Basic', '  AuthName dav', `  AuthUserFile ${dir}/htpasswd`, '  Require valid-user', '</Directory>',
-  ].join('\n'))
-  const child = spawn('apache2', ['-f', path.join(dir, 'httpd.conf'), '-DFOREGROUND'], { stdio: 'ignore' })
-  await waitForPort(port, child)
-  return {
-    url: `http://127.0.0.1:${port}/dav`, dir, root: path.join(root, 'dav'),
-    close: async () => {
-      await stop(child)
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
+  ].join('\n')
+  // Apache cannot bind port 0 and report it: take a free port, and if another process got there
+  // first (Apache then exits: "could not bind to address"), try another. Apache writes its pid
+  // file only once its listeners are bound, so our pid there proves the port is ours.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    fs.writeFileSync(path.join(dir, 'httpd.conf'), config(port))
+    fs.rmSync(path.join(dir, 'httpd.pid'), { force: true })
+    const child = spawn('apache2', ['-f', path.join(dir, 'httpd.conf'), '-DFOREGROUND'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = '' // a bind failure is told here: the error log is opened after the listeners
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const bound = await waitForPidFile(path.join(dir, 'httpd.pid'), child.pid!, exited)
+    if (!bound) {
+      const errorLog = path.join(dir, 'error.log')
+      const log = stderr + (fs.existsSync(errorLog) ? fs.readFileSync(errorLog, 'utf8') : '')
+      if (/Address already in use/.test(log) && attempt < 5) continue
+      throw new Error(`apache2 did not start on port ${port}: ${log.slice(-500)}`)
+    }
+    return {
+      url: `http://127.0.0.1:${port}/dav`, dir, root: path.join(root, 'dav'),
+      close: async () => {
+        await stop(child)
+        fs.rmSync(dir, { recursive: true, force: true })
+      },
+    }
   }
+}
+
+/** True once `file` holds `pid` (checked every 50 ms); false when the process exits first. */
+async function waitForPidFile(file: string, pid: number, exited: Promise<number | null>, ms = 20_000): Promise<boolean> {
+  let gone = false
+  void exited.then(() => (gone = true))
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').trim() === String(pid)) return true
+    if (gone) return false
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`apache2 wrote no pid file within ${ms} ms`)
 }
 
 /** webdav-server 2.6.3 (npm) over a temp folder, Basic auth u/p. */
@@ -118,10 +159,10 @@ export async function startNpmWebdav(): Promise<RunningServer & { root: string }
   const user = users.addUser('u', 'p', false)
   const privileges = new webdav.SimplePathPrivilegeManager()
   privileges.setRights(user, '/', ['all'])
-  const port = await freePort()
-  const server = new webdav.WebDAVServer({ port, hostname: '127.0.0.1', httpAuthentication: new webdav.HTTPBasicAuthentication(users, 'dav'), privilegeManager: privileges })
+  // Port 0: the server binds a port itself and says which (no window for another process).
+  const server = new webdav.WebDAVServer({ port: 0, hostname: '127.0.0.1', httpAuthentication: new webdav.HTTPBasicAuthentication(users, 'dav'), privilegeManager: privileges })
   await new Promise<void>((resolve, reject) => server.setFileSystem('/', new webdav.PhysicalFileSystem(dir), (ok) => (ok ? resolve() : reject(new Error('mount failed')))))
-  await new Promise<void>((resolve) => server.start(() => resolve()))
+  const port = await new Promise<number>((resolve) => server.start((http) => resolve((http!.address() as net.AddressInfo).port)))
   return {
     url: `http://127.0.0.1:${port}`, dir, root: dir,
     close: async () => {
@@ -134,9 +175,10 @@ export async function startNpmWebdav(): Promise<RunningServer & { root: string }
 /** rclone serve webdav (Debian rclone 1.60), Basic auth u/p. */
 export async function startRcloneDav(): Promise<RunningServer & { root: string }> {
   const dir = tempDir('rclone')
-  const port = await freePort()
-  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`, '--user', 'u', '--pass', 'p', '--dir-cache-time', '0s', '--poll-interval', '0'], { stdio: 'ignore' })
-  await waitForPort(port, child)
+  // Port 0: rclone binds a port itself and logs it ("WebDav Server started on http://127.0.0.1:N/").
+  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', '127.0.0.1:0', '--user', 'u', '--pass', 'p', '--dir-cache-time', '0s', '--poll-interval', '0'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const port = Number((await waitForOutput(child, /started on http:\/\/127\.0\.0\.1:(\d+)\//))[1])
+  child.stderr?.resume() // keep draining its log so it never blocks on a full pipe
   return {
     url: `http://127.0.0.1:${port}`, dir, root: dir,
     close: async () => {
