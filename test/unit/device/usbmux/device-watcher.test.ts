@@ -38,7 +38,15 @@ describe('watchDevices', () => {
     const env = await restartableMux(devices)
     mux = env.mux
     const events: string[] = []
-    const watcher = watchDevices(new MuxClient({ address: mux.address }), (e) => events.push(describeEvent(e)), { minBackoffMs: 30, maxBackoffMs: 100 })
+    const client = new MuxClient({ address: mux.address })
+    // Listen attempts counted, so the test can wait for failed reconnects instead of sleeping.
+    let listens = 0
+    const listen = client.listen.bind(client)
+    client.listen = (...args: Parameters<typeof listen>) => {
+      listens++
+      return listen(...args)
+    }
+    const watcher = watchDevices(client, (e) => events.push(describeEvent(e)), { minBackoffMs: 30, maxBackoffMs: 100 })
     await expect.poll(() => events).toEqual(['up', 'attached:3', 'attached:4'])
     await expect.poll(() => env.listeners.size).toBe(1)
 
@@ -46,7 +54,8 @@ describe('watchDevices', () => {
     await expect.poll(() => events.at(-1)).toBe('down:usbmuxd-not-running')
     devices.delete(3) // unplugged while usbmuxd was away
     devices.set(5, 'CCCC') // plugged in meanwhile
-    await new Promise((r) => setTimeout(r, 150)) // a few failed reconnects
+    const listensWhenDown = listens
+    await expect.poll(() => listens).toBeGreaterThanOrEqual(listensWhenDown + 3) // a few failed reconnects
     await mux.start()
     await expect.poll(() => events.length).toBe(7)
     // Listen's burst reports 4 (already known: not repeated) and 5; the re-list finds 3 gone.
