@@ -18,8 +18,6 @@ export class TrustState {
   private timer: NodeJS.Timeout | undefined
   /** How often the Trust dialog came up (a second pairing shows a second one). */
   dialogsShown = 0
-  /** Pair requests from computers the phone does not trust yet, answered or not (tests wait on these). */
-  pairRequests = 0
   /** Told synchronously when the user taps Trust: the phone posts request_pair to observers. */
   private readonly acceptListeners = new Set<() => void>()
 
@@ -41,7 +39,6 @@ export class TrustState {
 
   /** A Pair request from a computer the phone does not trust yet. */
   onPairRequest(): PairDecision {
-    this.pairRequests++
     if (this.locked) return 'PasswordProtected'
     if (this.answer === 'auto') return 'ok'
     if (this.answer === 'deny' || this.dialog === 'denied') {

@@ -31,8 +31,9 @@ describe('Trust prompt', () => {
     expect(asking.trust).toBe('pending')
     // Two more Pair requests reach the phone: the engine read the pending answer and asked again
     // (the barrier that it moved past the decision), without pairing or importing anything.
-    const asked = phone.trust.pairRequests
-    await expect.poll(() => phone.trust.pairRequests, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(asked + 2)
+    const pairs = (): number => phone.lockdownRequests.get('Pair') ?? 0
+    const asked = pairs()
+    await expect.poll(pairs, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(asked + 2)
     expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('needs-trust')
     expect(rig.engine.current().queue.counts.all).toBe(0)
     expect(rig.sim.pairRecords.has(udid)).toBe(false)
