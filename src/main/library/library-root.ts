@@ -39,7 +39,8 @@ export function prepareRoot(db: Db, root: string, now: number): void {
   try {
     fs.mkdirSync(root, { recursive: true })
     const marker = path.join(root, ROOT_MARKER)
-    if (!fs.existsSync(marker)) fs.writeFileSync(marker, `${JSON.stringify({ createdAt: new Date(now).toISOString() })}\n`)
+    // 'wx': a marker already there (or a link at its name) is kept as it is, never written through.
+    writeIfAbsent(marker, `${JSON.stringify({ createdAt: new Date(now).toISOString() })}\n`)
   } catch (e) {
     const code = errnoOf(e) ?? ''
     if (PERMISSION.has(code)) throw new CradleError('library-permission', `${root}: ${(e as Error).message}`, { cause: e, context: { path: root } })
@@ -47,4 +48,12 @@ export function prepareRoot(db: Db, root: string, now: number): void {
     throw missing(root, (e as Error).message)
   }
   db.prepare('INSERT OR IGNORE INTO library_roots (path, created_at) VALUES (?, ?)').run(root, now)
+}
+
+function writeIfAbsent(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text, { flag: 'wx' })
+  } catch (e) {
+    if (errnoOf(e) !== 'EEXIST') throw e
+  }
 }

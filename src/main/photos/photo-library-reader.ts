@@ -94,7 +94,7 @@ function refusedReason(e: CradleError): string {
 
 /** Copies one phone file; true, or the unavailable result when the phone refused it. */
 async function copy(files: PhoneFiles, from: string, to: string, size: number, signal: AbortSignal): Promise<true | PhotoLibraryRead & { available: false }> {
-  const sink = createWriteStream(to, { mode: 0o600 })
+  const sink = createWriteStream(to, { mode: 0o600, flags: 'wx' })
   try {
     await files.download(from, sink, { offset: 0, signal, size })
   } catch (error) {

@@ -16,6 +16,7 @@ import { saveSettings } from '../../../src/main/library/settings-store.js'
 import { fileSecretStore } from '../../../src/main/headless/headless-secrets.js'
 import { Library } from '../../../src/main/library/library.js'
 import { stagingPath } from '../../../src/main/library/staging.js'
+import { ROOT_MARKER } from '../../../src/main/library/library-root.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 
 const mode = (p: string): string => (fs.statSync(p).mode & 0o777).toString(8)
@@ -150,5 +151,19 @@ describe('temporary files are created exclusively', () => {
     } finally {
       lib.close()
     }
+  })
+
+  it('the library\'s marker is never written through a link someone put at its name', () => {
+    const root = path.join(dir, 'lib')
+    fs.mkdirSync(root)
+    const victim = path.join(dir, 'created-elsewhere')
+    fs.symlinkSync(victim, path.join(root, ROOT_MARKER)) // dangling: writing through it would create `victim`
+    const lib = Library.open(path.join(dir, 'data'), defaultSettings(root))
+    try {
+      lib.prepare()
+    } finally {
+      lib.close()
+    }
+    expect(fs.existsSync(victim)).toBe(false)
   })
 })
