@@ -94,11 +94,16 @@ test('Pause stops the run where it is, Resume continues it, and nothing is copie
   await expect(card.getByTestId('device-status')).toHaveText('Paused.')
   await expect(card.getByTestId('device-instruction')).toHaveText('Press Resume to continue.')
   await expect(page.getByTestId('headline')).toContainText('Paused')
-  // Paused keeps the bars where they stopped, and they stay there.
-  const paused = await valueNow(items)
+  // Paused keeps the bars where they stopped, and they stay there. The barrier instead of a wait:
+  // the engine reports the phone 'paused' only once its run has wound down (files in flight
+  // finished or aborted, the phone's files closed), and nothing is copied after that until Resume.
+  await expect.poll(async () => (await app.state()).devices[0]?.phase).toBe('paused')
+  const stopped = (await app.state()).devices[0]!.progress!
+  const paused = Math.min(stopped.itemsDone, stopped.itemsTotal)
   expect(paused).toBeGreaterThan(2)
+  await expect.poll(() => valueNow(items)).toBe(paused) // the page shows where the run stopped
   const library = await app.libraryFiles()
-  await page.waitForTimeout(1000)
+  expect((await app.state()).devices[0]!.progress).toEqual(stopped)
   expect(await valueNow(items)).toBe(paused)
   expect(await app.libraryFiles()).toBe(library)
   await screenshot(page, 'paused')
