@@ -19,7 +19,12 @@
  *     the user's is 400, each asset answered { id, success, error: duplicate | no_permission |
  *     not_found }), PUT /api/assets (asset.update; ids UUIDs, any id not the user's fails the whole
  *     request with 400, isFavorite a boolean, 204). Validation failures answer 400 with the
- *     messages in an array, as the server's validation pipe does.
+ *     messages in an array, as the server's validation pipe does;
+ *   - the stored checksum is the SHA-1 of the bytes received (the header is not compared with
+ *     them, as in Immich), so a body damaged on the way is stored as a new asset;
+ *   - DELETE /api/assets {ids, force} (asset.delete) moves to the trash (force: removes); a
+ *     trashed asset still answers "duplicate" for its checksum, as Immich does.
+ * Every upload is logged with the SHA-1 it was about, so tests count creates per asset.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import http from 'node:http'
@@ -34,6 +39,7 @@ export interface FakeImmichAsset {
   /** 'user-1' is the API key's user; anything else belongs to someone else. */
   ownerId: string
   isFavorite: boolean
+  isTrashed?: boolean
 }
 
 export interface FakeImmichAlbum {
@@ -51,8 +57,13 @@ export interface FakeImmich {
   albumRequests: { method: string; path: string; status: number }[]
   /** An album as if made in Immich's web page (by `ownerId`, default the key's user). */
   seedAlbum(albumName: string, ownerId?: string): string
-  /** Every upload request: status and the form fields it carried. */
-  uploads: { status: number; fields: Record<string, string>; early: boolean }[]
+  /**
+   * Every upload request: status, the form fields it carried and the SHA-1 it was about (the
+   * bytes received; the header's for an early duplicate answer). 201 = an asset created.
+   */
+  uploads: { status: number; fields: Record<string, string>; early: boolean; sha1?: string }[]
+  /** Asset ids moved to the trash or removed through DELETE /api/assets. */
+  deleted: { id: string; force: boolean }[]
   bulkChecks: number
   /** Puts an asset on the server as if another client had uploaded it. */
   seed(data: Buffer, fileName: string, ownerId?: string): string
@@ -107,13 +118,14 @@ function checksumKey(value: string): string {
 
 export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<FakeImmich> {
   const major = options.major ?? 3
-  const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'user.read', 'asset.update', 'album.read', 'album.create', 'albumAsset.create', 'albumAsset.delete'] }
+  const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'asset.delete', 'user.read', 'asset.update', 'album.read', 'album.create', 'albumAsset.create', 'albumAsset.delete'] }
   const assets = new Map<string, FakeImmichAsset>()
   const albums = new Map<string, FakeImmichAlbum>()
   const albumRequests: FakeImmich['albumRequests'] = []
   const ME = 'user-1'
   const bySha1 = new Map<string, string>()
   const uploads: FakeImmich['uploads'] = []
+  const deleted: FakeImmich['deleted'] = []
   const state = { bulkChecks: 0 }
 
   const server = http.createServer((req, res) => {
@@ -143,7 +155,35 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       if (!need('asset.read')) return
       const asset = assets.get(decodeURIComponent(assetGet[1]!))
       if (!asset) return json(400, { message: 'Not found or no asset.read access', statusCode: 400 })
-      return json(200, { id: asset.id, checksum: Buffer.from(asset.sha1, 'hex').toString('base64'), originalFileName: asset.fileName, isTrashed: false })
+      return json(200, { id: asset.id, checksum: Buffer.from(asset.sha1, 'hex').toString('base64'), originalFileName: asset.fileName, isTrashed: asset.isTrashed === true })
+    }
+    if (route === 'DELETE /api/assets') {
+      if (!need('asset.delete')) return
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        let parsed: { ids?: unknown; force?: unknown }
+        try {
+          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+        } catch {
+          return json(400, { message: 'invalid JSON' })
+        }
+        if (!Array.isArray(parsed.ids) || parsed.ids.some((id) => typeof id !== 'string')) return json(400, { message: ['ids must be an array of UUIDs'] })
+        const force = parsed.force === true
+        for (const id of parsed.ids as string[]) {
+          const asset = assets.get(id)
+          if (!asset) continue
+          deleted.push({ id, force })
+          if (!force) asset.isTrashed = true
+          else {
+            assets.delete(id)
+            if (bySha1.get(asset.sha1) === id) bySha1.delete(asset.sha1)
+          }
+        }
+        res.writeHead(204)
+        res.end()
+      })
+      return
     }
     const albumAssets = /^\/api\/albums\/([^/]+)\/assets$/.exec(url.pathname)
     if (route === 'GET /api/albums' || route === 'POST /api/albums' || route === 'PUT /api/assets' || (albumAssets && (req.method === 'PUT' || req.method === 'DELETE'))) {
@@ -232,7 +272,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         const header = req.headers['x-immich-checksum']
         if (typeof header === 'string' && bySha1.has(checksumKey(header))) {
           // Answered from the header alone: the body is never read (the interceptor's shortcut).
-          uploads.push({ status: 200, fields: {}, early: true })
+          uploads.push({ status: 200, fields: {}, early: true, sha1: checksumKey(header) })
           res.setHeader('connection', 'close')
           return json(200, { id: bySha1.get(checksumKey(header)), status: 'duplicate' })
         }
@@ -253,7 +293,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           return json(200, {
             results: parsed.assets.map((a) => {
               const existing = bySha1.get(checksumKey(a.checksum as string))
-              return existing ? { id: a.id, action: 'reject', reason: 'duplicate', assetId: existing, isTrashed: false } : { id: a.id, action: 'accept' }
+              return existing ? { id: a.id, action: 'reject', reason: 'duplicate', assetId: existing, isTrashed: assets.get(existing)?.isTrashed === true } : { id: a.id, action: 'accept' }
             }),
           })
         }
@@ -278,13 +318,13 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         const sha1 = createHash('sha1').update(file.data).digest('hex')
         const existing = bySha1.get(sha1)
         if (existing) {
-          uploads.push({ status: 200, fields: f, early: false })
+          uploads.push({ status: 200, fields: f, early: false, sha1 })
           return json(200, { id: existing, status: 'duplicate' })
         }
         const id = randomUUID()
         assets.set(id, { id, sha1, data: file.data, fields: f, fileName: f.filename ?? file.fileName, ownerId: ME, isFavorite: false })
         bySha1.set(sha1, id)
-        uploads.push({ status: 201, fields: f, early: false })
+        uploads.push({ status: 201, fields: f, early: false, sha1 })
         json(201, { id, status: 'created' })
       })
       return
@@ -295,7 +335,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}`, assets, uploads, albums, albumRequests,
+    url: `http://127.0.0.1:${port}`, assets, uploads, deleted, albums, albumRequests,
     seedAlbum(albumName, ownerId = ME) {
       const id = randomUUID()
       albums.set(id, { id, albumName, ownerId, assetIds: [] })

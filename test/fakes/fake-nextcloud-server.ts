@@ -7,6 +7,8 @@
  * 1…10000 and all but the last must be ≥ 5 MB; MOVE checks the total length; X-OC-Mtime is
  * applied and answered with X-OC-MTime: accepted.
  *   - PROPFIND answers oc:checksums ("SHA1:… MD5:…"), as Nextcloud does for files it has a checksum of.
+ *   - PUT with X-Hash: md5|sha1|sha256|all answers X-Hash-MD5/-SHA1/-SHA256 of the bytes received
+ *     (File.php's HashWrapper); MOVE within the files tree honours Overwrite: F (412).
  */
 import { createHash } from 'node:crypto'
 import http from 'node:http'
@@ -89,7 +91,25 @@ export async function startFakeNextcloud(options: { user?: string; password?: st
             if (req.headers['if-none-match'] === '*' && files.has(p)) return send(412)
             const existed = files.has(p)
             files.set(p, { data: body, mtime: mtimeHeader ? Number(mtimeHeader) : Math.floor(Date.now() / 1000) })
-            return send(existed ? 204 : 201, '', mtimeHeader ? { 'x-oc-mtime': 'accepted' } : {})
+            const hashes: Record<string, string> = {}
+            const want = String(req.headers['x-hash'] ?? '').toLowerCase()
+            for (const algo of ['md5', 'sha1', 'sha256']) {
+              if (want === algo || want === 'all') hashes[`x-hash-${algo}`] = createHash(algo).update(body).digest('hex')
+            }
+            return send(existed ? 204 : 201, '', { ...(mtimeHeader ? { 'x-oc-mtime': 'accepted' } : {}), ...hashes })
+          }
+          case 'MOVE': {
+            const f = files.get(p)
+            const destination = req.headers.destination
+            if (!f) return send(404)
+            if (typeof destination !== 'string') return send(400, 'Destination header required')
+            const target = decodeURIComponent(new URL(destination, 'http://x').pathname.slice(filesPrefix.length)).replace(/\/+$/, '')
+            if (!dirs.has(parent(target))) return send(409)
+            const existed = files.has(target)
+            if (existed && req.headers.overwrite === 'F') return send(412)
+            files.delete(p)
+            files.set(target, f)
+            return send(existed ? 204 : 201)
           }
           case 'MKCOL':
             if (dirs.has(p) || files.has(p)) return send(405)

@@ -5,8 +5,14 @@
  *   reset-body  forward part of the request body, then reset both connections
  *   stall       accept the request and never answer (the client's stall timeout must fire)
  *   lose-answer forward the whole request, let the server act, then reset instead of answering
+ *   corrupt-body  forward the request with one byte of its body flipped (the middle one, or `at`):
+ *               the server stores damaged bytes and answers 200/201 as if all were well
+ *   garble-answer forward the request, then pass the answer on with one byte of its body flipped
+ *               (or, `truncate`, only its first half; status and headers kept, the length
+ *               fixed): a 200 whose body is wrong
  * Every request is logged with the injected clock's time, so tests can check Retry-After and
- * backoff were honoured.
+ * backoff were honoured, and with what reached the server and what it answered, so tests can
+ * count what each server created.
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -17,6 +23,8 @@ export type Fault =
   | { kind: 'reset-body'; afterBytes: number }
   | { kind: 'stall' }
   | { kind: 'lose-answer' }
+  | { kind: 'corrupt-body'; at?: number }
+  | { kind: 'garble-answer'; truncate?: boolean }
 
 export interface ProxyRequest {
   method: string
@@ -30,7 +38,10 @@ export interface LoggedRequest {
   method: string
   url: string
   fault: Fault['kind']
+  /** The server's status, when the request reached it (also for a lost or garbled answer). */
   status?: number
+  /** corrupt-body: the body offset whose byte was flipped (absent: the body was too short). */
+  flippedAt?: number
   at: number
   headers: http.IncomingHttpHeaders
 }
@@ -80,6 +91,20 @@ export async function startFaultProxy(target: string, now: () => number = Date.n
         upRes.on('end', () => req.socket.destroy())
         return
       }
+      if (fault.kind === 'garble-answer') {
+        const chunks: Buffer[] = []
+        upRes.on('data', (c: Buffer) => chunks.push(c))
+        upRes.on('end', () => {
+          let body = Buffer.concat(chunks)
+          if (fault.truncate) body = body.subarray(0, body.length >> 1)
+          else if (body.length > 0) body[body.length >> 1]! ^= 0x01
+          const headers = { ...upRes.headers }
+          delete headers['transfer-encoding']
+          res.writeHead(upRes.statusCode ?? 502, { ...headers, 'content-length': String(body.length) })
+          res.end(body)
+        })
+        return
+      }
       res.writeHead(upRes.statusCode ?? 502, upRes.headers)
       upRes.pipe(res)
     })
@@ -101,6 +126,21 @@ export async function startFaultProxy(target: string, now: () => number = Date.n
         out.destroy()
         req.socket.destroy()
       })
+      return
+    }
+    if (fault.kind === 'corrupt-body') {
+      const at = fault.at ?? Number(req.headers['content-length'] ?? 0) >> 1
+      let seen = 0
+      req.on('data', (chunk: Buffer) => {
+        if (at >= seen && at < seen + chunk.length) {
+          chunk = Buffer.from(chunk)
+          chunk[at - seen]! ^= 0x01
+          entry.flippedAt = at
+        }
+        seen += chunk.length
+        out.write(chunk)
+      })
+      req.on('end', () => out.end())
       return
     }
     req.pipe(out)

@@ -49,7 +49,7 @@ export class ScriptedDestination implements Destination {
     if ('fail' in step) throw new CradleError(step.fail, 'scripted failure', { context: 'context' in step ? step.context : undefined })
     const bytes = await readAll(ctx.open(), ctx.signal)
     this.received.set(item.assetId, bytes)
-    return { remoteRef: `ref-${item.assetId}`, deduped: 'ok' in step && step.deduped === true }
+    return { remoteRef: `ref-${item.assetId}`, deduped: 'ok' in step && step.deduped === true, verified: false }
   }
 
   count(assetId: number): number {

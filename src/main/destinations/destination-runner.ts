@@ -376,10 +376,10 @@ export class DestinationRunner {
     try {
       await this.checkLocalFile(item)
       const result = await this.d.destination.upload(item, ctx)
-      this.d.queue.markDone(id, item.assetId, result.remoteRef, result.deduped, bytesSent, this.d.clock.now())
+      this.d.queue.markDone(id, item.assetId, result.remoteRef, result.deduped, bytesSent, this.d.clock.now(), result.verified)
       this.consecutiveFailures = 0
       if (this.hold?.kind === 'backoff') this.hold = null
-      log.debug('uploaded', { dest: id, deduped: result.deduped, bytes: bytesSent })
+      log.debug('uploaded', { dest: id, deduped: result.deduped, verified: result.verified, bytes: bytesSent })
       try {
         touch()
         await this.applyMetadata(item, result.remoteRef, ctl.signal, log)

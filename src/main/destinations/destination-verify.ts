@@ -3,8 +3,9 @@
  * the means that destination offers (Destination.verify: a folder's bytes, S3's checksum or ETag
  * and size, WebDAV's size and Nextcloud's checksum, Immich's checksum). A right copy gets its
  * ledger entry "verified at"; a missing or wrong one is queued to be uploaded again from the
- * library (a wrong one is first set aside where the destination can, else it stays a conflict the
- * user must clear: nothing is overwritten). Copies of damaged library files are left alone: the
+ * library (a wrong one is first set aside — folder, S3, WebDAV — or, on Immich, which keys assets
+ * by content, left where it is while the right bytes go up as their own asset; a destination that
+ * can do neither leaves it a conflict the user must clear: nothing is overwritten). Copies of damaged library files are left alone: the
  * library cannot vouch for them until an import has healed it.
  */
 import path from 'node:path'
@@ -69,8 +70,8 @@ export async function verifyCopies(record: DestinationRecord, destination: Desti
       }
       report[check.state]++
       let requeued = false
-      if (check.state === 'missing' || destination.setAside) {
-        if (check.state === 'corrupt') await destination.setAside!(item, remoteRef, signal)
+      if (check.state === 'missing' || destination.setAside || destination.contentAddressed) {
+        if (check.state === 'corrupt' && destination.setAside) await destination.setAside(item, remoteRef, signal)
         deps.queue.requeue(record.id, item.assetId, { code: 'destination-copy-bad', detail: `${check.state}${check.detail ? `: ${check.detail}` : ''} (cradle verify)` }, deps.now())
         requeued = true
         report.requeued++

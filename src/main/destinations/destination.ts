@@ -57,6 +57,12 @@ export interface UploadResult {
   remoteRef: string
   /** True when the destination already had this content and nothing was sent. */
   deduped: boolean
+  /**
+   * True when the service vouched for the stored bytes by a checksum at upload time (S3's ETag or
+   * checksum, Nextcloud's X-Hash, Immich's SHA-1, the folder's read-back). False: stored, size at
+   * best checked ("uploaded, not verified"): a body damaged in transit would go unnoticed there.
+   */
+  verified: boolean
 }
 
 /**
@@ -108,6 +114,11 @@ export interface Destination {
    * metadata changed. A failure never undoes the upload; the next metadata pass tries again.
    */
   applyMetadata?(item: UploadItem, remoteRef: string, meta: PhotoMetadata, ctx: MetadataContext): Promise<void>
+  /**
+   * Uploads are keyed by content (Immich: by checksum), so uploading again never replaces anything:
+   * a wrong copy needs no setting aside for the right bytes to go up (it stays for the user).
+   */
+  readonly contentAddressed?: boolean
   /** Why this destination's copies cannot be checked (when it has no verify). */
   readonly verifyNote?: string
   /** Google Photos: requests used today against the daily budget. */

@@ -2,7 +2,8 @@
  * Every destination at once, each behind a fault-injecting proxy (500/503, 429 + Retry-After,
  * reset mid-body, stalls past the timeout, answers lost after the server acted), driven by a
  * seeded plan. Afterwards every asset is on every destination exactly once and byte-identical
- * (counted and hashed on the server side), and no request for the same thing came back before
+ * (hashed on the server side, and its creates counted per server from what reached it: a final
+ * listing alone would hide a create repeated over the same key), and no request for the same thing came back before
  * its Retry-After or the minimum backoff. Time is an InstantClock: waits are recorded, not slept.
  */
 import fs from 'node:fs'
@@ -19,6 +20,7 @@ import { FAKE_CLIENT_ID, startFakeGoogle, type FakeGoogle } from '../../fakes/fa
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
 import { startFakeNextcloud, type FakeNextcloud } from '../../fakes/fake-nextcloud-server.js'
 import { makeTestLibrary, memorySecrets, sha256Of, type TestLibrary } from '../../fakes/test-library.js'
+import { davCreates, s3Creates, type KeyCount } from './create-count.js'
 import { filesUnder, startApacheDav, startS3rver, type RunningServer } from './servers.js'
 
 const MiB = 1024 * 1024
@@ -178,6 +180,20 @@ describe('every destination through faults', () => {
     const mediaSha1 = media.map((a) => a.sha1).sort()
     expect([...immich.assets.values()].map((a) => a.sha1).sort()).toEqual(mediaSha1)
     expect([...google.items.values()].map((i) => i.sha256).sort()).toEqual(media.map((a) => a.sha256).sort())
+    // Creates per asset, per server: exactly one each (no damaged bodies in this plan, so no
+    // copy was removed and sent again). Immich answers a repeated SHA-1 with "duplicate" rather
+    // than creating; those answers are counted apart.
+    const once = (m: Map<string, KeyCount>, prefix = ''): Record<string, KeyCount> => Object.fromEntries([...m].map(([k, v]) => [k.slice(prefix.length), v]))
+    const one = Object.fromEntries([...want.keys()].map((k) => [k, { creates: 1, damaged: 0, deletes: 0 }]))
+    expect(once(s3Creates(proxies.s3!.log, 'photos'), 'cradle/')).toEqual(one)
+    expect(once(davCreates(proxies.dav!.log, '/dav'))).toEqual(one)
+    expect(once(davCreates(proxies.nc!.log, '/remote.php/dav/files/alice/Photos', '/remote.php/dav/uploads/alice'))).toEqual(one)
+    const immichCreates = new Map<string, number>()
+    for (const u of immich.uploads.filter((x) => x.status === 201)) immichCreates.set(u.sha1!, (immichCreates.get(u.sha1!) ?? 0) + 1)
+    expect(Object.fromEntries(immichCreates)).toEqual(Object.fromEntries(media.map((a) => [a.sha1, 1])))
+    // Re-sends after a lost answer (or a failed read-back) carried x-immich-checksum, so Immich
+    // answered "duplicate" from the header alone: no bytes sent twice, nothing created twice.
+    expect(immich.uploads.filter((u) => u.status === 200).every((u) => u.early)).toBe(true)
     // Live Photos stayed linked on Immich despite the faults.
     for (const still of [...immich.assets.values()].filter((a) => a.fileName.endsWith('.HEIC'))) {
       const motion = immich.assets.get(still.fields.livePhotoVideoId ?? '')

@@ -2,19 +2,21 @@
  * `cradle verify --destinations` underneath (UploadManager.verifyCopies, destination-verify.ts)
  * against real servers: a folder, s3rver and the Immich fake. Copies are damaged or removed behind
  * Cradle's back; the check finds each by the means the destination offers, a missing copy is
- * uploaded again from the library, a wrong folder copy is set aside and replaced, and a wrong copy
- * a service cannot set aside is reported as a conflict, never overwritten.
+ * uploaded again from the library, a wrong folder, S3 or WebDAV copy is set aside (kept under
+ * .cradle-damaged/, never overwritten) and uploaded again, and on Immich, which keys assets by
+ * content, the right bytes go up as their own asset while the wrong one is left alone.
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { DestinationFinding } from '../../../src/main/destinations/destination-verify.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
 import { startFakeNextcloud } from '../../fakes/fake-nextcloud-server.js'
-import { makeTestLibrary, memorySecrets, type TestAsset, type TestLibrary } from '../../fakes/test-library.js'
+import { makeTestLibrary, memorySecrets, sha256Of, type TestAsset, type TestLibrary } from '../../fakes/test-library.js'
+import { readAll } from '../../../src/main/destinations/stream-utils.js'
 import { startS3rver } from './servers.js'
 
 describe('verifyCopies', () => {
@@ -65,24 +67,27 @@ describe('verifyCopies', () => {
     fs.rmSync(path.join(nas, b.libraryPath))
     const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })
     await client.send(new DeleteObjectCommand({ Bucket: 'photos', Key: c.libraryPath }))
-    await client.send(new PutObjectCommand({ Bucket: 'photos', Key: d.libraryPath, Body: Buffer.alloc(d.content.length, 7) }))
-    client.destroy()
+    const wrong = Buffer.alloc(d.content.length, 7)
+    await client.send(new PutObjectCommand({ Bucket: 'photos', Key: d.libraryPath, Body: wrong, Metadata: { sha256: d.sha256 } }))
     const immichRef = (assetId: number): string => lib.db.prepare<[number], { remote_ref: string }>("SELECT u.remote_ref FROM uploads u JOIN upload_destinations d ON d.id = u.destination_id WHERE d.name = 'Immich' AND u.asset_id = ?").get(assetId)!.remote_ref
     immich.remove(immichRef(a.id))
-    immich.assets.get(immichRef(b.id))!.sha1 = '0'.repeat(40)
+    // The ledger's Immich asset for b now holds other content (another photo took its place).
+    immich.remove(immichRef(b.id))
+    const other = immich.seed(Buffer.alloc(b.content.length, 9), path.basename(b.libraryPath))
+    lib.db.prepare("UPDATE uploads SET remote_ref = ? WHERE asset_id = ? AND destination_id = (SELECT id FROM upload_destinations WHERE name = 'Immich')").run(other, b.id)
 
     const findings: DestinationFinding[] = []
     const found = await manager.verifyCopies({ damaged: new Set(), onFinding: (f) => findings.push(f) })
     expect(found.map((r) => [r.name, r.ok, r.corrupt, r.missing, r.requeued])).toEqual([
-      ['NAS', 2, 1, 1, 2], ['S3', 2, 1, 1, 1], ['Immich', 2, 1, 1, 1],
+      ['NAS', 2, 1, 1, 2], ['S3', 2, 1, 1, 2], ['Immich', 2, 1, 1, 2],
     ])
     expect(findings).toEqual(expect.arrayContaining([
       expect.objectContaining({ destination: 'NAS', path: a.libraryPath, problem: 'corrupt', requeued: true }),
       expect.objectContaining({ destination: 'NAS', path: b.libraryPath, problem: 'missing', requeued: true }),
       expect.objectContaining({ destination: 'S3', path: c.libraryPath, problem: 'missing', requeued: true }),
-      expect.objectContaining({ destination: 'S3', path: d.libraryPath, problem: 'corrupt', requeued: false }),
+      expect.objectContaining({ destination: 'S3', path: d.libraryPath, problem: 'corrupt', requeued: true }),
       expect.objectContaining({ destination: 'Immich', problem: 'missing', requeued: true }),
-      expect.objectContaining({ destination: 'Immich', problem: 'corrupt', requeued: false }),
+      expect.objectContaining({ destination: 'Immich', path: other, problem: 'corrupt', requeued: true }),
     ]))
     // The wrong NAS copy is kept aside, not deleted.
     const aside = fs.readdirSync(path.join(nas, '.cradle-damaged'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
@@ -93,9 +98,19 @@ describe('verifyCopies', () => {
     expect(fs.readFileSync(path.join(nas, a.libraryPath))).toEqual(a.content)
     expect(fs.readFileSync(path.join(nas, b.libraryPath))).toEqual(b.content)
     const again = await manager.verifyCopies({ damaged: new Set() })
-    expect(again.map((r) => [r.name, r.ok, r.corrupt, r.missing])).toEqual([['NAS', 4, 0, 0], ['S3', 3, 0, 0], ['Immich', 3, 0, 0]])
-    // What could not be replaced without overwriting is a failed upload that says why.
-    expect(manager.statusCounts().map((r) => [r.name, r.done, r.failed])).toEqual([['NAS', 4, 0], ['S3', 3, 1], ['Immich', 3, 1]])
+    expect(again.map((r) => [r.name, r.ok, r.corrupt, r.missing])).toEqual([['NAS', 4, 0, 0], ['S3', 4, 0, 0], ['Immich', 4, 0, 0]])
+    expect(manager.statusCounts().map((r) => [r.name, r.done, r.failed])).toEqual([['NAS', 4, 0], ['S3', 4, 0], ['Immich', 4, 0]])
+    // S3: the library's bytes under the key, the wrong object kept aside.
+    const read = async (key: string): Promise<Buffer> => readAll((await client.send(new GetObjectCommand({ Bucket: 'photos', Key: key }))).Body as never)
+    expect(sha256Of(await read(d.libraryPath))).toBe(d.sha256)
+    const asideKeys = ((await client.send(new ListObjectsV2Command({ Bucket: 'photos', Prefix: '.cradle-damaged/' }))).Contents ?? []).map((o) => o.Key!)
+    expect(asideKeys).toEqual([expect.stringMatching(new RegExp(`^\\.cradle-damaged/[^/]+/${d.libraryPath}$`))])
+    expect(await read(asideKeys[0]!)).toEqual(wrong)
+    client.destroy()
+    // Immich: b's bytes went up as their own asset; the other photo was left alone.
+    expect([...immich.assets.values()].filter((x) => x.data.equals(b.content))).toHaveLength(1)
+    expect(immich.assets.get(other)?.isTrashed).not.toBe(true)
+    expect(immich.deleted).toEqual([])
   }, 120_000)
 
   it('leaves the copies of a damaged library file alone: the library cannot vouch for them', async () => {
@@ -119,17 +134,23 @@ describe('verifyCopies on Nextcloud (WebDAV with oc:checksums)', () => {
       await manager.drain()
       expect(await manager.verifyCopies({ damaged: new Set() })).toEqual([expect.objectContaining({ name: 'Nextcloud', checked: 3, ok: 3, sizeOnly: 0 })])
 
-      const key = (asset: TestAsset): string => [...nc.files.keys()].find((k) => k.endsWith(asset.libraryPath))!
+      const key = (asset: TestAsset): string => `/Photos/${asset.libraryPath}`
       const entry = nc.files.get(key(a))!
       const changed = Buffer.from(entry.data)
       changed[0]! ^= 0xff // same size: only a checksum can tell
       entry.data = changed
       nc.files.delete(key(b))
       const r = await manager.verifyCopies({ damaged: new Set() })
-      expect(r[0]).toMatchObject({ checked: 3, ok: 1, corrupt: 1, missing: 1, requeued: 1 })
+      expect(r[0]).toMatchObject({ checked: 3, ok: 1, corrupt: 1, missing: 1, requeued: 2 })
       await manager.drain()
       expect(nc.files.get(key(b))!.data).toEqual(b.content)
-      expect((await manager.verifyCopies({ damaged: new Set() }))[0]).toMatchObject({ checked: 2, ok: 2 })
+      // The wrong copy was moved aside (kept), then the library's bytes went up in its place.
+      expect(nc.files.get(key(a))!.data).toEqual(a.content)
+      const aside = [...nc.files.keys()].filter((k) => k.includes('/.cradle-damaged/'))
+      expect(aside).toEqual([expect.stringMatching(new RegExp(`^/Photos/\\.cradle-damaged/[^/]+/${a.libraryPath}$`))])
+      expect(nc.files.get(aside[0]!)!.data).toEqual(changed)
+      expect((await manager.verifyCopies({ damaged: new Set() }))[0]).toMatchObject({ checked: 3, ok: 3 })
+      expect(manager.statusCounts()[0]).toMatchObject({ done: 3, failed: 0 })
     } finally {
       await manager.stop()
       await nc.close()

@@ -95,7 +95,7 @@ export class FolderDestination implements Destination {
       await fs.promises.rm(target, { force: true })
       throw new CradleError('destination-unreachable', `copy of ${item.libraryPath} read back with a different hash`)
     }
-    return { remoteRef: item.libraryPath, deduped: false }
+    return { remoteRef: item.libraryPath, deduped: false, verified: true }
   }
 
   /**
@@ -157,7 +157,7 @@ export class FolderDestination implements Destination {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
       throw fsError(error, `checking ${item.libraryPath}`)
     }
-    if (stat.size === item.size && (await sha256File(target, signal)) === item.sha256) return { remoteRef: item.libraryPath, deduped: true }
+    if (stat.size === item.size && (await sha256File(target, signal)) === item.sha256) return { remoteRef: item.libraryPath, deduped: true, verified: true }
     throw new CradleError('destination-conflict', `${item.libraryPath} exists with different content`, { context: { path: item.libraryPath } })
   }
 

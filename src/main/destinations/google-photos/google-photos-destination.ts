@@ -151,7 +151,8 @@ export class GooglePhotosDestination implements Destination {
     ctx.saveSession({ ...session, createSent: true })
     try {
       const id = await this.batcher.create({ token: session.token, fileName: item.fileName }, ctx.signal)
-      return { remoteRef: id, deduped: false }
+      // Google gives back no size or checksum of what it stored: a body damaged on the way stays unseen.
+      return { remoteRef: id, deduped: false, verified: false }
     } catch (error) {
       if (error instanceof CradleError && error.code === 'destination-rejected') {
         ctx.saveSession(null)
@@ -311,7 +312,13 @@ export class GooglePhotosDestination implements Destination {
       signal: AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
     }, true)
     if (res.status !== 200 && res.status !== 207) this.fail(res, 'batchCreate')
-    return res.json<{ newMediaItemResults?: CreateResult[] }>().newMediaItemResults ?? []
+    try {
+      return res.json<{ newMediaItemResults?: CreateResult[] }>().newMediaItemResults ?? []
+    } catch {
+      // Google may have created the items: the retry re-sends the same tokens, which Google
+      // refuses if they were used, and the item then fails asking the user to look (upload()).
+      throw new CradleError('destination-unreachable', `batchCreate answered ${res.status} with a body that is not JSON`)
+    }
   }
 
   async close(): Promise<void> {

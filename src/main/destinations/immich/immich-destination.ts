@@ -5,6 +5,9 @@
  * v2 and v3 differ: v3 removed deviceAssetId/deviceId, so GET /api/server/version decides.
  * Live Photos: the motion MOV goes first with visibility=hidden, then the still with
  * livePhotoVideoId (the queue holds a still back while its motion part is pending).
+ * Immich does not compare what it received with x-immich-checksum, so a new asset is read back
+ * (GET /api/assets/{id}: Immich's SHA-1 of what it stored): a body damaged on the way is moved to
+ * Immich's trash and sent again, and an answer naming an asset Immich does not have is retried.
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -47,6 +50,7 @@ export class ImmichDestination implements Destination {
   readonly kind = 'immich' as const
   readonly concurrency: number
   readonly skipRoles = ['sidecar'] as const
+  readonly contentAddressed = true
   /** One lookup shared by every worker (and forgotten if it fails). */
   private version: Promise<ServerVersion> | null = null
   private readonly agent: http.Agent
@@ -166,7 +170,39 @@ export class ImmichDestination implements Destination {
       throw new CradleError('destination-unreachable', `upload answered ${res.status} without JSON`)
     }
     if (!answer.id) throw new CradleError('destination-unreachable', 'upload answered without an asset id')
-    return { remoteRef: answer.id, deduped: answer.status === 'duplicate' }
+    // A duplicate was matched by Immich's own SHA-1 of what it holds: that is the proof.
+    if (answer.status === 'duplicate') return { remoteRef: answer.id, deduped: true, verified: true }
+    const stored = await this.storedChecksum(answer.id, ctx.signal)
+    if (stored === 'gone') throw new CradleError('destination-unreachable', `upload answered with asset ${answer.id}, which Immich does not have; retrying`)
+    if (stored === 'unreadable') return { remoteRef: answer.id, deduped: false, verified: false }
+    if (stored !== sha1Base64(item)) await this.trashDamaged(answer.id, item, ctx)
+    return { remoteRef: answer.id, deduped: false, verified: true }
+  }
+
+  /** Immich's SHA-1 (base64) of an asset; 'unreadable' when the key lacks asset.read. */
+  private async storedChecksum(id: string, signal: AbortSignal): Promise<string | 'gone' | 'unreadable'> {
+    const res = await this.call('GET', `/api/assets/${encodeURIComponent(id)}`, { signal })
+    if (res.status === 404 || res.status === 400) return 'gone'
+    if (res.status === 403) return 'unreadable'
+    if (res.status !== 200) this.fail(res, `reading back asset ${id}`)
+    let body: { checksum?: unknown }
+    try {
+      body = res.json()
+    } catch {
+      throw new CradleError('destination-unreachable', `reading back asset ${id} answered 200 without JSON`)
+    }
+    return typeof body.checksum === 'string' ? body.checksum : 'unreadable'
+  }
+
+  /** Immich stored other bytes than we sent: to the trash with it (kept there, restorable), then retry. */
+  private async trashDamaged(id: string, item: UploadItem, ctx: UploadContext): Promise<never> {
+    ctx.log.warn('Immich stored damaged bytes; moving that asset to the trash and sending again', { id, file: item.fileName })
+    const res = await this.call('DELETE', '/api/assets', { signal: ctx.signal, json: { ids: [id], force: false } })
+    if (res.status === 403) {
+      throw new CradleError('destination-rejected', `Immich stored a damaged copy of ${item.fileName} (asset ${id}) and this API key may not delete it (asset.delete): delete it in Immich, then retry`)
+    }
+    if (res.status !== 204 && res.status !== 200) this.fail(res, `trashing damaged asset ${id}`)
+    throw new CradleError('destination-unreachable', `${item.fileName} arrived damaged at Immich (asset ${id}, now in its trash); sending again`)
   }
 
   /**
@@ -187,10 +223,15 @@ export class ImmichDestination implements Destination {
     const body = JSON.parse(res.text()) as { checksum?: string; isTrashed?: boolean }
     if (body.isTrashed) return { state: 'missing', means: 'checksum', detail: 'in the trash' }
     if (!body.checksum) return { state: 'ok', means: 'size' }
-    return { state: body.checksum === Buffer.from(item.sha1, 'hex').toString('base64') ? 'ok' : 'corrupt', means: 'checksum' }
+    return { state: body.checksum === sha1Base64(item) ? 'ok' : 'corrupt', means: 'checksum' }
   }
 
   async close(): Promise<void> {
     this.agent.destroy()
   }
+}
+
+/** Immich keeps SHA-1 as base64. */
+function sha1Base64(item: UploadItem): string {
+  return Buffer.from(item.sha1, 'hex').toString('base64')
 }

@@ -160,9 +160,12 @@ export class UploadQueue {
       .map(toItem)
   }
 
-  /** Records a batch dedupe answer: found items are done (deduped), the rest are marked checked. */
+  /**
+   * Records a batch dedupe answer: found items are done (deduped), the rest are marked checked.
+   * A found item matched the service's own checksum of what it stores (Immich's SHA-1): verified.
+   */
   applyCheck(destinationId: string, items: readonly UploadItem[], found: ReadonlyMap<number, string>, now: number): number {
-    const done = this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = @ref, deduped = 1, checked = 1, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = @now, done_at = @now
+    const done = this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = @ref, deduped = 1, checked = 1, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = @now, done_at = @now, verified_at = @now
       WHERE destination_id = @dest AND asset_id = @asset AND state = 'pending'`)
     const checked = this.db.prepare(`UPDATE uploads SET checked = 1 WHERE destination_id = ? AND asset_id = ? AND state = 'pending'`)
     let n = 0
@@ -177,9 +180,10 @@ export class UploadQueue {
   }
 
   /** The ledger entry and 'done' in one statement. */
-  markDone(destinationId: string, assetId: number, remoteRef: string, deduped: boolean, bytesSent: number, now: number): void {
-    this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = ?, deduped = ?, bytes_sent = ?, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = ?, done_at = ?
-      WHERE destination_id = ? AND asset_id = ?`).run(remoteRef, deduped ? 1 : 0, bytesSent, now, now, destinationId, assetId)
+  markDone(destinationId: string, assetId: number, remoteRef: string, deduped: boolean, bytesSent: number, now: number, verified = false): void {
+    // verified_at only when the service vouched for the bytes: the ledger must not claim more.
+    this.db.prepare(`UPDATE uploads SET state = 'done', remote_ref = ?, deduped = ?, bytes_sent = ?, error_code = NULL, error_detail = NULL, session_json = NULL, updated_at = ?, done_at = ?, verified_at = ?
+      WHERE destination_id = ? AND asset_id = ?`).run(remoteRef, deduped ? 1 : 0, bytesSent, now, now, verified ? now : null, destinationId, assetId)
   }
 
   /** Rows uploaded to a destination, with where they are there (for `cradle verify --destinations`). */

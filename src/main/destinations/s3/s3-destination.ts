@@ -5,6 +5,8 @@
  * that honour it. Small files go in one PutObject with Content-MD5 and (unless the R2/B2 toggle
  * is on) x-amz-checksum-sha256; large ones in a multipart upload we drive ourselves so the
  * UploadId and part ETags persist in the queue row and a restart resumes (s3-multipart.ts).
+ * Each answer is compared with what was sent (s3-proof.ts): a server that stored damaged bytes
+ * and said 200 has its copy read back to be sure, removed, and the upload is retried.
  */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -21,6 +23,7 @@ import { hashStream, hexToBase64, readAll } from '../stream-utils.js'
 import { loadS3Sdk } from './s3-sdk.js'
 import { preconditionAware, s3Name, s3Status, toS3Error } from './s3-errors.js'
 import { multipartUpload } from './s3-multipart.js'
+import { proofOf, type StoredAnswer } from './s3-proof.js'
 
 export interface S3Options {
   secret: () => Promise<string | undefined>
@@ -99,15 +102,16 @@ export class S3Destination implements Destination {
         return existing
       }
       const metadata = { sha256: item.sha256, 'captured-at': isoWithOffset(takenAt(item), item.captureOffsetMinutes) }
-      if (item.size <= this.threshold) await this.putSmall(client, key, item, metadata, ctx)
+      let verified: boolean
+      if (item.size <= this.threshold) verified = await this.putSmall(client, key, item, metadata, ctx)
       else {
-        await multipartUpload({
+        verified = await multipartUpload({
           client, bucket: this.config.bucket, key, item, ctx, metadata,
           partSize: Math.max(this.minPart, Math.ceil(item.size / 10_000 / MiB) * MiB),
           flexibleChecksums: !this.config.checksumsWhenRequired,
         })
       }
-      return { remoteRef: key, deduped: false }
+      return { remoteRef: key, deduped: false, verified }
     } catch (error) {
       if (error instanceof CradleError && error.code === 'destination-conflict' && error.context.precondition) {
         // If-None-Match lost a race: look again; same content is fine.
@@ -141,19 +145,22 @@ export class S3Destination implements Destination {
     }
   }
 
-  private async putSmall(client: S3Client, key: string, item: UploadItem, metadata: Record<string, string>, ctx: UploadContext): Promise<void> {
+  /** One PutObject; true when the answer proves the stored bytes are the ones sent. */
+  private async putSmall(client: S3Client, key: string, item: UploadItem, metadata: Record<string, string>, ctx: UploadContext): Promise<boolean> {
     const body = await readAll(ctx.open(), ctx.signal)
     const sha256 = createHash('sha256').update(body).digest('hex')
     if (sha256 !== item.sha256) throw new CradleError('library-missing', `library file ${item.libraryPath} no longer matches its hash`)
     const { PutObjectCommand } = await loadS3Sdk()
+    const md5 = createHash('md5').update(body).digest()
+    let answer: StoredAnswer
     try {
-      await client.send(new PutObjectCommand({
+      answer = await client.send(new PutObjectCommand({
         Bucket: this.config.bucket,
         Key: key,
         Body: body,
         ContentLength: body.length,
         ContentType: item.mime,
-        ContentMD5: createHash('md5').update(body).digest('base64'),
+        ContentMD5: md5.toString('base64'),
         ...(this.config.checksumsWhenRequired ? {} : { ChecksumSHA256: hexToBase64(item.sha256) }),
         Metadata: metadata,
         IfNoneMatch: '*',
@@ -161,6 +168,24 @@ export class S3Destination implements Destination {
     } catch (error) {
       throw preconditionAware(error)
     }
+    ctx.touch()
+    const proof = proofOf(answer, { sha256: this.config.checksumsWhenRequired ? null : hexToBase64(item.sha256), md5: md5.toString('hex') })
+    if (proof === 'mismatch') return this.readBackOrRemove(client, key, item, ctx, `answered with ETag ${answer.ETag ?? '?'}, not the MD5 of what was sent`)
+    return proof === 'match'
+  }
+
+  /**
+   * The answer says the stored bytes differ from ours. Read them back to be sure (an ETag can
+   * mislead); if they really differ, remove our damaged object and retry. True when they match.
+   */
+  private async readBackOrRemove(client: S3Client, key: string, item: UploadItem, ctx: UploadContext, why: string): Promise<boolean> {
+    const { DeleteObjectCommand, GetObjectCommand } = await loadS3Sdk()
+    const got = await client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: ctx.signal })
+    const sha = await hashStream(got.Body as Readable, 'sha256', ctx.touch)
+    if (sha === item.sha256) return true
+    ctx.log.warn('S3 stored damaged bytes; removing them and sending again', { key, why })
+    await client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: ctx.signal })
+    throw new CradleError('destination-unreachable', `${key} was stored damaged (${why}); removed, sending again`)
   }
 
   /** HEAD the key: absent → null; ours → done; anything else → conflict. */
@@ -168,7 +193,7 @@ export class S3Destination implements Destination {
     const { GetObjectCommand, HeadObjectCommand } = await loadS3Sdk()
     let head
     try {
-      head = await client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: ctx.signal })
+      head = await client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: ctx.signal })
     } catch (error) {
       if (s3Status(error) === 404 || s3Name(error) === 'NotFound' || s3Name(error) === 'NoSuchKey') return null
       throw error
@@ -176,12 +201,20 @@ export class S3Destination implements Destination {
     ctx.touch()
     if (head.ContentLength !== item.size) throw conflict(key)
     const metaSha = head.Metadata?.sha256
-    if (metaSha === item.sha256) return { remoteRef: key, deduped: true }
+    if (metaSha === item.sha256) {
+      // Ours (an earlier attempt whose answer was lost): its metadata names the right content,
+      // but the bytes may have been damaged on the way. Prove them where the answer allows.
+      const sha256 = hexToBase64(item.sha256)
+      const md5 = proofOf(head, { sha256, md5: null }) === 'none' && /^"?[0-9a-f]{32}"?$/i.test(head.ETag ?? '') ? await hashStream(ctx.openLocal(), 'md5', ctx.touch) : null
+      const proof = proofOf(head, { sha256, md5 })
+      const verified = proof === 'mismatch' ? await this.readBackOrRemove(client, key, item, ctx, 'an earlier attempt stored other bytes under our metadata') : proof === 'match'
+      return { remoteRef: key, deduped: true, verified }
+    }
     if (metaSha) throw conflict(key)
     // Put there by someone else without our metadata: same size, so compare the bytes.
     const got = await client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), { abortSignal: ctx.signal })
     const sha = await hashStream(got.Body as Readable, 'sha256', ctx.touch)
-    if (sha === item.sha256) return { remoteRef: key, deduped: true }
+    if (sha === item.sha256) return { remoteRef: key, deduped: true, verified: true }
     throw conflict(key)
   }
 
@@ -210,6 +243,24 @@ export class S3Destination implements Destination {
       return { state: md5 === etag.toLowerCase() ? 'ok' : 'corrupt', means: 'checksum' }
     }
     return { state: 'ok', means: 'size' }
+  }
+
+  /**
+   * A copy found wrong goes to `<prefix>/.cradle-damaged/<time>/<path>` (copied, then removed from
+   * its key): kept, never overwritten, and the key is free for the library's bytes.
+   */
+  async setAside(item: UploadItem, remoteRef: string, signal: AbortSignal): Promise<void> {
+    const client = await this.s3()
+    const { CopyObjectCommand, DeleteObjectCommand } = await loadS3Sdk()
+    const stamp = new Date(this.options.clock.now()).toISOString().replace(/[:.]/g, '-')
+    const aside = this.key({ ...item, libraryPath: `.cradle-damaged/${stamp}/${item.libraryPath}` })
+    const source = `${this.config.bucket}/${remoteRef.split('/').map(encodeURIComponent).join('/')}`
+    try {
+      await client.send(new CopyObjectCommand({ Bucket: this.config.bucket, Key: aside, CopySource: source }), { abortSignal: signal })
+      await client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: remoteRef }), { abortSignal: signal })
+    } catch (error) {
+      throw toS3Error(error, this.options.clock.now(), signal)
+    }
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@
  * (lib-storage's Upload keeps them in memory only; destinations.md §3). Parts are read from the
  * library one at a time (memory ≈ part size per upload), sent with Content-MD5 and, unless the
  * R2/B2 toggle is on, x-amz-checksum-sha256. The whole file's SHA-256 is checked against the
- * catalog before Complete, so a changed library file is never published.
+ * catalog before Complete, so a changed library file is never published. Each part's answer is
+ * compared with the part sent (s3-proof.ts): a part stored damaged is sent again.
  */
 import { createHash } from 'node:crypto'
 import type { S3Client } from '@aws-sdk/client-s3'
@@ -13,6 +14,7 @@ import type { UploadContext, UploadItem } from '../destination.js'
 import { readAll } from '../stream-utils.js'
 import { preconditionAware, s3Name, s3Status } from './s3-errors.js'
 import { loadS3Sdk } from './s3-sdk.js'
+import { proofOf } from './s3-proof.js'
 
 export interface MultipartSession {
   kind: 's3-multipart'
@@ -20,7 +22,8 @@ export interface MultipartSession {
   key: string
   partSize: number
   flexible: boolean
-  parts: { n: number; etag: string; sha256?: string }[]
+  /** `proven`: the answer showed S3 stored exactly the part sent. */
+  parts: { n: number; etag: string; sha256?: string; proven?: boolean }[]
 }
 
 function resumable(session: unknown, key: string, partSize: number, flexible: boolean): MultipartSession | null {
@@ -43,7 +46,7 @@ export async function multipartUpload(args: {
   metadata: Record<string, string>
   partSize: number
   flexibleChecksums: boolean
-}): Promise<void> {
+}): Promise<boolean> {
   const { client, bucket, key, item, ctx, partSize, flexibleChecksums: flexible } = args
   const { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = await loadS3Sdk()
   const opts = { abortSignal: ctx.signal }
@@ -72,14 +75,18 @@ export async function multipartUpload(args: {
     const body = await readAll(ctx.open(start, end), ctx.signal)
     whole.update(body)
     const sha256 = createHash('sha256').update(body).digest('base64')
+    const md5 = createHash('md5').update(body).digest()
     try {
       const res = await client.send(new UploadPartCommand({
         Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length,
-        ContentMD5: createHash('md5').update(body).digest('base64'),
+        ContentMD5: md5.toString('base64'),
         ...(flexible ? { ChecksumSHA256: sha256 } : {}),
       }), opts)
       if (!res.ETag) throw new CradleError('destination-rejected', `part ${n} got no ETag`)
-      session.parts.push({ n, etag: res.ETag, ...(flexible ? { sha256 } : {}) })
+      const proof = proofOf(res, { sha256: flexible ? sha256 : null, md5: md5.toString('hex') })
+      // Not saved: the next attempt sends this part number again, which replaces it.
+      if (proof === 'mismatch') throw new CradleError('destination-unreachable', `part ${n} of ${key} was stored damaged (ETag ${res.ETag}); sending it again`)
+      session.parts.push({ n, etag: res.ETag, ...(flexible ? { sha256 } : {}), proven: proof === 'match' })
       ctx.saveSession(session)
     } catch (error) {
       if (noSuchUpload(error)) {
@@ -112,6 +119,7 @@ export async function multipartUpload(args: {
     throw error
   }
   ctx.saveSession(null)
+  return session.parts.every((p) => p.proven === true)
 }
 
 async function abort(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {

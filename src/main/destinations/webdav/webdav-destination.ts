@@ -6,6 +6,11 @@
  * answered 404/409/500 (nginx, rclone, Apache: "maybe missing parent") makes them again and
  * retries once. X-OC-Mtime carries the capture time (Nextcloud applies it, others ignore it).
  * Nextcloud (URL /remote.php/dav/files/<user>/) gets chunked upload v2 for large files.
+ * Proof of the stored bytes: every PUT asks X-Hash: sha256 (Nextcloud hashes what it received and
+ * answers X-Hash-SHA256; OC-Checksum would only be stored, not checked), a chunked upload is
+ * compared with Nextcloud's oc:checksums. A mismatch removes our fresh copy and retries. Plain
+ * WebDAV servers (Apache mod_dav) offer neither: the size is checked and the upload is reported
+ * "not verified" rather than re-downloading every file.
  */
 import path from 'node:path/posix'
 import type { FileStat, WebDAVClient } from 'webdav'
@@ -88,15 +93,17 @@ export class WebdavDestination implements Destination {
         return existing
       }
       await this.ensureDir(client, path.dirname(remote), ctx.signal)
+      let hash: string | null = null
       if (this.user && item.size >= (this.options.chunkThreshold ?? 64 * MiB)) {
         const outcome = await this.chunked().upload(remote, item, ctx)
         if (outcome === 'exists') return this.mustMatch(client, remote, item, ctx)
       } else {
-        const created = await this.put(client, remote, item, ctx)
-        if (!created) return this.mustMatch(client, remote, item, ctx)
+        const put = await this.put(client, remote, item, ctx)
+        if (!put.created) return this.mustMatch(client, remote, item, ctx)
+        hash = put.sha256
       }
-      await this.verifySize(client, remote, item, ctx)
-      return { remoteRef: remote, deduped: false }
+      const verified = await this.verifyStored(client, remote, item, ctx, hash)
+      return { remoteRef: remote, deduped: false, verified }
     } catch (error) {
       throw this.err(error, ctx.signal)
     }
@@ -133,14 +140,31 @@ export class WebdavDestination implements Destination {
     })
   }
 
-  /** PUT with If-None-Match: *. False when the server said 412 (the name exists). */
-  private async put(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<boolean> {
-    const send = (): Promise<boolean> => client.putFileContents(remote, ctx.open(), {
-      contentLength: item.size,
-      overwrite: false,
-      signal: ctx.signal,
-      headers: { 'Content-Type': item.mime, 'X-OC-Mtime': String(Math.floor(takenAt(item) / 1000)) },
-    })
+  /**
+   * PUT with If-None-Match: *. created false when the server said 412 (the name exists); sha256 is
+   * the server's hash of what it received, where it answers X-Hash (Nextcloud).
+   */
+  private async put(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<{ created: boolean; sha256: string | null }> {
+    const send = async (): Promise<{ created: boolean; sha256: string | null }> => {
+      try {
+        const res = await client.customRequest(remote, {
+          method: 'PUT',
+          data: ctx.open(),
+          signal: ctx.signal,
+          headers: {
+            'Content-Type': item.mime,
+            'Content-Length': String(item.size),
+            'If-None-Match': '*',
+            'X-OC-Mtime': String(Math.floor(takenAt(item) / 1000)),
+            'X-Hash': 'sha256',
+          },
+        })
+        return { created: true, sha256: res.headers.get('x-hash-sha256')?.trim().toLowerCase() || null }
+      } catch (error) {
+        if (davStatus(error) === 412) return { created: false, sha256: null }
+        throw error
+      }
+    }
     try {
       return await send()
     } catch (error) {
@@ -167,7 +191,7 @@ export class WebdavDestination implements Destination {
     if (stat.type !== 'file' || stat.size !== item.size) throw conflict(remote)
     // ETags are not content hashes (destinations.md §4): read it back and hash.
     const sha = await hashStream(client.createReadStream(remote, { signal: ctx.signal }) as unknown as AsyncIterable<Buffer>, 'sha256', ctx.touch)
-    if (sha === item.sha256) return { remoteRef: remote, deduped: true }
+    if (sha === item.sha256) return { remoteRef: remote, deduped: true, verified: true }
     throw conflict(remote)
   }
 
@@ -193,18 +217,39 @@ export class WebdavDestination implements Destination {
     return { state: 'ok', means: 'size' }
   }
 
+  /** A copy found wrong goes to `/.cradle-damaged/<time>/<path>` (MOVE, never overwriting): kept, and the name is free. */
+  async setAside(item: UploadItem, remoteRef: string, signal: AbortSignal): Promise<void> {
+    const client = await this.dav()
+    const stamp = new Date(this.options.clock.now()).toISOString().replace(/[:.]/g, '-')
+    const aside = path.normalize(`/.cradle-damaged/${stamp}${remoteRef}`)
+    try {
+      await this.ensureDir(client, path.dirname(aside), signal)
+      await client.moveFile(remoteRef, aside, { overwrite: false, signal })
+    } catch (error) {
+      throw this.err(error, signal)
+    }
+  }
+
   private async mustMatch(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
     const again = await this.compareExisting(client, remote, item, ctx)
     if (!again) throw new CradleError('destination-unreachable', `${remote} refused as existing but not found`)
     return again
   }
 
-  /** The server must hold the full size; a short file we just wrote is removed and retried. */
-  private async verifySize(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext): Promise<void> {
-    const stat = (await client.stat(remote, { signal: ctx.signal })) as FileStat
-    if (stat.size === item.size) return
+  /**
+   * The file we just wrote: the full size, and the server's hash of it where it gave one (X-Hash
+   * at PUT, else oc:checksums). Wrong → our fresh copy is removed and the upload retried.
+   * True when a hash proved the bytes; false when only the size could be checked.
+   */
+  private async verifyStored(client: WebDAVClient, remote: string, item: UploadItem, ctx: UploadContext, putHash: string | null): Promise<boolean> {
+    const check = await this.verify(item, remote, ctx.signal)
+    ctx.touch()
+    let bad = check.state !== 'ok' ? (check.detail ?? check.state) : null
+    if (!bad && putHash && putHash !== item.sha256) bad = `the server hashed what it received as ${putHash.slice(0, 12)}…`
+    if (!bad) return check.means === 'checksum' || putHash !== null
+    ctx.log.warn('WebDAV stored other bytes than sent; removing them and sending again', { remote, bad })
     await client.deleteFile(remote).catch(() => undefined)
-    throw new CradleError('destination-unreachable', `${remote} arrived with ${stat.size} of ${item.size} bytes`)
+    throw new CradleError('destination-unreachable', `${remote} arrived damaged (${bad}); removed, sending again`)
   }
 
   /** Makes `dir` and its parents, level by level (MKCOL, 405 = exists), remembering what exists. */

@@ -1,0 +1,26 @@
+/**
+ * What an S3 answer proves about the bytes it stored. AWS, MinIO, R2 and B2 reject a body whose
+ * Content-MD5 does not match (BadDigest, retried), but not every S3-compatible server checks it
+ * (s3rver stores what arrives): so the answer itself is compared too. Its SHA-256 checksum when
+ * the server returns one (AWS echoes x-amz-checksum-sha256), else an ETag that is the content's
+ * MD5 (single PUT or part, unencrypted or SSE-S3; SSE-KMS and SSE-C ETags are not content hashes,
+ * nor are multipart ETags "…-N"). 'none' means the answer proves nothing either way.
+ */
+export type Proof = 'match' | 'mismatch' | 'none'
+
+export interface StoredAnswer {
+  ChecksumSHA256?: string
+  ETag?: string
+  ServerSideEncryption?: string
+  SSECustomerAlgorithm?: string
+}
+
+/** `sha256` base64 and `md5` hex of the bytes sent (null when not known: no ETag comparison). */
+export function proofOf(answer: StoredAnswer, sent: { sha256: string | null; md5: string | null }): Proof {
+  const checksum = answer.ChecksumSHA256
+  if (checksum && !checksum.includes('-') && sent.sha256) return checksum === sent.sha256 ? 'match' : 'mismatch'
+  if (answer.SSECustomerAlgorithm || /kms/i.test(answer.ServerSideEncryption ?? '')) return 'none'
+  const etag = (answer.ETag ?? '').replace(/"/g, '').toLowerCase()
+  if (!/^[0-9a-f]{32}$/.test(etag) || !sent.md5) return 'none'
+  return etag === sent.md5.toLowerCase() ? 'match' : 'mismatch'
+}
