@@ -1,7 +1,8 @@
 /**
  * The safety ledger: for each phone and in total, where its photos are safe — the library (file
  * there and its hash not found wrong; verified_at says when it was last checked) and each
- * destination (uploaded; verified_at when a check last found it right). This is what tells a person
+ * destination (uploaded; verified_at when a check last found it right, or the upload itself was
+ * proven by a checksum; a place counts as verified only when every copy there is). This is what tells a person
  * whether it is safe to free space on the phone. Reads the library's and the uploads' tables.
  *
  * Counting: a phone's items are the files its last listing showed (as itemsOnPhone); items only in
@@ -19,6 +20,9 @@ export interface LedgerDestination {
   id: string
   name: string
 }
+
+/** The oldest check of a place's copies, or NULL while any copy there is unverified ("uploaded, not verified"). */
+const verified = (u: string): string => `CASE WHEN COALESCE(SUM(${u}state = 'done' AND ${u}verified_at IS NULL), 0) = 0 THEN MIN(CASE WHEN ${u}state = 'done' THEN ${u}verified_at END) END`
 
 interface PlaceRow { destination_id: string; safe: number; skipped: number; verified: number | null }
 
@@ -47,7 +51,7 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
   const phonePlaces = hasUploads
     ? db.prepare<[string], PlaceRow>(`
       SELECT u.destination_id, COALESCE(SUM(u.state = 'done'), 0) AS safe, COALESCE(SUM(u.state = 'skipped'), 0) AS skipped,
-        MIN(CASE WHEN u.state = 'done' THEN u.verified_at END) AS verified
+        ${verified('u.')} AS verified
       FROM device_files d JOIN uploads u ON u.asset_id = d.asset_id
       WHERE d.udid = ? AND d.present = 1 AND d.state IN ('done','duplicate') GROUP BY u.destination_id`)
     : null
@@ -71,7 +75,7 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
     WHERE v.kind = 'phone' AND d.present = 1 AND d.state NOT IN ('done','duplicate','not-on-phone')`).get()!.n
   const totalPlaces = hasUploads
     ? db.prepare<[], PlaceRow>(`SELECT destination_id, COALESCE(SUM(state = 'done'), 0) AS safe, COALESCE(SUM(state = 'skipped'), 0) AS skipped,
-        MIN(CASE WHEN state = 'done' THEN verified_at END) AS verified FROM uploads GROUP BY destination_id`).all()
+        ${verified('')} AS verified FROM uploads GROUP BY destination_id`).all()
     : []
   return {
     total: summary(assets.n + notYet + icloud, icloud, { safe: assets.safe, of: assets.n + notYet, verifiedAt: assets.verified }, destinations, totalPlaces),

@@ -60,6 +60,16 @@ describe('safetyLedger', () => {
     expect(ledger.total.places.map((p) => [p.name, p.safe, p.of])).toEqual([['Library', 4, 4], ['NAS', 4, 4], ['Immich', 1, 3]])
     expect(ledger.total.places[0]!.verifiedAt).toEqual(expect.any(Number))
 
+    // A place is verified only when every copy there is: one copy uploaded without proof (plain
+    // WebDAV, Google) keeps the place "uploaded, not verified", whatever the others say.
+    const nasIds = [...new Set([...a.values(), ...b.values()])]
+    expect(ledger.total.places[1]!.verifiedAt).toBeNull()
+    for (const id of nasIds.slice(1)) queue.markVerified(nas.id, id, 5)
+    expect(safetyLedger(t.lib.db, places).total.places[1]!.verifiedAt).toBeNull()
+    expect(safetyLedger(t.lib.db, places).phones.find((p) => p.udid === 'A')!.places[1]!.verifiedAt).toBeNull()
+    queue.markVerified(nas.id, nasIds[0]!, 7)
+    expect(safetyLedger(t.lib.db, places).total.places[1]!.verifiedAt).toBe(5)
+
     // The shared photo goes bad in the library: neither phone has it safe there any more.
     fs.appendFileSync(path.join(t.root, t.lib.db.prepare<[number], { library_path: string }>('SELECT library_path FROM assets WHERE id = ?').get(a.get('/DCIM/100APPLE/IMG_0001.JPG')!)!.library_path), 'x')
     await t.lib.scrub()
