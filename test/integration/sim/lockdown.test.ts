@@ -96,8 +96,15 @@ describe('simulated lockdownd', () => {
 
   it('prompt with a delay: accepted by itself after trustDelayMs', async () => {
     const ld = await phone({ trust: 'prompt', trustDelayMs: 150 })
+    const trust = sim!.devices[0]!.trust
+    const accepted = new Promise<void>((resolve) => {
+      const off = trust.onAccept(() => {
+        off()
+        resolve()
+      })
+    })
     expect(await ld.request(PAIR)).toMatchObject({ Error: 'PairingDialogResponsePending' })
-    await new Promise((r) => setTimeout(r, 300))
+    await accepted // the dialog answered by itself (nobody called acceptTrust)
     expect(await ld.request(PAIR)).toMatchObject({ EscrowBag: expect.any(Buffer) })
   })
 
