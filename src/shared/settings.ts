@@ -31,6 +31,12 @@ export interface Settings {
    * slowly and only on AC power (null = off; `cradle verify` checks on demand).
    */
   scrubEveryDays: number | null
+  /**
+   * Also import what the phone holds in Recently Deleted (its Photos library marks it trashed; the
+   * files stay in DCIM for 30 days). Off: the user threw them away. Either way, what is already in
+   * the library stays there.
+   */
+  importRecentlyDeleted: boolean
 }
 
 export const DEFAULT_LAYOUT = '{YYYY}/{YYYY}-{MM}'
@@ -48,6 +54,7 @@ export function defaultSettings(libraryPath: string): Settings {
     uploadLimitMBps: null,
     inboxPath: null,
     scrubEveryDays: 30,
+    importRecentlyDeleted: false,
   }
 }
 
@@ -92,6 +99,7 @@ const FIELD_CHECKS: Record<keyof SettingsPatch, FieldCheck> = {
   uploadLimitMBps: (v) => (v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 10_000) ? null : 'must be a positive number of MB/s, or off'),
   inboxPath: (v) => (v === null ? null : absolutePath(v)),
   scrubEveryDays: (v) => (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 365) ? null : 'must be a whole number of days from 1 to 365, or off'),
+  importRecentlyDeleted: bool,
 }
 
 /** Validates a partial update; unknown keys are refused so a typo is never silently ignored. */

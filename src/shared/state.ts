@@ -65,9 +65,40 @@ export interface DeviceView {
   itemsNotOnPhone: number
   /** Listed, but the phone refused to give them with another AFC status ("couldn't read"); retried on a later connection. */
   itemsUnreadable: number
+  /** Files of photos the user put in Recently Deleted that are not in the library (not counted in itemsOnPhone, not copied by default). */
+  itemsInRecentlyDeleted: number
+  /** Photos and videos the phone's Photos library says are only in iCloud (no original on the phone). */
+  itemsInICloudOnly: number
+  /** What the phone's own Photos library said at its last read (null: never read). */
+  photoLibrary: PhotoLibraryView | null
   lastBackupAt: number | null
   progress: ImportProgress | null
   problem: WireError | null
+}
+
+/**
+ * The completeness answer from the phone's Photos library: "All 12,431 photos and videos are safe ·
+ * 2 are only in iCloud · 37 in Recently Deleted not copied", and what does not add up.
+ */
+export interface PhotoLibraryView {
+  /** False: the library could not be used; DCIM was backed up as before and `note` says why. */
+  available: boolean
+  /** "Albums and favorites are unavailable for this iPhone: <reason>" (null when available). */
+  note: string | null
+  /** Photos and videos (assets, not files) on the phone, not in Recently Deleted, with an original there. */
+  photosOnPhone: number
+  videosOnPhone: number
+  /** Of those, whose original is in the library. */
+  photosSafe: number
+  videosSafe: number
+  /** Assets only in iCloud, and assets in Recently Deleted whose original is not in the library. */
+  inICloudOnly: number
+  inRecentlyDeletedNotCopied: number
+  /** DCIM files the database does not know, and originals the database lists that the phone did not show (first few, and how many). */
+  unknownFiles: string[]
+  unknownFileCount: number
+  missingFiles: string[]
+  missingFileCount: number
 }
 
 export type DestinationKind = 'folder' | 's3' | 'webdav' | 'immich' | 'google-photos'

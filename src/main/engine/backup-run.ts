@@ -10,6 +10,8 @@ import type { DeviceCounts, PlannedFile } from '../library/scan-plan.js'
 import type { ImportSource } from '../library/source.js'
 import type { Logger } from '../logging/logger.js'
 import { scanCameraRoll } from './camera-roll-scan.js'
+import { photoLibraryScan } from './photo-library-scan.js'
+import type { PhotoLibraryRead } from '../photos/library-model.js'
 import type { PhoneFiles } from './phone-port.js'
 import { FamilyQueue } from './family-queue.js'
 import { ProgressMeter } from './progress-meter.js'
@@ -24,9 +26,13 @@ export interface BackupCounts {
   /** Failed in Cradle for another reason (a file that grew while read, …). */
   failed: number
   bytes: number
+  /** Photos and videos the phone's Photos library says are only in iCloud (exact; 0 when it could not be read). */
+  inICloudOnly: number
+  /** Files of photos in the phone's Recently Deleted that were not copied (settings.importRecentlyDeleted off). */
+  inRecentlyDeleted: number
 }
 
-export const NO_COUNTS: Readonly<BackupCounts> = { imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0 }
+export const NO_COUNTS: Readonly<BackupCounts> = { imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0, inICloudOnly: 0, inRecentlyDeleted: 0 }
 
 export interface BackupRunDeps {
   udid: string
@@ -45,6 +51,10 @@ export interface BackupRunDeps {
   /** Asks lockdown whether the phone is locked (after a streak of files it could not give). */
   isLocked?: (signal: AbortSignal) => Promise<boolean>
   concurrency?: number
+  /** Import what the phone has in Recently Deleted too (settings.importRecentlyDeleted). */
+  importRecentlyDeleted?: boolean
+  /** Reads the phone's Photos library (default: readPhotoLibrary over `files`). */
+  readPhotoLibrary?: (files: PhoneFiles, signal: AbortSignal) => Promise<PhotoLibraryRead>
 }
 
 /**
@@ -78,15 +88,19 @@ export function afcImportSource(files: PhoneFiles, path: string, size: number): 
 export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promise<BackupCounts> {
   const { library, udid } = deps
   const scan = await scanCameraRoll(deps.files, udid, library, signal)
-  const plan = library.planScan(udid, scan.folders, deps.connection)
-  deps.log.info('scanned', { udid, folders: scan.folders.length, reused: scan.reused, statted: scan.statted, toImport: plan.toImport.length })
+  // The phone's own view (Photos.sqlite): originals outside DCIM, Recently Deleted, iCloud-only,
+  // albums and favorites. Unavailable → DCIM exactly as before, said once in the log.
+  const photos = await photoLibraryScan(deps, scan.folders, signal)
+  const folders = [...scan.folders, ...photos.folders]
+  const plan = library.planScan(udid, folders, deps.connection, { includeTrashed: deps.importRecentlyDeleted === true })
+  deps.log.info('scanned', { udid, folders: folders.length, reused: scan.reused, statted: scan.statted + photos.statted, toImport: plan.toImport.length })
   for (const r of scan.refused) deps.log.warn('could not read the file\'s info', { udid, path: r.path, code: r.error.code, detail: r.error.message })
   // Refused stats of files the catalog has no row for yet count here; the next scan stats them again.
   const unrecorded = plan.unrecorded.length
   const withUnrecorded = (c: DeviceCounts): DeviceCounts => ({ ...c, itemsOnPhone: c.itemsOnPhone + unrecorded, itemsUnreadable: c.itemsUnreadable + unrecorded })
   deps.onScanned(withUnrecorded(plan))
 
-  const counts: BackupCounts = { ...NO_COUNTS, alreadyHad: plan.itemsSafe, unreadable: unrecorded }
+  const counts: BackupCounts = { ...NO_COUNTS, alreadyHad: plan.itemsSafe, unreadable: unrecorded, inICloudOnly: plan.itemsInICloudOnly, inRecentlyDeleted: plan.itemsInRecentlyDeleted }
   const queue = new FamilyQueue(plan.toImport)
   const bytesTotal = plan.toImport.reduce((sum, f) => sum + Math.max(0, f.size - f.stagedBytes), 0)
   const progress: ImportProgress = { itemsDone: 0, itemsTotal: queue.remaining, bytesDone: 0, bytesTotal, currentFile: null, bytesPerSecond: 0, secondsLeft: null, startedAt: deps.now() }
@@ -254,6 +268,8 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   // Files the phone could not give count once, whether tried this time or left for a later connection.
   counts.unavailable = after.itemsNotOnPhone
   counts.unreadable = after.itemsUnreadable
+  counts.inICloudOnly = after.itemsInICloudOnly
+  counts.inRecentlyDeleted = after.itemsInRecentlyDeleted
   return counts
 }
 

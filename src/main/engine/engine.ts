@@ -22,6 +22,7 @@ import type { Clock, Opener, PowerSource, SecretStore } from './ports.js'
 import { SnapshotPublisher } from './snapshot-publisher.js'
 import { safetyLedger } from './safety-ledger.js'
 import { collectProblems, disconnectedPhoneView, type Interrupted } from './state-views.js'
+import { photoLibraryView } from '../photos/library-view.js'
 
 export interface EngineParts {
   dataDir: string
@@ -537,7 +538,7 @@ export class Engine implements EngineHandle {
     const views = [...this.sessions.values()].map((session) => session.view(lastBackup.get(session.udid) ?? null))
     for (const d of known) {
       if (this.sessions.has(d.udid)) continue
-      views.push(disconnectedPhoneView(d, this.parts.library.deviceCounts(d.udid), this.interrupted.get(d.udid)))
+      views.push(disconnectedPhoneView(d, this.parts.library.deviceCounts(d.udid), this.interrupted.get(d.udid), photoLibraryView(this.parts.library.db, d.udid)))
     }
     return views
   }

@@ -7,7 +7,8 @@
 import { CradleError, toCradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
 import type { Settings } from '../../shared/settings.js'
-import type { BatteryView, DeviceView, ImportProgress, SessionPhase, TrustState } from '../../shared/state.js'
+import type { BatteryView, DeviceView, ImportProgress, PhotoLibraryView, SessionPhase, TrustState } from '../../shared/state.js'
+import { photoLibraryView } from '../photos/library-view.js'
 import type { Library } from '../library/library.js'
 import { catalogError } from '../library/catalog-db.js'
 import { volumeSpace } from '../library/library-fs.js'
@@ -86,6 +87,8 @@ export class PhoneSession {
   progress: ImportProgress | null = null
   problem: CradleError | null = null
   counts: DeviceCounts | null = null
+  /** What the phone's Photos library said at its last read (the catalog's report). */
+  photoLibrary: PhotoLibraryView | null = null
   /** The phone's name learned before pairing (from an error's context), until identity is known. */
   private nameHint: string | null = null
   readonly done: Promise<SessionResult>
@@ -146,6 +149,9 @@ export class PhoneSession {
       itemsSafe: this.counts?.itemsSafe ?? null,
       itemsNotOnPhone: this.counts?.itemsNotOnPhone ?? 0,
       itemsUnreadable: this.counts?.itemsUnreadable ?? 0,
+      itemsInRecentlyDeleted: this.counts?.itemsInRecentlyDeleted ?? 0,
+      itemsInICloudOnly: this.counts?.itemsInICloudOnly ?? 0,
+      photoLibrary: this.photoLibrary,
       lastBackupAt,
       progress: this.progress,
       problem: this.problem ? toWireError(this.problem.code, { ...this.problem.context, deviceName: id?.name }, this.deps.platform) : null,
@@ -261,6 +267,7 @@ export class PhoneSession {
       try {
         connection = library.beginConnection({ udid: this.deps.udid, name: link.identity.name, productType: link.identity.productType, iosVersion: link.identity.iosVersion })
         this.counts = library.deviceCounts(this.deps.udid)
+        this.photoLibrary = photoLibraryView(library.db, this.deps.udid)
         break
       } catch (error) {
         const e = toCradleError(catalogError(error, library.db.name))
@@ -344,9 +351,11 @@ export class PhoneSession {
           },
           onScanned: (counts) => {
             this.counts = counts
+            this.photoLibrary = photoLibraryView(library.db, this.deps.udid)
             this.deps.onChange()
           },
           isLocked: (signal) => link.locked(signal),
+          importRecentlyDeleted: this.deps.settings().importRecentlyDeleted,
           checkpoint: async () => {
             if (this.deps.clock.monotonic() - lastPowerCheck < POWER_CHECK_MS) return
             lastPowerCheck = this.deps.clock.monotonic()

@@ -5,7 +5,7 @@
 import type { Platform } from '../../shared/error-text.js'
 import { toWireError } from '../../shared/error-text.js'
 import type { CradleError, WireError } from '../../shared/errors.js'
-import type { DestinationView, DeviceView } from '../../shared/state.js'
+import type { DestinationView, DeviceView, PhotoLibraryView } from '../../shared/state.js'
 import { marketingName } from '../device/index.js'
 import type { DeviceCounts } from '../library/scan-plan.js'
 
@@ -25,6 +25,7 @@ export function disconnectedPhoneView(
   phone: KnownPhone,
   counts: DeviceCounts,
   interrupted: Interrupted | undefined,
+  photoLibrary: PhotoLibraryView | null = null,
 ): DeviceView {
   return {
     udid: phone.udid,
@@ -38,6 +39,7 @@ export function disconnectedPhoneView(
     trust: 'unknown',
     phase: 'disconnected',
     ...counts,
+    photoLibrary,
     lastBackupAt: phone.lastBackupAt,
     progress: interrupted?.progress ?? null,
     problem: interrupted?.problem ?? null,

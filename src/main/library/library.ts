@@ -16,7 +16,7 @@ import { realLibraryFs, rootPresent, volumeSpace, type LibraryFs } from './libra
 import { checkRoot, prepareRoot, ROOT_MARKER } from './library-root.js'
 import { Mutex } from './mutex.js'
 import { listQueue, queueCounts, type LibraryQueuePage, type QueueQuery } from './queue.js'
-import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type DeviceCounts, type FolderScan, type ScanPlan } from './scan-plan.js'
+import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type DeviceCounts, type FolderScan, type PendingOptions, type ScanPlan } from './scan-plan.js'
 import { librarySchema } from './schema.js'
 import { damagedCount, lastScrubRun, recordScrubRun, scrubDueAt, scrubLibrary, type ScrubOptions, type ScrubRun, type ScrubSummary } from './scrub.js'
 import type { ImportSource, SourceFile } from './source.js'
@@ -187,8 +187,8 @@ export class Library {
   }
 
   /** Records a listing (changed folders with files, unchanged ones without) and returns what to import. */
-  planScan(udid: string, folders: readonly FolderScan[], connection: number): ScanPlan {
-    return planScan(this.db, udid, folders, connection, this.now())
+  planScan(udid: string, folders: readonly FolderScan[], connection: number, opts: PendingOptions = {}): ScanPlan {
+    return planScan(this.db, udid, folders, connection, this.now(), opts)
   }
 
   /** Records one file seen outside a full listing (the inbox); returns its device-file id. */
@@ -202,8 +202,8 @@ export class Library {
   }
 
   /** Counts and the import list without a new listing (e.g. start-up: finish what was left). */
-  pendingFor(udid: string, connection: number): ScanPlan {
-    return { ...summarize(this.db, udid), ...pending(this.db, udid, connection), newFiles: 0, unrecorded: [] }
+  pendingFor(udid: string, connection: number, opts: PendingOptions = {}): ScanPlan {
+    return { ...summarize(this.db, udid), ...pending(this.db, udid, connection, opts), newFiles: 0, unrecorded: [] }
   }
 
   /** Imports one planned file (see importer.ts). Throws CradleError; 'not-on-phone' is an outcome. */

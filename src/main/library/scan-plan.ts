@@ -58,6 +58,13 @@ export interface ScanPlan {
   itemsNotOnPhone: number
   /** Files the phone refused with an AFC status ("couldn't read"), waiting for a later connection. */
   itemsUnreadable: number
+  /**
+   * Files of assets in the phone's Recently Deleted (its Photos library says trashed) that are not in
+   * the library: not counted in itemsOnPhone, and not imported unless the setting asks.
+   */
+  itemsInRecentlyDeleted: number
+  /** Assets the phone's Photos library says have no original on the phone (only in iCloud). */
+  itemsInICloudOnly: number
   newFiles: number
   /** Unstatted files the catalog has no row for yet (counted by the run, not by the catalog). */
   unrecorded: string[]
@@ -84,7 +91,7 @@ export function storedFiles(db: Db, udid: string, folder: string): SourceFile[] 
 }
 
 /** Records the listing of one source in one transaction and returns the plan. */
-export function planScan(db: Db, udid: string, folders: readonly FolderScan[], connection: number, now: number): ScanPlan {
+export function planScan(db: Db, udid: string, folders: readonly FolderScan[], connection: number, now: number, opts: PendingOptions = {}): ScanPlan {
   const stored = new Map(db.prepare<[string], { folder: string; signature: string }>('SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]))
   const rowsOf = db.prepare<[string, string], StoredRow>('SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ?')
   const setPresent = db.prepare('UPDATE device_files SET present = ?, last_seen = CASE WHEN ? = 1 THEN ? ELSE last_seen END WHERE id = ?')
@@ -118,7 +125,7 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
           setPresent.run(1, 1, now, row.id)
           continue
         }
-        const name = sourceName(file.path)
+        const name = file.name ?? sourceName(file.path)
         const info = insert.run(udid, file.path, f.folder, name, parseName(name).baseStem, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString(), now, now)
         listed.add(Number(info.lastInsertRowid))
         newFiles++
@@ -141,10 +148,23 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
     }
   })()
 
-  return { ...summarize(db, udid), ...pending(db, udid, connection), newFiles, unrecorded }
+  return { ...summarize(db, udid), ...pending(db, udid, connection, opts), newFiles, unrecorded }
 }
 
-export type DeviceCounts = Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone' | 'itemsUnreadable'>
+export type DeviceCounts = Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone' | 'itemsUnreadable' | 'itemsInRecentlyDeleted' | 'itemsInICloudOnly'>
+
+export interface PendingOptions {
+  /** Import files of assets the phone's Photos library has in Recently Deleted (settings.importRecentlyDeleted). */
+  includeTrashed?: boolean
+}
+
+/**
+ * True for a device_files row whose asset the phone's Photos library, at its last read, had in
+ * Recently Deleted (photo_files ties the path to the asset; schema v4). A library that could not be
+ * read leaves no asset present, so nothing counts as trashed and DCIM is backed up as before.
+ */
+const TRASHED = `EXISTS (SELECT 1 FROM photo_files pf JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
+  WHERE pf.udid = device_files.udid AND pf.path = device_files.path AND pa.trashed = 1 AND pa.present = 1)`
 
 /** Whether a scrub found any library file damaged (one probe of a partial index: the common case costs nothing). */
 function anyDamaged(db: Db): boolean {
@@ -154,15 +174,22 @@ function anyDamaged(db: Db): boolean {
 /** Items on the source, how many are safe, how many the phone could not give us (iCloud-only, or refused). */
 export function summarize(db: Db, udid: string): DeviceCounts {
   const rows = db
-    .prepare<[string], { state: ImportState; refused: number; n: number }>(
-      "SELECT state, error_code = 'file-unreadable' AS refused, COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 GROUP BY state, refused",
+    .prepare<[string], { state: ImportState; refused: number; trashed: number; n: number }>(
+      `SELECT state, error_code = 'file-unreadable' AS refused, ${TRASHED} AS trashed, COUNT(*) AS n FROM device_files
+       WHERE udid = ? AND present = 1 GROUP BY state, refused, trashed`,
     )
     .all(udid)
   let itemsOnPhone = 0
   let itemsSafe = 0
   let itemsNotOnPhone = 0
   let itemsUnreadable = 0
+  let itemsInRecentlyDeleted = 0
   for (const r of rows) {
+    // What the user threw away and the library does not have is not "on the phone" to back up.
+    if (r.trashed && r.state !== 'done' && r.state !== 'duplicate') {
+      itemsInRecentlyDeleted += r.n
+      continue
+    }
     itemsOnPhone += r.n
     if (r.state === 'done' || r.state === 'duplicate') itemsSafe += r.n
     if (r.state === 'not-on-phone') itemsNotOnPhone += r.n
@@ -173,7 +200,8 @@ export function summarize(db: Db, udid: string): DeviceCounts {
     itemsSafe -= db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')
       AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)`).get(udid)!.n
   }
-  return { itemsOnPhone, itemsSafe, itemsNotOnPhone, itemsUnreadable }
+  const itemsInICloudOnly = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM photo_assets WHERE udid = ? AND present = 1 AND icloud_only = 1 AND trashed = 0').get(udid)!.n
+  return { itemsOnPhone, itemsSafe, itemsNotOnPhone, itemsUnreadable, itemsInRecentlyDeleted, itemsInICloudOnly }
 }
 
 /**
@@ -184,13 +212,14 @@ export function summarize(db: Db, udid: string): DeviceCounts {
  * copy a scrub found damaged (the import heals it). Ordered folder by folder, group by group, the
  * still first (it dates the group).
  */
-export function pending(db: Db, udid: string, connection: number): Pick<ScanPlan, 'toImport' | 'bytesToImport'> {
+export function pending(db: Db, udid: string, connection: number, opts: PendingOptions = {}): Pick<ScanPlan, 'toImport' | 'bytesToImport'> {
   const rows = db
     .prepare<[string, number], { id: number; path: string; folder: string; base_stem: string; file_name: string; size: number; state: ImportState; staged_bytes: number }>(
       `SELECT id, path, folder, base_stem, file_name, size, state, staged_bytes FROM device_files
        WHERE udid = ? AND present = 1 AND (state IN ('pending','importing')
          OR (state IN ('not-on-phone','failed') AND COALESCE(not_on_phone_connection, 0) < ?)
-         ${anyDamaged(db) ? "OR (state IN ('done','duplicate') AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL))" : ''})`,
+         ${anyDamaged(db) ? "OR (state IN ('done','duplicate') AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL))" : ''})
+         ${opts.includeTrashed ? '' : `AND NOT (state NOT IN ('done','duplicate') AND ${TRASHED})`}`,
     )
     .all(udid, connection)
   const order = new Map(rows.map((r) => [r.id, ROLE_ORDER[parseName(r.file_name).role]]))

@@ -185,4 +185,19 @@ const v4 = (db: Db): void => {
   `)
 }
 
-export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4] }
+// What the last attempt to read each phone's Photos library found: used (available = 1), or why
+// not (the device card's and `status`'s note). One row per phone, replaced on every read.
+const v5 = (db: Db): void => {
+  db.exec(`
+    CREATE TABLE photo_library_reads (
+      udid TEXT PRIMARY KEY,
+      read_at INTEGER NOT NULL,
+      available INTEGER NOT NULL,
+      code TEXT,                       -- missing | unreadable | unknown-shape | damaged | changing
+      reason TEXT,                     -- the user's words, e.g. "the iPhone refused to share its Photos library (PERM_DENIED)"
+      shape TEXT                       -- JSON: asset table, album entity, join table (for the log)
+    );
+  `)
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4, v5] }

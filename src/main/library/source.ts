@@ -11,6 +11,11 @@ export interface SourceFile {
   size: number
   mtimeNs: bigint
   birthtimeNs: bigint
+  /**
+   * The name to file it under when the path's own name is not the photo's (an original downloaded
+   * from iCloud is <UUID>.JPG on the phone; Photos knows it as IMG_7421.JPG). Default: the path's name.
+   */
+  name?: string
 }
 
 export interface CopyOptions {

@@ -96,3 +96,80 @@ function parseAlbums(json: string): string[] {
     return []
   }
 }
+
+/** Records that this read of the phone's Photos library could not be used, and why. */
+export function recordUnavailableLibrary(db: Db, udid: string, code: string, reason: string, now: number): void {
+  db.transaction(() => {
+    // Nothing is known now: no asset counts as trashed or iCloud-only, so DCIM is backed up as before.
+    db.prepare('UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
+    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape) VALUES (?, ?, 0, ?, ?, NULL)
+      ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 0, code = excluded.code, reason = excluded.reason, shape = NULL`).run(udid, now, code, reason)
+  })()
+}
+
+/** Records a read that was used (with recordPhotoLibrary in the same transaction). */
+export function recordAvailableLibrary(db: Db, udid: string, records: readonly PhotoRecord[], shape: unknown, now: number): void {
+  db.transaction(() => {
+    recordPhotoLibrary(db, udid, records, now)
+    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape) VALUES (?, ?, 1, NULL, NULL, ?)
+      ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 1, code = NULL, reason = NULL, shape = excluded.shape`).run(udid, now, JSON.stringify(shape))
+  })()
+}
+
+/** How many paths the view lists by name (the counts are always whole). */
+export const LISTED_PATHS = 20
+
+export interface LibraryReport {
+  available: boolean
+  reason: string | null
+  photosOnPhone: number
+  videosOnPhone: number
+  photosSafe: number
+  videosSafe: number
+  inICloudOnly: number
+  inRecentlyDeletedNotCopied: number
+  unknownFiles: string[]
+  unknownFileCount: number
+  missingFiles: string[]
+  missingFileCount: number
+}
+
+/** The completeness answer for one phone from the catalog (null: its library was never read). */
+export function photoLibraryReport(db: Db, udid: string): LibraryReport | null {
+  const read = db.prepare<[string], { available: number; reason: string | null }>('SELECT available, reason FROM photo_library_reads WHERE udid = ?').get(udid)
+  if (!read) return null
+  // An original is safe when the file it was listed as is in the library and not found damaged.
+  const SAFE = `EXISTS (SELECT 1 FROM device_files df WHERE df.udid = pa.udid AND df.path = pa.phone_path AND df.present = 1
+      AND df.state IN ('done','duplicate') AND df.asset_id NOT IN (SELECT id FROM assets WHERE damage IS NOT NULL))`
+  const c = db.prepare<[string], { photos: number; videos: number; photosSafe: number; videosSafe: number; cloud: number; trashed: number }>(`SELECT
+      COALESCE(SUM(trashed = 0 AND icloud_only = 0 AND kind = 'photo'), 0) AS photos,
+      COALESCE(SUM(trashed = 0 AND icloud_only = 0 AND kind = 'video'), 0) AS videos,
+      COALESCE(SUM(trashed = 0 AND icloud_only = 0 AND kind = 'photo' AND ${SAFE}), 0) AS photosSafe,
+      COALESCE(SUM(trashed = 0 AND icloud_only = 0 AND kind = 'video' AND ${SAFE}), 0) AS videosSafe,
+      COALESCE(SUM(trashed = 0 AND icloud_only = 1), 0) AS cloud,
+      COALESCE(SUM(trashed = 1 AND icloud_only = 0 AND NOT ${SAFE}), 0) AS trashed
+    FROM photo_assets pa WHERE udid = ? AND present = 1`).get(udid)!
+  const available = read.available === 1
+  const unknown = available
+    ? db.prepare<[string], { path: string }>(`SELECT path FROM device_files df WHERE udid = ? AND present = 1 AND path LIKE '/DCIM/%'
+        AND NOT EXISTS (SELECT 1 FROM photo_files pf WHERE pf.udid = df.udid AND pf.path = df.path) GROUP BY path ORDER BY path`).all(udid).map((r) => r.path)
+    : []
+  const missing = available
+    ? db.prepare<[string], { path: string }>(`SELECT phone_path AS path FROM photo_assets pa WHERE udid = ? AND present = 1 AND icloud_only = 0 AND phone_path IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM device_files df WHERE df.udid = pa.udid AND df.path = pa.phone_path AND df.present = 1) ORDER BY phone_path`).all(udid).map((r) => r.path)
+    : []
+  return {
+    available,
+    reason: read.reason,
+    photosOnPhone: c.photos,
+    videosOnPhone: c.videos,
+    photosSafe: c.photosSafe,
+    videosSafe: c.videosSafe,
+    inICloudOnly: c.cloud,
+    inRecentlyDeletedNotCopied: c.trashed,
+    unknownFiles: unknown.slice(0, LISTED_PATHS),
+    unknownFileCount: unknown.length,
+    missingFiles: missing.slice(0, LISTED_PATHS),
+    missingFileCount: missing.length,
+  }
+}

@@ -78,9 +78,14 @@ describe('cradle backup --once', () => {
     }
     const bytes = readable().reduce((s, f) => s + f.size, 0)
     expect(r.lines.filter((l) => l.type === 'phone')).toEqual([
-      { type: 'phone', udid, name: 'Ann’s iPhone', imported: readable().length, alreadyHad: 0, unavailable: 1, unreadable: 0, failed: 0, bytes, error: null },
+      {
+        type: 'phone', udid, name: 'Ann’s iPhone', imported: readable().length, alreadyHad: 0, unavailable: 1, unreadable: 0, failed: 0, bytes, error: null,
+        // A phone without a Photos library database: counted from DCIM as before, and said why.
+        inICloudOnly: 0, inRecentlyDeleted: 0,
+        photoLibrary: expect.objectContaining({ available: false, note: 'Albums and favorites are unavailable for this iPhone: the iPhone does not share its Photos library database' }),
+      },
     ])
-    expect(r.lines.at(-1)).toEqual({ type: 'summary', phones: 1, imported: readable().length, alreadyHad: 0, unavailable: 1, unreadable: 0, failed: 0, bytes, uploads: [], errors: [] })
+    expect(r.lines.at(-1)).toEqual({ type: 'summary', phones: 1, imported: readable().length, alreadyHad: 0, unavailable: 1, inICloudOnly: 0, inRecentlyDeleted: 0, unreadable: 0, failed: 0, bytes, uploads: [], errors: [] })
   }, 90_000)
 
   it('status --json after the run has the same numbers', async () => {

@@ -88,7 +88,7 @@ describe('runBackup', () => {
     const lib = library()
     const files = phone({ 'IMG_0001.JPG': Buffer.from('one') })
     const counts = await run(lib, files)
-    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 3 })
+    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 3, inICloudOnly: 0, inRecentlyDeleted: 0 })
     expect(files.downloads).toEqual(['/DCIM/100APPLE/IMG_0001.JPG'])
   })
 
@@ -120,7 +120,7 @@ describe('runBackup', () => {
     })
     const counts = await run(lib, files)
     expect(counts).toMatchObject({ imported: 2, unavailable: 2, unreadable: 2, failed: 0 })
-    expect(lib.deviceCounts('U1')).toEqual({ itemsOnPhone: 6, itemsSafe: 2, itemsNotOnPhone: 2, itemsUnreadable: 2 })
+    expect(lib.deviceCounts('U1')).toEqual({ itemsOnPhone: 6, itemsSafe: 2, itemsNotOnPhone: 2, itemsUnreadable: 2, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 })
   })
 
   it('after a streak of refused files asks lockdown; a locked phone stops the run as device-locked and the streak goes back to the queue', async () => {

@@ -26,6 +26,12 @@ describe('settings validation', () => {
     expect(result).toEqual({ ok: true, value: { ...defaults, layout: '{YYYY}' } })
   })
 
+  it('leaves Recently Deleted out by default and takes only true or false for it', () => {
+    expect(defaults.importRecentlyDeleted).toBe(false)
+    expect(validateSettingsPatch({ importRecentlyDeleted: true })).toEqual({ ok: true, value: { importRecentlyDeleted: true } })
+    expect(validateSettingsPatch({ importRecentlyDeleted: 'yes' })).toMatchObject({ ok: false, key: 'importRecentlyDeleted' })
+  })
+
   it('refuses a file from another version', () => {
     expect(validateSettings({ version: 2 }, defaults)).toMatchObject({ ok: false, key: 'version' })
   })

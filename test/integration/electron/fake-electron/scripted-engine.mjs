@@ -7,7 +7,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const device = {
   udid: 'u1', name: "Anna's iPhone", model: 'iPhone 15', productType: 'iPhone15,4', iosVersion: '17.5', connected: true,
   connection: 'usb', battery: { level: 57, charging: true, externalPower: true }, trust: 'paired', phase: 'ready',
-  itemsOnPhone: 3511, itemsSafe: 3511, itemsNotOnPhone: 0, itemsUnreadable: 0, lastBackupAt: null, progress: null, problem: null,
+  itemsOnPhone: 3511, itemsSafe: 3511, itemsNotOnPhone: 0, itemsUnreadable: 0, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0, photoLibrary: null, lastBackupAt: null, progress: null, problem: null,
 }
 
 export async function startEngine(deps) {

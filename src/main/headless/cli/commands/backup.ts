@@ -39,6 +39,10 @@ export interface BackupSummary {
   imported: number
   alreadyHad: number
   unavailable: number
+  /** Exactly, from the phone's Photos library (0 where it could not be read). */
+  inICloudOnly: number
+  /** Files of photos in Recently Deleted that were not copied. */
+  inRecentlyDeleted: number
   /** Files a phone refused to give (an AFC status other than iCloud's): "couldn't read". */
   unreadable: number
   failed: number
@@ -68,7 +72,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
   const secrets = await openHeadlessSecrets(ctx)
   const engine = await startHeadlessEngine(ctx, secrets, { once: true })
-  const summary: BackupSummary = { type: 'summary', phones: 0, imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0, uploads: [], errors: [] }
+  const summary: BackupSummary = { type: 'summary', phones: 0, imported: 0, alreadyHad: 0, unavailable: 0, inICloudOnly: 0, inRecentlyDeleted: 0, unreadable: 0, failed: 0, bytes: 0, uploads: [], errors: [] }
   let lastLine = ''
   let lastJsonAt = 0
   const unsubscribe = engine.subscribe((state: AppState) => {
@@ -104,14 +108,20 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       summary.imported += c.imported
       summary.alreadyHad += c.alreadyHad
       summary.unavailable += c.unavailable
+      summary.inICloudOnly += c.inICloudOnly
+      summary.inRecentlyDeleted += c.inRecentlyDeleted
       summary.unreadable += c.unreadable
       summary.failed += c.failed
       summary.bytes += c.bytes
       const error = result.error ? describe(result.error, name) : null
       if (error) summary.errors.push(`${name}: ${error}`)
       if (tty) ctx.stdout.write('\r\x1b[2K')
-      emit({ type: 'phone', udid, name, ...c, error })
-      if (!json) ctx.stdout.write(`${name}: ${c.imported} new, ${c.alreadyHad} already safe${c.unavailable ? `, ${c.unavailable} in iCloud only` : ''}${c.unreadable ? `, couldn't read ${c.unreadable}` : ''}${c.failed ? `, ${c.failed} failed` : ''}${error ? ` — ${error}` : ''}\n`)
+      const photoLibrary = device?.photoLibrary ?? null
+      emit({ type: 'phone', udid, name, ...c, photoLibrary, error })
+      if (!json) {
+        ctx.stdout.write(`${name}: ${c.imported} new, ${c.alreadyHad} already safe${c.unavailable ? `, ${c.unavailable} in iCloud only` : ''}${c.inICloudOnly ? `, ${c.inICloudOnly} only in iCloud (the Photos library says)` : ''}${c.inRecentlyDeleted ? `, ${c.inRecentlyDeleted} in Recently Deleted not copied` : ''}${c.unreadable ? `, couldn't read ${c.unreadable}` : ''}${c.failed ? `, ${c.failed} failed` : ''}${error ? ` — ${error}` : ''}\n`)
+        if (photoLibrary?.note) ctx.stdout.write(`${name}: ${photoLibrary.note}\n`)
+      }
     }
     await Promise.all(
       udids.map((udid) =>

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatBytes, formatCount, formatWhen } from '../../../../shared/format.js'
 import { placesLine, safetySentence } from '../../../../shared/safety-text.js'
-import type { SafetyView } from '../../../../shared/state.js'
+import type { PhotoLibraryView, SafetyView } from '../../../../shared/state.js'
 import { defaultSettings } from '../../../../shared/settings.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
 import { UploadManager, type DestinationStatusCounts } from '../../../destinations/upload-manager.js'
@@ -18,6 +18,8 @@ import { History, historySchema } from '../../../engine/history.js'
 import { safetyLedger } from '../../../engine/safety-ledger.js'
 import { tryLockDataFolder, type DataFolderHolder } from '../../../data-folder/data-folder-lock.js'
 import { CATALOG_FILE, Library } from '../../../library/library.js'
+import type { DeviceCounts } from '../../../library/scan-plan.js'
+import { photoLibraryView } from '../../../photos/library-view.js'
 import { rebuiltNotice } from '../rebuilt-notice.js'
 import { loadSettings } from '../../../library/settings-store.js'
 import { memorySecretStore } from '../../memory-secret-store.js'
@@ -40,7 +42,7 @@ Options:
 
 export interface StatusReport {
   library: { path: string; items: number; bytes: number; freeBytes: number | null; available: boolean }
-  phones: { udid: string; name: string; model: string; lastBackupAt: number | null; itemsOnPhone: number; itemsSafe: number; itemsNotOnPhone: number; itemsUnreadable: number }[]
+  phones: ({ udid: string; name: string; model: string; lastBackupAt: number | null; photoLibrary: PhotoLibraryView | null } & DeviceCounts)[]
   queue: { pending: number; failed: number; notOnPhone: number; done: number }
   destinations: DestinationStatusCounts[]
   lastRun: { at: number; sourceName: string; imported: number; error: string | null } | null
@@ -96,6 +98,8 @@ async function report(library: Library, fresh: boolean): Promise<Omit<StatusRepo
       model: d.productType ?? '',
       lastBackupAt: d.lastBackupAt,
       ...library.deviceCounts(d.udid),
+      // The phone's own Photos library at its last read: completeness, and files that do not add up.
+      photoLibrary: photoLibraryView(library.db, d.udid),
     })),
     queue: { pending: counts.pending, failed: counts.failed, notOnPhone: counts.notOnPhone, done: counts.done },
     destinations,
@@ -125,7 +129,10 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
     const when = p.lastBackupAt ? `last backup ${formatWhen(p.lastBackupAt, now)}` : 'never backed up'
     const icloud = p.itemsNotOnPhone ? `, ${formatCount(p.itemsNotOnPhone)} in iCloud only` : ''
     const unread = p.itemsUnreadable ? `, couldn't read ${formatCount(p.itemsUnreadable)}` : ''
-    lines.push(`  ${p.name} · ${when} · ${formatCount(p.itemsOnPhone)} on the phone, ${formatCount(p.itemsSafe)} safe${icloud}${unread}`)
+    const cloudOnly = p.itemsInICloudOnly ? `, ${formatCount(p.itemsInICloudOnly)} only in iCloud` : ''
+    const trashed = p.itemsInRecentlyDeleted ? `, ${formatCount(p.itemsInRecentlyDeleted)} in Recently Deleted not copied` : ''
+    lines.push(`  ${p.name} · ${when} · ${formatCount(p.itemsOnPhone)} on the phone, ${formatCount(p.itemsSafe)} safe${icloud}${cloudOnly}${trashed}${unread}`)
+    if (p.photoLibrary?.note) lines.push(`    ${p.photoLibrary.note}`)
     const ledger = r.safety.phones.find((s) => s.udid === p.udid)
     if (ledger && ledger.items > 0) lines.push(`     ${safetySentence(ledger)} · ${placesLine(ledger.places)}`)
   }

@@ -1,0 +1,92 @@
+/**
+ * The scan's second half: the phone's Photos library. It is read (photos/photo-library-reader.ts),
+ * recorded in the catalog (albums, favorites, hidden, trashed, iCloud-only per asset, and which
+ * phone file belongs to which asset), and the originals it keeps outside DCIM — downloaded from
+ * iCloud into PhotoData/CPLAssets — become folders to import, each file filed under the photo's
+ * original name. A library Cradle cannot use changes nothing: DCIM is backed up as before and one
+ * plain log line says why (the device card says it too, from the catalog).
+ */
+import { CradleError } from '../../shared/errors.js'
+import type { Library } from '../library/library.js'
+import { folderSignature, type FolderScan } from '../library/scan-plan.js'
+import type { SourceFile } from '../library/source.js'
+import type { Logger } from '../logging/logger.js'
+import { recordAvailableLibrary, recordUnavailableLibrary, LISTED_PATHS } from '../photos/catalog-photo-store.js'
+import { attributeFiles } from '../photos/file-attribution.js'
+import { unavailableNote, type PhotoLibraryRead } from '../photos/library-model.js'
+import { readPhotoLibrary } from '../photos/photo-library-reader.js'
+import type { PhoneFiles } from './phone-port.js'
+
+export interface PhotoLibraryScanDeps {
+  udid: string
+  files: PhoneFiles
+  library: Library
+  now: () => number
+  log: Logger
+  readPhotoLibrary?: (files: PhoneFiles, signal: AbortSignal) => Promise<PhotoLibraryRead>
+}
+
+export interface PhotoLibraryScan {
+  /** Folders of originals outside DCIM (PhotoData/CPLAssets/group…), with their files. */
+  folders: FolderScan[]
+  statted: number
+  available: boolean
+}
+
+const CPL = '/PhotoData/CPLAssets/'
+const folderOf = (p: string): string => p.slice(0, p.lastIndexOf('/'))
+
+export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonly FolderScan[], signal: AbortSignal): Promise<PhotoLibraryScan> {
+  const { udid, library, log } = deps
+  const read = await (deps.readPhotoLibrary ?? ((files, s) => readPhotoLibrary(files, { signal: s })))(deps.files, signal)
+  if (!read.available) {
+    recordUnavailableLibrary(library.db, udid, read.code, read.reason, deps.now())
+    log.info(unavailableNote(read.reason), { udid, code: read.code })
+    return { folders: [], statted: 0, available: false }
+  }
+  const { assets, shape } = read.model
+
+  // Originals the phone keeps outside DCIM, where the database says they are local.
+  const outside = assets.filter((a) => a.phonePath.startsWith(CPL) && !a.iCloudOnly)
+  const stats = await deps.files.statMany(outside.map((a) => a.phonePath), signal)
+  const byFolder = new Map<string, { files: SourceFile[]; unstatted: string[]; names: string[] }>()
+  outside.forEach((a, i) => {
+    const folder = folderOf(a.phonePath)
+    const entry = byFolder.get(folder) ?? { files: [], unstatted: [], names: [] }
+    byFolder.set(folder, entry)
+    const s = stats[i]
+    if (s instanceof CradleError) {
+      entry.unstatted.push(a.phonePath)
+      log.warn('could not read the file\'s info', { udid, path: a.phonePath, code: s.code, detail: s.message })
+    } else if (s?.type === 'file') {
+      entry.files.push({ path: a.phonePath, size: s.size, mtimeNs: s.mtimeNs, birthtimeNs: s.birthtimeNs, name: a.originalFileName })
+      entry.names.push(a.phonePath)
+    }
+  })
+  const folders: FolderScan[] = [...byFolder].map(([folder, e]) => ({
+    folder,
+    // Listed from the database, not by ReadDir: stat'ed every time (a few files), never reused.
+    signature: folderSignature(e.names),
+    files: e.files,
+    ...(e.unstatted.length > 0 ? { unstatted: e.unstatted } : {}),
+  }))
+
+  const listed: string[] = []
+  for (const f of dcim) {
+    if (f.files) listed.push(...f.files.map((x) => x.path))
+    else listed.push(...library.storedFiles(udid, f.folder).map((x) => x.path))
+    listed.push(...(f.unstatted ?? []))
+  }
+  for (const f of folders) listed.push(...(f.files ?? []).map((x) => x.path), ...(f.unstatted ?? []))
+  const { records, unknown, missing } = attributeFiles(assets, listed)
+  recordAvailableLibrary(library.db, udid, records, shape, deps.now())
+
+  log.info('read the Photos library', {
+    udid, assets: assets.length, assetTable: shape.assetTable, joinTable: shape.joinTable,
+    outsideDcim: outside.length, iCloudOnly: assets.filter((a) => a.iCloudOnly && !a.trashed).length, recentlyDeleted: assets.filter((a) => a.trashed).length,
+  })
+  // What does not add up is said, not ignored (the device card and `status --json` list it too).
+  if (unknown.length > 0) log.warn('files in DCIM that the Photos library does not know', { udid, count: unknown.length, paths: unknown.slice(0, LISTED_PATHS) })
+  if (missing.length > 0) log.warn('photos the Photos library lists that the phone did not show', { udid, count: missing.length, paths: missing.slice(0, LISTED_PATHS) })
+  return { folders, statted: outside.length, available: true }
+}

@@ -1,0 +1,144 @@
+/**
+ * The backup from the phone's own view (Photos.sqlite), against the virtual iPhone over real
+ * sockets: originals that live only under PhotoData/CPLAssets are backed up byte-identically
+ * under their original names; Recently Deleted is left out unless the setting asks; iCloud-only
+ * is counted exactly from the database; the newest rows, only in the -wal, are seen; albums,
+ * favorites and hidden reach the catalog (PhotoMetadataSource); DCIM files the database does not
+ * know are listed. And the fallback: no database, or /PhotoData refused, backs up DCIM exactly as
+ * before with a plain note on the card.
+ */
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import '../../fakes/quiet-logs.js'
+import type { Settings } from '../../../src/shared/settings.js'
+import type { DeviceView, HistoryEntry } from '../../../src/shared/state.js'
+import { CatalogMetadataSource } from '../../../src/main/photos/catalog-metadata-source.js'
+import { startSimulator, type SimDeviceOptions } from '../../../src/sim/index.js'
+import type { SimPhotoAsset } from '../../../src/sim/photos/photo-library.js'
+import { deviceOf, engineTestRig, ON_CHARGER, openLibrary, startTestEngine, tempDirs, waitForState } from '../../helpers/engine.js'
+import { expectedFromDcim, type ExpectedFile } from '../../helpers/engine-roll.js'
+
+const rig = engineTestRig()
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+
+interface Backed {
+  udid: string
+  view: DeviceView
+  entry: HistoryEntry
+  expected: ExpectedFile[]
+  assets: SimPhotoAsset[]
+  photoDataDir: string | undefined
+}
+
+/** Starts a phone and an engine, waits for the first backup to finish, stops the engine. */
+async function backUp(device: SimDeviceOptions, settings: Partial<Settings> = {}): Promise<Backed> {
+  rig.dirs = tempDirs('cradle-photolib-')
+  rig.sim = await startSimulator({ devices: [{ battery: ON_CHARGER, ...device }] })
+  const phone = rig.sim.devices[0]!
+  const udid = phone.udid
+  const roll = rig.sim.roll(udid)!
+  const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
+  rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, settings })
+  const entry = await waitForState(rig.engine, (s) => s.history.find((h) => h.kind === 'import' && h.udid === udid), 90_000, 'the first backup')
+  const view = await waitForState(rig.engine, (s) => {
+    const d = deviceOf(s, udid)
+    return d?.phase === 'done' ? d : undefined
+  }, 30_000, 'the card after the backup')
+  await rig.engine.stop()
+  rig.engine = undefined
+  return { udid, view, entry, expected, assets: rig.sim.photoLibrary(udid)?.assets ?? [], photoDataDir: phone.photoDataDir }
+}
+
+/** Where the catalog says a phone file went in the library, or null when it was not imported. */
+function libraryFileOf(udid: string, devicePath: string): { libraryPath: string; bytes: Buffer } | null {
+  const lib = openLibrary(rig.dirs!)
+  try {
+    const row = lib.db.prepare<[string, string], { library_path: string }>(`SELECT a.library_path FROM device_files d JOIN assets a ON a.id = d.asset_id
+      WHERE d.udid = ? AND d.path = ? AND d.state IN ('done','duplicate')`).get(udid, devicePath)
+    return row ? { libraryPath: row.library_path, bytes: fs.readFileSync(path.join(rig.dirs!.libraryDir, ...row.library_path.split('/'))) } : null
+  } finally {
+    lib.close()
+  }
+}
+
+const filesOf = (assets: SimPhotoAsset[], pick: (a: SimPhotoAsset) => boolean): string[] => assets.filter(pick).flatMap((a) => a.files)
+
+describe('backing up from the phone\'s Photos library', () => {
+  it.each(['ios17', 'ios13'] as const)('%s: CPLAssets originals byte-identical under their original names, Recently Deleted left out, iCloud-only counted from the -wal', async (schema) => {
+    const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema } })
+    const trashedFiles = filesOf(b.assets, (a) => a.trashed)
+    expect(trashedFiles.length).toBeGreaterThan(0)
+    const cpl = b.assets.find((a) => a.phonePath.startsWith('/PhotoData/CPLAssets/') && !a.iCloudOnly)!
+    const cloudOnly = b.assets.find((a) => a.iCloudOnly)!
+    // Both are rows only the -wal holds: a copy without it would know neither.
+    expect([cpl.inWal, cloudOnly.inWal]).toEqual([true, true])
+
+    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length - trashedFiles.length + 1, failed: 0 })
+    const copy = libraryFileOf(b.udid, cpl.phonePath)!
+    expect(path.posix.basename(copy.libraryPath)).toBe('IMG_7421.JPG')
+    expect(sha(copy.bytes)).toBe(sha(fs.readFileSync(path.join(b.photoDataDir!, ...cpl.phonePath.split('/').slice(2)))))
+    for (const p of trashedFiles) expect(libraryFileOf(b.udid, p), p).toBeNull()
+
+    expect(b.view).toMatchObject({ itemsInICloudOnly: 1, itemsInRecentlyDeleted: trashedFiles.length, itemsOnPhone: b.expected.length - trashedFiles.length + 1 })
+    expect(b.view.itemsSafe).toBe(b.view.itemsOnPhone)
+    const localPhotos = b.assets.filter((a) => !a.trashed && !a.iCloudOnly)
+    expect(b.view.photoLibrary).toMatchObject({
+      available: true, note: null, inICloudOnly: 1, inRecentlyDeletedNotCopied: 1,
+      photosSafe: localPhotos.filter((a) => a.kind === 'photo').length, videosSafe: localPhotos.filter((a) => a.kind === 'video').length,
+      missingFileCount: 0,
+    })
+    // The roll's odd extras are files Photos does not know: listed, and still backed up.
+    const extras = b.expected.filter((f) => !b.assets.some((a) => a.files.includes(f.devicePath)))
+    expect(b.view.photoLibrary!.unknownFiles.sort()).toEqual(extras.map((f) => f.devicePath).sort())
+    for (const f of extras) expect(libraryFileOf(b.udid, f.devicePath), f.devicePath).not.toBeNull()
+  })
+
+  it('keeps albums, favorites and hidden per library asset, non-ASCII titles intact (PhotoMetadataSource)', async () => {
+    const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema: 'ios17' } })
+    const lib = openLibrary(rig.dirs!)
+    try {
+      const source = new CatalogMetadataSource(lib.db)
+      const assetOf = lib.db.prepare<[string, string], { asset_id: number }>("SELECT asset_id FROM device_files WHERE udid = ? AND path = ? AND state = 'done'")
+      const described = b.assets.filter((a) => !a.trashed && !a.iCloudOnly)
+      for (const a of described) {
+        for (const file of a.files) {
+          const id = assetOf.get(b.udid, file)!.asset_id
+          expect(source.forAsset(id), file).toMatchObject({ uuid: a.uuid, originalFileName: a.originalFileName, favorite: a.favorite, hidden: a.hidden, albums: a.albums })
+        }
+      }
+      expect(described.some((a) => a.albums.includes('Été 2024 🌊'))).toBe(true)
+      expect(described.some((a) => a.hidden)).toBe(true)
+    } finally {
+      lib.close()
+    }
+  })
+
+  it('imports Recently Deleted too when the setting asks (ios14 shape)', async () => {
+    const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema: 'ios14' } }, { importRecentlyDeleted: true })
+    const trashedFiles = filesOf(b.assets, (a) => a.trashed)
+    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length + 1 })
+    for (const p of trashedFiles) expect(libraryFileOf(b.udid, p), p).not.toBeNull()
+    expect(b.view).toMatchObject({ itemsInRecentlyDeleted: 0, itemsInICloudOnly: 1 })
+    expect(b.view.photoLibrary).toMatchObject({ inRecentlyDeletedNotCopied: 0 })
+  })
+
+  it('without a database, backs up DCIM exactly as before and says why albums and favorites are unavailable', async () => {
+    const b = await backUp({ photos: { count: 20, seed: 41 } })
+    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length, failed: 0 })
+    expect(b.view).toMatchObject({ itemsOnPhone: b.expected.length, itemsSafe: b.expected.length, itemsInICloudOnly: 0, itemsInRecentlyDeleted: 0 })
+    expect(b.view.photoLibrary).toMatchObject({
+      available: false, note: 'Albums and favorites are unavailable for this iPhone: the iPhone does not share its Photos library database',
+    })
+  })
+
+  it('with /PhotoData refused, backs up DCIM exactly as before (Recently Deleted included) with the note', async () => {
+    const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema: 'ios17' }, photoDataUnreadable: true })
+    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length, failed: 0 })
+    for (const p of filesOf(b.assets, (a) => a.trashed)) expect(libraryFileOf(b.udid, p), p).not.toBeNull()
+    expect(b.view.photoLibrary?.available).toBe(false)
+    expect(b.view.photoLibrary?.note).toMatch(/^Albums and favorites are unavailable for this iPhone: the iPhone refused to share its Photos library \(PERM_DENIED\)$/)
+    expect(b.view).toMatchObject({ itemsOnPhone: b.expected.length, itemsSafe: b.expected.length, itemsInICloudOnly: 0 })
+  })
+})
