@@ -10,6 +10,7 @@ import type { CameraRollManifest } from '../../src/sim/roll/generator.js'
 import type { Library } from '../../src/main/library/library.js'
 import { sha256FileSync } from '../../src/main/library/file-hash.js'
 import { STAGING_DIR } from '../../src/main/library/staging.js'
+import { photoPathOfSidecar } from '../../src/main/library/sidecar-name.js'
 import { listFiles, openLibrary, type EngineTestRig } from './engine.js'
 
 export interface ExpectedFile {
@@ -150,7 +151,11 @@ export function verifyLibrary(lib: Library, expected: readonly ExpectedFile[], o
   // The folder holds exactly the catalogued assets, each content once.
   const assets = lib.db.prepare<[], AssetRow>('SELECT id, sha256, library_path, group_id FROM assets').all()
   const catalogued = new Set(assets.map((a) => a.library_path))
-  const files = listFiles(lib.root)
+  // XMP sidecars of catalogued files are Cradle's own (photos/sidecar-writer.ts), not strays.
+  const files = listFiles(lib.root).filter((rel) => {
+    const photo = photoPathOfSidecar(rel)
+    return photo === null || !catalogued.has(photo)
+  })
   for (const rel of files) if (!catalogued.has(rel)) problems.push(`${rel}: in the library folder but not in the catalog`)
   const byContent = new Map<string, string>()
   for (const rel of files) {

@@ -15,7 +15,7 @@ import type { Simulator } from '../../src/sim/index.js'
 import type { Clock, PowerSource } from '../../src/main/engine/ports.js'
 import { createPhonePort } from '../../src/main/engine/device-adapter.js'
 import type { PhonePort } from '../../src/main/engine/phone-port.js'
-import { startEngine } from '../../src/main/engine/start.js'
+import { startEngine, type StartOptions } from '../../src/main/engine/start.js'
 import { Library } from '../../src/main/library/library.js'
 import { uploadsSchema } from '../../src/main/destinations/queue/uploads-schema.js'
 import { historySchema } from '../../src/main/engine/history.js'
@@ -79,6 +79,8 @@ export interface EngineHarnessOptions {
   wrapPort?: (port: PhonePort) => PhonePort
   /** A clock of the test's own (e.g. one whose wall time jumps). */
   clock?: Clock
+  /** What the phone's Photos library "says" about the library's assets (instead of the catalog's rows). */
+  photoMetadata?: StartOptions['photoMetadata']
 }
 
 /** Starts the engine the way `cradle serve` does, but in-process with test ports. */
@@ -99,6 +101,7 @@ export function startTestEngine(o: EngineHarnessOptions): Promise<Engine> {
       ...(o.settings ? { settingsOverride: o.settings } : {}),
       ...(o.once ? { once: true } : {}),
       ...(o.wrapPort ? { phonePort: o.wrapPort(createPhonePort({ muxAddress: o.muxAddress })) } : {}),
+      ...(o.photoMetadata ? { photoMetadata: o.photoMetadata } : {}),
     },
   )
 }

@@ -14,7 +14,8 @@ import { CradleError } from '../../shared/errors.js'
 import type { Clock } from '../engine/ports.js'
 import type { Logger } from '../logging/logger.js'
 import { librarySidecarText } from '../photos/library-sidecar.js'
-import type { PhotoMetadata, PhotoMetadataSource } from '../photos/photo-metadata.js'
+import { metadataJson, parseMetadataJson } from '../photos/metadata-json.js'
+import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { MeteredStream, type BandwidthLimiter } from './bandwidth-limiter.js'
 import type { Destination, UploadContext, UploadItem } from './destination.js'
@@ -60,23 +61,6 @@ export interface RunnerDeps {
 /** A metadata pass that failed is tried again after this long (or at the next trigger). */
 const METADATA_RETRY_MS = 60_000
 const METADATA_PAGE = 200
-
-/** PhotoMetadata as stored in uploads.meta_json: fixed key order, so equal metadata is equal text. */
-export function metadataJson(m: PhotoMetadata): string {
-  return JSON.stringify({
-    uuid: m.uuid, originalFileName: m.originalFileName, capturedAt: m.capturedAt, offsetMinutes: m.offsetMinutes,
-    favorite: m.favorite, hidden: m.hidden, albums: [...m.albums],
-  })
-}
-
-function parseMetadata(json: string | null): PhotoMetadata | null {
-  if (!json) return null
-  try {
-    return JSON.parse(json) as PhotoMetadata
-  } catch {
-    return null
-  }
-}
 
 /** A hold as shown: `until` in wall-clock time, computed from the monotonic deadline when asked. */
 export type Hold = { kind: 'backoff' | 'quota'; until: number } | null
@@ -415,7 +399,7 @@ export class DestinationRunner {
     if (before === json) return false
     await destination.applyMetadata(item, remoteRef, meta, {
       signal,
-      previous: parseMetadata(before),
+      previous: parseMetadataJson(before),
       sidecar: () => librarySidecarText(this.d.libraryRoot, item.libraryPath, meta),
       log,
     })

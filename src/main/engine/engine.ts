@@ -13,6 +13,9 @@ import { InboxWatcher } from '../library/inbox.js'
 import { Library } from '../library/library.js'
 import { saveSettings } from '../library/settings-store.js'
 import { createLogger, type Logger } from '../logging/logger.js'
+import { LibrarySidecars } from '../photos/library-sidecars.js'
+import { noPhotoMetadata } from '../photos/no-photo-metadata.js'
+import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
 import { BackgroundScrub } from './background-scrub.js'
 import type { EngineHandle } from './engine-handle.js'
 import type { History } from './history.js'
@@ -33,6 +36,12 @@ export interface EngineParts {
   catalogProblem?: CradleError | null
   library: Library
   uploads: UploadManager
+  /**
+   * What the phone's Photos library says about a library's assets (the catalog rows the
+   * Photos.sqlite reader left): written into XMP sidecars here and applied by the destinations
+   * (makeUploads injects the same source). Default: nothing is described.
+   */
+  photoMetadata?: (library: Library) => PhotoMetadataSource
   /** Builds the upload manager for a library (again when the library folder changes). */
   makeUploads: (library: Library, settings: Settings) => UploadManager
   history: History
@@ -76,6 +85,7 @@ export class Engine implements EngineHandle {
     revision: -1, counts: EMPTY_COUNTS, totals: { assetCount: 0, bytes: 0 }, safety: { total: { items: 0, onlyInICloud: 0, safeIn: 0, places: [] }, phones: [] },
   }
   private readonly scrub: BackgroundScrub
+  private readonly sidecars: LibrarySidecars
   private libraryView: LibraryView
   private libraryViewTimer: NodeJS.Timeout | null = null
   private libraryViewPending: NodeJS.Timeout | null = null
@@ -102,6 +112,21 @@ export class Engine implements EngineHandle {
       onChange: () => this.changed(this.scrub.current().progress === null),
       ...(parts.scrubBytesPerSecond ? { bytesPerSecond: parts.scrubBytesPerSecond } : {}),
     })
+    this.sidecars = new LibrarySidecars({
+      library: () => this.parts.library,
+      metadata: () => parts.photoMetadata?.(this.parts.library) ?? noPhotoMetadata,
+      log: this.log.child('sidecars'),
+      now: () => parts.clock.now(),
+    })
+  }
+
+  /**
+   * The phone's metadata was read again (or may have changed): the library's sidecars and every
+   * destination's copies are brought up to date. Resolves when the sidecars are written.
+   */
+  photoMetadataChanged(): Promise<void> {
+    this.parts.uploads.syncMetadata()
+    return this.sidecars.all()
   }
 
   /** Start-up: repair what a crash left, resume uploads and the inbox, then watch for phones. */
@@ -143,6 +168,7 @@ export class Engine implements EngineHandle {
     if (this.safetyTimer) clearTimeout(this.safetyTimer)
     await Promise.all([...[...this.sessions.values()].map((s) => s.detach()), ...this.ending, this.scrub.stop()])
     this.sessions.clear()
+    await this.sidecars.idle()
     await this.inbox?.stop().catch(() => undefined)
     this.unsubscribeUploads?.()
     await this.parts.uploads.stop()
@@ -371,12 +397,15 @@ export class Engine implements EngineHandle {
       platform: this.parts.platform,
       enqueueUploads: (ids) => {
         this.parts.uploads.enqueue(ids)
+        void this.sidecars.forAssets(ids)
         this.changed(true)
       },
       onChange: () => this.changed(true),
     })
     this.sessions.set(udid, session)
     void session.done.then((result) => {
+      // The session read the phone's database afresh: favorites and albums may have changed.
+      if (!this.stopped) void this.photoMetadataChanged()
       this.finished.set(udid, result)
       for (const listener of [...this.sessionListeners]) listener(udid, result)
       this.changed(true)

@@ -14,6 +14,8 @@ import { defaultLibraryDir } from '../headless/cli/default-paths.js'
 import { Library } from '../library/library.js'
 import { loadSettings, saveSettings } from '../library/settings-store.js'
 import { createLogger } from '../logging/logger.js'
+import { CatalogMetadataSource } from '../photos/catalog-metadata-source.js'
+import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
 import { createPhonePort } from './device-adapter.js'
 import { Engine } from './engine.js'
 import type { EngineDeps } from './engine-handle.js'
@@ -28,6 +30,8 @@ export interface StartOptions {
   settingsOverride?: Partial<Settings>
   /** `backup --once`: one backup per attached phone, no waiting. */
   once?: boolean
+  /** Replaces the catalog-backed source of the phone's metadata (tests set what the phone "says"). */
+  photoMetadata?: (library: Library) => PhotoMetadataSource
 }
 
 export async function startEngine(deps: EngineDeps, options: StartOptions = {}): Promise<Engine> {
@@ -71,8 +75,10 @@ async function startLocked(deps: EngineDeps, options: StartOptions, releaseLock:
     throw toCradleError(error, 'catalog-corrupt')
   }
   const clock = deps.clock ?? systemClock
+  const photoMetadata = (lib: Library): PhotoMetadataSource => options.photoMetadata?.(lib) ?? new CatalogMetadataSource(lib.db)
   const makeUploads = (lib: Library, s: Settings = settings): UploadManager =>
     new UploadManager({
+      metadata: photoMetadata(lib),
       db: lib.db,
       libraryRoot: lib.root,
       secrets: deps.secrets,
@@ -97,6 +103,7 @@ async function startLocked(deps: EngineDeps, options: StartOptions, releaseLock:
     library,
     uploads,
     makeUploads,
+    photoMetadata,
     history: new History(library.db),
     port,
     clock,
