@@ -8,7 +8,7 @@ import { describeError } from '../shared/error-text.js'
 import { formatCount } from '../shared/format.js'
 import type { Settings } from '../shared/settings.js'
 import type { WireError } from '../shared/errors.js'
-import type { DeviceView } from '../shared/state.js'
+import type { DeviceView, PhotoLibraryView } from '../shared/state.js'
 
 export type Tone = 'ok' | 'busy' | 'idle' | 'attention' | 'error'
 
@@ -88,6 +88,24 @@ export function notOnPhoneSentence(count: number): string | null {
 export function unreadableSentence(count: number): string | null {
   if (count <= 0) return null
   return `Couldn't read ${plural(count, 'item')} from this iPhone. Cradle tries ${count === 1 ? 'it' : 'them'} again the next time it's connected.`
+}
+
+/**
+ * The completeness line from the phone's own Photos library: "All 12,431 photos and videos are
+ * safe · 2 are only in iCloud · 37 in Recently Deleted not copied". Null when it could not be read
+ * (the card shows its note instead) or was never read.
+ */
+export function completenessSentence(v: PhotoLibraryView | null): string | null {
+  if (!v || !v.available) return null
+  const onPhone = v.photosOnPhone + v.videosOnPhone
+  const safe = v.photosSafe + v.videosSafe
+  const what = onPhone === 1 ? 'photo or video' : 'photos and videos'
+  const parts = [safe === onPhone
+    ? (onPhone === 1 ? 'The 1 photo or video is safe' : `All ${formatCount(onPhone)} ${what} are safe`)
+    : `${formatCount(safe)} of ${formatCount(onPhone)} ${what} are safe`]
+  if (v.inICloudOnly > 0) parts.push(`${formatCount(v.inICloudOnly)} ${v.inICloudOnly === 1 ? 'is' : 'are'} only in iCloud`)
+  if (v.inRecentlyDeletedNotCopied > 0) parts.push(`${formatCount(v.inRecentlyDeletedNotCopied)} in Recently Deleted not copied`)
+  return parts.join(' · ')
 }
 
 export function plural(count: number, one: string, many: string = `${one}s`): string {

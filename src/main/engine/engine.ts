@@ -7,7 +7,7 @@ import { CradleError, toCradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
 import { isQueueItemId, type CommandName, type Input, type Result, type ThumbnailImage } from '../../shared/contract.js'
 import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
-import type { AppState, DeviceView, LibraryView, QueueCounts, SafetyView } from '../../shared/state.js'
+import type { AppState, DeviceView, LibraryView, PhotoLibraryView, QueueCounts, SafetyView } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
 import { InboxWatcher } from '../library/inbox.js'
 import { Library } from '../library/library.js'
@@ -311,6 +311,7 @@ export class Engine implements EngineHandle {
     this.unsubscribeUploads?.()
     await this.parts.uploads.stop()
     this.parts.library = library
+    this.awayPhotoViews.clear()
     this.parts.uploads = this.parts.makeUploads(library, this.settings)
     this.parts.uploads.enqueue()
     this.parts.uploads.start()
@@ -561,13 +562,21 @@ export class Engine implements EngineHandle {
     return this.safetyCache
   }
 
+  /**
+   * A phone that is away keeps the Photos library view of its last read: only a session of that
+   * phone changes it, so it is computed once per absence, not on every snapshot.
+   */
+  private readonly awayPhotoViews = new Map<string, PhotoLibraryView | null>()
+
   private devices(): DeviceView[] {
     const known = this.parts.library.devices().filter((d) => d.kind === 'phone')
     const lastBackup = new Map(known.map((d) => [d.udid, d.lastBackupAt]))
     const views = [...this.sessions.values()].map((session) => session.view(lastBackup.get(session.udid) ?? null))
+    for (const udid of this.sessions.keys()) this.awayPhotoViews.delete(udid)
     for (const d of known) {
       if (this.sessions.has(d.udid)) continue
-      views.push(disconnectedPhoneView(d, this.parts.library.deviceCounts(d.udid), this.interrupted.get(d.udid), photoLibraryView(this.parts.library.db, d.udid)))
+      if (!this.awayPhotoViews.has(d.udid)) this.awayPhotoViews.set(d.udid, photoLibraryView(this.parts.library.db, d.udid))
+      views.push(disconnectedPhoneView(d, this.parts.library.deviceCounts(d.udid), this.interrupted.get(d.udid), this.awayPhotoViews.get(d.udid) ?? null))
     }
     return views
   }

@@ -4,7 +4,7 @@ import { placesLine, safetySentence } from '../../shared/safety-text.js'
 import type { DeviceView } from '../../shared/state.js'
 import { progressView } from '../store/selectors.js'
 import { useAppStore } from '../store/store-context.js'
-import { deviceStatus, notOnPhoneSentence, unreadableSentence } from '../words.js'
+import { completenessSentence, deviceStatus, notOnPhoneSentence, unreadableSentence } from '../words.js'
 import { ProgressBar } from './progress-bar.js'
 
 function batteryText(d: DeviceView): string | null {
@@ -27,6 +27,7 @@ export function DeviceCard({ udid }: { udid: string }) {
   const meta = [device.model, device.iosVersion ? `iOS ${device.iosVersion}` : null, batteryText(device), connectionText(device)].filter(Boolean)
   const icloud = notOnPhoneSentence(device.itemsNotOnPhone)
   const unreadable = unreadableSentence(device.itemsUnreadable)
+  const complete = completenessSentence(device.photoLibrary)
   return (
     <article className={`card device tone-${status.tone}`} aria-labelledby={headingId}>
       <h3 id={headingId}>{device.name}</h3>
@@ -41,6 +42,8 @@ export function DeviceCard({ udid }: { udid: string }) {
           {formatCount(device.itemsOnPhone)} {device.itemsOnPhone === 1 ? 'item' : 'items'} on the phone · {formatCount(device.itemsSafe ?? 0)} already safe
         </p>
       )}
+      {complete && <p data-testid="device-completeness">{complete}</p>}
+      {device.photoLibrary?.note && <p className="muted" data-testid="device-photos-note">{device.photoLibrary.note}</p>}
       {icloud && <p className="muted" data-testid="device-icloud">{icloud}</p>}
       {unreadable && <p className="instruction" data-testid="device-unreadable">{unreadable}</p>}
       {safety && safety.items > 0 && (

@@ -26,6 +26,21 @@ describe('device card', () => {
     expect(screen.getByTestId('device-status').textContent).toBe("Backed up, except 2 items Cradle couldn't read.")
   })
 
+  it('answers from the phone\'s Photos library whether every photo is safe, or says why it cannot', () => {
+    const library = {
+      available: true, note: null, photosOnPhone: 12_000, videosOnPhone: 431, photosSafe: 12_000, videosSafe: 431, inICloudOnly: 2,
+      inRecentlyDeletedNotCopied: 37, unknownFiles: [], unknownFileCount: 0, missingFiles: [], missingFileCount: 0,
+    }
+    const { unmount } = renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ photoLibrary: library })] }) })
+    expect(screen.getByTestId('device-completeness').textContent).toBe('All 12,431 photos and videos are safe · 2 are only in iCloud · 37 in Recently Deleted not copied')
+    expect(screen.queryByTestId('device-photos-note')).toBeNull()
+    unmount()
+    const note = 'Albums and favorites are unavailable for this iPhone: the iPhone refused to share its Photos library (PERM_DENIED)'
+    renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ photoLibrary: { ...library, available: false, note } })] }) })
+    expect(screen.getByTestId('device-photos-note').textContent).toBe(note)
+    expect(screen.queryByTestId('device-completeness')).toBeNull()
+  })
+
   it('gives the instruction for a phone waiting for Trust, then drops it once trusted', () => {
     const r = renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ devices: [buildDevice({ phase: 'needs-trust', trust: 'pending' })] }) })
     expect(screen.getByTestId('device-instruction').textContent).toBe('Tap Trust on your iPhone, then enter its passcode.')

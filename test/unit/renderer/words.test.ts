@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deviceStatus, notOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
+import { completenessSentence, deviceStatus, notOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
 import { toWireError } from '../../../src/shared/error-text.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 import type { SessionPhase } from '../../../src/shared/state.js'
@@ -64,5 +64,18 @@ describe('not on this iPhone', () => {
     expect(notOnPhoneSentence(1)).toBe("1 item is in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
     expect(notOnPhoneSentence(1234)).toMatch(/^1,234 items are/)
     expect(notOnPhoneSentence(0)).toBeNull()
+  })
+})
+
+describe('completeness from the Photos library', () => {
+  const v = {
+    available: true, note: null, photosOnPhone: 3, videosOnPhone: 1, photosSafe: 3, videosSafe: 1, inICloudOnly: 0,
+    inRecentlyDeletedNotCopied: 0, unknownFiles: [], unknownFileCount: 0, missingFiles: [], missingFileCount: 0,
+  }
+  it('says all are safe only when every one is, and never for a library it could not read', () => {
+    expect(completenessSentence(v)).toBe('All 4 photos and videos are safe')
+    expect(completenessSentence({ ...v, photosSafe: 2, inICloudOnly: 1 })).toBe('3 of 4 photos and videos are safe · 1 is only in iCloud')
+    expect(completenessSentence({ ...v, available: false })).toBeNull()
+    expect(completenessSentence(null)).toBeNull()
   })
 })
