@@ -31,7 +31,7 @@ Options:
 A system service (the default) needs sudo and an explicit --data and --library, so it never
 uses root's folders by accident:
   sudo cradle --data /home/ann/.local/share/cradle --library /home/ann/Pictures/Cradle service install
-The window: cradle open --data <the same folder>, or the link in journalctl -u cradle.`
+The window: cradle open --data <the same folder> (the journal leaves the access link out).`
 
 /** Cradle's own bin/cradle.js, from this module (dist/… or src/…, both five levels below the root). */
 function cradleBin(): string {
