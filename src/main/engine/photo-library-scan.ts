@@ -11,10 +11,10 @@ import type { Library } from '../library/library.js'
 import { folderSignature, type FolderScan } from '../library/scan-plan.js'
 import type { SourceFile } from '../library/source.js'
 import type { Logger } from '../logging/logger.js'
-import { recordAvailableLibrary, recordUnavailableLibrary, LISTED_PATHS } from '../photos/catalog-photo-store.js'
+import { lastReadSignature, LISTED_PATHS, recordAvailableLibrary, recordedOutsideDcim, recordUnavailableLibrary } from '../photos/catalog-photo-store.js'
 import { attributeFiles } from '../photos/file-attribution.js'
 import { unavailableNote, type PhotoLibraryRead } from '../photos/library-model.js'
-import { readPhotoLibrary } from '../photos/photo-library-reader.js'
+import { PHOTOS_DB_FILES, readPhotoLibrary } from '../photos/photo-library-reader.js'
 import type { PhoneFiles } from './phone-port.js'
 
 export interface PhotoLibraryScanDeps {
@@ -38,6 +38,14 @@ const folderOf = (p: string): string => p.slice(0, p.lastIndexOf('/'))
 
 export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonly FolderScan[], signal: AbortSignal): Promise<PhotoLibraryScan> {
   const { udid, library, log } = deps
+  // The fast no-op re-check: the same three files as at the last read that was used → the catalog
+  // already holds what they say; only the originals outside DCIM are stat'ed again.
+  const signature = await librarySignature(deps.files, signal)
+  if (signature !== null && signature === lastReadSignature(library.db, udid)) {
+    const outside = await outsideDcim(deps, recordedOutsideDcim(library.db, udid), signal)
+    log.info('the Photos library has not changed since it was last read', { udid, outsideDcim: outside.statted })
+    return { ...outside, available: true }
+  }
   const read = await (deps.readPhotoLibrary ?? ((files, s) => readPhotoLibrary(files, { signal: s })))(deps.files, signal)
   if (!read.available) {
     recordUnavailableLibrary(library.db, udid, read.code, read.reason, deps.now())
@@ -45,31 +53,7 @@ export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonl
     return { folders: [], statted: 0, available: false }
   }
   const { assets, shape } = read.model
-
-  // Originals the phone keeps outside DCIM, where the database says they are local.
-  const outside = assets.filter((a) => a.phonePath.startsWith(CPL) && !a.iCloudOnly)
-  const stats = await deps.files.statMany(outside.map((a) => a.phonePath), signal)
-  const byFolder = new Map<string, { files: SourceFile[]; unstatted: string[]; names: string[] }>()
-  outside.forEach((a, i) => {
-    const folder = folderOf(a.phonePath)
-    const entry = byFolder.get(folder) ?? { files: [], unstatted: [], names: [] }
-    byFolder.set(folder, entry)
-    const s = stats[i]
-    if (s instanceof CradleError) {
-      entry.unstatted.push(a.phonePath)
-      log.warn('could not read the file\'s info', { udid, path: a.phonePath, code: s.code, detail: s.message })
-    } else if (s?.type === 'file') {
-      entry.files.push({ path: a.phonePath, size: s.size, mtimeNs: s.mtimeNs, birthtimeNs: s.birthtimeNs, name: a.originalFileName })
-      entry.names.push(a.phonePath)
-    }
-  })
-  const folders: FolderScan[] = [...byFolder].map(([folder, e]) => ({
-    folder,
-    // Listed from the database, not by ReadDir: stat'ed every time (a few files), never reused.
-    signature: folderSignature(e.names),
-    files: e.files,
-    ...(e.unstatted.length > 0 ? { unstatted: e.unstatted } : {}),
-  }))
+  const { folders, statted } = await outsideDcim(deps, assets.filter((a) => a.phonePath.startsWith(CPL) && !a.iCloudOnly), signal)
 
   const listed: string[] = []
   for (const f of dcim) {
@@ -79,14 +63,49 @@ export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonl
   }
   for (const f of folders) listed.push(...(f.files ?? []).map((x) => x.path), ...(f.unstatted ?? []))
   const { records, unknown, missing } = attributeFiles(assets, listed)
-  recordAvailableLibrary(library.db, udid, records, shape, deps.now())
+  // The signature was taken before the copy: if Photos wrote in between, the next run reads again.
+  recordAvailableLibrary(library.db, udid, records, shape, deps.now(), signature)
 
   log.info('read the Photos library', {
     udid, assets: assets.length, assetTable: shape.assetTable, joinTable: shape.joinTable,
-    outsideDcim: outside.length, iCloudOnly: assets.filter((a) => a.iCloudOnly && !a.trashed).length, recentlyDeleted: assets.filter((a) => a.trashed).length,
+    outsideDcim: statted, iCloudOnly: assets.filter((a) => a.iCloudOnly && !a.trashed).length, recentlyDeleted: assets.filter((a) => a.trashed).length,
   })
   // What does not add up is said, not ignored (the device card and `status --json` list it too).
   if (unknown.length > 0) log.warn('files in DCIM that the Photos library does not know', { udid, count: unknown.length, paths: unknown.slice(0, LISTED_PATHS) })
   if (missing.length > 0) log.warn('photos the Photos library lists that the phone did not show', { udid, count: missing.length, paths: missing.slice(0, LISTED_PATHS) })
-  return { folders, statted: outside.length, available: true }
+  return { folders, statted, available: true }
+}
+
+/** Sizes and mtimes of Photos.sqlite, -wal and -shm; null when the phone does not show them. */
+async function librarySignature(files: PhoneFiles, signal: AbortSignal): Promise<string | null> {
+  const stats = await files.statMany(PHOTOS_DB_FILES, signal)
+  if (stats[0] === null || stats.some((s) => s instanceof CradleError)) return null
+  return JSON.stringify(stats.map((s) => (s === null || s instanceof CradleError ? null : [s.size, s.mtimeNs.toString()])))
+}
+
+/** Stats the originals outside DCIM and makes one folder scan per CPLAssets group, filed under original names. */
+async function outsideDcim(deps: PhotoLibraryScanDeps, outside: readonly { phonePath: string; originalFileName: string }[], signal: AbortSignal): Promise<{ folders: FolderScan[]; statted: number }> {
+  const stats = await deps.files.statMany(outside.map((a) => a.phonePath), signal)
+  const byFolder = new Map<string, { files: SourceFile[]; unstatted: string[]; names: string[] }>()
+  outside.forEach((a, i) => {
+    const folder = folderOf(a.phonePath)
+    const entry = byFolder.get(folder) ?? { files: [], unstatted: [], names: [] }
+    byFolder.set(folder, entry)
+    const s = stats[i]
+    if (s instanceof CradleError) {
+      entry.unstatted.push(a.phonePath)
+      deps.log.warn('could not read the file\'s info', { udid: deps.udid, path: a.phonePath, code: s.code, detail: s.message })
+    } else if (s?.type === 'file') {
+      entry.files.push({ path: a.phonePath, size: s.size, mtimeNs: s.mtimeNs, birthtimeNs: s.birthtimeNs, name: a.originalFileName })
+      entry.names.push(a.phonePath)
+    }
+  })
+  const folders = [...byFolder].map(([folder, e]): FolderScan => ({
+    folder,
+    // Listed from the database, not by ReadDir: stat'ed every time (a few files), never reused.
+    signature: folderSignature(e.names),
+    files: e.files,
+    ...(e.unstatted.length > 0 ? { unstatted: e.unstatted } : {}),
+  }))
+  return { folders, statted: outside.length }
 }

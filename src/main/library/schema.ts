@@ -200,4 +200,10 @@ const v5 = (db: Db): void => {
   `)
 }
 
-export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4, v5] }
+// The phone's Photos.sqlite, -wal and -shm as last read (sizes and mtimes): when they are the same
+// at the next connection the catalog already holds what they say, and the copy is skipped.
+const v6 = (db: Db): void => {
+  db.exec('ALTER TABLE photo_library_reads ADD COLUMN signature TEXT')
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4, v5, v6] }

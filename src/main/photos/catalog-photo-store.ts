@@ -102,18 +102,31 @@ export function recordUnavailableLibrary(db: Db, udid: string, code: string, rea
   db.transaction(() => {
     // Nothing is known now: no asset counts as trashed or iCloud-only, so DCIM is backed up as before.
     db.prepare('UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
-    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape) VALUES (?, ?, 0, ?, ?, NULL)
-      ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 0, code = excluded.code, reason = excluded.reason, shape = NULL`).run(udid, now, code, reason)
+    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape, signature) VALUES (?, ?, 0, ?, ?, NULL, NULL)
+      ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 0, code = excluded.code, reason = excluded.reason, shape = NULL,
+        signature = NULL`).run(udid, now, code, reason)
   })()
 }
 
 /** Records a read that was used (with recordPhotoLibrary in the same transaction). */
-export function recordAvailableLibrary(db: Db, udid: string, records: readonly PhotoRecord[], shape: unknown, now: number): void {
+export function recordAvailableLibrary(db: Db, udid: string, records: readonly PhotoRecord[], shape: unknown, now: number, signature: string | null = null): void {
   db.transaction(() => {
     recordPhotoLibrary(db, udid, records, now)
-    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape) VALUES (?, ?, 1, NULL, NULL, ?)
-      ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 1, code = NULL, reason = NULL, shape = excluded.shape`).run(udid, now, JSON.stringify(shape))
+    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape, signature) VALUES (?, ?, 1, NULL, NULL, ?, ?)
+      ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 1, code = NULL, reason = NULL, shape = excluded.shape,
+        signature = excluded.signature`).run(udid, now, JSON.stringify(shape), signature)
   })()
+}
+
+/** The signature of the last read, when it was used (null: read it again). */
+export function lastReadSignature(db: Db, udid: string): string | null {
+  return db.prepare<[string], { signature: string | null }>('SELECT signature FROM photo_library_reads WHERE udid = ? AND available = 1').get(udid)?.signature ?? null
+}
+
+/** Originals outside DCIM the last read said are on the phone: AFC path and original name. */
+export function recordedOutsideDcim(db: Db, udid: string): { phonePath: string; originalFileName: string }[] {
+  return db.prepare<[string], { phonePath: string; originalFileName: string }>(`SELECT phone_path AS phonePath, original_file_name AS originalFileName
+    FROM photo_assets WHERE udid = ? AND present = 1 AND icloud_only = 0 AND phone_path LIKE '/PhotoData/CPLAssets/%' ORDER BY phone_path`).all(udid)
 }
 
 /** How many paths the view lists by name (the counts are always whole). */

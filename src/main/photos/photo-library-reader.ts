@@ -23,6 +23,8 @@ import { describeLibrary, readLibrary } from './photos-schema.js'
 
 export const PHOTOS_DB = '/PhotoData/Photos.sqlite'
 const SUFFIXES = ['', '-wal', '-shm'] as const
+/** The three files, in that order. */
+export const PHOTOS_DB_FILES: readonly string[] = SUFFIXES.map((s) => `${PHOTOS_DB}${s}`)
 /** Copies tried before a library that keeps changing (or copies torn) is given up for this run. */
 export const COPY_ATTEMPTS = 4
 /** Failures that belong to the connection, not to the library: they end the run as usual. */

@@ -17,7 +17,7 @@ import type { DeviceView, HistoryEntry } from '../../../src/shared/state.js'
 import { CatalogMetadataSource } from '../../../src/main/photos/catalog-metadata-source.js'
 import { startSimulator, type SimDeviceOptions } from '../../../src/sim/index.js'
 import type { SimPhotoAsset } from '../../../src/sim/photos/photo-library.js'
-import { deviceOf, engineTestRig, ON_CHARGER, openLibrary, startTestEngine, tempDirs, waitForState } from '../../helpers/engine.js'
+import { deviceOf, engineTestRig, ON_CHARGER, openLibrary, recordDownloads, startTestEngine, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
 import { expectedFromDcim, type ExpectedFile } from '../../helpers/engine-roll.js'
 
 const rig = engineTestRig()
@@ -140,5 +140,39 @@ describe('backing up from the phone\'s Photos library', () => {
     expect(b.view.photoLibrary?.available).toBe(false)
     expect(b.view.photoLibrary?.note).toMatch(/^Albums and favorites are unavailable for this iPhone: the iPhone refused to share its Photos library \(PERM_DENIED\)$/)
     expect(b.view).toMatchObject({ itemsOnPhone: b.expected.length, itemsSafe: b.expected.length, itemsInICloudOnly: 0 })
+  })
+
+  it('copies the database again only when it changed on the phone (the fast re-check)', async () => {
+    rig.dirs = tempDirs('cradle-photolib-')
+    rig.sim = await startSimulator({ devices: [{ battery: ON_CHARGER, photos: { count: 12, seed: 43 }, photoLibrary: { schema: 'ios17' } }] })
+    const phone = rig.sim.devices[0]!
+    const udid = phone.udid
+    const calls: DownloadCall[] = []
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs, wrapPort: recordDownloads(calls) })
+    const engine = rig.engine
+    const runs = (): HistoryEntry[] => engine.current().history.filter((h) => h.kind === 'import' && h.udid === udid)
+    const dbCopies = (): number => calls.filter((c) => c.path === '/PhotoData/Photos.sqlite').length
+    const nextRun = async (what: string): Promise<DeviceView> => {
+      const before = runs().length
+      phone.detach()
+      await waitForState(engine, (s) => !deviceOf(s, udid), 10_000, 'the detach')
+      phone.attach()
+      await waitForState(engine, () => runs().length > before, 60_000, what)
+      return waitForState(engine, (s) => (deviceOf(s, udid)?.phase === 'done' ? deviceOf(s, udid) : undefined), 30_000, what)
+    }
+    await waitForState(engine, () => runs().length > 0, 60_000, 'the first backup')
+    expect(dbCopies()).toBe(1)
+
+    const same = await nextRun('the backup with the library unchanged')
+    expect(dbCopies()).toBe(1)
+    expect(same).toMatchObject({ itemsInICloudOnly: 1, photoLibrary: { available: true, inICloudOnly: 1 } })
+    expect(same.itemsSafe).toBe(same.itemsOnPhone)
+
+    // Photos wrote to its -wal: the next connection reads the library again.
+    const wal = path.join(phone.photoDataDir!, 'Photos.sqlite-wal')
+    const later = new Date(Date.now() + 60_000)
+    fs.utimesSync(wal, later, later)
+    await nextRun('the backup after the library changed')
+    expect(dbCopies()).toBe(2)
   })
 })
