@@ -420,6 +420,8 @@ export class DestinationRunner {
     try {
       let after = 0
       for (;;) {
+        // A page with nothing to apply never waits on the network: let sockets and timers run between pages.
+        if (after > 0) await new Promise<void>((resolve) => setImmediate(resolve))
         const page = this.d.queue.doneForMetadata(this.d.id, after, METADATA_PAGE)
         if (page.length === 0) return
         for (const r of page) {

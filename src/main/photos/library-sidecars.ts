@@ -50,6 +50,8 @@ export class LibrarySidecars {
         if (rows.length === 0) return
         await this.sync(rows)
         after = rows[rows.length - 1]!.id
+        // Unchanged pages write nothing: still let the AFC sockets and timers run between them.
+        await new Promise<void>((resolve) => setImmediate(resolve))
       }
     })
   }

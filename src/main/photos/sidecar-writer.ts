@@ -67,17 +67,8 @@ async function replaceAtomically(target: string, text: string): Promise<void> {
     await fs.promises.rm(temp, { force: true })
     throw error
   }
-  // The rename is durable once the directory is; not every platform can fsync one (Windows).
-  try {
-    const dir = await fs.promises.open(path.dirname(target), 'r')
-    try {
-      await dir.sync()
-    } finally {
-      await dir.close()
-    }
-  } catch {
-    // best effort
-  }
+  // No fsync of the directory: a rename lost in a crash leaves the previous sidecar (or none), and
+  // sidecars are written again from the catalog; fsyncing the folder per file costs more than the write.
 }
 
 /** Writes or updates one sidecar; 'unchanged' when it already says exactly this. */
