@@ -121,16 +121,16 @@ export function readLibrary(db: Db, map: SchemaMap): PhotoLibraryModel {
       ${h.kindSubtype ? 'a.ZKINDSUBTYPE' : 'NULL'} AS subtype, a.ZDATECREATED AS created, a.ZFAVORITE AS favorite, a.ZHIDDEN AS hidden,
       a.ZTRASHEDSTATE AS trashed,
       ${attrs && h.originalFileName ? 'x.ZORIGINALFILENAME' : 'NULL'} AS original,
-      ${attrs && h.timezoneOffset ? 'x.ZTIMEZONEOFFSET' : 'NULL'} AS offset,
-      ${h.internalResource ? `(SELECT COUNT(*) FROM ZINTERNALRESOURCE r WHERE r.ZASSET = a.Z_PK AND r.ZDATASTORESUBTYPE = ${ORIGINAL_SUBTYPE})` : 'NULL'} AS originals,
-      ${h.internalResource ? `(SELECT COUNT(*) FROM ZINTERNALRESOURCE r WHERE r.ZASSET = a.Z_PK AND r.ZDATASTORESUBTYPE = ${ORIGINAL_SUBTYPE} AND r.ZLOCALAVAILABILITY = ${LOCAL})` : 'NULL'} AS local
+      ${attrs && h.timezoneOffset ? 'x.ZTIMEZONEOFFSET' : 'NULL'} AS offset
     FROM ${A} a ${attrs ? 'LEFT JOIN ZADDITIONALASSETATTRIBUTES x ON x.Z_PK = a.ZADDITIONALATTRIBUTES' : ''}
     ORDER BY a.Z_PK`
   const albums = albumsByAsset(db, map)
+  const originals = originalsByAsset(db, map)
   const assets: PhoneAsset[] = []
-  for (const r of db.prepare<[], AssetRow>(sql).iterate()) {
+  for (const r of db.prepare<[], Omit<AssetRow, 'originals' | 'local'>>(sql).iterate()) {
     if (!r.uuid || !r.directory || !r.filename || !inLibrary(r.directory)) continue
-    assets.push(toAsset(r, albums.get(r.pk) ?? []))
+    const o = originals?.get(r.pk)
+    assets.push(toAsset({ ...r, originals: originals ? (o?.originals ?? 0) : null, local: originals ? (o?.local ?? 0) : null }, albums.get(r.pk) ?? []))
   }
   return { shape: { assetTable: map.assetTable, albumEntity: map.albumEnt, joinTable: map.join?.table ?? null }, assets }
 }
@@ -159,6 +159,17 @@ export function toAsset(r: AssetRow, albums: readonly string[]): PhoneAsset {
     iCloudOnly: r.originals !== null && r.originals > 0 && r.local === 0,
     albums: [...new Set(albums)].sort(),
   }
+}
+
+/** Per asset: how many full-size originals the database lists, and how many are on the device (one pass, no per-row lookups). */
+function originalsByAsset(db: Db, map: SchemaMap): Map<number, { originals: number; local: number }> | null {
+  if (!map.has.internalResource) return null
+  const out = new Map<number, { originals: number; local: number }>()
+  const rows = db.prepare<[], { asset: number; originals: number; local: number }>(`SELECT ZASSET AS asset, COUNT(*) AS originals,
+      COALESCE(SUM(ZLOCALAVAILABILITY = ${LOCAL}), 0) AS local
+    FROM ZINTERNALRESOURCE WHERE ZDATASTORESUBTYPE = ${ORIGINAL_SUBTYPE} AND ZASSET IS NOT NULL GROUP BY ZASSET`).all()
+  for (const r of rows) out.set(r.asset, { originals: r.originals, local: r.local })
+  return out
 }
 
 function albumsByAsset(db: Db, map: SchemaMap): Map<number, string[]> {

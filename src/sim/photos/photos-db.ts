@@ -67,6 +67,10 @@ export function writePhotosDb(dir: string, schema: PhotosSchema, assets: readonl
       CREATE TABLE ${join} (${albumCol} INTEGER, ${assetCol} INTEGER, Z_FOK_${assetCol.slice(2)} INTEGER, PRIMARY KEY (${albumCol}, ${assetCol}));
       CREATE TABLE ZINTERNALRESOURCE (Z_PK INTEGER PRIMARY KEY, Z_ENT INTEGER, Z_OPT INTEGER, ZASSET INTEGER, ZRESOURCETYPE INTEGER,
         ZDATASTORESUBTYPE INTEGER, ZLOCALAVAILABILITY INTEGER, ZREMOTEAVAILABILITY INTEGER);
+      -- Core Data indexes every to-one relationship's foreign key.
+      CREATE INDEX ZINTERNALRESOURCE_ZASSET_INDEX ON ZINTERNALRESOURCE (ZASSET);
+      CREATE INDEX ZADDITIONALASSETATTRIBUTES_ZASSET_INDEX ON ZADDITIONALASSETATTRIBUTES (ZASSET);
+      CREATE INDEX ${A}_ZADDITIONALATTRIBUTES_INDEX ON ${A} (ZADDITIONALATTRIBUTES);
     `)
     const entity = db.prepare('INSERT INTO Z_PRIMARYKEY (Z_ENT, Z_NAME, Z_SUPER, Z_MAX) VALUES (?, ?, ?, 0)')
     for (const [ent, name, sup] of shape.entities) entity.run(ent, name, sup)
