@@ -111,6 +111,8 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
       return { title: `Can't reach ${dest}`, action: 'Cradle retries by itself when the network is back.' }
     case 'destination-quota':
       return { title: `${dest} daily limit reached`, action: 'Uploads continue automatically after the limit resets.' }
+    case 'destination-full':
+      return { title: `${dest} is full`, action: 'Free space there (or raise its quota). Cradle tries again by itself every 15 minutes.' }
     case 'destination-conflict':
       return { title: `${dest} already has a different file with that name`, action: 'Nothing was overwritten. Rename or move the file on the server, then retry.' }
     case 'destination-rejected':

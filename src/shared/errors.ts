@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'destination-config',
   'destination-unreachable',
   'destination-quota',
+  'destination-full',
   'destination-conflict',
   'destination-rejected',
   'destination-copy-bad',

@@ -69,6 +69,8 @@ export interface FakeImmich {
   seed(data: Buffer, fileName: string, ownerId?: string): string
   /** Deletes an asset as a user would in Immich's web page (its checksum is free again). */
   remove(id: string): void
+  /** An admin changes the user's storage quota (null: none). */
+  setQuota(bytes: number | null): void
   close(): Promise<void>
 }
 
@@ -76,6 +78,8 @@ export interface FakeImmichOptions {
   major?: number
   keys?: Record<string, string[]>
   maxBodyBytes?: number
+  /** The user's storage quota in bytes (Immich's quotaSizeInBytes; default none). */
+  quotaBytes?: number
 }
 
 function parseMultipart(body: Buffer, contentType: string): { fields: Record<string, string>; files: Record<string, { fileName: string; data: Buffer }> } | null {
@@ -118,6 +122,7 @@ function checksumKey(value: string): string {
 
 export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<FakeImmich> {
   const major = options.major ?? 3
+  let quota = options.quotaBytes ?? null
   const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'asset.delete', 'user.read', 'asset.update', 'album.read', 'album.create', 'albumAsset.create', 'albumAsset.delete'] }
   const assets = new Map<string, FakeImmichAsset>()
   const albums = new Map<string, FakeImmichAlbum>()
@@ -315,6 +320,12 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         if (f.duration !== undefined && major >= 3 && !/^\d+(\.\d+)?$/.test(f.duration)) return reject('duration must be a number')
         if (f.visibility !== undefined && !['timeline', 'archive', 'hidden', 'locked'].includes(f.visibility)) return reject('visibility must be one of timeline, archive, hidden, locked')
         if (f.livePhotoVideoId !== undefined && !assets.has(f.livePhotoVideoId)) return reject('livePhotoVideoId must be an existing asset')
+        // requireQuota runs before anything is stored, duplicates included (asset-media.service.ts).
+        const used = [...assets.values()].filter((a) => a.ownerId === ME).reduce((n, a) => n + a.data.length, 0)
+        if (quota !== null && quota < used + file.data.length) {
+          uploads.push({ status: 400, fields: f, early: false })
+          return json(400, { message: 'Quota has been exceeded!', error: 'Bad Request', statusCode: 400 })
+        }
         const sha1 = createHash('sha1').update(file.data).digest('hex')
         const existing = bySha1.get(sha1)
         if (existing) {
@@ -354,6 +365,9 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       if (!asset) return
       assets.delete(id)
       if (bySha1.get(asset.sha1) === id) bySha1.delete(asset.sha1)
+    },
+    setQuota(bytes) {
+      quota = bytes
     },
     close: async () => {
       server.closeAllConnections()

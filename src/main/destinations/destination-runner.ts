@@ -34,9 +34,11 @@ export interface RunnerTuning {
   backoff: BackoffPolicy
   /** Batch size for the destination's has() dedupe (Immich's CLI uses 5,000). */
   checkBatch: number
+  /** A full destination is tried again after this long (error-text.ts says "every 15 minutes"). */
+  fullRecheckMs: number
 }
 
-export const DEFAULT_TUNING: RunnerTuning = { stallTimeoutMs: 120_000, maxAttempts: 8, probeAfter: 3, backoff: DEFAULT_BACKOFF, checkBatch: 1_000 }
+export const DEFAULT_TUNING: RunnerTuning = { stallTimeoutMs: 120_000, maxAttempts: 8, probeAfter: 3, backoff: DEFAULT_BACKOFF, checkBatch: 1_000, fullRecheckMs: 15 * 60_000 }
 
 export interface RunnerDeps {
   id: string
@@ -63,7 +65,7 @@ const METADATA_RETRY_MS = 60_000
 const METADATA_PAGE = 200
 
 /** A hold as shown: `until` in wall-clock time, computed from the monotonic deadline when asked. */
-export type Hold = { kind: 'backoff' | 'quota'; until: number } | null
+export type Hold = { kind: 'backoff' | 'quota' | 'full'; until: number } | null
 
 /** A wall clock that moved this much against the monotonic one was set (NTP steps, a user). */
 const CLOCK_JUMP_MS = 2_000
@@ -74,7 +76,7 @@ export class DestinationRunner {
   private workers: Promise<void>[] = []
   private running = false
   /** Deadline on the monotonic clock: a wall clock set back does not stretch it. */
-  private hold: { kind: 'backoff' | 'quota'; untilMono: number } | null = null
+  private hold: { kind: 'backoff' | 'quota' | 'full'; untilMono: number } | null = null
   /** Wall minus monotonic when last looked at; a change is a jump of the wall clock. */
   private wallOffset: number
   private consecutiveFailures = 0
@@ -259,6 +261,7 @@ export class DestinationRunner {
       const kind = classify(err)
       if (kind === 'destination') this.stopWith(err)
       else if (kind === 'quota') this.parkForQuota(err)
+      else if (kind === 'full') this.parkWhileFull(err)
       else {
         // Each upload dedupes by itself (Immich answers 200 duplicate); still honour Retry-After.
         const retryAfterMs = typeof err.context.retryAfterMs === 'number' ? err.context.retryAfterMs : null
@@ -284,6 +287,7 @@ export class DestinationRunner {
       const kind = classify(err)
       if (kind === 'destination') this.stopWith(err)
       else if (kind === 'quota') this.parkForQuota(err)
+      else if (kind === 'full') this.parkWhileFull(err)
       else this.backOff(err, (err.context.retryAfterMs as number | undefined) ?? null, true)
     } finally {
       this.probing = false
@@ -298,7 +302,7 @@ export class DestinationRunner {
     if (retryAfterMs !== null || force || this.consecutiveFailures >= 2) {
       const delay = backoffDelay(Math.max(1, this.consecutiveFailures - 1), this.d.random, this.d.tuning.backoff, retryAfterMs)
       const until = this.d.clock.monotonic() + delay
-      if (!this.hold || this.hold.kind !== 'quota') this.hold = { kind: 'backoff', untilMono: Math.max(until, this.hold?.untilMono ?? 0) }
+      if (!this.hold || this.hold.kind === 'backoff') this.hold = { kind: 'backoff', untilMono: Math.max(until, this.hold?.untilMono ?? 0) }
       this.d.log.warn('destination backing off', { dest: this.d.id, delayMs: delay, code: err.code, failures: this.consecutiveFailures })
     }
   }
@@ -309,6 +313,22 @@ export class DestinationRunner {
     this.hold = { kind: 'quota', untilMono: this.d.clock.monotonic() + Math.max(0, resetsAt - this.d.clock.now()) }
     this.lastError = err
     this.d.log.warn('daily quota reached; parked', { dest: this.d.id, resetsAt })
+  }
+
+  /**
+   * Full (507, a quota, ENOSPC): no upload can succeed until someone frees space, so none is tried
+   * (and none counts an attempt) until the next re-check; the view shows it as the destination's
+   * problem meanwhile. The re-check is simply the next upload: one file, not a burst.
+   */
+  private parkWhileFull(err: CradleError): void {
+    this.hold = { kind: 'full', untilMono: this.d.clock.monotonic() + this.d.tuning.fullRecheckMs }
+    this.lastError = err
+    this.d.log.warn('destination is full; uploads wait for the next re-check', { dest: this.d.id, recheckInMs: this.d.tuning.fullRecheckMs, detail: err.message })
+  }
+
+  /** The full destination's error while it is held for being full (null otherwise). */
+  get fullError(): CradleError | null {
+    return this.hold?.kind === 'full' && this.lastError?.code === 'destination-full' ? this.lastError : null
   }
 
   private stopWith(err: CradleError): void {
@@ -501,6 +521,10 @@ export class DestinationRunner {
       case 'quota':
         queue.release(id, assetId, now)
         this.parkForQuota(err)
+        return
+      case 'full':
+        queue.release(id, assetId, now)
+        this.parkWhileFull(err)
         return
       case 'destination':
         // 413 is about this file (too large for the server); the others are about the account.

@@ -41,7 +41,10 @@ export function toView(
   runner: DestinationRunner | null,
   env: { paused: boolean; gate: string | null; now: number; platform?: Platform },
 ): DestinationView {
-  const problem = record.problem ?? runner?.problem ?? null
+  // A full destination re-checks by itself, so it is not a stored problem; it is shown as one
+  // all the same, because nothing reaches it until someone frees space.
+  const full = runner?.fullError ?? null
+  const problem = record.problem ?? runner?.problem ?? (full ? { code: full.code, context: full.context } : null)
   const hold = runner?.currentHold ?? null
   const inflight = runner?.inflightCount ?? 0
   const pending = counts.pending + counts.uploading

@@ -5,7 +5,7 @@
  */
 import { CradleError, toCradleError, type ErrorCode } from '../../shared/errors.js'
 
-export type FailureKind = 'transient' | 'item' | 'destination' | 'quota' | 'aborted'
+export type FailureKind = 'transient' | 'item' | 'destination' | 'quota' | 'full' | 'aborted'
 
 /** Socket-level failures: the request may or may not have reached the server; retry. */
 const NETWORK_CODES = new Set([
@@ -20,6 +20,8 @@ export function codeForStatus(status: number): ErrorCode {
   if (status === 401) return 'destination-auth'
   if (status === 403) return 'destination-forbidden'
   if (status === 413) return 'destination-too-large'
+  // 507 Insufficient Storage (RFC 4918 §11.5): Nextcloud over its quota, Apache mod_dav on a full disk.
+  if (status === 507) return 'destination-full'
   if (status === 408 || status === 429 || status >= 500) return 'destination-unreachable'
   if (status === 409 || status === 412) return 'destination-conflict'
   if (status === 404 || status === 405 || status === 301 || status === 302 || status === 307 || status === 308) return 'destination-config'
@@ -90,6 +92,8 @@ export function classify(error: CradleError): FailureKind {
       return 'destination'
     case 'destination-quota':
       return 'quota'
+    case 'destination-full':
+      return 'full'
     default:
       return 'item'
   }

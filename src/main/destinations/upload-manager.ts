@@ -344,7 +344,7 @@ export class UploadManager {
 
   /**
    * Resolves when every destination has nothing it can do now: queue empty, stopped by a
-   * problem, parked (quota), gated (paused, power), or only rows not due within `maxWaitMs`.
+   * problem, parked (quota, full), gated (paused, power), or only rows not due within `maxWaitMs`.
    * `cradle backup --once` uses it to exit after uploading.
    */
   async drain(options: { maxWaitMs?: number; signal?: AbortSignal } = {}): Promise<void> {
@@ -371,7 +371,7 @@ export class UploadManager {
     for (const r of this.runners.values()) {
       if (r.inflightCount > 0) return false
       const reason = r.blockedReason()
-      if (reason === 'problem' || reason === 'quota' || reason === 'paused' || reason === 'power') continue
+      if (reason === 'problem' || reason === 'quota' || reason === 'full' || reason === 'paused' || reason === 'power') continue
       if (r.metadataBusy) return false
       const due = this.queue.nextDue(r.id)
       if (due === null) continue

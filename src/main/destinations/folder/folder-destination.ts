@@ -18,7 +18,7 @@ import { sha256File } from '../../library/file-hash.js'
 function fsError(error: unknown, what: string): CradleError {
   const code = (error as NodeJS.ErrnoException)?.code
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new CradleError('destination-forbidden', `${what}: ${code}`, { cause: error })
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new CradleError('destination-config', `${what}: no space left (${code})`, { cause: error })
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new CradleError('destination-full', `${what}: no space left (${code})`, { cause: error })
   if (code === 'ENOENT' || code === 'ENOTCONN' || code === 'EIO' || code === 'ESTALE' || code === 'EHOSTDOWN') return new CradleError('destination-unreachable', `${what}: ${code}`, { cause: error })
   return new CradleError('internal', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
 }

@@ -162,6 +162,9 @@ export class ImmichDestination implements Destination {
       },
       body: body.body,
     })
+    // Immich refuses an upload over the user's storage quota with 400 "Quota has been exceeded!"
+    // (asset-media.service requireQuota): full, not a bad file.
+    if (res.status === 400 && /quota has been exceeded/i.test(res.text())) throw new CradleError('destination-full', `upload: ${res.text().slice(0, 300)}`, { context: { status: 400 } })
     if (res.status !== 200 && res.status !== 201) this.fail(res, 'upload')
     let answer: { id?: string; status?: string }
     try {

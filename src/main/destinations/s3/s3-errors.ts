@@ -13,6 +13,10 @@ const AUTH = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidTok
 // S3's own error names. 'NotImplemented' is one of them (501: the server lacks a feature the
 // upload uses, e.g. a gateway without a header we send): a setup problem, not a retryable fault.
 const CONFIG = new Set(['NoSuchBucket', 'PermanentRedirect', 'AuthorizationHeaderMalformed', 'InvalidBucketName', 'IllegalLocationConstraintException', 'NotImplemented'])
+// Out of space or over a quota, by the name the store gives it: MinIO's XMinioStorageFull (507, at its
+// free-space threshold) and bucket quota, Ceph RGW's QuotaExceeded; any other store by 507 or its words.
+const FULL = new Set(['XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded', 'QuotaExceeded', 'InsufficientStorage', 'StorageFull'])
+const FULL_MESSAGE = /storage cap exceeded|quota exceeded|insufficient storage|no space left/i
 const TRANSIENT = new Set(['SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'BadDigest', 'InvalidDigest', 'XAmzContentSHA256Mismatch', 'ConditionalRequestConflict', 'OperationAborted'])
 
 export function s3Status(error: unknown): number | undefined {
@@ -35,6 +39,7 @@ export function toS3Error(error: unknown, now: number, signal?: AbortSignal): Cr
   const context = { status, ...(retryAfterMs !== null ? { retryAfterMs } : {}) }
   if (AUTH.has(name)) return new CradleError('destination-auth', detail, { cause: error, context })
   if (CONFIG.has(name) || status === 501) return new CradleError('destination-config', detail, { cause: error, context })
+  if (FULL.has(name) || status === 507 || FULL_MESSAGE.test(e.message ?? '')) return new CradleError('destination-full', detail, { cause: error, context })
   if (name === 'EntityTooLarge') return new CradleError('destination-too-large', detail, { cause: error, context })
   if (TRANSIENT.has(name)) return new CradleError('destination-unreachable', detail, { cause: error, context })
   return new CradleError(codeForStatus(status), detail, { cause: error, context })
