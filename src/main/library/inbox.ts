@@ -15,6 +15,7 @@ import { INBOX_REFUSAL_REASON, openInboxFile, type InboxRefusal } from './inbox-
 import type { ImportOutcome } from './importer.js'
 import { INBOX_UDID, type Library } from './library.js'
 import { STAGING_DIR } from './staging.js'
+import { isSidecarName } from './sidecar-name.js'
 
 const log = createLogger('library/inbox')
 
@@ -49,7 +50,8 @@ export class InboxWatcher {
     const w = watch(folder, {
       ignoreInitial: false,
       awaitWriteFinish: { stabilityThreshold: this.o.stabilityMs ?? 2000, pollInterval: 100 },
-      ignored: (p) => path.basename(p).startsWith('.') || path.basename(p) === STAGING_DIR,
+      // An XMP sidecar (`IMG_1.JPG.xmp`) is metadata, not a photo: the library writes its own.
+      ignored: (p) => path.basename(p).startsWith('.') || path.basename(p) === STAGING_DIR || isSidecarName(path.basename(p)),
       depth: 8,
       // Links are reported as themselves (and skipped in importOne), never descended into.
       followSymlinks: false,

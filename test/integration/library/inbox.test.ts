@@ -38,6 +38,8 @@ describe('inbox folder', () => {
     await until(() => imported.length === 1)
 
     // A slow writer: the file grows in three steps; it must be imported once, complete.
+    // Another tool's sidecar dropped with the photo is not a photo of its own.
+    fs.writeFileSync(path.join(dir, 'trip', 'IMG_0100.HEIC.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
     const slow = path.join(dir, 'trip', 'IMG_0100.HEIC')
     const heic = fixture('photo.heic')
     fs.writeFileSync(slow, heic.subarray(0, 300))
