@@ -37,6 +37,26 @@ export interface Settings {
    * the library stays there.
    */
   importRecentlyDeleted: boolean
+  /**
+   * Notices (a backup finished, a phone needs attention) are also POSTed here, ntfy-style: text
+   * body, Title and Tags headers (null = off). An optional bearer token is a secret, not stored here.
+   */
+  notifyUrl: string | null
+  /** Notices also go by e-mail through this SMTP server (null = off). The password is a secret, not stored here. */
+  notifyEmail: NotifyEmail | null
+}
+
+export type SmtpSecurity = 'tls' | 'starttls' | 'none'
+
+export interface NotifyEmail {
+  smtpHost: string
+  smtpPort: number
+  /** 'tls': TLS from the first byte (port 465); 'starttls': upgrade and refuse a server that cannot (587); 'none': plain. */
+  secure: SmtpSecurity
+  from: string
+  to: string
+  /** Signs in with AUTH PLAIN or LOGIN when set (the password lives in the secret store). */
+  username?: string
 }
 
 export const DEFAULT_LAYOUT = '{YYYY}/{YYYY}-{MM}'
@@ -55,6 +75,8 @@ export function defaultSettings(libraryPath: string): Settings {
     inboxPath: null,
     scrubEveryDays: 30,
     importRecentlyDeleted: false,
+    notifyUrl: null,
+    notifyEmail: null,
   }
 }
 
@@ -83,6 +105,49 @@ function isAbsolutePath(p: string): boolean {
 
 type FieldCheck = (value: unknown) => string | null
 
+/** An http(s) URL without credentials in it (those are secrets and would end up in settings.json). */
+export function validateNotifyUrl(v: unknown): string | null {
+  if (typeof v !== 'string') return 'must be an http:// or https:// address'
+  let url: URL
+  try {
+    url = new URL(v)
+  } catch {
+    return 'must be an http:// or https:// address'
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// address'
+  if (url.username || url.password) return 'must not contain a user name or password (give an access token as a secret instead)'
+  return null
+}
+
+// Deliberately plain: one addr-spec, no display name, nothing that could end a header line.
+const MAILBOX = /^[^\s@<>(),;:"\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/
+const HOSTNAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$|^\[?[0-9a-fA-F:.]+\]?$/
+const EMAIL_CHECKS: Record<keyof NotifyEmail, { required: boolean; check: FieldCheck }> = {
+  smtpHost: { required: true, check: (v) => (typeof v === 'string' && HOSTNAME.test(v) ? null : 'must be a host name or IP address') },
+  smtpPort: { required: true, check: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535 ? null : 'must be a port number from 1 to 65535') },
+  secure: { required: true, check: (v) => (v === 'tls' || v === 'starttls' || v === 'none' ? null : 'must be "tls", "starttls" or "none"') },
+  from: { required: true, check: (v) => (typeof v === 'string' && MAILBOX.test(v) ? null : 'must be one e-mail address (name@example.org)') },
+  to: { required: true, check: (v) => (typeof v === 'string' && MAILBOX.test(v) ? null : 'must be one e-mail address (name@example.org)') },
+  username: { required: false, check: (v) => (typeof v === 'string' && v.length > 0 && !/[\0\r\n]/.test(v) ? null : 'must be a non-empty user name on one line') },
+}
+
+/** Checks the e-mail settings; the message names the bad field (e.g. "smtpPort must be …"). */
+export function validateNotifyEmail(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be an object with smtpHost, smtpPort, secure, from and to'
+  for (const key of Object.keys(v)) {
+    if (!Object.hasOwn(EMAIL_CHECKS, key)) return `has "${key}", which is not an e-mail setting Cradle knows`
+  }
+  for (const [key, { required, check }] of Object.entries(EMAIL_CHECKS)) {
+    if (!Object.hasOwn(v, key)) {
+      if (required) return `needs ${key}`
+      continue
+    }
+    const problem = check((v as Record<string, unknown>)[key])
+    if (problem) return `${key} ${problem}`
+  }
+  return null
+}
+
 const bool: FieldCheck = (v) => (typeof v === 'boolean' ? null : 'must be true or false')
 const absolutePath: FieldCheck = (v) =>
   typeof v === 'string' && v.length > 0 && isAbsolutePath(v) ? null : 'must be an absolute folder path'
@@ -100,6 +165,8 @@ const FIELD_CHECKS: Record<keyof SettingsPatch, FieldCheck> = {
   inboxPath: (v) => (v === null ? null : absolutePath(v)),
   scrubEveryDays: (v) => (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 365) ? null : 'must be a whole number of days from 1 to 365, or off'),
   importRecentlyDeleted: bool,
+  notifyUrl: (v) => (v === null ? null : validateNotifyUrl(v)),
+  notifyEmail: (v) => (v === null ? null : validateNotifyEmail(v)),
 }
 
 /** Validates a partial update; unknown keys are refused so a typo is never silently ignored. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { toWireError } from '../../../src/shared/error-text.js'
 import type { AppState } from '../../../src/shared/state.js'
-import { createNotificationGate } from '../../../src/main/electron/notifications/notification-gate.js'
-import { COOLDOWN, notificationsFor, type ShellNotification } from '../../../src/main/electron/notifications/notification-rules.js'
+import { createNotificationGate } from '../../../src/main/notifications/notification-gate.js'
+import { COOLDOWN, notificationsFor, type ShellNotification } from '../../../src/main/notifications/notification-rules.js'
 import { LOCALE, NOW, appState, destination, device, historyEntry } from './state-fixture.js'
 
 /** Runs a sequence of snapshots through rules + gate, like main.ts does; returns what was shown. */

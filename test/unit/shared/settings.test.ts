@@ -47,3 +47,37 @@ describe('settings validation', () => {
     expect(validateLayout(layout)).toBe(problem)
   })
 })
+
+describe('notification settings', () => {
+  const email = { smtpHost: 'smtp.example.org', smtpPort: 587, secure: 'starttls', from: 'cradle@home.example', to: 'me@example.org' }
+
+  it('accepts an http(s) URL or off, and refuses other schemes and credentials in the URL', () => {
+    expect(validateSettingsPatch({ notifyUrl: 'https://ntfy.sh/my-topic' })).toEqual({ ok: true, value: { notifyUrl: 'https://ntfy.sh/my-topic' } })
+    expect(validateSettingsPatch({ notifyUrl: null })).toMatchObject({ ok: true })
+    expect(validateSettingsPatch({ notifyUrl: 'ftp://x.example/t' })).toMatchObject({ ok: false, key: 'notifyUrl', message: 'must be an http:// or https:// address' })
+    expect(validateSettingsPatch({ notifyUrl: 'not a url' })).toMatchObject({ ok: false, key: 'notifyUrl' })
+    expect(validateSettingsPatch({ notifyUrl: 'https://u:pw@ntfy.sh/t' })).toMatchObject({ ok: false, key: 'notifyUrl', message: expect.stringMatching(/must not contain a user name or password/) })
+  })
+
+  it('accepts complete e-mail settings, with or without a user name', () => {
+    expect(validateSettingsPatch({ notifyEmail: email })).toEqual({ ok: true, value: { notifyEmail: email } })
+    expect(validateSettingsPatch({ notifyEmail: { ...email, username: 'me', secure: 'tls', smtpPort: 465 } })).toMatchObject({ ok: true })
+  })
+
+  it('names the bad e-mail field', () => {
+    const bad = (patch: Record<string, unknown>): unknown => validateSettingsPatch({ notifyEmail: { ...email, ...patch } })
+    expect(bad({ smtpPort: 0 })).toMatchObject({ ok: false, key: 'notifyEmail', message: 'smtpPort must be a port number from 1 to 65535' })
+    expect(bad({ secure: 'ssl' })).toMatchObject({ ok: false, message: expect.stringMatching(/^secure must be "tls", "starttls" or "none"/) })
+    expect(bad({ to: 'me@example.org\r\nBcc: x@y.example' })).toMatchObject({ ok: false, message: expect.stringMatching(/^to must be one e-mail address/) })
+    expect(bad({ from: 'Anna <a@b.example>' })).toMatchObject({ ok: false, message: expect.stringMatching(/^from /) })
+    expect(bad({ smtpHost: 'smtp example' })).toMatchObject({ ok: false, message: expect.stringMatching(/^smtpHost /) })
+    expect(bad({ username: '' })).toMatchObject({ ok: false, message: expect.stringMatching(/^username /) })
+    expect(bad({ password: 'x' })).toMatchObject({ ok: false, message: 'has "password", which is not an e-mail setting Cradle knows' })
+    const { to: _to, ...noTo } = email
+    expect(validateSettingsPatch({ notifyEmail: noTo })).toMatchObject({ ok: false, message: 'needs to' })
+  })
+
+  it('finds no own "toString" or "constructor" field in Object.prototype', () => {
+    expect(validateSettingsPatch({ notifyEmail: JSON.parse('{"smtpHost":"h","smtpPort":25,"secure":"none","from":"a@b.c","to":"d@e.f","constructor":"x"}') as unknown })).toMatchObject({ ok: false, message: expect.stringMatching(/"constructor"/) })
+  })
+})

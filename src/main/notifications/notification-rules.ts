@@ -4,10 +4,10 @@
  * is full. Edge-triggered (only on the change, never for a state that merely persists) and pure;
  * notification-gate.ts then keeps them "not more often than useful".
  */
-import { describeError, type Platform } from '../../../shared/error-text.js'
-import type { ErrorCode } from '../../../shared/errors.js'
-import { formatCount } from '../../../shared/format.js'
-import type { AppState, HistoryEntry, SessionPhase } from '../../../shared/state.js'
+import { describeError, type Platform } from '../../shared/error-text.js'
+import type { ErrorCode } from '../../shared/errors.js'
+import { formatCount } from '../../shared/format.js'
+import type { AppState, HistoryEntry, SessionPhase } from '../../shared/state.js'
 
 export interface ShellNotification {
   /** Same key = same subject: the gate keeps one per key per cooldown. */
