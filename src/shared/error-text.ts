@@ -134,6 +134,9 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
     case 'internal':
       return { title: 'Something went wrong inside Cradle', action: 'Try again; if it keeps happening, the log has details.' }
     case 'access-denied':
+      // The server says which check refused (server.ts): only a missing token is about the link.
+      if (context.reason === 'host') return { title: 'This Cradle does not answer to that address', action: 'Open it by the address cradle serve printed; behind a proxy, start it with --allow-host and the name you use.' }
+      if (context.reason === 'origin') return { title: 'A request from another site was refused', action: 'Open Cradle by its own address, not from inside another page.' }
       return { title: 'This Cradle needs its access link', action: 'Open the link that cradle serve printed when it started (it ends in #token=…), or run cradle open.' }
     default:
       return assertNever(code, 'error code')

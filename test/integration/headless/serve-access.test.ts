@@ -137,6 +137,29 @@ describe('cradle serve: the access token', () => {
   })
 })
 
+describe('cradle serve behind a reverse proxy', () => {
+  it('answers to a name given with --allow-host (Host and Origin as the proxy passes them), refuses others in words', async () => {
+    const dir = tempDir()
+    const running = await serve(dir, ['--allow-host', 'Photos.Example.com'], { CRADLE_TOKEN: TEST_TOKEN })
+    try {
+      const auth = { Authorization: `Bearer ${TEST_TOKEN}` }
+      const proxied = { ...auth, Host: 'photos.example.com', Origin: 'https://photos.example.com', 'Sec-Fetch-Site': 'same-origin' }
+      expect((await postCommand(running.port, 'getState', {}, proxied)).status).toBe(200)
+      const other = await postCommand(running.port, 'getState', {}, { ...auth, Host: 'evil.example.net' })
+      expect(other.status).toBe(421)
+      expect(JSON.parse(other.body)).toMatchObject({ ok: false, error: { message: 'This Cradle does not answer to that address' } })
+      const foreign = await postCommand(running.port, 'getState', {}, { ...proxied, Origin: 'https://evil.example.net' })
+      expect(foreign.status).toBe(403)
+      expect(JSON.parse(foreign.body)).toMatchObject({ error: { message: 'A request from another site was refused' } })
+    } finally {
+      expect(await running.stop()).toBe(0)
+    }
+    const bad = await cli(['--data', path.join(dir, 'data'), 'serve', '--allow-host', 'https://photos.example.com/'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--allow-host needs a host name like photos.example.com')
+  })
+})
+
 describe('cradle serve under systemd (output to the journal)', () => {
   it('keeps the token out of the journal, and cradle open still finds the link', async () => {
     const dir = tempDir()

@@ -26,18 +26,24 @@ export function hostName(hostHeader: string | undefined): string | null {
 export interface HostPolicy {
   /** The server listens on loopback only: only loopback names are valid. */
   loopbackOnly: boolean
-  /** Extra names (e.g. "nas.local", a reverse proxy's name) accepted beyond loopback. */
+  /** Extra names (this computer's own, e.g. "nas.local") accepted beyond loopback. */
   allowedHosts: readonly string[]
+  /**
+   * Names the user allowed (--allow-host): accepted on any binding, since a reverse proxy on this
+   * computer forwards to the loopback under the public name.
+   */
+  proxyHosts?: readonly string[]
 }
 
 /**
- * Loopback binding: only localhost / 127.x / [::1]. Beyond loopback: also any IP literal (nobody
- * rebinds a literal) and the configured names; other DNS names are refused.
+ * Loopback binding: only localhost / 127.x / [::1] and the names the user allowed. Beyond loopback:
+ * also any IP literal (nobody rebinds a literal) and this computer's names; other DNS names are refused.
  */
 export function hostAllowed(hostHeader: string | undefined, policy: HostPolicy): boolean {
   const name = hostName(hostHeader)
   if (name === null) return false
   if (isLoopbackHost(name)) return true
+  if (policy.proxyHosts?.some((h) => h.toLowerCase() === name)) return true
   if (policy.loopbackOnly) return false
   if (isIP(name.replace(/^\[|\]$/g, '')) !== 0) return true
   return policy.allowedHosts.some((h) => h.toLowerCase() === name)

@@ -37,7 +37,7 @@ export interface HttpServerOptions {
   staticDir?: string | null
   /** The access token every /api request must carry; generated when not given. */
   token?: string
-  /** Host names accepted beyond loopback besides IP literals and this computer's name. */
+  /** Host names the user allowed (serve --allow-host: a reverse proxy's name), accepted on any binding. */
   allowedHosts?: readonly string[]
   /** SSE comment interval (default 15 s). */
   heartbeatMs?: number
@@ -110,7 +110,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const staticDir = options.staticDir === undefined ? defaultRendererDir() : options.staticDir
   const hostPolicy = {
     loopbackOnly,
-    allowedHosts: [...(options.allowedHosts ?? []), os.hostname(), `${os.hostname()}.local`],
+    allowedHosts: [os.hostname(), `${os.hostname()}.local`],
+    proxyHosts: options.allowedHosts ?? [],
   }
   const hub = new SseHub(options.handler, options.heartbeatMs ?? 15_000)
 

@@ -14,7 +14,7 @@ import { writeServerFile } from '../../server-file.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { numberOption } from '../numbers.js'
 
-const USAGE = `Usage: cradle serve [--port P] [--host H] [--token-file FILE]
+const USAGE = `Usage: cradle serve [--port P] [--host H] [--token-file FILE] [--allow-host NAME]…
 
 Runs Cradle for the iPhones on this computer's usbmuxd and serves its window at
 http://HOST:PORT (default http://127.0.0.1:${DEFAULT_PORT}). Runs until stopped (Ctrl-C, SIGTERM).
@@ -28,6 +28,9 @@ Options:
   --host H            address to bind (default 127.0.0.1)
   --token-file FILE   use the access token in FILE (its first line) instead of a generated
                       one; at least 128 bits (e.g. openssl rand -hex 16). Also: CRADLE_TOKEN.
+  --allow-host NAME   also answer to the host name NAME (repeatable): the name a reverse proxy
+                      passes on in Host, e.g. photos.example.com. Requests under any other name
+                      are refused (421) against DNS rebinding.
 
 Ready line (stdout): {"event":"ready","url":…,"accessUrl":…}`
 
@@ -54,11 +57,21 @@ function chosenToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): str
   return token
 }
 
+/** Host names from --allow-host: a plain DNS name each (no port, scheme or path). */
+function allowedHostNames(names: readonly string[]): string[] {
+  for (const n of names) {
+    if (!/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(n)) {
+      throw new UsageError(`--allow-host needs a host name like photos.example.com (no scheme, port or path), not "${n}"`)
+    }
+  }
+  return names.map((n) => n.toLowerCase())
+}
+
 async function run(args: string[], ctx: CliContext): Promise<number> {
   if (args.some((a) => a === '--token' || a.startsWith('--token='))) throw new UsageError(TOKEN_IN_ARGV)
   let v
   try {
-    v = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, 'token-file': { type: 'string' } } }).values
+    v = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, 'token-file': { type: 'string' }, 'allow-host': { type: 'string', multiple: true } } }).values
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
@@ -67,7 +80,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   const secrets = await openHeadlessSecrets(ctx)
   const engine = await startHeadlessEngine(ctx, secrets)
   try {
-    const server = await startHttpServer({ handler: engine, port, ...(v.host ? { host: v.host } : {}), ...(token ? { token } : {}) })
+    const server = await startHttpServer({ handler: engine, port, ...(v.host ? { host: v.host } : {}), ...(token ? { token } : {}), allowedHosts: allowedHostNames(v['allow-host'] ?? []) })
     let removeServerFile = (): void => undefined
     try {
       removeServerFile = writeServerFile(ctx.dataDir, { pid: process.pid, url: server.url, accessUrl: server.accessUrl })
