@@ -15,6 +15,12 @@ export interface PhoneAsset {
   livePhoto: boolean
   /** The Live Photo's video beside the still (same stem, .MOV), or null. */
   motionPath: string | null
+  /**
+   * Where Photos keeps the rendered edit of an edited asset (ZHASADJUSTMENTS):
+   * /PhotoData/Mutations/<dir>/<stem>/Adjustments, holding FullSizeRender.<ext>; null when unedited.
+   * Not yet imported by the engine (older iOS also leaves IMG_E<n> renders in DCIM, which are).
+   */
+  adjustmentsDir: string | null
   /** Capture time, ms since the epoch (UTC), or null. */
   capturedAt: number | null
   /** Minutes east of UTC at capture, when the database has it. */

@@ -25,6 +25,7 @@ export interface SchemaMap {
   join: { table: string; albumColumn: string; assetColumn: string } | null
   has: {
     kindSubtype: boolean
+    adjustments: boolean
     additionalAttributes: boolean
     originalFileName: boolean
     timezoneOffset: boolean
@@ -83,6 +84,7 @@ export function describeLibrary(db: Db): SchemaMap | { unknown: string } {
     join,
     has: {
       kindSubtype: assetCols.has('ZKINDSUBTYPE'),
+      adjustments: assetCols.has('ZHASADJUSTMENTS'),
       additionalAttributes: assetCols.has('ZADDITIONALATTRIBUTES') && attrCols.has('Z_PK'),
       originalFileName: attrCols.has('ZORIGINALFILENAME'),
       timezoneOffset: attrCols.has('ZTIMEZONEOFFSET'),
@@ -99,6 +101,7 @@ export interface AssetRow {
   filename: string | null
   kind: number | null
   subtype: number | null
+  adjusted: number | null
   created: number | null
   favorite: number | null
   hidden: number | null
@@ -118,7 +121,7 @@ export function readLibrary(db: Db, map: SchemaMap): PhotoLibraryModel {
   const h = map.has
   const attrs = h.additionalAttributes
   const sql = `SELECT a.Z_PK AS pk, a.ZUUID AS uuid, a.ZDIRECTORY AS directory, a.ZFILENAME AS filename, a.ZKIND AS kind,
-      ${h.kindSubtype ? 'a.ZKINDSUBTYPE' : 'NULL'} AS subtype, a.ZDATECREATED AS created, a.ZFAVORITE AS favorite, a.ZHIDDEN AS hidden,
+      ${h.kindSubtype ? 'a.ZKINDSUBTYPE' : 'NULL'} AS subtype, ${h.adjustments ? 'a.ZHASADJUSTMENTS' : 'NULL'} AS adjusted, a.ZDATECREATED AS created, a.ZFAVORITE AS favorite, a.ZHIDDEN AS hidden,
       a.ZTRASHEDSTATE AS trashed,
       ${attrs && h.originalFileName ? 'x.ZORIGINALFILENAME' : 'NULL'} AS original,
       ${attrs && h.timezoneOffset ? 'x.ZTIMEZONEOFFSET' : 'NULL'} AS offset
@@ -150,6 +153,7 @@ export function toAsset(r: AssetRow, albums: readonly string[]): PhoneAsset {
     kind: r.kind === 1 ? 'video' : 'photo',
     livePhoto,
     motionPath: livePhoto ? `/${directory}/${stem}.MOV` : null,
+    adjustmentsDir: r.adjusted === 1 ? `/PhotoData/Mutations/${directory}/${stem}/Adjustments` : null,
     capturedAt: typeof r.created === 'number' ? Math.round((r.created + MAC_EPOCH_OFFSET_S) * 1000) : null,
     offsetMinutes: typeof r.offset === 'number' ? Math.round(r.offset / 60) : null,
     favorite: r.favorite === 1,

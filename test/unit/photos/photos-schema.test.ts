@@ -21,7 +21,7 @@ const base: DbAsset = {
 const ASSETS: DbAsset[] = [
   { ...base, favorite: true, albums: [0, 1], kindSubtype: 2 },
   { ...base, uuid: 'U-2', filename: 'IMG_0002.MOV', originalFileName: 'IMG_0002.MOV', kind: 1, hidden: true, albums: [1] },
-  { ...base, uuid: 'U-3', filename: 'IMG_0003.JPG', originalFileName: 'IMG_0003.JPG', trashed: true },
+  { ...base, uuid: 'U-3', filename: 'IMG_0003.JPG', originalFileName: 'IMG_0003.JPG', trashed: true, hasAdjustments: true },
   { ...base, uuid: 'U-4', directory: 'PhotoData/CPLAssets/group338', filename: 'U-4.JPG', originalFileName: 'IMG_7421.JPG', inWal: true, albums: [0] },
   { ...base, uuid: 'U-5', directory: 'PhotoData/CPLAssets/group12', filename: 'U-5.HEIC', originalFileName: 'IMG_7422.HEIC', localOriginal: false, inWal: true },
   // A shared album's asset lives outside the camera roll: not Cradle's to back up.
@@ -49,11 +49,11 @@ describe('describeLibrary / readLibrary', () => {
       const [live, video, trashed, cpl, cloudOnly] = model.assets
       expect(live).toEqual({
         uuid: 'U-1', phonePath: '/DCIM/100APPLE/IMG_0001.HEIC', originalFileName: 'IMG_0001.HEIC', kind: 'photo', livePhoto: true,
-        motionPath: '/DCIM/100APPLE/IMG_0001.MOV', capturedAt: Date.UTC(2024, 6, 14, 8, 30, 5), offsetMinutes: 120,
+        motionPath: '/DCIM/100APPLE/IMG_0001.MOV', adjustmentsDir: null, capturedAt: Date.UTC(2024, 6, 14, 8, 30, 5), offsetMinutes: 120,
         favorite: true, hidden: false, trashed: false, iCloudOnly: false, albums: ['Berlin', 'Été 2024 🌊'],
       })
       expect(video).toMatchObject({ kind: 'video', hidden: true, albums: ['Été 2024 🌊'], livePhoto: false, motionPath: null })
-      expect(trashed).toMatchObject({ trashed: true, albums: [] })
+      expect(trashed).toMatchObject({ trashed: true, albums: [], adjustmentsDir: '/PhotoData/Mutations/DCIM/100APPLE/IMG_0003/Adjustments' })
       expect(cpl).toMatchObject({ phonePath: '/PhotoData/CPLAssets/group338/U-4.JPG', originalFileName: 'IMG_7421.JPG', iCloudOnly: false, albums: ['Berlin'] })
       expect(cloudOnly).toMatchObject({ iCloudOnly: true })
     } finally {
@@ -87,7 +87,7 @@ describe('describeLibrary / readLibrary', () => {
 
 describe('toAsset', () => {
   const row: AssetRow = {
-    pk: 1, uuid: 'U', directory: 'DCIM/100APPLE/', filename: 'IMG_0001.HEIC', kind: 0, subtype: 0, created: 0, favorite: 0, hidden: 0,
+    pk: 1, uuid: 'U', directory: 'DCIM/100APPLE/', filename: 'IMG_0001.HEIC', kind: 0, subtype: 0, adjusted: 0, created: 0, favorite: 0, hidden: 0,
     trashed: 0, original: null, offset: null, originals: null, local: null,
   }
   it('dates from Core Data seconds (2001-01-01) and falls back to the file name without an original name', () => {
