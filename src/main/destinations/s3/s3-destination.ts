@@ -23,7 +23,7 @@ import { hashStream, hexToBase64, readAll } from '../stream-utils.js'
 import { loadS3Sdk } from './s3-sdk.js'
 import { preconditionAware, s3Name, s3Status, toS3Error } from './s3-errors.js'
 import { multipartUpload } from './s3-multipart.js'
-import { proofOf, type StoredAnswer } from './s3-proof.js'
+import { contentMd5Etag, proofOf, type StoredAnswer } from './s3-proof.js'
 
 export interface S3Options {
   secret: () => Promise<string | undefined>
@@ -205,7 +205,7 @@ export class S3Destination implements Destination {
       // Ours (an earlier attempt whose answer was lost): its metadata names the right content,
       // but the bytes may have been damaged on the way. Prove them where the answer allows.
       const sha256 = hexToBase64(item.sha256)
-      const md5 = proofOf(head, { sha256, md5: null }) === 'none' && /^"?[0-9a-f]{32}"?$/i.test(head.ETag ?? '') ? await hashStream(ctx.openLocal(), 'md5', ctx.touch) : null
+      const md5 = proofOf(head, { sha256, md5: null }) === 'none' && contentMd5Etag(head) !== null ? await hashStream(ctx.openLocal(), 'md5', ctx.touch) : null
       const proof = proofOf(head, { sha256, md5 })
       const verified = proof === 'mismatch' ? await this.readBackOrRemove(client, key, item, ctx, 'an earlier attempt stored other bytes under our metadata') : proof === 'match'
       return { remoteRef: key, deduped: true, verified }
@@ -237,10 +237,12 @@ export class S3Destination implements Destination {
     const stored = head.ChecksumSHA256
     if (stored && !stored.includes('-')) return { state: stored === hexToBase64(item.sha256) ? 'ok' : 'corrupt', means: 'checksum' }
     if (head.Metadata?.sha256 && head.Metadata.sha256 !== item.sha256) return { state: 'corrupt', means: 'checksum', detail: 'another file under this key' }
-    const etag = head.ETag?.replace(/"/g, '') ?? ''
-    if (/^[0-9a-f]{32}$/i.test(etag) && libraryFile) {
+    // An SSE-KMS or SSE-C ETag looks like an MD5 but is not one: comparing it would call every
+    // such copy corrupt and upload it again, forever.
+    const etag = contentMd5Etag(head)
+    if (etag !== null && libraryFile) {
       const md5 = await hashStream(fs.createReadStream(libraryFile), 'md5')
-      return { state: md5 === etag.toLowerCase() ? 'ok' : 'corrupt', means: 'checksum' }
+      return { state: md5 === etag ? 'ok' : 'corrupt', means: 'checksum' }
     }
     return { state: 'ok', means: 'size' }
   }

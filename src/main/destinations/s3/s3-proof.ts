@@ -15,12 +15,18 @@ export interface StoredAnswer {
   SSECustomerAlgorithm?: string
 }
 
+/** The ETag as the content's MD5 (lower-case hex), or null when it is not one (encrypted with KMS or SSE-C, multipart). */
+export function contentMd5Etag(answer: StoredAnswer): string | null {
+  if (answer.SSECustomerAlgorithm || /kms/i.test(answer.ServerSideEncryption ?? '')) return null
+  const etag = (answer.ETag ?? '').replace(/"/g, '').toLowerCase()
+  return /^[0-9a-f]{32}$/.test(etag) ? etag : null
+}
+
 /** `sha256` base64 and `md5` hex of the bytes sent (null when not known: no ETag comparison). */
 export function proofOf(answer: StoredAnswer, sent: { sha256: string | null; md5: string | null }): Proof {
   const checksum = answer.ChecksumSHA256
   if (checksum && !checksum.includes('-') && sent.sha256) return checksum === sent.sha256 ? 'match' : 'mismatch'
-  if (answer.SSECustomerAlgorithm || /kms/i.test(answer.ServerSideEncryption ?? '')) return 'none'
-  const etag = (answer.ETag ?? '').replace(/"/g, '').toLowerCase()
-  if (!/^[0-9a-f]{32}$/.test(etag) || !sent.md5) return 'none'
+  const etag = contentMd5Etag(answer)
+  if (etag === null || !sent.md5) return 'none'
   return etag === sent.md5.toLowerCase() ? 'match' : 'mismatch'
 }
