@@ -5,7 +5,8 @@
  * proven by a checksum; a place counts as verified only when every copy there is). This is what tells a person
  * whether it is safe to free space on the phone. Reads the library's and the uploads' tables.
  *
- * Counting: a phone's items are the files its last listing showed (as itemsOnPhone); items only in
+ * Counting: a phone's items are the files its last listing showed (as itemsOnPhone: without what the
+ * user put in Recently Deleted and the library does not have); items only in
  * iCloud cannot be anywhere yet and are counted apart. A place is expected to hold every other item
  * except the roles it does not take (an upload row 'skipped'); "safe in N places" counts the
  * places that hold all they should. The total counts the library's assets (each stored once,
@@ -15,6 +16,10 @@
  */
 import type { SafetyPlace, SafetySummary, SafetyView } from '../../shared/state.js'
 import type { Db } from '../library/catalog-db.js'
+import { trashedFile } from '../library/scan-plan.js'
+
+/** A file the user put in Recently Deleted that the library does not have is not one of the phone's items (as itemsOnPhone). */
+const THROWN_AWAY = `(d.state NOT IN ('done','duplicate') AND ${trashedFile('d')})`
 
 export interface LedgerDestination {
   id: string
@@ -47,7 +52,7 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
     SELECT COUNT(*) AS items, COALESCE(SUM(d.state = 'not-on-phone'), 0) AS icloud,
       COALESCE(SUM(d.state IN ('done','duplicate') AND a.id IS NOT NULL AND a.damage IS NULL), 0) AS safe,
       MIN(CASE WHEN d.state IN ('done','duplicate') THEN a.verified_at END) AS verified
-    FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.udid = ? AND d.present = 1`)
+    FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.udid = ? AND d.present = 1 AND NOT ${THROWN_AWAY}`)
   const phonePlaces = hasUploads
     ? db.prepare<[string], PlaceRow>(`
       SELECT u.destination_id, COALESCE(SUM(u.state = 'done'), 0) AS safe, COALESCE(SUM(u.state = 'skipped'), 0) AS skipped,
@@ -72,7 +77,7 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
   // Files a phone lists that are not in the library yet (waiting, or the phone could not give them):
   // not anywhere, so the total must not call the library (or any place) complete while they exist.
   const notYet = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM device_files d JOIN devices v ON v.udid = d.udid
-    WHERE v.kind = 'phone' AND d.present = 1 AND d.state NOT IN ('done','duplicate','not-on-phone')`).get()!.n
+    WHERE v.kind = 'phone' AND d.present = 1 AND d.state NOT IN ('done','duplicate','not-on-phone') AND NOT ${THROWN_AWAY}`).get()!.n
   const totalPlaces = hasUploads
     ? db.prepare<[], PlaceRow>(`SELECT destination_id, COALESCE(SUM(state = 'done'), 0) AS safe, COALESCE(SUM(state = 'skipped'), 0) AS skipped,
         ${verified('')} AS verified FROM uploads GROUP BY destination_id`).all()

@@ -163,8 +163,9 @@ export interface PendingOptions {
  * Recently Deleted (photo_files ties the path to the asset; schema v4). A library that could not be
  * read leaves no asset present, so nothing counts as trashed and DCIM is backed up as before.
  */
-const TRASHED = `EXISTS (SELECT 1 FROM photo_files pf JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
-  WHERE pf.udid = device_files.udid AND pf.path = device_files.path AND pa.trashed = 1 AND pa.present = 1)`
+export const trashedFile = (row: string): string => `EXISTS (SELECT 1 FROM photo_files pf JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
+  WHERE pf.udid = ${row}.udid AND pf.path = ${row}.path AND pa.trashed = 1 AND pa.present = 1)`
+const TRASHED = trashedFile('device_files')
 
 /** Whether a scrub found any library file damaged (one probe of a partial index: the common case costs nothing). */
 function anyDamaged(db: Db): boolean {

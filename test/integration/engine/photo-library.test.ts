@@ -15,6 +15,7 @@ import '../../fakes/quiet-logs.js'
 import type { Settings } from '../../../src/shared/settings.js'
 import type { DeviceView, HistoryEntry } from '../../../src/shared/state.js'
 import { CatalogMetadataSource } from '../../../src/main/photos/catalog-metadata-source.js'
+import { safetyLedger } from '../../../src/main/engine/safety-ledger.js'
 import { startSimulator, type SimDeviceOptions } from '../../../src/sim/index.js'
 import type { SimPhotoAsset } from '../../../src/sim/photos/photo-library.js'
 import { deviceOf, engineTestRig, ON_CHARGER, openLibrary, recordDownloads, startTestEngine, tempDirs, waitForState, type DownloadCall } from '../../helpers/engine.js'
@@ -93,6 +94,15 @@ describe('backing up from the phone\'s Photos library', () => {
     const extras = b.expected.filter((f) => !b.assets.some((a) => a.files.includes(f.devicePath)))
     expect(b.view.photoLibrary!.unknownFiles.sort()).toEqual(extras.map((f) => f.devicePath).sort())
     for (const f of extras) expect(libraryFileOf(b.udid, f.devicePath), f.devicePath).not.toBeNull()
+    // The safety ledger agrees: what the user threw away is not an item the library still lacks.
+    const lib = openLibrary(rig.dirs!)
+    try {
+      const ledger = safetyLedger(lib.db, [])
+      expect(ledger.phones[0]).toMatchObject({ items: b.view.itemsOnPhone, places: [{ id: 'library', safe: b.view.itemsOnPhone, of: b.view.itemsOnPhone }] })
+      expect(ledger.total.places[0]).toMatchObject({ safe: ledger.total.places[0]!.of })
+    } finally {
+      lib.close()
+    }
   })
 
   it('keeps albums, favorites and hidden per library asset, non-ASCII titles intact (PhotoMetadataSource)', async () => {
