@@ -45,4 +45,28 @@ describe('cradle sim', () => {
     expect(stderr).toContain('--trust must be one of auto, prompt, deny, locked')
     expect(stderr).toContain('Usage: cradle sim')
   })
+
+  it('gives a generated roll its Photos library (--photos-schema), or none (--no-photos-db), and refuses an unknown schema', async () => {
+    const ready = async (args: string[]): Promise<{ photoData: string | null; photosSchema: string | null }> => {
+      const child = spawnCli(['sim', '--photos', '6', ...args])
+      try {
+        const [line] = await once(createInterface({ input: child.stdout! }), 'line')
+        return (JSON.parse(line as string) as { devices: { photoData: string | null; photosSchema: string | null }[] }).devices[0]!
+      } finally {
+        child.kill('SIGTERM')
+        await once(child, 'exit')
+      }
+    }
+    const withDb = await ready(['--photos-schema', 'ios14'])
+    expect(withDb.photosSchema).toBe('ios14')
+    expect(withDb.photoData).toEqual(expect.any(String))
+    expect(await ready([])).toMatchObject({ photosSchema: 'ios17' })
+    expect(await ready(['--no-photos-db'])).toMatchObject({ photoData: null, photosSchema: null })
+    const bad = spawnCli(['sim', '--photos', '6', '--photos-schema', 'ios9'])
+    let stderr = ''
+    bad.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    const [code] = await once(bad, 'exit')
+    expect(code).toBe(2)
+    expect(stderr).toContain('--photos-schema must be one of ios13, ios14, ios17')
+  })
 })
