@@ -4,7 +4,6 @@
  * `--secret-env VAR` or `--secret-stdin`, never from argv (other users can read a process's
  * arguments); they go to the headless secret store, never to the catalog or the output.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { KIND_NEEDS_SECRET, DESTINATION_KINDS } from '../../../../shared/destination-config.js'
 import { CradleError } from '../../../../shared/errors.js'
 import { defaultSettings } from '../../../../shared/settings.js'
@@ -20,6 +19,7 @@ import { openHeadlessSecrets, type FileSecretStore } from '../../headless-secret
 import { rebuiltNotice } from '../rebuilt-notice.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { currentPlatform } from '../platform.js'
+import { parseCommandArgs as parse, readStdinLine } from '../secret-input.js'
 
 const USAGE = `Usage: cradle destination <action> …
 
@@ -43,28 +43,6 @@ Secrets (password, API key, S3 secret key) are never taken from the command line
                           time it is needed (systemd credentials, containers)
   --secret-stdin          read it from standard input (one line)
 Adding tests the destination first; --no-test skips that.`
-
-const SECRET_FLAGS = /^--(secret|password|api-key|apikey|secret-access-key|client-secret|token)(=|$)/
-
-function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const secretArg = args.find((a) => SECRET_FLAGS.test(a))
-  if (secretArg) throw new UsageError(`${secretArg.split('=')[0]} is not accepted: pass secrets with --secret-env VAR or --secret-stdin, never on the command line`)
-  try {
-    const r = parseArgs({ args, options, allowPositionals: true, strict: true })
-    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals }
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
-}
-
-async function readStdinLine(ctx: CliContext): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of ctx.stdin) {
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)))
-    if (Buffer.concat(chunks).includes(10)) break
-  }
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? ''
-}
 
 interface Opened {
   manager: UploadManager

@@ -14,6 +14,7 @@ export const COMMANDS: CliCommandEntry[] = [
   { name: 'status', summary: 'library and queue counts, last backup per phone, destinations', load: async () => (await import('./status.js')).statusCommand },
   { name: 'verify', summary: 'check every library file (and --destinations) against its checksum', load: async () => (await import('./verify.js')).verifyCommand },
   { name: 'destination', summary: 'add, list, remove, test destinations; secrets from stdin or an env variable', load: async () => (await import('./destination.js')).destinationCommand },
+  { name: 'notify', summary: 'send notices to an ntfy-style URL or by e-mail (set-url, set-email, test, off)', load: async () => (await import('./notify.js')).notifyCommand },
   { name: 'service', summary: 'run cradle serve as a systemd service (install, uninstall, status)', load: async () => (await import('./service.js')).serviceCommand },
   { name: 'sim', summary: 'the virtual iPhone alone (a usbmuxd socket for tests and demos)', load: async () => (await import('./sim.js')).simCommand },
   { name: 'afc', summary: 'ls / pull files on a phone (debugging)', load: async () => (await import('./afc.js')).afcCommand },
