@@ -386,7 +386,9 @@ export class DestinationRunner {
       log.debug('uploaded', { dest: id, deduped: result.deduped, verified: result.verified, bytes: bytesSent })
       try {
         touch()
-        await this.applyMetadata(item, result.remoteRef, ctl.signal, log)
+        // A destination that batches metadata requests gets them from the pass, many copies at once.
+        if (this.d.destination.metadataBatch) this.metaDirty = true
+        else await this.applyMetadata(item, result.remoteRef, ctl.signal, log)
       } catch (error) {
         // The file is safe there; albums and favorite follow with the next metadata pass.
         const err = toUploadError(error, ctl.signal)
@@ -444,8 +446,11 @@ export class DestinationRunner {
         if (after > 0) await new Promise<void>((resolve) => setImmediate(resolve))
         const page = this.d.queue.doneForMetadata(this.d.id, after, METADATA_PAGE)
         if (page.length === 0) return
-        for (const r of page) {
-          after = r.item.assetId
+        // Copies applied side by side where the destination batches its requests (Google's album adds).
+        const width = Math.max(1, this.d.destination.metadataBatch ?? 1)
+        for (let i = 0; i < page.length; i += width) {
+          const chunk = page.slice(i, i + width)
+          after = chunk[chunk.length - 1]!.item.assetId
           if (!this.running || this.blockedReason()) {
             this.metaDirty = true
             return
@@ -453,20 +458,27 @@ export class DestinationRunner {
           const ctl = new AbortController()
           this.metaAbort = ctl
           const timer = setTimeout(() => ctl.abort(stallError(this.d.tuning.stallTimeoutMs)), this.d.tuning.stallTimeoutMs)
+          let stop = false
           try {
-            if (await this.applyMetadata(r.item, r.remoteRef, ctl.signal, log, r.applied)) applied++
-          } catch (error) {
-            const err = toUploadError(error, ctl.signal)
-            log.warn('metadata not applied', { dest: this.d.id, assetId: r.item.assetId, code: err.code, detail: err.message })
-            // One copy the service refuses does not hold up the others; anything else ends the pass.
-            if (classify(err) !== 'item') {
-              this.metaDirty = true
-              this.metaRetryAt = this.d.clock.monotonic() + METADATA_RETRY_MS
-              return
-            }
+            const results = await Promise.allSettled(chunk.map((r) => this.applyMetadata(r.item, r.remoteRef, ctl.signal, log, r.applied)))
+            results.forEach((result, k) => {
+              if (result.status === 'fulfilled') {
+                if (result.value) applied++
+                return
+              }
+              const err = toUploadError(result.reason, ctl.signal)
+              log.warn('metadata not applied', { dest: this.d.id, assetId: chunk[k]!.item.assetId, code: err.code, detail: err.message })
+              // One copy the service refuses does not hold up the others; anything else ends the pass.
+              if (classify(err) !== 'item') stop = true
+            })
           } finally {
             clearTimeout(timer)
             this.metaAbort = null
+          }
+          if (stop) {
+            this.metaDirty = true
+            this.metaRetryAt = this.d.clock.monotonic() + METADATA_RETRY_MS
+            return
           }
         }
       }

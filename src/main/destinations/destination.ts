@@ -115,6 +115,11 @@ export interface Destination {
    */
   applyMetadata?(item: UploadItem, remoteRef: string, meta: PhotoMetadata, ctx: MetadataContext): Promise<void>
   /**
+   * Set by a destination whose metadata requests are batched (Google: album adds, 50 a call): its
+   * copies get their metadata from the runner's pass, this many at once, not one after each upload.
+   */
+  readonly metadataBatch?: number
+  /**
    * Uploads are keyed by content (Immich: by checksum), so uploading again never replaces anything:
    * a wrong copy needs no setting aside for the right bytes to go up (it stays for the user).
    */

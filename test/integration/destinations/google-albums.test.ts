@@ -74,6 +74,19 @@ describe('Google Photos albums (fake server)', () => {
     expect(mine.find((x) => x.title === 'Été 2026')!.mediaItemIds.sort()).toEqual([ref(a.id), ref(b.id)].sort())
   })
 
+  it('adds to an album in calls of up to 50 items, not one call per item (the daily budget)', async () => {
+    const items = Array.from({ length: 60 }, (_, i) => lib.addAsset({ libraryPath: `2026/2026-11/IMG_${1000 + i}.JPG`, size: 2_000 + i }))
+    for (const a of items) meta.set(a.id, photoMeta({ uuid: `U${a.id}`, albums: ['Trip'] }))
+    await addSignedIn()
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 60, failed: 0 })
+    const trip = [...google.albums.values()].find((x) => x.title === 'Trip')!
+    expect(trip.mediaItemIds).toHaveLength(60)
+    const adds = google.requests.filter((r) => r.path.endsWith(':batchAddMediaItems'))
+    expect(adds.length).toBeLessThanOrEqual(3)
+    expect(adds.every((r) => r.status === 200)).toBe(true)
+  })
+
   it('the fake refuses what Google refuses since 2025: a user album, media the app did not create', async () => {
     await addSignedIn()
     const refresh = [...secrets.values.values()].find((v) => v.startsWith('1//'))!

@@ -20,6 +20,7 @@ import type { PhotoMetadata } from '../../photos/photo-metadata.js'
 import type { Destination, MetadataContext, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { httpRequest, type HttpRequest, type HttpResponse } from '../http-request.js'
 import { httpError, parseRetryAfter } from '../upload-errors.js'
+import { AlbumAdder, MAX_ALBUM_BATCH } from './album-adder.js'
 import { BatchCreator, type BatchEntry, type CreateResult } from './batch-creator.js'
 import { GoogleOAuth, type OAuthEndpoints } from './google-oauth.js'
 import { DailyQuota, DEFAULT_DAILY_LIMIT, type QuotaState } from './google-quota.js'
@@ -44,6 +45,8 @@ export interface GoogleOptions extends Partial<GoogleEndpoints> {
   concurrency?: number
   dailyLimit?: number
   batchDelayMs?: number
+  /** How long album adds wait for others to share their call (default 100 ms). */
+  albumDelayMs?: number
   /** Resumable chunk size (rounded to the server's granularity; default 32 MiB). */
   chunkSize?: number
   /** Longest a batchCreate may take (default 60 s). */
@@ -73,6 +76,9 @@ export class GooglePhotosDestination implements Destination {
   private readonly state: { load(): Record<string, unknown>; save(state: Record<string, unknown>): void }
   /** Album creations in flight by title, so two workers never create one album twice. */
   private readonly creatingAlbums = new Map<string, Promise<string>>()
+  private readonly albumAdder: AlbumAdder
+  /** Album adds are batched (album-adder.ts): the runner's metadata pass applies this many copies at once. */
+  readonly metadataBatch = MAX_ALBUM_BATCH
 
   constructor(config: GooglePhotosConfig, private readonly o: GoogleOptions) {
     this.concurrency = o.concurrency ?? 3
@@ -92,6 +98,11 @@ export class GooglePhotosDestination implements Destination {
     let memoryState: Record<string, unknown> = {}
     const state = o.state ?? { load: () => memoryState, save: (s: Record<string, unknown>) => void (memoryState = s) }
     this.state = state
+    this.albumAdder = new AlbumAdder(
+      (albumId, mediaItemIds) => this.sendAlbumAdd(albumId, mediaItemIds),
+      o.albumDelayMs ?? 100,
+      (error) => error instanceof CradleError && error.context.status === 400,
+    )
     this.dailyQuota = new DailyQuota(o.dailyLimit ?? DEFAULT_DAILY_LIMIT, () => o.clock.now(), {
       load: () => (state.load().quota ?? {}) as Partial<QuotaState>,
       save: (q) => state.save({ ...state.load(), quota: q }),
@@ -247,22 +258,28 @@ export class GooglePhotosDestination implements Destination {
       if (before.has(title)) continue
       for (let attempt = 0; ; attempt++) {
         const albumId = await this.albumFor(title, ctx.signal)
-        const res = await this.api({
-          method: 'POST',
-          url: `${this.endpoints.apiBase}/v1/albums/${encodeURIComponent(albumId)}:batchAddMediaItems`,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ mediaItemIds: [remoteRef] }),
-          signal: ctx.signal,
-        }, true)
-        // An album the user deleted in Google Photos: make it again, once.
-        if ((res.status === 404 || (res.status === 400 && /invalid album id/i.test(res.text()))) && attempt === 0) {
+        try {
+          await this.albumAdder.add(albumId, remoteRef, ctx.signal)
+          break
+        } catch (error) {
+          // An album the user deleted in Google Photos: make it again, once.
+          const gone = error instanceof CradleError && (error.context.status === 404 || (error.context.status === 400 && /invalid album id/i.test(error.message)))
+          if (!gone || attempt > 0) throw error
           this.rememberAlbum(title, null)
-          continue
         }
-        if (res.status !== 200) this.fail(res, `adding to album "${title}"`)
-        break
       }
     }
+  }
+
+  private async sendAlbumAdd(albumId: string, mediaItemIds: string[]): Promise<void> {
+    const res = await this.api({
+      method: 'POST',
+      url: `${this.endpoints.apiBase}/v1/albums/${encodeURIComponent(albumId)}:batchAddMediaItems`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mediaItemIds }),
+      signal: AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
+    }, true)
+    if (res.status !== 200) this.fail(res, 'adding to an album')
   }
 
   private albumIds(): Record<string, string> {
