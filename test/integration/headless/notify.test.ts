@@ -5,6 +5,7 @@
  * listening, SMTP 550) are logged and retried and the engine carries on; the SMTP password is
  * in no settings file and no log line.
  */
+import { EventEmitter } from 'node:events'
 import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -47,22 +48,31 @@ interface Posted {
   body: string
 }
 
-async function httpSink(status: number): Promise<{ url: string; posts: Posted[]; next: Promise<Posted> }> {
+async function httpSink(status: number): Promise<{ url: string; posts: Posted[]; next: Promise<Posted>; post(n: number): Promise<Posted> }> {
   const posts: Posted[] = []
-  let first!: (p: Posted) => void
-  const next = new Promise<Posted>((r) => (first = r))
+  const arrived = new EventEmitter()
   web = http.createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      const p = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }
-      posts.push(p)
-      first(p)
+      posts.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
       res.writeHead(status).end()
+      arrived.emit('post')
     })
   })
   await new Promise<void>((r) => web!.listen(0, '127.0.0.1', r))
-  return { url: `http://127.0.0.1:${(web.address() as net.AddressInfo).port}/cradle-alerts`, posts, next }
+  /** The n-th POST (1-based), now or when it arrives. */
+  const post = (n: number): Promise<Posted> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (posts.length < n) return
+        arrived.off('post', check)
+        resolve(posts[n - 1]!)
+      }
+      arrived.on('post', check)
+      check()
+    })
+  return { url: `http://127.0.0.1:${(web.address() as net.AddressInfo).port}/cradle-alerts`, posts, next: post(1), post }
 }
 
 async function freePort(): Promise<number> {
@@ -152,5 +162,32 @@ describe('headless notices', () => {
     const s = rig.engine!.current()
     expect(s.devices.find((d) => d.udid === phone.udid)?.connected).toBe(true)
     await expect(rig.engine!.handle('getState', undefined)).resolves.toBeDefined()
+  })
+
+  it('a phone waiting for Trust is one notice however often the engine asks again; the backup after Trust is the next', async () => {
+    const web = await httpSink(200)
+    rig.dirs = tempDirs('cradle-notify-')
+    saveSettings(rig.dirs.dataDir, { ...defaultSettings(rig.dirs.libraryDir), notifyUrl: web.url })
+    rig.sim = await startSimulator({ devices: [{ photos: { count: 2, seed: 23 }, battery: ON_CHARGER, trust: 'prompt' }] })
+    const phone = rig.sim.devices[0]!
+    rig.engine = await startHeadlessEngine(ctxFor(rig.dirs, rig.sim.address), fileSecretStore(rig.dirs.dataDir, {}), {}, { retryDelaysMs: [1] })
+
+    const asking = await web.post(1)
+    expect(asking.headers).toMatchObject({ title: `Waiting for Trust on ${phone.name}`, tags: 'cradle,phone' })
+    expect(asking.body).toBe('Tap Trust on your iPhone, then enter its passcode.')
+    // The engine keeps asking the phone (Pair again and again) while it waits: still one notice.
+    const pairs = (): number => phone.lockdownRequests.get('Pair') ?? 0
+    const asked = pairs()
+    await expect.poll(pairs, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(asked + 2)
+    expect(web.posts).toHaveLength(1)
+
+    phone.acceptTrust()
+    const finished = await web.post(2)
+    expect(finished.headers).toMatchObject({ title: 'Backup finished', tags: 'cradle,finished' })
+    const entry = rig.engine.current().history.find((h) => h.kind === 'import' && h.udid === phone.udid)!
+    expect(finished.body).toBe(`${entry.imported} photos from ${phone.name} are safe.`)
+    await rig.engine.stop()
+    rig.engine = undefined
+    expect(web.posts).toHaveLength(2)
   })
 })
