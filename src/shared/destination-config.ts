@@ -97,7 +97,7 @@ export function validateDestinationDraft(draft: unknown): Validation<Destination
   }
   if (d.secret !== undefined && typeof d.secret !== 'string') return { ok: false, key: 'secret', message: 'must be text' }
   if (KIND_NEEDS_SECRET[kind] && (typeof d.secret !== 'string' || d.secret === '')) {
-    return { ok: false, key: 'secret', message: kind === 'immich' ? 'an API key is required' : kind === 's3' ? 'the secret access key is required' : 'the password is required' }
+    return { ok: false, key: 'secret', message: 'is required' }
   }
   const withDefaults = applyConfigDefaults(kind, config)
   return { ok: true, value: { kind, name: d.name.trim(), config: withDefaults, ...(d.secret ? { secret: d.secret } : {}) } as DestinationDraft }

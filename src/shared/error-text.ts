@@ -21,8 +21,13 @@ function usbmuxdHint(platform: Platform): string {
   }
 }
 
-/** The only place user-facing error sentences live. */
+/** The only place user-facing error sentences live. A title always starts with a capital ("Your iPhone is locked"). */
 export function describeError(code: ErrorCode, context: ErrorContext = {}, platform: Platform = 'linux'): ErrorText {
+  const text = sentence(code, context, platform)
+  return { ...text, title: text.title.charAt(0).toUpperCase() + text.title.slice(1) }
+}
+
+function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): ErrorText {
   const phone = context.deviceName ?? 'your iPhone'
   const dest = context.destinationName ?? 'the destination'
   switch (code) {
@@ -108,6 +113,7 @@ export function describeError(code: ErrorCode, context: ErrorContext = {}, platf
     case 'destination-config':
       return { title: `${dest} is not set up correctly`, action: 'Check its address and settings.' }
     case 'destination-unreachable':
+      if (typeof context.missingFolder === 'string') return { title: `The folder ${context.missingFolder} doesn't exist`, action: 'Create it, or connect the drive it is on. Cradle tries again by itself.' }
       return { title: `Can't reach ${dest}`, action: 'Cradle retries by itself when the network is back.' }
     case 'destination-quota':
       return { title: `${dest} daily limit reached`, action: 'Uploads continue automatically after the limit resets.' }

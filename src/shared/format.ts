@@ -39,7 +39,9 @@ export function formatTimeLeft(seconds: number | null | undefined): string | nul
 /** "today 08:14", "yesterday 22:03", "12 Mar 09:00" relative to `now` (a later day is a date too). */
 export function formatWhen(epochMs: number, now: number = Date.now(), locale?: string): string {
   const date = new Date(epochMs)
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(date)
+  // A 12-hour clock reads "4:15 AM" (not "04:15 AM"); a 24-hour one keeps "04:15".
+  const twelveHour = /h1[12]/.test(new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hourCycle ?? '')
+  const time = new Intl.DateTimeFormat(locale, { hour: twelveHour ? 'numeric' : '2-digit', minute: '2-digit' }).format(date)
   const startOfToday = new Date(now)
   startOfToday.setHours(0, 0, 0, 0)
   const dayMs = 86_400_000

@@ -24,7 +24,7 @@ test('adding a destination validates the form before saving', async ({ page, cra
 
   await dialog.getByLabel('Server address').fill('https://photos.home.lan')
   await dialog.getByRole('button', { name: 'Save' }).click()
-  await expect(dialog.getByText('API key an API key is required')).toBeVisible()
+  await expect(dialog.getByText('API key is required', { exact: true })).toBeVisible()
   await dialog.getByLabel('API key').fill('k3y')
   await dialog.getByRole('button', { name: 'Test connection' }).click()
   // The answer names the destination (reachable or not: the scripted engine says yes, a real one may not).

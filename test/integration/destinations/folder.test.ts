@@ -4,6 +4,7 @@
  * left behind, a missing folder (unplugged disk) retried rather than failed.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
@@ -79,3 +80,12 @@ describe('folder destination', () => {
   })
 })
 
+
+describe('a folder destination whose folder does not exist', () => {
+  it('says the folder does not exist (not "can\'t reach"), naming it', async () => {
+    const { FolderDestination } = await import('../../../src/main/destinations/folder/folder-destination.js')
+    const missing = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-nofolder-')), 'Photos backup')
+    const error = await new FolderDestination({ path: missing }).check().then(() => null, (e: unknown) => e)
+    expect(error).toMatchObject({ code: 'destination-unreachable', context: { missingFolder: missing } })
+  })
+})

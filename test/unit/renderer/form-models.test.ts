@@ -14,7 +14,10 @@ describe('add-destination form', () => {
     expect(bad).toMatchObject({ ok: false, key: 'url' })
     if (!bad.ok) expect(fieldMessage('immich', bad.key, bad.message)).toBe('Server address is not a valid address')
     const noKey = draftFromForm('immich', { ...initialValues('immich'), url: 'https://x.example' })
-    expect(noKey).toMatchObject({ ok: false, key: 'secret', message: 'an API key is required' })
+    expect(noKey).toMatchObject({ ok: false, key: 'secret', message: 'is required' })
+    // One clean sentence per field (was "API key an API key is required").
+    expect(fieldMessage('immich', 'secret', 'is required')).toBe('API key is required')
+    expect(fieldMessage('webdav', 'secret', 'is required')).toBe('Password or app password is required')
     expect(draftFromForm('folder', { ...initialValues('folder'), name: ' ', path: '/x' })).toMatchObject({ ok: false, key: 'name' })
     expect(draftFromForm('folder', { ...initialValues('folder'), path: 'relative/dir' })).toMatchObject({ ok: false, key: 'path' })
   })

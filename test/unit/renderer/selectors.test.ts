@@ -54,7 +54,7 @@ describe('progress', () => {
 describe('status line', () => {
   const now = T0 + 1000
   it('answers "is everything safe?" first', () => {
-    expect(statusLine(buildAppState({ devices: [buildDevice({ lastBackupAt: T0 })] }), true, now)).toMatch(/^All 12,430 photos are safe · last backup today \d\d:\d\d( [AP]M)?$/)
+    expect(statusLine(buildAppState({ devices: [buildDevice({ lastBackupAt: T0 })] }), true, now)).toMatch(/^All 12,430 photos are safe · last backup today \d\d?:\d\d( [AP]M)?$/)
     expect(statusLine(buildAppState({ library: { ...buildAppState().library, assetCount: 0 }, devices: [] }), true, now)).toBe('No photos in the library yet')
   })
 
@@ -105,7 +105,7 @@ describe('destinations', () => {
 describe('history', () => {
   it('says what a run did', () => {
     const now = T0 + 1000
-    expect(historyLine(buildHistoryEntry({ unavailable: 41, failed: 2 }), now)).toMatch(/^today \d\d:\d\d( [AP]M)? — 41 new from Anna's iPhone · 3,470 already safe · 41 in iCloud only · 2 failed · 180 MB$/)
+    expect(historyLine(buildHistoryEntry({ unavailable: 41, failed: 2 }), now)).toMatch(/^today \d\d?:\d\d( [AP]M)? — 41 new from Anna's iPhone · 3,470 already safe · 41 in iCloud only · 2 failed · 180 MB$/)
     expect(historyLine(buildHistoryEntry({ unavailable: 41, unreadable: 3 }), now)).toMatch(/ · 41 in iCloud only · couldn't read 3 · 180 MB$/)
     expect(historyLine(buildHistoryEntry({ kind: 'upload', sourceName: 'Immich', imported: 230, alreadyHad: 0, bytes: 0 }), now)).toMatch(/— 230 uploaded to Immich$/)
   })

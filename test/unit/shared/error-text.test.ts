@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { describeError } from '../../../src/shared/error-text.js'
 import { ERROR_CODES } from '../../../src/shared/errors.js'
-import { formatBytes, formatTimeLeft } from '../../../src/shared/format.js'
+import { formatBytes, formatTimeLeft, formatWhen } from '../../../src/shared/format.js'
 
 describe('error text', () => {
   it('has a sentence for every code', () => {
@@ -17,6 +17,18 @@ describe('error text', () => {
     expect(describeError('disk-full', { freeBytes: 0, totalBytes: 512e9 }).title).toBe('The library disk is full (0 bytes free of 512 GB)')
   })
 
+  it('starts every title with a capital, also when it starts with "your iPhone"', () => {
+    expect(describeError('pairing-denied').title).toBe("Your iPhone said Don't Trust")
+    for (const code of ERROR_CODES) expect(describeError(code).title).toMatch(/^[^a-z]/)
+  })
+
+  it('a folder destination that does not exist says so, not "can\'t reach"', () => {
+    expect(describeError('destination-unreachable', { destinationName: 'Another folder', missingFolder: '/mnt/photos' })).toEqual({
+      title: "The folder /mnt/photos doesn't exist",
+      action: 'Create it, or connect the drive it is on. Cradle tries again by itself.',
+    })
+  })
+
   it('uses the words of ui.md for Trust', () => {
     expect(describeError('pairing-pending').action).toBe('Tap Trust on your iPhone, then enter its passcode.')
     expect(describeError('device-locked').action).toBe('Unlock your iPhone to continue.')
@@ -29,6 +41,12 @@ describe('formatting', () => {
     expect(formatTimeLeft(20)).toBe('less than a minute left')
     expect(formatTimeLeft(4800)).toBe('about 1 h 20 min left')
     expect(formatTimeLeft(null)).toBeNull()
+  })
+
+  it('gives clock times without a leading zero', () => {
+    const now = new Date(2026, 0, 1, 12, 0).getTime()
+    expect(formatWhen(new Date(2026, 0, 1, 4, 15).getTime(), now, 'en-US')).toBe('today 4:15 AM')
+    expect(formatWhen(new Date(2026, 0, 1, 4, 15).getTime(), now, 'en-GB')).toBe('today 04:15') // 24-hour clocks keep it
   })
 
   it('uses decimal units', () => {

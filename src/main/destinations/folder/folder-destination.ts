@@ -37,7 +37,10 @@ export class FolderDestination implements Destination {
     try {
       stat = await fs.promises.stat(this.config.path)
     } catch (error) {
-      throw fsError(error, `folder ${this.config.path}`)
+      const e = fsError(error, `folder ${this.config.path}`)
+      // Missing: say so ("doesn't exist"), not "can't reach" — still retried, since an unplugged drive looks the same.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CradleError(e.code, e.message, { cause: error, context: { missingFolder: this.config.path } })
+      throw e
     }
     if (!stat.isDirectory()) throw new CradleError('destination-config', `${this.config.path} is not a folder`)
     try {
