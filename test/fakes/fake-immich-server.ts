@@ -47,6 +47,8 @@ export interface FakeImmichAlbum {
   albumName: string
   ownerId: string
   assetIds: string[]
+  /** Users the album is shared with (editors). */
+  sharedWith: string[]
 }
 
 export interface FakeImmich {
@@ -55,8 +57,8 @@ export interface FakeImmich {
   albums: Map<string, FakeImmichAlbum>
   /** Album and favorite requests: method, path and status. */
   albumRequests: { method: string; path: string; status: number }[]
-  /** An album as if made in Immich's web page (by `ownerId`, default the key's user). */
-  seedAlbum(albumName: string, ownerId?: string): string
+  /** An album as if made in Immich's web page (by `ownerId`, default the key's user), maybe shared with others. */
+  seedAlbum(albumName: string, ownerId?: string, sharedWith?: string[]): string
   /**
    * Every upload request: status, the form fields it carried and the SHA-1 it was about (the
    * bytes received; the header's for an early duplicate answer). 201 = an asset created.
@@ -208,14 +210,18 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         const noAccess = (): void => reply(400, { message: `Not found or no ${perm} access`, error: 'Bad Request', statusCode: 400 })
         const albumDto = (a: FakeImmichAlbum) => ({
           id: a.id, albumName: a.albumName, ownerId: a.ownerId, description: '', albumThumbnailAssetId: a.assetIds[0] ?? null,
-          shared: false, hasSharedLink: false, albumUsers: [], assets: [], assetCount: a.assetIds.length, isActivityEnabled: true,
+          shared: a.sharedWith.length > 0, hasSharedLink: false, albumUsers: a.sharedWith.map((id) => ({ user: { id }, role: 'editor' })), assets: [], assetCount: a.assetIds.length, isActivityEnabled: true,
           createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), owner: { id: a.ownerId },
         })
         if (route === 'GET /api/albums') {
           const shared = url.searchParams.get('shared')
           if (shared !== null && shared !== 'true' && shared !== 'false') return invalid('shared must be a boolean value')
-          // This fake shares no album with the user: shared=true lists none, the others the user's own.
-          return reply(200, shared === 'true' ? [] : [...albums.values()].filter((a) => a.ownerId === ME).map(albumDto))
+          // Without `shared`: the user's own albums and those shared with them; true: shared ones
+          // (own shared or shared with the user); false: own albums not shared.
+          const visible = [...albums.values()].filter((a) => a.ownerId === ME || a.sharedWith.includes(ME))
+          const isShared = (a: FakeImmichAlbum): boolean => a.ownerId !== ME || a.sharedWith.length > 0
+          const list = shared === null ? visible : visible.filter((a) => isShared(a) === (shared === 'true'))
+          return reply(200, list.map(albumDto))
         }
         let body: Record<string, unknown>
         try {
@@ -232,7 +238,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           const id = randomUUID()
           // The server keeps only the assets the user may share; others are left out without a word.
           const mine = ((body.assetIds as string[] | undefined) ?? []).filter((x) => assets.get(x)?.ownerId === ME)
-          const album: FakeImmichAlbum = { id, albumName: body.albumName, ownerId: ME, assetIds: [...new Set(mine)] }
+          const album: FakeImmichAlbum = { id, albumName: body.albumName, ownerId: ME, assetIds: [...new Set(mine)], sharedWith: [] }
           albums.set(id, album)
           return reply(201, albumDto(album))
         }
@@ -347,9 +353,9 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
   const port = (server.address() as AddressInfo).port
   return {
     url: `http://127.0.0.1:${port}`, assets, uploads, deleted, albums, albumRequests,
-    seedAlbum(albumName, ownerId = ME) {
+    seedAlbum(albumName, ownerId = ME, sharedWith = []) {
       const id = randomUUID()
-      albums.set(id, { id, albumName, ownerId, assetIds: [] })
+      albums.set(id, { id, albumName, ownerId, assetIds: [], sharedWith })
       return id
     },
     get bulkChecks() { return state.bulkChecks },

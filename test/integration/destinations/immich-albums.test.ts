@@ -38,7 +38,10 @@ describe('Immich albums and favorites (fake server)', () => {
 
   it('creates the albums, adds the assets, sets favorites; sends only what changed on the phone', async () => {
     await start()
-    const userAlbum = immich.seedAlbum('Family') // the user's own album of that name is used, not doubled
+    // The user's own album of that name is used, not doubled, also when they share it with family;
+    // someone else's album of that name shared with the user is not theirs to fill.
+    const userAlbum = immich.seedAlbum('Family', 'user-1', ['user-2'])
+    const sharedWithMe = immich.seedAlbum('Family', 'user-2', ['user-1'])
     const g = lib.addGroup()
     const still = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.HEIC', size: 20_000, groupId: g })
     const motion = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.MOV', size: 30_000, role: 'motion', groupId: g })
@@ -53,8 +56,9 @@ describe('Immich albums and favorites (fake server)', () => {
     expect(manager.statusCounts()[0]).toMatchObject({ done: 3, failed: 0 })
 
     const [stillId, motionId, otherId] = [idOf(still.sha1), idOf(motion.sha1), idOf(other.sha1)]
-    expect(album('Family')).toHaveLength(1)
+    expect(album('Family')).toHaveLength(2)
     expect(immich.albums.get(userAlbum)!.assetIds).toEqual([stillId])
+    expect(immich.albums.get(sharedWithMe)!.assetIds).toEqual([])
     expect(album('Été 2026 🌞')).toHaveLength(1)
     expect(album('Été 2026 🌞')[0]!.assetIds.sort()).toEqual([stillId, otherId].sort())
     expect(immich.assets.get(stillId)!.isFavorite).toBe(true)
@@ -147,5 +151,6 @@ describe('Immich albums and favorites (fake server)', () => {
     expect(created.status).toBe(201)
     expect(immich.albums.get(created.body.id)!.assetIds).toEqual([mine]) // another user's asset left out
     expect((await call('GET', '/api/albums?shared=false')).body.map((a: { albumName: string }) => a.albumName).sort()).toEqual(['Mine', 'New'])
+    expect((await call('GET', '/api/albums?shared=maybe')).status).toBe(400)
   })
 })

@@ -18,6 +18,7 @@ export type ImmichCall = (method: string, path: string, opts: { signal?: AbortSi
 interface AlbumDto {
   id?: string
   albumName?: string
+  ownerId?: string
 }
 
 interface BulkIdResponse {
@@ -31,6 +32,8 @@ export class ImmichAlbums {
   private ids: Map<string, string>
   /** Album lookups in flight, so two workers never create the same album twice. */
   private readonly resolving = new Map<string, Promise<string>>()
+  /** The API key's user (GET /api/users/me), once known. */
+  private me: string | null = null
 
   constructor(
     private readonly call: ImmichCall,
@@ -117,12 +120,20 @@ export class ImmichAlbums {
     return created ? null : id
   }
 
-  /** One of the user's own albums with exactly this name. */
+  /**
+   * One of the user's own albums with exactly this name. All albums are listed and filtered by
+   * owner: `shared=false` would leave out the user's own albums they share with family.
+   */
   private async findAlbum(title: string, signal: AbortSignal): Promise<string | null> {
-    const res = await this.call('GET', '/api/albums?shared=false', { signal })
+    if (!this.me) {
+      const me = await this.call('GET', '/api/users/me', { signal })
+      if (me.status !== 200) this.fail(me, 'users/me')
+      this.me = me.json<{ id?: string }>().id ?? null
+    }
+    const res = await this.call('GET', '/api/albums', { signal })
     if (res.status !== 200) this.fail(res, 'listing albums')
     const albums = res.json<AlbumDto[]>()
-    const hit = Array.isArray(albums) ? albums.find((a) => a.albumName === title && typeof a.id === 'string') : undefined
+    const hit = Array.isArray(albums) ? albums.find((a) => a.albumName === title && typeof a.id === 'string' && a.ownerId === this.me) : undefined
     return hit?.id ?? null
   }
 }
