@@ -123,10 +123,18 @@ function applyConfigDefaults(kind: DestinationKind, c: Record<string, unknown>):
     case 'webdav':
       return { url: String(c.url), username: typeof c.username === 'string' ? c.username : '' }
     case 'immich':
-      return { url: String(c.url).replace(/\/+$/, '') }
+      return { url: immichServerUrl(String(c.url)) }
     case 'google-photos':
       return { clientId: typeof c.clientId === 'string' ? c.clientId : '', uploadLivePhotoVideo: c.uploadLivePhotoVideo !== false }
     case 'folder':
       return { path: String(c.path) }
   }
+}
+
+/**
+ * Immich's own CLI and docs show the address as ".../api"; Cradle adds "/api/…" itself. Both
+ * forms are accepted and stored without it (a stored one is cleaned again where it is used).
+ */
+export function immichServerUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/api$/i, '')
 }

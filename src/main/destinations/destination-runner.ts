@@ -539,9 +539,7 @@ export class DestinationRunner {
         this.parkWhileFull(err)
         return
       case 'destination':
-        // 413 is about this file (too large for the server); the others are about the account.
-        if (err.code === 'destination-too-large') queue.markFailed(id, assetId, row.attempts + 1, rowError, now)
-        else queue.release(id, assetId, now)
+        queue.release(id, assetId, now)
         this.stopWith(err)
         return
     }

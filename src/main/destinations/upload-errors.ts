@@ -88,8 +88,11 @@ export function classify(error: CradleError): FailureKind {
     case 'destination-auth':
     case 'destination-forbidden':
     case 'destination-config':
-    case 'destination-too-large':
       return 'destination'
+    // 413 is about one file (a long video over a proxy's body limit, e.g. Cloudflare's 100 MB):
+    // that file fails with the fix in its reason; the rest of the queue goes on.
+    case 'destination-too-large':
+      return 'item'
     case 'destination-quota':
       return 'quota'
     case 'destination-full':

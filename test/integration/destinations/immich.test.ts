@@ -1,7 +1,7 @@
 /**
  * Immich against the fake Immich server (Immich cannot run here): v3 and v2 form fields, Live
  * Photos (motion first, hidden, then the still linked to it), bulk-upload-check before sending,
- * the checksum-header duplicate shortcut, 413 and key problems.
+ * the checksum-header duplicate shortcut, a 413 that fails one file (not the destination), an address ending in /api, and key problems.
  */
 import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -113,17 +113,31 @@ describe('Immich (fake server)', () => {
     expect(lib.db.prepare('SELECT remote_ref, deduped FROM uploads').get()).toEqual({ remote_ref: existing, deduped: 1 })
   })
 
-  it('stops on 413 and tells the user to raise the proxy limit', async () => {
+  it('a file over the proxy\'s body limit (413) fails with the fix in its reason; the rest of the queue goes on', async () => {
     await start({ maxBodyBytes: 100_000 })
     const big = lib.addAsset({ libraryPath: 'big.mov', size: 200_000 })
+    const small = [1, 2, 3].map((i) => lib.addAsset({ libraryPath: `2026/2026-11/IMG_000${i}.JPG`, size: 20_000 }))
     manager = make()
     manager.start()
     const view = await add(manager)
     await manager.drain()
     const v = manager.views().find((x) => x.id === view.id)!
-    expect(v.status).toBe('error')
-    expect(v.problem).toMatchObject({ code: 'destination-too-large', action: expect.stringContaining('client_max_body_size') })
-    expect(manager.uploadStates([big.id]).get(big.id)![0]!.state).toBe('failed')
+    expect(v.problem).toBeNull()
+    expect(v.counts).toMatchObject({ done: 3, failed: 1 })
+    const bigState = manager.uploadStates([big.id]).get(big.id)![0]!
+    expect(bigState).toMatchObject({ state: 'failed', error: { code: 'destination-too-large', action: expect.stringContaining('client_max_body_size') } })
+    for (const a of small) expect(manager.uploadStates([a.id]).get(a.id)![0]!.state).toBe('done')
+  })
+
+  it('accepts the server address as Immich\'s CLI shows it, ending in /api', async () => {
+    await start()
+    lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.JPG', size: 20_000 })
+    manager = make()
+    manager.start()
+    const view = await manager.add({ kind: 'immich', name: 'Immich', config: { url: `${proxy.url}/api/` }, secret: 'test-key' })
+    await manager.drain()
+    expect(manager.views().find((x) => x.id === view.id)).toMatchObject({ problem: null, counts: { done: 1, failed: 0 } })
+    expect(immich.assets.size).toBe(1)
   })
 
   it('tells a wrong key from a key without permission', async () => {

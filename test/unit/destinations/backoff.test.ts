@@ -41,7 +41,7 @@ describe('failure classes', () => {
   })
   it('stops the destination for account problems, fails the file for file problems', () => {
     expect(classify(new CradleError('destination-auth'))).toBe('destination')
-    expect(classify(new CradleError('destination-too-large'))).toBe('destination')
+    expect(classify(new CradleError('destination-too-large'))).toBe('item')
     expect(classify(new CradleError('destination-unreachable'))).toBe('transient')
     expect(classify(new CradleError('destination-conflict'))).toBe('item')
     expect(classify(new CradleError('destination-quota'))).toBe('quota')

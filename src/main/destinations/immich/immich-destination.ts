@@ -11,7 +11,7 @@
  */
 import http from 'node:http'
 import https from 'node:https'
-import type { ImmichConfig } from '../../../shared/destination-config.js'
+import { immichServerUrl, type ImmichConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Logger } from '../../logging/logger.js'
@@ -56,7 +56,10 @@ export class ImmichDestination implements Destination {
   private readonly agent: http.Agent
   private readonly albums: ImmichAlbums
 
-  constructor(private readonly config: ImmichConfig, private readonly options: ImmichOptions) {
+  private readonly config: ImmichConfig
+
+  constructor(config: ImmichConfig, private readonly options: ImmichOptions) {
+    this.config = { ...config, url: immichServerUrl(config.url) } // stored before ".../api" was cleaned on input
     this.concurrency = options.concurrency ?? 3
     const agentOptions = { keepAlive: true, maxSockets: this.concurrency + 2 }
     this.agent = config.url.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
