@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import path from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import { runCli } from '../../src/main/headless/cli/main.js'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CLI_SOURCE = path.join(REPO_ROOT, 'src/main/headless/cli/bin.ts')
@@ -32,4 +34,17 @@ export async function runCliProcess(args: string[], options: SpawnOptions & { in
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
   clearTimeout(timer)
   return { code, stdout, stderr }
+}
+
+/** Runs runCli() in this process with captured stdio (most CLI tests): the exit status and the output. */
+export async function runCliInProcess(args: string[], opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (d: Buffer) => (out += d.toString()))
+  stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const stdin = Readable.from(opts.stdin !== undefined ? [Buffer.from(opts.stdin)] : [])
+  const code = await runCli(args, { stdout, stderr, stdin, env: opts.env ?? {} }, new AbortController().signal)
+  return { code, stdout: out, stderr: err }
 }

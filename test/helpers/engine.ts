@@ -112,10 +112,10 @@ export interface DownloadCall {
 }
 
 /**
- * Passes everything through to the real port and records every file download the engine starts
- * (path and resume offset): the evidence that an interrupted file continued where it stopped.
+ * Passes everything through to the real port, but every file download goes through `around`
+ * (which must call `download()` to run it): to record downloads, or to hold one back.
  */
-export function recordDownloads(calls: DownloadCall[]): (port: PhonePort) => PhonePort {
+export function interceptDownloads(around: (path: string, offset: number, download: () => Promise<void>) => Promise<void>): (port: PhonePort) => PhonePort {
   return (port) => ({
     list: (signal) => port.list(signal),
     watch: (listener) => port.watch(listener),
@@ -132,14 +132,22 @@ export function recordDownloads(calls: DownloadCall[]): (port: PhonePort) => Pho
             listDir: (p, s) => files.listDir(p, s),
             statMany: (p, s) => files.statMany(p, s),
             close: () => files.close(),
-            download(p, sink, opts) {
-              calls.push({ path: p, offset: opts.offset })
-              return files.download(p, sink, opts)
-            },
+            download: (p, sink, opts) => around(p, opts.offset, () => files.download(p, sink, opts)),
           }
         },
       }
     },
+  })
+}
+
+/**
+ * Records every file download the engine starts (path and resume offset): the evidence that an
+ * interrupted file continued where it stopped.
+ */
+export function recordDownloads(calls: DownloadCall[]): (port: PhonePort) => PhonePort {
+  return interceptDownloads((path, offset, download) => {
+    calls.push({ path, offset })
+    return download()
   })
 }
 

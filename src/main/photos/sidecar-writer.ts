@@ -52,7 +52,11 @@ async function readIfThere(file: string): Promise<string | undefined> {
   }
 }
 
-async function replaceAtomically(target: string, text: string): Promise<void> {
+/**
+ * Replaces `target` with `text` all at once: a temp file opened exclusively (`wx`) beside it,
+ * fsync, rename. `beforeRename` may still refuse (e.g. an abort) and leaves nothing behind.
+ */
+export async function replaceAtomically(target: string, text: string, beforeRename?: () => void): Promise<void> {
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.cradle-${randomBytes(4).toString('hex')}.tmp`)
   try {
     const fd = await fs.promises.open(temp, 'wx')
@@ -62,6 +66,7 @@ async function replaceAtomically(target: string, text: string): Promise<void> {
     } finally {
       await fd.close()
     }
+    beforeRename?.()
     await fs.promises.rename(temp, target)
   } catch (error) {
     await fs.promises.rm(temp, { force: true })

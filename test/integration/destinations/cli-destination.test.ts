@@ -5,24 +5,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { runCli } from '../../../src/main/headless/cli/main.js'
-import { runCliProcess } from '../../helpers/cli.js'
+import { runCliInProcess, runCliProcess } from '../../helpers/cli.js'
 import { startS3rver } from './servers.js'
 
-async function cli(args: string[], dataDir: string, opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
-  stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const code = await runCli(['--data', dataDir, '--library', path.join(dataDir, 'lib'), ...args], {
-    stdout, stderr, stdin: Readable.from(opts.stdin !== undefined ? [Buffer.from(opts.stdin)] : []), env: opts.env ?? {},
-  }, new AbortController().signal)
-  return { code, stdout: out, stderr: err }
+function cli(args: string[], dataDir: string, opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(['--data', dataDir, '--library', path.join(dataDir, 'lib'), ...args], opts)
 }
 
 describe('cradle destination', () => {
@@ -49,7 +38,7 @@ describe('cradle destination', () => {
     expect(lines.at(-1)).toEqual({ summary: { destinations: 1, problems: 0 } })
     expect(await cli(['destination', 'test', 'second disk'], data)).toMatchObject({ code: 0, stdout: 'Second disk is reachable and accepts uploads.\n' })
     fs.rmSync(target, { recursive: true })
-    expect(await cli(['destination', 'test', 'Second disk'], data)).toMatchObject({ code: 1, stderr: expect.stringContaining("Can't reach Second disk") })
+    expect(await cli(['destination', 'test', 'Second disk'], data)).toMatchObject({ code: 1, stderr: expect.stringContaining(`The folder ${target} doesn't exist`) })
     expect((await cli(['destination', 'remove', 'Second disk'], data)).code).toBe(0)
     expect((await cli(['destination', 'list'], data)).stdout).toContain('No destinations.')
   })

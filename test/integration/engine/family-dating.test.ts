@@ -17,7 +17,7 @@ import type { PhonePort } from '../../../src/main/engine/phone-port.js'
 import { CATALOG_FILE } from '../../../src/main/library/library.js'
 import { generateCameraRoll, type RollFile } from '../../../src/sim/roll/generator.js'
 import { startSimulator, type Simulator } from '../../../src/sim/index.js'
-import { deviceOf, openLibrary, startTestEngine, ON_CHARGER, tempDirs, waitForState, type TempDirs } from '../../helpers/engine.js'
+import { deviceOf, interceptDownloads, openLibrary, startTestEngine, ON_CHARGER, tempDirs, waitForState, type TempDirs } from '../../helpers/engine.js'
 import { expectedFolder, expectedFromDcim, verifyLibrary, type ExpectedFile } from '../../helpers/engine-roll.js'
 
 let sim: Simulator
@@ -84,35 +84,13 @@ function holdStillAndRender(catalogPath: string): (port: PhonePort) => PhonePort
     for (const go of waiting.splice(0)) go()
   }
   const member = new Set([edited.still, edited.render, edited.sidecar])
-  return (port) => ({
-    list: (signal) => port.list(signal),
-    watch: (listener) => port.watch(listener),
-    async open(id, options) {
-      const link = await port.open(id, options)
-      return {
-        identity: link.identity,
-        battery: (signal) => link.battery(signal),
-        locked: (signal) => link.locked(signal),
-        close: () => link.close(),
-        async openFiles(signal) {
-          const files = await link.openFiles(signal)
-          return {
-            listDir: (p, s) => files.listDir(p, s),
-            statMany: (p, s) => files.statMany(p, s),
-            close: () => files.close(),
-            async download(p, sink, opts) {
-              if (p === edited.still || p === edited.render) {
-                if (waiting.length === 0) setTimeout(poll, 20)
-                await new Promise<void>((go) => waiting.push(go))
-              }
-              const result = await files.download(p, sink, opts)
-              if (!member.has(p)) othersDone++
-              return result
-            },
-          }
-        },
-      }
-    },
+  return interceptDownloads(async (p, _offset, download) => {
+    if (p === edited.still || p === edited.render) {
+      if (waiting.length === 0) setTimeout(poll, 20)
+      await new Promise<void>((go) => waiting.push(go))
+    }
+    await download()
+    if (!member.has(p)) othersDone++
   })
 }
 

@@ -8,26 +8,15 @@ import http from 'node:http'
 import type net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { runCli } from '../../../src/main/headless/cli/main.js'
-import { runCliProcess } from '../../helpers/cli.js'
+import { runCliInProcess, runCliProcess } from '../../helpers/cli.js'
 import { startSmtpSink, type SmtpSink } from '../../fakes/smtp-sink.js'
 
 const PASSWORD = 'cli-smtp-secret-91'
 
-async function cli(args: string[], dataDir: string, opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
-  stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const code = await runCli(['--data', dataDir, '--library', path.join(dataDir, 'lib'), ...args], {
-    stdout, stderr, stdin: Readable.from(opts.stdin !== undefined ? [Buffer.from(opts.stdin)] : []), env: opts.env ?? {},
-  }, new AbortController().signal)
-  return { code, stdout: out, stderr: err }
+function cli(args: string[], dataDir: string, opts: { env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(['--data', dataDir, '--library', path.join(dataDir, 'lib'), ...args], opts)
 }
 
 let data: string

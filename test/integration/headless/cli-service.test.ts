@@ -9,9 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../../../src/main/headless/cli/main.js'
+import { runCliInProcess } from '../../helpers/cli.js'
 import { renderUnit } from '../../../src/main/headless/service/systemd-unit.js'
 
 let dir: string
@@ -41,15 +40,8 @@ esac
   env = { CRADLE_SYSTEMCTL: stub, CRADLE_SYSTEMD_UNIT_DIR: unitDir }
 })
 
-async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
-  stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const code = await runCli(args, { stdout, stderr, stdin: Readable.from([]), env: { ...env, ...extraEnv } }, new AbortController().signal)
-  return { code, stdout: out, stderr: err }
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(args, { env: { ...env, ...extraEnv } })
 }
 
 /** `systemd-analyze verify` output: empty for a unit systemd accepts as written (it warns, exit 0, on unknown keys). */

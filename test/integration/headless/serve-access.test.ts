@@ -11,6 +11,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { runCli } from '../../../src/main/headless/cli/main.js'
+import { runCliInProcess } from '../../helpers/cli.js'
 import { OPEN_FILE, SERVER_FILE } from '../../../src/main/headless/server-file.js'
 import { postCommand, TEST_TOKEN } from '../http/http-helpers.js'
 
@@ -34,15 +35,8 @@ function tempDir(): string {
 }
 
 /** Runs a command to completion. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (d: Buffer) => (out += d.toString()))
-  stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const code = await runCli(args, { stdout, stderr, stdin: Readable.from([]), env }, new AbortController().signal)
-  return { code, stdout: out, stderr: err }
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCliInProcess(args, { env })
 }
 
 /** Starts `cradle serve --port 0` on `dir` and resolves at its ready line (no usbmuxd needed for the API). */

@@ -14,6 +14,7 @@ import { CradleError } from '../../../shared/errors.js'
 import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
 import { sha256File } from '../../library/file-hash.js'
+import { replaceAtomically } from '../../photos/sidecar-writer.js'
 
 function fsError(error: unknown, what: string): CradleError {
   const code = (error as NodeJS.ErrnoException)?.code
@@ -110,19 +111,9 @@ export class FolderDestination implements Destination {
     if (item.role === 'sidecar') return
     const target = `${this.target({ ...item, libraryPath: remoteRef })}.xmp`
     const text = await ctx.sidecar()
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.cradle-${randomBytes(4).toString('hex')}.part`)
     try {
-      const fd = await fs.promises.open(temp, 'wx')
-      try {
-        await fd.writeFile(text, 'utf8')
-        await fd.sync()
-      } finally {
-        await fd.close()
-      }
-      ctx.signal.throwIfAborted()
-      await fs.promises.rename(temp, target)
+      await replaceAtomically(target, text, () => ctx.signal.throwIfAborted())
     } catch (error) {
-      await fs.promises.rm(temp, { force: true })
       if (error instanceof CradleError || ctx.signal.aborted) throw error
       throw fsError(error, `writing the sidecar of ${remoteRef}`)
     }
