@@ -1,4 +1,5 @@
 /** The window, top to bottom: header, messages, phones, destinations, queue, history; and dialogs. */
+import { useEffect } from 'react'
 import { AddDestinationDialog, RemoveDestinationDialog } from './components/add-destination-dialog.js'
 import { Banners } from './components/banners.js'
 import { DestinationsSection } from './components/destinations-section.js'
@@ -8,6 +9,18 @@ import { QueueSection } from './components/queue-section.js'
 import { SettingsDialog } from './components/settings-dialog.js'
 import { statusLine } from './store/selectors.js'
 import { useActions, useAppStore } from './store/store-context.js'
+
+/**
+ * Marks the page with the last snapshot it has drawn (`<html data-snapshot-seq>`), so a check that
+ * something did NOT change can wait until the page has caught up with the engine instead of sleeping.
+ */
+function SnapshotMarker(): null {
+  const seq = useAppStore((s) => s.snapshot?.seq)
+  useEffect(() => {
+    if (seq !== undefined) document.documentElement.dataset.snapshotSeq = String(seq)
+  }, [seq])
+  return null
+}
 
 function Header() {
   const line = useAppStore((s) => statusLine(s.snapshot, s.connected))
@@ -38,6 +51,7 @@ export function App() {
   return (
     <>
       <div className="app">
+        <SnapshotMarker />
         <Header />
         <Banners />
         <main>

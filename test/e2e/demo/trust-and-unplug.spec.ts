@@ -86,7 +86,9 @@ test('unplugging mid-backup shows it, and the backup resumes where it stopped on
   await expect(page.getByTestId('history').locator('li').first()).toContainText(`${unplugged.title} — ${unplugged.action}`)
   await screenshot(page, 'unplugged')
   const safeWhenUnplugged = await app.libraryFiles()
-  await page.waitForTimeout(500)
+  // The bar stays: once the page has drawn everything the engine published since, it still shows it.
+  const engineSeq = (await app.state()).seq
+  await expect.poll(async () => Number(await page.locator('html').getAttribute('data-snapshot-seq'))).toBeGreaterThanOrEqual(engineSeq)
   expect(await valueNow(items)).toBe(stoppedAt)
 
   await app.phone.attach()
