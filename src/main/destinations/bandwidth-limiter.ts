@@ -14,6 +14,8 @@ export class BandwidthLimiter {
   private last = 0
   /** Takers queue up so a big reader cannot starve the others. */
   private chain: Promise<void> = Promise.resolve()
+  /** Bytes that went through the bucket while a limit was set (what the limit governed). */
+  private governed = 0
 
   constructor(bytesPerSecond: number | null = null, private readonly now: () => number = () => performance.now()) {
     this.setRate(bytesPerSecond)
@@ -28,6 +30,10 @@ export class BandwidthLimiter {
 
   get bytesPerSecond(): number | null {
     return this.rate
+  }
+
+  get bytesGoverned(): number {
+    return this.governed
   }
 
   /** Burst allowance: a quarter second of bytes, at least 64 KiB (one fs read chunk). */
@@ -57,6 +63,7 @@ export class BandwidthLimiter {
       if (this.tokens >= want) {
         this.tokens -= want
         left -= want
+        this.governed += want
         continue
       }
       await delay(((want - this.tokens) / rate) * 1000, signal)

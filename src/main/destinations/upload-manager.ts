@@ -314,6 +314,11 @@ export class UploadManager {
     return assetUploadStates(this.queue, this.store, assetIds, this.deps.platform)
   }
 
+  /** The global upload limit as set now, and how many bytes it has governed (what went through it). */
+  uploadLimit(): { bytesPerSecond: number | null; bytesGoverned: number } {
+    return { bytesPerSecond: this.limiter.bytesPerSecond, bytesGoverned: this.limiter.bytesGoverned }
+  }
+
   /** Per-destination counts with failure reasons, for `cradle status`. */
   /** `cradle verify --destinations`: checks every destination's copies (destination-verify.ts). */
   async verifyCopies(opts: { damaged: ReadonlySet<number>; signal?: AbortSignal; onFinding?: (f: DestinationFinding) => void }): Promise<DestinationVerifyReport[]> {
