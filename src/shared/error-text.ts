@@ -21,10 +21,14 @@ function usbmuxdHint(platform: Platform): string {
   }
 }
 
-/** The only place user-facing error sentences live. A title always starts with a capital ("Your iPhone is locked"). */
+/**
+ * The only place user-facing error sentences live. A title that starts with a plain lower-case word
+ * gets its capital ("your iPhone is locked" → "Your iPhone is locked"); a name keeps its own
+ * spelling ("iPhone was unplugged").
+ */
 export function describeError(code: ErrorCode, context: ErrorContext = {}, platform: Platform = 'linux'): ErrorText {
   const text = sentence(code, context, platform)
-  return { ...text, title: text.title.charAt(0).toUpperCase() + text.title.slice(1) }
+  return /^[a-z]+\b/.test(text.title) ? { ...text, title: text.title.charAt(0).toUpperCase() + text.title.slice(1) } : text
 }
 
 function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): ErrorText {

@@ -17,9 +17,10 @@ describe('error text', () => {
     expect(describeError('disk-full', { freeBytes: 0, totalBytes: 512e9 }).title).toBe('The library disk is full (0 bytes free of 512 GB)')
   })
 
-  it('starts every title with a capital, also when it starts with "your iPhone"', () => {
+  it('starts every title with a capital, also when it starts with "your iPhone"; a name keeps its spelling', () => {
     expect(describeError('pairing-denied').title).toBe("Your iPhone said Don't Trust")
-    for (const code of ERROR_CODES) expect(describeError(code).title).toMatch(/^[^a-z]/)
+    expect(describeError('device-unplugged', { deviceName: 'iPhone' }).title).toBe('iPhone was unplugged')
+    for (const code of ERROR_CODES) expect(describeError(code).title).not.toMatch(/^[a-z]+\b/)
   })
 
   it('a folder destination that does not exist says so, not "can\'t reach"', () => {
