@@ -137,9 +137,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     for (const d of engine.current().destinations) {
       const problem = d.problem ? `${d.problem.message}${d.problem.action ? `. ${d.problem.action}` : ''}` : null
       summary.uploads.push({ destination: d.name, done: d.counts.done, pending: d.counts.pending, failed: d.counts.failed, problem })
-      // Something asked for that did not happen is an error, so cron and systemd see it (exit 1).
+      // Something asked for that did not happen is an error, so cron and systemd see it (exit 1);
+      // with --no-upload no upload was asked for.
       if (problem) summary.errors.push(`${d.name}: ${problem}`)
-      else if (d.counts.failed > 0) summary.errors.push(`${d.name}: ${d.counts.failed} ${d.counts.failed === 1 ? 'file was' : 'files were'} not uploaded${d.waitingReason ? ` (${d.waitingReason})` : ''}; "cradle status" lists them`)
+      else if (d.counts.failed > 0 && !v['no-upload']) summary.errors.push(`${d.name}: ${d.counts.failed} ${d.counts.failed === 1 ? 'file was' : 'files were'} not uploaded${d.waitingReason ? ` (${d.waitingReason})` : ''}; "cradle status" lists them`)
       else if (d.counts.pending > 0 && !v['no-upload']) summary.errors.push(`${d.name}: ${d.counts.pending} still waiting to upload${d.waitingReason ? ` (${d.waitingReason})` : ''}; the next run continues`)
       if (!json) ctx.stdout.write(`${d.name}: ${d.counts.done} uploaded, ${d.counts.pending} waiting, ${d.counts.failed} failed${problem ? ` — ${problem}` : ''}\n`)
     }
