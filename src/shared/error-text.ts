@@ -111,7 +111,10 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
     case 'destination-auth':
       return { title: `${dest} needs you to sign in again`, action: 'Sign in again.' }
     case 'destination-forbidden':
-      return { title: `${dest} refused the upload`, action: 'Check that the key or account may upload, then retry.' }
+      return {
+        title: `${dest} refused the upload`,
+        action: typeof context.needs === 'string' ? `Give the API key these permissions: ${context.needs}, then retry.` : 'Check that the key or account may upload, then retry.',
+      }
     case 'destination-too-large':
       return { title: `${dest} refused a file as too large`, action: "Raise the server's upload size limit (for example nginx client_max_body_size), then retry." }
     case 'destination-config':

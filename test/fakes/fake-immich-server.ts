@@ -3,7 +3,8 @@
  * server/src/controllers/asset-media.controller.ts, middleware/asset-upload.interceptor.ts, the
  * @immich/sdk 2.x and 3.x field lists; summarised in destinations.md §1), because Immich needs
  * Docker and Postgres and cannot run here. In memory. Strict where the real server is:
- *   - x-api-key required (401), and the key's permissions (asset.upload, user.read: 403);
+ *   - x-api-key required (401), and the key's permissions (asset.upload, user.read: 403; `all`
+ *     grants every one); with `bulkCheckNeedsAll`, bulk-upload-check needs `all` (before 1.139.4);
  *   - POST /api/assets needs multipart with assetData, fileCreatedAt and fileModifiedAt;
  *     v3 rejects naive timestamps and (strict reading of PR #27818) deviceAssetId/deviceId;
  *     v2 requires deviceAssetId and deviceId; visibility must be a known value;
@@ -67,6 +68,8 @@ export interface FakeImmich {
   /** Asset ids moved to the trash or removed through DELETE /api/assets. */
   deleted: { id: string; force: boolean }[]
   bulkChecks: number
+  /** bulk-upload-check requests, refused ones included. */
+  bulkRequests: number
   /** Puts an asset on the server as if another client had uploaded it. */
   seed(data: Buffer, fileName: string, ownerId?: string): string
   /** Deletes an asset as a user would in Immich's web page (its checksum is free again). */
@@ -82,6 +85,14 @@ export interface FakeImmichOptions {
   maxBodyBytes?: number
   /** The user's storage quota in bytes (Immich's quotaSizeInBytes; default none). */
   quotaBytes?: number
+  /** The minor and patch GET /api/server/version reports (default 2.2). */
+  minor?: number
+  patch?: number
+  /**
+   * bulk-upload-check as on Immich before 1.139.4 (issue #21456, fixed by PR #21470): the endpoint
+   * was `@Authenticated()` without a permission, so an API key needs `all` (403 otherwise).
+   */
+  bulkCheckNeedsAll?: boolean
 }
 
 function parseMultipart(body: Buffer, contentType: string): { fields: Record<string, string>; files: Record<string, { fileName: string; data: Buffer }> } | null {
@@ -133,7 +144,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
   const bySha1 = new Map<string, string>()
   const uploads: FakeImmich['uploads'] = []
   const deleted: FakeImmich['deleted'] = []
-  const state = { bulkChecks: 0 }
+  const state = { bulkChecks: 0, bulkRequests: 0 }
 
   const server = http.createServer((req, res) => {
     const json = (status: number, value: unknown): void => {
@@ -143,7 +154,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
     const url = new URL(req.url ?? '/', 'http://x')
     const route = `${req.method} ${url.pathname}`
     if (route === 'GET /api/server/ping') return json(200, { res: 'pong' })
-    if (route === 'GET /api/server/version') return json(200, { major, minor: 2, patch: 2 })
+    if (route === 'GET /api/server/version') return json(200, { major, minor: options.minor ?? 2, patch: options.patch ?? 2 })
     const key = req.headers['x-api-key']
     const perms = typeof key === 'string' ? keys[key] : undefined
     if (!perms) {
@@ -151,9 +162,10 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       return json(401, { message: 'Invalid API key', error: 'Unauthorized', statusCode: 401 })
     }
     const need = (perm: string): boolean => {
-      if (perms.includes(perm)) return true
+      // An `all` key may do anything (auth.service isGranted); the ForbiddenException's body.
+      if (perms.includes(perm) || perms.includes('all')) return true
       req.resume()
-      json(403, { message: `Missing required permission: ${perm}`, statusCode: 403 })
+      json(403, { message: `Missing required permission: ${perm}`, error: 'Forbidden', statusCode: 403 })
       return false
     }
     const assetGet = req.method === 'GET' ? /^\/api\/assets\/([^/]+)$/.exec(url.pathname) : null
@@ -273,7 +285,8 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       return
     }
     if (route === 'POST /api/assets' || route === 'POST /api/assets/bulk-upload-check') {
-      if (!need('asset.upload')) return
+      if (route === 'POST /api/assets/bulk-upload-check') state.bulkRequests++
+      if (!need(route === 'POST /api/assets/bulk-upload-check' && options.bulkCheckNeedsAll ? 'all' : 'asset.upload')) return
       if (route === 'POST /api/assets') {
         const length = Number(req.headers['content-length'] ?? 0)
         if (options.maxBodyBytes !== undefined && length > options.maxBodyBytes) {
@@ -359,6 +372,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       return id
     },
     get bulkChecks() { return state.bulkChecks },
+    get bulkRequests() { return state.bulkRequests },
     seed(data, fileName, ownerId = ME) {
       const id = randomUUID()
       const sha1 = createHash('sha1').update(data).digest('hex')

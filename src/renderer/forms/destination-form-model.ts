@@ -29,7 +29,7 @@ export const FIELDS: Record<DestinationKind, FieldSpec[]> = {
   folder: [{ key: 'path', label: 'Folder', type: 'text', placeholder: '/mnt/backup/photos', hint: 'An absolute path on the computer running Cradle.' }],
   immich: [
     { key: 'url', label: 'Server address', type: 'url', placeholder: 'https://photos.example.net' },
-    { key: 'secret', label: 'API key', type: 'password', hint: 'Immich → Account Settings → API Keys.' },
+    { key: 'secret', label: 'API key', type: 'password', hint: 'Immich → Account Settings → API Keys. Needs asset.upload (album.read, album.create, albumAsset.create and asset.update for albums and favorites).' },
   ],
   'google-photos': [
     { key: 'clientId', label: 'OAuth client ID', type: 'text', optional: true, hint: 'Leave empty to use Cradle’s own.' },

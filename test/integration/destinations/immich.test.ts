@@ -141,13 +141,13 @@ describe('Immich (fake server)', () => {
   })
 
   it('tells a wrong key from a key without permission', async () => {
-    await start({ keys: { good: ['asset.upload', 'user.read'], weak: ['asset.upload'] } })
+    await start({ keys: { good: ['asset.upload', 'user.read'], weak: ['album.read'] } })
     manager = make()
     const wrong = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'nope' } })
     const weak = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'weak' } })
     const good = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'good' } })
     expect(wrong.message).toMatch(/^Immich needs you to sign in again/)
-    expect(weak.message).toMatch(/^Immich refused the upload/)
+    expect(weak.message).toMatch(/^Immich refused the upload\. Give the API key these permissions: asset\.upload/)
     expect(good.ok).toBe(true)
   })
 })

@@ -57,6 +57,7 @@ export class ImmichDestination implements Destination {
   private readonly albums: ImmichAlbums
 
   private readonly config: ImmichConfig
+  private readonly state: { load(): Record<string, unknown>; save(state: Record<string, unknown>): void }
 
   constructor(config: ImmichConfig, private readonly options: ImmichOptions) {
     this.config = { ...config, url: immichServerUrl(config.url) } // stored before ".../api" was cleaned on input
@@ -65,6 +66,7 @@ export class ImmichDestination implements Destination {
     this.agent = config.url.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions)
     let memoryState: Record<string, unknown> = {}
     const state = options.state ?? { load: () => memoryState, save: (s: Record<string, unknown>) => void (memoryState = s) }
+    this.state = state
     this.albums = new ImmichAlbums((method, path, opts) => this.call(method, path, opts), (res, what) => this.fail(res, what), state)
   }
 
@@ -85,6 +87,7 @@ export class ImmichDestination implements Destination {
   }
 
   private fail(res: HttpResponse, what: string): never {
+    if (res.status === 403) throw new CradleError('destination-forbidden', `${what}: ${res.text().slice(0, 300)}`, { context: { status: 403, needs: KEY_PERMISSIONS } })
     throw httpError(res.status, `${what}: ${res.text().slice(0, 300)}`, parseRetryAfter(res.header('retry-after'), this.options.clock.now()))
   }
 
@@ -93,9 +96,22 @@ export class ImmichDestination implements Destination {
     if (ping.status === 404) throw new CradleError('destination-config', `no Immich server at ${this.config.url}`)
     if (ping.status !== 200) this.fail(ping, 'ping')
     const me = await this.call('GET', '/api/users/me', { signal })
-    if (me.status !== 200) this.fail(me, 'users/me')
+    if (me.status === 403) await this.checkUploadPermission(signal)
+    else if (me.status !== 200) this.fail(me, 'users/me')
     this.version = null
     await this.serverVersion(signal)
+  }
+
+  /**
+   * users/me needs user.read, which an upload-only key lacks: the key is known (not 401), so ask
+   * the upload endpoint itself with an empty body. Immich checks the permission (guard) before it
+   * reads the form, so asset.upload answers 400 (nothing stored) and its absence 403.
+   */
+  private async checkUploadPermission(signal?: AbortSignal): Promise<void> {
+    const probe = await this.call('POST', '/api/assets', { signal, json: {} })
+    if (probe.status === 401 || probe.status === 403) this.fail(probe, 'upload')
+    if (probe.status !== 400 && probe.status !== 422) this.fail(probe, 'upload permission probe')
+    this.options.log.info('this Immich API key cannot read the user (user.read); uploads need only asset.upload, which it has')
   }
 
   private serverVersion(signal?: AbortSignal): Promise<ServerVersion> {
@@ -118,9 +134,20 @@ export class ImmichDestination implements Destination {
   /** bulk-upload-check: which of these the server has (by SHA-1), before any byte is sent. */
   async has(items: readonly UploadItem[], signal: AbortSignal): Promise<Map<number, string>> {
     const found = new Map<number, string>()
+    // Before Immich 1.139.4 (PR #21470) bulk-upload-check needs the `all` permission; without it
+    // each upload's x-immich-checksum header still finds what the server has. Remembered per
+    // server version, so an upgraded server is asked again.
+    const version = await this.serverVersion(signal)
+    const versionText = `${version.major}.${version.minor}.${version.patch}`
+    if (this.state.load().bulkCheckForbidden === versionText) return found
     for (let i = 0; i < items.length; i += 5_000) {
       const batch = items.slice(i, i + 5_000)
       const res = await this.call('POST', '/api/assets/bulk-upload-check', { signal, json: { assets: batch.map((it) => ({ id: String(it.assetId), checksum: it.sha1 })) } })
+      if (res.status === 403) {
+        this.options.log.info('this Immich API key may not use bulk-upload-check (Immich before 1.139.4 needs the "all" permission); duplicates are found by the checksum header on upload instead', { version: versionText })
+        this.state.save({ ...this.state.load(), bulkCheckForbidden: versionText })
+        return found
+      }
       if (res.status !== 200) this.fail(res, 'bulk-upload-check')
       const results = res.json<{ results?: BulkCheckResult[] }>().results ?? []
       for (const r of results) {
@@ -236,6 +263,9 @@ export class ImmichDestination implements Destination {
     this.agent.destroy()
   }
 }
+
+/** What a key needs, said wherever Immich answers 403 (the form's hint says the same). */
+export const KEY_PERMISSIONS = 'asset.upload (and album.read, album.create, albumAsset.create, asset.update for albums and favorites)'
 
 /** Immich keeps SHA-1 as base64. */
 function sha1Base64(item: UploadItem): string {
