@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream'
 import type { DestinationKind } from '../../shared/state.js'
 import type { Logger } from '../logging/logger.js'
 import type { PhotoMetadata } from '../photos/photo-metadata.js'
+import type { ProbeResult } from './write-probe.js'
 
 export type AssetRole = 'original' | 'motion' | 'edited' | 'edited-motion' | 'sidecar'
 
@@ -93,6 +94,12 @@ export interface Destination {
   readonly skipRoles: readonly AssetRole[]
   /** Reachable and authorised; throws a CradleError saying why not. */
   check(signal?: AbortSignal): Promise<void>
+  /**
+   * "Test connection" only (not the runner's periodic check): writes a tiny test object, reads it
+   * back, deletes it; free space where the service reports it. Absent where a test write would be
+   * seen by the user (photo services). Throws a CradleError saying why not.
+   */
+  probeWrite?(signal: AbortSignal): Promise<ProbeResult>
   /**
    * Batch dedupe where the service can answer before bytes are sent (Immich bulk-upload-check):
    * asset ids the destination already has → remote ref. Optional.

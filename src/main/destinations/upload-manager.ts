@@ -25,6 +25,7 @@ import { toView } from './destination-view.js'
 import { assetUploadStates, destinationStatusCounts, type AssetUploadState, type DestinationStatusCounts } from './upload-status.js'
 import { toUploadError } from './upload-errors.js'
 import { verifyCopies, type DestinationFinding, type DestinationVerifyReport } from './destination-verify.js'
+import { testPassedMessage } from './write-probe.js'
 
 export interface UploadSettings {
   uploadOnlyOnAcPower: boolean
@@ -214,7 +215,7 @@ export class UploadManager {
     this.emit()
   }
 
-  /** Reachable and authorised? A stored destination that passes gets its stop cleared. */
+  /** Reachable, authorised and (where harmless) writable? A stored destination that passes gets its stop cleared. */
   async test(input: { id: string } | { draft: unknown }): Promise<{ ok: boolean; message: string }> {
     let destination: Destination
     let name: string
@@ -234,9 +235,11 @@ export class UploadManager {
       name = draft.name
     }
     try {
-      await destination.check(AbortSignal.timeout(30_000))
+      const signal = AbortSignal.timeout(30_000)
+      await destination.check(signal)
+      const probe = destination.probeWrite ? await destination.probeWrite(signal) : null
       if ('id' in input) this.runners.get(input.id)?.clearProblem()
-      return { ok: true, message: `${name} is reachable and accepts uploads.` }
+      return { ok: true, message: testPassedMessage(name, probe) }
     } catch (error) {
       const err = toUploadError(error)
       const text = toWireError(err.code, { ...err.context, destinationName: name }, this.deps.platform)

@@ -36,7 +36,7 @@ describe('cradle destination', () => {
     const lines = list.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(lines[0]).toMatchObject({ name: 'Second disk', kind: 'folder', target, status: 'ready' })
     expect(lines.at(-1)).toEqual({ summary: { destinations: 1, problems: 0 } })
-    expect(await cli(['destination', 'test', 'second disk'], data)).toMatchObject({ code: 0, stdout: 'Second disk is reachable and accepts uploads.\n' })
+    expect(await cli(['destination', 'test', 'second disk'], data)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Second disk is reachable; a test file was written, read back and removed · .+ free\.\n$/) })
     fs.rmSync(target, { recursive: true })
     expect(await cli(['destination', 'test', 'Second disk'], data)).toMatchObject({ code: 1, stderr: expect.stringContaining(`The folder ${target} doesn't exist`) })
     expect((await cli(['destination', 'remove', 'Second disk'], data)).code).toBe(0)

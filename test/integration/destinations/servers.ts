@@ -88,10 +88,11 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Apache 2.4 mod_dav_fs with Basic auth (user u / password p) at http://127.0.0.1:<port>/dav/.
+ * Apache 2.4 mod_dav_fs with Basic auth (user u / password p) at http://127.0.0.1:<port>/dav/;
+ * `readOnly`: the account may only GET, HEAD, OPTIONS and PROPFIND.
  * Run as root here, it drops to www-data, so the document root and lock folder belong to it.
  */
-export async function startApacheDav(): Promise<RunningServer & { root: string }> {
+export async function startApacheDav(options: { readOnly?: boolean } = {}): Promise<RunningServer & { root: string }> {
   const dir = tempDir('apache')
   fs.chmodSync(dir, 0o755) // Apache's workers (www-data) must reach the document root
   const root = path.join(dir, 'root')
@@ -108,7 +109,9 @@ export async function startApacheDav(): Promise<RunningServer & { root: string }
     mod('authz_user', 'authz_user'), mod('auth_basic', 'auth_basic'), mod('dav', 'dav'), mod('dav_fs', 'dav_fs'),
     ...(asRoot ? ['User www-data', 'Group www-data'] : []),
     `DavLockDB ${lock}/DavLock`, `DocumentRoot ${root}`, `Mutex file:${dir}`, 'LimitRequestBody 0',
-    `<Directory ${root}/dav>`, '  Dav On', '  AuthType Basic', '  AuthName dav', `  AuthUserFile ${dir}/htpasswd`, '  Require valid-user', '</Directory>',
+    `<Directory ${root}/dav>`, '  Dav On', '  AuthType Basic', '  AuthName dav', `  AuthUserFile ${dir}/htpasswd`,
+    // Read-only: the account may look but not write (PUT, MKCOL, DELETE, … answered 403).
+    ...(options.readOnly ? ['  <RequireAll>', '    Require valid-user', '    Require method GET HEAD OPTIONS PROPFIND', '  </RequireAll>'] : ['  Require valid-user']), '</Directory>',
   ].join('\n')
   // Apache cannot bind port 0 and report it: take a free port, and if another process got there
   // first (Apache then exits: "could not bind to address"), try another. Apache writes its pid

@@ -15,6 +15,7 @@ import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadIt
 import { takenAt } from '../destination.js'
 import { sha256File } from '../../library/file-hash.js'
 import { replaceAtomically } from '../../photos/sidecar-writer.js'
+import { mustReadBack, newProbe, type ProbeResult } from '../write-probe.js'
 
 function fsError(error: unknown, what: string): CradleError {
   const code = (error as NodeJS.ErrnoException)?.code
@@ -48,6 +49,34 @@ export class FolderDestination implements Destination {
       await fs.promises.access(this.config.path, fs.constants.W_OK)
     } catch (error) {
       throw fsError(error, `folder ${this.config.path}`)
+    }
+  }
+
+  /** A test file in the folder: written (wx, fsync), read back, removed; free space from statfs. */
+  async probeWrite(signal: AbortSignal): Promise<ProbeResult> {
+    const probe = newProbe()
+    const file = path.join(this.config.path, probe.name)
+    try {
+      const fd = await fs.promises.open(file, 'wx')
+      try {
+        await fd.writeFile(probe.body)
+        await fd.sync()
+      } finally {
+        await fd.close()
+      }
+      signal.throwIfAborted()
+      mustReadBack(file, probe.body, await fs.promises.readFile(file, { signal }))
+    } catch (error) {
+      await fs.promises.rm(file, { force: true }).catch(() => undefined)
+      if (error instanceof CradleError || signal.aborted) throw error
+      throw fsError(error, `writing a test file in ${this.config.path}`)
+    }
+    try {
+      await fs.promises.rm(file)
+      const st = await fs.promises.statfs(this.config.path)
+      return { freeBytes: st.bavail * st.bsize }
+    } catch (error) {
+      throw fsError(error, `removing the test file ${file}`)
     }
   }
 

@@ -24,6 +24,7 @@ import { loadS3Sdk } from './s3-sdk.js'
 import { preconditionAware, s3Name, s3Status, toS3Error } from './s3-errors.js'
 import { multipartUpload } from './s3-multipart.js'
 import { contentMd5Etag, proofOf, type StoredAnswer } from './s3-proof.js'
+import { mustReadBack, newProbe, type ProbeResult } from '../write-probe.js'
 
 export interface S3Options {
   secret: () => Promise<string | undefined>
@@ -89,6 +90,33 @@ export class S3Destination implements Destination {
       if (status === 403) throw new CradleError('destination-forbidden', `no access to bucket ${this.config.bucket} (wrong key or no permission)`, { cause: error })
       throw toS3Error(error, this.options.clock.now(), signal)
     }
+  }
+
+  /**
+   * `<prefix>/.cradle-write-test-<random>`: put, got back, compared, deleted. HeadBucket passes for
+   * a key that may only read; this is what an upload needs. S3 reports no free space.
+   */
+  async probeWrite(signal: AbortSignal): Promise<ProbeResult> {
+    const client = await this.s3()
+    const { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } = await loadS3Sdk()
+    const probe = newProbe()
+    const key = this.config.prefix ? `${this.config.prefix}/${probe.name}` : probe.name
+    const bucket = this.config.bucket
+    try {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: probe.body, ContentLength: probe.body.length, ContentType: 'text/plain' }), { abortSignal: signal })
+      try {
+        const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
+        mustReadBack(key, probe.body, await readAll(got.Body as Readable, signal))
+      } catch (error) {
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined)
+        throw error
+      }
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal })
+    } catch (error) {
+      if (error instanceof CradleError) throw error
+      throw toS3Error(error, this.options.clock.now(), signal)
+    }
+    return { freeBytes: null }
   }
 
   async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {

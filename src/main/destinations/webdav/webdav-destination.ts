@@ -22,6 +22,7 @@ import { takenAt } from '../destination.js'
 import { hashStream } from '../stream-utils.js'
 import { nextcloudUser, NextcloudChunkedUpload } from './nextcloud-chunked.js'
 import { davStatus, toDavError } from './webdav-errors.js'
+import { mustReadBack, newProbe, type ProbeResult } from '../write-probe.js'
 
 export interface WebdavOptions {
   secret: () => Promise<string | undefined>
@@ -75,6 +76,41 @@ export class WebdavDestination implements Destination {
       throw this.err(error, signal)
     }
     if (stat.type !== 'directory') throw new CradleError('destination-config', `${this.config.url} is not a folder`)
+  }
+
+  /**
+   * `/.cradle-write-test-<random>` in the folder: PUT, GET, compared, DELETE (PROPFIND on the folder
+   * passes for a read-only account). Free space from quota-available-bytes where the server has it.
+   */
+  async probeWrite(signal: AbortSignal): Promise<ProbeResult> {
+    const client = await this.dav()
+    const probe = newProbe()
+    const remote = `/${probe.name}`
+    try {
+      await client.customRequest(remote, { method: 'PUT', data: probe.body, signal, headers: { 'Content-Type': 'text/plain', 'Content-Length': String(probe.body.length) } })
+      try {
+        const got = await client.getFileContents(remote, { format: 'binary', signal })
+        mustReadBack(remote, probe.body, Buffer.from(got as ArrayBuffer))
+      } catch (error) {
+        await client.deleteFile(remote).catch(() => undefined)
+        throw error
+      }
+      await client.deleteFile(remote, { signal })
+    } catch (error) {
+      if (error instanceof CradleError) throw error
+      throw this.err(error, signal)
+    }
+    return { freeBytes: await this.freeBytes(client, signal) }
+  }
+
+  /** RFC 4331 quota-available-bytes on the folder; null when the server does not say. */
+  private async freeBytes(client: WebDAVClient, signal: AbortSignal): Promise<number | null> {
+    try {
+      const quota = (await client.getQuota({ path: '/', signal })) as { available?: unknown } | null
+      return typeof quota?.available === 'number' && quota.available >= 0 ? quota.available : null
+    } catch {
+      return null // optional: many servers answer no quota at all
+    }
   }
 
   private remotePath(item: UploadItem): string {
