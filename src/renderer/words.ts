@@ -66,7 +66,10 @@ export function deviceStatus(d: DeviceView, settings: Settings | null): DeviceSt
       if (d.itemsUnreadable > 0) return { text: `Backed up, except ${plural(d.itemsUnreadable, 'item')} Cradle couldn't read.`, instruction: null, tone: 'attention' }
       const notSafe = d.itemsOnPhone !== null && d.itemsSafe !== null ? d.itemsOnPhone - d.itemsSafe - d.itemsNotOnPhone : 0
       if (notSafe > 0) return { text: `Backed up, except ${plural(notSafe, 'item')} that ${notSafe === 1 ? 'is' : 'are'} not safe yet.`, instruction: null, tone: 'attention' }
-      return { text: d.itemsNotOnPhone > 0 ? 'Backed up: everything this iPhone holds is safe.' : 'Backed up: everything on this iPhone is safe.', instruction: null, tone: 'ok' }
+      // Items only in iCloud are on this iPhone's list but not anywhere yet: not "all safe" (the
+      // card's iCloud line says how they get backed up).
+      if (d.itemsNotOnPhone > 0) return { text: `Backed up, except ${plural(d.itemsNotOnPhone, 'item')} still in iCloud.`, instruction: null, tone: 'attention' }
+      return { text: 'Backed up: everything on this iPhone is safe.', instruction: null, tone: 'ok' }
     }
     case 'error':
       return { ...fromProblem(d.problem, 'Something went wrong with this iPhone.'), tone: 'error' }

@@ -114,7 +114,13 @@ export function statusLine(state: AppState | null, connected: boolean, now: numb
   if (uploading) return `Uploading ${plural(uploading.counts.pending, 'photo')} to ${uploading.name}`
   const last = Math.max(0, ...state.devices.map((d) => d.lastBackupAt ?? 0))
   if (state.library.assetCount === 0) return 'No photos in the library yet'
-  const safe = state.library.assetCount === 1 ? 'The 1 photo is safe' : `All ${plural(state.library.assetCount, 'photo')} are safe`
+  // Photos only in iCloud are nowhere yet: "181 of 210 photos are safe · 29 still in iCloud", not "All … are safe".
+  const total = state.safety.total
+  const library = total.places.find((p) => p.id === 'library')
+  const missing = library ? library.of - library.safe : 0
+  const safe = total.onlyInICloud > 0 || missing > 0
+    ? [`${formatCount(library?.safe ?? 0)} of ${plural(total.items, 'photo')} are safe`, total.onlyInICloud > 0 ? `${formatCount(total.onlyInICloud)} still in iCloud` : null].filter(Boolean).join(' · ')
+    : state.library.assetCount === 1 ? 'The 1 photo is safe' : `All ${plural(state.library.assetCount, 'photo')} are safe`
   return last > 0 ? `${safe} · last backup ${formatWhen(last, now)}` : safe
 }
 

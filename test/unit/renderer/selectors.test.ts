@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { backupAvailability, cardDevices, destinationStatus, historyLine, knownPhones, progressView, queueFilters, statusLine } from '../../../src/renderer/store/selectors.js'
 import { toWireError } from '../../../src/shared/error-text.js'
-import { buildAppState, buildDestination, buildDevice, buildHistoryEntry, buildProgress, T0 } from '../../fakes/app-state-builder.js'
+import { buildAppState, buildDestination, buildDevice, buildHistoryEntry, buildProgress, buildSafety, T0 } from '../../fakes/app-state-builder.js'
 
 describe('Back up now', () => {
   const state = (device: Parameters<typeof buildDevice>[0], over: Parameters<typeof buildAppState>[0] = {}) => buildAppState({ devices: [buildDevice(device)], ...over })
@@ -56,6 +56,13 @@ describe('status line', () => {
   it('answers "is everything safe?" first', () => {
     expect(statusLine(buildAppState({ devices: [buildDevice({ lastBackupAt: T0 })] }), true, now)).toMatch(/^All 12,430 photos are safe · last backup today \d\d?:\d\d( [AP]M)?$/)
     expect(statusLine(buildAppState({ library: { ...buildAppState().library, assetCount: 0 }, devices: [] }), true, now)).toBe('No photos in the library yet')
+  })
+
+  it('never says all are safe while some are only in iCloud or not in the library yet', () => {
+    const icloud = buildSafety({ items: 210, onlyInICloud: 29, places: [{ id: 'library', name: 'Library', safe: 181, of: 181, verifiedAt: T0 }] })
+    expect(statusLine(buildAppState({ safety: icloud, devices: [] }), true, now)).toBe('181 of 210 photos are safe · 29 still in iCloud')
+    const waiting = buildSafety({ items: 210, places: [{ id: 'library', name: 'Library', safe: 200, of: 210, verifiedAt: T0 }] })
+    expect(statusLine(buildAppState({ safety: waiting, devices: [] }), true, now)).toBe('200 of 210 photos are safe')
   })
 
   it('shows the run, a problem, uploads or pause', () => {
