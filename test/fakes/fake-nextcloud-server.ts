@@ -29,6 +29,11 @@ export interface FakeNextcloud {
   dirs: Set<string>
   uploads: Map<string, { destination: string; chunks: Map<number, Buffer> }>
   requests: { method: string; path: string; status: number }[]
+  /**
+   * Bytes left in the user's quota (null: none set). Folders report it as quota-available-bytes
+   * (RFC 4331, as Nextcloud does) and a PUT larger than it is answered 507, as Nextcloud does.
+   */
+  quotaAvailable: number | null
   close(): Promise<void>
 }
 
@@ -42,10 +47,18 @@ export async function startFakeNextcloud(options: { user?: string; password?: st
   const filesPrefix = `/remote.php/dav/files/${user}`
   const uploadsPrefix = `/remote.php/dav/uploads/${user}`
 
+  const fake: FakeNextcloud = {
+    url: '', filesUrl: '', files, dirs, uploads, requests, quotaAvailable: null,
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
   const parent = (p: string): string => p.slice(0, p.lastIndexOf('/')) || '/'
   const propEntry = (href: string, e: Entry | null): string => `<d:response><d:href>${href}</d:href><d:propstat><d:prop>` +
     (e ? `<d:getcontentlength>${e.data.length}</d:getcontentlength><d:resourcetype/><d:getlastmodified>${new Date(e.mtime * 1000).toUTCString()}</d:getlastmodified><d:getetag>"${e.mtime}-${e.data.length}"</d:getetag><d:getcontenttype>application/octet-stream</d:getcontenttype><oc:checksums><oc:checksum>SHA1:${createHash('sha1').update(e.data).digest('hex')} MD5:${createHash('md5').update(e.data).digest('hex')}</oc:checksum></oc:checksums>`
-      : `<d:resourcetype><d:collection/></d:resourcetype><d:getlastmodified>${new Date().toUTCString()}</d:getlastmodified>`) +
+      : `<d:resourcetype><d:collection/></d:resourcetype><d:getlastmodified>${new Date().toUTCString()}</d:getlastmodified>` +
+        (fake.quotaAvailable !== null ? `<d:quota-available-bytes>${fake.quotaAvailable}</d:quota-available-bytes><d:quota-used-bytes>0</d:quota-used-bytes>` : '')) +
     `</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`
   const multistatus = (body: string): string => `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">${body}</d:multistatus>`
 
@@ -89,6 +102,7 @@ export async function startFakeNextcloud(options: { user?: string; password?: st
           case 'PUT': {
             if (!dirs.has(parent(p))) return send(409, 'parent missing')
             if (req.headers['if-none-match'] === '*' && files.has(p)) return send(412)
+            if (fake.quotaAvailable !== null && body.length > fake.quotaAvailable) return send(507, 'Insufficient Storage')
             const existed = files.has(p)
             files.set(p, { data: body, mtime: mtimeHeader ? Number(mtimeHeader) : Math.floor(Date.now() / 1000) })
             const hashes: Record<string, string> = {}
@@ -174,11 +188,7 @@ export async function startFakeNextcloud(options: { user?: string; password?: st
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
   const url = `http://127.0.0.1:${port}`
-  return {
-    url, filesUrl: `${url}${filesPrefix}`, files, dirs, uploads, requests,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
+  fake.url = url
+  fake.filesUrl = `${url}${filesPrefix}`
+  return fake
 }

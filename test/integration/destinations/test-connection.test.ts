@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
+import { startFakeNextcloud } from '../../fakes/fake-nextcloud-server.js'
 import { runCliInProcess } from '../../helpers/cli.js'
 import { itAsRoot, mountTmpfs, type Tmpfs } from '../../helpers/tmpfs.js'
 import { startApacheDav, startNpmWebdav, startRcloneDav, startS3rver, type RunningServer } from './servers.js'
@@ -99,6 +100,21 @@ describe('cradle destination test writes a test file', () => {
       expect(probesUnder(dav.root)).toEqual([])
     })
   }
+
+  it('Nextcloud (fake): the free space it reports is in the message; over quota (507) fails as full', async () => {
+    const nc = await startFakeNextcloud()
+    cleanup.push(() => nc.close())
+    const add = await cli(['destination', 'add', 'webdav', '--name', 'Cloud', '--url', nc.filesUrl, '--username', 'alice', '--secret-env', 'NC_PW', '--no-test'], data, { NC_PW: 'app-password' })
+    expect(add.code).toBe(0)
+    nc.quotaAvailable = 12_300_000_000
+    const r = await cli(['destination', 'test', 'Cloud'], data)
+    expect(r).toMatchObject({ code: 0, stdout: 'Cloud is reachable; a test file was written, read back and removed · 12.3 GB free.\n' })
+    expect([...nc.files.keys()]).toEqual([])
+    nc.quotaAvailable = 0
+    const full = await cli(['destination', 'test', 'Cloud'], data)
+    expect(full.code).toBe(1)
+    expect(full.stderr).toContain('Cloud is full')
+  })
 
   it('WebDAV with an account that may read but not write: fails instead of "reachable"', async () => {
     const dav = await startApacheDav({ readOnly: true })
