@@ -129,6 +129,8 @@ export interface DestinationView {
   secondsLeft: number | null
   /** Why it waits: "Retrying in 30 s", "Waiting for AC power", "Daily limit; resumes at 09:00". */
   waitingReason: string | null
+  /** Why files failed to upload, the commonest reason in words ("Immich did not accept a file"), when some did. */
+  failedReason: string | null
   problem: WireError | null
   /** Google Photos: requests used today of the daily budget. */
   quota: { used: number; limit: number; resetsAt: number } | null

@@ -68,6 +68,7 @@ export function buildDestination(over: Partial<DestinationView> = {}): Destinati
     bytesPerSecond: 0,
     secondsLeft: null,
     waitingReason: null,
+    failedReason: null,
     problem: null,
     quota: null,
     ...over,

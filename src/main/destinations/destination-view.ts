@@ -39,7 +39,7 @@ export function toView(
   record: DestinationRecord,
   counts: DestinationCounts,
   runner: DestinationRunner | null,
-  env: { paused: boolean; gate: string | null; now: number; platform?: Platform },
+  env: { paused: boolean; gate: string | null; now: number; platform?: Platform; failedReason?: string | null },
 ): DestinationView {
   // A full destination re-checks by itself, so it is not a stored problem; it is shown as one
   // all the same, because nothing reaches it until someone frees space.
@@ -80,6 +80,7 @@ export function toView(
     bytesPerSecond,
     secondsLeft: bytesPerSecond > 0 ? Math.round(counts.pendingBytes / bytesPerSecond) : null,
     waitingReason,
+    failedReason: counts.failed > 0 ? env.failedReason ?? null : null,
     problem: problem ? toWireError(problem.code, { ...problem.context, destinationName: record.name }, env.platform) : null,
     quota,
   }

@@ -5,7 +5,7 @@
  * `cradle status`). One DestinationRunner per destination does the work.
  */
 import { validateDestinationDraft, type DestinationDraft } from '../../shared/destination-config.js'
-import { CradleError } from '../../shared/errors.js'
+import { CradleError, type ErrorCode } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
 import type { DestinationView } from '../../shared/state.js'
 import { systemClock, type Clock, type PowerSource, type SecretStore } from '../engine/ports.js'
@@ -304,11 +304,15 @@ export class UploadManager {
   }
 
   private viewOf(record: DestinationRecord): DestinationView {
-    return toView(record, this.counts(record.id), this.runners.get(record.id) ?? null, {
+    const counts = this.counts(record.id)
+    // Only asked when something failed: the commonest reason, in the words the queue rows use.
+    const commonest = counts.failed > 0 ? this.queue.failureReasons(record.id)[0] : undefined
+    return toView(record, counts, this.runners.get(record.id) ?? null, {
       paused: this.paused,
       gate: this.gate(),
       now: this.clock.now(),
       platform: this.deps.platform,
+      failedReason: commonest ? toWireError(commonest.code as ErrorCode, { destinationName: record.name }, this.deps.platform).message : null,
     })
   }
 

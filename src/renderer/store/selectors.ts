@@ -143,6 +143,11 @@ export function queueFilters(counts: QueueCounts): FilterChip[] {
 /** A destination's state in a few words, with the reason when it waits or fails. */
 export function destinationStatus(d: DestinationView): { label: string; detail: string | null; tone: 'ok' | 'busy' | 'attention' | 'error' | 'idle' } {
   const problem = d.problem ? (d.problem.action ? `${d.problem.message}. ${d.problem.action}` : d.problem.message) : null
+  // Files that did not get there are never "Ready": "210 not uploaded", with the reason.
+  if (d.counts.failed > 0 && (d.status === 'ready' || d.status === 'waiting')) {
+    const label = `${formatCount(d.counts.failed)} not uploaded${d.counts.done > 0 ? ` · ${formatCount(d.counts.done)} uploaded` : ''}`
+    return { label, detail: [d.failedReason, d.waitingReason].filter(Boolean).join(' · ') || null, tone: 'error' }
+  }
   switch (d.status) {
     case 'ready':
       return { label: d.counts.done > 0 ? `Ready · ${formatCount(d.counts.done)} uploaded` : 'Ready', detail: null, tone: 'ok' }

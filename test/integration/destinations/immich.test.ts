@@ -124,6 +124,7 @@ describe('Immich (fake server)', () => {
     const v = manager.views().find((x) => x.id === view.id)!
     expect(v.problem).toBeNull()
     expect(v.counts).toMatchObject({ done: 3, failed: 1 })
+    expect(v.failedReason).toBe('Immich refused a file as too large')
     const bigState = manager.uploadStates([big.id]).get(big.id)![0]!
     expect(bigState).toMatchObject({ state: 'failed', error: { code: 'destination-too-large', action: expect.stringContaining('client_max_body_size') } })
     for (const a of small) expect(manager.uploadStates([a.id]).get(a.id)![0]!.state).toBe('done')

@@ -22,6 +22,12 @@ describe('destination view', () => {
     expect(view.waitingReason).toBe("Can't reach Immich — retrying in 9 s")
   })
 
+  it('carries the commonest failure reason only while files have failed', () => {
+    const env = { paused: false, gate: null, now: 0, failedReason: 'Immich did not accept a file' }
+    expect(toView(record, { ...counts, failed: 4 }, null, env).failedReason).toBe('Immich did not accept a file')
+    expect(toView(record, counts, null, env).failedReason).toBeNull()
+  })
+
   it('falls back to the time alone when the cause is unknown', () => {
     const view = toView(record, counts, runner({ hold: { kind: 'backoff', until: 2_500 }, lastError: null }), { paused: false, gate: null, now: 0 })
     expect(view.waitingReason).toBe('Retrying in 3 s')

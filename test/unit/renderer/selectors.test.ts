@@ -107,6 +107,13 @@ describe('destinations', () => {
       .toEqual({ label: 'Stopped', detail: "Immich refused a file as too large. Raise the server's upload size limit (for example nginx client_max_body_size), then retry.", tone: 'error' })
     expect(destinationStatus(buildDestination({ name: 'Google Photos', status: 'needs-sign-in' })).detail).toBe('Sign in to Google Photos to upload.')
   })
+
+  it('is never "Ready" when files failed to upload: the count and the reason instead', () => {
+    const failed = buildDestination({ counts: { done: 0, pending: 0, failed: 210 }, failedReason: 'Immich did not accept a file' })
+    expect(destinationStatus(failed)).toEqual({ label: '210 not uploaded', detail: 'Immich did not accept a file', tone: 'error' })
+    const some = buildDestination({ status: 'waiting', counts: { done: 12, pending: 3, failed: 2 }, failedReason: 'NAS is full', waitingReason: 'Retrying soon' })
+    expect(destinationStatus(some)).toEqual({ label: '2 not uploaded · 12 uploaded', detail: 'NAS is full · Retrying soon', tone: 'error' })
+  })
 })
 
 describe('history', () => {
