@@ -18,7 +18,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectDevice, MuxClient, type AfcClient, type DeviceSession, type MuxDevice } from '../../src/main/device/index.js'
 import { runBackup } from '../../src/main/engine/backup-run.js'
 import { afcPhoneFiles } from '../../src/main/engine/device-adapter.js'
@@ -28,7 +28,7 @@ import { Library } from '../../src/main/library/library.js'
 import { createLogger } from '../../src/main/logging/logger.js'
 import { defaultSettings } from '../../src/shared/settings.js'
 import { baseStemOf, verifyLibrary, type ExpectedFile } from '../helpers/engine-roll.js'
-import { prerequisiteMet } from './prerequisite.js'
+import { assertPrerequisite } from './prerequisite.js'
 
 async function probe(): Promise<{ device?: MuxDevice; reason: string }> {
   try {
@@ -40,7 +40,6 @@ async function probe(): Promise<{ device?: MuxDevice; reason: string }> {
 }
 
 const found = await probe()
-const ready = prerequisiteMet('real iPhone suite', found.device ? '' : found.reason, 'CRADLE_SKIP_REAL_IPHONE')
 
 const BACKUP_FILES = Number(process.env.CRADLE_DEVICE_BACKUP_FILES ?? 6)
 const BACKUP_MAX_BYTES = Number(process.env.CRADLE_DEVICE_BACKUP_MAX_MB ?? 200) * 1e6
@@ -78,7 +77,9 @@ function onlyThese(files: PhoneFiles, paths: readonly string[]): PhoneFiles {
 
 const ms = (from: number): number => performance.now() - from
 
-describe.runIf(ready)(`real iPhone (${found.reason})`, () => {
+describe(`real iPhone (${found.reason})`, () => {
+  // First: without its prerequisite every test here fails with the reason (never a silent pass).
+  beforeAll(() => assertPrerequisite('real iPhone suite', found.device ? '' : found.reason, 'CRADLE_SKIP_REAL_IPHONE'))
   const mux = new MuxClient()
   let session: DeviceSession
   let afc: AfcClient
