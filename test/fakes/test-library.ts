@@ -11,6 +11,7 @@ import { openCatalogDb, type Db } from '../../src/main/library/catalog-db.js'
 import { librarySchema } from '../../src/main/library/schema.js'
 import { uploadsSchema } from '../../src/main/destinations/queue/uploads-schema.js'
 import type { SecretStore } from '../../src/main/engine/ports.js'
+import { UploadManager, type UploadManagerDeps } from '../../src/main/destinations/upload-manager.js'
 import type { AssetRole } from '../../src/main/destinations/destination.js'
 
 export interface TestAsset {
@@ -89,3 +90,16 @@ export function memorySecrets(): SecretStore & { values: Map<string, string> } {
 }
 
 export const sha256Of = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+
+/**
+ * An UploadManager over a test library, tuned for tests: a 2 s stall timeout and 50–500 ms
+ * backoff, no power or bandwidth limits, secrets in memory. `over` adds or replaces deps (its
+ * `tuning` is merged over these).
+ */
+export function quickUploadManager(lib: TestLibrary, over: Partial<UploadManagerDeps> = {}): UploadManager {
+  return new UploadManager({
+    db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
+    ...over,
+    tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 }, ...over.tuning },
+  })
+}

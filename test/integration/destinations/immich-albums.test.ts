@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import type { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFakeImmich, type FakeImmich, type FakeImmichOptions } from '../../fakes/fake-immich-server.js'
 import { MemoryPhotoMetadata, photoMeta } from '../../fakes/memory-photo-metadata.js'
-import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
+import { makeTestLibrary, quickUploadManager, type TestLibrary } from '../../fakes/test-library.js'
 
 describe('Immich albums and favorites (fake server)', () => {
   let immich: FakeImmich
@@ -28,10 +28,7 @@ describe('Immich albums and favorites (fake server)', () => {
     await immich?.close()
     lib.cleanup()
   })
-  const make = (): UploadManager => new UploadManager({
-    db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
-    tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } }, metadata: meta,
-  })
+  const make = (): UploadManager => quickUploadManager(lib, { metadata: meta })
   const add = (m: UploadManager, key = 'test-key') => m.add({ kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: key })
   const idOf = (sha1: string): string => [...immich.assets.values()].find((a) => a.sha1 === sha1)!.id
   const album = (name: string) => [...immich.albums.values()].filter((a) => a.albumName === name)

@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import type { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
-import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
+import { makeTestLibrary, quickUploadManager, type TestLibrary } from '../../fakes/test-library.js'
 
 describe('Immich over its storage quota', () => {
   let immich: FakeImmich
@@ -24,10 +24,7 @@ describe('Immich over its storage quota', () => {
     immich = await startFakeImmich({ quotaBytes: 50_000 })
     lib = makeTestLibrary()
     for (let i = 1; i <= 4; i++) lib.addAsset({ libraryPath: `2026/2026-11/IMG_000${i}.JPG`, size: 30_000 })
-    manager = new UploadManager({
-      db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
-      tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 }, fullRecheckMs: 60 * 60_000 },
-    })
+    manager = quickUploadManager(lib, { tuning: { fullRecheckMs: 60 * 60_000 } })
     manager.start()
     const added = await manager.add({ kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'test-key' })
     await manager.drain()

@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import type { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
-import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
+import { makeTestLibrary, quickUploadManager, type TestLibrary } from '../../fakes/test-library.js'
 
 describe('Immich with an upload-only API key', () => {
   let immich: FakeImmich
@@ -22,10 +22,7 @@ describe('Immich with an upload-only API key', () => {
     await immich?.close()
     lib.cleanup()
   })
-  const make = (): UploadManager => new UploadManager({
-    db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
-    tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } },
-  })
+  const make = (): UploadManager => quickUploadManager(lib)
   const draft = (secret: string) => ({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret } })
 
   it('on a server whose bulk check needs `all`, uploads with the checksum header and recognises what the server has', async () => {

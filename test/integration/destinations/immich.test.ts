@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import type { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFaultProxy, type FaultProxy } from '../../fakes/fault-proxy.js'
 import { startFakeImmich, type FakeImmich, type FakeImmichOptions } from '../../fakes/fake-immich-server.js'
-import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
+import { makeTestLibrary, quickUploadManager, type TestLibrary } from '../../fakes/test-library.js'
 
 describe('Immich (fake server)', () => {
   let immich: FakeImmich
@@ -29,10 +29,7 @@ describe('Immich (fake server)', () => {
     await immich?.close()
     lib.cleanup()
   })
-  const make = (): UploadManager => new UploadManager({
-    db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
-    tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } },
-  })
+  const make = (): UploadManager => quickUploadManager(lib)
   const add = (m: UploadManager, key = 'test-key') => m.add({ kind: 'immich', name: 'Immich', config: { url: proxy.url }, secret: key })
 
   function livePhoto(stem: string): { still: ReturnType<TestLibrary['addAsset']>; motion: ReturnType<TestLibrary['addAsset']> } {

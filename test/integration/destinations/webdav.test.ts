@@ -7,9 +7,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
-import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import type { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFaultProxy, type FaultProxy } from '../../fakes/fault-proxy.js'
-import { makeTestLibrary, memorySecrets, sha256Of, type TestLibrary } from '../../fakes/test-library.js'
+import { makeTestLibrary, quickUploadManager, sha256Of, type TestLibrary } from '../../fakes/test-library.js'
 import { filesUnder, startApacheDav, startNpmWebdav, startRcloneDav, type RunningServer } from './servers.js'
 
 const servers: [string, () => Promise<RunningServer & { root: string }>][] = [
@@ -44,10 +44,7 @@ describe.each(servers)('WebDAV destination: %s', (_name, start) => {
     lib.cleanup()
   })
 
-  const make = (): UploadManager => new UploadManager({
-    db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
-    tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } },
-  })
+  const make = (): UploadManager => quickUploadManager(lib)
   const serverUrl = (): string => `${proxy.url}${new URL(server.url).pathname.replace(/\/$/, '')}/${base}`
 
   it('makes missing parent folders and uploads every file once, byte-identical', async () => {
