@@ -19,6 +19,7 @@ export interface S3Config {
 export interface WebdavConfig { url: string; username: string }
 export interface ImmichConfig { url: string }
 export interface GooglePhotosConfig {
+  /** The user's own OAuth "Desktop app" client (Cradle ships none); its secret is the destination's secret. */
   clientId: string
   /** Google Photos has no Live Photos: upload the motion part as a separate video too. */
   uploadLivePhotoVideo: boolean
@@ -36,13 +37,13 @@ export type DestinationDraft = {
   [K in DestinationKind]: { kind: K; name: string; config: DestinationConfigs[K]; secret?: string }
 }[DestinationKind]
 
-/** Kinds that need a secret (password, API key, S3 secret key) to be added. */
+/** Kinds that need a secret (password, API key, S3 secret key, Google's OAuth client secret) to be added. */
 export const KIND_NEEDS_SECRET: Record<DestinationKind, boolean> = {
   folder: false,
   s3: true,
   webdav: true,
   immich: true,
-  'google-photos': false,
+  'google-photos': true,
 }
 
 export const DESTINATION_KINDS: readonly DestinationKind[] = ['folder', 's3', 'webdav', 'immich', 'google-photos']
@@ -78,7 +79,7 @@ const CHECKS: { [K in DestinationKind]: Record<string, (v: unknown) => string | 
   },
   webdav: { url: httpUrl, username: optionalText },
   immich: { url: httpUrl },
-  'google-photos': { clientId: optionalText, uploadLivePhotoVideo: bool },
+  'google-photos': { clientId: text, uploadLivePhotoVideo: bool },
 }
 
 /** Fills defaults and checks every field; the failing key is named for the form and the CLI. */
@@ -125,7 +126,7 @@ function applyConfigDefaults(kind: DestinationKind, c: Record<string, unknown>):
     case 'immich':
       return { url: immichServerUrl(String(c.url)) }
     case 'google-photos':
-      return { clientId: typeof c.clientId === 'string' ? c.clientId : '', uploadLivePhotoVideo: c.uploadLivePhotoVideo !== false }
+      return { clientId: String(c.clientId).trim(), uploadLivePhotoVideo: c.uploadLivePhotoVideo !== false }
     case 'folder':
       return { path: String(c.path) }
   }

@@ -118,7 +118,7 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
     case 'destination-too-large':
       return { title: `${dest} refused a file as too large`, action: "Raise the server's upload size limit (for example nginx client_max_body_size), then retry." }
     case 'destination-config':
-      return { title: `${dest} is not set up correctly`, action: 'Check its address and settings.' }
+      return googleConfigText(dest, context) ?? { title: `${dest} is not set up correctly`, action: 'Check its address and settings.' }
     case 'destination-unreachable':
       if (typeof context.missingFolder === 'string') return { title: `The folder ${context.missingFolder} doesn't exist`, action: 'Create it, or connect the drive it is on. Cradle tries again by itself.' }
       return { title: `Can't reach ${dest}`, action: 'Cradle retries by itself when the network is back.' }
@@ -154,6 +154,20 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
     default:
       return assertNever(code, 'error code')
   }
+}
+
+/** Google Photos set-up problems: the user's own OAuth client and Google Cloud project. */
+function googleConfigText(dest: string, context: ErrorContext): ErrorText | null {
+  const again = 'Remove the destination and add it again with the client ID and client secret of your Desktop client (Google Cloud console → Google Auth Platform → Clients).'
+  switch (context.googleClient) {
+    case 'id-missing':
+      return { title: `${dest} has no OAuth client ID`, action: again }
+    case 'secret-missing':
+      return { title: `${dest} has no OAuth client secret, and Google asks for it`, action: again }
+    case 'rejected':
+      return { title: `Google does not know the OAuth client of ${dest}, or its secret is wrong`, action: again }
+  }
+  return null
 }
 
 /** The wire form of an error: code, sentence and next step, plus safe context. */

@@ -6,8 +6,15 @@
  * can run Google Photos. In memory. Strict where Google is:
  *   - /auth checks client_id, a loopback redirect_uri, the appendonly scope, S256 PKCE,
  *     access_type=offline, then "consents" by redirecting with a code and the state;
- *   - /token checks the PKCE verifier, the redirect_uri and single use of the code; refresh
- *     tokens can be revoked (invalid_grant); access tokens can be expired (401 UNAUTHENTICATED);
+ *   - /token requires the client secret, as Google does for "Desktop app" clients even with PKCE
+ *     (400 invalid_request "client_secret is missing."; a wrong one 401 invalid_client), and checks
+ *     the PKCE verifier, the redirect_uri and single use of the code; refresh tokens can be revoked
+ *     (invalid_grant), and with `refreshTokenLifetimeMs` they die of age as those of an External app
+ *     in Testing do after 7 days (support.google.com/cloud/answer/15549945); access tokens can be
+ *     expired (401 UNAUTHENTICATED);
+ *   - the Photos Library API can be disabled in the client's project (`disableApi`): every /v1
+ *     request then answers 403 PERMISSION_DENIED with reason SERVICE_DISABLED, shaped as Google
+ *     sends it (google.rpc ErrorInfo + Help, as users report it, e.g. hermanho/MMM-GooglePhotos#204);
  *   - /v1/uploads raw and resumable (start / upload / upload, finalize / query; offsets must
  *     match, non-final chunks must be multiples of the granularity);
  *   - batchCreate: 1–50 items or 400 INVALID_ARGUMENT; per item an unknown, used or day-old
@@ -25,6 +32,10 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export const FAKE_CLIENT_ID = 'cradle-test.apps.googleusercontent.com'
+/** A Desktop client's secret (Google: not confidential, but required at the token endpoint). */
+export const FAKE_CLIENT_SECRET = 'GOCSPX-cradle-test-secret'
+/** The Google Cloud project number the fake client belongs to. */
+export const FAKE_PROJECT_NUMBER = '410410995939'
 const SCOPE = 'https://www.googleapis.com/auth/photoslibrary.appendonly'
 const GRANULARITY = 262_144
 
@@ -51,6 +62,8 @@ export interface FakeGoogleOptions {
   now?: () => number
   /** File names whose batchCreate item fails with status code 3 (an unsupported file). */
   rejectFileNames?: Set<string>
+  /** Refresh tokens die this long after consent (an External app in Testing: 7 days). */
+  refreshTokenLifetimeMs?: number
 }
 
 export interface FakeGoogle {
@@ -67,20 +80,23 @@ export interface FakeGoogle {
   unauthorised: number
   expireAccessTokens(): void
   revokeRefreshTokens(): void
+  /** The Photos Library API is turned off in the client's project (or was never turned on). */
+  disableApi(): void
+  enableApi(): void
   close(): Promise<void>
 }
 
 export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<FakeGoogle> {
   const now = options.now ?? Date.now
   const codes = new Map<string, { challenge: string; redirectUri: string; used: boolean }>()
-  const refreshTokens = new Set<string>()
+  const refreshTokens = new Map<string, number>() // token → time of consent
   const accessTokens = new Map<string, number>() // token → expiry
   const uploadTokens = new Map<string, { data: Buffer; fileName: string; at: number; used: boolean }>()
   const sessions = new Map<string, { chunks: Buffer[]; received: number; rawSize: number; fileName: string; final: string | null }>()
   const items = new Map<string, FakeGoogleItem>()
   const albums = new Map<string, FakeGoogleAlbum>()
   const requests: FakeGoogle['requests'] = []
-  const state = { batchSizes: [] as number[], parallel: 0, inBatch: 0, unauthorised: 0, used: 0, day: '' }
+  const state = { batchSizes: [] as number[], parallel: 0, inBatch: 0, unauthorised: 0, used: 0, day: '', apiDisabled: false }
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -111,7 +127,9 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
 
       if (req.method === 'POST' && url.pathname === '/token') {
         const f = new URLSearchParams(body.toString('utf8'))
-        if (f.get('client_id') !== FAKE_CLIENT_ID) return send(401, { error: 'invalid_client' })
+        if (f.get('client_id') !== FAKE_CLIENT_ID) return send(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' })
+        if (!f.get('client_secret')) return send(400, { error: 'invalid_request', error_description: 'client_secret is missing.' })
+        if (f.get('client_secret') !== FAKE_CLIENT_SECRET) return send(401, { error: 'invalid_client', error_description: 'Unauthorized' })
         const issue = (refresh?: string): void => {
           const access = `ya29.${randomBytes(12).toString('hex')}`
           accessTokens.set(access, now() + (options.accessTtlSeconds ?? 3600) * 1000)
@@ -125,11 +143,13 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
           }
           c.used = true
           const refresh = `1//${randomBytes(12).toString('hex')}`
-          refreshTokens.add(refresh)
+          refreshTokens.set(refresh, now())
           return issue(refresh)
         }
         if (f.get('grant_type') === 'refresh_token') {
-          if (!refreshTokens.has(f.get('refresh_token') ?? '')) return send(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' })
+          const consentAt = refreshTokens.get(f.get('refresh_token') ?? '')
+          const expired = consentAt !== undefined && options.refreshTokenLifetimeMs !== undefined && now() - consentAt >= options.refreshTokenLifetimeMs
+          if (consentAt === undefined || expired) return send(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' })
           return issue()
         }
         return send(400, { error: 'unsupported_grant_type' })
@@ -141,6 +161,23 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       if (expiry === undefined || expiry <= now()) {
         state.unauthorised++
         return apiError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')
+      }
+      if (state.apiDisabled) {
+        const activation = `https://console.developers.google.com/apis/api/photoslibrary.googleapis.com/overview?project=${FAKE_PROJECT_NUMBER}`
+        const message = `Photos Library API has not been used in project ${FAKE_PROJECT_NUMBER} before or it is disabled. Enable it by visiting ${activation} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`
+        return send(403, {
+          error: {
+            code: 403, message, status: 'PERMISSION_DENIED',
+            details: [
+              {
+                '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com',
+                metadata: { service: 'photoslibrary.googleapis.com', serviceTitle: 'Photos Library API', activationUrl: activation, consumer: `projects/${FAKE_PROJECT_NUMBER}`, containerInfo: FAKE_PROJECT_NUMBER },
+              },
+              { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message },
+              { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Google developers console API activation', url: activation }] },
+            ],
+          },
+        })
       }
       const day = new Date(now()).toISOString().slice(0, 10)
       if (day !== state.day) {
@@ -286,6 +323,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     get unauthorised() { return state.unauthorised },
     expireAccessTokens: () => accessTokens.clear(),
     revokeRefreshTokens: () => refreshTokens.clear(),
+    disableApi: () => void (state.apiDisabled = true),
+    enableApi: () => void (state.apiDisabled = false),
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

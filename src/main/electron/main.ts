@@ -35,6 +35,7 @@ import { usbmuxdNotice } from './usbmuxd-notice.js'
 import { createMainWindow, hardenAllWebContents, registerAppScheme, serveRenderer } from './window/main-window.js'
 import { createStateStream } from './window/state-stream.js'
 import { createExternalLinkPolicy } from './window/window-security.js'
+import { GOOGLE_SETUP_LINKS } from '../../shared/google-setup.js'
 
 type StartEngine = (deps: EngineDeps) => Promise<EngineHandle>
 
@@ -81,7 +82,7 @@ async function run(): Promise<void> {
   let appliedStartAtLogin: boolean | null = null
   let usbmuxdNoticeShown = false
 
-  const links = createExternalLinkPolicy()
+  const links = createExternalLinkPolicy(undefined, GOOGLE_SETUP_LINKS)
   const gate = createNotificationGate()
   const windowFocused = (): boolean => win !== null && !win.isDestroyed() && win.isVisible() && win.isFocused()
 

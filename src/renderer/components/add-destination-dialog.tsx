@@ -2,7 +2,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react'
 import { DESTINATION_KINDS } from '../../shared/destination-config.js'
 import type { DestinationKind } from '../../shared/state.js'
-import { draftFromForm, FIELDS, fieldMessage, initialValues, KIND_LABELS, type FormValues } from '../forms/destination-form-model.js'
+import { draftFromForm, FIELDS, fieldMessage, initialValues, KIND_LABELS, SETUP_GUIDES, type FormValues } from '../forms/destination-form-model.js'
 import { useActions, useAppStore } from '../store/store-context.js'
 import { Dialog } from './dialog.js'
 import { Field } from './field.js'
@@ -58,6 +58,7 @@ export function AddDestinationDialog() {
 
   const set = (key: string) => (value: string | boolean) => setValues((v) => ({ ...v, [key]: value }))
   const errorFor = (key: string) => (error?.key === key ? error.message : null)
+  const guide = SETUP_GUIDES[kind]
   return (
     <Dialog title="Add a destination" onClose={closeDialog}>
       <form ref={formRef} onSubmit={(e) => void onSubmit(e)} noValidate>
@@ -67,6 +68,19 @@ export function AddDestinationDialog() {
             {DESTINATION_KINDS.map((k) => <option key={k} value={k}>{KIND_LABELS[k]}</option>)}
           </select>
         </div>
+        {guide && (
+          <section className="setup-guide" aria-label={`Setting up ${KIND_LABELS[kind]}`}>
+            <p className="hint">{guide.title}</p>
+            <ol className="hint">
+              {guide.steps.map((step) => (
+                <li key={step.text}>
+                  {step.text}
+                  {step.link && <> (<a href={step.link.href} target="_blank" rel="noreferrer">{step.link.label}</a>)</>}
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
         <Field label="Name" value={values.name ?? ''} onValue={set('name')} error={errorFor('name')} data-key="name" autoComplete="off" />
         {FIELDS[kind].map((f) => (
           <Field

@@ -5,6 +5,7 @@
 import { validateDestinationDraft, type DestinationDraft } from '../../shared/destination-config.js'
 import type { Validation } from '../../shared/settings.js'
 import type { DestinationKind } from '../../shared/state.js'
+import { GOOGLE_SETUP_STEPS, type SetupStep } from '../../shared/google-setup.js'
 
 export interface FieldSpec {
   key: string
@@ -32,7 +33,8 @@ export const FIELDS: Record<DestinationKind, FieldSpec[]> = {
     { key: 'secret', label: 'API key', type: 'password', hint: 'Immich → Account Settings → API Keys. Needs asset.upload (album.read, album.create, albumAsset.create and asset.update for albums and favorites).' },
   ],
   'google-photos': [
-    { key: 'clientId', label: 'OAuth client ID', type: 'text', optional: true, hint: 'Leave empty to use Cradle’s own.' },
+    { key: 'clientId', label: 'OAuth client ID', type: 'text', placeholder: '1234567890-abc….apps.googleusercontent.com', hint: 'Your own Desktop client, made in the steps above.' },
+    { key: 'secret', label: 'OAuth client secret', type: 'password', hint: 'Shown beside the client ID (it starts with GOCSPX-). Kept in Cradle’s secret store.' },
     { key: 'uploadLivePhotoVideo', label: 'Also upload the video of Live Photos', type: 'checkbox' },
   ],
   s3: [
@@ -49,6 +51,11 @@ export const FIELDS: Record<DestinationKind, FieldSpec[]> = {
     { key: 'username', label: 'User name', type: 'text', optional: true },
     { key: 'secret', label: 'Password or app password', type: 'password' },
   ],
+}
+
+/** Steps to take outside Cradle before the form can be filled in, shown above the fields. */
+export const SETUP_GUIDES: Partial<Record<DestinationKind, { title: string; steps: readonly SetupStep[] }>> = {
+  'google-photos': { title: 'Once, in Google Cloud (free; the full guide is in Cradle’s docs, destinations.md):', steps: GOOGLE_SETUP_STEPS },
 }
 
 export type FormValues = Record<string, string | boolean>

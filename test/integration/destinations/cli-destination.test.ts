@@ -126,6 +126,18 @@ describe('cradle destination', () => {
     expect((await cli(['destination', 'remove', 'nope'], data)).code).toBe(1)
   })
 
+  it('adds Google Photos only with the user\'s client ID and its secret, the secret from the environment into the secrets file', async () => {
+    const noSecret = await cli(['destination', 'add', 'google-photos', '--name', 'Google', '--client-id', 'id.apps.googleusercontent.com'], data)
+    expect(noSecret).toMatchObject({ code: 2, stderr: expect.stringContaining('google-photos needs a secret') })
+    const env = { GOOGLE_CLIENT_SECRET: 'GOCSPX-cli-secret-7' }
+    const noId = await cli(['destination', 'add', 'google-photos', '--name', 'Google', '--secret-env', 'GOOGLE_CLIENT_SECRET'], data, { env })
+    expect(noId).toMatchObject({ code: 2, stderr: expect.stringContaining('add google-photos needs --client-id') })
+    const r = await cli(['destination', 'add', 'google-photos', '--name', 'Google', '--client-id', 'id.apps.googleusercontent.com', '--secret-env', 'GOOGLE_CLIENT_SECRET'], data, { env })
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining('Next: cradle destination login "Google"') })
+    expect(r.stdout + r.stderr).not.toContain('cli-secret-7')
+    expect(fs.readFileSync(path.join(data, 'secrets.json'), 'utf8')).toContain('GOCSPX-cli-secret-7')
+  })
+
   it('reads --secret-stdin in a real process', async () => {
     const r = await runCliProcess(['--data', data, 'destination', 'add', 's3', '--name', 'Proc', '--endpoint', s3.url, '--bucket', 'photos', '--access-key-id', 'S3RVER', '--secret-stdin'], { input: 'S3RVER\n', timeoutMs: 120_000 })
     expect(r.code).toBe(0)

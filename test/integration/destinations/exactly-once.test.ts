@@ -20,7 +20,7 @@ import { readAll } from '../../../src/main/destinations/stream-utils.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { InstantClock } from '../../fakes/fake-clock.js'
 import { startFaultProxy, type Fault, type FaultProxy, type ProxyRequest } from '../../fakes/fault-proxy.js'
-import { FAKE_CLIENT_ID, startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google-photos-server.js'
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google-photos-server.js'
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
 import { startFakeNextcloud, type FakeNextcloud } from '../../fakes/fake-nextcloud-server.js'
 import { makeTestLibrary, memorySecrets, sha256Of, type TestAsset, type TestLibrary } from '../../fakes/test-library.js'
@@ -120,7 +120,7 @@ describe('exactly once, from the client side', () => {
       await manager.add({ kind: 'webdav', name: 'Apache', config: { url: `${proxies.dav!.url}/dav`, username: 'u' }, secret: 'p' }),
       await manager.add({ kind: 'webdav', name: 'Nextcloud', config: { url: `${proxies.nc!.url}/remote.php/dav/files/alice/Photos`, username: 'alice' }, secret: 'app-password' }),
       await manager.add({ kind: 'immich', name: 'Immich', config: { url: proxies.immich!.url }, secret: 'test-key' }),
-      await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: true } }),
+      await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: true }, secret: FAKE_CLIENT_SECRET }),
     ]
     const googleId = views.at(-1)!.id
     const { url, completion } = await manager.signIn(googleId)
@@ -246,7 +246,7 @@ describe('Google Photos: a batchCreate answer lost or cut short after the items 
       const a: TestAsset = lib.addAsset({ libraryPath: '2026/2026-11/IMG_5000.JPG', size: 40_000 })
       proxy.setPlan(scripted((r) => (r.url.includes('batchCreate') ? 'create' : null), { create: [fault] }))
       manager.start()
-      const view = await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: false } })
+      const view = await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: false }, secret: FAKE_CLIENT_SECRET })
       const { url, completion } = await manager.signIn(view.id)
       const consent = await fetch(url, { redirect: 'manual' })
       await fetch(consent.headers.get('location')!)

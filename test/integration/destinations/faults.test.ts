@@ -16,7 +16,7 @@ import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { InstantClock } from '../../fakes/fake-clock.js'
 import { seededRandom } from '../../helpers/seeded-random.js'
 import { startFaultProxy, type Fault, type FaultProxy, type LoggedRequest, type ProxyRequest } from '../../fakes/fault-proxy.js'
-import { FAKE_CLIENT_ID, startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google-photos-server.js'
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google-photos-server.js'
 import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
 import { startFakeNextcloud, type FakeNextcloud } from '../../fakes/fake-nextcloud-server.js'
 import { makeTestLibrary, memorySecrets, sha256Of, type TestLibrary } from '../../fakes/test-library.js'
@@ -143,7 +143,7 @@ describe('every destination through faults', () => {
       await manager.add({ kind: 'webdav', name: 'Apache', config: { url: `${proxies.dav!.url}/dav`, username: 'u' }, secret: 'p' }),
       await manager.add({ kind: 'webdav', name: 'Nextcloud', config: { url: `${proxies.nc!.url}/remote.php/dav/files/alice/Photos`, username: 'alice' }, secret: 'app-password' }),
       await manager.add({ kind: 'immich', name: 'Immich', config: { url: proxies.immich!.url }, secret: 'test-key' }),
-      await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: true } }),
+      await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: true }, secret: FAKE_CLIENT_SECRET }),
     ]
     const googleId = views.at(-1)!.id
     const { url, completion } = await manager.signIn(googleId)

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
-import { FAKE_CLIENT_ID, startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google-photos-server.js'
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeGoogle, type FakeGoogle } from '../../fakes/fake-google-photos-server.js'
 import { MemoryPhotoMetadata, photoMeta } from '../../fakes/memory-photo-metadata.js'
 import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
 
@@ -36,7 +36,7 @@ describe('Google Photos albums (fake server)', () => {
   })
 
   async function addSignedIn(): Promise<string> {
-    const view = await manager.add({ kind: 'google-photos', name: 'Google Photos', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: false } })
+    const view = await manager.add({ kind: 'google-photos', name: 'Google Photos', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo: false }, secret: FAKE_CLIENT_SECRET })
     const { url, completion } = await manager.signIn(view.id)
     const consent = await fetch(url, { redirect: 'manual' })
     await (await fetch(consent.headers.get('location')!)).text()
@@ -92,7 +92,7 @@ describe('Google Photos albums (fake server)', () => {
     const refresh = [...secrets.values.values()].find((v) => v.startsWith('1//'))!
     const token = (await (await fetch(`${google.url}/token`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: FAKE_CLIENT_ID }),
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refresh, client_id: FAKE_CLIENT_ID, client_secret: FAKE_CLIENT_SECRET }),
     })).json() as { access_token: string }).access_token
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${google.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })

@@ -6,9 +6,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { secretKeys } from '../../../src/main/destinations/destination-store.js'
+import { describeError } from '../../../src/shared/error-text.js'
+import type { CradleError } from '../../../src/shared/errors.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { startFaultProxy, type FaultProxy } from '../../fakes/fault-proxy.js'
-import { FAKE_CLIENT_ID, startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from '../../fakes/fake-google-photos-server.js'
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from '../../fakes/fake-google-photos-server.js'
 import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
 
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
@@ -53,7 +55,7 @@ describe('Google Photos (fake server)', () => {
     await google?.close()
     lib.cleanup()
   })
-  const add = (uploadLivePhotoVideo = true) => manager.add({ kind: 'google-photos', name: 'Google Photos', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo } })
+  const add = (uploadLivePhotoVideo = true) => manager.add({ kind: 'google-photos', name: 'Google Photos', config: { clientId: FAKE_CLIENT_ID, uploadLivePhotoVideo }, secret: FAKE_CLIENT_SECRET })
   async function signIn(id: string): Promise<void> {
     const { url, completion } = await manager.signIn(id)
     expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256')
@@ -85,6 +87,36 @@ describe('Google Photos (fake server)', () => {
     expect(google.requests.filter((r) => r.path.startsWith('/v1/uploads/session/')).length).toBe(3)
     expect(still.sha256).not.toBe(motion.sha256)
     expect(manager.views()[0]!.quota).toMatchObject({ used: google.requests.filter((r) => r.path.startsWith('/v1/')).length, limit: 10_000 })
+  })
+
+  it('needs the OAuth client secret, as Google\'s token endpoint does for Desktop clients even with PKCE', async () => {
+    await start()
+    // The fake answers as Google does without the secret.
+    const bare = await fetch(`${google.url}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: FAKE_CLIENT_ID }) })
+    expect(bare.status).toBe(400)
+    expect(await bare.json()).toEqual({ error: 'invalid_request', error_description: 'client_secret is missing.' })
+    // Cradle does not take a Google Photos destination without it…
+    await expect(manager.add({ kind: 'google-photos', name: 'Google Photos', config: { clientId: FAKE_CLIENT_ID } })).rejects.toMatchObject({ code: 'invalid-input', context: { key: 'secret' } })
+    await expect(manager.add({ kind: 'google-photos', name: 'Google Photos', config: {}, secret: FAKE_CLIENT_SECRET })).rejects.toMatchObject({ code: 'invalid-input', context: { key: 'clientId' } })
+    // …and one kept without it (added by an older Cradle) says so before sending anyone to Google.
+    const view = await add()
+    await secrets.delete(secretKeys.secret(view.id))
+    const error = await manager.signIn(view.id).then(() => null, (e: unknown) => e as CradleError)
+    expect(error).toMatchObject({ code: 'destination-config', context: { googleClient: 'secret-missing' } })
+    expect(describeError(error!.code, { ...error!.context, destinationName: 'Google Photos' })).toMatchObject({
+      title: 'Google Photos has no OAuth client secret, and Google asks for it',
+      action: expect.stringContaining('client ID and client secret of your Desktop client'),
+    })
+  })
+
+  it('names a wrong client secret as a set-up problem, not a sign-in to repeat', async () => {
+    await start()
+    const view = await add()
+    await secrets.set(secretKeys.secret(view.id), 'GOCSPX-wrong')
+    const { url, completion } = await manager.signIn(view.id)
+    const settled = completion.then(() => null, (e: unknown) => e)
+    expect(await browse(url)).toContain('Sign-in did not work')
+    expect(await settled).toMatchObject({ code: 'destination-config', context: { googleClient: 'rejected' } })
   })
 
   it('can leave the Live Photo video out', async () => {

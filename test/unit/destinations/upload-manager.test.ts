@@ -65,7 +65,7 @@ describe('upload manager and runner policy', () => {
   it('a new Google Photos destination says it needs sign-in before anything goes up', async () => {
     lib.addAsset({ libraryPath: 'a.jpg' })
     manager = make()
-    const view = await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: 'id.apps.googleusercontent.com' } })
+    const view = await manager.add({ kind: 'google-photos', name: 'Google', config: { clientId: 'id.apps.googleusercontent.com' }, secret: 'GOCSPX-x' })
     expect(view.status).toBe('needs-sign-in')
     expect(view.problem).toMatchObject({ code: 'destination-auth', message: 'Google needs you to sign in again' })
     manager.start()

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CSP_HEADER } from '../../../src/shared/csp.js'
 import { APP_ENTRY_URL, RESPONSE_HEADERS, isAppUrl, resolveAppRequest, thumbnailRequest } from '../../../src/main/electron/window/app-protocol.js'
+import { GOOGLE_SETUP_LINKS } from '../../../src/shared/google-setup.js'
 import { createExternalLinkPolicy, mayNavigate, secureWebPreferences } from '../../../src/main/electron/window/window-security.js'
 
 const ROOT = path.resolve('/opt/Cradle/resources/app.asar/dist/renderer')
@@ -92,5 +93,15 @@ describe('window security', () => {
     links.allow('file:///etc/passwd', 0)
     expect(links.decide('http://accounts.google.com/', 1)).toBe('deny')
     expect(links.decide('file:///etc/passwd', 1)).toBe('deny')
+  })
+
+  it('always lets out the fixed pages of the Google setup guide, and nothing near them', () => {
+    const links = createExternalLinkPolicy(60_000, [...GOOGLE_SETUP_LINKS, 'http://example.com/'])
+    for (const url of GOOGLE_SETUP_LINKS) {
+      expect(links.decide(url, 0)).toBe('open-external')
+      expect(links.decide(url, 1e12)).toBe('open-external')
+    }
+    expect(links.decide('https://console.cloud.google.com/apis/library/photoslibrary.googleapis.com?evil', 0)).toBe('deny')
+    expect(links.decide('http://example.com/', 0)).toBe('deny')
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { draftFromForm, fieldMessage, initialValues } from '../../../src/renderer/forms/destination-form-model.js'
+import { draftFromForm, FIELDS, fieldMessage, initialValues, SETUP_GUIDES } from '../../../src/renderer/forms/destination-form-model.js'
 import { formFromSettings, patchFromForm } from '../../../src/renderer/forms/settings-form-model.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 
@@ -29,10 +29,15 @@ describe('add-destination form', () => {
     expect(bucket).toMatchObject({ ok: false, key: 'bucket' })
   })
 
-  it('Google Photos needs no secret and uploads Live Photo videos by default', () => {
-    expect(draftFromForm('google-photos', initialValues('google-photos'))).toEqual({
-      ok: true, value: { kind: 'google-photos', name: 'Google Photos', config: { clientId: '', uploadLivePhotoVideo: true } },
+  it('Google Photos asks for the user\'s own client ID and secret (Cradle ships no client), with the setup steps', () => {
+    expect(FIELDS['google-photos'].map((f) => f.hint ?? '').join(' ')).not.toMatch(/Cradle.s own/)
+    expect(draftFromForm('google-photos', initialValues('google-photos'))).toMatchObject({ ok: false, key: 'clientId', message: 'is required' })
+    expect(draftFromForm('google-photos', { ...initialValues('google-photos'), clientId: 'id.apps.googleusercontent.com' })).toMatchObject({ ok: false, key: 'secret', message: 'is required' })
+    expect(draftFromForm('google-photos', { ...initialValues('google-photos'), clientId: ' id.apps.googleusercontent.com ', secret: 'GOCSPX-x' })).toEqual({
+      ok: true, value: { kind: 'google-photos', name: 'Google Photos', config: { clientId: 'id.apps.googleusercontent.com', uploadLivePhotoVideo: true }, secret: 'GOCSPX-x' },
     })
+    const steps = SETUP_GUIDES['google-photos']!.steps.map((s) => s.text).join(' ')
+    for (const step of ['project', 'Photos Library API', 'consent screen', 'Desktop app', 'Production', '7 days']) expect(steps).toContain(step)
   })
 })
 

@@ -3,6 +3,8 @@
  * loopback redirect on 127.0.0.1 at an ephemeral port, scope photoslibrary.appendonly,
  * access_type=offline + prompt=consent so a refresh token comes back. Access tokens are cached
  * and renewed from the refresh token; invalid_grant means "sign in again".
+ * The client is the user's own "Desktop app" client: Google's token endpoint wants its secret even
+ * with PKCE (400 invalid_request "client_secret is missing."), so the secret is required.
  * Plain fetch: google-auth-library 11 needs Node 22.
  */
 import { createHash, randomBytes } from 'node:crypto'
@@ -61,7 +63,12 @@ export class GoogleOAuth {
     const answer = (await res.json().catch(() => ({}))) as TokenAnswer
     if (res.ok) return answer
     if (answer.error === 'invalid_grant') throw new CradleError('destination-auth', `token endpoint: invalid_grant (${answer.error_description ?? 'sign in again'})`)
-    if (answer.error === 'invalid_client' || answer.error === 'unauthorized_client') throw new CradleError('destination-config', `token endpoint: ${answer.error}`)
+    if (answer.error === 'invalid_request' && /client_secret/i.test(answer.error_description ?? '')) {
+      throw new CradleError('destination-config', `token endpoint: invalid_request (${answer.error_description})`, { context: { googleClient: 'secret-missing' } })
+    }
+    if (answer.error === 'invalid_client' || answer.error === 'unauthorized_client') {
+      throw new CradleError('destination-config', `token endpoint: ${answer.error} (${answer.error_description ?? ''})`, { context: { googleClient: 'rejected' } })
+    }
     if (res.status >= 500 || res.status === 429) throw new CradleError('destination-unreachable', `token endpoint ${res.status}`)
     throw new CradleError('destination-auth', `token endpoint ${res.status}: ${answer.error ?? ''}`)
   }
@@ -95,7 +102,10 @@ export class GoogleOAuth {
    * the browser came back to the loopback address and the refresh token is stored.
    */
   async signIn(timeoutMs = 10 * 60_000): Promise<{ url: string; completion: Promise<void> }> {
-    if (!this.client.clientId) throw new CradleError('destination-config', 'Google Photos needs an OAuth client ID')
+    // Both are needed before Google is asked: without the secret the consent works and the code
+    // exchange fails, which would leave the user at a browser tab that says nothing useful.
+    if (!this.client.clientId) throw new CradleError('destination-config', 'Google Photos needs an OAuth client ID', { context: { googleClient: 'id-missing' } })
+    if (!(await this.client.clientSecret())) throw new CradleError('destination-config', 'Google Photos needs the OAuth client secret', { context: { googleClient: 'secret-missing' } })
     const { verifier, challenge } = pkcePair()
     const state = base64url(randomBytes(16))
     const server = http.createServer()

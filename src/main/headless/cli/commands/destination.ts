@@ -29,14 +29,16 @@ const USAGE = `Usage: cradle destination <action> …
                     [--checksums-when-required]          (Cloudflare R2, Backblaze B2)
   add webdav        --name N --url URL [--username U]    (Nextcloud too)
   add immich        --name N --url URL                   (secret = API key)
-  add google-photos --name N [--client-id ID] [--no-live-photo-video]
-                    then: cradle destination login N     (secret = OAuth client secret, optional)
+  add google-photos --name N --client-id ID [--no-live-photo-video]
+                    then: cradle destination login N     (secret = OAuth client secret)
+                    ID and secret: your own "Desktop app" OAuth client in Google Cloud, with
+                    the Photos Library API enabled; see docs/destinations.md, Google Photos
   list [--json]
   remove NAME
   test NAME
   login NAME                                             (Google Photos sign-in)
 
-Secrets (password, API key, S3 secret key) are never taken from the command line:
+Secrets (password, API key, S3 secret key, OAuth client secret) are never taken from the command line:
   --secret-env VAR        read it from the environment variable VAR now and keep it in
                           the secrets file in --data (mode 0600)
   --keep-secret-in-env    with --secret-env: keep only the variable's name and read it each
@@ -100,7 +102,7 @@ function configFor(kind: DestinationKind, v: Record<string, string | boolean | u
     case 'immich':
       return { url: need('url') }
     case 'google-photos':
-      return { ...(str(v['client-id']) ? { clientId: str(v['client-id']) } : {}), uploadLivePhotoVideo: !v['no-live-photo-video'] }
+      return { clientId: need('client-id'), uploadLivePhotoVideo: !v['no-live-photo-video'] }
   }
 }
 
