@@ -109,6 +109,15 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
     case 'settings-invalid':
       return { title: context.key ? `The setting "${context.key}" is not valid` : 'A setting is not valid', action: 'Fix it in Settings.' }
     case 'destination-auth':
+      if (context.googleSignIn === 'testing-expired') {
+        return {
+          title: `Google ended the sign-in of ${dest} after 7 days`,
+          action: `Google does this every week while your OAuth app is in Testing. Publish it to Production (Google Cloud console → Google Auth Platform → Audience → Publish app; personal use needs no verification), then sign in again.`,
+        }
+      }
+      if (context.googleSignIn === 'ended') {
+        return { title: `${dest} needs you to sign in again`, action: 'Sign in again. If Google ends the sign-in every 7 days, your OAuth app is still in Testing: publish it to Production (Google Auth Platform → Audience → Publish app).' }
+      }
       return { title: `${dest} needs you to sign in again`, action: 'Sign in again.' }
     case 'destination-forbidden':
       return {

@@ -9,6 +9,7 @@ import { secretKeys } from '../../../src/main/destinations/destination-store.js'
 import { describeError } from '../../../src/shared/error-text.js'
 import type { CradleError } from '../../../src/shared/errors.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import { systemClock, type Clock } from '../../../src/main/engine/ports.js'
 import { startFaultProxy, type FaultProxy } from '../../fakes/fault-proxy.js'
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from '../../fakes/fake-google-photos-server.js'
 import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
@@ -35,17 +36,21 @@ describe('Google Photos (fake server)', () => {
   let lib: TestLibrary
   let manager: UploadManager
   let secrets: ReturnType<typeof memorySecrets>
+  /** Both sides read this clock, so a test can move a week ahead (the fake's token ages, Cradle's sign-in age). */
+  let skew = 0
+  const clock: Clock = { ...systemClock, now: () => Date.now() + skew }
   const start = async (options: FakeGoogleOptions = {}, dailyLimit?: number): Promise<void> => {
-    google = await startFakeGoogle(options)
+    google = await startFakeGoogle({ now: clock.now, ...options })
     proxy = await startFaultProxy(google.url)
     manager = new UploadManager({
-      db: lib.db, libraryRoot: lib.root, secrets, settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
+      db: lib.db, libraryRoot: lib.root, secrets, clock, settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
       tuning: { stallTimeoutMs: 2_000, backoff: { baseMs: 50, capMs: 500 } },
       options: { google: { authUrl: `${google.url}/auth`, tokenUrl: `${google.url}/token`, apiBase: proxy.url, batchDelayMs: 50, chunkSize: 1024 * 1024, ...(dailyLimit ? { dailyLimit } : {}) } },
     })
     manager.start()
   }
   beforeEach(() => {
+    skew = 0
     lib = makeTestLibrary()
     secrets = memorySecrets()
   })
@@ -175,6 +180,26 @@ describe('Google Photos (fake server)', () => {
     await manager.drain()
     expect(manager.statusCounts()[0]).toMatchObject({ done: 2 })
     expect(google.items.size).toBe(2)
+  })
+
+  it('says when Google ended the sign-in after 7 days, as it does for an app in Testing, and how to stop it', async () => {
+    await start({ refreshTokenLifetimeMs: 7 * 24 * 3600_000 })
+    lib.addAsset({ libraryPath: 'a.jpg', size: 1_000 })
+    const view = await add()
+    await signIn(view.id)
+    await manager.drain()
+    skew += 7 * 24 * 3600_000 + 60_000
+    lib.addAsset({ libraryPath: 'b.jpg', size: 1_000 })
+    manager.enqueue()
+    await until(() => manager.views()[0]!.status === 'needs-sign-in')
+    expect(manager.views()[0]!.problem).toMatchObject({
+      code: 'destination-auth',
+      message: 'Google ended the sign-in of Google Photos after 7 days',
+      action: expect.stringContaining('while your OAuth app is in Testing. Publish it to Production'),
+    })
+    await signIn(view.id)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 2 })
   })
 
   it('counts requests against the daily budget and parks until it resets', async () => {

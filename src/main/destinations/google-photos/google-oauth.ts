@@ -24,8 +24,18 @@ export interface OAuthClient {
   clientId: string
   clientSecret: () => Promise<string | undefined>
   refreshToken: { get(): Promise<string | undefined>; set(token: string): Promise<void> }
+  /** When the user last consented: tells the weekly end of a Testing app's sign-in from a revocation. */
+  signedInAt?: { get(): number | undefined; set(at: number): void }
   now: () => number
 }
+
+/**
+ * An External app in Testing gets refresh tokens that die seven days after consent
+ * (support.google.com/cloud/answer/15549945); Google answers invalid_grant, the same as for a
+ * revoked one. An hour of slack covers a clock that is a little off.
+ */
+export const TESTING_SIGN_IN_LIFETIME_MS = 7 * 24 * 3600_000
+const TESTING_SLACK_MS = 3600_000
 
 interface TokenAnswer {
   access_token?: string
@@ -85,11 +95,27 @@ export class GoogleOAuth {
   private async renew(signal?: AbortSignal): Promise<string> {
     const refresh = await this.client.refreshToken.get()
     if (!refresh) throw new CradleError('destination-auth', 'not signed in to Google Photos')
-    const answer = await this.postToken({ grant_type: 'refresh_token', refresh_token: refresh }, signal)
+    let answer: TokenAnswer
+    try {
+      answer = await this.postToken({ grant_type: 'refresh_token', refresh_token: refresh }, signal)
+    } catch (error) {
+      throw this.explainEndedSignIn(error)
+    }
     if (!answer.access_token) throw new CradleError('destination-unreachable', 'token endpoint answered without an access token')
     if (answer.refresh_token && answer.refresh_token !== refresh) await this.client.refreshToken.set(answer.refresh_token)
     this.access = { token: answer.access_token, expiresAt: this.client.now() + (answer.expires_in ?? 3600) * 1000 }
     return this.access.token
+  }
+
+  /** invalid_grant on refresh: say whether it is the weekly end of a Testing app's sign-in. */
+  private explainEndedSignIn(error: unknown): unknown {
+    if (!(error instanceof CradleError) || error.code !== 'destination-auth' || !/invalid_grant/.test(error.message)) return error
+    const at = this.client.signedInAt?.get()
+    const age = at === undefined ? null : this.client.now() - at
+    // Younger than a week: revoked (by the user, a password change, …); plain "sign in again".
+    if (age !== null && age < TESTING_SIGN_IN_LIFETIME_MS - TESTING_SLACK_MS) return error
+    const googleSignIn = age === null ? 'ended' : 'testing-expired'
+    return new CradleError('destination-auth', `${error.message}; signed in ${age === null ? 'at an unknown time' : `${Math.round(age / 3600_000)} h ago`}`, { cause: error, context: { googleSignIn } })
   }
 
   /** Forgets the cached access token (after a 401). */
@@ -151,6 +177,7 @@ export class GoogleOAuth {
             if (!answer.refresh_token) throw new CradleError('destination-auth', 'Google returned no refresh token')
             if (answer.scope && !answer.scope.split(' ').includes(APPENDONLY_SCOPE)) throw new CradleError('destination-forbidden', 'upload permission was not granted')
             await this.client.refreshToken.set(answer.refresh_token)
+            this.client.signedInAt?.set(this.client.now())
             if (answer.access_token) this.access = { token: answer.access_token, expiresAt: this.client.now() + (answer.expires_in ?? 3600) * 1000 }
             page(200, 'Cradle is signed in to Google Photos. You can close this tab.')
             finish()

@@ -88,16 +88,20 @@ export class GooglePhotosDestination implements Destination {
       tokenUrl: o.tokenUrl ?? GOOGLE_ENDPOINTS.tokenUrl,
       apiBase: (o.apiBase ?? GOOGLE_ENDPOINTS.apiBase).replace(/\/+$/, ''),
     }
+    let memoryState: Record<string, unknown> = {}
+    const state = o.state ?? { load: () => memoryState, save: (s: Record<string, unknown>) => void (memoryState = s) }
+    this.state = state
     let memoryToken: string | undefined
     this.oauth = new GoogleOAuth({
       clientId: config.clientId,
       clientSecret: o.secret,
       refreshToken: o.refreshToken ?? { get: async () => memoryToken, set: async (t) => void (memoryToken = t) },
+      signedInAt: {
+        get: () => (typeof state.load().signedInAt === 'number' ? (state.load().signedInAt as number) : undefined),
+        set: (at) => state.save({ ...state.load(), signedInAt: at }),
+      },
       now: () => o.clock.now(),
     }, this.endpoints)
-    let memoryState: Record<string, unknown> = {}
-    const state = o.state ?? { load: () => memoryState, save: (s: Record<string, unknown>) => void (memoryState = s) }
-    this.state = state
     this.albumAdder = new AlbumAdder(
       (albumId, mediaItemIds) => this.sendAlbumAdd(albumId, mediaItemIds),
       o.albumDelayMs ?? 100,
