@@ -168,6 +168,13 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
 /** Google Photos set-up problems: the user's own OAuth client and Google Cloud project. */
 function googleConfigText(dest: string, context: ErrorContext): ErrorText | null {
   const again = 'Remove the destination and add it again with the client ID and client secret of your Desktop client (Google Cloud console → Google Auth Platform → Clients).'
+  if (context.googleApi === 'disabled') {
+    const project = typeof context.googleProject === 'string' ? context.googleProject : null
+    return {
+      title: `The Photos Library API is turned off in ${project ? `Google Cloud project ${project}` : 'your Google Cloud project'}`,
+      action: `Enable it at https://console.cloud.google.com/apis/library/photoslibrary.googleapis.com${project ? `?project=${project}` : ''}, wait a few minutes, then test ${dest} again.`,
+    }
+  }
   switch (context.googleClient) {
     case 'id-missing':
       return { title: `${dest} has no OAuth client ID`, action: again }

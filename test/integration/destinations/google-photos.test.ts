@@ -11,7 +11,7 @@ import type { CradleError } from '../../../src/shared/errors.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
 import { systemClock, type Clock } from '../../../src/main/engine/ports.js'
 import { startFaultProxy, type FaultProxy } from '../../fakes/fault-proxy.js'
-import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from '../../fakes/fake-google-photos-server.js'
+import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FAKE_PROJECT_NUMBER, startFakeGoogle, type FakeGoogle, type FakeGoogleOptions } from '../../fakes/fake-google-photos-server.js'
 import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
 
 async function until(cond: () => boolean, ms = 30_000): Promise<void> {
@@ -200,6 +200,29 @@ describe('Google Photos (fake server)', () => {
     await signIn(view.id)
     await manager.drain()
     expect(manager.statusCounts()[0]).toMatchObject({ done: 2 })
+  })
+
+  it('destination test makes a real call: with the Photos Library API off in the project it fails, naming the project and the fix', async () => {
+    await start()
+    const view = await add()
+    await signIn(view.id)
+    expect(await manager.test({ id: view.id })).toEqual({ ok: true, message: expect.stringContaining('Google Photos') })
+    // The call creates nothing.
+    expect(google.items.size).toBe(0)
+    google.disableApi()
+    const failed = await manager.test({ id: view.id })
+    expect(failed.ok).toBe(false)
+    expect(failed.message).toBe(`The Photos Library API is turned off in Google Cloud project ${FAKE_PROJECT_NUMBER}. Enable it at https://console.cloud.google.com/apis/library/photoslibrary.googleapis.com?project=${FAKE_PROJECT_NUMBER}, wait a few minutes, then test Google Photos again.`)
+    // An upload meets the same answer: the destination stops with the same words, not "refused the upload".
+    lib.addAsset({ libraryPath: 'a.jpg', size: 1_000 })
+    manager.enqueue()
+    await until(() => manager.views()[0]!.status === 'error')
+    expect(manager.views()[0]!.problem).toMatchObject({ code: 'destination-config', message: `The Photos Library API is turned off in Google Cloud project ${FAKE_PROJECT_NUMBER}` })
+    google.enableApi()
+    expect(await manager.test({ id: view.id })).toMatchObject({ ok: true })
+    manager.retryFailed(view.id)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 1, failed: 0 })
   })
 
   it('counts requests against the daily budget and parks until it resets', async () => {

@@ -22,6 +22,7 @@ import { httpRequest, type HttpRequest, type HttpResponse } from '../http-reques
 import { httpError, parseRetryAfter } from '../upload-errors.js'
 import { AlbumAdder, MAX_ALBUM_BATCH } from './album-adder.js'
 import { BatchCreator, type BatchEntry, type CreateResult } from './batch-creator.js'
+import { disabledApiProject } from './google-errors.js'
 import { GoogleOAuth, type OAuthEndpoints } from './google-oauth.js'
 import { DailyQuota, DEFAULT_DAILY_LIMIT, type QuotaState } from './google-quota.js'
 
@@ -119,9 +120,25 @@ export class GooglePhotosDestination implements Destination {
     return this.oauth.signIn()
   }
 
+  /**
+   * A fresh access token, then one real Library API call that creates nothing: a batchCreate of no
+   * items. The appendonly scope may list nothing (albums.list needs readonly.appcreateddata), and
+   * this call is one it may make. Once a request reaches the API, Google turns an empty list down
+   * as 400 INVALID_ARGUMENT; a project with the API off is stopped before that with 403
+   * SERVICE_DISABLED, which is what the first upload would otherwise meet. One request of the day.
+   */
   async check(signal?: AbortSignal): Promise<void> {
-    // The appendonly scope can read nothing, so a fresh access token is the check.
     await this.oauth.accessToken(signal, true)
+    const res = await this.api({
+      method: 'POST',
+      url: `${this.endpoints.apiBase}/v1/mediaItems:batchCreate`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ newMediaItems: [] }),
+      signal: signal ?? AbortSignal.timeout(this.o.timeoutMs ?? 60_000),
+    }, true)
+    if (res.status === 200) return
+    if (res.status === 400 && /INVALID_ARGUMENT/.test(res.text())) return
+    this.fail(res, 'test call')
   }
 
   quota(): { used: number; limit: number; resetsAt: number } {
@@ -145,6 +162,12 @@ export class GooglePhotosDestination implements Destination {
   }
 
   private fail(res: HttpResponse, what: string): never {
+    const project = disabledApiProject(res.status, res.text())
+    if (project !== null) {
+      throw new CradleError('destination-config', `${what}: Photos Library API disabled in project ${project || '(not named)'}`, {
+        context: { status: res.status, googleApi: 'disabled', ...(project ? { googleProject: project } : {}) },
+      })
+    }
     throw httpError(res.status, `${what}: ${res.text().slice(0, 300)}`, parseRetryAfter(res.header('retry-after'), this.o.clock.now()))
   }
 
