@@ -21,7 +21,12 @@ export interface ImmichConfig { url: string }
 export interface GooglePhotosConfig {
   /** The user's own OAuth "Desktop app" client (Cradle ships none); its secret is the destination's secret. */
   clientId: string
-  /** Google Photos has no Live Photos: upload the motion part as a separate video too. */
+  /**
+   * Google Photos cannot pair a Live Photo's still and video (batchCreate has no way to): the video
+   * would become a separate 2–3 s clip beside the photo. Off by default: the still only, which also
+   * spares two of the three Library API requests a Live Photo would cost (the video's resumable
+   * start and its chunk). Still kept in the library either way.
+   */
   uploadLivePhotoVideo: boolean
 }
 
@@ -126,7 +131,7 @@ function applyConfigDefaults(kind: DestinationKind, c: Record<string, unknown>):
     case 'immich':
       return { url: immichServerUrl(String(c.url)) }
     case 'google-photos':
-      return { clientId: String(c.clientId).trim(), uploadLivePhotoVideo: c.uploadLivePhotoVideo !== false }
+      return { clientId: String(c.clientId).trim(), uploadLivePhotoVideo: c.uploadLivePhotoVideo === true }
     case 'folder':
       return { path: String(c.path) }
   }

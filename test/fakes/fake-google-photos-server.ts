@@ -75,6 +75,8 @@ export interface FakeGoogle {
   /** A media item the user uploaded with the Google Photos app (not app-created). */
   seedUserItem(fileName: string): string
   requests: { method: string; path: string; status: number }[]
+  /** X-Goog-Upload-File-Name of every byte upload begun (raw, or resumable start): what reached Google. */
+  uploadedFileNames: string[]
   batchSizes: number[]
   parallelBatchCreates: number
   unauthorised: number
@@ -96,6 +98,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   const items = new Map<string, FakeGoogleItem>()
   const albums = new Map<string, FakeGoogleAlbum>()
   const requests: FakeGoogle['requests'] = []
+  const uploadedFileNames: string[] = []
   const state = { batchSizes: [] as number[], parallel: 0, inBatch: 0, unauthorised: 0, used: 0, day: '', apiDisabled: false }
 
   const server = http.createServer((req, res) => {
@@ -196,6 +199,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
 
       if (req.method === 'POST' && url.pathname === '/v1/uploads') {
         const fileName = decodeURIComponent(h('x-goog-upload-file-name'))
+        uploadedFileNames.push(fileName)
         if (h('x-goog-upload-protocol') === 'raw') {
           if (h('content-type') !== 'application/octet-stream') return apiError(400, 'INVALID_ARGUMENT', 'Content-Type must be application/octet-stream')
           return send(200, newToken(body, fileName))
@@ -307,7 +311,7 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
   return {
-    url: `http://127.0.0.1:${port}`, items, albums, requests,
+    url: `http://127.0.0.1:${port}`, items, albums, requests, uploadedFileNames,
     seedUserAlbum(title) {
       const id = `AF1QipU${randomBytes(10).toString('hex')}`
       albums.set(id, { id, title, appCreated: false, mediaItemIds: [] })

@@ -35,7 +35,10 @@ export const FIELDS: Record<DestinationKind, FieldSpec[]> = {
   'google-photos': [
     { key: 'clientId', label: 'OAuth client ID', type: 'text', placeholder: '1234567890-abc….apps.googleusercontent.com', hint: 'Your own Desktop client, made in the steps above.' },
     { key: 'secret', label: 'OAuth client secret', type: 'password', hint: 'Shown beside the client ID (it starts with GOCSPX-). Kept in Cradle’s secret store.' },
-    { key: 'uploadLivePhotoVideo', label: 'Also upload the video of Live Photos', type: 'checkbox' },
+    {
+      key: 'uploadLivePhotoVideo', label: 'Also upload the video of Live Photos', type: 'checkbox',
+      hint: 'Google Photos cannot join them: the video shows up as a separate 2–3 second clip beside the photo, and costs two more requests of the daily 10,000. The video stays in your library either way.',
+    },
   ],
   s3: [
     { key: 'endpoint', label: 'Endpoint', type: 'url', placeholder: 'https://s3.eu-central-1.amazonaws.com' },
@@ -62,7 +65,7 @@ export type FormValues = Record<string, string | boolean>
 
 export function initialValues(kind: DestinationKind): FormValues {
   const values: FormValues = { name: KIND_LABELS[kind] }
-  for (const f of FIELDS[kind]) values[f.key] = f.type === 'checkbox' ? f.key === 'uploadLivePhotoVideo' : ''
+  for (const f of FIELDS[kind]) values[f.key] = f.type === 'checkbox' ? false : ''
   return values
 }
 

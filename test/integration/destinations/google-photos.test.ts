@@ -124,6 +124,23 @@ describe('Google Photos (fake server)', () => {
     expect(await settled).toMatchObject({ code: 'destination-config', context: { googleClient: 'rejected' } })
   })
 
+  it('uploads a Live Photo\'s still only by default: no MOV reaches Google, two requests fewer per Live Photo', async () => {
+    await start()
+    for (let i = 0; i < 10; i++) {
+      const g = lib.addGroup()
+      lib.addAsset({ libraryPath: `IMG_${i}.HEIC`, size: 3_000, groupId: g })
+      lib.addAsset({ libraryPath: `IMG_${i}.MOV`, size: 300_000, groupId: g, role: 'motion', mime: 'video/quicktime' })
+    }
+    const view = await manager.add({ kind: 'google-photos', name: 'Google Photos', config: { clientId: FAKE_CLIENT_ID }, secret: FAKE_CLIENT_SECRET })
+    await signIn(view.id)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 10, skipped: 10, failed: 0 })
+    expect(google.uploadedFileNames.filter((n) => n.endsWith('.MOV'))).toEqual([])
+    expect(google.uploadedFileNames).toHaveLength(10)
+    // With the video each Live Photo costs a resumable start and a chunk more (the request budget).
+    expect(google.requests.filter((r) => r.path.startsWith('/v1/uploads')).length).toBe(10)
+  })
+
   it('can leave the Live Photo video out', async () => {
     await start()
     const g = lib.addGroup()

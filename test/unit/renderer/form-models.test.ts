@@ -34,8 +34,11 @@ describe('add-destination form', () => {
     expect(draftFromForm('google-photos', initialValues('google-photos'))).toMatchObject({ ok: false, key: 'clientId', message: 'is required' })
     expect(draftFromForm('google-photos', { ...initialValues('google-photos'), clientId: 'id.apps.googleusercontent.com' })).toMatchObject({ ok: false, key: 'secret', message: 'is required' })
     expect(draftFromForm('google-photos', { ...initialValues('google-photos'), clientId: ' id.apps.googleusercontent.com ', secret: 'GOCSPX-x' })).toEqual({
-      ok: true, value: { kind: 'google-photos', name: 'Google Photos', config: { clientId: 'id.apps.googleusercontent.com', uploadLivePhotoVideo: true }, secret: 'GOCSPX-x' },
+      ok: true, value: { kind: 'google-photos', name: 'Google Photos', config: { clientId: 'id.apps.googleusercontent.com', uploadLivePhotoVideo: false }, secret: 'GOCSPX-x' },
     })
+    // The still only by default, and the form says why (Google cannot pair them; the request budget).
+    expect(initialValues('google-photos').uploadLivePhotoVideo).toBe(false)
+    expect(FIELDS['google-photos'].find((f) => f.key === 'uploadLivePhotoVideo')!.hint).toMatch(/separate 2–3 second clip.*two more requests/)
     const steps = SETUP_GUIDES['google-photos']!.steps.map((s) => s.text).join(' ')
     for (const step of ['project', 'Photos Library API', 'consent screen', 'Desktop app', 'Production', '7 days']) expect(steps).toContain(step)
   })

@@ -29,10 +29,12 @@ const USAGE = `Usage: cradle destination <action> …
                     [--checksums-when-required]          (Cloudflare R2, Backblaze B2)
   add webdav        --name N --url URL [--username U]    (Nextcloud too)
   add immich        --name N --url URL                   (secret = API key)
-  add google-photos --name N --client-id ID [--no-live-photo-video]
+  add google-photos --name N --client-id ID [--live-photo-video]
                     then: cradle destination login N     (secret = OAuth client secret)
                     ID and secret: your own "Desktop app" OAuth client in Google Cloud, with
-                    the Photos Library API enabled; see docs/destinations.md, Google Photos
+                    the Photos Library API enabled; see docs/destinations.md, Google Photos.
+                    --live-photo-video: also the Live Photo's video, as a separate clip
+                    (Google cannot pair them; it costs two more requests per Live Photo)
   list [--json]
   remove NAME
   test NAME
@@ -102,7 +104,8 @@ function configFor(kind: DestinationKind, v: Record<string, string | boolean | u
     case 'immich':
       return { url: need('url') }
     case 'google-photos':
-      return { clientId: need('client-id'), uploadLivePhotoVideo: !v['no-live-photo-video'] }
+      // --no-live-photo-video was the way to get the still only before it became the default.
+      return { clientId: need('client-id'), uploadLivePhotoVideo: v['live-photo-video'] === true && !v['no-live-photo-video'] }
   }
 }
 
@@ -111,7 +114,7 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
     name: { type: 'string' }, path: { type: 'string' }, endpoint: { type: 'string' }, bucket: { type: 'string' },
     'access-key-id': { type: 'string' }, region: { type: 'string' }, prefix: { type: 'string' },
     'path-style': { type: 'boolean' }, 'no-path-style': { type: 'boolean' }, 'checksums-when-required': { type: 'boolean' },
-    url: { type: 'string' }, username: { type: 'string' }, 'client-id': { type: 'string' }, 'no-live-photo-video': { type: 'boolean' },
+    url: { type: 'string' }, username: { type: 'string' }, 'client-id': { type: 'string' }, 'live-photo-video': { type: 'boolean' }, 'no-live-photo-video': { type: 'boolean' },
     'secret-env': { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'keep-secret-in-env': { type: 'boolean' },
     'no-test': { type: 'boolean' }, json: { type: 'boolean' },
   })
