@@ -290,7 +290,9 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       if (route === 'POST /api/assets') {
         const length = Number(req.headers['content-length'] ?? 0)
         if (options.maxBodyBytes !== undefined && length > options.maxBodyBytes) {
-          res.setHeader('connection', 'close')
+          // As nginx answers over client_max_body_size: at once, then the body is read and
+          // discarded (lingering close), so the client gets the 413 rather than a reset.
+          req.resume()
           return json(413, { message: 'Request Entity Too Large' })
         }
         const header = req.headers['x-immich-checksum']

@@ -108,7 +108,13 @@ export async function startFaultProxy(target: string, now: () => number = Date.n
       res.writeHead(upRes.statusCode ?? 502, upRes.headers)
       upRes.pipe(res)
     })
-    out.on('error', () => req.socket.destroy())
+    // The server answered before it read the whole body and closed (Immich's early "duplicate",
+    // a 413): a real proxy forwards that answer and discards the rest of the body, as nginx's
+    // lingering close does. Only a request that got no answer is reset.
+    out.on('error', () => {
+      if (entry.status === undefined) req.socket.destroy()
+      else req.resume()
+    })
     if (fault.kind === 'reset-body') {
       let seen = 0
       req.on('data', (chunk: Buffer) => {

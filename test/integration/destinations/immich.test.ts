@@ -110,6 +110,29 @@ describe('Immich (fake server)', () => {
     expect(lib.db.prepare('SELECT remote_ref, deduped FROM uploads').get()).toEqual({ remote_ref: existing, deduped: 1 })
   })
 
+  it('after an answer lost mid-upload, asks by checksum before sending the file again', async () => {
+    // The server created the asset but its answer was lost. Re-sending 12 MB would meet Immich's
+    // early "duplicate" answer mid-body; a reset then hides that answer, attempt after attempt.
+    await start()
+    const video = lib.addAsset({ libraryPath: '2025/2025-12/IMG_3000.MOV', size: 12 * 1024 * 1024, mime: 'video/quicktime' })
+    let posts = 0
+    proxy.setPlan((r) => {
+      if (r.url === '/api/assets/bulk-upload-check') return { kind: 'status', status: 503 }
+      if (r.method === 'POST' && r.url === '/api/assets' && posts++ === 0) return { kind: 'lose-answer' }
+      return { kind: 'pass' }
+    })
+    manager = quickUploadManager(lib, { tuning: { maxAttempts: 3 } })
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(manager.statusCounts()[0]).toMatchObject({ done: 1, failed: 0 })
+    expect(immich.uploads.filter((u) => u.status === 201)).toHaveLength(1)
+    const sent = proxy.log.filter((r) => r.method === 'POST' && r.url === '/api/assets').map((r) => Number(r.headers['content-length']))
+    expect(sent[0]).toBeGreaterThan(video.content.length)
+    expect(sent.slice(1).every((n) => n < 100)).toBe(true)
+    expect(lib.db.prepare('SELECT deduped FROM uploads').get()).toEqual({ deduped: 1 })
+  })
+
   it('a file over the proxy\'s body limit (413) fails with the fix in its reason; the rest of the queue goes on', async () => {
     await start({ maxBodyBytes: 100_000 })
     const big = lib.addAsset({ libraryPath: 'big.mov', size: 200_000 })

@@ -76,8 +76,8 @@ export class ImmichDestination implements Destination {
     return key
   }
 
-  private async call(method: string, path: string, opts: { signal?: AbortSignal; json?: unknown; auth?: boolean } = {}): Promise<HttpResponse> {
-    const headers: Record<string, string> = { accept: 'application/json' }
+  private async call(method: string, path: string, opts: { signal?: AbortSignal; json?: unknown; auth?: boolean; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers }
     if (opts.auth !== false) headers['x-api-key'] = await this.key()
     if (opts.json !== undefined) headers['content-type'] = 'application/json'
     return httpRequest({
@@ -176,6 +176,14 @@ export class ImmichDestination implements Destination {
       const motion = ctx.groupRef(item.role === 'original' ? 'motion' : 'edited-motion')
       if (motion) fields.push(['livePhotoVideoId', motion])
     }
+    // An earlier attempt sent bytes and then lost its answer: Immich may hold the asset now. Ask
+    // first with the checksum header alone, or a large file meets the early "duplicate" answer
+    // mid-body and the connection reset hides it, attempt after attempt.
+    if (isSentBefore(ctx.session)) {
+      const known = await this.duplicateByChecksum(item, ctx.signal)
+      if (known) return { remoteRef: known, deduped: true, verified: true }
+    }
+    ctx.saveSession({ sent: true } satisfies SentMarker)
     const body = buildMultipart(fields, { field: 'assetData', fileName: item.fileName, contentType: item.mime, size: item.size, open: () => ctx.open() })
     const res = await httpRequest({
       method: 'POST',
@@ -210,6 +218,19 @@ export class ImmichDestination implements Destination {
     if (stored === 'unreadable') return { remoteRef: answer.id, deduped: false, verified: false }
     if (stored !== sha1Base64(item)) await this.trashDamaged(answer.id, item, ctx)
     return { remoteRef: answer.id, deduped: false, verified: true }
+  }
+
+  /**
+   * POST /api/assets with x-immich-checksum and no file: Immich's upload interceptor answers
+   * "200 duplicate" from the header before it reads a body (needs only asset.upload, unlike
+   * bulk-upload-check on older servers); a file it does not have fails validation (400).
+   */
+  private async duplicateByChecksum(item: UploadItem, signal: AbortSignal): Promise<string | null> {
+    const res = await this.call('POST', '/api/assets', { signal, json: {}, headers: { 'x-immich-checksum': item.sha1 } })
+    if (res.status === 400 || res.status === 422) return null
+    if (res.status !== 200 && res.status !== 201) this.fail(res, 'duplicate check')
+    const answer = res.json<{ id?: string; status?: string }>()
+    return answer.status === 'duplicate' && answer.id ? answer.id : null
   }
 
   /** Immich's SHA-1 (base64) of an asset; 'unreadable' when the key lacks asset.read. */
@@ -266,6 +287,15 @@ export class ImmichDestination implements Destination {
 
 /** What a key needs, said wherever Immich answers 403 (the form's hint says the same). */
 export const KEY_PERMISSIONS = 'asset.upload (and album.read, album.create, albumAsset.create, asset.update for albums and favorites)'
+
+/** Saved before a body is sent: the next attempt knows the server may already hold the file. */
+interface SentMarker {
+  sent: true
+}
+
+function isSentBefore(session: unknown): boolean {
+  return typeof session === 'object' && session !== null && (session as Partial<SentMarker>).sent === true
+}
 
 /** Immich keeps SHA-1 as base64. */
 function sha1Base64(item: UploadItem): string {
