@@ -106,7 +106,7 @@ describe('exactly once, from the client side', () => {
     manager = new UploadManager({
       db: lib.db, libraryRoot: lib.root, secrets: memorySecrets(), clock, random: () => 0.5,
       settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
-      tuning: { stallTimeoutMs: 1_500, maxAttempts: 20, probeAfter: 3, backoff: { baseMs: 1_000, capMs: 60_000 } },
+      tuning: { stallTimeoutMs: 30_000, maxAttempts: 20, probeAfter: 3, backoff: { baseMs: 1_000, capMs: 60_000 } },
       options: {
         s3: { multipartThreshold: 6 * MiB, partSize: 5 * MiB },
         webdav: { chunkThreshold: 8 * MiB, chunkSize: 5 * MiB },
