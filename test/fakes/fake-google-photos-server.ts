@@ -7,7 +7,8 @@
  *   - /auth checks client_id, a loopback redirect_uri, the appendonly scope, S256 PKCE,
  *     access_type=offline, then "consents" by redirecting with a code and the state;
  *   - /token requires the client secret, as Google does for "Desktop app" clients even with PKCE
- *     (400 invalid_request "client_secret is missing."; a wrong one 401 invalid_client), and checks
+ *     (400 invalid_request "client_secret is missing.", as reported in
+ *     googleapis/google-api-dotnet-client#1827; a wrong one 401 invalid_client), and checks
  *     the PKCE verifier, the redirect_uri and single use of the code; refresh tokens can be revoked
  *     (invalid_grant), and with `refreshTokenLifetimeMs` they die of age as those of an External app
  *     in Testing do after 7 days (support.google.com/cloud/answer/15549945); access tokens can be
