@@ -9,6 +9,23 @@ import { useActions, useAppStore } from '../store/store-context.js'
 import { VirtualList } from './virtual-list.js'
 
 export const ROW_HEIGHT = 44
+/** A narrow window stacks each row (name over status, then places): taller rows, as styles.css draws them. */
+export const NARROW_ROW_HEIGHT = 96
+const NARROW = '(max-width: 640px)'
+
+/** Whether the window is narrow, following resizes (the list's fixed row height must match the CSS). */
+function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => typeof matchMedia === 'function' && matchMedia(NARROW).matches)
+  useEffect(() => {
+    if (typeof matchMedia !== 'function') return
+    const query = matchMedia(NARROW)
+    const update = (): void => setNarrow(query.matches)
+    update()
+    query.addEventListener('change', update)
+    return () => query.removeEventListener('change', update)
+  }, [])
+  return narrow
+}
 
 export function QueueSection() {
   const counts = useAppStore(selectQueueCounts)
@@ -17,6 +34,7 @@ export function QueueSection() {
   const key = useAppStore(selectQueueKey)
   const error = useAppStore((s) => s.queueError)
   const { setQueueFilter, setQueueRange } = useActions()
+  const narrow = useNarrow()
   // Destination names change rarely; a string key keeps rows from re-rendering on every snapshot.
   const namesKey = useAppStore((s) => (s.snapshot?.destinations ?? []).map((d) => `${d.id}\u0001${d.name}`).join('\u0002'))
   const names = useMemo(() => new Map(namesKey === '' ? [] : namesKey.split('\u0002').map((p) => p.split('\u0001') as [string, string])), [namesKey])
@@ -38,7 +56,7 @@ export function QueueSection() {
       {error && <p className="error" role="alert">{error.message}</p>}
       <VirtualList
         total={total}
-        rowHeight={ROW_HEIGHT}
+        rowHeight={narrow ? NARROW_ROW_HEIGHT : ROW_HEIGHT}
         label="Queue items"
         resetKey={key}
         onRangeChange={(r) => setQueueRange(r.start, r.end)}
