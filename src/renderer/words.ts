@@ -5,7 +5,7 @@
  */
 import { assertNever } from '../shared/assert-never.js'
 import { describeError } from '../shared/error-text.js'
-import { formatCount } from '../shared/format.js'
+import { formatCount, formatPhotos } from '../shared/format.js'
 import type { Settings } from '../shared/settings.js'
 import type { WireError } from '../shared/errors.js'
 import type { DeviceView, PhotoLibraryView } from '../shared/state.js'
@@ -62,13 +62,17 @@ export function deviceStatus(d: DeviceView, settings: Settings | null): DeviceSt
     case 'paused':
       return { text: 'Paused.', instruction: 'Press Resume to continue.', tone: 'idle' }
     case 'done': {
-      // Never "everything is safe" while the phone refused files or some are not safe for another reason.
-      if (d.itemsUnreadable > 0) return { text: `Backed up, except ${plural(d.itemsUnreadable, 'item')} Cradle couldn't read.`, instruction: null, tone: 'attention' }
-      const notSafe = d.itemsOnPhone !== null && d.itemsSafe !== null ? d.itemsOnPhone - d.itemsSafe - d.itemsNotOnPhone : 0
-      if (notSafe > 0) return { text: `Backed up, except ${plural(notSafe, 'item')} that ${notSafe === 1 ? 'is' : 'are'} not safe yet.`, instruction: null, tone: 'attention' }
-      // Items only in iCloud are on this iPhone's list but not anywhere yet: not "all safe" (the
+      // Counted as the Photos app counts (photos and videos, not files). Never "everything is safe"
+      // while the phone refused some, or some are not safe for another reason.
+      const p = d.photos
+      const unreadable = p?.unreadable ?? d.itemsUnreadable
+      const icloud = p?.inICloudOnly ?? d.itemsNotOnPhone
+      if (unreadable > 0) return { text: `Backed up, except ${formatPhotos(unreadable)} Cradle couldn't read.`, instruction: null, tone: 'attention' }
+      const notSafe = p ? p.onPhone - p.safe - p.inICloudOnly : d.itemsOnPhone !== null && d.itemsSafe !== null ? d.itemsOnPhone - d.itemsSafe - d.itemsNotOnPhone : 0
+      if (notSafe > 0) return { text: `Backed up, except ${formatPhotos(notSafe)} that ${notSafe === 1 ? 'is' : 'are'} not safe yet.`, instruction: null, tone: 'attention' }
+      // Photos in iCloud only are on this iPhone's list but not anywhere yet: not "all safe" (the
       // card's iCloud line says how they get backed up).
-      if (d.itemsNotOnPhone > 0) return { text: `Backed up, except ${plural(d.itemsNotOnPhone, 'item')} still in iCloud.`, instruction: null, tone: 'attention' }
+      if (icloud > 0) return { text: `Backed up, except ${formatPhotos(icloud)} in iCloud only.`, instruction: null, tone: 'attention' }
       return { text: 'Backed up: everything on this iPhone is safe.', instruction: null, tone: 'ok' }
     }
     case 'error':
@@ -80,22 +84,35 @@ export function deviceStatus(d: DeviceView, settings: Settings | null): DeviceSt
   }
 }
 
-/** ui.md: "41 items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them." */
+/** "41 photos and videos are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them." */
 export function notOnPhoneSentence(count: number): string | null {
   if (count <= 0) return null
-  const items = count === 1 ? '1 item is' : `${formatCount(count)} items are`
-  return `${items} in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`
+  return `${formatPhotos(count)} ${count === 1 ? 'is' : 'are'} in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`
 }
 
-/** Files the phone refused (an AFC status other than iCloud's): said apart from "in iCloud only". */
+/** Photos the phone refused (an AFC status other than iCloud's): said apart from "in iCloud only". */
 export function unreadableSentence(count: number): string | null {
   if (count <= 0) return null
-  return `Couldn't read ${plural(count, 'item')} from this iPhone. Cradle tries ${count === 1 ? 'it' : 'them'} again the next time it's connected.`
+  return `Couldn't read ${formatPhotos(count)} from this iPhone. Cradle tries ${count === 1 ? 'it' : 'them'} again the next time it's connected.`
+}
+
+/** The card's one live count: "210 photos and videos on this iPhone · 131 safe". */
+export function photosOnPhoneSentence(d: DeviceView): string | null {
+  if (d.photos) return `${formatPhotos(d.photos.onPhone)} on this iPhone · ${formatCount(d.photos.safe)} safe`
+  if (d.itemsOnPhone === null) return null
+  return `${formatPhotos(d.itemsOnPhone)} on this iPhone · ${formatCount(d.itemsSafe ?? 0)} safe`
+}
+
+/** Under the card: the last backup, or that the first one is running (not "Not backed up yet" above a progress bar). */
+export function lastBackupSentence(d: DeviceView, when: (at: number) => string): string {
+  if (d.lastBackupAt) return `Last backup ${when(d.lastBackupAt)}`
+  if (d.phase === 'scanning' || d.phase === 'importing' || (d.progress && d.phase === 'paused')) return 'First backup in progress'
+  return 'Not backed up yet'
 }
 
 /**
  * The completeness line from the phone's own Photos library: "All 12,431 photos and videos are
- * safe · 2 are only in iCloud · 37 in Recently Deleted not copied". Null when it could not be read
+ * safe · 2 in iCloud only · 37 in Recently Deleted not copied". Null when it could not be read
  * (the card shows its note instead) or was never read.
  */
 export function completenessSentence(v: PhotoLibraryView | null): string | null {
@@ -106,7 +123,7 @@ export function completenessSentence(v: PhotoLibraryView | null): string | null 
   const parts = [safe === onPhone
     ? (onPhone === 1 ? 'The 1 photo or video is safe' : `All ${formatCount(onPhone)} ${what} are safe`)
     : `${formatCount(safe)} of ${formatCount(onPhone)} ${what} are safe`]
-  if (v.inICloudOnly > 0) parts.push(`${formatCount(v.inICloudOnly)} ${v.inICloudOnly === 1 ? 'is' : 'are'} only in iCloud`)
+  if (v.inICloudOnly > 0) parts.push(`${formatCount(v.inICloudOnly)} in iCloud only`)
   if (v.inRecentlyDeletedNotCopied > 0) parts.push(`${formatCount(v.inRecentlyDeletedNotCopied)} in Recently Deleted not copied`)
   return parts.join(' · ')
 }

@@ -57,3 +57,11 @@ export function formatPercent(done: number, total: number): number {
   if (total <= 0) return 0
   return Math.min(100, Math.max(0, Math.floor((done / total) * 100)))
 }
+
+/**
+ * The one term for what a phone holds, as the Photos app counts it (a Live Photo or an edited
+ * photo is one): "1 photo or video", "12,431 photos and videos". Window, CLI and notifications.
+ */
+export function formatPhotos(n: number, locale?: string): string {
+  return `${formatCount(n, locale)} ${n === 1 ? 'photo or video' : 'photos and videos'}`
+}

@@ -1,24 +1,24 @@
 /**
  * The safety ledger and the scrub in words, shared by the window and `cradle status` so both say
- * the same: "12,431 photos · safe in 3 places · 2 only in iCloud", "Library ✓ · NAS ✓ · Immich ✓".
+ * the same: "12,431 photos and videos · safe in 3 places · 2 in iCloud only", "Library ✓ · NAS ✓ · Immich ✓".
  * A mark is never reassuring unless the ledger says so: ✓ only for a copy that is there and not
  * found damaged.
  */
-import { formatCount, formatWhen } from './format.js'
+import { formatCount, formatPhotos, formatWhen } from './format.js'
 import type { QueueItemView, SafetyPlace, SafetySummary, ScrubView, UploadState } from './state.js'
 
 function count(n: number, one: string, many: string): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`
 }
 
-/** "12,431 photos · safe in 3 places · 2 only in iCloud". */
+/** "12,431 photos and videos · safe in 3 places · 2 in iCloud only". */
 export function safetySentence(s: SafetySummary): string {
-  if (s.items === 0) return 'No photos yet'
-  const parts = [count(s.items, 'photo', 'photos')]
+  if (s.items === 0) return 'No photos or videos yet'
+  const parts = [formatPhotos(s.items)]
   const library = s.places.find((p) => p.id === 'library')
   if (s.safeIn > 0) parts.push(`safe in ${count(s.safeIn, 'place', 'places')}`)
   if (library && library.safe < library.of) parts.push(`${formatCount(library.of - library.safe)} not safe in the library yet`)
-  if (s.onlyInICloud > 0) parts.push(`${formatCount(s.onlyInICloud)} only in iCloud`)
+  if (s.onlyInICloud > 0) parts.push(`${formatCount(s.onlyInICloud)} in iCloud only`)
   return parts.join(' · ')
 }
 

@@ -69,11 +69,29 @@ export interface DeviceView {
   itemsInRecentlyDeleted: number
   /** Photos and videos the phone's Photos library says are only in iCloud (no original on the phone). */
   itemsInICloudOnly: number
+  /**
+   * The same counts as the Photos app counts them, in photos and videos (a Live Photo's still and
+   * video, an edit's render and .AAE are one): the one live count the card, the header and the
+   * progress bar show. null before the first scan.
+   */
+  photos: PhotoCounts | null
   /** What the phone's own Photos library said at its last read (null: never read). */
   photoLibrary: PhotoLibraryView | null
   lastBackupAt: number | null
   progress: ImportProgress | null
   problem: WireError | null
+}
+
+/** A phone's photos and videos (not files): on it, safe in the library, and what the phone could not give. */
+export interface PhotoCounts {
+  onPhone: number
+  safe: number
+  /** The phone could not give one of its files: only in iCloud (Optimize iPhone Storage). */
+  inICloudOnly: number
+  /** The phone refused one of its files with another status ("couldn't read"). */
+  unreadable: number
+  /** In Recently Deleted and not in the library (not counted in onPhone). */
+  inRecentlyDeleted: number
 }
 
 /**

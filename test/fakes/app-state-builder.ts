@@ -35,6 +35,7 @@ export function buildDevice(over: Partial<DeviceView> = {}): DeviceView {
     itemsUnreadable: 0,
     itemsInRecentlyDeleted: 0,
     itemsInICloudOnly: 0,
+    photos: { onPhone: 3511, safe: 2307, inICloudOnly: 0, unreadable: 0, inRecentlyDeleted: 0 },
     photoLibrary: null,
     lastBackupAt: T0 - 86_400_000,
     progress: null,

@@ -97,7 +97,10 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   for (const r of scan.refused) deps.log.warn('could not read the file\'s info', { udid, path: r.path, code: r.error.code, detail: r.error.message })
   // Refused stats of files the catalog has no row for yet count here; the next scan stats them again.
   const unrecorded = plan.unrecorded.length
-  const withUnrecorded = (c: DeviceCounts): DeviceCounts => ({ ...c, itemsOnPhone: c.itemsOnPhone + unrecorded, itemsUnreadable: c.itemsUnreadable + unrecorded })
+  const withUnrecorded = (c: DeviceCounts): DeviceCounts => ({
+    ...c, itemsOnPhone: c.itemsOnPhone + unrecorded, itemsUnreadable: c.itemsUnreadable + unrecorded,
+    photos: { ...c.photos, onPhone: c.photos.onPhone + unrecorded, unreadable: c.photos.unreadable + unrecorded },
+  })
   deps.onScanned(withUnrecorded(plan))
 
   const counts: BackupCounts = { ...NO_COUNTS, alreadyHad: plan.itemsSafe, unreadable: unrecorded, inICloudOnly: plan.itemsInICloudOnly, inRecentlyDeleted: plan.itemsInRecentlyDeleted }
@@ -261,6 +264,13 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   if (stopError) {
     const error: CradleError = stopError
     ;(error as CradleError & { partial?: BackupCounts }).partial = counts
+    // The card's count (refreshed at most once a second while running) is exact where the run
+    // stopped, so a paused or unplugged phone shows the figure the next run starts from.
+    try {
+      deps.onScanned(withUnrecorded(library.deviceCounts(udid)))
+    } catch {
+      // The catalog itself may be what stopped the run; the error says more than a stale count.
+    }
     throw error
   }
   const after = withUnrecorded(library.deviceCounts(udid))

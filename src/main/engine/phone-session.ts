@@ -151,6 +151,7 @@ export class PhoneSession {
       itemsUnreadable: this.counts?.itemsUnreadable ?? 0,
       itemsInRecentlyDeleted: this.counts?.itemsInRecentlyDeleted ?? 0,
       itemsInICloudOnly: this.counts?.itemsInICloudOnly ?? 0,
+      photos: this.counts?.photos ?? null,
       photoLibrary: this.photoLibrary,
       lastBackupAt,
       progress: this.progress,

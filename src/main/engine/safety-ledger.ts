@@ -5,7 +5,9 @@
  * proven by a checksum; a place counts as verified only when every copy there is). This is what tells a person
  * whether it is safe to free space on the phone. Reads the library's and the uploads' tables.
  *
- * Counting: a phone's items are the files its last listing showed (as itemsOnPhone: without what the
+ * Counting is in photos and videos, as the Photos app counts (a Live Photo's still and video, an
+ * edit's render and .AAE are one: a family of files, one library group).
+ * A phone's items are the families its last listing showed (as itemsOnPhone: without what the
  * user put in Recently Deleted and the library does not have); items only in
  * iCloud cannot be anywhere yet and are counted apart. A place is expected to hold every other item
  * except the roles it does not take (an upload row 'skipped'); "safe in N places" counts the
@@ -26,9 +28,6 @@ export interface LedgerDestination {
   name: string
 }
 
-/** The oldest check of a place's copies, or NULL while any copy there is unverified ("uploaded, not verified"). */
-const verified = (u: string): string => `CASE WHEN COALESCE(SUM(${u}state = 'done' AND ${u}verified_at IS NULL), 0) = 0 THEN MIN(CASE WHEN ${u}state = 'done' THEN ${u}verified_at END) END`
-
 interface PlaceRow { destination_id: string; safe: number; skipped: number; verified: number | null }
 
 function summary(items: number, onlyInICloud: number, library: Omit<SafetyPlace, 'id' | 'name'>, destinations: readonly LedgerDestination[], rows: readonly PlaceRow[]): SafetySummary {
@@ -48,17 +47,24 @@ function summary(items: number, onlyInICloud: number, library: Omit<SafetyPlace,
 export function safetyLedger(db: Db, destinations: readonly LedgerDestination[]): SafetyView {
   const hasUploads = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get() !== undefined
   const phones = db.prepare<[], { udid: string; name: string }>("SELECT udid, name FROM devices WHERE kind = 'phone' ORDER BY name").all()
+  // One photo or video per family of files (source folder + base stem: a Live Photo's still and
+  // video, an edit's render and .AAE): safe in a place only when every file of it is.
   const phoneCounts = db.prepare<[string], { items: number; icloud: number; safe: number; verified: number | null }>(`
-    SELECT COUNT(*) AS items, COALESCE(SUM(d.state = 'not-on-phone'), 0) AS icloud,
-      COALESCE(SUM(d.state IN ('done','duplicate') AND a.id IS NOT NULL AND a.damage IS NULL), 0) AS safe,
-      MIN(CASE WHEN d.state IN ('done','duplicate') THEN a.verified_at END) AS verified
-    FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.udid = ? AND d.present = 1 AND NOT ${THROWN_AWAY}`)
+    SELECT COUNT(*) AS items, COALESCE(SUM(icloud), 0) AS icloud, COALESCE(SUM(safe), 0) AS safe, MIN(verified) AS verified FROM (
+      SELECT MAX(d.state = 'not-on-phone') AS icloud,
+        MIN(d.state IN ('done','duplicate') AND a.id IS NOT NULL AND a.damage IS NULL) AS safe,
+        MIN(CASE WHEN d.state IN ('done','duplicate') THEN a.verified_at END) AS verified
+      FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.udid = ? AND d.present = 1 AND NOT ${THROWN_AWAY}
+      GROUP BY d.folder, d.base_stem)`)
   const phonePlaces = hasUploads
     ? db.prepare<[string], PlaceRow>(`
-      SELECT u.destination_id, COALESCE(SUM(u.state = 'done'), 0) AS safe, COALESCE(SUM(u.state = 'skipped'), 0) AS skipped,
-        ${verified('u.')} AS verified
-      FROM device_files d JOIN uploads u ON u.asset_id = d.asset_id
-      WHERE d.udid = ? AND d.present = 1 AND d.state IN ('done','duplicate') GROUP BY u.destination_id`)
+      SELECT destination_id, COALESCE(SUM(safe), 0) AS safe, COALESCE(SUM(skipped), 0) AS skipped,
+        CASE WHEN COALESCE(SUM(unverified), 0) = 0 THEN MIN(verified) END AS verified FROM (
+        SELECT u.destination_id, MIN(u.state IN ('done','skipped')) AND MAX(u.state = 'done') AS safe, MIN(u.state = 'skipped') AS skipped,
+          MAX(u.state = 'done' AND u.verified_at IS NULL) AS unverified, MIN(CASE WHEN u.state = 'done' THEN u.verified_at END) AS verified
+        FROM device_files d JOIN uploads u ON u.asset_id = d.asset_id
+        WHERE d.udid = ? AND d.present = 1 AND d.state IN ('done','duplicate') GROUP BY u.destination_id, d.folder, d.base_stem)
+      GROUP BY destination_id`)
     : null
 
   const phoneViews = phones.map((p) => {
@@ -70,17 +76,28 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
     }
   })
 
+  // The library's photos and videos: its groups (each stored once, whatever phone it came from).
   const assets = db.prepare<[], { n: number; safe: number; verified: number | null }>(
-    'SELECT COUNT(*) AS n, COALESCE(SUM(damage IS NULL), 0) AS safe, MIN(verified_at) AS verified FROM assets',
+    `SELECT COUNT(*) AS n, COALESCE(SUM(safe), 0) AS safe, MIN(verified) AS verified FROM (
+      SELECT MIN(damage IS NULL) AS safe, MIN(verified_at) AS verified FROM assets GROUP BY group_id)`,
   ).get()!
-  const icloud = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM device_files WHERE present = 1 AND state = 'not-on-phone'").get()!.n
-  // Files a phone lists that are not in the library yet (waiting, or the phone could not give them):
+  const icloud = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM device_files WHERE present = 1 AND state = 'not-on-phone'
+    GROUP BY udid, folder, base_stem)`).get()!.n
+  // Photos a phone lists that are not in the library yet (waiting, or the phone could not give them):
   // not anywhere, so the total must not call the library (or any place) complete while they exist.
-  const notYet = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM device_files d JOIN devices v ON v.udid = d.udid
-    WHERE v.kind = 'phone' AND d.present = 1 AND d.state NOT IN ('done','duplicate','not-on-phone') AND NOT ${THROWN_AWAY}`).get()!.n
+  const waiting = db.prepare<[], { notYet: number; partial: number }>(`SELECT COALESCE(SUM(g IS NULL), 0) AS notYet, COALESCE(SUM(g IS NOT NULL), 0) AS partial FROM (
+    SELECT MAX(d.group_id) AS g FROM device_files d JOIN devices v ON v.udid = d.udid WHERE v.kind = 'phone' AND d.present = 1
+    GROUP BY d.udid, d.folder, d.base_stem HAVING MAX(d.state NOT IN ('done','duplicate','not-on-phone') AND NOT ${THROWN_AWAY}))`).get()!
+  const notYet = waiting.notYet
+  // A photo the library holds part of (its still, not yet its Live Photo video) is not safe there.
+  assets.safe = Math.max(0, assets.safe - waiting.partial)
   const totalPlaces = hasUploads
-    ? db.prepare<[], PlaceRow>(`SELECT destination_id, COALESCE(SUM(state = 'done'), 0) AS safe, COALESCE(SUM(state = 'skipped'), 0) AS skipped,
-        ${verified('')} AS verified FROM uploads GROUP BY destination_id`).all()
+    ? db.prepare<[], PlaceRow>(`SELECT destination_id, COALESCE(SUM(safe), 0) AS safe, COALESCE(SUM(skipped), 0) AS skipped,
+        CASE WHEN COALESCE(SUM(unverified), 0) = 0 THEN MIN(verified) END AS verified FROM (
+        SELECT u.destination_id, MIN(u.state IN ('done','skipped')) AND MAX(u.state = 'done') AS safe, MIN(u.state = 'skipped') AS skipped,
+          MAX(u.state = 'done' AND u.verified_at IS NULL) AS unverified, MIN(CASE WHEN u.state = 'done' THEN u.verified_at END) AS verified
+        FROM uploads u JOIN assets a ON a.id = u.asset_id GROUP BY u.destination_id, a.group_id)
+      GROUP BY destination_id`).all()
     : []
   return {
     total: summary(assets.n + notYet + icloud, icloud, { safe: assets.safe, of: assets.n + notYet, verifiedAt: assets.verified }, destinations, totalPlaces),

@@ -17,7 +17,7 @@ import { CradleError } from '../../shared/errors.js'
 import type { Db } from './catalog-db.js'
 import { parseName, ROLE_ORDER } from './naming.js'
 import { sourceFolder, sourceName, type SourceFile } from './source.js'
-import type { ImportState } from '../../shared/state.js'
+import type { ImportState, PhotoCounts } from '../../shared/state.js'
 
 /** Signature of a folder listing: sorted names plus the folder's own mtime (ns), hashed. */
 export function folderSignature(names: readonly string[], folderMtimeNs?: bigint): string {
@@ -65,6 +65,8 @@ export interface ScanPlan {
   itemsInRecentlyDeleted: number
   /** Assets the phone's Photos library says have no original on the phone (only in iCloud). */
   itemsInICloudOnly: number
+  /** The same, counted as the Photos app counts: photos and videos, not files. */
+  photos: PhotoCounts
   newFiles: number
   /** Unstatted files the catalog has no row for yet (counted by the run, not by the catalog). */
   unrecorded: string[]
@@ -151,7 +153,7 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
   return { ...summarize(db, udid), ...pending(db, udid, connection, opts), newFiles, unrecorded }
 }
 
-export type DeviceCounts = Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone' | 'itemsUnreadable' | 'itemsInRecentlyDeleted' | 'itemsInICloudOnly'>
+export type DeviceCounts = Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone' | 'itemsUnreadable' | 'itemsInRecentlyDeleted' | 'itemsInICloudOnly' | 'photos'>
 
 export interface PendingOptions {
   /** Import files of assets the phone's Photos library has in Recently Deleted (settings.importRecentlyDeleted). */
@@ -202,7 +204,29 @@ export function summarize(db: Db, udid: string): DeviceCounts {
       AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)`).get(udid)!.n
   }
   const itemsInICloudOnly = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM photo_assets WHERE udid = ? AND present = 1 AND icloud_only = 1 AND trashed = 0').get(udid)!.n
-  return { itemsOnPhone, itemsSafe, itemsNotOnPhone, itemsUnreadable, itemsInRecentlyDeleted, itemsInICloudOnly }
+  return { itemsOnPhone, itemsSafe, itemsNotOnPhone, itemsUnreadable, itemsInRecentlyDeleted, itemsInICloudOnly, photos: photoCounts(db, udid) }
+}
+
+/**
+ * What the Photos app would say: one photo or video per family of files (source folder + base stem,
+ * as the library groups them): a Live Photo's still and video, an edit's render and its .AAE are
+ * one. A family is safe when every file of it is in the library, undamaged; only in iCloud when the
+ * phone could not give one of its files for that reason; couldn't read when it refused one.
+ */
+export function photoCounts(db: Db, udid: string): PhotoCounts {
+  const r = db.prepare<[string], PhotoCounts>(`
+    SELECT COALESCE(SUM(NOT thrown), 0) AS onPhone, COALESCE(SUM(safe AND NOT thrown), 0) AS safe,
+      COALESCE(SUM(icloud AND NOT thrown), 0) AS inICloudOnly, COALESCE(SUM(refused AND NOT thrown), 0) AS unreadable,
+      COALESCE(SUM(thrown), 0) AS inRecentlyDeleted
+    FROM (
+      SELECT MIN(d.state IN ('done','duplicate') AND (a.id IS NULL OR a.damage IS NULL)) AS safe,
+        MAX(d.state = 'not-on-phone') AS icloud, MAX(d.state = 'failed' AND d.error_code = 'file-unreadable') AS refused,
+        -- What the user threw away and the library does not have is not "on the phone" to back up.
+        MIN(d.state NOT IN ('done','duplicate') AND ${trashedFile('d')}) AS thrown
+      FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id
+      WHERE d.udid = ? AND d.present = 1 GROUP BY d.folder, d.base_stem
+    )`).get(udid)!
+  return r
 }
 
 /**

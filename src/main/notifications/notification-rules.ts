@@ -6,7 +6,7 @@
  */
 import { describeError, type Platform } from '../../shared/error-text.js'
 import type { ErrorCode } from '../../shared/errors.js'
-import { formatCount } from '../../shared/format.js'
+import { formatCount, formatPhotos } from '../../shared/format.js'
 import type { AppState, HistoryEntry, SessionPhase } from '../../shared/state.js'
 
 export interface ShellNotification {
@@ -32,7 +32,7 @@ const PHONE_PHASES: Partial<Record<SessionPhase, ErrorCode>> = {
   'trust-denied': 'pairing-denied',
 }
 
-const photos = (n: number, locale?: string): string => `${formatCount(n, locale)} ${n === 1 ? 'photo' : 'photos'}`
+const photos = formatPhotos
 
 function finished(entry: HistoryEntry, locale?: string): ShellNotification | null {
   if (entry.kind !== 'import' || entry.error !== null) return null

@@ -1,6 +1,6 @@
 /** Where the photos go: the library first, then each destination with its state and actions. */
 import { useState } from 'react'
-import { formatCount } from '../../shared/format.js'
+import { formatPhotos } from '../../shared/format.js'
 import { placesLine, safetySentence, scrubLine } from '../../shared/safety-text.js'
 import type { DestinationView } from '../../shared/state.js'
 import { KIND_LABELS } from '../forms/destination-form-model.js'
@@ -25,7 +25,7 @@ export function DestinationsSection() {
   )
 }
 
-/** The ledger in total: "12,431 photos · safe in 3 places · 2 only in iCloud" and where. */
+/** The ledger in total: "12,431 photos and videos · safe in 3 places · 2 in iCloud only" and where. */
 function SafetyTotal() {
   const total = useAppStore((s) => s.snapshot?.safety.total)
   if (!total || total.items === 0) return null
@@ -39,6 +39,8 @@ function SafetyTotal() {
 
 function LibraryRow() {
   const library = useAppStore((s) => s.snapshot?.library)
+  // The ledger's count (photos and videos, undamaged), the same figure the header says.
+  const safeThere = useAppStore((s) => s.snapshot?.safety.total.places.find((p) => p.id === 'library')?.safe ?? 0)
   const scrub = useAppStore((s) => s.snapshot?.scrub)
   const open = useAppStore((s) => s.openLibraryFolder)
   if (!library) return null
@@ -50,7 +52,7 @@ function LibraryRow() {
       </div>
       <div className="dest-state">
         <span className={`dot tone-${library.available ? 'ok' : 'error'}`} aria-hidden="true" />
-        {library.available ? `${formatCount(library.assetCount)} safe` : 'The library folder is not there'}
+        {library.available ? `${formatPhotos(safeThere)} safe` : 'The library folder is not there'}
         {scrub && (
           <span className={`dest-detail ${scrub.damaged > 0 ? 'tone-text-error' : 'muted'}`} data-testid="scrub-line">
             {scrubLine(scrub)}

@@ -1,10 +1,10 @@
 /** One phone: who it is, its battery and connection, what it needs, what is safe, and the run in progress. */
-import { formatCount, formatWhen } from '../../shared/format.js'
+import { formatBytes, formatCount, formatPhotos, formatWhen } from '../../shared/format.js'
 import { placesLine, safetySentence } from '../../shared/safety-text.js'
 import type { DeviceView } from '../../shared/state.js'
 import { progressView } from '../store/selectors.js'
 import { useAppStore } from '../store/store-context.js'
-import { completenessSentence, deviceStatus, notOnPhoneSentence, unreadableSentence } from '../words.js'
+import { completenessSentence, deviceStatus, lastBackupSentence, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../words.js'
 import { ProgressBar } from './progress-bar.js'
 
 function batteryText(d: DeviceView): string | null {
@@ -25,8 +25,9 @@ export function DeviceCard({ udid }: { udid: string }) {
   const status = deviceStatus(device, settings)
   const headingId = `device-${udid}`
   const meta = [device.model, device.iosVersion ? `iOS ${device.iosVersion}` : null, batteryText(device), connectionText(device)].filter(Boolean)
-  const icloud = notOnPhoneSentence(device.itemsNotOnPhone)
-  const unreadable = unreadableSentence(device.itemsUnreadable)
+  const icloud = notOnPhoneSentence(device.photos?.inICloudOnly ?? device.itemsNotOnPhone)
+  const unreadable = unreadableSentence(device.photos?.unreadable ?? device.itemsUnreadable)
+  const counts = photosOnPhoneSentence(device)
   const complete = completenessSentence(device.photoLibrary)
   return (
     <article className={`card device tone-${status.tone}`} aria-labelledby={headingId}>
@@ -37,11 +38,7 @@ export function DeviceCard({ udid }: { udid: string }) {
         {status.text}
       </p>
       {status.instruction && <p className="instruction" data-testid="device-instruction">{status.instruction}</p>}
-      {device.itemsOnPhone !== null && (
-        <p data-testid="device-counts">
-          {formatCount(device.itemsOnPhone)} {device.itemsOnPhone === 1 ? 'item' : 'items'} on the phone · {formatCount(device.itemsSafe ?? 0)} already safe
-        </p>
-      )}
+      {counts && <p data-testid="device-counts">{counts}</p>}
       {complete && <p data-testid="device-completeness">{complete}</p>}
       {device.photoLibrary?.note && <p className="muted" data-testid="device-photos-note">{device.photoLibrary.note}</p>}
       {icloud && <p className="muted" data-testid="device-icloud">{icloud}</p>}
@@ -52,29 +49,37 @@ export function DeviceCard({ udid }: { udid: string }) {
           <p className="muted" data-testid="device-places">{placesLine(safety.places)}</p>
         </>
       )}
-      <p className="muted">{device.lastBackupAt ? `Last backup ${formatWhen(device.lastBackupAt)}` : 'Not backed up yet'}</p>
+      <p className="muted" data-testid="device-last-backup">{lastBackupSentence(device, (at) => formatWhen(at))}</p>
       {device.progress && <JobProgress udid={udid} />}
     </article>
   )
 }
 
-/** The run in progress: items and bytes, the current file, speed and time left. */
+/**
+ * The run in progress, with labelled bars: the phone's photos and videos safe (the same live count as
+ * the card and the header, so it carries on across a re-plug instead of starting again), and the data
+ * this backup copies; then the current file, speed and time left.
+ */
 export function JobProgress({ udid }: { udid: string }) {
   const progress = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid)?.progress ?? null)
+  const photos = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid)?.photos ?? null)
   const running = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid)?.phase === 'importing')
   if (!progress) return null
   const v = progressView(progress)
+  const safe = photos ? Math.min(photos.safe, photos.onPhone) : v.itemsDone
+  const total = photos ? photos.onPhone : v.itemsTotal
+  const safeText = `${formatCount(safe)} of ${formatPhotos(total)} safe`
+  const bytesText = `${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)} copied in this backup`
   // Speed and time left only mean something while it runs; an interrupted run says where it stopped.
   const line = running
     ? [v.currentFile, v.speedText, v.timeLeftText].filter(Boolean).join(' · ')
     : v.currentFile ? `Stopped at ${v.currentFile}` : ''
   return (
     <div className="job">
-      <ProgressBar label="Items backed up" value={v.itemsDone} max={v.itemsTotal} valueText={`${v.itemsText} items`} />
-      <p className="job-figures">
-        <span data-testid="items-progress">{v.itemsText}</span> · <span>{v.bytesText}</span>
-      </p>
-      <ProgressBar label="Data copied" value={v.bytesPercent} max={100} valueText={v.bytesText} />
+      <p className="job-label" aria-hidden="true" data-testid="items-progress">{safeText}</p>
+      <ProgressBar label="Photos and videos safe" value={safe} max={total} valueText={safeText} />
+      <p className="job-label" aria-hidden="true" data-testid="bytes-progress">{bytesText}</p>
+      <ProgressBar label="Data copied in this backup" value={v.bytesPercent} max={100} valueText={bytesText} />
       {line && <p className="muted job-line" data-testid="job-line">{line}</p>}
     </div>
   )

@@ -4,7 +4,7 @@
  * piece in render.
  */
 import { describeError } from '../../shared/error-text.js'
-import { formatBytes, formatCount, formatPercent, formatSpeed, formatTimeLeft, formatWhen } from '../../shared/format.js'
+import { formatBytes, formatCount, formatPercent, formatPhotos, formatSpeed, formatTimeLeft, formatWhen } from '../../shared/format.js'
 import type { AppState, DestinationView, DeviceView, HistoryEntry, ImportProgress, QueueCounts, QueueFilter } from '../../shared/state.js'
 import { CONNECT_PROMPT, plural, WAITING_FOR_POWER } from '../words.js'
 import { queueKey, queueTotal } from './queue-window.js'
@@ -103,24 +103,27 @@ export function progressView(p: ImportProgress): ProgressView {
 export function statusLine(state: AppState | null, connected: boolean, now: number = Date.now()): string {
   if (!state) return connected ? 'Starting…' : 'Connecting to Cradle…'
   const importing = state.devices.find((d) => d.progress && (d.phase === 'importing' || d.phase === 'paused'))
-  if (state.paused) return `Paused — ${plural(state.queue.counts.pending, 'photo')} waiting`
+  if (state.paused) return `Paused — ${formatPhotos(state.queue.counts.pending)} waiting`
   if (importing?.progress) {
     const left = formatTimeLeft(importing.progress.secondsLeft)
-    return [`Backing up ${importing.name}`, `${formatCount(importing.progress.itemsDone)} of ${formatCount(importing.progress.itemsTotal)}`, left].filter(Boolean).join(' · ')
+    // The card's own live count (photos and videos safe on this phone), never a second figure.
+    const p = importing.photos
+    const safe = p ? `${formatCount(Math.min(p.safe, p.onPhone))} of ${formatPhotos(p.onPhone)} safe` : `${formatCount(importing.progress.itemsDone)} of ${formatCount(importing.progress.itemsTotal)}`
+    return [`Backing up ${importing.name}`, safe, left].filter(Boolean).join(' · ')
   }
   const first = state.problems[0]
   if (first) return first.action ? `${first.message} — ${first.action}` : first.message
   const uploading = state.destinations.find((d) => d.status === 'uploading' && d.counts.pending > 0)
   if (uploading) return `Uploading ${plural(uploading.counts.pending, 'photo')} to ${uploading.name}`
   const last = Math.max(0, ...state.devices.map((d) => d.lastBackupAt ?? 0))
-  if (state.library.assetCount === 0) return 'No photos in the library yet'
-  // Photos only in iCloud are nowhere yet: "181 of 210 photos are safe · 29 still in iCloud", not "All … are safe".
+  // Photos in iCloud only are nowhere yet: "181 of 210 photos and videos are safe · 29 in iCloud only", not "All … are safe".
   const total = state.safety.total
   const library = total.places.find((p) => p.id === 'library')
-  const missing = library ? library.of - library.safe : 0
+  if (state.library.assetCount === 0 || !library) return 'No photos or videos in the library yet'
+  const missing = library.of - library.safe
   const safe = total.onlyInICloud > 0 || missing > 0
-    ? [`${formatCount(library?.safe ?? 0)} of ${plural(total.items, 'photo')} are safe`, total.onlyInICloud > 0 ? `${formatCount(total.onlyInICloud)} still in iCloud` : null].filter(Boolean).join(' · ')
-    : state.library.assetCount === 1 ? 'The 1 photo is safe' : `All ${plural(state.library.assetCount, 'photo')} are safe`
+    ? [`${formatCount(library.safe)} of ${formatPhotos(total.items)} are safe`, total.onlyInICloud > 0 ? `${formatCount(total.onlyInICloud)} in iCloud only` : null].filter(Boolean).join(' · ')
+    : library.safe === 1 ? 'The 1 photo or video is safe' : `All ${formatPhotos(library.safe)} are safe`
   return last > 0 ? `${safe} · last backup ${formatWhen(last, now)}` : safe
 }
 
@@ -130,13 +133,13 @@ export interface FilterChip {
   count: number | null
 }
 
-/** The queue's filter buttons: All / Waiting / Failed N / Not on this iPhone N. */
+/** The queue's filter buttons: All / Waiting / Failed N / In iCloud only N. */
 export function queueFilters(counts: QueueCounts): FilterChip[] {
   return [
     { filter: 'all', label: 'All', count: null },
     { filter: 'pending', label: 'Waiting', count: null },
     { filter: 'failed', label: 'Failed', count: counts.failed },
-    { filter: 'not-on-phone', label: 'Not on this iPhone', count: counts.notOnPhone },
+    { filter: 'not-on-phone', label: 'In iCloud only', count: counts.notOnPhone },
   ]
 }
 

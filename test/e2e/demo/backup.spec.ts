@@ -27,27 +27,39 @@ test('a phone appears, "Back up now" runs, progress moves and it ends with the r
   await expect(backUp).toBeEnabled()
 
   await backUp.click()
-  const items = page.getByRole('progressbar', { name: 'Items backed up' })
+  // Counted as the Photos app counts: photos and videos (a Live Photo, an edit with its files, is one).
+  const items = page.getByRole('progressbar', { name: 'Photos and videos safe' })
   await expect(items).toBeVisible()
-  await expect(items).toHaveAttribute('aria-valuemax', String(truth.itemsOnPhone))
+  await expect(items).toHaveAttribute('aria-valuemax', String(truth.photosOnPhone))
   await expect.poll(() => valueNow(items)).toBeGreaterThan(3)
   const first = await valueNow(items)
   await expect.poll(() => valueNow(items)).toBeGreaterThan(first)
-  await expect(page.getByRole('progressbar', { name: 'Data copied' })).toHaveAttribute('aria-valuemax', '100')
+  await expect(page.getByRole('progressbar', { name: 'Data copied in this backup' })).toHaveAttribute('aria-valuemax', '100')
+  await expect(card.getByTestId('bytes-progress')).toHaveText(/ copied in this backup$/)
+  // One live count: the header, the bar's label and the card's count line say the same figure, read
+  // from one drawn snapshot; and the first backup is "in progress", not "Not backed up yet".
+  await expect(card.getByTestId('device-last-backup')).toHaveText('First backup in progress')
+  const [headline, barLabel, countLine] = await page.evaluate(() => ['headline', 'items-progress', 'device-counts'].map((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''))
+  const figure = /^(\d+) of (\d+) photos and videos safe$/.exec(barLabel!)
+  expect(figure, barLabel).not.toBeNull()
+  expect(figure![2]).toBe(String(truth.photosOnPhone))
+  expect(headline).toContain(`${figure![1]} of ${truth.photosOnPhone} photos and videos safe`)
+  expect(countLine).toBe(`${truth.photosOnPhone} photos and videos on this iPhone · ${figure![1]} safe`)
   await expect(card.getByTestId('job-line')).toContainText(/\.(HEIC|JPG|MOV|PNG|AAE) · [\d.]+ MB\/s · (about \d+ min left|less than a minute left)/)
   await expect(backUp).toBeDisabled()
   await expect(page.getByTestId('backup-reason')).toHaveText(`Backing up ${app.phoneName} now.`)
   await expect(card.getByTestId('device-status')).toHaveText(`Backing up ${app.phoneName}…`)
   await screenshot(page, 'backing-up', { readme: true })
 
-  await expect(card.getByTestId('device-status')).toHaveText(`Backed up, except ${truth.notOnPhone} items still in iCloud.`, { timeout: 60_000 })
+  await expect(card.getByTestId('device-status')).toHaveText(`Backed up, except ${truth.notOnPhone} photos and videos in iCloud only.`, { timeout: 60_000 })
   await expect(items).toHaveCount(0)
   // The engine's counts are the plan's, and the library on disk holds exactly the readable files.
   const device = (await app.state()).devices[0]!
   expect([device.itemsOnPhone, device.itemsSafe, device.itemsNotOnPhone]).toEqual([truth.itemsOnPhone, truth.newItems, truth.notOnPhone])
+  expect(device.photos).toMatchObject({ onPhone: truth.photosOnPhone, safe: truth.photosOnPhone - truth.notOnPhone, inICloudOnly: truth.notOnPhone })
   expect(await app.libraryFiles()).toBe(truth.newItems)
-  await expect(card.getByTestId('device-counts')).toHaveText(`${truth.itemsOnPhone} items on the phone · ${truth.newItems} already safe`)
-  await expect(card.getByTestId('device-icloud')).toHaveText(`${truth.notOnPhone} items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`)
+  await expect(card.getByTestId('device-counts')).toHaveText(`${truth.photosOnPhone} photos and videos on this iPhone · ${truth.photosOnPhone - truth.notOnPhone} safe`)
+  await expect(card.getByTestId('device-icloud')).toHaveText(`${truth.notOnPhone} photos and videos are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`)
   const run = (await app.state()).history.find((h) => h.kind === 'import')!
   expect([run.imported, run.unavailable, run.failed]).toEqual([truth.newItems, truth.notOnPhone, 0])
   await expect(page.getByTestId('history').locator('li', { hasText: `new from ${app.phoneName}` })).toContainText(`${truth.newItems} new from ${app.phoneName} · ${truth.notOnPhone} in iCloud only`)
@@ -58,7 +70,7 @@ test('a phone appears, "Back up now" runs, progress moves and it ends with the r
   expect(await disk.files()).toBe(truth.newItems)
 
   // The queue agrees: the items not on this iPhone, and only they, are under that filter.
-  const filter = page.getByRole('button', { name: `Not on this iPhone ${truth.notOnPhone}` })
+  const filter = page.getByRole('button', { name: `In iCloud only ${truth.notOnPhone}` })
   await filter.click()
   await expect(filter).toHaveAttribute('aria-pressed', 'true')
   const list = page.getByRole('list', { name: 'Queue items' })
@@ -87,7 +99,7 @@ test('Pause stops the run where it is, Resume continues it, and nothing is copie
   const app = await cradle.start({ photos: 30, attached: true, slow: true })
   await page.goto(app.url)
   const card = page.getByRole('article', { name: app.phoneName })
-  const items = page.getByRole('progressbar', { name: 'Items backed up' })
+  const items = page.getByRole('progressbar', { name: 'Photos and videos safe' })
   await expect.poll(() => valueNow(items)).toBeGreaterThan(2)
   await page.getByRole('button', { name: 'Pause' }).click()
   await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible()
@@ -99,7 +111,7 @@ test('Pause stops the run where it is, Resume continues it, and nothing is copie
   // finished or aborted, the phone's files closed), and nothing is copied after that until Resume.
   await expect.poll(async () => (await app.state()).devices[0]?.phase).toBe('paused')
   const stopped = (await app.state()).devices[0]!.progress!
-  const paused = Math.min(stopped.itemsDone, stopped.itemsTotal)
+  const paused = (await app.state()).devices[0]!.photos!.safe
   expect(paused).toBeGreaterThan(2)
   await expect.poll(() => valueNow(items)).toBe(paused) // the page shows where the run stopped
   const library = await app.libraryFiles()

@@ -14,10 +14,10 @@ test('where every photo is safe: per phone, in total and per item', async ({ pag
   await app.addFolderDestination('NAS')
   await app.phone.attach()
   const card = page.getByRole('article', { name: app.phoneName })
-  await expect(card.getByTestId('device-status')).toHaveText(`Backed up, except ${truth.notOnPhone} items still in iCloud.`, { timeout: 60_000 })
+  await expect(card.getByTestId('device-status')).toHaveText(`Backed up, except ${truth.notOnPhone} photos and videos in iCloud only.`, { timeout: 60_000 })
 
   // Library and NAS hold everything the phone could give; the iCloud-only items are counted apart.
-  const sentence = `${truth.itemsOnPhone} photos · safe in 2 places · ${truth.notOnPhone} only in iCloud`
+  const sentence = `${truth.photosOnPhone} photos and videos · safe in 2 places · ${truth.notOnPhone} in iCloud only`
   await expect(card.getByTestId('device-safety')).toHaveText(sentence, { timeout: 60_000 })
   await expect(card.getByTestId('device-places')).toHaveText('Library ✓ · NAS ✓')
   await expect(page.getByTestId('safety-total')).toHaveText(sentence)
@@ -25,7 +25,7 @@ test('where every photo is safe: per phone, in total and per item', async ({ pag
   await expect(page.getByTestId('scrub-line')).toHaveText(/^Checked when imported · next check /)
   // The window says what the engine's ledger says.
   const safety = (await app.state()).safety
-  expect(safety.phones).toEqual([expect.objectContaining({ name: app.phoneName, items: truth.itemsOnPhone, onlyInICloud: truth.notOnPhone, safeIn: 2 })])
+  expect(safety.phones).toEqual([expect.objectContaining({ name: app.phoneName, items: truth.photosOnPhone, onlyInICloud: truth.notOnPhone, safeIn: 2 })])
 
   // Per item: every imported row is safe in both places; an iCloud-only row claims nothing.
   const list = page.getByRole('list', { name: 'Queue items' })
@@ -42,7 +42,7 @@ test('where every photo is safe: per phone, in total and per item', async ({ pag
     checked++
   }
   expect(checked).toBeGreaterThan(5)
-  await page.getByRole('button', { name: `Not on this iPhone ${truth.notOnPhone}` }).click()
+  await page.getByRole('button', { name: `In iCloud only ${truth.notOnPhone}` }).click()
   await expect(rows).toHaveCount(truth.notOnPhone)
   await expect(rows.getByTestId('item-places')).toHaveCount(0)
   await screenshot(page, 'safety-ledger')

@@ -23,7 +23,7 @@ test('the access link works once and is remembered; without it the window says h
   await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toBeVisible()
   expect(new URL(page.url()).hash).toBe('') // the token does not stay in the address bar
   await page.getByRole('button', { name: 'Back up now', exact: true }).click()
-  await expect(page.getByRole('progressbar', { name: 'Items backed up' })).toBeVisible()
+  await expect(page.getByRole('progressbar', { name: 'Photos and videos safe' })).toBeVisible()
 
   await page.goto(server.url) // later visits: the stored token is used
   await expect(page.getByRole('heading', { name: "Anna's iPhone" })).toBeVisible()

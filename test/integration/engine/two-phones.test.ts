@@ -94,8 +94,8 @@ describe('two phones sharing half their photos', () => {
       }
       // Imported + already had, over both runs, covers every distinct file exactly once.
       expect(runA.imported + runB.imported).toBe(contents.size)
-      expect(lib.deviceCounts(udidA)).toEqual({ itemsOnPhone: expectedA.length, itemsSafe: expectedA.length, itemsNotOnPhone: 0, itemsUnreadable: 0, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 })
-      expect(lib.deviceCounts(udidB)).toEqual({ itemsOnPhone: expectedB.length, itemsSafe: expectedB.length, itemsNotOnPhone: 0, itemsUnreadable: 0, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 })
+      expect(lib.deviceCounts(udidA)).toMatchObject({ itemsOnPhone: expectedA.length, itemsSafe: expectedA.length, itemsNotOnPhone: 0, itemsUnreadable: 0, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 })
+      expect(lib.deviceCounts(udidB)).toMatchObject({ itemsOnPhone: expectedB.length, itemsSafe: expectedB.length, itemsNotOnPhone: 0, itemsUnreadable: 0, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 })
     } finally {
       lib.close()
     }

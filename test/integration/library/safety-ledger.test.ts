@@ -50,14 +50,15 @@ describe('safetyLedger', () => {
 
     const ledger = safetyLedger(t.lib.db, places)
     const ann = ledger.phones.find((p) => p.udid === 'A')!
-    expect(ann).toMatchObject({ name: 'Ann’s iPhone', items: 4, onlyInICloud: 1, safeIn: 2 })
-    expect(ann.places.map((p) => [p.name, p.safe, p.of])).toEqual([['Library', 3, 3], ['NAS', 3, 3], ['Immich', 1, 2]])
+    // Counted as photos, not files: IMG_0002.JPG and its .AAE are one photo.
+    expect(ann).toMatchObject({ name: 'Ann’s iPhone', items: 3, onlyInICloud: 1, safeIn: 2 })
+    expect(ann.places.map((p) => [p.name, p.safe, p.of])).toEqual([['Library', 2, 2], ['NAS', 2, 2], ['Immich', 1, 2]])
     const ben = ledger.phones.find((p) => p.udid === 'B')!
     expect(ben).toMatchObject({ items: 2, onlyInICloud: 0, safeIn: 2 })
     expect(ben.places.map((p) => [p.name, p.safe, p.of])).toEqual([['Library', 2, 2], ['NAS', 2, 2], ['Immich', 1, 2]])
-    // In total the shared photo is one asset: 4 in the library + 1 only in iCloud.
-    expect(ledger.total).toMatchObject({ items: 5, onlyInICloud: 1, safeIn: 2 })
-    expect(ledger.total.places.map((p) => [p.name, p.safe, p.of])).toEqual([['Library', 4, 4], ['NAS', 4, 4], ['Immich', 1, 3]])
+    // In total the shared photo is one photo: 3 in the library + 1 only in iCloud.
+    expect(ledger.total).toMatchObject({ items: 4, onlyInICloud: 1, safeIn: 2 })
+    expect(ledger.total.places.map((p) => [p.name, p.safe, p.of])).toEqual([['Library', 3, 3], ['NAS', 3, 3], ['Immich', 1, 3]])
     expect(ledger.total.places[0]!.verifiedAt).toEqual(expect.any(Number))
 
     // A place is verified only when every copy there is: one copy uploaded without proof (plain
@@ -74,9 +75,9 @@ describe('safetyLedger', () => {
     fs.appendFileSync(path.join(t.root, t.lib.db.prepare<[number], { library_path: string }>('SELECT library_path FROM assets WHERE id = ?').get(a.get('/DCIM/100APPLE/IMG_0001.JPG')!)!.library_path), 'x')
     await t.lib.scrub()
     const after = safetyLedger(t.lib.db, places)
-    expect(after.phones.find((p) => p.udid === 'A')!.places[0]).toMatchObject({ safe: 2, of: 3 })
+    expect(after.phones.find((p) => p.udid === 'A')!.places[0]).toMatchObject({ safe: 1, of: 2 })
     expect(after.phones.find((p) => p.udid === 'B')!).toMatchObject({ safeIn: 1 })
-    expect(after.total.places[0]).toMatchObject({ safe: 3, of: 4 })
+    expect(after.total.places[0]).toMatchObject({ safe: 2, of: 3 })
     expect(after.total.safeIn).toBe(1)
   })
 

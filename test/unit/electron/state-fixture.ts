@@ -15,7 +15,8 @@ export function device(over: Partial<DeviceView> = {}): DeviceView {
     udid: '00008110-000A1B2C3D4E5F60', name: "Anna's iPhone", model: 'iPhone 15', productType: 'iPhone15,4',
     iosVersion: '17.5', connected: true, connection: 'usb', battery: { level: 57, charging: true, externalPower: true },
     trust: 'paired', phase: 'ready', itemsOnPhone: 3511, itemsSafe: 2307, itemsNotOnPhone: 0, itemsUnreadable: 0,
-    itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0, photoLibrary: null, lastBackupAt: LAST_BACKUP, progress: null, problem: null, ...over,
+    itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0,
+    photos: { onPhone: 3511, safe: 2307, inICloudOnly: 0, unreadable: 0, inRecentlyDeleted: 0 }, photoLibrary: null, lastBackupAt: LAST_BACKUP, progress: null, problem: null, ...over,
   }
 }
 

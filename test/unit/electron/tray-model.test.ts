@@ -9,32 +9,33 @@ const status = (s: Parameters<typeof trayStatus>[0], o: Partial<TrayModelOptions
 
 describe('tray status line (ui.md words)', () => {
   it('idle: all safe with the last backup', () => {
-    expect(status(appState())).toEqual({ icon: 'idle', line: 'All 12,430 photos are safe · last backup today 08:14' })
+    expect(status(appState())).toEqual({ icon: 'idle', line: 'All 12,430 photos and videos are safe · last backup today 08:14' })
   })
 
   it('idle: takes the newest of device and history times', () => {
     const later = new Date(2025, 2, 12, 9, 30).getTime()
     const s = appState({ history: [historyEntry({ at: later })] })
-    expect(status(s).line).toBe('All 12,430 photos are safe · last backup today 09:30')
+    expect(status(s).line).toBe('All 12,430 photos and videos are safe · last backup today 09:30')
   })
 
   it('backing up: phone, counts and time left', () => {
     const d = device({ phase: 'importing', progress: { itemsDone: 1204, itemsTotal: 3511, bytesDone: 4.2e9, bytesTotal: 9.8e9, currentFile: 'IMG_4471.HEIC', bytesPerSecond: 31e6, secondsLeft: 240, startedAt: NOW } })
-    expect(status(appState({ devices: [d] }))).toEqual({ icon: 'busy', line: "Backing up Anna's iPhone · 1,204 of 3,511 · about 4 min left" })
+    // The window's live count: the phone's photos and videos safe (DeviceView.photos), not the run's files.
+    expect(status(appState({ devices: [d] }))).toEqual({ icon: 'busy', line: "Backing up Anna's iPhone · 2,307 of 3,511 photos and videos safe · about 4 min left" })
   })
 
   it('backing up without an estimate leaves the time out', () => {
-    const d = device({ phase: 'importing', progress: { itemsDone: 3, itemsTotal: 10, bytesDone: 1, bytesTotal: 2, currentFile: null, bytesPerSecond: 0, secondsLeft: null, startedAt: NOW } })
+    const d = device({ phase: 'importing', photos: null, progress: { itemsDone: 3, itemsTotal: 10, bytesDone: 1, bytesTotal: 2, currentFile: null, bytesPerSecond: 0, secondsLeft: null, startedAt: NOW } })
     expect(status(appState({ devices: [d] })).line).toBe("Backing up Anna's iPhone · 3 of 10")
   })
 
   it('scanning says what it does', () => {
-    expect(status(appState({ devices: [device({ phase: 'scanning' })] }))).toEqual({ icon: 'busy', line: "Looking for new photos on Anna's iPhone" })
+    expect(status(appState({ devices: [device({ phase: 'scanning' })] }))).toEqual({ icon: 'busy', line: "Looking for new photos and videos on Anna's iPhone" })
   })
 
   it('uploading only (phone gone): count, destination and time left', () => {
     const s = appState({ devices: [device({ connected: false, phase: 'disconnected' })], destinations: [destination({ status: 'uploading', counts: { done: 12_200, pending: 230, failed: 0 }, secondsLeft: 120 })] })
-    expect(status(s)).toEqual({ icon: 'busy', line: 'Uploading 230 photos to Immich · about 2 min left' })
+    expect(status(s)).toEqual({ icon: 'busy', line: 'Uploading 230 photos and videos to Immich · about 2 min left' })
   })
 
   it('uploading to several destinations says how many', () => {
@@ -42,7 +43,7 @@ describe('tray status line (ui.md words)', () => {
       destination({ status: 'uploading', counts: { done: 0, pending: 10, failed: 0 }, secondsLeft: 60 }),
       destination({ id: 's3', name: 'S3', status: 'uploading', counts: { done: 0, pending: 5, failed: 0 }, secondsLeft: 600 }),
     ] })
-    expect(status(s).line).toBe('Uploading 15 photos to 2 destinations · about 10 min left')
+    expect(status(s).line).toBe('Uploading 15 photos and videos to 2 destinations · about 10 min left')
   })
 
   it('needs the user: unlock and Trust', () => {
@@ -81,7 +82,7 @@ describe('tray status line (ui.md words)', () => {
 
   it('paused says how much waits', () => {
     const s = appState({ paused: true, queue: { counts: { all: 12_742, pending: 312, failed: 0, notOnPhone: 0, done: 12_430 }, revision: 2 } })
-    expect(status(s)).toEqual({ icon: 'paused', line: 'Paused — 312 photos waiting' })
+    expect(status(s)).toEqual({ icon: 'paused', line: 'Paused — 312 photos and videos waiting' })
     expect(status(appState({ paused: true })).line).toBe('Paused')
   })
 
@@ -93,7 +94,7 @@ describe('tray status line (ui.md words)', () => {
 
   it('failed items turn the dot on and drop "All"', () => {
     const s = appState({ queue: { counts: { all: 12_433, pending: 0, failed: 3, notOnPhone: 0, done: 12_430 }, revision: 1 } })
-    expect(status(s)).toEqual({ icon: 'attention', line: '12,430 photos are safe · 3 failed' })
+    expect(status(s)).toEqual({ icon: 'attention', line: '12,430 photos and videos are safe · 3 failed' })
   })
 
   it('a fresh install asks for the cable; a starting engine says so', () => {
@@ -103,8 +104,11 @@ describe('tray status line (ui.md words)', () => {
   })
 
   it('one photo is singular', () => {
-    const s = appState({ library: { path: '/p', assetCount: 1, bytes: 1, freeBytes: 1, available: true } })
-    expect(status(s).line).toBe('1 photo is safe · last backup today 08:14')
+    const s = appState({
+      library: { path: '/p', assetCount: 1, bytes: 1, freeBytes: 1, available: true },
+      safety: { total: { items: 1, onlyInICloud: 0, safeIn: 1, places: [{ id: 'library', name: 'Library', safe: 1, of: 1, verifiedAt: null }] }, phones: [] },
+    })
+    expect(status(s).line).toBe('1 photo or video is safe · last backup today 08:14')
   })
 })
 
@@ -120,7 +124,7 @@ describe('tray tooltip and menu', () => {
   it('has the items of ui.md in order, the status line disabled', () => {
     const model = trayModel(appState(), opts)
     const labels = model.menu.map((i) => (i.kind === 'separator' ? '—' : i.label))
-    expect(labels).toEqual(['All 12,430 photos are safe · last backup today 08:14', '—', 'Back up now', 'Pause', '—', 'Open Cradle', 'Open library folder', '—', 'Start at login', '—', 'Quit'])
+    expect(labels).toEqual(['All 12,430 photos and videos are safe · last backup today 08:14', '—', 'Back up now', 'Pause', '—', 'Open Cradle', 'Open library folder', '—', 'Start at login', '—', 'Quit'])
     expect(model.menu[0]).toEqual({ kind: 'status', label: model.statusLine })
     expect(model.menu.find((i) => i.kind === 'checkbox')).toMatchObject({ action: 'toggleStartAtLogin', checked: true, enabled: true })
   })

@@ -120,7 +120,8 @@ describe('runBackup', () => {
     })
     const counts = await run(lib, files)
     expect(counts).toMatchObject({ imported: 2, unavailable: 2, unreadable: 2, failed: 0 })
-    expect(lib.deviceCounts('U1')).toEqual({ itemsOnPhone: 6, itemsSafe: 2, itemsNotOnPhone: 2, itemsUnreadable: 2, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 })
+    expect(lib.deviceCounts('U1')).toEqual({ itemsOnPhone: 6, itemsSafe: 2, itemsNotOnPhone: 2, itemsUnreadable: 2, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0,
+      photos: { onPhone: 6, safe: 2, inICloudOnly: 2, unreadable: 2, inRecentlyDeleted: 0 } })
   })
 
   it('after a streak of refused files asks lockdown; a locked phone stops the run as device-locked and the streak goes back to the queue', async () => {

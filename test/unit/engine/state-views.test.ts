@@ -5,7 +5,8 @@ import { CradleError } from '../../../src/shared/errors.js'
 import type { DestinationView } from '../../../src/shared/state.js'
 
 const phone = { udid: 'U1', name: "Anna's iPhone", productType: 'iPhone14,5', iosVersion: '17.5', lastBackupAt: 1000 }
-const counts = { itemsOnPhone: 10, itemsSafe: 7, itemsNotOnPhone: 1, itemsUnreadable: 2, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 }
+const counts = { itemsOnPhone: 10, itemsSafe: 7, itemsNotOnPhone: 1, itemsUnreadable: 2, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0,
+  photos: { onPhone: 9, safe: 6, inICloudOnly: 1, unreadable: 2, inRecentlyDeleted: 0 } }
 
 const base: ProblemSources = { platform: 'linux', mux: null, library: null, libraryRoot: '/lib', devices: [], destinations: [], settings: null, secretsWeakness: undefined }
 

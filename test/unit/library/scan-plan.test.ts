@@ -120,3 +120,20 @@ describe('folder signatures (the fast no-op re-check)', () => {
   })
 
 })
+
+describe('photo counts (as the Photos app counts: photos and videos, not files)', () => {
+  it('counts a Live Photo (HEIC + MOV) and an edited photo (original, render, AAE) as one each, safe only when all their files are', () => {
+    t = tempLibrary()
+    const c = t.lib.beginConnection({ udid: 'P', name: 'P' })
+    const names = ['IMG_0001.HEIC', 'IMG_0001.MOV', 'IMG_0002.JPG', 'IMG_E0002.JPG', 'IMG_0002.AAE', 'IMG_0003.MOV']
+    const files = names.map((n, i) => ({ path: `/DCIM/100APPLE/${n}`, size: 10 + i, mtimeNs: BigInt(i + 1), birthtimeNs: BigInt(i + 1) }))
+    const plan = t.lib.planScan('P', [{ folder: '/DCIM/100APPLE', signature: folderSignature(names, 1n), files }], c)
+    expect(plan).toMatchObject({ itemsOnPhone: 6, photos: { onPhone: 3, safe: 0, inICloudOnly: 0, unreadable: 0, inRecentlyDeleted: 0 } })
+    // The Live Photo's still is in, its video not yet: the photo is not safe; the video alone is.
+    t.lib.db.prepare("UPDATE device_files SET state = 'done' WHERE file_name IN ('IMG_0001.HEIC', 'IMG_0003.MOV')").run()
+    t.lib.db.prepare("UPDATE device_files SET state = 'not-on-phone' WHERE file_name = 'IMG_E0002.JPG'").run()
+    expect(t.lib.deviceCounts('P')).toMatchObject({ itemsSafe: 2, photos: { onPhone: 3, safe: 1, inICloudOnly: 1 } })
+    t.lib.db.prepare("UPDATE device_files SET state = 'done'").run()
+    expect(t.lib.deviceCounts('P').photos).toMatchObject({ onPhone: 3, safe: 3, inICloudOnly: 0 })
+  })
+})

@@ -115,7 +115,7 @@ describe('queue section', () => {
     expect(places.querySelector('[aria-hidden="true"]')!.textContent).toBe('Library ✓ · Immich ✗')
     expect(places.querySelector('.visually-hidden')!.textContent).toMatch(/; Immich: failed: Immich did not accept a file\. See the file in the queue for the reason\.$/)
     expect(r.store.getState().queueFilter).toBe('failed')
-    expect(screen.getByRole('button', { name: 'Not on this iPhone 41' })).toBeTruthy()
+    expect(screen.getByRole('button', { name: 'In iCloud only 41' })).toBeTruthy()
   })
 })
 

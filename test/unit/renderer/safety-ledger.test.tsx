@@ -28,7 +28,7 @@ describe('safety words', () => {
         { id: 'immich', name: 'Immich', safe: 12_429, of: 12_429, verifiedAt: null },
       ],
     }).total
-    expect(safetySentence(s)).toBe('12,431 photos · safe in 3 places · 2 only in iCloud')
+    expect(safetySentence(s)).toBe('12,431 photos and videos · safe in 3 places · 2 in iCloud only')
     expect(placesLine(s.places)).toBe('Library ✓ · NAS ✓ · Immich ✓')
   })
 
@@ -41,7 +41,7 @@ describe('safety words', () => {
         { id: 'immich', name: 'Immich', safe: 40, of: 100, verifiedAt: null },
       ],
     }).total
-    expect(safetySentence(s)).toBe('100 photos · 2 not safe in the library yet')
+    expect(safetySentence(s)).toBe('100 photos and videos · 2 not safe in the library yet')
     expect(placesLine(s.places)).toBe('Library 98 of 100 · Immich 40 of 100')
   })
 
@@ -61,7 +61,7 @@ describe('the window', () => {
     const safety = buildSafety({ items: 3_511, onlyInICloud: 41, safeIn: 2 })
     renderWithStore(<DeviceCard udid={UDID} />, { state: buildAppState({ safety }) })
     const card = screen.getByRole('article', { name: "Anna's iPhone" })
-    expect(within(card).getByTestId('device-safety').textContent).toBe('3,511 photos · safe in 2 places · 41 only in iCloud')
+    expect(within(card).getByTestId('device-safety').textContent).toBe('3,511 photos and videos · safe in 2 places · 41 in iCloud only')
     expect(within(card).getByTestId('device-places').textContent).toBe('Library ✓ · Immich ✓')
   })
 
@@ -71,7 +71,7 @@ describe('the window', () => {
       scrub: { progress: { checked: 10, total: 40, bytesDone: 1, bytesTotal: 4 }, last: null, waiting: null, nextAt: null, damaged: 0 },
     })
     renderWithStore(<DestinationsSection />, { state })
-    expect(screen.getByTestId('safety-total').textContent).toBe('12,431 photos · safe in 2 places · 2 only in iCloud')
+    expect(screen.getByTestId('safety-total').textContent).toBe('12,431 photos and videos · safe in 2 places · 2 in iCloud only')
     expect(screen.getByTestId('safety-places').textContent).toBe('Library ✓ · Immich ✓')
     expect(screen.getByTestId('scrub-line').textContent).toBe('Checking the library: 10 of 40 files')
     const bar = screen.getByRole('progressbar', { name: 'Library check' })

@@ -54,26 +54,27 @@ describe('progress', () => {
 describe('status line', () => {
   const now = T0 + 1000
   it('answers "is everything safe?" first', () => {
-    expect(statusLine(buildAppState({ devices: [buildDevice({ lastBackupAt: T0 })] }), true, now)).toMatch(/^All 12,430 photos are safe · last backup today \d\d?:\d\d( [AP]M)?$/)
-    expect(statusLine(buildAppState({ library: { ...buildAppState().library, assetCount: 0 }, devices: [] }), true, now)).toBe('No photos in the library yet')
+    expect(statusLine(buildAppState({ devices: [buildDevice({ lastBackupAt: T0 })] }), true, now)).toMatch(/^All 12,430 photos and videos are safe · last backup today \d\d?:\d\d( [AP]M)?$/)
+    expect(statusLine(buildAppState({ library: { ...buildAppState().library, assetCount: 0 }, devices: [] }), true, now)).toBe('No photos or videos in the library yet')
   })
 
   it('never says all are safe while some are only in iCloud or not in the library yet', () => {
     const icloud = buildSafety({ items: 210, onlyInICloud: 29, places: [{ id: 'library', name: 'Library', safe: 181, of: 181, verifiedAt: T0 }] })
-    expect(statusLine(buildAppState({ safety: icloud, devices: [] }), true, now)).toBe('181 of 210 photos are safe · 29 still in iCloud')
+    expect(statusLine(buildAppState({ safety: icloud, devices: [] }), true, now)).toBe('181 of 210 photos and videos are safe · 29 in iCloud only')
     const waiting = buildSafety({ items: 210, places: [{ id: 'library', name: 'Library', safe: 200, of: 210, verifiedAt: T0 }] })
-    expect(statusLine(buildAppState({ safety: waiting, devices: [] }), true, now)).toBe('200 of 210 photos are safe')
+    expect(statusLine(buildAppState({ safety: waiting, devices: [] }), true, now)).toBe('200 of 210 photos and videos are safe')
   })
 
   it('shows the run, a problem, uploads or pause', () => {
     const importing = buildAppState({ devices: [buildDevice({ phase: 'importing', progress: buildProgress() })] })
-    expect(statusLine(importing, true)).toBe("Backing up Anna's iPhone · 1,204 of 3,511 · about 4 min left")
+    // The phone's live count in photos and videos (the card's own figure), not the run's files.
+    expect(statusLine(importing, true)).toBe("Backing up Anna's iPhone · 2,307 of 3,511 photos and videos safe · about 4 min left")
     const problem = buildAppState({ problems: [toWireError('disk-full', { freeBytes: 0, totalBytes: 512e9 })] })
     expect(statusLine(problem, true)).toBe('The library disk is full (0 bytes free of 512 GB) — Nothing was lost; backup resumes when there is space.')
     const uploading = buildAppState({ destinations: [buildDestination({ status: 'uploading', counts: { done: 1, pending: 230, failed: 0 } })] })
     expect(statusLine(uploading, true)).toBe('Uploading 230 photos to Immich')
     const paused = buildAppState({ paused: true, queue: { counts: { all: 400, pending: 312, failed: 0, notOnPhone: 0, done: 88 }, revision: 1 } })
-    expect(statusLine(paused, true)).toBe('Paused — 312 photos waiting')
+    expect(statusLine(paused, true)).toBe('Paused — 312 photos and videos waiting')
     expect(statusLine(null, false)).toBe('Connecting to Cradle…')
   })
 })
@@ -89,9 +90,9 @@ describe('devices shown', () => {
 })
 
 describe('queue filters', () => {
-  it('are All / Waiting / Failed N / Not on this iPhone N', () => {
+  it('are All / Waiting / Failed N / In iCloud only N', () => {
     expect(queueFilters({ all: 50, pending: 5, failed: 3, notOnPhone: 41, done: 1 }).map((c) => `${c.label}${c.count === null ? '' : ` ${c.count}`}`))
-      .toEqual(['All', 'Waiting', 'Failed 3', 'Not on this iPhone 41'])
+      .toEqual(['All', 'Waiting', 'Failed 3', 'In iCloud only 41'])
   })
 })
 

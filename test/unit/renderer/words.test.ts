@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { completenessSentence, deviceStatus, notOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
+import { completenessSentence, deviceStatus, lastBackupSentence, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
 import { toWireError } from '../../../src/shared/error-text.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 import type { SessionPhase } from '../../../src/shared/state.js'
@@ -37,33 +37,51 @@ describe('device card words per phase', () => {
     expect(s).toEqual({ text: "Anna's iPhone stopped answering", instruction: 'Unplug it and plug it in again.', tone: 'error' })
   })
 
+  // Counted as the Photos app counts: photos and videos (a Live Photo is one), from DeviceView.photos.
+  const photos = (onPhone: number, safe: number, inICloudOnly = 0, unreadable = 0) => ({ photos: { onPhone, safe, inICloudOnly, unreadable, inRecentlyDeleted: 0 } })
+
   it('is plain about what is done', () => {
-    expect(say('done', { itemsOnPhone: 10, itemsSafe: 10 }).text).toBe('Backed up: everything on this iPhone is safe.')
-    // Only in iCloud is not safe anywhere yet: never "everything is safe", and not green.
-    expect(say('done', { itemsOnPhone: 10, itemsSafe: 6, itemsNotOnPhone: 4 })).toMatchObject({ text: 'Backed up, except 4 items still in iCloud.', tone: 'attention' })
+    expect(say('done', photos(10, 10)).text).toBe('Backed up: everything on this iPhone is safe.')
+    // In iCloud only is not safe anywhere yet: never "everything is safe", and not green.
+    expect(say('done', photos(10, 6, 4))).toMatchObject({ text: 'Backed up, except 4 photos and videos in iCloud only.', tone: 'attention' })
+    // Files are not what it counts: 14 files (Live Photos) that make 10 photos, all safe.
+    expect(say('done', { itemsOnPhone: 14, itemsSafe: 12, ...photos(10, 10) }).text).toBe('Backed up: everything on this iPhone is safe.')
   })
 
   it('never says everything is safe while files could not be read, or are not safe for another reason', () => {
-    const s = say('done', { itemsOnPhone: 10, itemsSafe: 5, itemsNotOnPhone: 2, itemsUnreadable: 3 })
-    expect(s).toEqual({ text: "Backed up, except 3 items Cradle couldn't read.", instruction: null, tone: 'attention' })
-    expect(say('done', { itemsOnPhone: 10, itemsSafe: 9, itemsUnreadable: 1 }).text).toBe("Backed up, except 1 item Cradle couldn't read.")
-    expect(say('done', { itemsOnPhone: 10, itemsSafe: 8, itemsNotOnPhone: 1 })).toMatchObject({ text: 'Backed up, except 1 item that is not safe yet.', tone: 'attention' })
+    const s = say('done', photos(10, 5, 2, 3))
+    expect(s).toEqual({ text: "Backed up, except 3 photos and videos Cradle couldn't read.", instruction: null, tone: 'attention' })
+    expect(say('done', photos(10, 9, 0, 1)).text).toBe("Backed up, except 1 photo or video Cradle couldn't read.")
+    expect(say('done', photos(10, 8, 1))).toMatchObject({ text: 'Backed up, except 1 photo or video that is not safe yet.', tone: 'attention' })
+  })
+
+  it('says "First backup in progress" while the first backup runs, never "Not backed up yet" above its progress bar', () => {
+    const when = (at: number) => `at ${at}`
+    expect(lastBackupSentence(buildDevice({ phase: 'importing', lastBackupAt: null }), when)).toBe('First backup in progress')
+    expect(lastBackupSentence(buildDevice({ phase: 'scanning', lastBackupAt: null }), when)).toBe('First backup in progress')
+    expect(lastBackupSentence(buildDevice({ phase: 'ready', lastBackupAt: null }), when)).toBe('Not backed up yet')
+    expect(lastBackupSentence(buildDevice({ phase: 'importing', lastBackupAt: 5 }), when)).toBe('Last backup at 5')
+  })
+
+  it('gives the card one count, in photos and videos', () => {
+    expect(photosOnPhoneSentence(buildDevice({ itemsOnPhone: 14, itemsSafe: 3, ...photos(10, 2) }))).toBe('10 photos and videos on this iPhone · 2 safe')
+    expect(photosOnPhoneSentence(buildDevice({ itemsOnPhone: null, itemsSafe: null, photos: null }))).toBeNull()
   })
 })
 
 describe("couldn't read", () => {
   it('says how many the iPhone refused, apart from iCloud-only ones, and nothing when none', () => {
     expect(unreadableSentence(0)).toBeNull()
-    expect(unreadableSentence(1)).toBe("Couldn't read 1 item from this iPhone. Cradle tries it again the next time it's connected.")
-    expect(unreadableSentence(1234)).toBe("Couldn't read 1,234 items from this iPhone. Cradle tries them again the next time it's connected.")
+    expect(unreadableSentence(1)).toBe("Couldn't read 1 photo or video from this iPhone. Cradle tries it again the next time it's connected.")
+    expect(unreadableSentence(1234)).toBe("Couldn't read 1,234 photos and videos from this iPhone. Cradle tries them again the next time it's connected.")
   })
 })
 
-describe('not on this iPhone', () => {
+describe('in iCloud only', () => {
   it('uses the sentence of ui.md, singular and plural', () => {
-    expect(notOnPhoneSentence(41)).toBe("41 items are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
-    expect(notOnPhoneSentence(1)).toBe("1 item is in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
-    expect(notOnPhoneSentence(1234)).toMatch(/^1,234 items are/)
+    expect(notOnPhoneSentence(41)).toBe("41 photos and videos are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
+    expect(notOnPhoneSentence(1)).toBe("1 photo or video is in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
+    expect(notOnPhoneSentence(1234)).toMatch(/^1,234 photos and videos are/)
     expect(notOnPhoneSentence(0)).toBeNull()
   })
 })
@@ -75,7 +93,7 @@ describe('completeness from the Photos library', () => {
   }
   it('says all are safe only when every one is, and never for a library it could not read', () => {
     expect(completenessSentence(v)).toBe('All 4 photos and videos are safe')
-    expect(completenessSentence({ ...v, photosSafe: 2, inICloudOnly: 1 })).toBe('3 of 4 photos and videos are safe · 1 is only in iCloud')
+    expect(completenessSentence({ ...v, photosSafe: 2, inICloudOnly: 1 })).toBe('3 of 4 photos and videos are safe · 1 in iCloud only')
     expect(completenessSentence({ ...v, available: false })).toBeNull()
     expect(completenessSentence(null)).toBeNull()
   })

@@ -5,7 +5,7 @@
  */
 import { describeError, type Platform } from '../../../shared/error-text.js'
 import type { ErrorCode, WireError } from '../../../shared/errors.js'
-import { formatCount, formatTimeLeft, formatWhen } from '../../../shared/format.js'
+import { formatCount, formatPhotos, formatTimeLeft, formatWhen } from '../../../shared/format.js'
 import type { AppState, DeviceView } from '../../../shared/state.js'
 
 /** One icon per state; ui.md: plain, badge, attention dot, red dot, pause glyph. */
@@ -40,7 +40,7 @@ export const TOOLTIP_MAX = 127
 
 const ATTENTION_CODES: ReadonlySet<ErrorCode> = new Set(['device-locked', 'pairing-pending', 'pairing-denied', 'pairing-invalid', 'pairing-over-network'])
 
-const photos = (n: number, locale?: string): string => `${formatCount(n, locale)} ${n === 1 ? 'photo' : 'photos'}`
+const photos = formatPhotos
 const areSafe = (n: number, locale?: string): string => `${photos(n, locale)} ${n === 1 ? 'is' : 'are'} safe`
 const withoutStop = (s: string): string => s.replace(/\.$/, '')
 
@@ -89,12 +89,14 @@ function busy(state: AppState, locale?: string): Status | null {
     const p = importing.progress
     if (!p) return { icon: 'busy', line: `Backing up ${importing.name}` }
     const left = formatTimeLeft(p.secondsLeft)
-    const parts = [`Backing up ${importing.name}`, `${formatCount(p.itemsDone, locale)} of ${formatCount(p.itemsTotal, locale)}`]
+    // The window's live count: the phone's photos and videos safe, not the run's files.
+    const ph = importing.photos
+    const parts = [`Backing up ${importing.name}`, ph ? `${formatCount(Math.min(ph.safe, ph.onPhone), locale)} of ${photos(ph.onPhone, locale)} safe` : `${formatCount(p.itemsDone, locale)} of ${formatCount(p.itemsTotal, locale)}`]
     return { icon: 'busy', line: [...parts, ...(left ? [left] : [])].join(' · ') }
   }
   const scanning = state.devices.find((d) => d.connected && (d.phase === 'scanning' || d.phase === 'connecting'))
   if (scanning) {
-    return { icon: 'busy', line: scanning.phase === 'scanning' ? `Looking for new photos on ${scanning.name}` : `Connecting to ${scanning.name}` }
+    return { icon: 'busy', line: scanning.phase === 'scanning' ? `Looking for new photos and videos on ${scanning.name}` : `Connecting to ${scanning.name}` }
   }
   const uploading = state.destinations.filter((d) => d.status === 'uploading')
   if (uploading.length > 0) {
@@ -134,7 +136,8 @@ export function trayStatus(state: AppState | null, options: Pick<TrayModelOption
   }
   const working = busy(state, locale)
   if (working) return working
-  const safe = state.library.assetCount
+  // The ledger's count (photos and videos in the library, undamaged): the window's figure.
+  const safe = state.library.assetCount === 0 ? 0 : state.safety.total.places.find((p) => p.id === 'library')?.safe ?? state.library.assetCount
   const last = lastBackupAt(state)
   const when = last === null ? [] : [`last backup ${formatWhen(last, now, locale)}`]
   if (state.queue.counts.failed > 0) {

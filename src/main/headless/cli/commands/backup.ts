@@ -119,7 +119,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       const photoLibrary = device?.photoLibrary ?? null
       emit({ type: 'phone', udid, name, ...c, photoLibrary, error })
       if (!json) {
-        ctx.stdout.write(`${name}: ${c.imported} new, ${c.alreadyHad} already safe${c.unavailable ? `, ${c.unavailable} in iCloud only` : ''}${c.inICloudOnly ? `, ${c.inICloudOnly} only in iCloud (the Photos library says)` : ''}${c.inRecentlyDeleted ? `, ${c.inRecentlyDeleted} in Recently Deleted not copied` : ''}${c.unreadable ? `, couldn't read ${c.unreadable}` : ''}${c.failed ? `, ${c.failed} failed` : ''}${error ? ` — ${error}` : ''}\n`)
+        ctx.stdout.write(`${name}: ${c.imported} new, ${c.alreadyHad} already safe${c.unavailable ? `, ${c.unavailable} in iCloud only` : ''}${c.inICloudOnly ? `, ${c.inICloudOnly} in iCloud only (the Photos library says)` : ''}${c.inRecentlyDeleted ? `, ${c.inRecentlyDeleted} in Recently Deleted not copied` : ''}${c.unreadable ? `, couldn't read ${c.unreadable}` : ''}${c.failed ? `, ${c.failed} failed` : ''}${error ? ` — ${error}` : ''}\n`)
         if (photoLibrary?.note) ctx.stdout.write(`${name}: ${photoLibrary.note}\n`)
       }
     }

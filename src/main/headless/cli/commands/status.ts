@@ -8,7 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { formatBytes, formatCount, formatWhen } from '../../../../shared/format.js'
+import { formatBytes, formatCount, formatPhotos, formatWhen } from '../../../../shared/format.js'
 import { placesLine, safetySentence } from '../../../../shared/safety-text.js'
 import type { PhotoLibraryView, SafetyView } from '../../../../shared/state.js'
 import { defaultSettings } from '../../../../shared/settings.js'
@@ -29,7 +29,7 @@ import { currentPlatform } from '../platform.js'
 const USAGE = `Usage: cradle status [--json]
 
 Shows what is safe: where your photos are (the library and each destination, in total and
-per iPhone: "12,431 photos · safe in 3 places · 2 only in iCloud"), the library and its last
+per iPhone: "12,431 photos and videos · safe in 3 places · 2 in iCloud only"), the library and its last
 check, each iPhone's last backup and counts, the import queue, and every destination's uploads
 (done, waiting, failed with the reason).
 
@@ -127,16 +127,18 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
   if (r.phones.length === 0) lines.push('  none yet — connect your iPhone with a cable')
   for (const p of r.phones) {
     const when = p.lastBackupAt ? `last backup ${formatWhen(p.lastBackupAt, now)}` : 'never backed up'
-    const icloud = p.itemsNotOnPhone ? `, ${formatCount(p.itemsNotOnPhone)} in iCloud only` : ''
-    const unread = p.itemsUnreadable ? `, couldn't read ${formatCount(p.itemsUnreadable)}` : ''
-    const cloudOnly = p.itemsInICloudOnly ? `, ${formatCount(p.itemsInICloudOnly)} only in iCloud` : ''
-    const trashed = p.itemsInRecentlyDeleted ? `, ${formatCount(p.itemsInRecentlyDeleted)} in Recently Deleted not copied` : ''
-    lines.push(`  ${p.name} · ${when} · ${formatCount(p.itemsOnPhone)} on the phone, ${formatCount(p.itemsSafe)} safe${icloud}${cloudOnly}${trashed}${unread}`)
+    // Counted as the Photos app counts (photos and videos; a Live Photo is one), as the window does.
+    const ph = p.photos
+    const inICloudOnly = Math.max(ph.inICloudOnly, p.itemsInICloudOnly)
+    const icloud = inICloudOnly ? `, ${formatCount(inICloudOnly)} in iCloud only` : ''
+    const unread = ph.unreadable ? `, couldn't read ${formatCount(ph.unreadable)}` : ''
+    const trashed = ph.inRecentlyDeleted ? `, ${formatCount(ph.inRecentlyDeleted)} in Recently Deleted not copied` : ''
+    lines.push(`  ${p.name} · ${when} · ${formatPhotos(ph.onPhone)} on the iPhone, ${formatCount(ph.safe)} safe${icloud}${trashed}${unread}`)
     if (p.photoLibrary?.note) lines.push(`    ${p.photoLibrary.note}`)
     const ledger = r.safety.phones.find((s) => s.udid === p.udid)
     if (ledger && ledger.items > 0) lines.push(`     ${safetySentence(ledger)} · ${placesLine(ledger.places)}`)
   }
-  lines.push(`Queue    ${formatCount(r.queue.pending)} waiting · ${formatCount(r.queue.failed)} failed · ${formatCount(r.queue.notOnPhone)} not on the iPhone`)
+  lines.push(`Queue    ${formatCount(r.queue.pending)} waiting · ${formatCount(r.queue.failed)} failed · ${formatCount(r.queue.notOnPhone)} in iCloud only`)
   lines.push('Destinations')
   if (r.destinations.length === 0) lines.push('  none — add one with "cradle destination add"')
   for (const d of r.destinations) {
