@@ -129,7 +129,7 @@ describe('every destination through faults', () => {
     manager = new UploadManager({
       db: lib.db, libraryRoot: lib.root, secrets, clock, random: () => 0.5,
       settings: { uploadOnlyOnAcPower: false, uploadLimitMBps: null },
-      tuning: { stallTimeoutMs: 5_000, maxAttempts: 40, probeAfter: 3, backoff: { baseMs: BASE_MS, capMs: 60_000 } },
+      tuning: { stallTimeoutMs: 10_000, maxAttempts: 40, probeAfter: 3, backoff: { baseMs: BASE_MS, capMs: 60_000 } },
       options: {
         s3: { multipartThreshold: 6 * MiB, partSize: 5 * MiB },
         webdav: { chunkThreshold: 8 * MiB, chunkSize: 5 * MiB },
