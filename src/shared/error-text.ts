@@ -139,6 +139,8 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
       return { title: `${dest} already has a different file with that name`, action: 'Nothing was overwritten. Rename or move the file on the server, then retry.' }
     case 'destination-rejected':
       return { title: `${dest} did not accept a file`, action: 'See the file in the queue for the reason.' }
+    case 'destination-unsupported':
+      return { title: `${dest} does not take this kind of file`, action: 'Cradle keeps it in the library.' }
     case 'destination-copy-bad':
       return { title: `${dest}'s copy of a file was missing or damaged`, action: 'Cradle uploads it again from the library.' }
     case 'secrets-unprotected':

@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   'destination-full',
   'destination-conflict',
   'destination-rejected',
+  'destination-unsupported',
   'destination-copy-bad',
   // secrets on this computer
   'secrets-unprotected',

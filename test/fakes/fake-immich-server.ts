@@ -1,14 +1,26 @@
 /**
  * A fake Immich server, written from Immich's published API (open-api/immich-openapi-specs.json,
  * server/src/controllers/asset-media.controller.ts, middleware/asset-upload.interceptor.ts, the
- * @immich/sdk 2.x and 3.x field lists; summarised in destinations.md §1), because Immich needs
- * Docker and Postgres and cannot run here. In memory. Strict where the real server is:
- *   - x-api-key required (401), and the key's permissions (asset.upload, user.read: 403; `all`
- *     grants every one); with `bulkCheckNeedsAll`, bulk-upload-check needs `all` (before 1.139.4);
+ * @immich/sdk 2.x and 3.x field lists), because Immich needs Docker and Postgres and cannot run
+ * here. In memory. Strict where the real server is:
+ *   - error bodies as the version sends them (middleware/global-exception.filter.ts): before v3
+ *     Nest's { message, error, statusCode } plus correlationId, validation messages as a string
+ *     array; v3 (PRs #28139, #28140, #28204) only { message }, validation as { message:
+ *     'Validation failed', errors: [{ code, path, message }] }, the id in an X-Correlation-ID header;
+ *   - x-api-key required (401), and each endpoint's permission (403 "Missing required permission";
+ *     `all` grants every one): asset.upload, user.read, asset.read, asset.delete, album.*,
+ *     albumAsset.*, asset.update; bulk-upload-check needs `all` on 1.x before 1.140 (the endpoint
+ *     had no permission of its own, immich #21456 reported on 1.139.4, fixed by PR #21470), or
+ *     whenever `bulkCheckNeedsAll` says so; server/ping and server/version need no key;
  *   - POST /api/assets needs multipart with assetData, fileCreatedAt and fileModifiedAt;
+ *     the name's extension (the `filename` field, else the part's file name) must be in Immich's
+ *     image or video list (utils/mime-types.ts isAsset, checked by canUploadFile before anything
+ *     else): 400 "Unsupported file type <name>" otherwise, .AAE and .XMP included;
  *     v3 rejects naive timestamps and (strict reading of PR #27818) deviceAssetId/deviceId;
  *     v2 requires deviceAssetId and deviceId; visibility must be a known value;
- *     livePhotoVideoId must name an existing asset;
+ *     livePhotoVideoId must be a UUID naming one of the same user's video assets (onBeforeLink in
+ *     utils/asset.util.ts: "Live photo video not found" / "must be a video" / "does not belong
+ *     to the user"), checked after the quota;
  *   - x-immich-checksum (SHA-1, hex or base64) answers 200 "duplicate" before reading the body;
  *   - the same SHA-1 received again answers 200 "duplicate"; new content 201 "created";
  *   - a body over `maxBodyBytes` answers 413 (a reverse proxy's client_max_body_size);
@@ -30,6 +42,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
 
 export interface FakeImmichAsset {
   id: string
@@ -39,6 +52,8 @@ export interface FakeImmichAsset {
   fileName: string
   /** 'user-1' is the API key's user; anything else belongs to someone else. */
   ownerId: string
+  /** From the name's extension, as Immich's mimeTypes.assetType does. */
+  type: 'IMAGE' | 'VIDEO'
   isFavorite: boolean
   isTrashed?: boolean
 }
@@ -89,10 +104,13 @@ export interface FakeImmichOptions {
   minor?: number
   patch?: number
   /**
-   * bulk-upload-check as on Immich before 1.139.4 (issue #21456, fixed by PR #21470): the endpoint
-   * was `@Authenticated()` without a permission, so an API key needs `all` (403 otherwise).
+   * bulk-upload-check as on Immich 1.x before 1.140 (issue #21456, fixed by PR #21470): the
+   * endpoint was `@Authenticated()` without a permission, so an API key needs `all` (403
+   * otherwise). Default: from the version.
    */
   bulkCheckNeedsAll?: boolean
+  /** Extensions this server's lists lack (an older Immich): answered "Unsupported file type". */
+  missingExtensions?: string[]
 }
 
 function parseMultipart(body: Buffer, contentType: string): { fields: Record<string, string>; files: Record<string, { fileName: string; data: Buffer }> } | null {
@@ -126,6 +144,17 @@ function parseMultipart(body: Buffer, contentType: string): { fields: Record<str
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 const ISO_ANY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/
 
+// Immich's asset extensions (server/src/utils/mime-types.ts: image incl. raw, and video).
+const IMAGE_EXT = new Set(['.3fr', '.ari', '.arw', '.cap', '.cin', '.cr2', '.cr3', '.crw', '.dcr', '.dng', '.erf', '.fff', '.iiq', '.k25',
+  '.kdc', '.mrw', '.nef', '.nrw', '.orf', '.ori', '.pef', '.psd', '.raf', '.raw', '.rw2', '.rwl', '.sr2', '.srf', '.srw', '.x3f', '.avif',
+  '.bmp', '.gif', '.heic', '.heif', '.hif', '.insp', '.jpe', '.jpeg', '.jpg', '.jxl', '.png', '.svg', '.tif', '.tiff', '.webp'])
+const VIDEO_EXT = new Set(['.3gp', '.3gpp', '.avi', '.flv', '.insv', '.m2ts', '.m4v', '.mkv', '.mov', '.mp4', '.mpe', '.mpeg', '.mpg', '.mts',
+  '.vob', '.webm', '.wmv'])
+const extOf = (name: string): string => path.extname(name).toLowerCase()
+const assetType = (name: string): 'IMAGE' | 'VIDEO' | null => (VIDEO_EXT.has(extOf(name)) ? 'VIDEO' : IMAGE_EXT.has(extOf(name)) ? 'IMAGE' : null)
+
+const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' }
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 
 function checksumKey(value: string): string {
@@ -145,27 +174,46 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
   const uploads: FakeImmich['uploads'] = []
   const deleted: FakeImmich['deleted'] = []
   const state = { bulkChecks: 0, bulkRequests: 0 }
+  const minor = options.minor ?? 2
+  const bulkCheckNeedsAll = options.bulkCheckNeedsAll ?? (major === 1 && minor < 140)
 
   const server = http.createServer((req, res) => {
     const json = (status: number, value: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(JSON.stringify(value))
     }
+    const correlationId = randomUUID().slice(0, 8)
+    /** An HttpException as the version's GlobalExceptionFilter sends it. */
+    const error = (status: number, message: string): void => {
+      if (major >= 3) {
+        res.setHeader('x-correlation-id', correlationId)
+        return json(status, { message })
+      }
+      json(status, { message, error: REASON[status] ?? 'Error', statusCode: status, correlationId })
+    }
+    /** A validation failure (the DTO's pipe): a string array before v3, Zod issues in v3. */
+    const validation = (field: string, message: string): void => {
+      if (major >= 3) {
+        res.setHeader('x-correlation-id', correlationId)
+        return json(400, { message: 'Validation failed', errors: [{ code: 'custom', path: [field], message }] })
+      }
+      json(400, { message: [`${field} ${message}`], error: 'Bad Request', statusCode: 400, correlationId })
+    }
     const url = new URL(req.url ?? '/', 'http://x')
     const route = `${req.method} ${url.pathname}`
     if (route === 'GET /api/server/ping') return json(200, { res: 'pong' })
-    if (route === 'GET /api/server/version') return json(200, { major, minor: options.minor ?? 2, patch: options.patch ?? 2 })
+    if (route === 'GET /api/server/version') return json(200, { major, minor, patch: options.patch ?? 2 })
     const key = req.headers['x-api-key']
     const perms = typeof key === 'string' ? keys[key] : undefined
     if (!perms) {
       req.resume()
-      return json(401, { message: 'Invalid API key', error: 'Unauthorized', statusCode: 401 })
+      return error(401, 'Invalid API key')
     }
     const need = (perm: string): boolean => {
       // An `all` key may do anything (auth.service isGranted); the ForbiddenException's body.
       if (perms.includes(perm) || perms.includes('all')) return true
       req.resume()
-      json(403, { message: `Missing required permission: ${perm}`, error: 'Forbidden', statusCode: 403 })
+      error(403, `Missing required permission: ${perm}`)
       return false
     }
     const assetGet = req.method === 'GET' ? /^\/api\/assets\/([^/]+)$/.exec(url.pathname) : null
@@ -173,7 +221,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       // GET /api/assets/{id}: the asset's SHA-1 as base64 in `checksum` (what cradle verify compares).
       if (!need('asset.read')) return
       const asset = assets.get(decodeURIComponent(assetGet[1]!))
-      if (!asset) return json(400, { message: 'Not found or no asset.read access', statusCode: 400 })
+      if (!asset) return error(400, 'Not found or no asset.read access')
       return json(200, { id: asset.id, checksum: Buffer.from(asset.sha1, 'hex').toString('base64'), originalFileName: asset.fileName, isTrashed: asset.isTrashed === true })
     }
     if (route === 'DELETE /api/assets') {
@@ -185,9 +233,9 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         try {
           parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'))
         } catch {
-          return json(400, { message: 'invalid JSON' })
+          return error(400, 'Unexpected token in JSON')
         }
-        if (!Array.isArray(parsed.ids) || parsed.ids.some((id) => typeof id !== 'string')) return json(400, { message: ['ids must be an array of UUIDs'] })
+        if (!Array.isArray(parsed.ids) || parsed.ids.some((id) => typeof id !== 'string' || !UUID.test(id))) return validation('ids', 'each value in ids must be a UUID')
         const force = parsed.force === true
         for (const id of parsed.ids as string[]) {
           const asset = assets.get(id)
@@ -218,8 +266,14 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
             res.end()
           } else json(status, value)
         }
-        const invalid = (...messages: string[]): void => reply(400, { message: messages, error: 'Bad Request', statusCode: 400 })
-        const noAccess = (): void => reply(400, { message: `Not found or no ${perm} access`, error: 'Bad Request', statusCode: 400 })
+        const invalid = (field: string, message: string): void => {
+          albumRequests.push({ method: req.method ?? '', path: url.pathname, status: 400 })
+          validation(field, message)
+        }
+        const noAccess = (): void => {
+          albumRequests.push({ method: req.method ?? '', path: url.pathname, status: 400 })
+          error(400, `Not found or no ${perm} access`)
+        }
         const albumDto = (a: FakeImmichAlbum) => ({
           id: a.id, albumName: a.albumName, ownerId: a.ownerId, description: '', albumThumbnailAssetId: a.assetIds[0] ?? null,
           shared: a.sharedWith.length > 0, hasSharedLink: false, albumUsers: a.sharedWith.map((id) => ({ user: { id }, role: 'editor' })), assets: [], assetCount: a.assetIds.length, isActivityEnabled: true,
@@ -227,7 +281,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         })
         if (route === 'GET /api/albums') {
           const shared = url.searchParams.get('shared')
-          if (shared !== null && shared !== 'true' && shared !== 'false') return invalid('shared must be a boolean value')
+          if (shared !== null && shared !== 'true' && shared !== 'false') return invalid('shared', 'must be a boolean value')
           // Without `shared`: the user's own albums and those shared with them; true: shared ones
           // (own shared or shared with the user); false: own albums not shared.
           const visible = [...albums.values()].filter((a) => a.ownerId === ME || a.sharedWith.includes(ME))
@@ -235,18 +289,22 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           const list = shared === null ? visible : visible.filter((a) => isShared(a) === (shared === 'true'))
           return reply(200, list.map(albumDto))
         }
+        const noJson = (): void => {
+          albumRequests.push({ method: req.method ?? '', path: url.pathname, status: 400 })
+          error(400, 'Unexpected token in JSON')
+        }
         let body: Record<string, unknown>
         try {
           body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null')
         } catch {
-          return invalid('Unexpected token in JSON')
+          return noJson()
         }
-        if (!body || typeof body !== 'object' || Array.isArray(body)) return invalid('body must be an object')
+        if (!body || typeof body !== 'object' || Array.isArray(body)) return noJson()
         const ids = body.ids
         const uuidList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && UUID.test(x))
         if (route === 'POST /api/albums') {
-          if (typeof body.albumName !== 'string') return invalid('albumName must be a string')
-          if (body.assetIds !== undefined && !uuidList(body.assetIds)) return invalid('each value in assetIds must be a UUID')
+          if (typeof body.albumName !== 'string') return invalid('albumName', 'must be a string')
+          if (body.assetIds !== undefined && !uuidList(body.assetIds)) return invalid('assetIds', 'each value in assetIds must be a UUID')
           const id = randomUUID()
           // The server keeps only the assets the user may share; others are left out without a word.
           const mine = ((body.assetIds as string[] | undefined) ?? []).filter((x) => assets.get(x)?.ownerId === ME)
@@ -254,15 +312,15 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           albums.set(id, album)
           return reply(201, albumDto(album))
         }
-        if (!uuidList(ids)) return invalid('each value in ids must be a UUID')
+        if (!uuidList(ids)) return invalid('ids', 'each value in ids must be a UUID')
         if (route === 'PUT /api/assets') {
-          if (body.isFavorite !== undefined && typeof body.isFavorite !== 'boolean') return invalid('isFavorite must be a boolean value')
+          if (body.isFavorite !== undefined && typeof body.isFavorite !== 'boolean') return invalid('isFavorite', 'must be a boolean value')
           if (ids.some((x) => assets.get(x)?.ownerId !== ME)) return noAccess()
           for (const x of ids) if (typeof body.isFavorite === 'boolean') assets.get(x)!.isFavorite = body.isFavorite
           return reply(204)
         }
         const albumId = decodeURIComponent(albumAssets![1]!)
-        if (!UUID.test(albumId)) return invalid('id must be a UUID')
+        if (!UUID.test(albumId)) return invalid('id', 'must be a UUID')
         const album = albums.get(albumId)
         if (!album || album.ownerId !== ME) return noAccess()
         const results = ids.map((x) => {
@@ -286,14 +344,15 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
     }
     if (route === 'POST /api/assets' || route === 'POST /api/assets/bulk-upload-check') {
       if (route === 'POST /api/assets/bulk-upload-check') state.bulkRequests++
-      if (!need(route === 'POST /api/assets/bulk-upload-check' && options.bulkCheckNeedsAll ? 'all' : 'asset.upload')) return
+      if (!need(route === 'POST /api/assets/bulk-upload-check' && bulkCheckNeedsAll ? 'all' : 'asset.upload')) return
       if (route === 'POST /api/assets') {
         const length = Number(req.headers['content-length'] ?? 0)
         if (options.maxBodyBytes !== undefined && length > options.maxBodyBytes) {
-          // As nginx answers over client_max_body_size: at once, then the body is read and
-          // discarded (lingering close), so the client gets the 413 rather than a reset.
+          // The reverse proxy answers, not Immich: nginx's HTML page, at once; then the body is read
+          // and discarded (lingering close), so the client gets the 413 rather than a reset.
           req.resume()
-          return json(413, { message: 'Request Entity Too Large' })
+          res.writeHead(413, { 'content-type': 'text/html' })
+          return res.end('<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n')
         }
         const header = req.headers['x-immich-checksum']
         if (typeof header === 'string' && bySha1.has(checksumKey(header))) {
@@ -313,9 +372,9 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           try {
             parsed = JSON.parse(body.toString('utf8'))
           } catch {
-            return json(400, { message: 'invalid JSON' })
+            return error(400, 'Unexpected token in JSON')
           }
-          if (!Array.isArray(parsed.assets) || parsed.assets.some((a) => typeof a.id !== 'string' || typeof a.checksum !== 'string')) return json(400, { message: ['assets must be an array of {id, checksum}'] })
+          if (!Array.isArray(parsed.assets) || parsed.assets.some((a) => typeof a.id !== 'string' || typeof a.checksum !== 'string')) return validation('assets', 'must be an array of { id, checksum }')
           return json(200, {
             results: parsed.assets.map((a) => {
               const existing = bySha1.get(checksumKey(a.checksum as string))
@@ -324,28 +383,37 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           })
         }
         const form = parseMultipart(body, String(req.headers['content-type'] ?? ''))
-        const reject = (message: string): void => {
+        const rejectWith = (send: () => void): void => {
           uploads.push({ status: 400, fields: form?.fields ?? {}, early: false })
-          json(400, { message: [message], error: 'Bad Request', statusCode: 400 })
+          send()
         }
-        if (!form) return reject('body must be multipart/form-data')
+        const reject = (field: string, message: string): void => rejectWith(() => validation(field, message))
+        const refuse = (message: string): void => rejectWith(() => error(400, message))
+        if (!form) return reject('assetData', 'body must be multipart/form-data')
         const f = form.fields
         const file = form.files.assetData
-        if (!file) return reject('assetData is required')
+        if (!file) return reject('assetData', 'is required')
+        // The upload interceptor's file filter, before the DTO is validated.
+        const name = f.filename || file.fileName
+        const type = options.missingExtensions?.includes(extOf(name)) ? null : assetType(name)
+        if (!type) return refuse(`Unsupported file type ${name}`)
         for (const k of ['fileCreatedAt', 'fileModifiedAt']) {
           const v = f[k]
-          if (!v || !(major >= 3 ? ISO_WITH_ZONE : ISO_ANY).test(v)) return reject(`${k} must be a valid ISO 8601 date string`)
+          if (!v || !(major >= 3 ? ISO_WITH_ZONE : ISO_ANY).test(v)) return reject(k, 'must be a valid ISO 8601 date string')
         }
-        if (major >= 3 && ('deviceAssetId' in f || 'deviceId' in f)) return reject('property deviceAssetId should not exist')
-        if (major < 3 && (!f.deviceAssetId || !f.deviceId)) return reject('deviceAssetId and deviceId are required')
-        if (f.duration !== undefined && major >= 3 && !/^\d+(\.\d+)?$/.test(f.duration)) return reject('duration must be a number')
-        if (f.visibility !== undefined && !['timeline', 'archive', 'hidden', 'locked'].includes(f.visibility)) return reject('visibility must be one of timeline, archive, hidden, locked')
-        if (f.livePhotoVideoId !== undefined && !assets.has(f.livePhotoVideoId)) return reject('livePhotoVideoId must be an existing asset')
+        if (major >= 3 && ('deviceAssetId' in f || 'deviceId' in f)) return reject('deviceAssetId', 'property should not exist')
+        if (major < 3 && (!f.deviceAssetId || !f.deviceId)) return reject('deviceAssetId', 'deviceAssetId and deviceId are required')
+        if (f.duration !== undefined && major >= 3 && !/^\d+(\.\d+)?$/.test(f.duration)) return reject('duration', 'must be a number')
+        if (f.visibility !== undefined && !['timeline', 'archive', 'hidden', 'locked'].includes(f.visibility)) return reject('visibility', 'must be one of timeline, archive, hidden, locked')
+        if (f.livePhotoVideoId !== undefined && !UUID.test(f.livePhotoVideoId)) return reject('livePhotoVideoId', 'must be a UUID')
         // requireQuota runs before anything is stored, duplicates included (asset-media.service.ts).
         const used = [...assets.values()].filter((a) => a.ownerId === ME).reduce((n, a) => n + a.data.length, 0)
-        if (quota !== null && quota < used + file.data.length) {
-          uploads.push({ status: 400, fields: f, early: false })
-          return json(400, { message: 'Quota has been exceeded!', error: 'Bad Request', statusCode: 400 })
+        if (quota !== null && quota < used + file.data.length) return refuse('Quota has been exceeded!')
+        if (f.livePhotoVideoId !== undefined) {
+          const video = assets.get(f.livePhotoVideoId)
+          if (!video) return refuse('Live photo video not found')
+          if (video.type !== 'VIDEO') return refuse('Live photo video must be a video')
+          if (video.ownerId !== ME) return refuse('Live photo video does not belong to the user')
         }
         const sha1 = createHash('sha1').update(file.data).digest('hex')
         const existing = bySha1.get(sha1)
@@ -354,7 +422,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           return json(200, { id: existing, status: 'duplicate' })
         }
         const id = randomUUID()
-        assets.set(id, { id, sha1, data: file.data, fields: f, fileName: f.filename ?? file.fileName, ownerId: ME, isFavorite: false })
+        assets.set(id, { id, sha1, data: file.data, fields: f, fileName: name, ownerId: ME, isFavorite: false, type })
         bySha1.set(sha1, id)
         uploads.push({ status: 201, fields: f, early: false, sha1 })
         json(201, { id, status: 'created' })
@@ -362,7 +430,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       return
     }
     req.resume()
-    json(404, { message: `Cannot ${route}` })
+    error(404, `Cannot ${route}`)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
@@ -378,7 +446,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
     seed(data, fileName, ownerId = ME) {
       const id = randomUUID()
       const sha1 = createHash('sha1').update(data).digest('hex')
-      assets.set(id, { id, sha1, data, fields: {}, fileName, ownerId, isFavorite: false })
+      assets.set(id, { id, sha1, data, fields: {}, fileName, ownerId, isFavorite: false, type: assetType(fileName) ?? 'IMAGE' })
       bySha1.set(sha1, id)
       return id
     },

@@ -530,6 +530,11 @@ export class DestinationRunner {
         this.consecutiveFailures = 0
         this.d.log.warn('upload failed', { dest: id, assetId, code: err.code, detail: err.message })
         return
+      case 'unsupported':
+        queue.markSkipped(id, assetId, rowError, now)
+        this.consecutiveFailures = 0
+        this.d.log.info('not sent: the destination does not take this file type', { dest: id, assetId, detail: err.message })
+        return
       case 'quota':
         queue.release(id, assetId, now)
         this.parkForQuota(err)

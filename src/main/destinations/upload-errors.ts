@@ -5,7 +5,7 @@
  */
 import { CradleError, toCradleError, type ErrorCode } from '../../shared/errors.js'
 
-export type FailureKind = 'transient' | 'item' | 'destination' | 'quota' | 'full' | 'aborted'
+export type FailureKind = 'transient' | 'item' | 'destination' | 'quota' | 'full' | 'aborted' | 'unsupported'
 
 /** Socket-level failures: the request may or may not have reached the server; retry. */
 const NETWORK_CODES = new Set([
@@ -97,6 +97,10 @@ export function classify(error: CradleError): FailureKind {
       return 'quota'
     case 'destination-full':
       return 'full'
+    // A file type the service does not take (Immich's list of image and video extensions): not
+    // for this destination, like a role it skips; never a failure that would stay red.
+    case 'destination-unsupported':
+      return 'unsupported'
     default:
       return 'item'
   }

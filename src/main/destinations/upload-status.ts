@@ -37,8 +37,9 @@ export function assetUploadStates(queue: UploadQueue, store: DestinationStore, a
     out.set(assetId, rows.map((r) => ({
       destinationId: r.destinationId,
       state: r.state,
-      // A pending row keeps its last error while it waits to retry: the UI says why.
-      error: r.errorCode && (r.state === 'failed' || r.state === 'pending')
+      // A pending row keeps its last error while it waits to retry: the UI says why. A skipped
+      // one with a reason was a type the destination does not take ("Immich does not take…").
+      error: r.errorCode && (r.state === 'failed' || r.state === 'pending' || r.state === 'skipped')
         ? toWireError(r.errorCode as WireError['code'], { destinationName: names.get(r.destinationId) ?? '' }, platform)
         : null,
     })))

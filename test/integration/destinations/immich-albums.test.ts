@@ -132,10 +132,11 @@ describe('Immich albums and favorites (fake server)', () => {
       return { status: res.status, body: text ? JSON.parse(text) : null }
     }
     expect((await call('GET', '/api/albums', undefined, null)).status).toBe(401)
-    expect(await call('POST', '/api/albums', { assetIds: [mine] })).toMatchObject({ status: 400, body: { message: ['albumName must be a string'], statusCode: 400 } })
+    // v3's error bodies (PRs #28140, #28204): { message } alone, validation issues under `errors`.
+    expect(await call('POST', '/api/albums', { assetIds: [mine] })).toEqual({ status: 400, body: { message: 'Validation failed', errors: [{ code: 'custom', path: ['albumName'], message: 'must be a string' }] } })
     expect((await call('POST', '/api/albums', { albumName: 'x', assetIds: ['nope'] })).status).toBe(400)
-    expect(await call('PUT', '/api/albums/not-a-uuid/assets', { ids: [mine] })).toMatchObject({ status: 400, body: { message: ['id must be a UUID'] } })
-    expect(await call('PUT', `/api/albums/${theirAlbum}/assets`, { ids: [mine] })).toMatchObject({ status: 400, body: { message: 'Not found or no albumAsset.create access' } })
+    expect(await call('PUT', '/api/albums/not-a-uuid/assets', { ids: [mine] })).toMatchObject({ status: 400, body: { message: 'Validation failed', errors: [{ path: ['id'] }] } })
+    expect(await call('PUT', `/api/albums/${theirAlbum}/assets`, { ids: [mine] })).toEqual({ status: 400, body: { message: 'Not found or no albumAsset.create access' } })
     expect(await call('PUT', `/api/albums/${myAlbum}/assets`, { ids: [mine, theirs] })).toEqual({ status: 200, body: [{ id: mine, success: true }, { id: theirs, success: false, error: 'no_permission' }] })
     expect((await call('PUT', `/api/albums/${myAlbum}/assets`, { ids: [mine] })).body).toEqual([{ id: mine, success: false, error: 'duplicate' }])
     expect((await call('DELETE', `/api/albums/${myAlbum}/assets`, { ids: [theirs] })).body).toEqual([{ id: theirs, success: false, error: 'not_found' }])

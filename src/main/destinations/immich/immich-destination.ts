@@ -21,6 +21,7 @@ import { isoWithOffset, takenAt } from '../destination.js'
 import { httpRequest, type HttpResponse } from '../http-request.js'
 import { httpError, parseRetryAfter } from '../upload-errors.js'
 import { ImmichAlbums } from './immich-albums.js'
+import { immichTakes } from './immich-file-types.js'
 import { buildMultipart } from './immich-multipart.js'
 
 export interface ImmichOptions {
@@ -161,6 +162,8 @@ export class ImmichDestination implements Destination {
   }
 
   async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {
+    // Immich answers 400 for any other extension (.AAE, .PLIST…): not sent, not a failure.
+    if (!immichTakes(item.fileName)) throw unsupported(item.fileName)
     const version = await this.serverVersion(ctx.signal)
     const when = isoWithOffset(takenAt(item), item.captureOffsetMinutes)
     const fields: [string, string][] = [
@@ -172,10 +175,6 @@ export class ImmichDestination implements Destination {
     if (version.major < 3) fields.push(['deviceAssetId', `cradle-${item.sha1}`], ['deviceId', 'cradle'])
     const isMotion = item.role === 'motion' || item.role === 'edited-motion'
     if (isMotion && (version.major >= 2 || version.minor >= 133)) fields.push(['visibility', 'hidden'])
-    if (item.role === 'original' || item.role === 'edited') {
-      const motion = ctx.groupRef(item.role === 'original' ? 'motion' : 'edited-motion')
-      if (motion) fields.push(['livePhotoVideoId', motion])
-    }
     // An earlier attempt sent bytes and then lost its answer: Immich may hold the asset now. Ask
     // first with the checksum header alone, or a large file meets the early "duplicate" answer
     // mid-body and the connection reset hides it, attempt after attempt.
@@ -184,25 +183,20 @@ export class ImmichDestination implements Destination {
       if (known) return { remoteRef: known, deduped: true, verified: true }
     }
     ctx.saveSession({ sent: true } satisfies SentMarker)
-    const body = buildMultipart(fields, { field: 'assetData', fileName: item.fileName, contentType: item.mime, size: item.size, open: () => ctx.open() })
-    const res = await httpRequest({
-      method: 'POST',
-      url: `${this.config.url}/api/assets`,
-      agent: this.agent,
-      signal: ctx.signal,
-      onActivity: ctx.touch,
-      headers: {
-        'x-api-key': await this.key(),
-        'x-immich-checksum': item.sha1,
-        'content-type': body.contentType,
-        'content-length': body.length,
-        accept: 'application/json',
-      },
-      body: body.body,
-    })
+    const motion = item.role === 'original' || item.role === 'edited' ? ctx.groupRef(item.role === 'original' ? 'motion' : 'edited-motion') : null
+    let res = await this.send(item, ctx, motion ? [...fields, ['livePhotoVideoId', motion]] : fields)
+    // Immich links only the user's own video (utils/asset.util.ts onBeforeLink: "Live photo video
+    // not found", "… must be a video", "… does not belong to the user"). The video may have been
+    // deleted in Immich since it went up: the still is sent again unlinked rather than failing.
+    if (motion && res.status === 400 && /live photo video/i.test(res.text())) {
+      ctx.log.warn('Immich refused to link the Live Photo video; sending the still without it', { video: motion, file: item.fileName, answer: res.text().slice(0, 200) })
+      res = await this.send(item, ctx, fields)
+    }
     // Immich refuses an upload over the user's storage quota with 400 "Quota has been exceeded!"
     // (asset-media.service requireQuota): full, not a bad file.
     if (res.status === 400 && /quota has been exceeded/i.test(res.text())) throw new CradleError('destination-full', `upload: ${res.text().slice(0, 300)}`, { context: { status: 400 } })
+    // A server whose lists lack an extension Cradle thinks it takes (an older Immich).
+    if (res.status === 400 && /unsupported file type/i.test(res.text())) throw unsupported(item.fileName)
     if (res.status !== 200 && res.status !== 201) this.fail(res, 'upload')
     let answer: { id?: string; status?: string }
     try {
@@ -231,6 +225,25 @@ export class ImmichDestination implements Destination {
     if (res.status !== 200 && res.status !== 201) this.fail(res, 'duplicate check')
     const answer = res.json<{ id?: string; status?: string }>()
     return answer.status === 'duplicate' && answer.id ? answer.id : null
+  }
+
+  private async send(item: UploadItem, ctx: UploadContext, fields: readonly (readonly [string, string])[]): Promise<HttpResponse> {
+    const body = buildMultipart(fields, { field: 'assetData', fileName: item.fileName, contentType: item.mime, size: item.size, open: () => ctx.open() })
+    return httpRequest({
+      method: 'POST',
+      url: `${this.config.url}/api/assets`,
+      agent: this.agent,
+      signal: ctx.signal,
+      onActivity: ctx.touch,
+      headers: {
+        'x-api-key': await this.key(),
+        'x-immich-checksum': item.sha1,
+        'content-type': body.contentType,
+        'content-length': body.length,
+        accept: 'application/json',
+      },
+      body: body.body,
+    })
   }
 
   /** Immich's SHA-1 (base64) of an asset; 'unreadable' when the key lacks asset.read. */
@@ -295,6 +308,10 @@ interface SentMarker {
 
 function isSentBefore(session: unknown): boolean {
   return typeof session === 'object' && session !== null && (session as Partial<SentMarker>).sent === true
+}
+
+function unsupported(fileName: string): CradleError {
+  return new CradleError('destination-unsupported', `Immich does not take ${fileName}: not an image or video type it knows`)
 }
 
 /** Immich keeps SHA-1 as base64. */

@@ -241,6 +241,12 @@ export class UploadQueue {
       WHERE destination_id = ? AND asset_id = ?`).run(attempts, error.code, error.detail, now, destinationId, assetId)
   }
 
+  /** Not for this destination (a file type it does not take): 'skipped' like a role it skips, with the reason. */
+  markSkipped(destinationId: string, assetId: number, error: RowError, now: number): void {
+    this.db.prepare(`UPDATE uploads SET state = 'skipped', error_code = ?, error_detail = ?, session_json = NULL, updated_at = ?
+      WHERE destination_id = ? AND asset_id = ?`).run(error.code, error.detail, now, destinationId, assetId)
+  }
+
   /** Gives a claimed row back untouched (pause, stop, destination-level problem). */
   release(destinationId: string, assetId: number, now: number): void {
     this.db.prepare(`UPDATE uploads SET state = 'pending', updated_at = ? WHERE destination_id = ? AND asset_id = ? AND state = 'uploading'`).run(now, destinationId, assetId)
