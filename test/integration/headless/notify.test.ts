@@ -113,7 +113,7 @@ describe('headless notices', () => {
       notifyUrl: web.url,
       notifyEmail: { smtpHost: '127.0.0.1', smtpPort: smtp.port, secure: 'starttls', from: 'cradle@home.example', to: 'me@example.org', username: 'cradle' },
     }, [1, 1])
-    const body = `${entry.imported} photos from ${phone.name} are safe.`
+    const body = `${entry.imported} photos and videos from ${phone.name} are safe.`
 
     const post = await web.next
     expect(post.body).toBe(body)
@@ -185,7 +185,7 @@ describe('headless notices', () => {
     const finished = await web.post(2)
     expect(finished.headers).toMatchObject({ title: 'Backup finished', tags: 'cradle,finished' })
     const entry = rig.engine.current().history.find((h) => h.kind === 'import' && h.udid === phone.udid)!
-    expect(finished.body).toBe(`${entry.imported} photos from ${phone.name} are safe.`)
+    expect(finished.body).toBe(`${entry.imported} photos and videos from ${phone.name} are safe.`)
     await rig.engine.stop()
     rig.engine = undefined
     expect(web.posts).toHaveLength(2)
