@@ -153,6 +153,15 @@ export class Engine implements EngineHandle {
   }
 
   private stopping: Promise<void> | null = null
+  private readonly shutdownHooks: { before?: () => void; after?: () => Promise<void> }[] = []
+
+  /**
+   * Work that ends with the engine, for what is built around it (the headless notices): `before`
+   * runs first, while the last state is still there to look at; `after` once the catalog is closed.
+   */
+  onShutdown(hooks: { before?: () => void; after?: () => Promise<void> }): void {
+    this.shutdownHooks.push(hooks)
+  }
 
   /** Stops everything once; later calls wait for the same stop. */
   stop(): Promise<void> {
@@ -161,6 +170,7 @@ export class Engine implements EngineHandle {
   }
 
   private async shutdown(): Promise<void> {
+    for (const hook of this.shutdownHooks) hook.before?.()
     this.stopped = true
     this.stopWatching?.()
     if (this.libraryViewTimer) clearInterval(this.libraryViewTimer)
@@ -178,6 +188,7 @@ export class Engine implements EngineHandle {
     } finally {
       this.parts.onStopped?.()
     }
+    for (const hook of this.shutdownHooks) await hook.after?.()
   }
 
   // ── CommandHandler ─────────────────────────────────────────────────────────

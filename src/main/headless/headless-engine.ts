@@ -53,13 +53,8 @@ export async function startHeadlessEngine(ctx: CliContext, secrets: SecretStore,
     throw error
   })
   const stopWatching = watchNotices(engine, delivery, { platform, gate })
-  const stopEngine = engine.stop.bind(engine)
   // Stopping also ends the notices: the last state is looked at once more (a `backup --once`
   // that just finished), pending retries are cancelled and attempts under way are waited for.
-  engine.stop = async () => {
-    stopWatching()
-    await stopEngine()
-    await delivery.close()
-  }
+  engine.onShutdown({ before: stopWatching, after: () => delivery.close() })
   return engine
 }
