@@ -375,6 +375,8 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
             return error(400, 'Unexpected token in JSON')
           }
           if (!Array.isArray(parsed.assets) || parsed.assets.some((a) => typeof a.id !== 'string' || typeof a.checksum !== 'string')) return validation('assets', 'must be an array of { id, checksum }')
+          // AssetBulkUploadCheckItem: checksum is @IsNotEmpty.
+          if (parsed.assets.some((a) => a.checksum === '')) return validation('assets', 'checksum should not be empty')
           return json(200, {
             results: parsed.assets.map((a) => {
               const existing = bySha1.get(checksumKey(a.checksum as string))

@@ -58,6 +58,11 @@ export interface RunnerDeps {
   onChange: () => void
   /** What the phone's Photos library says about each asset (albums, favorite) for applyMetadata. */
   metadata: PhotoMetadataSource
+  /**
+   * For a destination that compares SHA-1 (library/sha1.ts): makes item.sha1 known before the
+   * destination sees the item (throws when the library file no longer matches); null otherwise.
+   */
+  fillSha1: ((item: UploadItem, signal?: AbortSignal) => Promise<void>) | null
 }
 
 /** A metadata pass that failed is tried again after this long (or at the next trigger). */
@@ -246,8 +251,11 @@ export class DestinationRunner {
       for (;;) {
         const items = this.d.queue.unchecked(this.d.id, this.d.tuning.checkBatch)
         if (items.length === 0) break
+        // Files imported without SHA-1 get it first (before the request's timeout starts); one whose
+        // file fails that is left to its own upload attempt, which reports why.
+        const asked = this.d.fillSha1 ? await this.withSha1(items) : items
         const signal = AbortSignal.timeout(Math.max(this.d.tuning.stallTimeoutMs, 10_000))
-        const found = await this.d.destination.has!(items, signal)
+        const found = asked.length > 0 ? await this.d.destination.has!(asked, signal) : new Map<number, string>()
         const n = this.d.queue.applyCheck(this.d.id, items, found, this.d.clock.now())
         if (n > 0) {
           this.d.log.info('already on destination', { dest: this.d.id, count: n })
@@ -379,6 +387,7 @@ export class DestinationRunner {
     touch()
     try {
       await this.checkLocalFile(item)
+      await this.d.fillSha1?.(item, ctl.signal)
       const result = await this.d.destination.upload(item, ctx)
       this.d.queue.markDone(id, item.assetId, result.remoteRef, result.deduped, bytesSent, this.d.clock.now(), result.verified)
       this.consecutiveFailures = 0
@@ -488,6 +497,19 @@ export class DestinationRunner {
       this.d.onChange()
       this.wake()
     }
+  }
+
+  private async withSha1(items: UploadItem[]): Promise<UploadItem[]> {
+    const ready: UploadItem[] = []
+    for (const item of items) {
+      try {
+        await this.d.fillSha1!(item)
+        ready.push(item)
+      } catch (error) {
+        this.d.log.warn('SHA-1 of a library file not computed', { dest: this.d.id, assetId: item.assetId, detail: (error as Error).message })
+      }
+    }
+    return ready
   }
 
   /** The library file must still be there and the size it was imported with. */

@@ -11,7 +11,8 @@
 import path from 'node:path'
 import { toCradleError } from '../../shared/errors.js'
 import { toWireError } from '../../shared/error-text.js'
-import type { Destination, RemoteCheck } from './destination.js'
+import { LibraryFileChangedError } from '../library/sha1.js'
+import type { Destination, RemoteCheck, UploadItem } from './destination.js'
 import type { DestinationRecord } from './destination-store.js'
 import type { UploadQueue } from './queue/upload-queue.js'
 
@@ -48,6 +49,8 @@ export interface VerifyCopiesDeps {
   /** Assets whose library file is damaged (skipped: nothing to compare with). */
   damaged: ReadonlySet<number>
   signal?: AbortSignal
+  /** Makes item.sha1 known where the destination compares it (library/sha1.ts). */
+  fillSha1?: ((item: UploadItem, signal?: AbortSignal) => Promise<void>) | null
   onFinding?: (f: DestinationFinding) => void
 }
 
@@ -60,6 +63,14 @@ export async function verifyCopies(record: DestinationRecord, destination: Desti
     for (const { item, remoteRef } of deps.queue.doneRows(record.id)) {
       if (signal.aborted) break
       if (deps.damaged.has(item.assetId)) continue
+      if (deps.fillSha1) {
+        try {
+          await deps.fillSha1(item, signal)
+        } catch (error) {
+          if (error instanceof LibraryFileChangedError) continue // damaged now: nothing to compare with
+          throw error
+        }
+      }
       const check: RemoteCheck = await destination.verify(item, remoteRef, signal, path.join(deps.libraryRoot, ...item.libraryPath.split('/')))
       report.checked++
       if (check.state === 'ok') {

@@ -10,12 +10,13 @@ import { toWireError, type Platform } from '../../shared/error-text.js'
 import type { DestinationView } from '../../shared/state.js'
 import { systemClock, type Clock, type PowerSource, type SecretStore } from '../engine/ports.js'
 import type { Db } from '../library/catalog-db.js'
+import { fillSha1, kindNeedsSha1 } from '../library/sha1.js'
 import { createLogger, type Logger } from '../logging/logger.js'
 import { noPhotoMetadata } from '../photos/no-photo-metadata.js'
 import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
 import { BandwidthLimiter, BYTES_PER_MB } from './bandwidth-limiter.js'
 import { createDestination, skipRolesFor, type DestinationOptions } from './create-destination.js'
-import type { Destination } from './destination.js'
+import type { Destination, UploadItem } from './destination.js'
 import type { GooglePhotosDestination } from './google-photos/google-photos-destination.js'
 import { retryHorizon } from './backoff.js'
 import { DestinationRunner, DEFAULT_TUNING, type RunnerTuning } from './destination-runner.js'
@@ -333,7 +334,7 @@ export class UploadManager {
     for (const record of this.store.list()) {
       const destination = this.build(record)
       try {
-        reports.push(await verifyCopies(record, destination, { queue: this.queue, libraryRoot: this.deps.libraryRoot, now: () => this.clock.now(), ...opts }))
+        reports.push(await verifyCopies(record, destination, { queue: this.queue, libraryRoot: this.deps.libraryRoot, now: () => this.clock.now(), fillSha1: this.sha1Filler(record), ...opts }))
       } finally {
         await destination.close?.()
       }
@@ -427,6 +428,12 @@ export class UploadManager {
     }
   }
 
+  /** Files imported while no destination needed SHA-1 get it from the library file (library/sha1.ts). */
+  private sha1Filler(record: DestinationRecord): ((item: UploadItem, signal?: AbortSignal) => Promise<void>) | null {
+    if (!kindNeedsSha1(record.kind)) return null
+    return (item, signal) => fillSha1(this.deps.db, this.deps.libraryRoot, item, this.clock.now(), signal)
+  }
+
   private build(record: DestinationRecord): Destination {
     if (this.deps.factory) return this.deps.factory(record)
     return createDestination(record.kind, record.config, this.destinationDeps(record.id, record.name))
@@ -455,6 +462,7 @@ export class UploadManager {
         this.emit()
       },
       metadata: this.deps.metadata ?? noPhotoMetadata,
+      fillSha1: this.sha1Filler(record),
     })
     this.runners.set(record.id, runner)
     runner.start()

@@ -17,6 +17,7 @@ import { captureDateOf } from './read-capture-date.js'
 import type { CaptureDate } from './capture-date.js'
 import type { Db } from './catalog-db.js'
 import { ROOT_MARKER } from './library-root.js'
+import { SHA1_UNKNOWN } from './sha1.js'
 import { parseName, roleInGroup, ROLE_ORDER, type ParsedName } from './naming.js'
 import { isSidecarName } from './sidecar-name.js'
 import { splitExt } from './sanitize.js'
@@ -88,14 +89,11 @@ function listLibrary(root: string): { rel: string; abs: string }[] {
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
 }
 
+/** SHA-256 only: SHA-1 is filled from the file when a destination first needs it (sha1.ts). */
 async function digest(file: string): Promise<{ sha256: string; sha1: string }> {
   const a = crypto.createHash('sha256')
-  const b = crypto.createHash('sha1')
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    a.update(chunk as Buffer)
-    b.update(chunk as Buffer)
-  }
-  return { sha256: a.digest('hex'), sha1: b.digest('hex') }
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) a.update(chunk as Buffer)
+  return { sha256: a.digest('hex'), sha1: SHA1_UNKNOWN }
 }
 
 /**

@@ -10,6 +10,7 @@ import { renderLayout } from './layout.js'
 import { parseName, roleInGroup, type ParsedName } from './naming.js'
 import { chooseGroupSlot, findSiblingGroup, insertGroup, memberPath, placeNoReplace, resolveInside, type GroupSlot, type PlaceResult } from './placement.js'
 import { moveAside } from './scrub.js'
+import { SHA1_UNKNOWN } from './sha1.js'
 
 const log = createLogger('library/commit')
 
@@ -55,6 +56,8 @@ export async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promi
         .run(state, existing.id, existing.group_id, row.id)
       // The file under the asset's name now has exactly the catalog's bytes (placed or adopted).
       if (placed !== 'taken') db.prepare('UPDATE assets SET damage = NULL, damage_found_at = NULL, verified_at = ?, checked_at = ? WHERE id = ?').run(now, now, existing.id)
+      // Same SHA-256, same bytes: a SHA-1 this import computed is the stored asset's too.
+      if (s.sha1 !== SHA1_UNKNOWN) db.prepare('UPDATE assets SET sha1 = ? WHERE id = ? AND sha1 = ?').run(s.sha1, existing.id, SHA1_UNKNOWN)
     })()
     return { state, assetId: existing.id, libraryPath: existing.library_path, bytesTransferred: s.transferred }
   }

@@ -1,5 +1,7 @@
 /**
- * SHA-256 (identity) + SHA-1 (Immich) of a file's bytes as they stream by.
+ * SHA-256 (identity) of a file's bytes as they stream by, plus SHA-1 when a destination keys on it
+ * (Immich, Nextcloud; library/sha1.ts): without one, SHA-1 is not computed at all (half the hashing CPU),
+ * and the catalog records it as unknown until an upload needs it.
  *
  * Hashing both costs about 1.6 ms per MiB of CPU; done on the main thread it competes with
  * the AFC socket and the file writes. A worker thread takes it off the main thread: chunks are
@@ -13,7 +15,13 @@
 import crypto from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 
+/** `sha1` is SHA1_UNKNOWN ('') when the hasher was made without it. */
 export interface Digests { sha256: string; sha1: string }
+
+export interface HasherOptions {
+  /** Compute SHA-1 too. */
+  sha1: boolean
+}
 
 export interface ContentHasher {
   /** Adds bytes; the promise resolves when the hasher can take more (backpressure). */
@@ -24,15 +32,15 @@ export interface ContentHasher {
 }
 
 /** Hashes on the calling thread (small files, tests, or when no worker can start). */
-export function inlineHasher(): ContentHasher {
+export function inlineHasher(opts: HasherOptions): ContentHasher {
   const a = crypto.createHash('sha256')
-  const b = crypto.createHash('sha1')
+  const b = opts.sha1 ? crypto.createHash('sha1') : null
   return {
     update: (chunk) => {
       a.update(chunk)
-      b.update(chunk)
+      b?.update(chunk)
     },
-    digest: async () => ({ sha256: a.digest('hex'), sha1: b.digest('hex') }),
+    digest: async () => ({ sha256: a.digest('hex'), sha1: b ? b.digest('hex') : '' }),
     discard: () => undefined,
   }
 }
@@ -41,18 +49,19 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const crypto = require('node:crypto')
 const jobs = new Map()
+const make = (sha1) => [crypto.createHash('sha256'), sha1 ? crypto.createHash('sha1') : null]
 parentPort.on('message', (m) => {
   let j = jobs.get(m.id)
   if (m.op === 'update') {
-    if (!j) jobs.set(m.id, (j = [crypto.createHash('sha256'), crypto.createHash('sha1')]))
+    if (!j) jobs.set(m.id, (j = make(m.sha1)))
     const view = m.bytes.subarray(0, m.len)
-    j[0].update(view); j[1].update(view)
+    j[0].update(view); if (j[1]) j[1].update(view)
     // The buffer goes back for reuse: garbage piling up in this isolate would cost RSS.
     parentPort.postMessage({ id: m.id, ack: m.len, bytes: m.bytes }, [m.bytes.buffer])
   } else if (m.op === 'digest') {
-    if (!j) j = [crypto.createHash('sha256'), crypto.createHash('sha1')]
+    if (!j) j = make(m.sha1)
     jobs.delete(m.id)
-    parentPort.postMessage({ id: m.id, sha256: j[0].digest('hex'), sha1: j[1].digest('hex') })
+    parentPort.postMessage({ id: m.id, sha256: j[0].digest('hex'), sha1: j[1] ? j[1].digest('hex') : '' })
   } else if (m.op === 'drop') jobs.delete(m.id)
 })
 `
@@ -102,7 +111,7 @@ function pool(): NonNullable<typeof shared> {
     if (m.ack !== undefined) {
       job.inFlight -= m.ack
       if (job.inFlight <= IN_FLIGHT_BYTES) for (const w of job.waiters.splice(0)) w()
-    } else if (m.sha256 && m.sha1) {
+    } else if (m.sha256 !== undefined && m.sha1 !== undefined) {
       forget(s, m.id)
       job.done?.resolve({ sha256: m.sha256, sha1: m.sha1 })
     }
@@ -116,7 +125,7 @@ function pool(): NonNullable<typeof shared> {
 }
 
 /** Hashes on the shared worker thread. */
-export function workerHasher(): ContentHasher {
+export function workerHasher(opts: HasherOptions): ContentHasher {
   const s = pool()
   const id = s.next++
   const job: Job = { inFlight: 0, waiters: [] }
@@ -129,14 +138,14 @@ export function workerHasher(): ContentHasher {
       const bytes = takeBuffer(chunk.length)
       bytes.set(chunk)
       job.inFlight += chunk.length
-      s.worker.postMessage({ op: 'update', id, bytes, len: chunk.length }, [bytes.buffer as ArrayBuffer])
+      s.worker.postMessage({ op: 'update', id, sha1: opts.sha1, bytes, len: chunk.length }, [bytes.buffer as ArrayBuffer])
       if (job.inFlight > IN_FLIGHT_BYTES) return new Promise<void>((resolve) => job.waiters.push(resolve))
     },
     digest() {
       return new Promise<Digests>((resolve, reject) => {
         if (shared !== s) return reject(new Error('hash worker stopped'))
         job.done = { resolve, reject }
-        s.worker.postMessage({ op: 'digest', id })
+        s.worker.postMessage({ op: 'digest', id, sha1: opts.sha1 })
       })
     },
     discard() {

@@ -1,6 +1,6 @@
 /**
  * The import pipeline for one listed file:
- *   stream source → staging file (hash SHA-256 + SHA-1) → fsync → read capture date →
+ *   stream source → staging file (hash SHA-256, + SHA-1 when needed: sha1.ts) → fsync → read capture date →
  *   pick group/name → link without replacing → fsync dir → catalog commit.
  * The library never holds a partial file under a final name (only complete, fsynced files are
  * linked) and the catalog never points at a missing file (the commit comes after the link).
@@ -33,6 +33,8 @@ export interface ImportContext {
   now: () => number
   /** Hash large files on a worker thread (content-hasher.ts) instead of the main thread. */
   hashOnWorker: boolean
+  /** Whether a configured destination needs SHA-1 (sha1.ts); asked as each file starts. */
+  needsSha1: () => boolean
   /** Throws library-missing when a root used before is gone (never recreates it). */
   ensureRoot: () => void
 }
@@ -98,7 +100,9 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
   let st: Awaited<ReturnType<typeof openStaging>>
   try {
     // Small files (sidecars, screenshots) are not worth a round trip to the hash worker.
-    st = await openStaging(ctx.fs, staged, row.staged_bytes, ctx.hashOnWorker && row.size >= WORKER_MIN_BYTES ? workerHasher : inlineHasher)
+    const hasher = { sha1: ctx.needsSha1() }
+    const make = ctx.hashOnWorker && row.size >= WORKER_MIN_BYTES ? workerHasher : inlineHasher
+    st = await openStaging(ctx.fs, staged, row.staged_bytes, () => make(hasher))
   } catch (e) {
     const err = await mapFsError(e, ctx.root, 'opening the staging file')
     setState(ctx.db, row.id, 'pending', { staged: 0, code: err.code, detail: err.message })

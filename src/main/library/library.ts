@@ -15,6 +15,7 @@ import { importFile, type ImportContext, type ImportOptions, type ImportOutcome 
 import { realLibraryFs, rootPresent, volumeSpace, type LibraryFs } from './library-fs.js'
 import { checkRoot, prepareRoot, ROOT_MARKER } from './library-root.js'
 import { Mutex } from './mutex.js'
+import { catalogNeedsSha1 } from './sha1.js'
 import { listQueue, queueCounts, type LibraryQueuePage, type QueueQuery } from './queue.js'
 import { changedFolders, markGone, pending, planScan, recordFile, storedFiles, summarize, type DeviceCounts, type FolderScan, type PendingOptions, type ScanPlan } from './scan-plan.js'
 import { librarySchema } from './schema.js'
@@ -42,6 +43,8 @@ export interface LibraryOptions {
   now?: () => number
   /** Hash files of 1 MiB and more on a worker thread (default true; bench/import compares both). */
   hashOnWorker?: boolean
+  /** Whether imports compute SHA-1 (sha1.ts); default: while the catalog has a destination that needs it. */
+  needsSha1?: () => boolean
 }
 
 export class Library {
@@ -52,6 +55,7 @@ export class Library {
   private readonly now: () => number
   private readonly inFlight = new Set<number>()
   private readonly hashOnWorker: boolean
+  private readonly needsSha1: () => boolean
 
   /** Wraps an open catalog (which must include `librarySchema`) and the settings' library folder. */
   constructor(readonly db: Db, settings: Pick<Settings, 'libraryPath' | 'layout'>, opts: LibraryOptions = {}) {
@@ -60,6 +64,7 @@ export class Library {
     this.fsOps = { ...realLibraryFs, ...opts.fs }
     this.now = opts.now ?? Date.now
     this.hashOnWorker = opts.hashOnWorker ?? true
+    this.needsSha1 = opts.needsSha1 ?? (() => catalogNeedsSha1(this.db))
   }
 
   /** Opens `<dataDir>/catalog.sqlite` with the library tables plus `extraModules` (e.g. uploads). */
@@ -351,6 +356,7 @@ export class Library {
       mutex: this.mutex,
       now: this.now,
       hashOnWorker: this.hashOnWorker,
+      needsSha1: this.needsSha1,
       // First use creates and registers the root (as prepare() does); afterwards it is only checked.
       ensureRoot: () => prepareRoot(this.db, this.root, this.now()),
     }

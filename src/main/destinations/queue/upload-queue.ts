@@ -139,9 +139,11 @@ export class UploadQueue {
     return this.db.prepare(`UPDATE uploads SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at > ?`).run(now, now + horizonMs).changes
   }
 
-  /** Earliest next_attempt_at among pending rows (null when none is pending). */
+  /** Earliest next_attempt_at among pending rows that can go (null when none can). */
   nextDue(destinationId: string): number | null {
-    const row = this.db.prepare<[string], { t: number | null }>(`SELECT MIN(next_attempt_at) AS t FROM uploads WHERE destination_id = ? AND state = 'pending'`).get(destinationId)
+    // A damaged library file waits for an import to heal it, not for a time (as in claim).
+    const row = this.db.prepare<[string], { t: number | null }>(`SELECT MIN(u.next_attempt_at) AS t FROM uploads u JOIN assets a ON a.id = u.asset_id
+      WHERE u.destination_id = ? AND u.state = 'pending' AND a.damage IS NULL`).get(destinationId)
     return row?.t ?? null
   }
 
