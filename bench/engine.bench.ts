@@ -1,6 +1,6 @@
 /**
  * The backup engine's speed and memory against the virtual iPhone (issue 5, "Speed and memory").
- *   npx tsx bench/engine.bench.ts [--parts throughput,rss,recheck] [--passes 2] [--items 24]
+ *   npx tsx bench/engine.bench.ts [--parts throughput,cpu,rss,recheck] [--passes 2] [--items 24]
  *                                  [--rss-gb 5] [--recheck-items 50000] [--recheck-latency-ms 0.5]
  * The simulator runs in a child process (this file with --sim-child), as usbmuxd and the phone
  * would: its CPU and memory are not counted in this process's figures.
@@ -9,6 +9,8 @@
  *    pull-only (the same files with AfcClient.download into a null sink, as many at a time, on the
  *    same link), over the simulator's USB 2 link model (USB2_LINK: 40 MB/s, 1 ms latency, 64 KiB
  *    burst, 128 KiB window, 0.1 ms service per AFC request), then unshaped. Target: ≥ 85 %.
+ * 1b. cpu: user+sys CPU of an unshaped import without SHA-1 (no destination needs it) and with it,
+ *    against pull-only + `openssl dgst -sha256` of as many bytes (goal ≤ 2.0×).
  * 2. rss: peak RSS of this process while the engine imports ~5 GB (sparse padding). Target ≤ 250 MB.
  * 3. recheck: a no-op re-check (nothing new) of a 50,000-item phone over the USB 2 link model with
  *    0.5 ms latency, scan + plan, after a first full scan whose files are planted as imported. Target ≤ 1 s.
@@ -28,7 +30,7 @@ import { IMPORT_CONCURRENCY, runBackup } from '../src/main/engine/backup-run.js'
 import { scanCameraRoll } from '../src/main/engine/camera-roll-scan.js'
 import { afcPhoneFiles } from '../src/main/engine/device-adapter.js'
 import { stopHashWorker } from '../src/main/library/content-hasher.js'
-import { Library } from '../src/main/library/library.js'
+import { Library, type LibraryOptions } from '../src/main/library/library.js'
 import { configureLogging, createLogger } from '../src/main/logging/logger.js'
 import type { CameraRollOptions } from '../src/sim/roll/generator.js'
 import { USB2_LINK, type LinkFaults } from '../src/sim/link/device-link.js'
@@ -118,9 +120,9 @@ async function open(ready: Ready): Promise<{ session: DeviceSession; afc: AfcCli
   return { session, afc: await session.openAfc() }
 }
 
-function tempLibrary(): { lib: Library; remove(): void } {
+function tempLibrary(opts: LibraryOptions = {}): { lib: Library; remove(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-engine-bench-'))
-  const lib = Library.open(path.join(dir, 'data'), defaultSettings(path.join(dir, 'Library')))
+  const lib = Library.open(path.join(dir, 'data'), defaultSettings(path.join(dir, 'Library')), opts)
   lib.prepare()
   return {
     lib,
@@ -164,9 +166,9 @@ async function pullOnly(ready: Ready, concurrency: number): Promise<{ bytes: num
 }
 
 /** End to end: the engine's backup run into a fresh library. */
-async function importRun(ready: Ready, onSample?: () => void): Promise<{ bytes: number; ms: number; imported: number }> {
+async function importRun(ready: Ready, onSample?: () => void, libOpts: LibraryOptions = {}): Promise<{ bytes: number; ms: number; imported: number }> {
   const { session, afc } = await open(ready)
-  const { lib, remove } = tempLibrary()
+  const { lib, remove } = tempLibrary(libOpts)
   try {
     const connection = lib.beginConnection({ udid: ready.udid, name: 'bench' })
     const t0 = performance.now()
@@ -228,6 +230,65 @@ async function throughput(items: number, passes: number): Promise<void> {
         `  ${shape.label.padEnd(22)} pull-only ${fmt(pull).padStart(6)} MB/s (${IMPORT_CONCURRENCY} files at a time ${fmt(pullN)}, one at a time ${fmt(pull1)})   import ${fmt(imp).padStart(6)} MB/s   ratio ${fmt((imp / pull) * 100, 0)} % (target ≥ 85 %)`,
       )
     }
+  } finally {
+    await sim.close()
+    fs.rmSync(work, { recursive: true, force: true })
+  }
+}
+
+// ── 1b. CPU ─────────────────────────────────────────────────────────────────
+
+/** user+sys ms of this process (all its threads, the hash worker included) while `f` runs. */
+async function cpuOf<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const before = process.cpuUsage()
+  const value = await f()
+  const d = process.cpuUsage(before)
+  return { ms: (d.user + d.system) / 1000, value }
+}
+
+/** user+sys ms of a shell command (bash's `time`), for the C reference. */
+function commandCpuMs(command: string): number {
+  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%U %S'; { time ${command} >/dev/null; } 2>&1`], { encoding: 'utf8' })
+  const [u, sy] = r.stdout.trim().split(/\s+/).slice(-2).map(Number)
+  return (u! + sy!) * 1000
+}
+
+/**
+ * CPU of an unshaped import with and without SHA-1 (no destination needs it / Immich configured),
+ * against pull-only plus `openssl dgst -sha256` of a file as large (the least any client that pulls
+ * and hashes must spend). The simulator's CPU is in its own process and not counted.
+ */
+async function cpu(items: number, passes: number): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-engine-bench-sim-'))
+  const sim = await SimChild.start({ workDir: work, photos: { count: items, seed: 3, photoBytes: 4_000_000, videoBytes: 30_000_000, padding: 'random' } })
+  const blob = path.join(work, 'reference.bin')
+  try {
+    await pair(sim.ready)
+    const unshaped: LinkFaults = { latencyMs: 0, bandwidthMBps: 0, burstBytes: 0, windowBytes: 0, serviceMs: 0 }
+    await sim.setFaults(unshaped)
+    // SHA-256 costs the same whatever the bytes: a file as large as the roll, written once.
+    const fd = fs.openSync(blob, 'w')
+    const block = Buffer.alloc(16e6, 7)
+    for (let left = sim.ready.totalBytes; left > 0; left -= block.length) fs.writeSync(fd, block, 0, Math.min(block.length, left))
+    fs.closeSync(fd)
+    const best = { pull: Infinity, dgst: Infinity, sha256: Infinity, both: Infinity }
+    let bytes = 0
+    for (let p = 0; p < passes; p++) {
+      best.pull = Math.min(best.pull, (await cpuOf(() => pullOnly(sim.ready, IMPORT_CONCURRENCY))).ms)
+      best.dgst = Math.min(best.dgst, commandCpuMs(`openssl dgst -sha256 '${blob}'`))
+      // Alternated, so neither variant always runs first after the pull.
+      for (const sha1 of p % 2 === 0 ? [false, true] : [true, false]) {
+        const run = await cpuOf(() => importRun(sim.ready, undefined, { needsSha1: () => sha1 }))
+        if (sha1) best.both = Math.min(best.both, run.ms)
+        else best.sha256 = Math.min(best.sha256, run.ms)
+        bytes = run.value.bytes
+      }
+    }
+    const ref = best.pull + best.dgst
+    console.log(`  ${fmt(bytes / MB)} MB, unshaped, best of ${passes}; CPU = user + sys of the importing process`)
+    console.log(`  reference: pull-only ${fmt(best.pull, 0)} ms + openssl dgst -sha256 ${fmt(best.dgst, 0)} ms = ${fmt(ref, 0)} ms`)
+    console.log(`  import, no destination needs SHA-1: ${fmt(best.sha256, 0)} ms = ${fmt(best.sha256 / ref, 2)}× the reference (goal ≤ 2.0×)`)
+    console.log(`  import, SHA-1 too (Immich/WebDAV configured): ${fmt(best.both, 0)} ms = ${fmt(best.both / ref, 2)}×`)
   } finally {
     await sim.close()
     fs.rmSync(work, { recursive: true, force: true })
@@ -334,7 +395,7 @@ async function main(): Promise<void> {
     options: {
       'sim-child': { type: 'string' },
       'rss-child': { type: 'boolean', default: false },
-      parts: { type: 'string', default: 'throughput,rss,recheck' },
+      parts: { type: 'string', default: 'throughput,cpu,rss,recheck' },
       passes: { type: 'string', default: '2' },
       items: { type: 'string', default: '24' },
       'rss-gb': { type: 'string', default: '5' },
@@ -353,6 +414,10 @@ async function main(): Promise<void> {
   if (parts.has('throughput')) {
     console.log('\n1. end-to-end import vs pull-only')
     await throughput(Number(values.items), Number(values.passes))
+  }
+  if (parts.has('cpu')) {
+    console.log('\n1b. CPU of an import (this process; the simulator is another)')
+    await cpu(Number(values.items), Number(values.passes))
   }
   if (parts.has('rss')) {
     console.log(`\n2. peak RSS importing ~${values['rss-gb']} GB (in a fresh process, so earlier parts do not count)`)
