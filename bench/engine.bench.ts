@@ -31,6 +31,9 @@ import { scanCameraRoll } from '../src/main/engine/camera-roll-scan.js'
 import { afcPhoneFiles } from '../src/main/engine/device-adapter.js'
 import { stopHashWorker } from '../src/main/library/content-hasher.js'
 import { Library, type LibraryOptions } from '../src/main/library/library.js'
+import { saveSettings } from '../src/main/library/settings-store.js'
+import { uploadsSchema } from '../src/main/destinations/queue/uploads-schema.js'
+import { historySchema } from '../src/main/engine/history.js'
 import { configureLogging, createLogger } from '../src/main/logging/logger.js'
 import type { CameraRollOptions } from '../src/sim/roll/generator.js'
 import { USB2_LINK, type LinkFaults } from '../src/sim/link/device-link.js'
@@ -388,6 +391,71 @@ async function recheck(items: number, latencyMs: number): Promise<void> {
   }
 }
 
+// ── 3b. the whole `cradle backup --once` with nothing new ───────────────────
+
+const BIN = path.resolve(path.dirname(SELF), '..', 'bin', 'cradle.js')
+
+function timeCommand(args: string[], env: NodeJS.ProcessEnv): { ms: number; status: number | null; stderr: string } {
+  const t = performance.now()
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' })
+  return { ms: performance.now() - t, status: r.status, stderr: r.stderr }
+}
+
+/**
+ * The built CLI, as a user runs it, against the simulator in its own process: a phone of `items`
+ * items whose every file the catalog already has (planted after a first scan, as in part 3), then
+ * one new photo in one folder. Reference in the same run: `cradle --help` (Node start + the CLI's
+ * own start-up) and `node -e 0`.
+ */
+async function recheckCli(items: number, latencyMs: number, runs: number): Promise<void> {
+  if (!fs.existsSync(BIN) || !fs.existsSync(path.resolve(path.dirname(SELF), '..', 'dist'))) throw new Error('build first: npm run build')
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-engine-bench-sim-'))
+  const sim = await SimChild.start({ workDir: work, photos: { count: items, seed: 5 }, faults: { ...USB2_LINK, latencyMs } })
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-engine-bench-cli-'))
+  const dataDir = path.join(dir, 'data')
+  const settings = defaultSettings(path.join(dir, 'Library'))
+  try {
+    console.log(`phone: ${items} items, ${sim.ready.files} files, USB 2 link model with ${latencyMs} ms latency; cradle backup --once (built CLI, ${runs} runs)`)
+    saveSettings(dataDir, settings)
+    const lib = Library.open(dataDir, settings, { extraModules: [uploadsSchema, historySchema] })
+    lib.prepare()
+    const { session, afc } = await open(sim.ready)
+    try {
+      const first = await scanCameraRoll(afcPhoneFiles(afc), sim.ready.udid, lib, new AbortController().signal)
+      lib.planScan(sim.ready.udid, first.folders, lib.beginConnection({ udid: sim.ready.udid, name: 'bench' }))
+      lib.db.prepare("UPDATE device_files SET state = 'done'").run()
+    } finally {
+      afc.close()
+      await session.close()
+      lib.close()
+    }
+    const env = { ...process.env, USBMUXD_SOCKET_ADDRESS: sim.ready.address }
+    const backup = [BIN, '--data', dataDir, 'backup', '--once']
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const warm = timeCommand(backup, env)
+    if (warm.status !== 0) throw new Error(`backup --once exited ${warm.status}: ${warm.stderr.slice(0, 500)}`)
+    const t = { node: [] as number[], help: [] as number[], backup: [] as number[] }
+    for (let i = 0; i < runs; i++) {
+      t.node.push(timeCommand(['-e', '0'], env).ms)
+      t.help.push(timeCommand([BIN, '--help'], env).ms)
+      const r = timeCommand(backup, env)
+      if (r.status !== 0) throw new Error(`backup --once exited ${r.status}: ${r.stderr.slice(0, 500)}`)
+      t.backup.push(r.ms)
+    }
+    console.log(`  load average ${fmt(os.loadavg()[0]!)}; medians: node -e 0 ${fmt(median(t.node), 0)} ms, cradle --help ${fmt(median(t.help), 0)} ms (references)`)
+    console.log(`  no-op backup --once: median ${fmt(median(t.backup), 0)} ms, best ${fmt(Math.min(...t.backup), 0)} ms (goal ≤ 1000 ms; first run ${fmt(warm.ms, 0)} ms)`)
+    if (process.env.BENCH_CPU_PROF) {
+      const profDir = path.resolve(process.env.BENCH_CPU_PROF)
+      timeCommand(['--cpu-prof', '--cpu-prof-dir', profDir, ...backup], env)
+      console.log(`  profile written under ${profDir}`)
+    }
+  } finally {
+    await sim.close()
+    fs.rmSync(work, { recursive: true, force: true })
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 // ── main ────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
@@ -422,6 +490,10 @@ async function main(): Promise<void> {
   if (parts.has('rss')) {
     console.log(`\n2. peak RSS importing ~${values['rss-gb']} GB (in a fresh process, so earlier parts do not count)`)
     spawnSync(process.execPath, ['--import', 'tsx', SELF, '--rss-child', '--rss-gb', values['rss-gb']], { stdio: 'inherit' })
+  }
+  if (parts.has('recheck-cli')) {
+    console.log(`\n3b. the whole cradle backup --once, nothing new, ${values['recheck-items']}-item phone`)
+    await recheckCli(Number(values['recheck-items']), Number(values['recheck-latency-ms']), Number(values.passes) + 3)
   }
   if (parts.has('recheck')) {
     console.log(`\n3. no-op re-check of a ${values['recheck-items']}-item phone`)

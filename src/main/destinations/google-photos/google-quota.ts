@@ -9,13 +9,16 @@ import { CradleError } from '../../../shared/errors.js'
 export const DEFAULT_DAILY_LIMIT = 10_000
 const TZ = 'America/Los_Angeles'
 
-const formatter = new Intl.DateTimeFormat('en-US', {
+// Made on first use: a formatter with a time zone loads the zone data, a start-up cost every
+// command paid whether or not a Google Photos destination exists.
+let formatter: Intl.DateTimeFormat | null = null
+const pacific = (): Intl.DateTimeFormat => (formatter ??= new Intl.DateTimeFormat('en-US', {
   timeZone: TZ, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-})
+}))
 
 /** The Pacific calendar day of `ms` ('2026-11-25') and the instant that day ends. */
 export function pacificDay(ms: number): { day: string; endsAt: number } {
-  const parts = Object.fromEntries(formatter.formatToParts(new Date(ms)).map((p) => [p.type, p.value])) as Record<string, string>
+  const parts = Object.fromEntries(pacific().formatToParts(new Date(ms)).map((p) => [p.type, p.value])) as Record<string, string>
   const y = Number(parts.year)
   const m = Number(parts.month)
   const d = Number(parts.day)
