@@ -78,6 +78,8 @@ export interface DeviceView {
   /** What the phone's own Photos library said at its last read (null: never read). */
   photoLibrary: PhotoLibraryView | null
   lastBackupAt: number | null
+  /** The last "Back up now" for this phone found nothing new to copy (cleared when the next run starts). */
+  nothingNew: boolean
   progress: ImportProgress | null
   problem: WireError | null
 }

@@ -38,6 +38,7 @@ export function buildDevice(over: Partial<DeviceView> = {}): DeviceView {
     photos: { onPhone: 3511, safe: 2307, inICloudOnly: 0, unreadable: 0, inRecentlyDeleted: 0 },
     photoLibrary: null,
     lastBackupAt: T0 - 86_400_000,
+    nothingNew: false,
     progress: null,
     problem: null,
     ...over,

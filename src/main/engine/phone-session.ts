@@ -97,6 +97,9 @@ export class PhoneSession {
   private run: AbortController | null = null
   private wake: (() => void) | null = null
   private triggered: boolean
+  /** The run about to start was asked for ("Back up now"), so finding nothing is worth saying. */
+  private manual = false
+  private nothingNew = false
   private lastCounts: BackupCounts | null = null
   private lastError: CradleError | null = null
 
@@ -113,6 +116,7 @@ export class PhoneSession {
   trigger(): boolean {
     if (this.phase === 'trust-denied') return false
     this.triggered = true
+    this.manual = true
     this.poke()
     return true
   }
@@ -154,6 +158,7 @@ export class PhoneSession {
       photos: this.counts?.photos ?? null,
       photoLibrary: this.photoLibrary,
       lastBackupAt,
+      nothingNew: this.nothingNew,
       progress: this.progress,
       problem: this.problem ? toWireError(this.problem.code, { ...this.problem.context, deviceName: id?.name }, this.deps.platform) : null,
     }
@@ -332,6 +337,9 @@ export class PhoneSession {
     const library = this.deps.library()
     // Monotonic: a run's duration and the power-check interval must not follow a wall clock that is set back.
     const started = this.deps.clock.monotonic()
+    const manual = this.manual
+    this.manual = false
+    this.nothingNew = false
     this.set({ phase: 'scanning', problem: null, progress: null })
     let files = null
     let lastPowerCheck = started
@@ -371,6 +379,7 @@ export class PhoneSession {
       this.lastError = null
       library.recordBackupSuccess(this.deps.udid, this.deps.clock.now())
       this.record(started, counts, null)
+      this.nothingNew = manual && counts.imported === 0
       this.set({ phase: 'done', progress: null, problem: null })
     } catch (error) {
       // A catalog write outside an import (scan, counts) failing for space or a held lock says so too.

@@ -41,6 +41,7 @@ export function disconnectedPhoneView(
     ...counts,
     photoLibrary,
     lastBackupAt: phone.lastBackupAt,
+    nothingNew: false,
     progress: interrupted?.progress ?? null,
     problem: interrupted?.problem ?? null,
   }

@@ -38,6 +38,8 @@ export function DeviceCard({ udid }: { udid: string }) {
         {status.text}
       </p>
       {status.instruction && <p className="instruction" data-testid="device-instruction">{status.instruction}</p>}
+      {/* "Back up now" ran and found nothing to copy: said, rather than a button that seems to do nothing. */}
+      {device.nothingNew && <p aria-live="polite" data-testid="device-nothing-new">Nothing new on the phone.</p>}
       {counts && <p data-testid="device-counts">{counts}</p>}
       {complete && <p data-testid="device-completeness">{complete}</p>}
       {device.photoLibrary?.note && <p className="muted" data-testid="device-photos-note">{device.photoLibrary.note}</p>}

@@ -156,7 +156,9 @@ export function destinationStatus(d: DestinationView): { label: string; detail: 
       return { label: d.counts.done > 0 ? `Ready · ${formatCount(d.counts.done)} uploaded` : 'Ready', detail: null, tone: 'ok' }
     case 'uploading': {
       const left = formatTimeLeft(d.secondsLeft)
-      return { label: `Uploading ${formatCount(d.counts.pending)}${d.counts.failed ? ` · ${formatCount(d.counts.failed)} failed` : ''}`, detail: left, tone: 'busy' }
+      // "x of y": what is there of everything this destination is to hold (failed ones included: they are owed).
+      const all = d.counts.done + d.counts.pending + d.counts.failed
+      return { label: `Uploading ${formatCount(d.counts.done)} of ${formatCount(all)}${d.counts.failed ? ` · ${formatCount(d.counts.failed)} failed` : ''}`, detail: left, tone: 'busy' }
     }
     case 'waiting':
       // Both when both are known: what went wrong, and when it is tried again.

@@ -16,7 +16,7 @@ export function device(over: Partial<DeviceView> = {}): DeviceView {
     iosVersion: '17.5', connected: true, connection: 'usb', battery: { level: 57, charging: true, externalPower: true },
     trust: 'paired', phase: 'ready', itemsOnPhone: 3511, itemsSafe: 2307, itemsNotOnPhone: 0, itemsUnreadable: 0,
     itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0,
-    photos: { onPhone: 3511, safe: 2307, inICloudOnly: 0, unreadable: 0, inRecentlyDeleted: 0 }, photoLibrary: null, lastBackupAt: LAST_BACKUP, progress: null, problem: null, ...over,
+    photos: { onPhone: 3511, safe: 2307, inICloudOnly: 0, unreadable: 0, inRecentlyDeleted: 0 }, photoLibrary: null, lastBackupAt: LAST_BACKUP, nothingNew: false, progress: null, problem: null, ...over,
   }
 }
 

@@ -99,8 +99,8 @@ describe('queue filters', () => {
 describe('destinations', () => {
   it('names the state and, when it waits or fails, the reason', () => {
     expect(destinationStatus(buildDestination())).toMatchObject({ label: 'Ready · 12,200 uploaded', tone: 'ok' })
-    expect(destinationStatus(buildDestination({ status: 'uploading', counts: { done: 0, pending: 230, failed: 2 }, secondsLeft: 120 })))
-      .toEqual({ label: 'Uploading 230 · 2 failed', detail: 'about 2 min left', tone: 'busy' })
+    expect(destinationStatus(buildDestination({ status: 'uploading', counts: { done: 1_200, pending: 230, failed: 2 }, secondsLeft: 120 })))
+      .toEqual({ label: 'Uploading 1,200 of 1,432 · 2 failed', detail: 'about 2 min left', tone: 'busy' })
     expect(destinationStatus(buildDestination({ status: 'waiting', waitingReason: 'Waiting for AC power' })).detail).toBe('Waiting for AC power')
     expect(destinationStatus(buildDestination({ status: 'waiting', waitingReason: 'Retrying in 30 s', problem: toWireError('destination-unreachable', { destinationName: 'Immich' }) })).detail)
       .toBe("Can't reach Immich. Cradle retries by itself when the network is back. Retrying in 30 s.")
