@@ -1,6 +1,6 @@
 /** The window, top to bottom: header, messages, phones, destinations, queue, history; and dialogs. */
 import { useEffect } from 'react'
-import { AddDestinationDialog, RemoveDestinationDialog } from './components/add-destination-dialog.js'
+import { AddDestinationDialog, EditDestinationDialog, RemoveDestinationDialog } from './components/add-destination-dialog.js'
 import { Banners } from './components/banners.js'
 import { DestinationsSection } from './components/destinations-section.js'
 import { DevicesSection } from './components/devices-section.js'
@@ -43,6 +43,7 @@ function Dialogs() {
   switch (dialog.kind) {
     case 'settings': return <SettingsDialog />
     case 'add-destination': return <AddDestinationDialog />
+    case 'edit-destination': return <EditDestinationDialog id={dialog.id} />
     case 'remove-destination': return <RemoveDestinationDialog id={dialog.id} />
   }
 }

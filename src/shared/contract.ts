@@ -25,7 +25,10 @@ export interface Commands {
   updateSettings: { input: SettingsPatch; result: Settings }
   listQueue: { input: { filter: QueueFilter; offset: number; limit: number; search?: string }; result: QueuePage }
   addDestination: { input: DestinationDraft; result: DestinationView }
-  testDestination: { input: { id: string } | { draft: DestinationDraft }; result: { ok: boolean; message: string } }
+  /** `draft` with `id`: the edit form's values, tested with the stored secret unless one was retyped. */
+  testDestination: { input: { id: string } | { draft: DestinationDraft; id?: string }; result: { ok: boolean; message: string } }
+  /** Saves an edited destination (same kind); a draft without `secret` keeps the stored one. */
+  updateDestination: { input: { id: string; draft: DestinationDraft }; result: DestinationView }
   removeDestination: { input: { id: string }; result: void }
   /** Starts an OAuth sign-in (Google Photos); the UI opens `url` in the system browser. */
   signIn: { input: { id: string }; result: { url: string } }
@@ -38,7 +41,7 @@ export type Result<K extends CommandName> = Commands[K]['result']
 
 export const COMMAND_NAMES = [
   'getState', 'backupNow', 'pause', 'resume', 'retryFailed', 'updateSettings', 'listQueue',
-  'addDestination', 'testDestination', 'removeDestination', 'signIn', 'openLibraryFolder',
+  'addDestination', 'testDestination', 'updateDestination', 'removeDestination', 'signIn', 'openLibraryFolder',
 ] as const satisfies readonly CommandName[]
 
 export function isCommandName(value: unknown): value is CommandName {

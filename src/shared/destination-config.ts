@@ -87,8 +87,11 @@ const CHECKS: { [K in DestinationKind]: Record<string, (v: unknown) => string | 
   'google-photos': { clientId: text, uploadLivePhotoVideo: bool },
 }
 
-/** Fills defaults and checks every field; the failing key is named for the form and the CLI. */
-export function validateDestinationDraft(draft: unknown): Validation<DestinationDraft> {
+/**
+ * Fills defaults and checks every field; the failing key is named for the form and the CLI.
+ * `secretOptional`: an edit, where a secret left out means "keep the stored one".
+ */
+export function validateDestinationDraft(draft: unknown, opts: { secretOptional?: boolean } = {}): Validation<DestinationDraft> {
   if (typeof draft !== 'object' || draft === null) return { ok: false, key: '(destination)', message: 'must be an object' }
   const d = draft as Record<string, unknown>
   const kind = d.kind as DestinationKind
@@ -102,7 +105,7 @@ export function validateDestinationDraft(draft: unknown): Validation<Destination
     if (problem) return { ok: false, key, message: problem }
   }
   if (d.secret !== undefined && typeof d.secret !== 'string') return { ok: false, key: 'secret', message: 'must be text' }
-  if (KIND_NEEDS_SECRET[kind] && (typeof d.secret !== 'string' || d.secret === '')) {
+  if (KIND_NEEDS_SECRET[kind] && !opts.secretOptional && (typeof d.secret !== 'string' || d.secret === '')) {
     return { ok: false, key: 'secret', message: 'is required' }
   }
   const withDefaults = applyConfigDefaults(kind, config)

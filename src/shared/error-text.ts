@@ -118,7 +118,14 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
       if (context.googleSignIn === 'ended') {
         return { title: `${dest} needs you to sign in again`, action: 'Sign in again. If Google ends the sign-in every 7 days, your OAuth app is still in Testing: publish it to Production (Google Auth Platform → Audience → Publish app).' }
       }
-      return { title: `${dest} needs you to sign in again`, action: 'Sign in again.' }
+      // A refused key is fixed in the destination's form (its Edit button says "Update key");
+      // only Google Photos signs in.
+      switch (context.destinationKind) {
+        case 'immich': return { title: `${dest} refused the API key`, action: 'Update the API key.' }
+        case 's3': return { title: `${dest} refused the access key`, action: 'Update the access key.' }
+        case 'webdav': return { title: `${dest} refused the user name or password`, action: 'Update the password.' }
+        default: return { title: `${dest} needs you to sign in again`, action: 'Sign in again.' }
+      }
     case 'destination-forbidden':
       return {
         title: `${dest} refused the upload`,

@@ -3,6 +3,7 @@
  * the window (IPC or HTTP/SSE), the tray, notifications and `cradle status`.
  * Plain data only, so it survives structured clone and JSON unchanged.
  */
+import type { DestinationConfigs } from './destination-config.js'
 import type { WireError } from './errors.js'
 import type { Settings } from './settings.js'
 
@@ -143,6 +144,8 @@ export interface DestinationView {
   kind: DestinationKind
   /** Where it goes, for display: a URL without credentials, a bucket, a folder. */
   target: string
+  /** Its settings as entered (never a secret): what the edit form starts from. */
+  config: DestinationConfigs[DestinationKind]
   status: DestinationStatus
   counts: UploadCounts
   bytesPerSecond: number

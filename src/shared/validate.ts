@@ -55,10 +55,23 @@ const VALIDATORS: { [K in CommandName]: (input: unknown) => Validation<Input<K>>
   addDestination: validateDestinationDraft,
   testDestination: (i) => {
     if (isObject(i) && Object.hasOwn(i, 'draft')) {
+      // With an id, the draft is an edit: the stored secret stands in for one not retyped.
+      if (i.id !== undefined) {
+        const id = requiredId(i)
+        if (!id.ok) return id
+        const d = validateDestinationDraft(i.draft, { secretOptional: true })
+        return d.ok ? { ok: true, value: { draft: d.value, id: id.value.id } } : d
+      }
       const d = validateDestinationDraft(i.draft)
       return d.ok ? { ok: true, value: { draft: d.value } } : d
     }
     return requiredId(i)
+  },
+  updateDestination: (i) => {
+    const id = requiredId(i)
+    if (!id.ok) return id
+    const d = validateDestinationDraft((i as Record<string, unknown>).draft, { secretOptional: true })
+    return d.ok ? { ok: true, value: { id: id.value.id, draft: d.value } } : d
   },
   removeDestination: requiredId,
   signIn: requiredId,

@@ -65,6 +65,7 @@ export function buildDestination(over: Partial<DestinationView> = {}): Destinati
     name: 'Immich',
     kind: 'immich',
     target: 'photos.home.lan',
+    config: { url: 'https://photos.home.lan' },
     status: 'ready',
     counts: { done: 12_200, pending: 0, failed: 0 },
     bytesPerSecond: 0,

@@ -134,6 +134,7 @@ export class ScriptedEngine implements CommandHandler {
       case 'listQueue': return pageQueue(this.queue, input as Input<'listQueue'>, this.revision)
       case 'addDestination': return this.addDestination(input as DestinationDraft)
       case 'testDestination': return this.testDestination(input as Input<'testDestination'>)
+      case 'updateDestination': return this.updateDestination(input as Input<'updateDestination'>)
       case 'removeDestination': return this.removeDestination((input as Input<'removeDestination'>).id)
       case 'signIn': return this.signIn((input as Input<'signIn'>).id)
       case 'openLibraryFolder': return { path: this.settings.libraryPath }
@@ -381,7 +382,7 @@ export class ScriptedEngine implements CommandHandler {
     const c = draft.config as unknown as Record<string, unknown>
     const target = typeof c.url === 'string' ? new URL(c.url).host : typeof c.bucket === 'string' ? c.bucket : typeof c.path === 'string' ? c.path : 'Google Photos'
     const view = buildDestination({
-      id: `${draft.kind}-added-${this.nextId++}`, name: draft.name, kind: draft.kind, target,
+      id: `${draft.kind}-added-${this.nextId++}`, name: draft.name, kind: draft.kind, target, config: draft.config,
       status: draft.kind === 'google-photos' ? 'needs-sign-in' : 'ready', counts: { done: 0, pending: 0, failed: 0 },
     })
     this.destinations.push(view)
@@ -397,6 +398,13 @@ export class ScriptedEngine implements CommandHandler {
     const dest = this.destination(input.id)
     if (dest.problem) return { ok: false, message: dest.problem.message }
     return { ok: true, message: `${dest.name} answered; uploads can go there.` }
+  }
+
+  /** An edit clears the problem, as the engine's does (its runner restarts on the new settings). */
+  private updateDestination({ id, draft }: Input<'updateDestination'>): DestinationView {
+    const dest = this.destination(id)
+    Object.assign(dest, { name: draft.name, config: draft.config, problem: null, status: dest.kind === 'google-photos' && dest.status === 'needs-sign-in' ? 'needs-sign-in' : 'ready' })
+    return { ...dest }
   }
 
   private removeDestination(id: string): void {

@@ -86,6 +86,14 @@ export class DestinationStore {
     return this.get(id) as DestinationRecord<K>
   }
 
+  /** An edit: name, config and roles change; the kind, the uploads and the counters stay. */
+  update(id: string, name: string, config: DestinationConfigs[DestinationKind], skipRoles: readonly AssetRole[]): void {
+    const other = this.byName(name)
+    if (other && other.id !== id) throw new CradleError('invalid-input', `a destination named "${name}" exists`, { context: { key: 'name' } })
+    this.db.prepare('UPDATE upload_destinations SET name = ?, config_json = ?, skip_roles = ? WHERE id = ?')
+      .run(name, JSON.stringify(config), `,${skipRoles.join(',')},`, id)
+  }
+
   remove(id: string): boolean {
     return this.db.prepare('DELETE FROM upload_destinations WHERE id = ?').run(id).changes > 0
   }

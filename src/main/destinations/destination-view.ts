@@ -75,13 +75,14 @@ export function toView(
     name: record.name,
     kind: record.kind,
     target: targetOf(record.kind, record.config),
+    config: record.config,
     status,
     counts: { done: counts.done, pending, failed: counts.failed },
     bytesPerSecond,
     secondsLeft: bytesPerSecond > 0 ? Math.round(counts.pendingBytes / bytesPerSecond) : null,
     waitingReason,
     failedReason: counts.failed > 0 ? env.failedReason ?? null : null,
-    problem: problem ? toWireError(problem.code, { ...problem.context, destinationName: record.name }, env.platform) : null,
+    problem: problem ? toWireError(problem.code, { ...problem.context, destinationName: record.name, destinationKind: record.kind }, env.platform) : null,
     quota,
   }
 }

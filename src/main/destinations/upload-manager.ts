@@ -200,6 +200,36 @@ export class UploadManager {
     return this.viewOf(record)
   }
 
+  /**
+   * Saves an edited destination: the same kind, a new name, config and (when retyped) secret. Its
+   * runner restarts on the new settings, and its stop and failed files get another go, since the
+   * edit is how a refused key or a wrong address is fixed. What was uploaded stays recorded.
+   */
+  async update(id: string, input: unknown): Promise<DestinationView> {
+    const record = this.require(id)
+    const draft = this.validate(input, { secretOptional: true })
+    if (draft.kind !== record.kind) throw new CradleError('invalid-input', `${record.name} is ${record.kind}; add a new destination for ${draft.kind}`, { context: { key: 'kind' } })
+    this.store.update(record.id, draft.name, draft.config, skipRolesFor(draft.kind, draft.config))
+    if (draft.secret) await this.deps.secrets.set(secretKeys.secret(record.id), draft.secret)
+    const runner = this.runners.get(record.id)
+    if (runner) {
+      await runner.stop()
+      await runner.destination.close?.()
+      this.runners.delete(record.id)
+    }
+    // A Google Photos destination not signed in stays so; anything else starts afresh.
+    if (!(record.kind === 'google-photos' && record.problem?.code === 'destination-auth')) this.store.setProblem(record.id, null)
+    const now = this.clock.now()
+    this.queue.retryFailed(record.id, now)
+    this.queue.enqueue(now, { destinationId: record.id })
+    this.countsCache.delete(record.id)
+    const updated = this.require(record.id)
+    this.log.info('destination edited', { dest: record.id, kind: record.kind, secret: draft.secret ? 'replaced' : 'kept' })
+    if (this.started) this.startRunner(updated)
+    this.emit()
+    return this.viewOf(updated)
+  }
+
   async remove(id: string): Promise<void> {
     const record = this.require(id)
     const runner = this.runners.get(id)
@@ -217,33 +247,36 @@ export class UploadManager {
   }
 
   /** Reachable, authorised and (where harmless) writable? A stored destination that passes gets its stop cleared. */
-  async test(input: { id: string } | { draft: unknown }): Promise<{ ok: boolean; message: string }> {
+  async test(input: { id: string } | { draft: unknown; id?: string }): Promise<{ ok: boolean; message: string }> {
     let destination: Destination
     let name: string
+    let kind: DestinationView['kind']
     let temporary = false
-    if ('id' in input) {
+    if (!('draft' in input)) {
       const record = this.require(input.id)
       destination = this.runners.get(record.id)?.destination ?? this.build(record)
       temporary = !this.runners.has(record.id)
       name = record.name
+      kind = record.kind
     } else {
-      const draft = this.validate(input.draft)
-      destination = createDestination(draft.kind, draft.config, {
-        ...this.destinationDeps('draft', draft.name),
-        secret: async () => draft.secret,
-      })
+      // An edit's draft (with the id) falls back on the stored secret when none was retyped.
+      const stored = input.id !== undefined ? this.require(input.id) : null
+      const draft = this.validate(input.draft, { secretOptional: stored !== null })
+      const secret = draft.secret !== undefined || !stored ? async () => draft.secret : () => this.deps.secrets.get(secretKeys.secret(stored.id))
+      destination = createDestination(draft.kind, draft.config, { ...this.destinationDeps('draft', draft.name), secret })
       temporary = true
       name = draft.name
+      kind = draft.kind
     }
     try {
       const signal = AbortSignal.timeout(30_000)
       await destination.check(signal)
       const probe = destination.probeWrite ? await destination.probeWrite(signal) : null
-      if ('id' in input) this.runners.get(input.id)?.clearProblem()
+      if (!('draft' in input)) this.runners.get(input.id)?.clearProblem()
       return { ok: true, message: testPassedMessage(name, probe) }
     } catch (error) {
       const err = toUploadError(error)
-      const text = toWireError(err.code, { ...err.context, destinationName: name }, this.deps.platform)
+      const text = toWireError(err.code, { ...err.context, destinationName: name, destinationKind: kind }, this.deps.platform)
       return { ok: false, message: `${text.message}${text.action ? `. ${text.action}` : ''}` }
     } finally {
       if (temporary) await destination.close?.()
@@ -313,7 +346,7 @@ export class UploadManager {
       gate: this.gate(),
       now: this.clock.now(),
       platform: this.deps.platform,
-      failedReason: commonest ? toWireError(commonest.code as ErrorCode, { destinationName: record.name }, this.deps.platform).message : null,
+      failedReason: commonest ? toWireError(commonest.code as ErrorCode, { destinationName: record.name, destinationKind: record.kind }, this.deps.platform).message : null,
     })
   }
 
@@ -396,8 +429,8 @@ export class UploadManager {
 
   // ── plumbing ──────────────────────────────────────────────────────────────────────────────
 
-  private validate(input: unknown): DestinationDraft {
-    const result = validateDestinationDraft(input)
+  private validate(input: unknown, opts: { secretOptional?: boolean } = {}): DestinationDraft {
+    const result = validateDestinationDraft(input, opts)
     if (!result.ok) throw new CradleError('invalid-input', `${result.key} ${result.message}`, { context: { key: result.key } })
     return result.value
   }

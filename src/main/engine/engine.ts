@@ -247,6 +247,12 @@ export class Engine implements EngineHandle {
       }
       case 'testDestination':
         return uploads.test(input as Input<'testDestination'>)
+      case 'updateDestination': {
+        const { id, draft } = input as Input<'updateDestination'>
+        const view = await uploads.update(id, draft)
+        this.changed(true)
+        return view
+      }
       case 'removeDestination':
         await uploads.remove((input as Input<'removeDestination'>).id)
         this.changed(true)

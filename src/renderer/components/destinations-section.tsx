@@ -3,9 +3,10 @@ import { useState } from 'react'
 import { formatPhotos } from '../../shared/format.js'
 import { placesLine, safetySentence, scrubLine } from '../../shared/safety-text.js'
 import type { DestinationView } from '../../shared/state.js'
-import { KIND_LABELS } from '../forms/destination-form-model.js'
+import { KIND_LABELS, UPDATE_SECRET_LABEL } from '../forms/destination-form-model.js'
 import { destinationStatus } from '../store/selectors.js'
 import { useActions, useAppStore } from '../store/store-context.js'
+import { isSecretRefused } from './add-destination-dialog.js'
 
 export function DestinationsSection() {
   const ids = useAppStore((s) => (s.snapshot?.destinations ?? []).map((d) => d.id).join('\n'))
@@ -73,6 +74,16 @@ function needsSignInButton(d: DestinationView): boolean {
   return d.kind === 'google-photos' && (d.status === 'needs-sign-in' || d.problem?.code === 'destination-auth')
 }
 
+/** The Edit button names what to fix there: "Update key" when the key or password was refused. */
+function editLabel(d: DestinationView): string {
+  return (isSecretRefused(d) && UPDATE_SECRET_LABEL[d.kind]) || 'Edit'
+}
+
+/** Editing is the fix for a refused key and for wrong settings: the button stands out then. */
+function editHighlighted(d: DestinationView): boolean {
+  return isSecretRefused(d) || d.problem?.code === 'destination-config'
+}
+
 export function DestinationRow({ id }: { id: string }) {
   const dest = useAppStore((s) => s.snapshot?.destinations.find((d) => d.id === id))
   const testing = useAppStore((s) => Boolean(s.busy.testDestination))
@@ -100,6 +111,14 @@ export function DestinationRow({ id }: { id: string }) {
         {dest.counts.failed > 0 && (
           <button type="button" onClick={() => void retryFailed(dest.id)} aria-label={`Retry failed uploads to ${dest.name}`}>Retry failed</button>
         )}
+        <button
+          type="button"
+          className={editHighlighted(dest) ? 'primary' : undefined}
+          onClick={() => openDialog({ kind: 'edit-destination', id: dest.id })}
+          aria-label={editLabel(dest) === 'Edit' ? `Edit ${dest.name}` : `${editLabel(dest)} for ${dest.name}`}
+        >
+          {editLabel(dest)}
+        </button>
         <button type="button" disabled={testing} onClick={() => void testDestination({ id: dest.id }).then((r) => r && setTest(r))} aria-label={`Test ${dest.name}`}>Test</button>
         <button type="button" onClick={() => openDialog({ kind: 'remove-destination', id: dest.id })} aria-label={`Remove ${dest.name}`}>Remove</button>
       </div>

@@ -4,7 +4,7 @@
  */
 import { validateDestinationDraft, type DestinationDraft } from '../../shared/destination-config.js'
 import type { Validation } from '../../shared/settings.js'
-import type { DestinationKind } from '../../shared/state.js'
+import type { DestinationKind, DestinationView } from '../../shared/state.js'
 import { GOOGLE_SETUP_STEPS, type SetupStep } from '../../shared/google-setup.js'
 
 export interface FieldSpec {
@@ -69,9 +69,37 @@ export function initialValues(kind: DestinationKind): FormValues {
   return values
 }
 
-/** Builds the draft from the form and validates it; the failing key points at the field. */
-export function draftFromForm(kind: DestinationKind, values: FormValues): Validation<DestinationDraft> {
+/** The edit form filled in from a stored destination; the secret field starts empty ("unchanged"). */
+export function valuesFromView(d: Pick<DestinationView, 'kind' | 'name' | 'config'>): FormValues {
+  const values = initialValues(d.kind)
+  values.name = d.name
+  const config = d.config as unknown as Record<string, unknown>
+  for (const f of FIELDS[d.kind]) {
+    const v = config[f.key]
+    if (f.type === 'checkbox') values[f.key] = v === true
+    else if (typeof v === 'string') values[f.key] = v
+  }
+  return values
+}
+
+/** What a key-holding kind calls its secret on the Edit button when that secret was refused. */
+export const UPDATE_SECRET_LABEL: Partial<Record<DestinationKind, string>> = {
+  immich: 'Update key',
+  s3: 'Update key',
+  webdav: 'Update password',
+}
+
+/**
+ * Builds the draft from the form and validates it; the failing key points at the field. `editing`:
+ * the stored config, whose settings the form does not show are kept, and an empty secret means
+ * "keep the stored one".
+ */
+export function draftFromForm(kind: DestinationKind, values: FormValues, editing?: DestinationView['config']): Validation<DestinationDraft> {
   const config: Record<string, unknown> = {}
+  if (editing) {
+    const shown = new Set(FIELDS[kind].map((f) => f.key))
+    for (const [key, v] of Object.entries(editing)) if (!shown.has(key)) config[key] = v
+  }
   let secret: string | undefined
   for (const f of FIELDS[kind]) {
     const v = values[f.key]
@@ -85,7 +113,7 @@ export function draftFromForm(kind: DestinationKind, values: FormValues): Valida
     else if (typeof v === 'string' && (v.trim() !== '' || !f.optional)) config[f.key] = v.trim()
   }
   const name = typeof values.name === 'string' ? values.name : ''
-  return validateDestinationDraft({ kind, name, config, ...(secret !== undefined ? { secret } : {}) })
+  return validateDestinationDraft({ kind, name, config, ...(secret !== undefined ? { secret } : {}) }, { secretOptional: editing !== undefined })
 }
 
 /** "Server address must start with http://" — the validator's words after the field's label. */

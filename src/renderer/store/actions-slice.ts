@@ -20,7 +20,8 @@ export interface ActionsSlice {
   retryFailed(destinationId?: string): Promise<void>
   updateSettings(patch: SettingsPatch): Promise<Settings | undefined>
   addDestination(draft: DestinationDraft): Promise<DestinationView | undefined>
-  testDestination(target: { id: string } | { draft: DestinationDraft }): Promise<{ ok: boolean; message: string } | undefined>
+  testDestination(target: Input<'testDestination'>): Promise<{ ok: boolean; message: string } | undefined>
+  updateDestination(id: string, draft: DestinationDraft): Promise<DestinationView | undefined>
   removeDestination(id: string): Promise<boolean>
   signIn(id: string): Promise<void>
   openLibraryFolder(): Promise<void>
@@ -76,6 +77,7 @@ export const createActionsSlice = (deps: StoreDeps): StateCreator<Store, [], [],
     updateSettings: (patch) => run('updateSettings', patch),
     addDestination: (draft) => run('addDestination', draft),
     testDestination: (target) => run('testDestination', target),
+    updateDestination: (id, draft) => run('updateDestination', { id, draft }),
     removeDestination: async (id) => (await attempt('removeDestination', { id })).ok,
     signIn: async (id) => {
       const result = await run('signIn', { id })

@@ -6,6 +6,7 @@ import type { Store } from './store-types.js'
 export type Dialog =
   | { kind: 'settings' }
   | { kind: 'add-destination' }
+  | { kind: 'edit-destination'; id: string }
   | { kind: 'remove-destination'; id: string }
   | null
 

@@ -167,8 +167,50 @@ describe('Immich (fake server)', () => {
     const wrong = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'nope' } })
     const weak = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'weak' } })
     const good = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'good' } })
-    expect(wrong.message).toMatch(/^Immich needs you to sign in again/)
+    expect(wrong.message).toBe('Immich refused the API key. Update the API key.')
     expect(weak.message).toMatch(/^Immich refused the upload\. Give the API key these permissions: asset\.upload/)
     expect(good.ok).toBe(true)
+  })
+
+  it('a refused key is fixed by editing the destination: the new key is saved, the stop cleared, the files go up', async () => {
+    await start()
+    lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.JPG', size: 20_000 })
+    lib.addAsset({ libraryPath: '2026/2026-11/IMG_0002.JPG', size: 20_000 })
+    manager = make()
+    manager.start()
+    const view = await add(manager, 'wrong-key')
+    await manager.drain()
+    const stopped = manager.views().find((x) => x.id === view.id)!
+    expect(stopped.problem).toMatchObject({ code: 'destination-auth', message: 'Immich refused the API key', action: 'Update the API key.' })
+    expect(stopped.config).toEqual({ url: proxy.url })
+    expect(immich.assets.size).toBe(0)
+
+    // The edit form's test, with the key not retyped, uses the stored (wrong) one; retyped, the new one.
+    const draft = { kind: 'immich' as const, name: 'Home Immich', config: { url: proxy.url } }
+    expect((await manager.test({ draft, id: view.id })).ok).toBe(false)
+    expect((await manager.test({ draft: { ...draft, secret: 'test-key' }, id: view.id })).ok).toBe(true)
+
+    const edited = await manager.update(view.id, { ...draft, secret: 'test-key' })
+    expect(edited).toMatchObject({ id: view.id, name: 'Home Immich', problem: null })
+    await manager.drain()
+    expect(manager.views().find((x) => x.id === view.id)).toMatchObject({ name: 'Home Immich', problem: null, counts: { done: 2, failed: 0 } })
+    expect(immich.assets.size).toBe(2)
+
+    // Saved again without the key: the stored one is kept, and nothing is uploaded twice.
+    await manager.update(view.id, { ...draft, name: 'Immich' })
+    expect((await manager.test({ id: view.id })).ok).toBe(true)
+    await manager.drain()
+    expect(manager.views().find((x) => x.id === view.id)).toMatchObject({ name: 'Immich', counts: { done: 2, failed: 0 } })
+    expect(immich.uploads).toHaveLength(2)
+  })
+
+  it('an edit keeps the kind and refuses a name another destination has', async () => {
+    await start()
+    manager = make()
+    const view = await add(manager)
+    await manager.add({ kind: 'folder', name: 'NAS', config: { path: lib.root + '-nas' } })
+    await expect(manager.update(view.id, { kind: 'folder', name: 'Immich', config: { path: '/srv/x' } })).rejects.toMatchObject({ code: 'invalid-input', context: { key: 'kind' } })
+    await expect(manager.update(view.id, { kind: 'immich', name: 'nas', config: { url: proxy.url } })).rejects.toMatchObject({ code: 'invalid-input', context: { key: 'name' } })
+    expect(manager.views().map((v) => v.name)).toEqual(['Immich', 'NAS'])
   })
 })

@@ -96,10 +96,10 @@ describe.each(servers)('WebDAV destination: %s', (_name, start) => {
     expect([404, 409, 500]).toContain(puts[1]!.status)
   })
 
-  it('stops on a wrong password and says to sign in again', async () => {
+  it('a wrong password says so, and to update it', async () => {
     manager = make()
     const result = await manager.test({ draft: { kind: 'webdav', name: 'NAS', config: { url: serverUrl(), username: 'u' }, secret: 'wrong' } })
-    expect(result).toEqual({ ok: false, message: 'NAS needs you to sign in again. Sign in again.' })
+    expect(result).toEqual({ ok: false, message: 'NAS refused the user name or password. Update the password.' })
   })
 })
 

@@ -33,9 +33,10 @@ describe('destination view', () => {
     expect(view.waitingReason).toBe('Retrying in 3 s')
   })
 
-  it('shows a permanent problem as an error with its words', () => {
+  it('shows a permanent problem as an error with its words, naming the fix for a refused key', () => {
     const stopped = { ...record, problem: { code: 'destination-auth' as const, detail: '401', context: {}, at: 0 } }
     const view = toView(stopped, counts, null, { paused: false, gate: null, now: 0 })
-    expect(view).toMatchObject({ status: 'error', problem: { code: 'destination-auth', message: 'Immich needs you to sign in again' } })
+    expect(view).toMatchObject({ status: 'error', problem: { code: 'destination-auth', message: 'Immich refused the API key', action: 'Update the API key.' } })
+    expect(view.config).toEqual(record.config)
   })
 })

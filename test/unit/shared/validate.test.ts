@@ -20,6 +20,15 @@ describe('command input validation', () => {
     expect(validateCommandInput('addDestination', { ...draft, secret: 'k' })).toMatchObject({ ok: true })
   })
 
+  it('an edit (updateDestination, or a test of the edit form) may leave the secret out: the stored one is kept', () => {
+    const draft = { kind: 'immich', name: 'Home', config: { url: 'http://photos.lan:2283' } }
+    expect(validateCommandInput('updateDestination', { id: 'dst_1', draft })).toEqual({ ok: true, value: { id: 'dst_1', draft } })
+    expect(validateCommandInput('updateDestination', { draft })).toMatchObject({ ok: false, key: 'id' })
+    expect(validateCommandInput('updateDestination', { id: 'dst_1', draft: { ...draft, config: { url: 'ftp://x' } } })).toMatchObject({ ok: false, key: 'url' })
+    expect(validateCommandInput('testDestination', { id: 'dst_1', draft })).toEqual({ ok: true, value: { id: 'dst_1', draft } })
+    expect(validateCommandInput('testDestination', { draft })).toMatchObject({ ok: false, key: 'secret' })
+  })
+
   it('defaults S3 to path-style for a host with a port', () => {
     const result = validateCommandInput('addDestination', {
       kind: 's3', name: 'NAS', secret: 's', config: { endpoint: 'http://127.0.0.1:9000', bucket: 'photos', accessKeyId: 'id' },
