@@ -3,7 +3,7 @@ import { useEffect } from 'react'
 import { AddDestinationDialog, EditDestinationDialog, RemoveDestinationDialog } from './components/add-destination-dialog.js'
 import { Banners } from './components/banners.js'
 import { DestinationsSection } from './components/destinations-section.js'
-import { DevicesSection } from './components/devices-section.js'
+import { BackupAnywayDialog, DevicesSection, PauseAll } from './components/devices-section.js'
 import { HistorySection } from './components/history-section.js'
 import { QueueSection } from './components/queue-section.js'
 import { SettingsDialog } from './components/settings-dialog.js'
@@ -32,7 +32,10 @@ function Header() {
         <h1>Cradle</h1>
         <p className="headline" data-testid="headline">{line}</p>
       </div>
-      <button type="button" onClick={() => openDialog({ kind: 'settings' })} disabled={!hasSnapshot}>Settings</button>
+      <div className="header-buttons">
+        <PauseAll />
+        <button type="button" onClick={() => openDialog({ kind: 'settings' })} disabled={!hasSnapshot}>Settings</button>
+      </div>
     </header>
   )
 }
@@ -44,6 +47,7 @@ function Dialogs() {
     case 'settings': return <SettingsDialog />
     case 'add-destination': return <AddDestinationDialog />
     case 'edit-destination': return <EditDestinationDialog id={dialog.id} />
+    case 'backup-anyway': return <BackupAnywayDialog udid={dialog.udid} />
     case 'remove-destination': return <RemoveDestinationDialog id={dialog.id} />
   }
 }

@@ -60,7 +60,7 @@ export function deviceStatus(d: DeviceView, settings: Settings | null): DeviceSt
     case 'importing':
       return { text: `Backing up ${d.name}…`, instruction: null, tone: 'busy' }
     case 'paused':
-      return { text: 'Paused.', instruction: 'Press Resume to continue.', tone: 'idle' }
+      return { text: 'Paused.', instruction: 'Press Resume all to continue.', tone: 'idle' }
     case 'done': {
       // Counted as the Photos app counts (photos and videos, not files). Never "everything is safe"
       // while the phone refused some, or some are not safe for another reason.
@@ -84,6 +84,31 @@ export function deviceStatus(d: DeviceView, settings: Settings | null): DeviceSt
   }
 }
 
+/**
+ * What holds a connected phone back, for the window's headline ("Anna's iPhone is locked"), or
+ * null when nothing does. Only the title: the card under it says what to do, once.
+ */
+export function phoneBlocker(d: DeviceView, settings: Settings | null): string | null {
+  if (!d.connected) return null
+  const ctx = { deviceName: d.name }
+  switch (d.phase) {
+    case 'needs-unlock': return describeError('device-locked', ctx).title
+    case 'needs-trust': return describeError('pairing-pending', ctx).title
+    case 'trust-denied': return describeError('pairing-denied', ctx).title
+    case 'waiting-power': return describeError('phone-not-charging', ctx).title
+    case 'waiting-battery': return describeError('phone-battery-low', { ...ctx, minBatteryPercent: settings?.minBatteryPercent ?? undefined }).title
+    default: return null
+  }
+}
+
+/** Phases before this connection's listing: a count of 0 then means "not counted yet", not an empty phone. */
+const NOT_COUNTED: ReadonlySet<DeviceView['phase']> = new Set(['connecting', 'needs-unlock', 'needs-trust', 'trust-denied', 'waiting-power', 'waiting-battery'])
+
+/** True when the card should say "not counted yet" instead of "0 photos and videos on this iPhone". */
+export function notCountedYet(d: DeviceView): boolean {
+  return NOT_COUNTED.has(d.phase) && !(d.photos?.onPhone ?? d.itemsOnPhone)
+}
+
 /** "41 photos and videos are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them." */
 export function notOnPhoneSentence(count: number): string | null {
   if (count <= 0) return null
@@ -98,6 +123,7 @@ export function unreadableSentence(count: number): string | null {
 
 /** The card's one live count: "210 photos and videos on this iPhone · 131 safe". */
 export function photosOnPhoneSentence(d: DeviceView): string | null {
+  if (notCountedYet(d)) return 'Photos and videos on this iPhone: not counted yet'
   if (d.photos) return `${formatPhotos(d.photos.onPhone)} on this iPhone · ${formatCount(d.photos.safe)} safe`
   if (d.itemsOnPhone === null) return null
   return `${formatPhotos(d.itemsOnPhone)} on this iPhone · ${formatCount(d.itemsSafe ?? 0)} safe`

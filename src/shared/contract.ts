@@ -18,7 +18,8 @@ export interface QueuePage {
 /** One input object per command: it is also the HTTP body. `void` means "send {} or nothing". */
 export interface Commands {
   getState: { input: void; result: AppState }
-  backupNow: { input: { udid?: string }; result: { started: boolean; reason: string | null } }
+  /** `anyway`: back up although the phone is not charging or its battery is below the minimum (the window asks first). */
+  backupNow: { input: { udid?: string; anyway?: boolean }; result: { started: boolean; reason: string | null } }
   pause: { input: void; result: void }
   resume: { input: void; result: void }
   retryFailed: { input: { destinationId?: string }; result: { retried: number } }

@@ -38,7 +38,13 @@ const VALIDATORS: { [K in CommandName]: (input: unknown) => Validation<Input<K>>
   pause: empty,
   resume: empty,
   openLibraryFolder: empty,
-  backupNow: (i) => optionalId('udid', i),
+  backupNow: (i) => {
+    if (!isObject(i) || !Object.hasOwn(i, 'anyway')) return optionalId('udid', i)
+    const { anyway, ...rest } = i
+    if (typeof anyway !== 'boolean') return fail('anyway', 'must be true or false')
+    const id = optionalId('udid', rest)
+    return id.ok ? { ok: true, value: { ...id.value, anyway } } : id
+  },
   retryFailed: (i) => optionalId('destinationId', i),
   updateSettings: validateSettingsPatch,
   listQueue: (i) => {

@@ -217,7 +217,7 @@ export class Engine implements EngineHandle {
       case 'getState':
         return this.snapshot()
       case 'backupNow':
-        return this.backupNow((input as Input<'backupNow'>).udid)
+        return this.backupNow((input as Input<'backupNow'>).udid, (input as Input<'backupNow'>).anyway === true)
       case 'pause':
         this.paused = true
         uploads.pause()
@@ -273,7 +273,8 @@ export class Engine implements EngineHandle {
     }
   }
 
-  private backupNow(udid?: string): { started: boolean; reason: string | null } {
+  /** `anyway`: the person confirmed "Back up anyway?" for a phone held back by power or battery. */
+  private backupNow(udid?: string, anyway = false): { started: boolean; reason: string | null } {
     this.parts.uploads.retryFailed() // "Back up now" also gives stopped destinations another go
     this.parts.uploads.resume()
     const targets = udid ? [this.sessions.get(udid)].filter((s): s is PhoneSession => !!s) : [...this.sessions.values()]
@@ -283,7 +284,7 @@ export class Engine implements EngineHandle {
       this.paused = false
       for (const s of this.sessions.values()) s.poke()
     }
-    const started = targets.map((s) => s.trigger()).some(Boolean)
+    const started = targets.map((s) => s.trigger(anyway)).some(Boolean)
     return started ? { started: true, reason: null } : { started: false, reason: "Your iPhone said Don't Trust. Unplug it and plug it in again to be asked again." }
   }
 

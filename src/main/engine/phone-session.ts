@@ -100,6 +100,8 @@ export class PhoneSession {
   /** The run about to start was asked for ("Back up now"), so finding nothing is worth saying. */
   private manual = false
   private nothingNew = false
+  /** "Back up anyway" was confirmed: the import gate (power, battery) is not applied. */
+  private anyway = false
   private lastCounts: BackupCounts | null = null
   private lastError: CradleError | null = null
 
@@ -112,9 +114,14 @@ export class PhoneSession {
     return this.deps.udid
   }
 
-  /** "Back up now" for this phone: runs again even after a completed backup. */
-  trigger(): boolean {
+  /**
+   * "Back up now" for this phone: runs again even after a completed backup. `anyway`: the person
+   * confirmed "Back up anyway?" — the charging and battery conditions are set aside until this
+   * connection's backup has finished.
+   */
+  trigger(anyway = false): boolean {
     if (this.phase === 'trust-denied') return false
+    if (anyway) this.anyway = true
     this.triggered = true
     this.manual = true
     this.poke()
@@ -305,7 +312,7 @@ export class PhoneSession {
         await this.sleep(BATTERY_POLL_MS)
         continue
       }
-      const gate = importGate(settings, this.battery)
+      const gate = this.anyway ? { allowed: true as const } : importGate(settings, this.battery)
       if (!gate.allowed) {
         this.set({ phase: gate.phase, problem: null })
         if (this.deps.once) {
@@ -319,6 +326,7 @@ export class PhoneSession {
       }
       this.triggered = false
       await this.backup(link, connection)
+      if (this.phase === 'done') this.anyway = false
       if (this.deps.once) return
     }
   }

@@ -17,6 +17,9 @@ function connectionText(d: DeviceView): string {
   return d.connection === 'network' ? 'Wi-Fi' : 'USB'
 }
 
+/** The id of a card's instruction, so "Back up now" can point at it instead of repeating it. */
+export const instructionId = (udid: string): string => `instruction-${udid.replace(/[^A-Za-z0-9_-]/g, '')}`
+
 export function DeviceCard({ udid }: { udid: string }) {
   const device = useAppStore((s) => s.snapshot?.devices.find((d) => d.udid === udid))
   const settings = useAppStore((s) => s.snapshot?.settings ?? null)
@@ -37,7 +40,7 @@ export function DeviceCard({ udid }: { udid: string }) {
         <span className={`dot tone-${status.tone}`} aria-hidden="true" />
         {status.text}
       </p>
-      {status.instruction && <p className="instruction" data-testid="device-instruction">{status.instruction}</p>}
+      {status.instruction && <p className="instruction" id={instructionId(udid)} data-testid="device-instruction">{status.instruction}</p>}
       {/* "Back up now" ran and found nothing to copy: said, rather than a button that seems to do nothing. */}
       {device.nothingNew && <p aria-live="polite" data-testid="device-nothing-new">Nothing new on the phone.</p>}
       {counts && <p data-testid="device-counts">{counts}</p>}

@@ -14,7 +14,8 @@ import type { Store, StoreDeps } from './store-types.js'
 export interface ActionsSlice {
   /** Runs a command; on failure shows its words and resolves undefined. */
   run<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K> | undefined>
-  backupNow(udid?: string): Promise<void>
+  /** `anyway`: the person confirmed "Back up anyway?" for a phone held back by power or battery. */
+  backupNow(udid?: string, anyway?: boolean): Promise<void>
   pause(): Promise<void>
   resume(): Promise<void>
   retryFailed(destinationId?: string): Promise<void>
@@ -64,8 +65,8 @@ export const createActionsSlice = (deps: StoreDeps): StateCreator<Store, [], [],
       const blob = await deps.transport.thumbnail(itemId, signal)
       return blob ? URL.createObjectURL(blob) : null
     },
-    backupNow: async (udid) => {
-      const result = await run('backupNow', udid ? { udid } : {})
+    backupNow: async (udid, anyway) => {
+      const result = await run('backupNow', { ...(udid ? { udid } : {}), ...(anyway ? { anyway } : {}) })
       if (result && !result.started && result.reason) get().notify('info', result.reason)
     },
     pause: async () => void (await run('pause', undefined)),

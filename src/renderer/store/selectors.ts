@@ -6,7 +6,7 @@
 import { describeError } from '../../shared/error-text.js'
 import { formatBytes, formatCount, formatPercent, formatPhotos, formatSpeed, formatTimeLeft, formatWhen } from '../../shared/format.js'
 import type { AppState, DestinationView, DeviceView, HistoryEntry, ImportProgress, QueueCounts, QueueFilter } from '../../shared/state.js'
-import { CONNECT_PROMPT, plural, WAITING_FOR_POWER } from '../words.js'
+import { CONNECT_PROMPT, phoneBlocker, plural, WAITING_FOR_POWER } from '../words.js'
 import { queueKey, queueTotal } from './queue-window.js'
 import type { Store } from './store-types.js'
 
@@ -34,6 +34,10 @@ export interface BackupAvailability {
   enabled: boolean
   /** Why not, in words the person can act on; null when enabled. */
   reason: string | null
+  /** The phone whose card already shows `reason` as its instruction (said once, there), or null. */
+  onCard: string | null
+  /** Enabled, but the phone is held back by power or battery: the window asks "Back up anyway?". */
+  heldBack: string | null
 }
 
 const STARTABLE = new Set<DeviceView['phase']>(['ready', 'done', 'error', 'waiting-power', 'waiting-battery'])
@@ -43,7 +47,7 @@ function blockedReason(d: DeviceView): string {
   switch (d.phase) {
     case 'importing':
     case 'scanning': return `Backing up ${d.name} now.`
-    case 'paused': return 'Paused. Press Resume to continue.'
+    case 'paused': return 'Paused. Press Resume all to continue.'
     case 'connecting': return `Connecting to ${d.name}…`
     case 'needs-unlock': return describeError('device-locked').action!
     case 'needs-trust': return describeError('pairing-pending').action!
@@ -58,19 +62,33 @@ function blockedReason(d: DeviceView): string {
 
 /** "Back up now": enabled when it can start something, else the reason. */
 export function backupAvailability(state: AppState | null, connected: boolean): BackupAvailability {
-  if (!state || !connected) return { enabled: false, reason: 'Not connected to Cradle yet.' }
+  if (!state || !connected) return { enabled: false, reason: 'Not connected to Cradle yet.', onCard: null, heldBack: null }
   if (!state.muxAvailable) {
     const problem = state.problems.find((p) => p.code === 'usbmuxd-missing' || p.code === 'usbmuxd-not-running')
     const text = problem ?? describeError('usbmuxd-not-running')
     const title = 'message' in text ? text.message : text.title
-    return { enabled: false, reason: `${title}. ${text.action ?? ''}`.trim() }
+    return { enabled: false, reason: `${title}. ${text.action ?? ''}`.trim(), onCard: null, heldBack: null }
   }
-  if (state.paused) return { enabled: false, reason: 'Paused. Press Resume to continue.' }
+  if (state.paused) {
+    const card = state.devices.find((d) => d.connected && d.phase === 'paused')
+    return { enabled: false, reason: 'Paused. Press Resume all to continue.', onCard: card?.udid ?? null, heldBack: null }
+  }
   const attached = state.devices.filter((d) => d.connected)
-  if (attached.length === 0) return { enabled: false, reason: 'Connect your iPhone with a cable.' }
-  if (attached.some((d) => d.connection === 'usb' && d.trust === 'paired' && STARTABLE.has(d.phase))) return { enabled: true, reason: null }
-  return { enabled: false, reason: blockedReason(attached.find((d) => d.phase === 'importing' || d.phase === 'scanning') ?? attached[0]!) }
+  if (attached.length === 0) return { enabled: false, reason: 'Connect your iPhone with a cable.', onCard: null, heldBack: null }
+  const startable = attached.filter((d) => d.connection === 'usb' && d.trust === 'paired' && STARTABLE.has(d.phase))
+  if (startable.length > 0) {
+    // Only when every phone it would start is held back does the press need a "Back up anyway?".
+    const held = startable.every((d) => HELD_BACK.has(d.phase)) ? startable[0]!.udid : null
+    return { enabled: true, reason: null, onCard: null, heldBack: held }
+  }
+  const blocking = attached.find((d) => d.phase === 'importing' || d.phase === 'scanning') ?? attached[0]!
+  return { enabled: false, reason: blockedReason(blocking), onCard: ON_CARD.has(blocking.phase) && blocking.connection !== 'network' ? blocking.udid : null, heldBack: null }
 }
+
+/** Phases whose card shows the same instruction "Back up now" would give as its reason. */
+const ON_CARD = new Set<DeviceView['phase']>(['needs-unlock', 'needs-trust', 'trust-denied'])
+/** Phones the import conditions hold back (not charging, battery low): "Back up anyway?". */
+const HELD_BACK = new Set<DeviceView['phase']>(['waiting-power', 'waiting-battery'])
 
 export const selectBackupAvailability = (s: Store): BackupAvailability => backupAvailability(s.snapshot, s.connected)
 
@@ -103,7 +121,7 @@ export function progressView(p: ImportProgress): ProgressView {
 export function statusLine(state: AppState | null, connected: boolean, now: number = Date.now()): string {
   if (!state) return connected ? 'Starting…' : 'Connecting to Cradle…'
   const importing = state.devices.find((d) => d.progress && (d.phase === 'importing' || d.phase === 'paused'))
-  if (state.paused) return `Paused — ${formatPhotos(state.queue.counts.pending)} waiting`
+  if (state.paused) return pausedLine(state)
   if (importing?.progress) {
     const left = formatTimeLeft(importing.progress.secondsLeft)
     // The card's own live count (photos and videos safe on this phone), never a second figure.
@@ -111,6 +129,9 @@ export function statusLine(state: AppState | null, connected: boolean, now: numb
     const safe = p ? `${formatCount(Math.min(p.safe, p.onPhone))} of ${formatPhotos(p.onPhone)} safe` : `${formatCount(importing.progress.itemsDone)} of ${formatCount(importing.progress.itemsTotal)}`
     return [`Backing up ${importing.name}`, safe, left].filter(Boolean).join(' · ')
   }
+  // What the phone needs comes before everything else: nothing is backed up until it is done.
+  const blocker = state.devices.map((d) => phoneBlocker(d, state.settings)).find(Boolean)
+  if (blocker) return blocker
   const first = state.problems[0]
   if (first) return first.action ? `${first.message} — ${first.action}` : first.message
   const uploading = state.destinations.find((d) => d.status === 'uploading' && d.counts.pending > 0)
@@ -125,6 +146,18 @@ export function statusLine(state: AppState | null, connected: boolean, now: numb
     ? [`${formatCount(library.safe)} of ${formatPhotos(total.items)} are safe`, total.onlyInICloud > 0 ? `${formatCount(total.onlyInICloud)} in iCloud only` : null].filter(Boolean).join(' · ')
     : library.safe === 1 ? 'The 1 photo or video is safe' : `All ${formatPhotos(library.safe)} are safe`
   return last > 0 ? `${safe} · last backup ${formatWhen(last, now)}` : safe
+}
+
+/** "Paused — 210 uploads waiting · 12 photos and videos not copied from Anna's iPhone": what Pause all holds back. */
+export function pausedLine(state: AppState): string {
+  const uploads = state.destinations.reduce((n, d) => n + d.counts.pending, 0)
+  const parts = uploads > 0 ? [`${plural(uploads, 'upload')} waiting`] : []
+  for (const d of state.devices) {
+    if (!d.progress || !d.connected) continue
+    const left = d.photos ? d.photos.onPhone - d.photos.safe - d.photos.inICloudOnly : d.progress.itemsTotal - d.progress.itemsDone
+    if (left > 0) parts.push(`${formatPhotos(left)} not copied from ${d.name}`)
+  }
+  return `Paused — ${parts.length > 0 ? parts.join(' · ') : 'nothing is waiting'}`
 }
 
 export interface FilterChip {

@@ -8,6 +8,7 @@ export type Dialog =
   | { kind: 'add-destination' }
   | { kind: 'edit-destination'; id: string }
   | { kind: 'remove-destination'; id: string }
+  | { kind: 'backup-anyway'; udid: string }
   | null
 
 export interface Notice {

@@ -95,17 +95,17 @@ test('a phone appears, "Back up now" runs, progress moves and it ends with the r
   expect(csp).toEqual([])
 })
 
-test('Pause stops the run where it is, Resume continues it, and nothing is copied twice', async ({ page, cradle }) => {
+test('Pause all stops the run where it is, Resume all continues it, and nothing is copied twice', async ({ page, cradle }) => {
   const app = await cradle.start({ photos: 30, attached: true, slow: true })
   await page.goto(app.url)
   const card = page.getByRole('article', { name: app.phoneName })
   const items = page.getByRole('progressbar', { name: 'Photos and videos safe' })
   await expect.poll(() => valueNow(items)).toBeGreaterThan(2)
-  await page.getByRole('button', { name: 'Pause' }).click()
-  await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible()
+  await page.getByRole('button', { name: 'Pause all' }).click()
+  await expect(page.getByRole('button', { name: 'Resume all' })).toBeVisible()
   await expect(card.getByTestId('device-status')).toHaveText('Paused.')
-  await expect(card.getByTestId('device-instruction')).toHaveText('Press Resume to continue.')
-  await expect(page.getByTestId('headline')).toContainText('Paused')
+  await expect(card.getByTestId('device-instruction')).toHaveText('Press Resume all to continue.')
+  await expect(page.getByTestId('headline')).toHaveText(/^Paused — \d+ items? not copied from /)
   // Paused keeps the bars where they stopped, and they stay there. The barrier instead of a wait:
   // the engine reports the phone 'paused' only once its run has wound down (files in flight
   // finished or aborted, the phone's files closed), and nothing is copied after that until Resume.
@@ -120,8 +120,8 @@ test('Pause stops the run where it is, Resume continues it, and nothing is copie
   expect(await app.libraryFiles()).toBe(library)
   await screenshot(page, 'paused')
 
-  await page.getByRole('button', { name: 'Resume' }).click()
-  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible()
+  await page.getByRole('button', { name: 'Resume all' }).click()
+  await expect(page.getByRole('button', { name: 'Pause all' })).toBeVisible()
   await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
   const device = (await app.state()).devices[0]!
   expect([device.itemsOnPhone, device.itemsSafe]).toEqual([app.truth.itemsOnPhone, app.truth.itemsOnPhone])

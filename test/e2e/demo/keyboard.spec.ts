@@ -10,12 +10,12 @@ test('keyboard: visible focus, Tab order, Esc closes dialogs and focus returns',
   await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeEnabled()
 
   await page.keyboard.press('Tab')
+  await expect(page.getByRole('button', { name: 'Pause all' })).toBeFocused()
+  await page.keyboard.press('Tab')
   const settings = page.getByRole('button', { name: 'Settings' })
   await expect(settings).toBeFocused()
   const outline = await settings.evaluate((el) => getComputedStyle(el).outlineStyle)
   expect(outline).toBe('solid')
-  await page.keyboard.press('Tab')
-  await expect(page.getByRole('button', { name: 'Pause' })).toBeFocused()
   await page.keyboard.press('Tab')
   await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeFocused()
 

@@ -17,8 +17,11 @@ test('a phone waiting for Trust shows the instruction and continues once trusted
   const card = page.getByRole('article')
   await expect(card.getByTestId('device-instruction')).toHaveText('Tap Trust on your iPhone, then enter its passcode.')
   await expect(card.getByTestId('device-status')).toHaveText(/^Waiting for Trust on /)
+  // The header names the blocker; the instruction is said once, on the card, and the button points at it.
+  await expect(page.getByTestId('headline')).toHaveText(/^Waiting for Trust on /)
   await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeDisabled()
-  await expect(page.getByTestId('backup-reason')).toHaveText('Tap Trust on your iPhone, then enter its passcode.')
+  await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toHaveAccessibleDescription('Tap Trust on your iPhone, then enter its passcode.')
+  await expect(page.getByText('Tap Trust on your iPhone, then enter its passcode.')).toHaveCount(1)
   await expect(page.getByRole('progressbar')).toHaveCount(0)
   await screenshot(page, 'needs-trust')
 
@@ -37,6 +40,8 @@ test('a locked phone says to unlock it, then asks for Trust, then backs up', asy
   const card = page.getByRole('article')
   await expect(card.getByTestId('device-instruction')).toHaveText('Unlock your iPhone to continue.')
   await expect(card.getByTestId('device-status')).toHaveText(/ is locked$/)
+  await expect(page.getByTestId('headline')).toHaveText(/ is locked$/)
+  await expect(page.getByText('Unlock your iPhone to continue.')).toHaveCount(1)
   await expect(page.getByRole('button', { name: 'Back up now', exact: true })).toBeDisabled()
   await screenshot(page, 'locked')
 
@@ -55,12 +60,39 @@ test('a port that does not charge holds the backup until it does (Only while cha
   const card = page.getByRole('article', { name: app.phoneName })
   await expect(card.getByTestId('device-status')).toHaveText(WAITING_FOR_POWER)
   await expect(card).toContainText('Battery 57 % · USB')
+  await expect(page.getByTestId('headline')).toHaveText(`${app.phoneName} is not charging`)
+  await expect(card.getByTestId('device-counts')).toHaveText('Photos and videos on this iPhone: not counted yet')
   expect(await app.libraryFiles()).toBe(0)
 
   await app.phone.power(true)
   await expect(card).toContainText('Battery 57 %, charging')
   await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
   expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+})
+
+test('"Back up now" while the port does not charge asks "Back up anyway?" and then backs up', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 20, settings: { importOnlyOnPower: true } })
+  await page.goto(app.url)
+  await app.phone.power(false)
+  await app.phone.attach()
+  const card = page.getByRole('article', { name: app.phoneName })
+  await expect(card.getByTestId('device-status')).toHaveText(WAITING_FOR_POWER)
+  const backUp = page.getByRole('button', { name: 'Back up now', exact: true })
+
+  await backUp.click()
+  const ask = page.getByRole('dialog', { name: 'Back up anyway?' })
+  await expect(ask).toContainText(`${app.phoneName} is not charging.`)
+  await ask.getByRole('button', { name: 'Cancel' }).click()
+  await expect(ask).toHaveCount(0)
+  await expect(card.getByTestId('device-status')).toHaveText(WAITING_FOR_POWER)
+  expect(await app.libraryFiles()).toBe(0)
+
+  await backUp.click()
+  await page.getByRole('dialog', { name: 'Back up anyway?' }).getByRole('button', { name: 'Back up anyway' }).click()
+  await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+  // Still not charging: the phone is not held back again for the backup it just finished.
+  expect((await app.state()).devices[0]!.battery).toMatchObject({ externalPower: false })
 })
 
 test('unplugging mid-backup shows it, and the backup resumes where it stopped on re-attach', async ({ page, cradle }) => {

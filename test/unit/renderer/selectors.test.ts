@@ -1,34 +1,40 @@
 import { describe, expect, it } from 'vitest'
 import { backupAvailability, cardDevices, destinationStatus, historyLine, knownPhones, progressView, queueFilters, statusLine } from '../../../src/renderer/store/selectors.js'
 import { toWireError } from '../../../src/shared/error-text.js'
+import type { DeviceView } from '../../../src/shared/state.js'
 import { buildAppState, buildDestination, buildDevice, buildHistoryEntry, buildProgress, buildSafety, T0 } from '../../fakes/app-state-builder.js'
 
 describe('Back up now', () => {
   const state = (device: Parameters<typeof buildDevice>[0], over: Parameters<typeof buildAppState>[0] = {}) => buildAppState({ devices: [buildDevice(device)], ...over })
 
   it('is enabled for a trusted phone that is ready, done, or waiting on a policy', () => {
-    for (const phase of ['ready', 'done', 'error', 'waiting-power', 'waiting-battery'] as const) {
-      expect(backupAvailability(state({ phase }), true), phase).toEqual({ enabled: true, reason: null })
+    for (const phase of ['ready', 'done', 'error'] as const) {
+      expect(backupAvailability(state({ phase }), true), phase).toEqual({ enabled: true, reason: null, onCard: null, heldBack: null })
+    }
+    // Held back by power or battery: enabled, and the press asks "Back up anyway?" for that phone.
+    for (const phase of ['waiting-power', 'waiting-battery'] as const) {
+      expect(backupAvailability(state({ udid: 'u1', phase }), true), phase).toEqual({ enabled: true, reason: null, onCard: null, heldBack: 'u1' })
     }
   })
 
   it('says why not, in the words of ui.md', () => {
-    expect(backupAvailability(null, false)).toEqual({ enabled: false, reason: 'Not connected to Cradle yet.' })
+    expect(backupAvailability(null, false)).toEqual({ enabled: false, reason: 'Not connected to Cradle yet.', onCard: null, heldBack: null })
     expect(backupAvailability(state({}), false).enabled).toBe(false)
     expect(backupAvailability(buildAppState({ devices: [] }), true).reason).toBe('Connect your iPhone with a cable.')
     expect(backupAvailability(state({ connected: false, phase: 'disconnected' }), true).reason).toBe('Connect your iPhone with a cable.')
-    expect(backupAvailability(state({ phase: 'needs-unlock', trust: 'locked' }), true).reason).toBe('Unlock your iPhone to continue.')
+    // The card says it already: onCard names the phone whose instruction the button points at.
+    expect(backupAvailability(state({ udid: 'u1', phase: 'needs-unlock', trust: 'locked' }), true)).toEqual({ enabled: false, reason: 'Unlock your iPhone to continue.', onCard: 'u1', heldBack: null })
     expect(backupAvailability(state({ phase: 'needs-trust', trust: 'pending' }), true).reason).toBe('Tap Trust on your iPhone, then enter its passcode.')
     expect(backupAvailability(state({ phase: 'trust-denied', trust: 'denied' }), true).reason).toBe("Anna's iPhone said Don't Trust. Unplug it and plug it in again to be asked again.")
     expect(backupAvailability(state({ phase: 'importing' }), true).reason).toBe("Backing up Anna's iPhone now.")
     expect(backupAvailability(state({ phase: 'connecting' }), true).reason).toBe("Connecting to Anna's iPhone…")
     expect(backupAvailability(state({ phase: 'ready', connection: 'network' }), true).reason).toBe('Connect your iPhone with a USB cable to back it up.')
-    expect(backupAvailability(state({ phase: 'ready' }, { paused: true }), true).reason).toBe('Paused. Press Resume to continue.')
+    expect(backupAvailability(state({ phase: 'ready' }, { paused: true }), true).reason).toBe('Paused. Press Resume all to continue.')
   })
 
   it('gives the usbmuxd install hint when the mux is missing', () => {
     const s = state({}, { muxAvailable: false, problems: [toWireError('usbmuxd-missing', {}, 'linux')] })
-    expect(backupAvailability(s, true)).toEqual({ enabled: false, reason: 'The iPhone connection service is not installed. Install the usbmuxd package (sudo apt install usbmuxd).' })
+    expect(backupAvailability(s, true)).toEqual({ enabled: false, reason: 'The iPhone connection service is not installed. Install the usbmuxd package (sudo apt install usbmuxd).', onCard: null, heldBack: null })
   })
 
   it('is enabled when any phone can start, even if another is busy', () => {
@@ -65,6 +71,18 @@ describe('status line', () => {
     expect(statusLine(buildAppState({ safety: waiting, devices: [] }), true, now)).toBe('200 of 210 photos and videos are safe')
   })
 
+  it('names what the phone needs, instead of the library\'s state', () => {
+    const cases: [DeviceView['phase'], string][] = [
+      ['needs-unlock', "Anna's iPhone is locked"],
+      ['needs-trust', "Waiting for Trust on Anna's iPhone"],
+      ['trust-denied', "Anna's iPhone said Don't Trust"],
+      ['waiting-power', "Anna's iPhone is not charging"],
+    ]
+    for (const [phase, line] of cases) {
+      expect(statusLine(buildAppState({ devices: [buildDevice({ phase })], library: { path: '/p', assetCount: 0, bytes: 0, freeBytes: 1, available: true } }), true)).toBe(line)
+    }
+  })
+
   it('shows the run, a problem, uploads or pause', () => {
     const importing = buildAppState({ devices: [buildDevice({ phase: 'importing', progress: buildProgress() })] })
     // The phone's live count in photos and videos (the card's own figure), not the run's files.
@@ -73,8 +91,9 @@ describe('status line', () => {
     expect(statusLine(problem, true)).toBe('The library disk is full (0 bytes free of 512 GB) — Nothing was lost; backup resumes when there is space.')
     const uploading = buildAppState({ destinations: [buildDestination({ status: 'uploading', counts: { done: 1, pending: 230, failed: 0 } })] })
     expect(statusLine(uploading, true)).toBe('Uploading 230 photos to Immich')
-    const paused = buildAppState({ paused: true, queue: { counts: { all: 400, pending: 312, failed: 0, notOnPhone: 0, done: 88 }, revision: 1 } })
-    expect(statusLine(paused, true)).toBe('Paused — 312 photos and videos waiting')
+    // Pause all counts what it holds back: the uploads waiting, not the import queue.
+    const paused = buildAppState({ paused: true, destinations: [buildDestination({ counts: { done: 0, pending: 210, failed: 0 } })], queue: { counts: { all: 400, pending: 0, failed: 0, notOnPhone: 0, done: 400 }, revision: 1 } })
+    expect(statusLine(paused, true)).toBe('Paused — 210 uploads waiting')
     expect(statusLine(null, false)).toBe('Connecting to Cradle…')
   })
 })
