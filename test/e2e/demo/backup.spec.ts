@@ -105,7 +105,7 @@ test('Pause all stops the run where it is, Resume all continues it, and nothing 
   await expect(page.getByRole('button', { name: 'Resume all' })).toBeVisible()
   await expect(card.getByTestId('device-status')).toHaveText('Paused.')
   await expect(card.getByTestId('device-instruction')).toHaveText('Press Resume all to continue.')
-  await expect(page.getByTestId('headline')).toHaveText(/^Paused — \d+ items? not copied from /)
+  await expect(page.getByTestId('headline')).toHaveText(new RegExp(`^Paused — \\d+ (photos and videos|photo or video) not copied from ${app.phoneName}$`))
   // Paused keeps the bars where they stopped, and they stay there. The barrier instead of a wait:
   // the engine reports the phone 'paused' only once its run has wound down (files in flight
   // finished or aborted, the phone's files closed), and nothing is copied after that until Resume.
