@@ -394,6 +394,8 @@ async function recheck(items: number, latencyMs: number): Promise<void> {
 // ── 3b. the whole `cradle backup --once` with nothing new ───────────────────
 
 const BIN = path.resolve(path.dirname(SELF), '..', 'bin', 'cradle.js')
+/** BENCH_BEFORE_BIN: another build's bin/cradle.js, run interleaved with this one (before/after in one run). */
+const BEFORE_BIN = process.env.BENCH_BEFORE_BIN
 
 function timeCommand(args: string[], env: NodeJS.ProcessEnv): { ms: number; status: number | null; stderr: string } {
   const t = performance.now()
@@ -408,7 +410,7 @@ function timeCommand(args: string[], env: NodeJS.ProcessEnv): { ms: number; stat
  * own start-up) and `node -e 0`.
  */
 async function recheckCli(items: number, latencyMs: number, runs: number): Promise<void> {
-  if (!fs.existsSync(BIN) || !fs.existsSync(path.resolve(path.dirname(SELF), '..', 'dist'))) throw new Error('build first: npm run build')
+  if (!fs.existsSync(BIN) || !fs.existsSync(path.resolve(path.dirname(BIN), '..', 'dist'))) throw new Error('build first: npm run build')
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-engine-bench-sim-'))
   const sim = await SimChild.start({ workDir: work, photos: { count: items, seed: 5 }, faults: { ...USB2_LINK, latencyMs } })
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-engine-bench-cli-'))
@@ -431,19 +433,33 @@ async function recheckCli(items: number, latencyMs: number, runs: number): Promi
     }
     const env = { ...process.env, USBMUXD_SOCKET_ADDRESS: sim.ready.address }
     const backup = [BIN, '--data', dataDir, 'backup', '--once']
+    const before = BEFORE_BIN ? [BEFORE_BIN, '--data', dataDir, 'backup', '--once'] : null
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-    const warm = timeCommand(backup, env)
-    if (warm.status !== 0) throw new Error(`backup --once exited ${warm.status}: ${warm.stderr.slice(0, 500)}`)
-    const t = { node: [] as number[], help: [] as number[], backup: [] as number[] }
+    const run = (args: string[]): number => {
+      const r = timeCommand(args, env)
+      if (r.status !== 0) throw new Error(`backup --once exited ${r.status}: ${r.stderr.slice(0, 500)}`)
+      return r.ms
+    }
+    const warm = run(backup)
+    const t = { node: [] as number[], help: [] as number[], backup: [] as number[], before: [] as number[] }
     for (let i = 0; i < runs; i++) {
       t.node.push(timeCommand(['-e', '0'], env).ms)
       t.help.push(timeCommand([BIN, '--help'], env).ms)
-      const r = timeCommand(backup, env)
-      if (r.status !== 0) throw new Error(`backup --once exited ${r.status}: ${r.stderr.slice(0, 500)}`)
-      t.backup.push(r.ms)
+      t.backup.push(run(backup))
+      if (before) t.before.push(run(before))
     }
     console.log(`  load average ${fmt(os.loadavg()[0]!)}; medians: node -e 0 ${fmt(median(t.node), 0)} ms, cradle --help ${fmt(median(t.help), 0)} ms (references)`)
-    console.log(`  no-op backup --once: median ${fmt(median(t.backup), 0)} ms, best ${fmt(Math.min(...t.backup), 0)} ms (goal ≤ 1000 ms; first run ${fmt(warm.ms, 0)} ms)`)
+    console.log(`  no-op backup --once: median ${fmt(median(t.backup), 0)} ms, best ${fmt(Math.min(...t.backup), 0)} ms (goal ≤ 1000 ms; first run ${fmt(warm, 0)} ms)`)
+    if (before) console.log(`  same, BENCH_BEFORE_BIN (interleaved): median ${fmt(median(t.before), 0)} ms, best ${fmt(Math.min(...t.before), 0)} ms`)
+    // One new photo in one folder: that folder is listed and its files stat'ed again, one file imported.
+    const dcim = path.join(work, sim.ready.udid, 'DCIM')
+    const folder = fs.readdirSync(dcim).filter((n) => !n.startsWith('.')).sort()[0]!
+    const model = fs.readdirSync(path.join(dcim, folder)).find((n) => n.endsWith('.JPG') || n.endsWith('.HEIC'))!
+    const added = `${folder}/IMG_NEW1${path.extname(model)}`
+    fs.copyFileSync(path.join(dcim, folder, model), path.join(dcim, added))
+    fs.appendFileSync(path.join(dcim, added), 'new') // other bytes: a new asset, not a duplicate
+    const one = timeCommand(backup, env)
+    console.log(`  one new photo (${added}): backup --once ${fmt(one.ms, 0)} ms, exit ${one.status}`)
     if (process.env.BENCH_CPU_PROF) {
       const profDir = path.resolve(process.env.BENCH_CPU_PROF)
       timeCommand(['--cpu-prof', '--cpu-prof-dir', profDir, ...backup], env)
