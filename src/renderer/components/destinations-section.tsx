@@ -1,8 +1,8 @@
 /** Where the photos go: the library first, then each destination with its state and actions. */
 import { useState } from 'react'
-import { formatPhotos } from '../../shared/format.js'
+import { formatBytes, formatPhotos } from '../../shared/format.js'
 import { placesLine, safetySentence, scrubLine } from '../../shared/safety-text.js'
-import type { DestinationView } from '../../shared/state.js'
+import type { DestinationView, LibraryView } from '../../shared/state.js'
 import { KIND_LABELS, UPDATE_SECRET_LABEL } from '../forms/destination-form-model.js'
 import { destinationStatus } from '../store/selectors.js'
 import { useActions, useAppStore } from '../store/store-context.js'
@@ -38,6 +38,11 @@ function SafetyTotal() {
   )
 }
 
+/** "15.2 GB used · 120 GB free" (free space is the disk's, as the library's folder sees it). */
+function librarySpace(library: LibraryView): string {
+  return `${formatBytes(library.bytes)} used · ${library.freeBytes === null ? 'free space not reported' : `${formatBytes(library.freeBytes)} free`}`
+}
+
 function LibraryRow() {
   const library = useAppStore((s) => s.snapshot?.library)
   // The ledger's count (photos and videos, undamaged), the same figure the header says.
@@ -54,6 +59,7 @@ function LibraryRow() {
       <div className="dest-state">
         <span className={`dot tone-${library.available ? 'ok' : 'error'}`} aria-hidden="true" />
         {library.available ? `${formatPhotos(safeThere)} safe` : 'The library folder is not there'}
+        {library.available && <span className="dest-detail muted" data-testid="library-space">{librarySpace(library)}</span>}
         {scrub && (
           <span className={`dest-detail ${scrub.damaged > 0 ? 'tone-text-error' : 'muted'}`} data-testid="scrub-line">
             {scrubLine(scrub)}
