@@ -1,5 +1,5 @@
-/** Recent backups with their counts, and the ones that ended on an error with what to do. */
-import { historyLine } from '../store/selectors.js'
+/** Recent backups with their counts; an error still to act on in red with what to do, a dealt-with one in grey. */
+import { historyRow } from '../store/selectors.js'
 import { useAppStore } from '../store/store-context.js'
 
 export function HistorySection() {
@@ -11,17 +11,20 @@ export function HistorySection() {
         <p className="muted">No backups yet.</p>
       ) : (
         <ol className="history" data-testid="history">
-          {history.map((h) => (
-            <li key={h.id}>
-              <span>{historyLine(h)}</span>
-              {h.error && (
-                <p className="error">
-                  {h.error.message}
-                  {h.error.action && <> — {h.error.action}</>}
-                </p>
-              )}
-            </li>
-          ))}
+          {history.map((h) => {
+            const row = historyRow(h, history)
+            return (
+              <li key={h.id} className={row.tone === 'past' || row.tone === 'quiet' ? 'muted' : undefined} data-tone={row.tone}>
+                <span>{row.text}</span>
+                {row.error && (
+                  <p className="error">
+                    {row.error.message}
+                    {row.error.action && <> — {row.error.action}</>}
+                  </p>
+                )}
+              </li>
+            )
+          })}
         </ol>
       )}
     </section>

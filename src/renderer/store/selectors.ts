@@ -218,3 +218,30 @@ export function historyLine(h: HistoryEntry, now: number = Date.now()): string {
   if (h.bytes > 0) parts.push(formatBytes(h.bytes))
   return `${when} — ${parts.join(' · ')}`
 }
+
+export interface HistoryRow {
+  text: string
+  /** 'now': an error still to act on (red, with its action); 'past': it was dealt with (grey, past tense); 'quiet': nothing happened. */
+  tone: 'normal' | 'now' | 'past' | 'quiet'
+  /** The error's words and what to do, only while it still matters. */
+  error: { message: string; action: string | null } | null
+}
+
+/**
+ * One History row. A run that ended on an error and was followed by a good run of the same phone
+ * or destination is the past: "Interrupted — Anna's iPhone was unplugged · resumed today 4:21 AM",
+ * in grey, without its instruction. A manual run that found nothing says "Nothing new" quietly.
+ * `history` is newest first, as the snapshot has it.
+ */
+export function historyRow(h: HistoryEntry, history: readonly HistoryEntry[], now: number = Date.now()): HistoryRow {
+  const when = formatWhen(h.at, now)
+  if (h.error) {
+    const index = history.indexOf(h)
+    const later = history.slice(0, index < 0 ? 0 : index).reverse().find((e) => e.kind === h.kind && e.sourceName === h.sourceName && e.udid === h.udid && e.error === null)
+    if (later) return { text: `${when} — Interrupted — ${h.error.message} · resumed ${formatWhen(later.at, now)}`, tone: 'past', error: null }
+    return { text: historyLine(h, now), tone: 'now', error: { message: h.error.message, action: h.error.action ?? null } }
+  }
+  const nothing = h.imported === 0 && h.failed === 0 && h.unreadable === 0 && h.unavailable === 0
+  if (nothing) return { text: `${when} — Nothing new${h.kind === 'import' ? ` from ${h.sourceName}` : ` for ${h.sourceName}`}`, tone: 'quiet', error: null }
+  return { text: historyLine(h, now), tone: 'normal', error: null }
+}

@@ -134,6 +134,11 @@ test('unplugging mid-backup shows it, and the backup resumes where it stopped on
     return b !== null && b[0] > stoppedAt && b[1] === app.truth.photosOnPhone
   }).toBe(true)
   await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  // The interruption is the past now: grey, "Interrupted … resumed …", no red "Plug it in again".
+  const interrupted = page.getByTestId('history').locator('li', { hasText: unplugged.title })
+  await expect(interrupted).toHaveText(new RegExp(`— Interrupted — ${unplugged.title} · resumed today `))
+  await expect(interrupted).toHaveAttribute('data-tone', 'past')
+  await expect(page.getByTestId('history')).not.toContainText(unplugged.action!)
   // Resumed, not restarted: the second run copied only what the first did not, each file once.
   const state = await app.state()
   const device = state.devices[0]!

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backupAvailability, cardDevices, destinationStatus, historyLine, knownPhones, progressView, queueFilters, statusLine } from '../../../src/renderer/store/selectors.js'
+import { backupAvailability, cardDevices, destinationStatus, historyLine, historyRow, knownPhones, progressView, queueFilters, statusLine } from '../../../src/renderer/store/selectors.js'
 import { toWireError } from '../../../src/shared/error-text.js'
 import type { DeviceView } from '../../../src/shared/state.js'
 import { buildAppState, buildDestination, buildDevice, buildHistoryEntry, buildProgress, buildSafety, T0 } from '../../fakes/app-state-builder.js'
@@ -142,5 +142,21 @@ describe('history', () => {
     expect(historyLine(buildHistoryEntry({ unavailable: 41, failed: 2 }), now)).toMatch(/^today \d\d?:\d\d( [AP]M)? — 41 new from Anna's iPhone · 3,470 already safe · 41 in iCloud only · 2 failed · 180 MB$/)
     expect(historyLine(buildHistoryEntry({ unavailable: 41, unreadable: 3 }), now)).toMatch(/ · 41 in iCloud only · couldn't read 3 · 180 MB$/)
     expect(historyLine(buildHistoryEntry({ kind: 'upload', sourceName: 'Immich', imported: 230, alreadyHad: 0, bytes: 0 }), now)).toMatch(/— 230 uploaded to Immich$/)
+  })
+
+  it('an error dealt with by a later run is past: grey, past tense, no instruction; nothing new is quiet', () => {
+    const now = T0 + 1000
+    const unplugged = buildHistoryEntry({ id: '1', at: T0 - 120_000, imported: 12, error: toWireError('device-unplugged', { deviceName: "Anna's iPhone" }) })
+    const resumed = buildHistoryEntry({ id: '2', at: T0 - 60_000 })
+    const nothing = buildHistoryEntry({ id: '3', at: T0, imported: 0, alreadyHad: 3_470, unavailable: 0, unreadable: 0, failed: 0, bytes: 0 })
+    const history = [nothing, resumed, unplugged]
+    const past = historyRow(unplugged, history, now)
+    expect(past).toMatchObject({ tone: 'past', error: null })
+    expect(past.text).toMatch(/— Interrupted — Anna's iPhone was unplugged · resumed today \d\d?:\d\d/)
+    // Still the latest word on that phone: red, with what to do.
+    expect(historyRow(unplugged, [unplugged], now)).toMatchObject({ tone: 'now', error: { message: "Anna's iPhone was unplugged", action: 'Plug it in again; the backup continues where it stopped.' } })
+    expect(historyRow(nothing, history, now)).toMatchObject({ tone: 'quiet', error: null })
+    expect(historyRow(nothing, history, now).text).toMatch(/— Nothing new from Anna's iPhone$/)
+    expect(historyRow(resumed, history, now).tone).toBe('normal')
   })
 })
