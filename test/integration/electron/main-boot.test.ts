@@ -145,7 +145,7 @@ describe('desktop shell boot (fake Electron, scripted engine)', () => {
     expect(win.iconExists).toBe(true)
     expect(await shell.waitFor(is('window.loadURL'), 'load')).toMatchObject({ url: 'app://cradle/index.html' })
     await shell.waitFor(is('window.show'), 'window shown')
-    await shell.waitFor((e) => e.event === 'tray.setToolTip' && e.text === 'All 12,430 photos are safe', 'idle tooltip')
+    await shell.waitFor((e) => e.event === 'tray.setToolTip' && e.text === 'All 12,430 photos and videos are safe', 'idle tooltip')
     await shell.waitFor((e) => e.event === 'webContents.send' && e.channel === IPC.state, 'a snapshot sent to the window')
 
     // Closing the window hides it; Cradle stays in the tray.
@@ -206,7 +206,7 @@ describe('desktop shell boot (fake Electron, scripted engine)', () => {
 
   it('the tray drives the engine and follows its state; a finished backup is notified', async () => {
     const { shell } = startShell([])
-    await shell.waitFor((e) => e.event === 'tray.setToolTip' && e.text === 'All 12,430 photos are safe', 'idle tooltip')
+    await shell.waitFor((e) => e.event === 'tray.setToolTip' && e.text === 'All 12,430 photos and videos are safe', 'idle tooltip')
 
     shell.send({ op: 'menu', label: 'Pause' })
     await shell.waitFor((e) => e.event === 'engine.handle' && e.name === 'pause', 'pause reaches the engine')
@@ -219,8 +219,8 @@ describe('desktop shell boot (fake Electron, scripted engine)', () => {
     await shell.waitFor((e) => e.event === 'engine.handle' && e.name === 'resume', 'resume')
     shell.send({ op: 'menu', label: 'Back up now' })
     await shell.waitFor((e) => e.event === 'tray.setToolTip' && e.text === "Backing up Anna's iPhone · 1 of 41 · about 4 min left", 'busy tooltip')
-    expect(await shell.waitFor(is('notification'), 'notification')).toMatchObject({ title: 'Backup finished', body: "41 photos from Anna's iPhone are safe." })
-    await shell.waitFor((e) => e.event === 'tray.setToolTip' && String(e.text).startsWith('All 12,471 photos are safe · last backup today'), 'idle again')
+    expect(await shell.waitFor(is('notification'), 'notification')).toMatchObject({ title: 'Backup finished', body: "41 photos and videos from Anna's iPhone are safe." })
+    await shell.waitFor((e) => e.event === 'tray.setToolTip' && String(e.text).startsWith('All 12,471 photos and videos are safe · last backup today'), 'idle again')
 
     shell.send({ op: 'menu', label: 'Open library folder' })
     expect(await shell.waitFor(is('shell.openPath'), 'open folder')).toMatchObject({ path: '/tmp/library' })

@@ -123,11 +123,13 @@ describe('cradle backup --once', () => {
       expect(r.lines.at(-1)).toMatchObject({ type: 'summary', imported: 0, alreadyHad: readable().length, unavailable: 0, unreadable: 1, failed: 0, errors: [] })
       expect(r.stderr.trim().split('\n')).toEqual(['cradle backup: 1 file could not be read from the iPhone; the next backup tries again ("cradle status" counts them)'])
       const st = await runCliProcess(['status', '--json', '--data', dirs.dataDir, '--library', dirs.libraryDir], { timeoutMs: 60_000, env: { ...process.env, CRADLE_LOG: 'silent' } })
-      const s = JSON.parse(st.stdout) as { phones: { itemsNotOnPhone: number; itemsUnreadable: number }[]; queue: { failed: number; notOnPhone: number } }
-      expect(s.phones[0]).toMatchObject({ itemsNotOnPhone: 0, itemsUnreadable: 1 })
+      const s = JSON.parse(st.stdout) as { phones: { itemsNotOnPhone: number; itemsUnreadable: number; photos: { safe: number; unreadable: number } }[]; queue: { failed: number; notOnPhone: number } }
+      expect(s.phones[0]).toMatchObject({ itemsNotOnPhone: 0, itemsUnreadable: 1, photos: { unreadable: 1 } })
       expect(s.queue).toMatchObject({ failed: 1, notOnPhone: 0 })
       const text = await runCliProcess(['status', '--data', dirs.dataDir, '--library', dirs.libraryDir], { timeoutMs: 60_000, env: { ...process.env, CRADLE_LOG: 'silent' } })
-      expect(text.stdout).toContain(`${readable().length} safe, couldn't read 1`)
+      // Counted in photos and videos, as the Photos app counts (a Live Photo's files are one).
+      expect(s.phones[0]!.photos.safe).toBeGreaterThan(0)
+      expect(text.stdout).toContain(`${s.phones[0]!.photos.safe} safe, couldn't read 1`)
     } finally {
       phone.setUnreadable({ paths: [unreadable] })
     }

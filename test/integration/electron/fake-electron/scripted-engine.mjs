@@ -10,6 +10,12 @@ const device = {
   itemsOnPhone: 3511, itemsSafe: 3511, itemsNotOnPhone: 0, itemsUnreadable: 0, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0, photoLibrary: null, lastBackupAt: null, progress: null, problem: null,
 }
 
+/** The safety ledger for a library of n photos and videos, all safe there (the tray reads it). */
+const safetyFor = (n) => {
+  const summary = { items: n, onlyInICloud: 0, safeIn: 1, places: [{ id: 'library', name: 'Library', safe: n, of: n, verifiedAt: null }] }
+  return { total: summary, phones: [{ udid: device.udid, name: device.name, ...summary }] }
+}
+
 export async function startEngine(deps) {
   const muxMissing = process.env.FAKE_MUX_MISSING === '1'
   out({ event: 'engine.start', dataDir: deps.dataDir, libraryDir: deps.libraryDir ?? null, platform: deps.platform, weakness: deps.secrets.weakness ?? null, onAcPower: deps.power.onAcPower() })
@@ -24,6 +30,8 @@ export async function startEngine(deps) {
       minBatteryPercent: null, uploadOnlyOnAcPower: true, startAtLogin: true, uploadLimitMBps: null, inboxPath: null,
     },
     onAcPower: true,
+    safety: safetyFor(12430),
+    scrub: { progress: null, last: null, waiting: null, nextAt: null, damaged: 0 },
   }
   const listeners = new Set()
   const publish = (patch) => {
@@ -47,6 +55,7 @@ export async function startEngine(deps) {
             devices: [{ ...device, phase: 'done', lastBackupAt: Date.now() }],
             history: [{ id: 'h1', at: Date.now(), kind: 'import', sourceName: "Anna's iPhone", udid: 'u1', imported: 41, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 1, durationMs: 1, error: null }],
             library: { ...state.library, assetCount: 12471 },
+            safety: safetyFor(12471),
           }), 100)
           return { started: true, reason: null }
         default: {
