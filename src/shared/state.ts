@@ -191,10 +191,17 @@ export type QueueFilter = 'all' | 'pending' | 'failed' | 'not-on-phone' | 'done'
 
 export interface QueueCounts {
   all: number
+  /** Files waiting to be imported, or imported and waiting to go up to some destination. */
   pending: number
+  /** Files that could not be imported, or did not go up to some destination. */
   failed: number
   notOnPhone: number
+  /** In the library (imported, or already there). */
   done: number
+  /** Of `pending`: waiting to be imported. */
+  importPending: number
+  /** Of `failed`: could not be imported. */
+  importFailed: number
 }
 
 /** The queue in the snapshot is a summary; rows are fetched a window at a time (listQueue). */

@@ -144,7 +144,7 @@ export function buildAppState(over: Partial<AppState> = {}): AppState {
     muxAvailable: true,
     devices: [buildDevice()],
     destinations: [buildDestination()],
-    queue: { counts: { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }, revision: 1 },
+    queue: { counts: { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }, revision: 1 },
     library: { path: '/home/anna/Pictures/Cradle', assetCount: 12_430, bytes: 61_000_000_000, freeBytes: 400_000_000_000, available: true },
     history: [buildHistoryEntry()],
     problems: [],

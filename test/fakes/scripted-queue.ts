@@ -15,23 +15,28 @@ export function isFailed(item: QueueItemView): boolean {
   return item.importState === 'failed' || item.uploads.some((u) => u.state === 'failed')
 }
 
+const inLibrary = (item: QueueItemView): boolean => item.importState === 'done' || item.importState === 'duplicate'
+
+/** As the engine's listQueue: Waiting and Failed are about the import and every upload (a file can be both). */
 export function matches(item: QueueItemView, filter: QueueFilter): boolean {
   switch (filter) {
     case 'all': return true
-    case 'pending': return !isFailed(item) && isPending(item)
+    case 'pending': return isPending(item)
     case 'failed': return isFailed(item)
     case 'not-on-phone': return item.importState === 'not-on-phone'
-    case 'done': return !isFailed(item) && !isPending(item) && item.importState !== 'not-on-phone'
+    case 'done': return inLibrary(item)
   }
 }
 
 export function countQueue(items: readonly QueueItemView[]): QueueCounts {
-  const counts: QueueCounts = { all: items.length, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
+  const counts: QueueCounts = { all: items.length, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
   for (const item of items) {
     if (isFailed(item)) counts.failed++
-    else if (item.importState === 'not-on-phone') counts.notOnPhone++
-    else if (isPending(item)) counts.pending++
-    else counts.done++
+    if (isPending(item)) counts.pending++
+    if (item.importState === 'not-on-phone') counts.notOnPhone++
+    if (inLibrary(item)) counts.done++
+    if (item.importState === 'failed') counts.importFailed++
+    if (item.importState === 'pending' || item.importState === 'importing') counts.importPending++
   }
   return counts
 }

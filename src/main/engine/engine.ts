@@ -60,7 +60,7 @@ export interface EngineParts {
   onStopped?: () => void
 }
 
-const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
+const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
 const LIBRARY_VIEW_REFRESH_MS = 5_000
 const SAFETY_REFRESH_MS = 2_000
 

@@ -2,6 +2,8 @@
  * Queue rows for the UI (listQueue): device files from every source, a page at a time, in a
  * stable order (discovery order, id ascending). Upload states are joined by the engine.
  * Files that left the phone before they were imported drop out of the queue (in_queue = 0).
+ * "Waiting" and "Failed" are about every copy, not only the import: an imported file still waiting
+ * for, or refused by, any destination is listed and counted there too.
  */
 import { isErrorCode, type ErrorCode } from '../../shared/errors.js'
 import { toWireError } from '../../shared/error-text.js'
@@ -24,12 +26,42 @@ export interface QueueQuery {
   search?: string
 }
 
-const FILTER_SQL: Record<QueueFilter, string> = {
+const IN_LIBRARY = "d.state IN ('done','duplicate')"
+/**
+ * An upload of the file's asset to some destination waits, or failed. Uncorrelated, so SQLite
+ * builds the set of such assets once per statement (from uploads_work, one range per destination)
+ * instead of probing the uploads for each of 100,000 files.
+ */
+const uploadSet = (states: string): string =>
+  `d.asset_id IN (SELECT u.asset_id FROM uploads u WHERE u.destination_id IN (SELECT id FROM upload_destinations) AND u.state IN (${states}))`
+const UPLOAD_WAITS = uploadSet("'pending','uploading'")
+const UPLOAD_FAILED = uploadSet("'failed'")
+
+/** Import-only filters: a library opened without the uploads module (tests, tools) has no uploads table. */
+const IMPORT_FILTER_SQL: Record<QueueFilter, string> = {
   all: '',
   pending: "AND d.state IN ('pending','importing')",
   failed: "AND d.state = 'failed'",
   'not-on-phone': "AND d.state = 'not-on-phone'",
-  done: "AND d.state IN ('done','duplicate')",
+  done: `AND ${IN_LIBRARY}`,
+}
+
+const FILTER_SQL: Record<QueueFilter, string> = {
+  ...IMPORT_FILTER_SQL,
+  pending: `AND (d.state IN ('pending','importing') OR (${IN_LIBRARY} AND ${UPLOAD_WAITS}))`,
+  failed: `AND (d.state = 'failed' OR (${IN_LIBRARY} AND ${UPLOAD_FAILED}))`,
+}
+
+const uploadsKnown = new WeakMap<Db, boolean>()
+
+/** Whether this catalog has the uploads table (opened with the uploads module: the engine, `status`). */
+function hasUploads(db: Db): boolean {
+  let known = uploadsKnown.get(db)
+  if (known === undefined) {
+    known = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get() !== undefined
+    uploadsKnown.set(db, known)
+  }
+  return known
 }
 
 interface Row {
@@ -45,7 +77,7 @@ function like(search: string): string {
 
 /** One page of the queue and the total for the filter. */
 export function listQueue(db: Db, q: QueueQuery): LibraryQueuePage {
-  const where = `d.in_queue = 1 ${FILTER_SQL[q.filter]} ${q.search ? "AND d.file_name LIKE @search ESCAPE '\\'" : ''}`
+  const where = `d.in_queue = 1 ${(hasUploads(db) ? FILTER_SQL : IMPORT_FILTER_SQL)[q.filter]} ${q.search ? "AND d.file_name LIKE @search ESCAPE '\\'" : ''}`
   const params: Record<string, string | number> = q.search ? { search: like(q.search) } : {}
   const total = db.prepare<[Record<string, string | number>], { n: number }>(`SELECT COUNT(*) AS n FROM device_files d WHERE ${where}`).get(params)?.n ?? 0
   // Page the ids on the index first, then join only the page: OFFSET 90,000 stays cheap.
@@ -85,16 +117,30 @@ function toItem(r: Row): LibraryQueueItem {
   }
 }
 
-/** Counts per filter over every source. */
+/**
+ * Counts per filter over every source. `pending` and `failed` count files, each once, whose import
+ * or any upload waits or failed (as the filters list them); `importPending`/`importFailed` the
+ * imports alone.
+ */
 export function queueCounts(db: Db): QueueCounts {
   const rows = db.prepare<[], { state: ImportState; n: number }>('SELECT state, COUNT(*) AS n FROM device_files WHERE in_queue = 1 GROUP BY state').all()
-  const c: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
+  const c: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
   for (const r of rows) {
     c.all += r.n
-    if (r.state === 'pending' || r.state === 'importing') c.pending += r.n
-    else if (r.state === 'failed') c.failed += r.n
+    if (r.state === 'pending' || r.state === 'importing') c.importPending += r.n
+    else if (r.state === 'failed') c.importFailed += r.n
     else if (r.state === 'not-on-phone') c.notOnPhone += r.n
     else c.done += r.n
+  }
+  c.pending = c.importPending
+  c.failed = c.importFailed
+  if (hasUploads(db)) {
+    // Driven by the (usually short) list of assets with such uploads, through device_files_asset.
+    // (The unary + keeps SQLite from scanning every imported file through device_files_queue instead.)
+    const inLibraryWith = (set: string): string => `(SELECT COUNT(*) FROM device_files d WHERE ${set} AND +d.in_queue = 1 AND +d.state IN ('done','duplicate'))`
+    const u = db.prepare<[], { waits: number; failed: number }>(`SELECT ${inLibraryWith(UPLOAD_WAITS)} AS waits, ${inLibraryWith(UPLOAD_FAILED)} AS failed`).get()!
+    c.pending += u.waits
+    c.failed += u.failed
   }
   return c
 }

@@ -4,7 +4,7 @@ import { formatBytes, formatCount } from '../../shared/format.js'
 import { itemPlaces, itemPlacesLine } from '../../shared/safety-text.js'
 import type { ImportState, QueueItemView } from '../../shared/state.js'
 import { rowAt } from '../store/queue-window.js'
-import { queueFilters, selectQueueCounts, selectQueueKey, selectQueueTotal } from '../store/selectors.js'
+import { queueFilters, selectDestinations, selectQueueCounts, selectQueueKey, selectQueueTotal } from '../store/selectors.js'
 import { useActions, useAppStore } from '../store/store-context.js'
 import { VirtualList } from './virtual-list.js'
 
@@ -29,6 +29,7 @@ function useNarrow(): boolean {
 
 export function QueueSection() {
   const counts = useAppStore(selectQueueCounts)
+  const destinations = useAppStore(selectDestinations)
   const filter = useAppStore((s) => s.queueFilter)
   const total = useAppStore(selectQueueTotal)
   const key = useAppStore(selectQueueKey)
@@ -39,19 +40,22 @@ export function QueueSection() {
   const namesKey = useAppStore((s) => (s.snapshot?.destinations ?? []).map((d) => `${d.id}\u0001${d.name}`).join('\u0002'))
   const names = useMemo(() => new Map(namesKey === '' ? [] : namesKey.split('\u0002').map((p) => p.split('\u0001') as [string, string])), [namesKey])
 
+  const chips = queueFilters(counts, destinations)
+  const active = chips.find((c) => c.filter === filter)
   return (
     <section className="panel queue" aria-labelledby="queue-heading">
       <div className="panel-head">
         <h2 id="queue-heading">Queue</h2>
         <div className="filters" role="group" aria-label="Show">
-          {queueFilters(counts).map((chip) => (
-            <button key={chip.filter} type="button" className="chip" aria-pressed={filter === chip.filter} onClick={() => setQueueFilter(chip.filter)}>
+          {chips.map((chip) => (
+            <button key={chip.filter} type="button" className="chip" aria-pressed={filter === chip.filter} title={chip.detail ?? undefined} onClick={() => setQueueFilter(chip.filter)}>
               {chip.count === null ? chip.label : `${chip.label} ${formatCount(chip.count)}`}
             </button>
           ))}
         </div>
         <SearchBox />
       </div>
+      {active?.detail && <p className="muted queue-detail" data-testid="queue-filter-detail">{active.detail}</p>}
       <p className="muted queue-total" aria-live="polite">{total === 0 ? 'Nothing here.' : `${formatCount(total)} ${total === 1 ? 'item' : 'items'}`}</p>
       {error && <p className="error" role="alert">{error.message}</p>}
       <VirtualList

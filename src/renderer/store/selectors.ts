@@ -10,12 +10,14 @@ import { CONNECT_PROMPT, phoneBlocker, plural, WAITING_FOR_POWER } from '../word
 import { queueKey, queueTotal } from './queue-window.js'
 import type { Store } from './store-types.js'
 
-const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0 }
+const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
 const NO_DEVICES: DeviceView[] = []
+const NO_DESTINATIONS: DestinationView[] = []
 
 export const selectSnapshot = (s: Store) => s.snapshot
 export const selectQueueCounts = (s: Store) => s.snapshot?.queue.counts ?? EMPTY_COUNTS
 export const selectDevices = (s: Store) => s.snapshot?.devices ?? NO_DEVICES
+export const selectDestinations = (s: Store) => s.snapshot?.destinations ?? NO_DESTINATIONS
 export const selectDevice = (udid: string) => (s: Store) => s.snapshot?.devices.find((d) => d.udid === udid)
 export const selectQueueKey = (s: Store) => queueKey(s.queueFilter, s.queueSearch)
 export const selectQueueTotal = (s: Store) => queueTotal(s.queueWindow, selectQueueKey(s), s.snapshot?.queue.counts, s.queueFilter, s.queueSearch)
@@ -132,8 +134,13 @@ export function statusLine(state: AppState | null, connected: boolean, now: numb
   // What the phone needs comes before everything else: nothing is backed up until it is done.
   const blocker = state.devices.map((d) => phoneBlocker(d, state.settings)).find(Boolean)
   if (blocker) return blocker
-  const first = state.problems[0]
+  // The phone, the library, settings first; a destination's own problem is said with the others missing copies.
+  const first = state.problems.find((p) => !p.code.startsWith('destination-'))
   if (first) return first.action ? `${first.message} — ${first.action}` : first.message
+  const missingCopies = destinationsMissingCopies(state.destinations)
+  if (missingCopies.length > 0) return missingCopiesLine(missingCopies)
+  const destinationProblem = state.problems[0]
+  if (destinationProblem) return destinationProblem.action ? `${destinationProblem.message} — ${destinationProblem.action}` : destinationProblem.message
   const uploading = state.destinations.find((d) => d.status === 'uploading' && d.counts.pending > 0)
   if (uploading) return `Uploading ${plural(uploading.counts.pending, 'photo')} to ${uploading.name}`
   const last = Math.max(0, ...state.devices.map((d) => d.lastBackupAt ?? 0))
@@ -164,16 +171,52 @@ export interface FilterChip {
   filter: QueueFilter
   label: string
   count: number | null
+  /** What the count is made of ("3 couldn't be imported · 210 not uploaded to Immich"); null when nothing. */
+  detail: string | null
 }
 
-/** The queue's filter buttons: All / Waiting / Failed N / In iCloud only N. */
-export function queueFilters(counts: QueueCounts): FilterChip[] {
+/**
+ * The queue's filter buttons: All / Waiting N / Failed N / In iCloud only N. Waiting and Failed
+ * count files whose import or any upload waits or failed, and say per destination what that is.
+ */
+export function queueFilters(counts: QueueCounts, destinations: readonly DestinationView[] = []): FilterChip[] {
   return [
-    { filter: 'all', label: 'All', count: null },
-    { filter: 'pending', label: 'Waiting', count: null },
-    { filter: 'failed', label: 'Failed', count: counts.failed },
-    { filter: 'not-on-phone', label: 'In iCloud only', count: counts.notOnPhone },
+    { filter: 'all', label: 'All', count: null, detail: null },
+    { filter: 'pending', label: 'Waiting', count: counts.pending, detail: filterDetail('pending', counts, destinations) },
+    { filter: 'failed', label: 'Failed', count: counts.failed, detail: filterDetail('failed', counts, destinations) },
+    { filter: 'not-on-phone', label: 'In iCloud only', count: counts.notOnPhone, detail: null },
   ]
+}
+
+/** "12 to import · 40 waiting for Immich" / "3 couldn't be imported · 210 not uploaded to Immich". */
+export function filterDetail(filter: 'pending' | 'failed', counts: QueueCounts, destinations: readonly DestinationView[]): string | null {
+  const parts: string[] = []
+  if (filter === 'pending') {
+    if (counts.importPending > 0) parts.push(`${formatCount(counts.importPending)} to import`)
+    for (const d of destinations) if (d.counts.pending > 0) parts.push(`${formatCount(d.counts.pending)} waiting for ${d.name}`)
+  } else {
+    if (counts.importFailed > 0) parts.push(`${formatCount(counts.importFailed)} couldn't be imported`)
+    for (const d of destinations) if (d.counts.failed > 0) parts.push(`${formatCount(d.counts.failed)} not uploaded to ${d.name}`)
+  }
+  return parts.length > 0 ? parts.join(' · ') : null
+}
+
+/**
+ * Destinations some copies are missing from: files that failed to go up, or that wait while the
+ * destination is not uploading (stopped, signed out, waiting to retry). Uploads in progress are not
+ * "missing".
+ */
+export function destinationsMissingCopies(destinations: readonly DestinationView[]): DestinationView[] {
+  return destinations.filter((d) => d.counts.failed > 0 || (d.counts.pending > 0 && (d.status === 'error' || d.status === 'needs-sign-in' || d.status === 'waiting')))
+}
+
+/** "2 destinations missing copies: Immich, NAS"; one: its problem, or "Immich is missing copies — 210 not uploaded". */
+function missingCopiesLine(missing: readonly DestinationView[]): string {
+  if (missing.length > 1) return `${missing.length} destinations missing copies: ${missing.map((d) => d.name).join(', ')}`
+  const d = missing[0]!
+  if (d.problem) return d.problem.action ? `${d.problem.message} — ${d.problem.action}` : d.problem.message
+  const what = d.counts.failed > 0 ? `${formatCount(d.counts.failed)} not uploaded` : `${formatCount(d.counts.pending)} waiting`
+  return `${d.name} is missing copies — ${what}`
 }
 
 /** A destination's state in a few words, with the reason when it waits or fails. */

@@ -173,7 +173,7 @@ describe('import pipeline', () => {
     const outcome = await t.lib.importFile(plan.toImport[0]!.id, notOnPhoneSource, { signal: ABORT, connection: c1 })
     expect(outcome.state).toBe('not-on-phone')
     expect(t.lib.deviceCounts('A')).toMatchObject({ itemsOnPhone: 1, itemsSafe: 0, itemsNotOnPhone: 1, itemsUnreadable: 0, itemsInRecentlyDeleted: 0, itemsInICloudOnly: 0 })
-    expect(t.lib.queueCounts()).toEqual({ all: 1, pending: 0, failed: 0, notOnPhone: 1, done: 0 })
+    expect(t.lib.queueCounts()).toEqual({ all: 1, pending: 0, failed: 0, notOnPhone: 1, done: 0, importPending: 0, importFailed: 0 })
     expect(t.lib.listQueue({ filter: 'not-on-phone', offset: 0, limit: 10 }).items[0]).toMatchObject({ importState: 'not-on-phone', error: { code: 'file-not-on-device' } })
     expect(t.lib.planScan('A', listing(files), c1).toImport).toEqual([])
     const c2 = t.lib.beginConnection({ udid: 'A', name: 'A' })

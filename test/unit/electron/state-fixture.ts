@@ -38,7 +38,7 @@ export function historyEntry(over: Partial<HistoryEntry> = {}): HistoryEntry {
 export function appState(over: Partial<AppState> = {}): AppState {
   return {
     seq: 1, paused: false, muxAvailable: true, devices: [device()], destinations: [destination()],
-    queue: { counts: { all: 12_430, pending: 0, failed: 0, notOnPhone: 0, done: 12_430 }, revision: 1 },
+    queue: { counts: { all: 12_430, pending: 0, failed: 0, notOnPhone: 0, done: 12_430, importPending: 0, importFailed: 0 }, revision: 1 },
     library: { path: '/home/anna/Pictures/Cradle', assetCount: 12_430, bytes: 80e9, freeBytes: 400e9, available: true },
     history: [], problems: [], settings: defaultSettings('/home/anna/Pictures/Cradle'), onAcPower: true,
     safety: { total: { items: 12_430, onlyInICloud: 0, safeIn: 1, places: [{ id: 'library', name: 'Library', safe: 12_430, of: 12_430, verifiedAt: null }] }, phones: [] },

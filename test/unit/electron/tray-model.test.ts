@@ -81,7 +81,7 @@ describe('tray status line (ui.md words)', () => {
   })
 
   it('paused says how much waits', () => {
-    const s = appState({ paused: true, queue: { counts: { all: 12_742, pending: 312, failed: 0, notOnPhone: 0, done: 12_430 }, revision: 2 } })
+    const s = appState({ paused: true, queue: { counts: { all: 12_742, pending: 312, failed: 0, notOnPhone: 0, done: 12_430, importPending: 312, importFailed: 0 }, revision: 2 } })
     expect(status(s)).toEqual({ icon: 'paused', line: 'Paused — 312 photos and videos waiting' })
     expect(status(appState({ paused: true })).line).toBe('Paused')
   })
@@ -93,7 +93,7 @@ describe('tray status line (ui.md words)', () => {
   })
 
   it('failed items turn the dot on and drop "All"', () => {
-    const s = appState({ queue: { counts: { all: 12_433, pending: 0, failed: 3, notOnPhone: 0, done: 12_430 }, revision: 1 } })
+    const s = appState({ queue: { counts: { all: 12_433, pending: 0, failed: 3, notOnPhone: 0, done: 12_430, importPending: 0, importFailed: 3 }, revision: 1 } })
     expect(status(s)).toEqual({ icon: 'attention', line: '12,430 photos and videos are safe · 3 failed' })
   })
 

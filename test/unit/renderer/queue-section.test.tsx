@@ -9,7 +9,7 @@ import { buildAppState, buildDestination, buildQueueItem } from '../../fakes/app
 import { renderWithStore } from './render-app.js'
 import { TestTransport } from './test-transport.js'
 
-const counts = { all: 50_000, pending: 2, failed: 3, notOnPhone: 41, done: 49_954 }
+const counts = { all: 50_000, pending: 2, failed: 3, notOnPhone: 41, done: 49_954, importPending: 2, importFailed: 3 }
 
 function queueTransport() {
   return new TestTransport().answer('listQueue', ({ filter, offset, limit }) => {

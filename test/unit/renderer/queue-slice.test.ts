@@ -9,7 +9,7 @@ function page(input: { offset: number; limit: number }, total: number, revision 
   return { total, offset: input.offset, revision, items: Array.from({ length: count }, (_, i) => buildQueueItem(input.offset + i)) }
 }
 
-const state = (revision: number, seq = revision) => buildAppState({ seq, queue: { counts: { all: 50_000, pending: 0, failed: 0, notOnPhone: 0, done: 50_000 }, revision } })
+const state = (revision: number, seq = revision) => buildAppState({ seq, queue: { counts: { all: 50_000, pending: 0, failed: 0, notOnPhone: 0, done: 50_000, importPending: 0, importFailed: 0 }, revision } })
 
 describe('queue window slice', () => {
   beforeEach(() => vi.useFakeTimers())

@@ -48,7 +48,7 @@ describe('which rows to fetch', () => {
   })
 
   it('takes the total from the page, else from the snapshot counts', () => {
-    const counts = { all: 50, pending: 5, failed: 3, notOnPhone: 41, done: 1 }
+    const counts = { all: 50, pending: 5, failed: 3, notOnPhone: 41, done: 1, importPending: 5, importFailed: 3 }
     const key = queueKey('failed', '')
     expect(queueTotal({ key, offset: 0, items: [], total: 2 }, key, counts, 'failed', '')).toBe(2)
     expect(queueTotal(null, key, counts, 'failed', '')).toBe(3)

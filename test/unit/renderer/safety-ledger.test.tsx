@@ -88,7 +88,7 @@ describe('the window', () => {
         buildQueueItem(1, { libraryCopy: { damage: 'corrupt', verifiedAt: T0 }, uploads: [{ destinationId: 'immich-1', state: 'done', error: null }] }),
       ],
     }))
-    const state = buildAppState({ destinations: [buildDestination(), buildDestination({ id: 'nas', name: 'NAS', kind: 'folder' })], queue: { counts: { all: 2, pending: 0, failed: 0, notOnPhone: 0, done: 2 }, revision: 1 } })
+    const state = buildAppState({ destinations: [buildDestination(), buildDestination({ id: 'nas', name: 'NAS', kind: 'folder' })], queue: { counts: { all: 2, pending: 0, failed: 0, notOnPhone: 0, done: 2, importPending: 0, importFailed: 0 }, revision: 1 } })
     renderWithStore(<QueueSection />, { state, transport })
     await flush()
     const rows = within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')

@@ -92,7 +92,7 @@ describe('status line', () => {
     const uploading = buildAppState({ destinations: [buildDestination({ status: 'uploading', counts: { done: 1, pending: 230, failed: 0 } })] })
     expect(statusLine(uploading, true)).toBe('Uploading 230 photos to Immich')
     // Pause all counts what it holds back: the uploads waiting, not the import queue.
-    const paused = buildAppState({ paused: true, destinations: [buildDestination({ counts: { done: 0, pending: 210, failed: 0 } })], queue: { counts: { all: 400, pending: 0, failed: 0, notOnPhone: 0, done: 400 }, revision: 1 } })
+    const paused = buildAppState({ paused: true, destinations: [buildDestination({ counts: { done: 0, pending: 210, failed: 0 } })], queue: { counts: { all: 400, pending: 0, failed: 0, notOnPhone: 0, done: 400, importPending: 0, importFailed: 0 }, revision: 1 } })
     expect(statusLine(paused, true)).toBe('Paused — 210 uploads waiting')
     expect(statusLine(null, false)).toBe('Connecting to Cradle…')
   })
@@ -109,9 +109,44 @@ describe('devices shown', () => {
 })
 
 describe('queue filters', () => {
-  it('are All / Waiting / Failed N / In iCloud only N', () => {
-    expect(queueFilters({ all: 50, pending: 5, failed: 3, notOnPhone: 41, done: 1 }).map((c) => `${c.label}${c.count === null ? '' : ` ${c.count}`}`))
-      .toEqual(['All', 'Waiting', 'Failed 3', 'In iCloud only 41'])
+  it('are All / Waiting N / Failed N / In iCloud only N', () => {
+    expect(queueFilters({ all: 50, pending: 5, failed: 3, notOnPhone: 41, done: 1, importPending: 5, importFailed: 3 }).map((c) => `${c.label}${c.count === null ? '' : ` ${c.count}`}`))
+      .toEqual(['All', 'Waiting 5', 'Failed 3', 'In iCloud only 41'])
+  })
+
+  it('Waiting and Failed count uploads too, and say per destination what they are', () => {
+    const destinations = [
+      buildDestination({ counts: { done: 0, pending: 0, failed: 210 }, status: 'ready' }),
+      buildDestination({ id: 'nas', name: 'NAS', kind: 'folder', counts: { done: 200, pending: 40, failed: 3 }, status: 'uploading' }),
+    ]
+    const chips = queueFilters({ all: 230, pending: 52, failed: 213, notOnPhone: 0, done: 218, importPending: 12, importFailed: 3 }, destinations)
+    expect(chips.find((c) => c.filter === 'pending')).toEqual({ filter: 'pending', label: 'Waiting', count: 52, detail: '12 to import · 40 waiting for NAS' })
+    expect(chips.find((c) => c.filter === 'failed')).toEqual({ filter: 'failed', label: 'Failed', count: 213, detail: "3 couldn't be imported · 210 not uploaded to Immich · 3 not uploaded to NAS" })
+    expect(queueFilters({ all: 1, pending: 0, failed: 0, notOnPhone: 0, done: 1, importPending: 0, importFailed: 0 }, [buildDestination()]).every((c) => c.detail === null)).toBe(true)
+  })
+})
+
+describe('the header when copies are missing', () => {
+  const now = T0 + 1000
+  const failing = buildDestination({ counts: { done: 0, pending: 0, failed: 210 }, failedReason: 'Immich did not accept a file' })
+  const stopped = buildDestination({ id: 'nas', name: 'NAS', kind: 'folder', status: 'error', counts: { done: 0, pending: 230, failed: 0 }, problem: toWireError('destination-config', { destinationName: 'NAS' }) })
+
+  it('names every destination some copies are missing from, not only the first problem', () => {
+    const state = buildAppState({ destinations: [failing, stopped], problems: [stopped.problem!], devices: [buildDevice({ lastBackupAt: T0 })] })
+    expect(statusLine(state, true, now)).toBe('2 destinations missing copies: Immich, NAS')
+  })
+
+  it('one destination: its problem, or how many did not go up', () => {
+    expect(statusLine(buildAppState({ destinations: [failing], devices: [] }), true, now)).toBe('Immich is missing copies — 210 not uploaded')
+    const config = toWireError('destination-config', { destinationName: 'NAS' })
+    expect(statusLine(buildAppState({ destinations: [buildDestination(), stopped], problems: [stopped.problem!], devices: [] }), true, now)).toBe(`${config.message} — ${config.action}`)
+  })
+
+  it('a phone or library problem still comes first; uploads in progress are not missing copies', () => {
+    const disk = toWireError('disk-full', { freeBytes: 0, totalBytes: 512e9 })
+    expect(statusLine(buildAppState({ destinations: [failing], problems: [disk] }), true, now)).toBe(`${disk.message} — ${disk.action}`)
+    const uploading = buildDestination({ status: 'uploading', counts: { done: 10, pending: 200, failed: 0 } })
+    expect(statusLine(buildAppState({ destinations: [uploading] }), true, now)).toBe('Uploading 200 photos to Immich')
   })
 })
 

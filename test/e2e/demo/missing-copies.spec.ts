@@ -1,0 +1,50 @@
+/**
+ * Copies that did not get there are never hidden (issue 19 item 1), against `cradle demo`: an
+ * Immich behind a proxy whose body limit refuses the videos (413, each video failed with the
+ * reason), and a folder destination that is a file (stopped, its copies waiting). The Failed and
+ * Waiting filters count those uploads and say per destination what they are; the header names
+ * every destination some copies are missing from.
+ */
+import { startFakeImmich, type FakeImmich } from '../../fakes/fake-immich-server.js'
+import { expect, test } from '../fixtures/app.js'
+
+let immich: FakeImmich | undefined
+test.afterEach(async () => {
+  await immich?.close()
+  immich = undefined
+})
+
+test('Failed and Waiting count uploads per destination; the header names the destinations missing copies', async ({ page, cradle }) => {
+  // The demo's photos are ~0.8 MB and its videos ~2 MB: a 1.5 MB limit refuses every video.
+  immich = await startFakeImmich({ maxBodyBytes: 1_500_000 })
+  const app = await cradle.start({ photos: 20, attached: true })
+  await page.goto(app.url)
+  await expect(page.getByRole('article', { name: app.phoneName }).getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+
+  await app.addImmichDestination('Home Immich', immich.url, 'test-key')
+  const immichView = async () => (await app.state()).destinations.find((d) => d.name === 'Home Immich')!
+  await expect.poll(async () => (await immichView()).counts.pending, { timeout: 60_000 }).toBe(0)
+  const { counts } = await immichView()
+  expect(counts.failed).toBeGreaterThan(0)
+  expect(counts.done).toBeGreaterThan(0)
+  const headline = page.getByTestId('headline')
+  await expect(headline).toHaveText(`Home Immich is missing copies — ${counts.failed} not uploaded`)
+
+  // Failed: the files Immich refused, though every one of them was imported.
+  const failedChip = page.getByRole('button', { name: /^Failed \d+$/ })
+  await expect(failedChip).toHaveText(`Failed ${(await app.state()).queue.counts.failed}`)
+  expect((await app.state()).queue.counts.importFailed).toBe(0)
+  await failedChip.click()
+  await expect(page.getByTestId('queue-filter-detail')).toHaveText(`${counts.failed} not uploaded to Home Immich`)
+  await expect(page.locator('.queue-total')).toHaveText(`${(await app.state()).queue.counts.failed} items`)
+  await expect(page.getByRole('listitem').filter({ hasText: 'Home Immich: failed' }).first()).toBeVisible()
+
+  // A second destination that stops: its copies wait, and the header names both.
+  await app.failDestination('NAS', 'destination-config')
+  await expect(headline).toHaveText('2 destinations missing copies: Home Immich, NAS')
+  await page.getByRole('button', { name: /^Waiting \d+$/ }).click()
+  const nas = (await app.state()).destinations.find((d) => d.name === 'NAS')!
+  await expect(page.getByTestId('queue-filter-detail')).toHaveText(/waiting for NAS$/)
+  await expect(page.getByTestId('queue-filter-detail')).toHaveText(`${nas.counts.pending} waiting for NAS`)
+  await expect(page.getByRole('button', { name: /^Waiting \d+$/ })).toHaveText(`Waiting ${(await app.state()).queue.counts.pending}`)
+})
