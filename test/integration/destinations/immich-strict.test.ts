@@ -75,7 +75,7 @@ describe('Immich as strict as the server (fake)', () => {
       manager = quickUploadManager(lib)
       const wrong = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'nope' } })
       const weak = await manager.test({ draft: { kind: 'immich', name: 'Immich', config: { url: immich.url }, secret: 'weak' } })
-      expect({ major, wrong: wrong.message }).toEqual({ major, wrong: expect.stringMatching(/^Immich needs you to sign in again/) })
+      expect({ major, wrong: wrong.message }).toEqual({ major, wrong: 'Immich refused the API key. Update the API key.' })
       expect({ major, weak: weak.message }).toEqual({ major, weak: expect.stringMatching(/^Immich refused the upload\. Give the API key these permissions: asset\.upload/) })
       await manager.stop()
       manager = undefined
