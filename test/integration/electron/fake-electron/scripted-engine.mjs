@@ -21,7 +21,7 @@ export async function startEngine(deps) {
   out({ event: 'engine.start', dataDir: deps.dataDir, libraryDir: deps.libraryDir ?? null, platform: deps.platform, weakness: deps.secrets.weakness ?? null, onAcPower: deps.power.onAcPower() })
   let state = {
     seq: 1, paused: false, muxAvailable: !muxMissing, devices: muxMissing ? [] : [device], destinations: [],
-    queue: { counts: { all: 12430, pending: 0, failed: 0, notOnPhone: 0, done: 12430 }, revision: 1 },
+    queue: { counts: { all: 12430, pending: 0, failed: 0, notOnPhone: 0, done: 12430, importPending: 0, importFailed: 0 }, revision: 1 },
     library: { path: '/tmp/library', assetCount: 12430, bytes: 1, freeBytes: 1e12, available: true },
     history: [],
     problems: muxMissing ? [{ code: 'usbmuxd-missing', message: 'The iPhone connection service is not installed' }] : [],
