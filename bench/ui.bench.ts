@@ -162,7 +162,7 @@ async function scripted(browser: Browser, rendererDir: string, runs: number, sec
     try {
       for (let i = 0; i < runs; i++) {
         const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } })
-        firsts.push(await firstRender(await context.newPage(), stillServer.url))
+        firsts.push(await firstRender(await context.newPage(), stillServer.accessUrl))
         await context.close()
       }
     } finally {
@@ -187,7 +187,7 @@ async function scripted(browser: Browser, rendererDir: string, runs: number, sec
     try {
       const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } })
       const page = await context.newPage()
-      await page.goto(busyServer.url)
+      await page.goto(busyServer.accessUrl)
       await page.waitForSelector('[role="progressbar"]')
       await page.waitForSelector('[data-row-loaded]')
       seqBefore = busy.current().seq
