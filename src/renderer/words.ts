@@ -154,6 +154,22 @@ export function completenessSentence(v: PhotoLibraryView | null): string | null 
   return parts.join(' · ')
 }
 
+/**
+ * What does not add up between the phone's files and its Photos library, listed rather than ignored:
+ * "3 files in DCIM that Photos does not list (backed up too): IMG_0001.PNG, …", and the reverse.
+ */
+export function libraryMismatchSentences(v: PhotoLibraryView | null): string[] {
+  if (!v || !v.available) return []
+  const names = (paths: readonly string[], count: number): string => {
+    const shown = paths.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')
+    return count > paths.length ? `${shown}, …` : shown
+  }
+  const out: string[] = []
+  if (v.unknownFileCount > 0) out.push(`${plural(v.unknownFileCount, 'file')} in DCIM that Photos does not list (backed up too): ${names(v.unknownFiles, v.unknownFileCount)}`)
+  if (v.missingFileCount > 0) out.push(`${plural(v.missingFileCount, 'original')} Photos lists that the iPhone did not show: ${names(v.missingFiles, v.missingFileCount)}`)
+  return out
+}
+
 export function plural(count: number, one: string, many: string = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`
 }

@@ -185,6 +185,10 @@ export interface QueueItemView {
    * (null damage = its bytes matched) and when. null before the import.
    */
   libraryCopy: { damage: 'corrupt' | 'missing' | null; verifiedAt: number | null } | null
+  /** The phone's Photos library says it is a favorite (false when it was not read). */
+  favorite: boolean
+  /** Titles of the phone's albums that hold it ([] when none, or the library was not read). */
+  albums: string[]
 }
 
 export type QueueFilter = 'all' | 'pending' | 'failed' | 'not-on-phone' | 'done'

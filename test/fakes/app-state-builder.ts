@@ -99,6 +99,8 @@ export function buildQueueItem(i: number, over: Partial<QueueItemView> = {}): Qu
     libraryPath: `2025/2025-03/${prefix}${number}.HEIC`,
     thumbnail: false,
     libraryCopy: { damage: null, verifiedAt: T0 },
+    favorite: false,
+    albums: [],
     ...over,
   }
 }

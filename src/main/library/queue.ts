@@ -69,6 +69,7 @@ interface Row {
   error_code: string | null; source_name: string; captured_at: number | null; library_path: string | null
   asset_id: number | null; group_kind: 'single' | 'live' | 'edited' | null
   damage: 'corrupt' | 'missing' | null; verified_at: number | null
+  favorite: number | null; albums: string | null
 }
 
 function like(search: string): string {
@@ -84,10 +85,13 @@ export function listQueue(db: Db, q: QueueQuery): LibraryQueuePage {
   const rows = db
     .prepare<[Record<string, string | number>], Row>(
       `SELECT d.id, d.udid, d.file_name, d.size, d.state, d.staged_bytes, d.error_code, v.name AS source_name,
-              a.captured_at, a.library_path, a.id AS asset_id, g.kind AS group_kind, a.damage, a.verified_at
+              a.captured_at, a.library_path, a.id AS asset_id, g.kind AS group_kind, a.damage, a.verified_at,
+              pa.favorite, pa.albums
        FROM (SELECT d.id FROM device_files d WHERE ${where} ORDER BY d.id LIMIT @limit OFFSET @offset) page
        JOIN device_files d ON d.id = page.id JOIN devices v ON v.udid = d.udid
        LEFT JOIN assets a ON a.id = d.asset_id LEFT JOIN groups g ON g.id = d.group_id
+       LEFT JOIN photo_files pf ON pf.udid = d.udid AND pf.path = d.path
+       LEFT JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
        ORDER BY d.id`,
     )
     .all({ ...params, limit: q.limit, offset: q.offset })
@@ -114,6 +118,20 @@ function toItem(r: Row): LibraryQueueItem {
     thumbnail: r.size > 0 && mayHaveThumbnail(r.library_path),
     assetId: r.asset_id,
     libraryCopy: r.asset_id === null ? null : { damage: r.damage, verifiedAt: r.verified_at },
+    // What the phone's Photos library says about the photo the file belongs to (photo_files ties them).
+    favorite: r.favorite === 1,
+    albums: albumsOf(r.albums),
+  }
+}
+
+/** The catalog keeps album titles as a JSON array; anything else reads as none. */
+function albumsOf(json: string | null): string[] {
+  if (!json) return []
+  try {
+    const v: unknown = JSON.parse(json)
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
+  } catch {
+    return []
   }
 }
 

@@ -56,7 +56,7 @@ export function QueueSection() {
         <SearchBox />
       </div>
       {active?.detail && <p className="muted queue-detail" data-testid="queue-filter-detail">{active.detail}</p>}
-      <p className="muted queue-total" aria-live="polite">{total === 0 ? 'Nothing here.' : `${formatCount(total)} ${total === 1 ? 'item' : 'items'}`}</p>
+      <p className="muted queue-total" aria-live="polite">{total === 0 ? 'Nothing here.' : `${formatCount(total)} ${total === 1 ? 'file' : 'files'}`}</p>
       {error && <p className="error" role="alert">{error.message}</p>}
       <VirtualList
         total={total}
@@ -162,6 +162,26 @@ function Thumbnail({ item }: { item: QueueItemView }) {
   )
 }
 
+/** What the phone's Photos library says about the row's photo: a favorite, and the albums holding it. */
+function PhotoMeta({ item }: { item: QueueItemView }) {
+  if (!item.favorite && item.albums.length === 0) return null
+  return (
+    <>
+      {item.favorite && (
+        <span className="row-favorite" data-testid="item-favorite">
+          <span aria-hidden="true"> ★</span>
+          <span className="visually-hidden"> Favorite</span>
+        </span>
+      )}
+      {item.albums.length > 0 && (
+        <span className="row-albums muted" data-testid="item-albums">
+          <span className="visually-hidden"> In albums:</span> {item.albums.join(' · ')}
+        </span>
+      )}
+    </>
+  )
+}
+
 export const QueueRow = memo(function QueueRow({ index, total, names }: { index: number; total: number; names: Map<string, string> }) {
   const item = useAppStore((s) => rowAt(s.queueWindow, selectQueueKey(s), index))
   if (!item) {
@@ -171,7 +191,10 @@ export const QueueRow = memo(function QueueRow({ index, total, names }: { index:
   return (
     <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className={`row state-${item.importState}`} data-row-loaded="">
       <Thumbnail key={item.id} item={item} />
-      <span className="row-name" title={item.fileName}>{item.fileName}</span>
+      <span className="row-name" title={[item.fileName, ...item.albums].join(' · ')}>
+        {item.fileName}
+        <PhotoMeta item={item} />
+      </span>
       <span className="row-group">{group && <span className="badge">{group}</span>}</span>
       <span className="row-size muted">{formatBytes(item.size)}</span>
       <span className="row-import">{importText(item)}</span>

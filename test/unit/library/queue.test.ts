@@ -39,7 +39,7 @@ describe('queue pages over 100,000 rows', () => {
     expect(p1.items.map((i) => i.id)).toEqual(['1', '2', '3'])
     expect(p1.items[0]).toEqual({
       id: '1', udid: 'P', fileName: 'IMG_1.HEIC', groupKind: 'single', size: 1, sourceName: 'Ann’s iPhone', importState: 'done',
-      importPercent: null, error: null, capturedAt: 1700000000000, libraryPath: '2024/2024-01/IMG_0001.HEIC', thumbnail: false, assetId: 1, libraryCopy: { damage: null, verifiedAt: null },
+      importPercent: null, error: null, capturedAt: 1700000000000, libraryPath: '2024/2024-01/IMG_0001.HEIC', thumbnail: false, assetId: 1, libraryCopy: { damage: null, verifiedAt: null }, favorite: false, albums: [],
     })
     expect(t.lib.listQueue({ filter: 'all', offset: 2, limit: 2 }).items.map((i) => i.id)).toEqual(['3', '4'])
     const failed = t.lib.listQueue({ filter: 'failed', offset: 0, limit: 2 })

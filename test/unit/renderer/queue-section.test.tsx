@@ -28,7 +28,7 @@ describe('queue section', () => {
   it('shows a window of rows out of 50,000 with their import and upload states', async () => {
     renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts, revision: 1 } }), transport: queueTransport() })
     await flush()
-    expect(screen.getByText('50,000 items')).toBeTruthy()
+    expect(screen.getByText('50,000 files')).toBeTruthy()
     const list = screen.getByRole('list', { name: 'Queue items' })
     const rows = within(list).getAllByRole('listitem')
     expect(rows.length).toBeLessThan(40)
@@ -38,6 +38,25 @@ describe('queue section', () => {
     expect(rows[0]!.textContent).toContain('Importing 62 %')
     expect(within(rows[1]!).getByTestId('item-places').textContent).toMatch(/^Library ✓ · Immich ✓Library: in the library, checked .*; Immich: uploaded$/)
     expect(list.getAttribute('tabindex')).toBe('0') // the scrolling region is reachable by keyboard
+  })
+
+  it('shows the phone\'s albums and favorite on a row, in words for screen readers too', async () => {
+    const transport = new TestTransport().answer('listQueue', ({ offset }) => ({
+      total: 2,
+      offset,
+      revision: 1,
+      items: [
+        buildQueueItem(0, { id: '21', fileName: 'IMG_0001.HEIC', favorite: true, albums: ['Berlin', 'Été 2024 🌊'] }),
+        buildQueueItem(1, { id: '22', fileName: 'IMG_0002.HEIC' }),
+      ],
+    }))
+    renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts: { ...counts, all: 2 }, revision: 1 } }), transport })
+    await flush()
+    const rows = within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')
+    expect(within(rows[0]!).getByTestId('item-albums').textContent).toBe(' In albums: Berlin · Été 2024 🌊')
+    expect(within(rows[0]!).getByTestId('item-favorite').textContent).toBe(' ★ Favorite')
+    expect(within(rows[1]!).queryByTestId('item-albums')).toBeNull()
+    expect(within(rows[1]!).queryByTestId('item-favorite')).toBeNull()
   })
 
   it('shows the engine\'s thumbnail where the item has one, else the kind of file; a broken image falls back', async () => {
@@ -110,7 +129,7 @@ describe('queue section', () => {
     expect(failed.getAttribute('aria-pressed')).toBe('true')
     expect((transport.callsOf('listQueue').at(-1) as { filter: QueueFilter }).filter).toBe('failed')
     expect(within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')).toHaveLength(3)
-    expect(screen.getByText('3 items')).toBeTruthy()
+    expect(screen.getByText('3 files')).toBeTruthy()
     const places = screen.getAllByTestId('item-places')[0]!
     expect(places.querySelector('[aria-hidden="true"]')!.textContent).toBe('Library ✓ · Immich ✗')
     expect(places.querySelector('.visually-hidden')!.textContent).toMatch(/; Immich: failed: Immich did not accept a file\. See the file in the queue for the reason\.$/)

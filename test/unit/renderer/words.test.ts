@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { completenessSentence, deviceStatus, lastBackupSentence, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
+import { completenessSentence, deviceStatus, lastBackupSentence, libraryMismatchSentences, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
 import { toWireError } from '../../../src/shared/error-text.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 import type { SessionPhase } from '../../../src/shared/state.js'
@@ -83,6 +83,21 @@ describe('in iCloud only', () => {
     expect(notOnPhoneSentence(1)).toBe("1 photo or video is in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.")
     expect(notOnPhoneSentence(1234)).toMatch(/^1,234 photos and videos are/)
     expect(notOnPhoneSentence(0)).toBeNull()
+  })
+})
+
+describe('what does not add up between the files and the Photos library', () => {
+  it('lists the first names and says how many, both ways', () => {
+    const v = {
+      available: true, note: null, photosOnPhone: 3, videosOnPhone: 1, photosSafe: 3, videosSafe: 1, inICloudOnly: 0, inRecentlyDeletedNotCopied: 0,
+      unknownFiles: ['/DCIM/100APPLE/IMG_0009.PNG', '/DCIM/100APPLE/odd name.JPG'], unknownFileCount: 3, missingFiles: ['/DCIM/100APPLE/IMG_0004.HEIC'], missingFileCount: 1,
+    }
+    expect(libraryMismatchSentences(v)).toEqual([
+      '3 files in DCIM that Photos does not list (backed up too): IMG_0009.PNG, odd name.JPG, …',
+      '1 original Photos lists that the iPhone did not show: IMG_0004.HEIC',
+    ])
+    expect(libraryMismatchSentences({ ...v, unknownFileCount: 0, missingFileCount: 0 })).toEqual([])
+    expect(libraryMismatchSentences(null)).toEqual([])
   })
 })
 

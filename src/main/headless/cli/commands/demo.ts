@@ -19,6 +19,7 @@ import { headlessOpener, logNotifier } from '../../ports/headless-opener.js'
 import { nodePowerSource } from '../../ports/node-power-source.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { numberOption } from '../numbers.js'
+import { PHOTOS_SCHEMAS, type PhotosSchema } from '../../../../sim/photos/schemas.js'
 import { currentPlatform } from '../platform.js'
 
 const USAGE = `Usage: cradle demo [options]
@@ -37,6 +38,8 @@ Options:
   --latency-ms MS       per-reply link delay (default 1)
   --photo-bytes B       approximate size of each photo (default 2500000)
   --video-bytes B       approximate size of each video (default 12000000)
+  --photo-library S     the phone's Photos library (albums, favorites, Recently Deleted, iCloud-only,
+                        originals from iCloud): ios17 (default), ios14, ios13 table shapes, or none
   --dir DIR             keep the library, data and camera roll in DIR instead of a temp folder
   --keep                do not delete the temporary folder at exit
 
@@ -60,6 +63,7 @@ function parse(args: string[]) {
       'latency-ms': { type: 'string' },
       'photo-bytes': { type: 'string' },
       'video-bytes': { type: 'string' },
+      'photo-library': { type: 'string' },
       dir: { type: 'string' },
       keep: { type: 'boolean' },
     },
@@ -85,6 +89,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   const latency = numberOption(v['latency-ms'], '--latency-ms') ?? 1
   const photoBytes = numberOption(v['photo-bytes'], '--photo-bytes', { int: true }) ?? 2_500_000
   const videoBytes = numberOption(v['video-bytes'], '--video-bytes', { int: true }) ?? 12_000_000
+  const photoLibrary = v['photo-library'] ?? 'ios17'
+  if (photoLibrary !== 'none' && !(PHOTOS_SCHEMAS as readonly string[]).includes(photoLibrary)) {
+    throw new UsageError(`--photo-library must be one of ${[...PHOTOS_SCHEMAS, 'none'].join(', ')}`)
+  }
 
   const log = createLogger('demo')
   const root = v.dir ? path.resolve(v.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-demo-'))
@@ -102,6 +110,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       trust,
       battery: { level, charging, externalPower: charging },
       photos: { count: photos, seed, photoBytes, videoBytes, padding: 'sparse' },
+      // The window shows albums, favorites and the completeness line from it, as with a real phone.
+      ...(photoLibrary === 'none' ? {} : { photoLibrary: { schema: photoLibrary as PhotosSchema } }),
     }],
     latencyMs: latency,
     bandwidthMBps: bandwidth,
