@@ -11,7 +11,7 @@
  *    USB 2 link model, where the phone's 0.1 ms per request is paid one request at a time.
  * MB = 10^6 bytes. On a shared two-core machine the figures are noisy; run it twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, createWriteStream, openSync, promises as fs, readFileSync, writeSync } from 'node:fs'
 import os from 'node:os'
@@ -19,6 +19,7 @@ import path from 'node:path'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { startSimProcess } from './sim-process.js'
 import { connectDevice, MuxClient, type AfcClient, type DeviceSession } from '../src/main/device/index.js'
 
 const { values } = parseArgs({
@@ -81,18 +82,8 @@ async function measured<T>(sim: ChildProcess, fn: () => Promise<T>): Promise<{ v
 const cpuNote = (m: { clientCpu: number; simCpu: number; load: number }): string => `[CPU: client ${m.clientCpu.toFixed(2)} s, simulator ${m.simCpu.toFixed(2)} s; load avg ${m.load.toFixed(1)} on ${os.cpus().length} CPUs]`
 
 /** Starts `cradle sim` in its own process; resolves with its socket once it prints the ready line. */
-async function startSim(args: string[]): Promise<{ address: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main/headless/cli/bin.ts'), 'sim', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CRADLE_LOG: 'silent' } })
-  let out = ''
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.includes('"ready"'))
-      if (line) resolve((JSON.parse(line) as { socket: string }).socket)
-    })
-    child.once('exit', (code) => reject(new Error(`cradle sim exited (${code})`)))
-  })
-  return { address, child }
+function startSim(args: string[]): Promise<{ address: string; child: ChildProcess }> {
+  return startSimProcess(['--import', 'tsx', path.join(ROOT, 'src/main/headless/cli/bin.ts'), 'sim', ...args], ROOT)
 }
 
 async function stopSim(child: ChildProcess): Promise<void> {

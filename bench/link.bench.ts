@@ -16,12 +16,13 @@
  *     scan, pull, SHA-256, fsync, capture date, catalog commit
  * Needs a C compiler and libimobiledevice6 (Debian: libimobiledevice-utils). MB = 10^6 bytes.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { startSimProcess } from './sim-process.js'
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '400' }, rounds: { type: 'string', default: '2' }, 'cpu-prof': { type: 'boolean', default: false } } })
 const TOTAL_MB = Number(values.mb)
@@ -61,18 +62,8 @@ function procCpu(pid: number | undefined): number {
   }
 }
 
-async function startSim(dcim: string): Promise<{ address: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [bin, 'sim', '--dcim', dcim, '--usb2', '--charging', '--external-power'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CRADLE_LOG: 'silent' } })
-  let out = ''
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.includes('"ready"'))
-      if (line) resolve((JSON.parse(line) as { socket: string }).socket)
-    })
-    child.once('exit', (code) => reject(new Error(`cradle sim exited (${code})`)))
-  })
-  return { address, child }
+function startSim(dcim: string): Promise<{ address: string; child: ChildProcess }> {
+  return startSimProcess([bin, 'sim', '--dcim', dcim, '--usb2', '--charging', '--external-power'])
 }
 
 interface Timed {
