@@ -222,7 +222,16 @@ export interface HistoryEntry {
   /** Phone name, "Inbox" or destination name. */
   sourceName: string
   udid: string | null
+  /** Files (new assets for an upload) — the JSON summary of `backup --once` counts these. */
   imported: number
+  /**
+   * An import's photos and videos, as the Photos app counts (a Live Photo's still and video, an
+   * edit's render and .AAE are one): those the run brought in whole, and those with a file that
+   * could not be backed up. The notices and the window's words use these. Entries recorded before
+   * they existed carry the file counts.
+   */
+  photosImported: number
+  photosNotBackedUp: number
   alreadyHad: number
   /** In iCloud only (the phone could not give them, likely Optimize iPhone Storage). */
   unavailable: number

@@ -113,6 +113,8 @@ export function buildHistoryEntry(over: Partial<HistoryEntry> = {}): HistoryEntr
     sourceName: "Anna's iPhone",
     udid: '00008110-000A1B2C3D4E5F60',
     imported: 41,
+    photosImported: 41,
+    photosNotBackedUp: 0,
     alreadyHad: 3470,
     unavailable: 0,
     unreadable: 0,

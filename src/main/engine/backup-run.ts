@@ -30,9 +30,16 @@ export interface BackupCounts {
   inICloudOnly: number
   /** Files of photos in the phone's Recently Deleted that were not copied (settings.importRecentlyDeleted off). */
   inRecentlyDeleted: number
+  /**
+   * Photos and videos as the Photos app counts them (a family of files: source folder + base stem):
+   * those this run brought in with none of their files left behind, and those with a file that
+   * could not be backed up (couldn't read, or failed). The words people read use these.
+   */
+  photosImported: number
+  photosNotBackedUp: number
 }
 
-export const NO_COUNTS: Readonly<BackupCounts> = { imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0, inICloudOnly: 0, inRecentlyDeleted: 0 }
+export const NO_COUNTS: Readonly<BackupCounts> = { imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0, inICloudOnly: 0, inRecentlyDeleted: 0, photosImported: 0, photosNotBackedUp: 0 }
 
 export interface BackupRunDeps {
   udid: string
@@ -130,6 +137,17 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   }
 
   let stopError: CradleError | null = null
+  // Families (photos and videos) this run brought a file of in; those it left a file of behind
+  // (in Cradle, or the phone refused it: the latter also kept apart, the catalog counts those at
+  // the end); and those with a file only in iCloud (not safe, nor a failure).
+  const importedFamilies = new Set<string>()
+  const leftBehind = new Set<string>()
+  const refusedFamilies = new Set<string>()
+  const inICloudFamilies = new Set<string>()
+  const photosOfRun = (phoneRefused: number): void => {
+    counts.photosImported = [...importedFamilies].filter((f) => !leftBehind.has(f) && !inICloudFamilies.has(f)).length
+    counts.photosNotBackedUp = phoneRefused + [...leftBehind].filter((f) => !refusedFamilies.has(f)).length
+  }
   // Files the phone could not give in a row (reset by a file it gave), and every one it could not
   // give since lockdown last said "not locked": a success may come from a file opened before the
   // lock, so all of those may be the lock's doing.
@@ -201,6 +219,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
         if (outcome.state === 'duplicate') counts.alreadyHad++
         else {
           counts.imported++
+          importedFamilies.add(file.family)
           if (outcome.assetId !== null) deps.onAssets([outcome.assetId])
         }
         return true
@@ -208,9 +227,12 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
       // The phone could not give this file: its own problem, the run goes on (retried on a later connection).
       if (outcome.state === 'not-on-phone') {
         counts.unavailable++
+        inICloudFamilies.add(file.family)
         deps.log.debug('not on the phone (likely in iCloud only)', { udid, path: file.path, detail: outcome.problem?.message })
       } else {
         counts.unreadable++
+        leftBehind.add(file.family)
+        refusedFamilies.add(file.family)
         deps.log.warn('could not read the file', { udid, path: file.path, code: outcome.problem?.code, detail: outcome.problem?.message })
       }
       await phoneCouldNotGive(file, outcome.state)
@@ -222,6 +244,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
       deps.log.warn('file failed', { udid, path: file.path, code: e.code, detail: e.message })
       library.markFailed(file.id, e.code, e.message)
       counts.failed++
+      leftBehind.add(file.family)
       return false
     } finally {
       inFlight.delete(file.id)
@@ -263,6 +286,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   publish()
   if (stopError) {
     const error: CradleError = stopError
+    photosOfRun(refusedFamilies.size)
     ;(error as CradleError & { partial?: BackupCounts }).partial = counts
     // The card's count (refreshed at most once a second while running) is exact where the run
     // stopped, so a paused or unplugged phone shows the figure the next run starts from.
@@ -280,6 +304,9 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   counts.unreadable = after.itemsUnreadable
   counts.inICloudOnly = after.itemsInICloudOnly
   counts.inRecentlyDeleted = after.itemsInRecentlyDeleted
+  // As the file counts: what the phone refused counts once (the catalog's figure, this run's or
+  // an earlier connection's), plus what failed in Cradle this run.
+  photosOfRun(after.photos.unreadable)
   return counts
 }
 

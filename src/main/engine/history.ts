@@ -33,6 +33,11 @@ export const historySchema: SchemaModule = {
     (db) => {
       db.exec('ALTER TABLE history ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0')
     },
+    // Photos and videos (families of files), apart from files; NULL in rows recorded before.
+    (db) => {
+      db.exec('ALTER TABLE history ADD COLUMN photos_imported INTEGER')
+      db.exec('ALTER TABLE history ADD COLUMN photos_not_backed_up INTEGER')
+    },
   ],
 }
 
@@ -49,6 +54,8 @@ interface Row {
   unavailable: number
   unreadable: number
   failed: number
+  photos_imported: number | null
+  photos_not_backed_up: number | null
   bytes: number
   duration_ms: number
   error_code: string | null
@@ -61,8 +68,8 @@ export class History {
   add(record: HistoryRecord): void {
     this.db
       .prepare(
-        `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, unreadable, failed, bytes, duration_ms, error_code, error_context)
-         VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @unreadable, @failed, @bytes, @durationMs, @errorCode, @errorContext)`,
+        `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, unreadable, failed, photos_imported, photos_not_backed_up, bytes, duration_ms, error_code, error_context)
+         VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @unreadable, @failed, @photosImported, @photosNotBackedUp, @bytes, @durationMs, @errorCode, @errorContext)`,
       )
       .run({
         ...record,
@@ -82,6 +89,9 @@ export class History {
       sourceName: r.source_name,
       udid: r.udid,
       imported: r.imported,
+      // Rows from before photos were counted apart: the file counts are the best figure there is.
+      photosImported: r.photos_imported ?? r.imported,
+      photosNotBackedUp: r.photos_not_backed_up ?? r.failed + r.unreadable,
       alreadyHad: r.already_had,
       unavailable: r.unavailable,
       unreadable: r.unreadable,

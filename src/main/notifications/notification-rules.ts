@@ -36,16 +36,18 @@ const photos = formatPhotos
 
 function finished(entry: HistoryEntry, locale?: string): ShellNotification | null {
   if (entry.kind !== 'import' || entry.error !== null) return null
-  if (entry.imported === 0 && entry.failed === 0 && entry.unreadable === 0) return null // nothing new: not worth a ping
+  // Counted as the Photos app counts (a Live Photo's still and video are one), never in files.
+  const safe = entry.photosImported
+  // Photos the phone refused ("couldn't read") are not safe either: never a plain "Backup finished".
+  const notBackedUp = entry.photosNotBackedUp
+  if (safe === 0 && notBackedUp === 0) return null // nothing new: not worth a ping
   const key = `finished:${entry.udid ?? entry.sourceName}`
-  // Files the phone refused ("couldn't read") are not safe either: never a plain "Backup finished".
-  const notBackedUp = entry.failed + entry.unreadable
-  if (entry.imported === 0) {
+  if (safe === 0) {
     return { key, title: 'Backup finished with problems', body: `${photos(notBackedUp, locale)} from ${entry.sourceName} could not be backed up. Open Cradle to retry.`, cooldownMs: COOLDOWN.finished }
   }
   const failed = notBackedUp > 0 ? ` ${formatCount(notBackedUp, locale)} could not be backed up.` : ''
-  const verb = entry.imported === 1 ? 'is' : 'are'
-  return { key, title: notBackedUp > 0 ? 'Backup finished with problems' : 'Backup finished', body: `${photos(entry.imported, locale)} from ${entry.sourceName} ${verb} safe.${failed}`, cooldownMs: COOLDOWN.finished }
+  const verb = safe === 1 ? 'is' : 'are'
+  return { key, title: notBackedUp > 0 ? 'Backup finished with problems' : 'Backup finished', body: `${photos(safe, locale)} from ${entry.sourceName} ${verb} safe.${failed}`, cooldownMs: COOLDOWN.finished }
 }
 
 /** The notifications for going from `prev` to `next` (prev is null for the first snapshot). */

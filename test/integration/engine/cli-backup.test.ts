@@ -82,9 +82,15 @@ describe('cradle backup --once', () => {
         type: 'phone', udid, name: 'Ann’s iPhone', imported: readable().length, alreadyHad: 0, unavailable: 1, unreadable: 0, failed: 0, bytes, error: null,
         // A phone without a Photos library database: counted from DCIM as before, and said why.
         inICloudOnly: 0, inRecentlyDeleted: 0,
+        // The same run in photos and videos (a Live Photo's still and video are one): fewer than files.
+        photosImported: expect.any(Number), photosNotBackedUp: 0,
         photoLibrary: expect.objectContaining({ available: false, note: 'Albums and favorites are unavailable for this iPhone: the iPhone does not share its Photos library database' }),
       },
     ])
+    const photosImported = Number(r.lines.find((l) => l.type === 'phone')?.photosImported)
+    expect(photosImported).toBeGreaterThan(0)
+    expect(photosImported).toBeLessThan(readable().length)
+    // The summary counts files, as documented: no photo counts there.
     expect(r.lines.at(-1)).toEqual({ type: 'summary', phones: 1, imported: readable().length, alreadyHad: 0, unavailable: 1, inICloudOnly: 0, inRecentlyDeleted: 0, unreadable: 0, failed: 0, bytes, uploads: [], errors: [] })
   }, 90_000)
 

@@ -20,6 +20,7 @@ import { saveSettings } from '../../../src/main/library/settings-store.js'
 import { configureLogging, type LogRecord } from '../../../src/main/logging/logger.js'
 import { NOTIFY_SECRETS } from '../../../src/main/notifications/notice-channels.js'
 import { defaultSettings, type Settings } from '../../../src/shared/settings.js'
+import { formatPhotos } from '../../../src/shared/format.js'
 import { engineTestRig, ON_CHARGER, tempDirs, waitForState, type TempDirs } from '../../helpers/engine.js'
 import { selfSignedCert, startSmtpSink, type SmtpSink } from '../../fakes/smtp-sink.js'
 
@@ -113,7 +114,13 @@ describe('headless notices', () => {
       notifyUrl: web.url,
       notifyEmail: { smtpHost: '127.0.0.1', smtpPort: smtp.port, secure: 'starttls', from: 'cradle@home.example', to: 'me@example.org', username: 'cradle' },
     }, [1, 1])
-    const body = `${entry.imported} photos and videos from ${phone.name} are safe.`
+    // Counted as the Photos app counts: the roll's Live Photo (still + video) and edit (original,
+    // render, .AAE) are one photo or video each, so their 3 extra files are not counted.
+    const itemFiles = rig.sim!.roll(phone.udid)!.files.filter((f) => f.item >= 0)
+    const extraFiles = itemFiles.length - new Set(itemFiles.map((f) => f.item)).size
+    expect(extraFiles).toBe(3)
+    expect(entry.photosImported).toBe(entry.imported - extraFiles)
+    const body = `${formatPhotos(entry.photosImported)} from ${phone.name} are safe.`
 
     const post = await web.next
     expect(post.body).toBe(body)
@@ -185,7 +192,7 @@ describe('headless notices', () => {
     const finished = await web.post(2)
     expect(finished.headers).toMatchObject({ title: 'Backup finished', tags: 'cradle,finished' })
     const entry = rig.engine.current().history.find((h) => h.kind === 'import' && h.udid === phone.udid)!
-    expect(finished.body).toBe(`${entry.imported} photos and videos from ${phone.name} are safe.`)
+    expect(finished.body).toBe(`${formatPhotos(entry.photosImported)} from ${phone.name} are safe.`)
     await rig.engine.stop()
     rig.engine = undefined
     expect(web.posts).toHaveLength(2)

@@ -20,30 +20,37 @@ function play(states: { at: number; state: AppState; focused?: boolean }[]): She
 describe('notification rules', () => {
   it('a finished backup says how many photos are safe', () => {
     const before = appState({ history: [] })
-    const after = appState({ seq: 2, history: [historyEntry({ id: 'h-2', imported: 41 })] })
+    const after = appState({ seq: 2, history: [historyEntry({ id: 'h-2', imported: 41, photosImported: 41 })] })
     expect(notificationsFor(before, after, 'linux', LOCALE)).toEqual([
       { key: 'finished:00008110-000A1B2C3D4E5F60', title: 'Backup finished', body: "41 photos and videos from Anna's iPhone are safe.", cooldownMs: COOLDOWN.finished },
     ])
   })
 
+  it('counts photos and videos, not files: a Live Photo (still + video) and an edit (render + .AAE) are one each', () => {
+    const live = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'l', imported: 2, photosImported: 1 })] }), 'linux', LOCALE)
+    expect(live[0]).toMatchObject({ title: 'Backup finished', body: "1 photo or video from Anna's iPhone is safe." })
+    const both = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'm', imported: 4, failed: 1, photosImported: 2, photosNotBackedUp: 1 })] }), 'linux', LOCALE)
+    expect(both[0]?.body).toBe("2 photos and videos from Anna's iPhone are safe. 1 could not be backed up.")
+  })
+
   it('mentions failures, and says so when nothing could be saved', () => {
-    const with2 = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'x', imported: 1, failed: 2 })] }), 'linux', LOCALE)
+    const with2 = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'x', imported: 1, failed: 2, photosImported: 1, photosNotBackedUp: 2 })] }), 'linux', LOCALE)
     expect(with2[0]?.body).toBe("1 photo or video from Anna's iPhone is safe. 2 could not be backed up.")
-    const none = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'y', imported: 0, failed: 3 })] }), 'linux', LOCALE)
+    const none = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'y', imported: 0, failed: 3, photosImported: 0, photosNotBackedUp: 3 })] }), 'linux', LOCALE)
     expect(none[0]).toMatchObject({ title: 'Backup finished with problems', body: "3 photos and videos from Anna's iPhone could not be backed up. Open Cradle to retry." })
 
   })
 
   it('files the phone refused ("couldn\'t read") are not safe: never a plain "Backup finished"', () => {
-    const some = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'u', imported: 5, unreadable: 2 })] }), 'linux', LOCALE)
+    const some = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'u', imported: 5, unreadable: 2, photosImported: 5, photosNotBackedUp: 2 })] }), 'linux', LOCALE)
     expect(some[0]).toMatchObject({ title: 'Backup finished with problems', body: "5 photos and videos from Anna's iPhone are safe. 2 could not be backed up." })
-    const only = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'v', imported: 0, unreadable: 1 })] }), 'linux', LOCALE)
+    const only = notificationsFor(appState(), appState({ history: [historyEntry({ id: 'v', imported: 0, unreadable: 1, photosImported: 0, photosNotBackedUp: 1 })] }), 'linux', LOCALE)
     expect(only[0]).toMatchObject({ title: 'Backup finished with problems', body: "1 photo or video from Anna's iPhone could not be backed up. Open Cradle to retry." })
   })
 
   it('stays quiet for a run with nothing new, for uploads, for runs that ended on an error, and for old history', () => {
     const quiet = [
-      historyEntry({ id: 'a', imported: 0, failed: 0 }),
+      historyEntry({ id: 'a', imported: 0, failed: 0, photosImported: 0, photosNotBackedUp: 0 }),
       historyEntry({ id: 'b', kind: 'upload' }),
       historyEntry({ id: 'c', error: toWireError('device-unplugged') }),
     ]

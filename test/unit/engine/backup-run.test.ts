@@ -88,8 +88,19 @@ describe('runBackup', () => {
     const lib = library()
     const files = phone({ 'IMG_0001.JPG': Buffer.from('one') })
     const counts = await run(lib, files)
-    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 3, inICloudOnly: 0, inRecentlyDeleted: 0 })
+    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 3, inICloudOnly: 0, inRecentlyDeleted: 0, photosImported: 1, photosNotBackedUp: 0 })
     expect(files.downloads).toEqual(['/DCIM/100APPLE/IMG_0001.JPG'])
+  })
+
+  it('counts photos and videos as the Photos app does: a Live Photo (2 files) and an edit (3 files) are one each', async () => {
+    const lib = library()
+    const files = phone({
+      'IMG_0001.HEIC': Buffer.from('live still'), 'IMG_0001.MOV': Buffer.from('live video'),
+      'IMG_0002.JPG': Buffer.from('original'), 'IMG_E0002.JPG': Buffer.from('render'), 'IMG_0002.AAE': Buffer.from('<plist/>'),
+      'IMG_0003.JPG': Buffer.from('plain'),
+    })
+    const counts = await run(lib, files)
+    expect(counts).toMatchObject({ imported: 6, failed: 0, photosImported: 3, photosNotBackedUp: 0 })
   })
 
   it('imports an odd number of files with two workers, each exactly once', async () => {

@@ -15,7 +15,7 @@ describe('history', () => {
     return new History(db)
   }
 
-  const base = { kind: 'import' as const, sourceName: "Anna's iPhone", udid: 'U1', imported: 3, alreadyHad: 1, unavailable: 0, unreadable: 0, failed: 0, bytes: 10, durationMs: 5 }
+  const base = { kind: 'import' as const, sourceName: "Anna's iPhone", udid: 'U1', imported: 3, photosImported: 2, photosNotBackedUp: 0, alreadyHad: 1, unavailable: 0, unreadable: 0, failed: 0, bytes: 10, durationMs: 5 }
 
   it('lists recent runs newest first with their error words', () => {
     const history = open()
@@ -25,6 +25,15 @@ describe('history', () => {
     expect(recent.map((r) => r.at)).toEqual([2000, 1000])
     expect(recent[0]!.error).toMatchObject({ code: 'disk-full', message: 'The library disk is full (0 bytes free of 512 GB)' })
     expect(recent[1]!.error).toBeNull()
+  })
+
+  it('keeps photos and videos apart from files (a Live Photo is 2 files, 1 photo)', () => {
+    const history = open()
+    history.add({ ...base, imported: 2, photosImported: 1, failed: 3, photosNotBackedUp: 2, at: 1000, error: null })
+    expect(history.recent()[0]).toMatchObject({ imported: 2, photosImported: 1, failed: 3, photosNotBackedUp: 2 })
+    // A row recorded before photos were counted apart carries its file counts.
+    db!.prepare("INSERT INTO history (at, kind, source_name, udid, imported, failed, unreadable) VALUES (500, 'import', 'Old', 'U1', 7, 1, 2)").run()
+    expect(history.recent().find((r) => r.at === 500)).toMatchObject({ imported: 7, photosImported: 7, photosNotBackedUp: 3 })
   })
 
   it('knows the last successful backup of a phone', () => {

@@ -53,7 +53,7 @@ export async function startEngine(deps) {
           publish({ devices: [{ ...device, phase: 'importing', progress: { itemsDone: 1, itemsTotal: 41, bytesDone: 1, bytesTotal: 41, currentFile: 'IMG_0001.HEIC', bytesPerSecond: 1, secondsLeft: 240, startedAt: Date.now() } }] })
           setTimeout(() => publish({
             devices: [{ ...device, phase: 'done', lastBackupAt: Date.now() }],
-            history: [{ id: 'h1', at: Date.now(), kind: 'import', sourceName: "Anna's iPhone", udid: 'u1', imported: 41, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 1, durationMs: 1, error: null }],
+            history: [{ id: 'h1', at: Date.now(), kind: 'import', sourceName: "Anna's iPhone", udid: 'u1', imported: 43, photosImported: 41, photosNotBackedUp: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 1, durationMs: 1, error: null }],
             library: { ...state.library, assetCount: 12471 },
             safety: safetyFor(12471),
           }), 100)
