@@ -15,6 +15,7 @@ import type { LinkClock, LinkFaults } from './link/device-link.js'
 import type { SimTlsOptions } from './lockdown/tls-behaviour.js'
 import { MuxServer, type MuxFlavour } from './mux/mux-server.js'
 import { PairStore, RecordsByDevice } from './mux/pair-store.js'
+import { removeInBackground } from './remove-in-background.js'
 import { writeCrashLogs } from './roll/crash-logs.js'
 import { generateCameraRoll, type CameraRollOptions, type CameraRollManifest } from './roll/generator.js'
 import { generatePhotoLibrary, type PhotoLibraryManifest, type PhotoLibraryOptions } from './photos/photo-library.js'
@@ -115,7 +116,12 @@ export interface Simulator {
   addDevice(options?: SimDeviceOptions): Promise<VirtualDevice>
   /** Changes link shaping/faults on every device. */
   setFaults(faults: LinkFaults): void
-  close(): Promise<void>
+  /**
+   * Stops serving: the socket is gone when this resolves. The generated work folder is removed
+   * before it resolves, or, with `removeWorkDirInBackground`, by a detached process so that a
+   * stopping CLI exits at once however large the generated phone was.
+   */
+  close(options?: { removeWorkDirInBackground?: boolean }): Promise<void>
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -221,11 +227,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setFaults(faults) {
       for (const d of devices) d.setFaults(faults)
     },
-    async close() {
+    async close(closeOptions = {}) {
       for (const d of devices) d.dispose()
       await mux.close()
       if (bound.kind === 'unix') await fs.rm(bound.path, { force: true })
-      if (ownWorkDir) await fs.rm(workDir, { recursive: true, force: true })
+      if (!ownWorkDir) return
+      if (closeOptions.removeWorkDirInBackground) removeInBackground(workDir)
+      else await fs.rm(workDir, { recursive: true, force: true })
     },
   }
 }

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { CONTROL_HELP, runControlCommand } from '../../../../sim/control/commands.js'
 import { startSimulator } from '../../../../sim/index.js'
+import { removeInBackground } from '../../../../sim/remove-in-background.js'
 import type { TrustMode } from '../../../../sim/device/trust.js'
 import { startEngine } from '../../../engine/start.js'
 import { createLogger } from '../../../logging/logger.js'
@@ -153,8 +154,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   } finally {
     await server?.close().catch(() => undefined)
     await engine?.stop().catch(() => undefined)
-    await sim.close().catch(() => undefined)
-    if (!keep) fs.rmSync(root, { recursive: true, force: true })
+    // The generated phone and its backup can take a minute to delete: a detached process does it,
+    // so Ctrl-C ends the demo at once.
+    await sim.close({ removeWorkDirInBackground: true }).catch(() => undefined)
+    if (!keep) removeInBackground(root)
   }
 }
 

@@ -181,7 +181,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     else ctx.stopSignal.addEventListener('abort', () => resolve(), { once: true })
   })
   lines.close()
-  await sim.close()
+  // The generated phone's folder can take a minute to delete: a detached process does it.
+  await sim.close({ removeWorkDirInBackground: true })
   return 0
 }
 
