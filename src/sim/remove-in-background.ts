@@ -7,14 +7,13 @@ import { spawn } from 'node:child_process'
 
 const SCRIPT = "require('node:fs').rmSync(process.argv[1], { recursive: true, force: true })"
 
+/**
+ * For the plain-Node CLI only (`cradle sim`, `cradle demo`): process.execPath must be node. In the
+ * desktop app it is Electron, whose fuses refuse ELECTRON_RUN_AS_NODE, so this would start the app.
+ */
 export function removeInBackground(dir: string): void {
-  // process.execPath is node, or Electron's binary: ELECTRON_RUN_AS_NODE makes the latter act as node.
-  const child = spawn(process.execPath, ['-e', SCRIPT, dir], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    windowsHide: true,
-  })
+  if (process.versions.electron) throw new Error('removeInBackground runs under plain Node only')
+  const child = spawn(process.execPath, ['-e', SCRIPT, dir], { detached: true, stdio: 'ignore', windowsHide: true })
   child.on('error', () => undefined) // a folder left in the temp folder is not worth failing a stop over
   child.unref()
 }
