@@ -36,7 +36,8 @@ test('Failed and Waiting count uploads per destination; the header names the des
   expect((await app.state()).queue.counts.importFailed).toBe(0)
   await failedChip.click()
   await expect(page.getByTestId('queue-filter-detail')).toHaveText(`${counts.failed} not uploaded to Home Immich`)
-  await expect(page.locator('.queue-total')).toHaveText(`${(await app.state()).queue.counts.failed} items`)
+  const failedFiles = (await app.state()).queue.counts.failed
+  await expect(page.locator('.queue-total')).toHaveText(`${failedFiles} ${failedFiles === 1 ? 'file' : 'files'}`)
   await expect(page.getByRole('listitem').filter({ hasText: 'Home Immich: failed' }).first()).toBeVisible()
 
   // A second destination that stops: its copies wait, and the header names both.
