@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util'
 import { folderSignature } from '../src/main/library/scan-plan.js'
 import { uploadsSchema } from '../src/main/destinations/queue/uploads-schema.js'
 import { tempLibrary } from '../test/integration/library/helpers.js'
+import { seedQueueWithUploads } from '../test/helpers/queue-with-uploads.js'
 
 const { values } = parseArgs({ options: { items: { type: 'string' }, rows: { type: 'string' }, runs: { type: 'string' } } })
 const items = Number(values.items ?? 50_000)
@@ -91,21 +92,7 @@ const ms = (x: number): string => `${x.toFixed(1)} ms`
   const t = tempLibrary({ extraModules: [uploadsSchema] })
   try {
     t.lib.beginConnection({ udid: 'P', name: 'P' })
-    t.lib.db.exec(`
-      INSERT INTO groups (id, source_udid, source_folder, source_stem, library_folder, stem, created_at) VALUES (1, 'P', '/DCIM/100APPLE', 'IMG_0001', '2024/2024-01', 'IMG_0001', 0);
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
-      INSERT INTO assets (id, sha256, sha1, size, library_path, file_name, mime, captured_at, group_id, role, imported_at)
-        SELECT i, 'h' || i, 's' || i, 10, '2024/2024-01/IMG_' || i || '.HEIC', 'IMG_' || i || '.HEIC', 'image/heic', 0, 1, 'original', 0 FROM n WHERE i % 10 != 0 AND i % 3 != 0;
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
-      INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, state, asset_id, group_id, error_code, first_seen, last_seen)
-      SELECT 'P', '/DCIM/' || (100 + i / 10000) || 'APPLE/IMG_' || i || '.HEIC', '/DCIM/' || (100 + i / 10000) || 'APPLE', 'IMG_' || i || '.HEIC', 'IMG_' || i, i, i, i,
-        CASE WHEN i % 10 = 0 THEN 'failed' WHEN i % 3 = 0 THEN 'pending' ELSE 'done' END,
-        CASE WHEN i % 10 != 0 AND i % 3 != 0 THEN i END, CASE WHEN i % 10 != 0 AND i % 3 != 0 THEN 1 END,
-        CASE WHEN i % 10 = 0 THEN 'device-protocol' END, 0, 0
-      FROM n;
-      INSERT INTO upload_destinations (id, name, kind, config_json, created_at) VALUES ('im', 'Immich', 'immich', '{}', 0), ('nas', 'NAS', 'folder', '{}', 0);
-      INSERT INTO uploads (destination_id, asset_id, state, updated_at) SELECT 'im', id, CASE WHEN id % 4 = 0 THEN 'failed' ELSE 'done' END, 0 FROM assets;
-      INSERT INTO uploads (destination_id, asset_id, state, updated_at) SELECT 'nas', id, CASE WHEN id % 5 = 0 THEN 'pending' ELSE 'done' END, 0 FROM assets;`)
+    seedQueueWithUploads(t.lib.db, rows, { spread: true })
     const cases: [string, () => unknown][] = [
       ['first waiting page', () => t.lib.listQueue({ filter: 'pending', offset: 0, limit: 100 })],
       ['failed page at offset 5,000', () => t.lib.listQueue({ filter: 'failed', offset: 5_000, limit: 100 })],

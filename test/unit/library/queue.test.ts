@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempLibrary, type TempLibrary } from '../../integration/library/helpers.js'
 import { countStatements } from '../../helpers/statement-counter.js'
+import { seedQueueWithUploads } from '../../helpers/queue-with-uploads.js'
 import { uploadsSchema } from '../../../src/main/destinations/queue/uploads-schema.js'
 
 let t: TempLibrary
@@ -86,24 +87,7 @@ describe('Waiting and Failed with uploads (the catalog the engine opens)', () =>
   beforeAll(() => {
     u = tempLibrary({ extraModules: [uploadsSchema] })
     u.lib.beginConnection({ udid: 'P', name: 'Ann’s iPhone' })
-    // M files: every 10th failed to import, every 3rd still to import, the rest imported as asset i.
-    // Two destinations: Immich refused every 4th imported asset, NAS still waits for every 5th.
-    u.lib.db.exec(`
-      INSERT INTO groups (id, source_udid, source_folder, source_stem, library_folder, stem, created_at) VALUES (1, 'P', '/DCIM/100APPLE', 'IMG_0001', '2024/2024-01', 'IMG_0001', 0);
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${M})
-      INSERT INTO assets (id, sha256, sha1, size, library_path, file_name, mime, captured_at, group_id, role, imported_at)
-        SELECT i, 'h' || i, 's' || i, 10, '2024/2024-01/IMG_' || i || '.HEIC', 'IMG_' || i || '.HEIC', 'image/heic', 0, 1, 'original', 0 FROM n
-        WHERE i % 10 != 0 AND i % 3 != 0;
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${M})
-      INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, state, asset_id, group_id, error_code, first_seen, last_seen)
-      SELECT 'P', '/DCIM/100APPLE/IMG_' || i || '.HEIC', '/DCIM/100APPLE', 'IMG_' || i || '.HEIC', 'IMG_' || i, i, i, i,
-        CASE WHEN i % 10 = 0 THEN 'failed' WHEN i % 3 = 0 THEN 'pending' ELSE 'done' END,
-        CASE WHEN i % 10 != 0 AND i % 3 != 0 THEN i END, CASE WHEN i % 10 != 0 AND i % 3 != 0 THEN 1 END,
-        CASE WHEN i % 10 = 0 THEN 'device-protocol' END, 0, 0
-      FROM n;
-      INSERT INTO upload_destinations (id, name, kind, config_json, created_at) VALUES ('im', 'Immich', 'immich', '{}', 0), ('nas', 'NAS', 'folder', '{}', 0);
-      INSERT INTO uploads (destination_id, asset_id, state, updated_at) SELECT 'im', id, CASE WHEN id % 4 = 0 THEN 'failed' ELSE 'done' END, 0 FROM assets;
-      INSERT INTO uploads (destination_id, asset_id, state, updated_at) SELECT 'nas', id, CASE WHEN id % 5 = 0 THEN 'pending' ELSE 'done' END, 0 FROM assets;`)
+    seedQueueWithUploads(u.lib.db, M)
   })
   afterAll(() => u.cleanup())
 
