@@ -5,8 +5,20 @@
  */
 import { describeError } from '../../../src/shared/error-text.js'
 import { WAITING_FOR_POWER } from '../../../src/renderer/words.js'
-import { expect, test } from '../fixtures/app.js'
+import type { Page } from '@playwright/test'
+import { expect, test, type CradleUnderTest, type Scenario } from '../fixtures/app.js'
 import { screenshot, valueNow } from '../fixtures/page-helpers.js'
+
+/** "Only while charging" on and the phone on a port that gives no power: the card waits for it. */
+async function onPortThatDoesNotCharge(page: Page, cradle: { start(s?: Scenario): Promise<CradleUnderTest> }) {
+  const app = await cradle.start({ photos: 20, settings: { importOnlyOnPower: true } })
+  await page.goto(app.url)
+  await app.phone.power(false)
+  await app.phone.attach()
+  const card = page.getByRole('article', { name: app.phoneName })
+  await expect(card.getByTestId('device-status')).toHaveText(WAITING_FOR_POWER)
+  return { app, card }
+}
 
 test('a phone waiting for Trust shows the instruction and continues once trusted', async ({ page, cradle }) => {
   const app = await cradle.start({ photos: 20, trust: 'pending' })
@@ -53,12 +65,7 @@ test('a locked phone says to unlock it, then asks for Trust, then backs up', asy
 })
 
 test('a port that does not charge holds the backup until it does (Only while charging)', async ({ page, cradle }) => {
-  const app = await cradle.start({ photos: 20, settings: { importOnlyOnPower: true } })
-  await page.goto(app.url)
-  await app.phone.power(false)
-  await app.phone.attach()
-  const card = page.getByRole('article', { name: app.phoneName })
-  await expect(card.getByTestId('device-status')).toHaveText(WAITING_FOR_POWER)
+  const { app, card } = await onPortThatDoesNotCharge(page, cradle)
   await expect(card).toContainText('Battery 57 % · USB')
   await expect(page.getByTestId('headline')).toHaveText(`${app.phoneName} is not charging`)
   await expect(card.getByTestId('device-counts')).toHaveText('Photos and videos on this iPhone: not counted yet')
@@ -71,12 +78,7 @@ test('a port that does not charge holds the backup until it does (Only while cha
 })
 
 test('"Back up now" while the port does not charge asks "Back up anyway?" and then backs up', async ({ page, cradle }) => {
-  const app = await cradle.start({ photos: 20, settings: { importOnlyOnPower: true } })
-  await page.goto(app.url)
-  await app.phone.power(false)
-  await app.phone.attach()
-  const card = page.getByRole('article', { name: app.phoneName })
-  await expect(card.getByTestId('device-status')).toHaveText(WAITING_FOR_POWER)
+  const { app, card } = await onPortThatDoesNotCharge(page, cradle)
   const backUp = page.getByRole('button', { name: 'Back up now', exact: true })
 
   await backUp.click()
