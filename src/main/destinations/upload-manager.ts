@@ -211,12 +211,7 @@ export class UploadManager {
     if (draft.kind !== record.kind) throw new CradleError('invalid-input', `${record.name} is ${record.kind}; add a new destination for ${draft.kind}`, { context: { key: 'kind' } })
     this.store.update(record.id, draft.name, draft.config, skipRolesFor(draft.kind, draft.config))
     if (draft.secret) await this.deps.secrets.set(secretKeys.secret(record.id), draft.secret)
-    const runner = this.runners.get(record.id)
-    if (runner) {
-      await runner.stop()
-      await runner.destination.close?.()
-      this.runners.delete(record.id)
-    }
+    await this.stopRunner(record.id)
     // A Google Photos destination not signed in stays so; anything else starts afresh.
     if (!(record.kind === 'google-photos' && record.problem?.code === 'destination-auth')) this.store.setProblem(record.id, null)
     const now = this.clock.now()
@@ -232,12 +227,7 @@ export class UploadManager {
 
   async remove(id: string): Promise<void> {
     const record = this.require(id)
-    const runner = this.runners.get(id)
-    if (runner) {
-      await runner.stop()
-      await runner.destination.close?.()
-      this.runners.delete(id)
-    }
+    await this.stopRunner(id)
     this.store.remove(record.id)
     await this.deps.secrets.delete(secretKeys.secret(id))
     await this.deps.secrets.delete(secretKeys.refreshToken(id))
@@ -459,6 +449,15 @@ export class UploadManager {
       options: this.deps.options ?? {},
       timeoutMs: this.tuning.stallTimeoutMs,
     }
+  }
+
+  /** Stops a destination's runner and closes its connections (before an edit or a removal). */
+  private async stopRunner(id: string): Promise<void> {
+    const runner = this.runners.get(id)
+    if (!runner) return
+    await runner.stop()
+    await runner.destination.close?.()
+    this.runners.delete(id)
   }
 
   /** Files imported while no destination needed SHA-1 get it from the library file (library/sha1.ts). */
