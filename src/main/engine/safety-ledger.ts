@@ -17,7 +17,7 @@
  * items only in iCloud.
  */
 import type { SafetyPlace, SafetySummary, SafetyView } from '../../shared/state.js'
-import type { Db } from '../library/catalog-db.js'
+import { hasTable, type Db } from '../library/catalog-db.js'
 import { trashedFile } from '../library/scan-plan.js'
 
 /** A file the user put in Recently Deleted that the library does not have is not one of the phone's items (as itemsOnPhone). */
@@ -45,7 +45,7 @@ function summary(items: number, onlyInICloud: number, library: Omit<SafetyPlace,
 
 /** The ledger for every phone (kind 'phone') and in total. */
 export function safetyLedger(db: Db, destinations: readonly LedgerDestination[]): SafetyView {
-  const hasUploads = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get() !== undefined
+  const hasUploads = hasTable(db, 'uploads')
   const phones = db.prepare<[], { udid: string; name: string }>("SELECT udid, name FROM devices WHERE kind = 'phone' ORDER BY name").all()
   // One photo or video per family of files (source folder + base stem: a Live Photo's still and
   // video, an edit's render and .AAE): safe in a place only when every file of it is.

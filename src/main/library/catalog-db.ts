@@ -59,6 +59,11 @@ export function migrate(db: Db, modules: readonly SchemaModule[]): void {
 }
 
 /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+/** Whether the catalog has this table (a module such as uploads may not be part of every catalog opened). */
+export function hasTable(db: Db, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined
+}
+
 export const BUSY_TIMEOUT_MS = 5_000
 
 const sqliteCode = (error: unknown): string => {

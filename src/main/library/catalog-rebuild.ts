@@ -15,7 +15,7 @@ import Database from 'better-sqlite3'
 import { createLogger } from '../logging/logger.js'
 import { captureDateOf } from './read-capture-date.js'
 import type { CaptureDate } from './capture-date.js'
-import type { Db } from './catalog-db.js'
+import { hasTable, type Db } from './catalog-db.js'
 import { ROOT_MARKER } from './library-root.js'
 import { SHA1_UNKNOWN } from './sha1.js'
 import { parseName, roleInGroup, ROLE_ORDER, type ParsedName } from './naming.js'
@@ -177,8 +177,7 @@ function salvage(db: Db, aside: string, bySha: ReadonlyMap<string, number>, repo
     return
   }
   try {
-    const hasTable = (name: string): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined
-    if (!hasTable('upload_destinations')) return
+    if (!hasTable(db, 'upload_destinations')) return
     try {
       const rows = old.prepare<[], { id: string; name: string; kind: string; config_json: string; skip_roles: string; created_at: number }>(
         'SELECT id, name, kind, config_json, skip_roles, created_at FROM upload_destinations',

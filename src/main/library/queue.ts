@@ -8,7 +8,7 @@
 import { isErrorCode, type ErrorCode } from '../../shared/errors.js'
 import { toWireError } from '../../shared/error-text.js'
 import type { ImportState, QueueCounts, QueueFilter, QueueItemView } from '../../shared/state.js'
-import type { Db } from './catalog-db.js'
+import { hasTable, type Db } from './catalog-db.js'
 import { mayHaveThumbnail } from './thumbnails.js'
 
 export type LibraryQueueItem = Omit<QueueItemView, 'uploads'> & { assetId: number | null; udid: string }
@@ -58,7 +58,7 @@ const uploadsKnown = new WeakMap<Db, boolean>()
 function hasUploads(db: Db): boolean {
   let known = uploadsKnown.get(db)
   if (known === undefined) {
-    known = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'uploads'").get() !== undefined
+    known = hasTable(db, 'uploads')
     uploadsKnown.set(db, known)
   }
   return known

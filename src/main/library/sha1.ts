@@ -13,7 +13,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { CradleError } from '../../shared/errors.js'
 import type { DestinationKind } from '../../shared/state.js'
-import type { Db } from './catalog-db.js'
+import { hasTable, type Db } from './catalog-db.js'
 
 /** assets.sha1 of a file imported while no destination needed SHA-1. */
 export const SHA1_UNKNOWN = ''
@@ -27,8 +27,7 @@ export function kindNeedsSha1(kind: DestinationKind): boolean {
 
 /** Whether a destination configured in this catalog needs SHA-1 (false for a catalog without uploads). */
 export function catalogNeedsSha1(db: Db): boolean {
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'upload_destinations'").get()
-  if (!hasTable) return false
+  if (!hasTable(db, 'upload_destinations')) return false
   return db.prepare(`SELECT 1 FROM upload_destinations WHERE kind IN (${SHA1_KINDS.map(() => '?').join(', ')}) LIMIT 1`).get(...SHA1_KINDS) !== undefined
 }
 
