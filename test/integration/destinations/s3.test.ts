@@ -5,7 +5,8 @@
  * s3rver does not verify signatures, checksums or If-None-Match (destinations.md §3).
  */
 import { createHash } from 'node:crypto'
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import type { Readable } from 'node:stream'
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import { UploadManager } from '../../../src/main/destinations/upload-manager.js'
@@ -141,6 +142,28 @@ describe('S3 destination (s3rver)', () => {
     expect(put.headers['x-amz-checksum-sha256']).toBeUndefined()
     expect(put.headers['x-amz-sdk-checksum-algorithm']).toBeUndefined()
     expect(put.headers['if-none-match']).toBe('*')
+  })
+
+  // The client's handling of a lost Complete answer is judged against S3's semantics, which the
+  // test server is patched to have (servers.ts makeAtomicLikeS3): one Complete wins, the object
+  // appears whole.
+  it('test server: two racing Completes of one upload store the object once, whole', async () => {
+    const Key = `race/${Date.now()}.bin`
+    const body = Buffer.alloc(6 * MiB, 7)
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: 'photos', Key, Metadata: { sha256: sha256Of(body) } }))
+    const part = await client.send(new UploadPartCommand({ Bucket: 'photos', Key, UploadId, PartNumber: 1, Body: body, ContentLength: body.length }))
+    const complete = () => client.send(new CompleteMultipartUploadCommand({ Bucket: 'photos', Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }))
+    const heads: (number | undefined)[] = []
+    const headWhileCompleting = async (): Promise<void> => {
+      const head = await client.send(new HeadObjectCommand({ Bucket: 'photos', Key })).catch(() => null)
+      if (head) heads.push(head.ContentLength)
+    }
+    const results = await Promise.allSettled([complete(), complete(), headWhileCompleting(), headWhileCompleting()])
+    expect(results.slice(0, 2).map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ name: 'NoSuchUpload' })
+    expect(heads.every((n) => n === body.length)).toBe(true)
+    const got = await client.send(new GetObjectCommand({ Bucket: 'photos', Key }))
+    expect(sha256Of(await readAll(got.Body as Readable))).toBe(sha256Of(body))
   })
 
   it('tests the connection: a wrong bucket is a setup problem', async () => {
