@@ -11,9 +11,11 @@ import type { Library } from '../library/library.js'
 import { folderSignature, type FolderScan } from '../library/scan-plan.js'
 import type { SourceFile } from '../library/source.js'
 import type { Logger } from '../logging/logger.js'
-import { lastReadSignature, LISTED_PATHS, recordAvailableLibrary, recordedOutsideDcim, recordUnavailableLibrary } from '../photos/catalog-photo-store.js'
+import { parseName } from '../library/naming.js'
+import { lastReadSignature, LISTED_PATHS, recordAvailableLibrary, recordedEdits, recordedOutsideDcim, recordUnavailableLibrary } from '../photos/catalog-photo-store.js'
 import { attributeFiles } from '../photos/file-attribution.js'
-import { unavailableNote, type PhotoLibraryRead } from '../photos/library-model.js'
+import { unavailableNote, type PhoneAsset, type PhotoLibraryRead } from '../photos/library-model.js'
+import { editCandidates, editFileName, editRole, originalName, statEdits, type EditFile } from '../photos/mutations.js'
 import { PHOTOS_DB_FILES, readPhotoLibrary } from '../photos/photo-library-reader.js'
 import type { PhoneFiles } from './phone-port.js'
 
@@ -43,8 +45,13 @@ export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonl
   const signature = await librarySignature(deps.files, signal)
   if (signature !== null && signature === lastReadSignature(library.db, udid)) {
     const outside = await outsideDcim(deps, recordedOutsideDcim(library.db, udid), signal)
-    log.info('the Photos library has not changed since it was last read', { udid, outsideDcim: outside.statted })
-    return { ...outside, available: true }
+    const edits = await statEdits(deps.files, recordedEdits(library.db, udid).flatMap((e) => {
+      const name = editFileName(originalName(e), e.path)
+      return name ? [{ path: e.path, name, originalPath: e.phonePath }] : []
+    }), signal)
+    logRefused(deps, edits.refused)
+    log.info('the Photos library has not changed since it was last read', { udid, outsideDcim: outside.statted, edits: edits.found.size })
+    return { folders: [...outside.folders, ...edits.folders], statted: outside.statted + edits.found.size, available: true }
   }
   const read = await (deps.readPhotoLibrary ?? ((files, s) => readPhotoLibrary(files, { signal: s })))(deps.files, signal)
   if (!read.available) {
@@ -62,7 +69,15 @@ export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonl
     listed.push(...(f.unstatted ?? []))
   }
   for (const f of folders) listed.push(...(f.files ?? []).map((x) => x.path), ...(f.unstatted ?? []))
-  const { records, unknown, missing } = attributeFiles(assets, listed)
+  const attribution = attributeFiles(assets, listed)
+  const { unknown, missing } = attribution
+  // Rendered edits under PhotoData/Mutations, recorded as files of their asset (so Recently
+  // Deleted leaves them out too) and imported into their original's group.
+  const edits = await editsOf(deps, assets, listed, signal)
+  const records = attribution.records.map((r) => {
+    const own = edits.byAsset.get(r.uuid)
+    return own ? { ...r, files: [...r.files, ...own] } : r
+  })
   // The signature was taken before the copy: if Photos wrote in between, the next run reads again.
   recordAvailableLibrary(library.db, udid, records, shape, deps.now(), signature)
 
@@ -73,7 +88,63 @@ export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonl
   // What does not add up is said, not ignored (the device card and `status --json` list it too).
   if (unknown.length > 0) log.warn('files in DCIM that the Photos library does not know', { udid, count: unknown.length, paths: unknown.slice(0, LISTED_PATHS) })
   if (missing.length > 0) log.warn('photos the Photos library lists that the phone did not show', { udid, count: missing.length, paths: missing.slice(0, LISTED_PATHS) })
-  return { folders, statted, available: true }
+  return { folders: [...folders, ...edits.folders], statted: statted + edits.statted, available: true }
+}
+
+const familyOf = (p: string, name: string): string => `${folderOf(p)}/${parseName(name).baseStem}`
+
+/**
+ * The rendered edits of adjusted assets (photos/mutations.ts). An asset whose edit DCIM already
+ * shows (IMG_E…, older iOS) keeps that one; a DCIM .AAE stands for Adjustments.plist. A render
+ * the database promises but the phone has not written yet is logged, and the original goes on alone.
+ */
+async function editsOf(deps: PhotoLibraryScanDeps, assets: readonly PhoneAsset[], listed: readonly string[], signal: AbortSignal): Promise<{ folders: FolderScan[]; statted: number; byAsset: Map<string, { path: string; role: 'edited' | 'sidecar' }[]> }> {
+  const dcimRenders = new Set<string>()
+  const dcimRecipes = new Set<string>()
+  for (const p of listed) {
+    if (!p.startsWith('/DCIM/')) continue
+    const role = parseName(p.slice(p.lastIndexOf('/') + 1)).role
+    if (role === 'edited' || role === 'edited-motion') dcimRenders.add(familyOf(p, p.slice(p.lastIndexOf('/') + 1)))
+    if (role === 'sidecar') dcimRecipes.add(familyOf(p, p.slice(p.lastIndexOf('/') + 1)))
+  }
+  const wanted: (EditFile & { uuid: string })[] = []
+  const adjusted: PhoneAsset[] = []
+  let unnamed = 0
+  for (const a of assets) {
+    if (!a.adjustmentsDir || a.iCloudOnly) continue
+    const family = familyOf(a.phonePath, originalName(a))
+    if (dcimRenders.has(family)) continue
+    const candidates = editCandidates(a).filter((p) => !(dcimRecipes.has(family) && p.endsWith('/Adjustments.plist')))
+    const named = candidates.flatMap((p) => {
+      const name = editFileName(originalName(a), p)
+      return name ? [{ path: p, name, originalPath: a.phonePath, uuid: a.uuid }] : []
+    })
+    if (named.length === 0) {
+      unnamed++
+      continue
+    }
+    adjusted.push(a)
+    wanted.push(...named)
+  }
+  const statted = await statEdits(deps.files, wanted, signal)
+  logRefused(deps, statted.refused)
+  const byAsset = new Map<string, { path: string; role: 'edited' | 'sidecar' }[]>()
+  for (const e of wanted) {
+    if (!statted.found.has(e.path)) continue
+    byAsset.set(e.uuid, [...(byAsset.get(e.uuid) ?? []), { path: e.path, role: editRole(e.path) }])
+  }
+  const unrendered = adjusted.filter((a) => !(byAsset.get(a.uuid) ?? []).some((f) => f.role === 'edited') && !statted.refused.some((r) => r.path.startsWith(`${a.adjustmentsDir}/`)))
+  if (unrendered.length > 0) {
+    deps.log.info('edited photos whose edit the phone has not rendered yet: their originals are backed up alone', {
+      udid: deps.udid, count: unrendered.length, paths: unrendered.slice(0, LISTED_PATHS).map((a) => a.phonePath),
+    })
+  }
+  if (unnamed > 0) deps.log.info('edits of photos without a camera-style name are not backed up', { udid: deps.udid, count: unnamed })
+  return { folders: statted.folders, statted: wanted.length, byAsset }
+}
+
+function logRefused(deps: PhotoLibraryScanDeps, refused: readonly { path: string; error: CradleError }[]): void {
+  for (const r of refused) deps.log.warn('could not read the file\'s info', { udid: deps.udid, path: r.path, code: r.error.code, detail: r.error.message })
 }
 
 /** Sizes and mtimes of Photos.sqlite, -wal and -shm; null when the phone does not show them. */

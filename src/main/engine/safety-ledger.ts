@@ -18,9 +18,12 @@
  */
 import type { SafetyPlace, SafetySummary, SafetyView } from '../../shared/state.js'
 import { hasTable, type Db } from '../library/catalog-db.js'
+import { familyFolderSql } from '../library/naming.js'
 import { trashedFile } from '../library/scan-plan.js'
 
 /** A file the user put in Recently Deleted that the library does not have is not one of the phone's items (as itemsOnPhone). */
+/** An edit kept under Mutations belongs to its original's family (naming.ts familyFolder). */
+const FAMILY_FOLDER = familyFolderSql('d.folder')
 const THROWN_AWAY = `(d.state NOT IN ('done','duplicate') AND ${trashedFile('d')})`
 
 export interface LedgerDestination {
@@ -55,7 +58,7 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
         MIN(d.state IN ('done','duplicate') AND a.id IS NOT NULL AND a.damage IS NULL) AS safe,
         MIN(CASE WHEN d.state IN ('done','duplicate') THEN a.verified_at END) AS verified
       FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.udid = ? AND d.present = 1 AND NOT ${THROWN_AWAY}
-      GROUP BY d.folder, d.base_stem)`)
+      GROUP BY ${FAMILY_FOLDER}, d.base_stem)`)
   const phonePlaces = hasUploads
     ? db.prepare<[string], PlaceRow>(`
       SELECT destination_id, COALESCE(SUM(safe), 0) AS safe, COALESCE(SUM(skipped), 0) AS skipped,
@@ -63,7 +66,7 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
         SELECT u.destination_id, MIN(u.state IN ('done','skipped')) AND MAX(u.state = 'done') AS safe, MIN(u.state = 'skipped') AS skipped,
           MAX(u.state = 'done' AND u.verified_at IS NULL) AS unverified, MIN(CASE WHEN u.state = 'done' THEN u.verified_at END) AS verified
         FROM device_files d JOIN uploads u ON u.asset_id = d.asset_id
-        WHERE d.udid = ? AND d.present = 1 AND d.state IN ('done','duplicate') GROUP BY u.destination_id, d.folder, d.base_stem)
+        WHERE d.udid = ? AND d.present = 1 AND d.state IN ('done','duplicate') GROUP BY u.destination_id, ${FAMILY_FOLDER}, d.base_stem)
       GROUP BY destination_id`)
     : null
 
@@ -82,12 +85,12 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
       SELECT MIN(damage IS NULL) AS safe, MIN(verified_at) AS verified FROM assets GROUP BY group_id)`,
   ).get()!
   const icloud = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM device_files WHERE present = 1 AND state = 'not-on-phone'
-    GROUP BY udid, folder, base_stem)`).get()!.n
+    GROUP BY udid, ${familyFolderSql('folder')}, base_stem)`).get()!.n
   // Photos a phone lists that are not in the library yet (waiting, or the phone could not give them):
   // not anywhere, so the total must not call the library (or any place) complete while they exist.
   const waiting = db.prepare<[], { notYet: number; partial: number }>(`SELECT COALESCE(SUM(g IS NULL), 0) AS notYet, COALESCE(SUM(g IS NOT NULL), 0) AS partial FROM (
     SELECT MAX(d.group_id) AS g FROM device_files d JOIN devices v ON v.udid = d.udid WHERE v.kind = 'phone' AND d.present = 1
-    GROUP BY d.udid, d.folder, d.base_stem HAVING MAX(d.state NOT IN ('done','duplicate','not-on-phone') AND NOT ${THROWN_AWAY}))`).get()!
+    GROUP BY d.udid, ${FAMILY_FOLDER}, d.base_stem HAVING MAX(d.state NOT IN ('done','duplicate','not-on-phone') AND NOT ${THROWN_AWAY}))`).get()!
   const notYet = waiting.notYet
   // A photo the library holds part of (its still, not yet its Live Photo video) is not safe there.
   assets.safe = Math.max(0, assets.safe - waiting.partial)

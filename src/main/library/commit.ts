@@ -7,7 +7,7 @@ import { createLogger } from '../logging/logger.js'
 import type { CaptureDate } from './capture-date.js'
 import type { FileRow, ImportContext, ImportOutcome } from './importer.js'
 import { renderLayout } from './layout.js'
-import { parseName, roleInGroup, type ParsedName } from './naming.js'
+import { familyFolders, parseName, roleInGroup, type ParsedName } from './naming.js'
 import { chooseGroupSlot, findSiblingGroup, insertGroup, memberPath, placeNoReplace, resolveInside, type GroupSlot, type PlaceResult } from './placement.js'
 import { moveAside } from './scrub.js'
 import { SHA1_UNKNOWN } from './sha1.js'
@@ -82,8 +82,8 @@ export async function commit(ctx: ImportContext, row: FileRow, s: Staged): Promi
       abs = resolveInside(ctx.root, rel)
     }
     await ctx.fs.syncDir(path.dirname(abs))
-    const hasStill = db.prepare<[string, string, string], { file_name: string }>('SELECT file_name FROM device_files WHERE udid = ? AND folder = ? AND base_stem = ?')
-      .all(row.udid, row.folder, row.base_stem).some((r) => parseName(r.file_name).role === 'original')
+    const hasStill = db.prepare<[string, string, string, string], { file_name: string }>('SELECT file_name FROM device_files WHERE udid = ? AND folder IN (?, ?) AND base_stem = ?')
+      .all(row.udid, ...familyFolders(row.folder), row.base_stem).some((r) => parseName(r.file_name).role === 'original')
     const role = roleInGroup(s.parsed, hasStill)
     db.transaction(() => {
       const groupId = sibling?.id ?? insertGroup(db, group, { udid: row.udid, folder: row.folder, baseStem: s.parsed.baseStem, capturedAt: s.date.epochMs, now })

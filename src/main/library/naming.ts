@@ -85,3 +85,27 @@ export function familyMatcher(groupStem: string, suffix: number): (fileName: str
 
 /** Import order inside a group: the still first (it dates the group), then video, edits, sidecars. */
 export const ROLE_ORDER: Record<AssetRole, number> = { original: 0, motion: 1, edited: 2, 'edited-motion': 3, sidecar: 4 }
+
+/**
+ * Where Photos keeps rendered edits: below this folder, the original's own path without its
+ * extension (/PhotoData/Mutations/DCIM/100APPLE/IMG_0001/Adjustments/FullSizeRender.jpg). The
+ * catalog records such a file under the Mutations twin of the original's folder
+ * (/PhotoData/Mutations/DCIM/100APPLE), named as a DCIM-era edit (IMG_E0001.JPG), so it shares
+ * the original's base stem; familyFolder maps that folder back, and the file joins the group.
+ */
+export const MUTATIONS_ROOT = '/PhotoData/Mutations'
+
+/** The folder a family is known by: an edit's Mutations folder → its original's folder. */
+export function familyFolder(folder: string): string {
+  return folder.startsWith(`${MUTATIONS_ROOT}/`) ? folder.slice(MUTATIONS_ROOT.length) : folder
+}
+
+/** Both folders a family's files may be recorded under: the original's and its Mutations twin. */
+export function familyFolders(folder: string): [string, string] {
+  const own = familyFolder(folder)
+  return [own, `${MUTATIONS_ROOT}${own}`]
+}
+
+/** familyFolder in SQL, for a folder column. */
+export const familyFolderSql = (column: string): string =>
+  `(CASE WHEN substr(${column}, 1, ${MUTATIONS_ROOT.length + 1}) = '${MUTATIONS_ROOT}/' THEN substr(${column}, ${MUTATIONS_ROOT.length + 1}) ELSE ${column} END)`

@@ -21,7 +21,7 @@ import { CradleError } from '../../shared/errors.js'
 import type { Db } from './catalog-db.js'
 import { sha256File } from './file-hash.js'
 import { errnoOf, type LibraryFs } from './library-fs.js'
-import { familyMatcher, memberFileName, type ParsedName } from './naming.js'
+import { familyFolders, familyMatcher, memberFileName, type ParsedName } from './naming.js'
 
 export interface GroupRow {
   id: number
@@ -31,15 +31,15 @@ export interface GroupRow {
   kind: 'single' | 'live' | 'edited'
 }
 
-/** The group another member of this (source, folder, stem) set already has, if any. */
+/** The group another member of this (source, folder, stem) set already has, if any (its edits under Mutations included). */
 export function findSiblingGroup(db: Db, udid: string, folder: string, baseStem: string, selfId: number): GroupRow | null {
   return (
     db
-      .prepare<[string, string, string, number], GroupRow>(
+      .prepare<[string, string, string, string, number], GroupRow>(
         `SELECT g.id, g.library_folder, g.stem, g.suffix, g.kind FROM device_files d JOIN groups g ON g.id = d.group_id
-         WHERE d.udid = ? AND d.folder = ? AND d.base_stem = ? AND d.id != ? ORDER BY g.id DESC LIMIT 1`,
+         WHERE d.udid = ? AND d.folder IN (?, ?) AND d.base_stem = ? AND d.id != ? ORDER BY g.id DESC LIMIT 1`,
       )
-      .get(udid, folder, baseStem, selfId) ?? null
+      .get(udid, ...familyFolders(folder), baseStem, selfId) ?? null
   )
 }
 

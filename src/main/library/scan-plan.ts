@@ -15,7 +15,7 @@
 import crypto from 'node:crypto'
 import { CradleError } from '../../shared/errors.js'
 import type { Db } from './catalog-db.js'
-import { parseName, ROLE_ORDER } from './naming.js'
+import { familyFolder, familyFolderSql, parseName, ROLE_ORDER } from './naming.js'
 import { sourceFolder, sourceName, type SourceFile } from './source.js'
 import type { ImportState, PhotoCounts } from '../../shared/state.js'
 
@@ -118,7 +118,8 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
       const existing = new Map(rowsOf.all(udid, f.folder).map((r) => [key(r.path, r.size, r.mtime_ns, r.birthtime_ns), r]))
       const listed = new Set<number>()
       for (const file of f.files) {
-        if (sourceFolder(file.path) !== f.folder) {
+        // A file filed under another name may sit deeper (an edit under Mutations: <folder>/IMG_0001/Adjustments/…).
+        if (sourceFolder(file.path) !== f.folder && !(file.name !== undefined && file.path.startsWith(`${f.folder}/`))) {
           throw new CradleError('invalid-input', `${file.path} is not in ${f.folder}`, { context: { path: file.path } })
         }
         const row = existing.get(key(file.path, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString()))
@@ -229,7 +230,7 @@ export function photoCounts(db: Db, udid: string): PhotoCounts {
         -- What the user threw away and the library does not have is not "on the phone" to back up.
         MIN(d.state NOT IN ('done','duplicate') AND ${trashedFile('d')}) AS thrown
       FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id
-      WHERE d.udid = ? AND d.present = 1 GROUP BY d.folder, d.base_stem
+      WHERE d.udid = ? AND d.present = 1 GROUP BY ${familyFolderSql('d.folder')}, d.base_stem
     )`).get(udid)!
   return r
 }
@@ -253,8 +254,14 @@ export function pending(db: Db, udid: string, connection: number, opts: PendingO
     )
     .all(udid, connection)
   const order = new Map(rows.map((r) => [r.id, ROLE_ORDER[parseName(r.file_name).role]]))
-  rows.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : a.base_stem < b.base_stem ? -1 : a.base_stem > b.base_stem ? 1 : order.get(a.id)! - order.get(b.id)! || a.id - b.id))
-  const toImport = rows.map((r) => ({ id: r.id, path: r.path, size: r.size, state: r.state, stagedBytes: r.staged_bytes, family: `${r.folder}/${r.base_stem}` }))
+  // By family folder, so an edit kept under Mutations follows its original (the still dates the group).
+  const folderOf = new Map(rows.map((r) => [r.id, familyFolder(r.folder)]))
+  rows.sort((a, b) => {
+    const fa = folderOf.get(a.id)!
+    const fb = folderOf.get(b.id)!
+    return fa < fb ? -1 : fa > fb ? 1 : a.base_stem < b.base_stem ? -1 : a.base_stem > b.base_stem ? 1 : order.get(a.id)! - order.get(b.id)! || a.id - b.id
+  })
+  const toImport = rows.map((r) => ({ id: r.id, path: r.path, size: r.size, state: r.state, stagedBytes: r.staged_bytes, family: `${folderOf.get(r.id)!}/${r.base_stem}` }))
   return { toImport, bytesToImport: toImport.reduce((s, f) => s + f.size - f.stagedBytes, 0) }
 }
 

@@ -129,6 +129,13 @@ export function recordedOutsideDcim(db: Db, udid: string): { phonePath: string; 
     FROM photo_assets WHERE udid = ? AND present = 1 AND icloud_only = 0 AND phone_path LIKE '/PhotoData/CPLAssets/%' ORDER BY phone_path`).all(udid)
 }
 
+/** Edit files under /PhotoData/Mutations a read recorded for assets still present: path, and the original's path and name. */
+export function recordedEdits(db: Db, udid: string): { path: string; phonePath: string; originalFileName: string }[] {
+  return db.prepare<[string], { path: string; phonePath: string; originalFileName: string }>(`SELECT pf.path, pa.phone_path AS phonePath, pa.original_file_name AS originalFileName
+    FROM photo_files pf JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
+    WHERE pf.udid = ? AND pa.present = 1 AND pa.phone_path IS NOT NULL AND pf.path LIKE '/PhotoData/Mutations/%' ORDER BY pf.path`).all(udid)
+}
+
 /** How many paths the view lists by name (the counts are always whole). */
 export const LISTED_PATHS = 20
 

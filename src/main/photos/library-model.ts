@@ -17,8 +17,8 @@ export interface PhoneAsset {
   motionPath: string | null
   /**
    * Where Photos keeps the rendered edit of an edited asset (ZHASADJUSTMENTS):
-   * /PhotoData/Mutations/<dir>/<stem>/Adjustments, holding FullSizeRender.<ext>; null when unedited.
-   * Not yet imported by the engine (older iOS also leaves IMG_E<n> renders in DCIM, which are).
+   * /PhotoData/Mutations/<dir>/<stem>/Adjustments, holding FullSizeRender.<ext> and Adjustments.plist;
+   * null when unedited. Imported with the original (mutations.ts); older iOS leaves IMG_E<n> renders in DCIM.
    */
   adjustmentsDir: string | null
   /** Capture time, ms since the epoch (UTC), or null. */

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { CameraRollManifest, RollFile } from '../roll/generator.js'
+import { aae, type CameraRollManifest, type RollFile } from '../roll/generator.js'
 import { Rng } from '../roll/rng.js'
 import { stamp, template } from '../roll/templates.js'
 import { writePhotosDb, type DbAlbum, type DbAsset } from './photos-db.js'
@@ -21,6 +21,11 @@ export interface PhotoLibraryOptions {
   schema?: PhotosSchema
   /** Default: the roll's seed. */
   seed?: number
+  /**
+   * One more edited photo whose edit Photos has not rendered yet: the database says adjusted and
+   * Mutations holds its Adjustments.plist, but no FullSizeRender (as a phone shortly after an edit).
+   */
+  unrenderedEdit?: boolean
 }
 
 /** One asset as the simulator wrote it, for tests to check a backup against. */
@@ -38,8 +43,13 @@ export interface SimPhotoAsset {
   albums: string[]
   /** Only the -wal has its row. */
   inWal: boolean
-  /** Every AFC path on the phone that belongs to it (original, Live Photo video, edit render, .AAE). */
+  /** Every AFC path on the phone that belongs to it (original, Live Photo video, edit render, .AAE, Mutations files). */
   files: string[]
+  /**
+   * An edit kept the modern way, under /PhotoData/Mutations/<dir>/<stem>/Adjustments: its render
+   * (null: not rendered yet) and its Adjustments.plist. Null for unedited assets and DCIM-era edits.
+   */
+  mutation: { render: string | null; plist: string } | null
   /** The roll item (-1 for the library's own assets). */
   item: number
 }
@@ -73,6 +83,14 @@ export function generatePhotoLibrary(dir: string, roll: CameraRollManifest, opti
   const trashedItem = single[Math.floor(single.length / 3)]
   const hiddenItem = single[Math.floor(single.length / 3) + 1]
   const lastItem = items.length >= 2 ? items[items.length - 1]![0] : undefined
+  // Edited the modern way (the render under PhotoData/Mutations, nothing new in DCIM): two plain
+  // photos from the last third, and with the switch one more whose render is not written yet.
+  const spare = single.filter((i) => i !== trashedItem && i !== hiddenItem)
+  const third = Math.floor((spare.length * 2) / 3)
+  const mutated = new Map<number, 'rendered' | 'unrendered'>()
+  for (const i of [spare[third], spare[third + 1]]) if (i !== undefined) mutated.set(i, 'rendered')
+  const late = spare[third + 2]
+  if (options.unrenderedEdit && late !== undefined) mutated.set(late, 'unrendered')
 
   const assets: (DbAsset & { sim: SimPhotoAsset })[] = []
   for (const [item, files] of items) {
@@ -88,10 +106,13 @@ export function generatePhotoLibrary(dir: string, roll: CameraRollManifest, opti
       kind: original.role === 'video' ? 1 : 0, kindSubtype: original.role === 'live-photo' ? 2 : 0,
       createdUtcMs: Date.parse(original.captureUtc), offsetMinutes: original.offsetMinutes,
       favorite: item === 0 || rng.chance(0.15), hidden: item === hiddenItem, trashed: item === trashedItem,
-      localOriginal: true, hasAdjustments: files.some((f) => f.role === 'edit-render'), albums,
+      localOriginal: true, hasAdjustments: files.some((f) => f.role === 'edit-render') || mutated.has(item), albums,
       inWal: item === lastItem,
     }
-    assets.push({ ...a, sim: simAsset(a, item, files.map((f) => `/DCIM/${f.path}`)) })
+    const how = mutated.get(item)
+    const mutation = how ? writeMutation(dir, original, how === 'rendered') : null
+    const extra = mutation ? [...(mutation.render ? [mutation.render] : []), mutation.plist] : []
+    assets.push({ ...a, sim: { ...simAsset(a, item, [...files.map((f) => `/DCIM/${f.path}`), ...extra]), mutation } })
   }
 
   // Taken on another device and downloaded from iCloud: the original exists only in CPLAssets.
@@ -134,7 +155,31 @@ export function generatePhotoLibrary(dir: string, roll: CameraRollManifest, opti
     return {
       uuid: a.uuid, phonePath: `/${a.directory}/${a.filename}`, originalFileName: a.originalFileName, kind: a.kind === 1 ? 'video' : 'photo',
       favorite: a.favorite, hidden: a.hidden, trashed: a.trashed, iCloudOnly: !a.localOriginal,
-      albums: a.albums.map((i) => ALBUM_TITLES[i]!).sort(), inWal: a.inWal, files, item,
+      albums: a.albums.map((i) => ALBUM_TITLES[i]!).sort(), inWal: a.inWal, files, item, mutation: null,
     }
   }
+}
+
+/**
+ * Writes Mutations/DCIM/<dir>/<stem>/Adjustments/: Adjustments.plist (the recipe, the keys of a
+ * DCIM .AAE) and, when rendered, FullSizeRender.<heic|jpg> in the original's format (other bytes
+ * than the original, edited a day later). Returns their AFC paths.
+ */
+function writeMutation(dir: string, original: RollFile, rendered: boolean): { render: string | null; plist: string } {
+  const stemPath = original.path.replace(/\.[^./]+$/, '')
+  const adjustments = path.join(dir, 'Mutations', 'DCIM', ...stemPath.split('/'), 'Adjustments')
+  fs.mkdirSync(adjustments, { recursive: true })
+  const editedMs = Date.parse(original.captureUtc) + 86_400_000
+  const id = createHash('sha256').update(`mutation:${original.path}`).digest().subarray(0, 16)
+  const afc = `/PhotoData/Mutations/DCIM/${stemPath}/Adjustments`
+  const plist = path.join(adjustments, 'Adjustments.plist')
+  fs.writeFileSync(plist, aae(id, editedMs))
+  fs.utimesSync(plist, new Date(editedMs), new Date(editedMs))
+  if (!rendered) return { render: null, plist: `${afc}/Adjustments.plist` }
+  const heic = /\.heic$/i.test(original.path)
+  const name = `FullSizeRender.${heic ? 'heic' : 'jpg'}`
+  const render = path.join(adjustments, name)
+  fs.writeFileSync(render, stamp(template(heic ? 'photo2.heic' : 'photo2.jpg'), { utcMs: Date.parse(original.captureUtc), offsetMinutes: original.offsetMinutes, id }))
+  fs.utimesSync(render, new Date(editedMs), new Date(editedMs))
+  return { render: `${afc}/${name}`, plist: `${afc}/Adjustments.plist` }
 }

@@ -159,7 +159,7 @@ function patternBlock(seed: number): Buffer {
 }
 
 /** An edit sidecar as Photos writes it: an XML plist of adjustments (protocol.md §5). */
-function aae(id: Buffer, editedMs: number): Buffer {
+export function aae(id: Buffer, editedMs: number): Buffer {
   const data = createHash('sha512').update(id).digest()
   return encodeXmlPlist({
     adjustmentBaseVersion: 0,

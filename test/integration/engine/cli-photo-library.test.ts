@@ -9,6 +9,7 @@ import '../../fakes/quiet-logs.js'
 import { runCliProcess } from '../../helpers/cli.js'
 import { startPairedPhone, type PairedPhone } from '../../helpers/engine-cli.js'
 import { ON_CHARGER } from '../../helpers/engine.js'
+import type { SimPhotoAsset } from '../../../src/sim/photos/photo-library.js'
 
 let p: PairedPhone
 
@@ -31,6 +32,9 @@ async function cradle(args: string[]): Promise<{ code: number | null; stdout: st
   return { ...r, lines: r.stdout.trim() === '' ? [] : r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line) }
 }
 
+/** Edits kept under /PhotoData/Mutations (render and Adjustments.plist): files DCIM does not show. */
+const mutationFiles = (assets: SimPhotoAsset[]): string[] => assets.flatMap((a) => (a.mutation ? [a.mutation.render, a.mutation.plist].filter((f): f is string => f !== null) : []))
+
 describe('the CLI with a phone whose Photos library is read', () => {
   it('backup --once --json counts iCloud-only and Recently Deleted from the database', async () => {
     const assets = p.sim.photoLibrary(p.udid)!.assets
@@ -38,7 +42,7 @@ describe('the CLI with a phone whose Photos library is read', () => {
     const r = await cradle(['backup', '--once', '--json'])
     expect(r.code).toBe(0)
     expect(r.lines.find((l) => l.type === 'phone')).toMatchObject({
-      imported: p.expected.length - trashedFiles.length + 1, inICloudOnly: 1, inRecentlyDeleted: trashedFiles.length, unavailable: 0,
+      imported: p.expected.length - trashedFiles.length + 1 + mutationFiles(assets).length, inICloudOnly: 1, inRecentlyDeleted: trashedFiles.length, unavailable: 0,
       photoLibrary: { available: true, note: null, inICloudOnly: 1, inRecentlyDeletedNotCopied: 1 },
     })
     expect(r.lines.at(-1)).toMatchObject({ type: 'summary', inICloudOnly: 1, inRecentlyDeleted: trashedFiles.length, unavailable: 0, failed: 0 })

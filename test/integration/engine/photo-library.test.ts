@@ -65,6 +65,8 @@ function libraryFileOf(udid: string, devicePath: string): { libraryPath: string;
 }
 
 const filesOf = (assets: SimPhotoAsset[], pick: (a: SimPhotoAsset) => boolean): string[] => assets.filter(pick).flatMap((a) => a.files)
+/** Edits kept under /PhotoData/Mutations (render and Adjustments.plist): files DCIM does not show. */
+const mutationFiles = (assets: SimPhotoAsset[]): string[] => assets.flatMap((a) => (a.mutation ? [a.mutation.render, a.mutation.plist].filter((f): f is string => f !== null) : []))
 
 describe('backing up from the phone\'s Photos library', () => {
   it.each(['ios17', 'ios13'] as const)('%s: CPLAssets originals byte-identical under their original names, Recently Deleted left out, iCloud-only counted from the -wal', async (schema) => {
@@ -76,13 +78,15 @@ describe('backing up from the phone\'s Photos library', () => {
     // Both are rows only the -wal holds: a copy without it would know neither.
     expect([cpl.inWal, cloudOnly.inWal]).toEqual([true, true])
 
-    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length - trashedFiles.length + 1, failed: 0 })
+    const edits = mutationFiles(b.assets).length
+    expect(edits).toBeGreaterThan(0)
+    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length - trashedFiles.length + 1 + edits, failed: 0 })
     const copy = libraryFileOf(b.udid, cpl.phonePath)!
     expect(path.posix.basename(copy.libraryPath)).toBe('IMG_7421.JPG')
     expect(sha(copy.bytes)).toBe(sha(fs.readFileSync(path.join(b.photoDataDir!, ...cpl.phonePath.split('/').slice(2)))))
     for (const p of trashedFiles) expect(libraryFileOf(b.udid, p), p).toBeNull()
 
-    expect(b.view).toMatchObject({ itemsInICloudOnly: 1, itemsInRecentlyDeleted: trashedFiles.length, itemsOnPhone: b.expected.length - trashedFiles.length + 1 })
+    expect(b.view).toMatchObject({ itemsInICloudOnly: 1, itemsInRecentlyDeleted: trashedFiles.length, itemsOnPhone: b.expected.length - trashedFiles.length + 1 + edits })
     expect(b.view.itemsSafe).toBe(b.view.itemsOnPhone)
     const localPhotos = b.assets.filter((a) => !a.trashed && !a.iCloudOnly)
     expect(b.view.photoLibrary).toMatchObject({
@@ -140,7 +144,7 @@ describe('backing up from the phone\'s Photos library', () => {
   it('imports Recently Deleted too when the setting asks (ios14 shape)', async () => {
     const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema: 'ios14' } }, { importRecentlyDeleted: true })
     const trashedFiles = filesOf(b.assets, (a) => a.trashed)
-    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length + 1 })
+    expect(b.entry).toMatchObject({ error: null, imported: b.expected.length + 1 + mutationFiles(b.assets).length })
     for (const p of trashedFiles) expect(libraryFileOf(b.udid, p), p).not.toBeNull()
     expect(b.view).toMatchObject({ itemsInRecentlyDeleted: 0, itemsInICloudOnly: 1 })
     expect(b.view.photoLibrary).toMatchObject({ inRecentlyDeletedNotCopied: 0 })

@@ -33,9 +33,11 @@ Options:
   --padding random|sparse   how generated files are padded to size (default random)
   --photos-schema S         the Photos library's database shape: ios17 (default: iOS 16–17.5) | ios14 | ios13
                             (with --photos: /PhotoData/Photos.sqlite with -wal and -shm, CPLAssets,
-                            thumbnails, favorites, hidden, Recently Deleted, two albums, an iCloud-only asset)
+                            thumbnails, edits under Mutations, favorites, hidden, Recently Deleted, two albums,
+                            an iCloud-only asset)
   --no-photos-db            no Photos library: /PhotoData lists empty (a DCIM-only phone)
   --photodata-unreadable    every request under /PhotoData answers PERM_DENIED (a closed library)
+  --unrendered-edit         one more edited photo whose edit is not rendered yet (Adjustments.plist, no FullSizeRender)
   --crash-dir DIR           the crash-log folder (default: a generated one)
   --unreadable PATH         this file lists but cannot be read (repeatable; e.g. /DCIM/100APPLE/IMG_0007.HEIC)
   --unreadable-ratio R      that fraction of DCIM files cannot be read
@@ -143,7 +145,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
         videoBytes: num(v['video-bytes'], '--video-bytes', { int: true }),
         padding,
       }
-      if (v['no-photos-db'] !== true) d.photoLibrary = { schema: photosSchema as PhotosSchema }
+      if (v['no-photos-db'] !== true) d.photoLibrary = { schema: photosSchema as PhotosSchema, ...(v['unrendered-edit'] === true ? { unrenderedEdit: true } : {}) }
     }
     return d
   })
@@ -219,6 +221,7 @@ function parse(args: string[]) {
       'photos-schema': { type: 'string' },
       'no-photos-db': { type: 'boolean' },
       'photodata-unreadable': { type: 'boolean' },
+      'unrendered-edit': { type: 'boolean' },
       'latency-ms': { type: 'string' },
       'bandwidth-mbps': { type: 'string' },
       'burst-bytes': { type: 'string' },

@@ -1,0 +1,106 @@
+/**
+ * Rendered edits Photos keeps outside DCIM. When an asset is adjusted (ZHASADJUSTMENTS), iOS
+ * leaves the original alone and writes the edit beside a mirror of its path:
+ * /PhotoData/Mutations/<ZDIRECTORY>/<stem>/Adjustments/FullSizeRender.<jpg|heic|mov> and
+ * Adjustments.plist (the edit recipe, the same keys as a DCIM .AAE). The render can be missing
+ * although the database says adjusted (not rendered yet): then only the original is backed up.
+ *
+ * Each file is filed as a DCIM-era edit of its original (FullSizeRender.jpg of IMG_0001.HEIC →
+ * IMG_E0001.JPG, Adjustments.plist → IMG_0001.AAE) under the Mutations twin of the original's
+ * folder, so it joins the original's group and counts as the same photo (library/naming.ts
+ * familyFolder). Only originals with a camera-style name (IMG_0001) can be named so; others keep
+ * their original alone, said in the log.
+ */
+import { CradleError } from '../../shared/errors.js'
+import { MUTATIONS_ROOT, parseName } from '../library/naming.js'
+import { folderSignature, type FolderScan } from '../library/scan-plan.js'
+import type { SourceFile } from '../library/source.js'
+import type { PhoneFiles } from '../engine/phone-port.js'
+import type { PhotoFileRole } from './catalog-photo-store.js'
+import type { PhoneAsset } from './library-model.js'
+
+export const ADJUSTMENTS_PLIST = 'Adjustments.plist'
+const RENDER = 'FullSizeRender'
+
+const folderOf = (p: string): string => p.slice(0, p.lastIndexOf('/'))
+const nameOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1)
+
+/** The name the library files an original under: its DCIM name, or for CPLAssets its original name. */
+export function originalName(a: Pick<PhoneAsset, 'phonePath' | 'originalFileName'>): string {
+  return a.phonePath.startsWith('/DCIM/') ? nameOf(a.phonePath) : a.originalFileName
+}
+
+/** The files an adjusted asset may have under its Adjustments folder (iOS writes lower-case extensions). */
+export function editCandidates(a: Pick<PhoneAsset, 'kind' | 'livePhoto' | 'adjustmentsDir'>): string[] {
+  if (!a.adjustmentsDir) return []
+  const renders = a.kind === 'video' ? ['mov'] : a.livePhoto ? ['heic', 'jpg', 'mov'] : ['heic', 'jpg']
+  return [...renders.map((ext) => `${a.adjustmentsDir}/${RENDER}.${ext}`), `${a.adjustmentsDir}/${ADJUSTMENTS_PLIST}`]
+}
+
+/**
+ * The library name of an edit file of the original named `original`: the render as IMG_E<n>.<EXT>,
+ * the recipe as IMG_<n>.AAE; null for a name that is not camera-style or a file that is neither.
+ */
+export function editFileName(original: string, editPath: string): string | null {
+  const dcf = parseName(original).dcf
+  if (!dcf || dcf.marker !== '') return null
+  const file = nameOf(editPath)
+  if (file === ADJUSTMENTS_PLIST) return `${dcf.prefix}${dcf.number}.AAE`
+  const m = /^FullSizeRender\.([A-Za-z0-9]+)$/.exec(file)
+  return m ? `${dcf.prefix}E${dcf.number}.${m[1]!.toUpperCase()}` : null
+}
+
+/** The catalog role of an edit file. */
+export const editRole = (editPath: string): Extract<PhotoFileRole, 'edited' | 'sidecar'> => (nameOf(editPath) === ADJUSTMENTS_PLIST ? 'sidecar' : 'edited')
+
+/** The catalog folder an edit file is recorded under: the Mutations twin of its original's folder. */
+export const editFolder = (originalPhonePath: string): string => `${MUTATIONS_ROOT}${folderOf(originalPhonePath)}`
+
+export interface EditFile {
+  /** AFC path under /PhotoData/Mutations. */
+  path: string
+  /** The library name (IMG_E0001.JPG, IMG_0001.AAE). */
+  name: string
+  /** The original's AFC path: the edit is recorded under its folder's Mutations twin. */
+  originalPath: string
+}
+
+export interface StattedEdits {
+  /** One folder scan per original folder that has edits (listed from the database, stat'ed every time). */
+  folders: FolderScan[]
+  /** The edit files found, by path. */
+  found: Set<string>
+  /** Paths whose stat the phone refused. */
+  refused: { path: string; error: CradleError }[]
+}
+
+/** Stats edit files (a few pipelined requests) and makes their folder scans; a missing one is simply absent. */
+export async function statEdits(files: PhoneFiles, edits: readonly EditFile[], signal: AbortSignal): Promise<StattedEdits> {
+  const stats = edits.length === 0 ? [] : await files.statMany(edits.map((e) => e.path), signal)
+  const byFolder = new Map<string, { files: SourceFile[]; unstatted: string[] }>()
+  const found = new Set<string>()
+  const refused: StattedEdits['refused'] = []
+  edits.forEach((e, i) => {
+    const s = stats[i]
+    const folder = editFolder(e.originalPath)
+    if (s instanceof CradleError) {
+      refused.push({ path: e.path, error: s })
+      const entry = byFolder.get(folder) ?? { files: [], unstatted: [] }
+      byFolder.set(folder, entry)
+      entry.unstatted.push(e.path)
+    } else if (s?.type === 'file') {
+      found.add(e.path)
+      const entry = byFolder.get(folder) ?? { files: [], unstatted: [] }
+      byFolder.set(folder, entry)
+      entry.files.push({ path: e.path, size: s.size, mtimeNs: s.mtimeNs, birthtimeNs: s.birthtimeNs, name: e.name })
+    }
+  })
+  const folders = [...byFolder].map(([folder, e]): FolderScan => ({
+    folder,
+    // Stat'ed every time, never reused: the signature only has to differ from a ReadDir's.
+    signature: folderSignature([...e.files.map((f) => f.path), ...e.unstatted], -1n),
+    files: e.files,
+    ...(e.unstatted.length > 0 ? { unstatted: e.unstatted } : {}),
+  }))
+  return { folders, found, refused }
+}
