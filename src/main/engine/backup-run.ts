@@ -14,6 +14,7 @@ import { photoLibraryScan } from './photo-library-scan.js'
 import type { PhotoLibraryRead } from '../photos/library-model.js'
 import type { PhoneFiles } from './phone-port.js'
 import { FamilyQueue } from './family-queue.js'
+import { copyPhoneThumbnail } from './phone-thumbnails.js'
 import { ProgressMeter } from './progress-meter.js'
 
 export interface BackupCounts {
@@ -222,6 +223,8 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
           importedFamilies.add(file.family)
           if (outcome.assetId !== null) deps.onAssets([outcome.assetId])
         }
+        // The phone's own picture of a HEIC or video, for the queue (best effort, once per file's bytes).
+        await copyPhoneThumbnail(deps, file.id, signal)
         return true
       }
       // The phone could not give this file: its own problem, the run goes on (retried on a later connection).

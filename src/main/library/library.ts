@@ -22,7 +22,8 @@ import { librarySchema } from './schema.js'
 import { damagedCount, lastScrubRun, recordScrubRun, scrubDueAt, scrubLibrary, type ScrubOptions, type ScrubRun, type ScrubSummary } from './scrub.js'
 import type { ImportSource, SourceFile } from './source.js'
 import { STAGING_DIR, stagingFileId } from './staging.js'
-import { readThumbnail } from './thumbnails.js'
+import { hasStoredThumbnail, readStoredThumbnail, storeThumbnail } from './thumbnail-store.js'
+import { mayHaveThumbnail, readThumbnail } from './thumbnails.js'
 
 export const CATALOG_FILE = 'catalog.sqlite'
 /** Present while a rebuild fills a new catalog; found at start-up, the rebuild runs again. */
@@ -254,15 +255,35 @@ export class Library {
   }
 
   listQueue(q: QueueQuery): LibraryQueuePage {
-    return listQueue(this.db, q)
+    return listQueue(this.db, q, (sha256) => hasStoredThumbnail(this.root, sha256))
   }
 
-  /** The cheap thumbnail of a queue item (a device-file id) once it is in the library, else null. */
+  /** The thumbnail of a queue item (a device-file id) once it is in the library: its own cheap one, else the phone's stored one; else null. */
   async thumbnail(deviceFileId: number): Promise<ThumbnailImage | null> {
     const row = this.db
-      .prepare<[number], { library_path: string }>('SELECT a.library_path FROM device_files d JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
+      .prepare<[number], { library_path: string; sha256: string }>('SELECT a.library_path, a.sha256 FROM device_files d JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
       .get(deviceFileId)
-    return row ? readThumbnail(this.root, row.library_path) : null
+    if (!row) return null
+    return (await readThumbnail(this.root, row.library_path)) ?? readStoredThumbnail(this.root, row.sha256)
+  }
+
+  /**
+   * Where the phone keeps the thumbnail of an imported file's Photos asset, when the library
+   * should copy it: the file has no cheap picture of its own and none is stored yet. Null otherwise.
+   */
+  phoneThumbnailWanted(deviceFileId: number): { sha256: string; phonePath: string } | null {
+    const row = this.db.prepare<[number], { sha256: string; library_path: string; phone_path: string }>(`SELECT a.sha256, a.library_path, pa.phone_path
+      FROM device_files d JOIN assets a ON a.id = d.asset_id
+      JOIN photo_files pf ON pf.udid = d.udid AND pf.path = d.path
+      JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
+      WHERE d.id = ? AND pa.phone_path IS NOT NULL`).get(deviceFileId)
+    if (!row || mayHaveThumbnail(row.library_path) || hasStoredThumbnail(this.root, row.sha256)) return null
+    return { sha256: row.sha256, phonePath: row.phone_path }
+  }
+
+  /** Keeps the phone's thumbnail of a library file (thumbnail-store.ts); false when the bytes are not a small JPEG. */
+  storeThumbnail(sha256: string, bytes: Buffer): Promise<boolean> {
+    return storeThumbnail(this.root, sha256, bytes)
   }
 
   queueCounts(): QueueCounts {

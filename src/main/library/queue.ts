@@ -26,6 +26,9 @@ export interface QueueQuery {
   search?: string
 }
 
+/** Whether the library stored a thumbnail for a file's bytes (the phone's own; library/thumbnail-store.ts). */
+export type StoredThumbnail = (sha256: string) => boolean
+
 const IN_LIBRARY = "d.state IN ('done','duplicate')"
 /**
  * An upload of the file's asset to some destination waits, or failed. Uncorrelated, so SQLite
@@ -67,7 +70,7 @@ function hasUploads(db: Db): boolean {
 interface Row {
   id: number; udid: string; file_name: string; size: number; state: ImportState; staged_bytes: number
   error_code: string | null; source_name: string; captured_at: number | null; library_path: string | null
-  asset_id: number | null; group_kind: 'single' | 'live' | 'edited' | null
+  asset_id: number | null; sha256: string | null; group_kind: 'single' | 'live' | 'edited' | null
   damage: 'corrupt' | 'missing' | null; verified_at: number | null
   favorite: number | null; albums: string | null
 }
@@ -77,7 +80,7 @@ function like(search: string): string {
 }
 
 /** One page of the queue and the total for the filter. */
-export function listQueue(db: Db, q: QueueQuery): LibraryQueuePage {
+export function listQueue(db: Db, q: QueueQuery, storedThumbnail: StoredThumbnail = () => false): LibraryQueuePage {
   const where = `d.in_queue = 1 ${(hasUploads(db) ? FILTER_SQL : IMPORT_FILTER_SQL)[q.filter]} ${q.search ? "AND d.file_name LIKE @search ESCAPE '\\'" : ''}`
   const params: Record<string, string | number> = q.search ? { search: like(q.search) } : {}
   const total = db.prepare<[Record<string, string | number>], { n: number }>(`SELECT COUNT(*) AS n FROM device_files d WHERE ${where}`).get(params)?.n ?? 0
@@ -85,7 +88,7 @@ export function listQueue(db: Db, q: QueueQuery): LibraryQueuePage {
   const rows = db
     .prepare<[Record<string, string | number>], Row>(
       `SELECT d.id, d.udid, d.file_name, d.size, d.state, d.staged_bytes, d.error_code, v.name AS source_name,
-              a.captured_at, a.library_path, a.id AS asset_id, g.kind AS group_kind, a.damage, a.verified_at,
+              a.captured_at, a.library_path, a.id AS asset_id, a.sha256, g.kind AS group_kind, a.damage, a.verified_at,
               pa.favorite, pa.albums
        FROM (SELECT d.id FROM device_files d WHERE ${where} ORDER BY d.id LIMIT @limit OFFSET @offset) page
        JOIN device_files d ON d.id = page.id JOIN devices v ON v.udid = d.udid
@@ -95,10 +98,10 @@ export function listQueue(db: Db, q: QueueQuery): LibraryQueuePage {
        ORDER BY d.id`,
     )
     .all({ ...params, limit: q.limit, offset: q.offset })
-  return { total, offset: q.offset, items: rows.map(toItem) }
+  return { total, offset: q.offset, items: rows.map((r) => toItem(r, storedThumbnail)) }
 }
 
-function toItem(r: Row): LibraryQueueItem {
+function toItem(r: Row, storedThumbnail: StoredThumbnail): LibraryQueueItem {
   const code: ErrorCode | null = r.error_code && isErrorCode(r.error_code) ? r.error_code : null
   // Errors show only where they explain the row: failed, or not on the phone.
   const showError = code !== null && (r.state === 'failed' || r.state === 'not-on-phone')
@@ -115,7 +118,8 @@ function toItem(r: Row): LibraryQueueItem {
     error: showError ? toWireError(code, code === 'file-unreadable' ? { path: r.file_name } : {}) : null,
     capturedAt: r.captured_at,
     libraryPath: r.library_path,
-    thumbnail: r.size > 0 && mayHaveThumbnail(r.library_path),
+    // Its own cheap picture (JPEG, PNG), or the phone's stored with its bytes (HEIC, video).
+    thumbnail: r.size > 0 && (mayHaveThumbnail(r.library_path) || (r.sha256 !== null && storedThumbnail(r.sha256))),
     assetId: r.asset_id,
     libraryCopy: r.asset_id === null ? null : { damage: r.damage, verifiedAt: r.verified_at },
     // What the phone's Photos library says about the photo the file belongs to (photo_files ties them).

@@ -2,7 +2,8 @@
  * The phone's own Photos library in the window, against `cradle demo` serving a Photos.sqlite: the
  * device card answers "is every photo on this iPhone safe?" from it (the completeness line), and the
  * queue shows each photo's albums and favorite — non-ASCII titles intact, and an original that
- * lives only in PhotoData/CPLAssets (downloaded from iCloud) under its original name.
+ * lives only in PhotoData/CPLAssets (downloaded from iCloud) under its original name; HEIC rows show
+ * the phone's own thumbnail.
  */
 import { expect, test } from '../fixtures/app.js'
 import { screenshot } from '../fixtures/page-helpers.js'
@@ -37,4 +38,15 @@ test('the card says from the Photos library whether every photo is safe, and row
   await page.getByRole('searchbox', { name: 'Search file names' }).fill('')
   await expect(list.getByTestId('item-albums').filter({ hasText: 'Berlin' }).first()).toBeVisible()
   await screenshot(page, 'photo-library')
+
+  // A HEIC row shows the phone's own thumbnail (PhotoData/Thumbnails/V2, kept at import), fetched
+  // like a JPEG's into a blob: URL; without the Photos library it would show only its kind.
+  await page.getByRole('searchbox', { name: 'Search file names' }).fill('.HEIC')
+  const pictured = list.getByRole('listitem').filter({ hasText: '.HEIC' }).filter({ has: page.locator('.row-thumb img') })
+  await expect(pictured.first()).toBeVisible()
+  const picture = pictured.first().locator('img')
+  await expect(picture).toHaveAttribute('src', /^blob:http:\/\/127\.0\.0\.1:\d+\//)
+  // Lazy-loaded: the row must be on screen for the image to load.
+  await picture.scrollIntoViewIfNeeded()
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0))).toBeGreaterThan(0)
 })

@@ -3,7 +3,8 @@
  * sockets. An edit Photos keeps under /PhotoData/Mutations/…/Adjustments is backed up
  * byte-identically into its original's group (original + IMG_E render + .AAE recipe, one photo);
  * an edit the database promises but the phone has not rendered yet leaves the original backed up
- * alone, with no failure.
+ * alone, with no failure. A HEIC row gets the phone's own thumbnail from PhotoData/Thumbnails/V2,
+ * served through the engine's thumbnail path.
  */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -122,6 +123,34 @@ describe('rendered edits under PhotoData/Mutations', () => {
     expect(names.filter((n) => n.includes(`E${numberOf(original.libraryPath)}`))).toEqual([])
     expect(b.view.photos).toMatchObject({ safe: b.view.photos!.onPhone, unreadable: 0 })
     expect(b.view.itemsSafe).toBe(b.view.itemsOnPhone)
+  })
+})
+
+describe('the phone\'s own thumbnails', () => {
+  it('a HEIC row gets the phone\'s thumbnail, stored in the library and served through the thumbnail path', async () => {
+    const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema: 'ios17' } })
+    const heic = b.assets.find((a) => !a.trashed && a.kind === 'photo' && a.phonePath.endsWith('.HEIC'))!
+    const video = b.assets.find((a) => !a.trashed && a.kind === 'video')
+    const phoneThumb = onPhone(b, `/PhotoData/Thumbnails/V2${heic.phonePath}/5005.JPG`)
+    const lib = openLibrary(rig.dirs!)
+    let heicRow: { id: string; thumbnail: boolean } | undefined
+    let videoRow: { id: string; thumbnail: boolean } | undefined
+    try {
+      const idOf = lib.db.prepare<[string, string], { id: number }>('SELECT id FROM device_files WHERE udid = ? AND path = ?')
+      const rows = lib.listQueue({ filter: 'all', offset: 0, limit: 1000 }).items
+      heicRow = rows.find((r) => r.id === String(idOf.get(b.udid, heic.phonePath)!.id))
+      if (video) videoRow = rows.find((r) => r.id === String(idOf.get(b.udid, video.phonePath)!.id))
+    } finally {
+      lib.close()
+    }
+    expect(heicRow).toMatchObject({ thumbnail: true })
+    const image = await rig.engine!.thumbnail(heicRow!.id)
+    expect(image?.contentType).toBe('image/jpeg')
+    expect(sha(Buffer.from(image!.bytes))).toBe(sha(phoneThumb))
+    if (video) {
+      expect(videoRow).toMatchObject({ thumbnail: true })
+      expect((await rig.engine!.thumbnail(videoRow!.id))?.contentType).toBe('image/jpeg')
+    }
   })
 })
 
