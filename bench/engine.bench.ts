@@ -169,12 +169,17 @@ async function pullOnly(ready: Ready, concurrency: number): Promise<{ bytes: num
 }
 
 /** End to end: the engine's backup run into a fresh library. */
-async function importRun(ready: Ready, onSample?: () => void, libOpts: LibraryOptions = {}): Promise<{ bytes: number; ms: number; imported: number }> {
+/**
+ * `cpuMs`: user+sys of this process (its threads included) from the run's start to its end, so
+ * neither opening the device nor removing the temporary library afterwards counts as importing.
+ */
+async function importRun(ready: Ready, onSample?: () => void, libOpts: LibraryOptions = {}): Promise<{ bytes: number; ms: number; imported: number; cpuMs: number }> {
   const { session, afc } = await open(ready)
   const { lib, remove } = tempLibrary(libOpts)
   try {
     const connection = lib.beginConnection({ udid: ready.udid, name: 'bench' })
     const t0 = performance.now()
+    const cpu0 = process.cpuUsage()
     const counts = await runBackup(
       {
         udid: ready.udid,
@@ -190,8 +195,9 @@ async function importRun(ready: Ready, onSample?: () => void, libOpts: LibraryOp
       new AbortController().signal,
     )
     const ms = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
     if (counts.failed > 0) throw new Error(`${counts.failed} files failed`)
-    return { bytes: counts.bytes, ms, imported: counts.imported }
+    return { bytes: counts.bytes, ms, imported: counts.imported, cpuMs: (cpu.user + cpu.system) / 1000 }
   } finally {
     afc.close()
     await session.close()
@@ -282,8 +288,8 @@ async function cpu(items: number, passes: number): Promise<void> {
       // Alternated, so neither variant always runs first after the pull.
       for (const sha1 of p % 2 === 0 ? [false, true] : [true, false]) {
         const run = await cpuOf(() => importRun(sim.ready, undefined, { needsSha1: () => sha1 }))
-        if (sha1) best.both = Math.min(best.both, run.ms)
-        else best.sha256 = Math.min(best.sha256, run.ms)
+        if (sha1) best.both = Math.min(best.both, run.value.cpuMs)
+        else best.sha256 = Math.min(best.sha256, run.value.cpuMs)
         bytes = run.value.bytes
       }
     }

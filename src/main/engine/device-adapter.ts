@@ -8,7 +8,6 @@ import type { BatteryView } from '../../shared/state.js'
 import type { AfcClient } from '../device/index.js'
 import { connectDevice, MuxClient, watchDevices, type DeviceSession, type MuxDevice, type TrustState } from '../device/index.js'
 import type { PhoneFiles, PhoneFileStat, PhoneLink, PhonePort, TrustStep } from './phone-port.js'
-import { coalesceInto } from './reply-coalescer.js'
 
 const TRUST_STEPS: Partial<Record<TrustState, TrustStep>> = {
   'waiting-for-unlock': 'waiting-unlock',
@@ -38,8 +37,7 @@ export function afcPhoneFiles(afc: AfcClient): PhoneFiles {
     },
     async download(path: string, sink: Writable, options) {
       const start = options.offset
-      // Two replies' worth may wait in the coalescer before the download feels backpressure.
-      await afc.download(path, coalesceInto(sink, 2 * IMPORT_READ_BYTES), {
+      await afc.download(path, sink, {
         offset: options.offset,
         signal: options.signal,
         chunkSize: IMPORT_READ_BYTES,

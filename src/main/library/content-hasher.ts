@@ -24,8 +24,11 @@ export interface HasherOptions {
 }
 
 export interface ContentHasher {
-  /** Adds bytes; the promise resolves when the hasher can take more (backpressure). */
-  update(chunk: Buffer): Promise<void> | void
+  /**
+   * Adds bytes (one chunk, or several in order: a socket's pieces of one read go in one message
+   * to the worker); the promise resolves when the hasher can take more (backpressure).
+   */
+  update(chunks: Buffer | readonly Buffer[]): Promise<void> | void
   digest(): Promise<Digests>
   /** Drops the job (import abandoned). */
   discard(): void
@@ -36,9 +39,11 @@ export function inlineHasher(opts: HasherOptions): ContentHasher {
   const a = crypto.createHash('sha256')
   const b = opts.sha1 ? crypto.createHash('sha1') : null
   return {
-    update: (chunk) => {
-      a.update(chunk)
-      b?.update(chunk)
+    update: (chunks) => {
+      for (const chunk of Buffer.isBuffer(chunks) ? [chunks] : chunks) {
+        a.update(chunk)
+        b?.update(chunk)
+      }
     },
     digest: async () => ({ sha256: a.digest('hex'), sha1: b ? b.digest('hex') : '' }),
     discard: () => undefined,
@@ -132,13 +137,20 @@ export function workerHasher(opts: HasherOptions): ContentHasher {
   s.jobs.set(id, job)
   if (s.jobs.size === 1) s.worker.ref()
   return {
-    update(chunk) {
-      if (chunk.length === 0) return
-      // A copy, transferred: the caller keeps writing its own buffer to disk meanwhile.
-      const bytes = takeBuffer(chunk.length)
-      bytes.set(chunk)
-      job.inFlight += chunk.length
-      s.worker.postMessage({ op: 'update', id, sha1: opts.sha1, bytes, len: chunk.length }, [bytes.buffer as ArrayBuffer])
+    update(chunks) {
+      const pieces = Buffer.isBuffer(chunks) ? [chunks] : chunks
+      let len = 0
+      for (const piece of pieces) len += piece.length
+      if (len === 0) return
+      // A copy, transferred: the caller keeps writing its own buffers to disk meanwhile.
+      const bytes = takeBuffer(len)
+      let at = 0
+      for (const piece of pieces) {
+        bytes.set(piece, at)
+        at += piece.length
+      }
+      job.inFlight += len
+      s.worker.postMessage({ op: 'update', id, sha1: opts.sha1, bytes, len }, [bytes.buffer as ArrayBuffer])
       if (job.inFlight > IN_FLIGHT_BYTES) return new Promise<void>((resolve) => job.waiters.push(resolve))
     },
     digest() {

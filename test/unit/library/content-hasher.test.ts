@@ -33,6 +33,19 @@ describe('content hashers', () => {
     await expect(h.digest()).resolves.toEqual({ sha256: expected(data).sha256, sha1: '' })
   })
 
+  // The staging sink hands a corked AFC read's pieces over in one call.
+  it.each([['inline', inlineHasher], ['worker', workerHasher]] as const)('%s hashes several pieces given at once, in order', async (_name, make) => {
+    const h = make(both)
+    const pieces: Buffer[] = []
+    for (let off = 0, i = 0; off < data.length; i++) {
+      const n = sizes[i % sizes.length]!
+      pieces.push(data.subarray(off, off + n))
+      off += n
+      if (pieces.length === 4 || off >= data.length) await h.update(pieces.splice(0))
+    }
+    await expect(h.digest()).resolves.toEqual(expected(data))
+  })
+
   it('keeps concurrent worker jobs apart, and an empty job hashes nothing', async () => {
     const a = crypto.randomBytes(3_000_000)
     const b = crypto.randomBytes(5_000_000)
