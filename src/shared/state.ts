@@ -157,6 +157,25 @@ export interface DestinationView {
   problem: WireError | null
   /** Google Photos: requests used today of the daily budget. */
   quota: { used: number; limit: number; resetsAt: number } | null
+  /** Space there as last measured (null: not measured yet). */
+  space: DestinationSpace | null
+}
+
+/**
+ * Space on a destination as its service reports it: a disk's free and total (a folder's volume,
+ * a WebDAV server's RFC 4331 quota, Immich's server disk) or an account's quota (Immich's user
+ * quota). `none` where the service reports nothing, with `note` saying so ("S3 doesn't report space").
+ */
+export interface DestinationSpace {
+  measure: 'disk' | 'quota' | 'none'
+  freeBytes: number | null
+  totalBytes: number | null
+  usedBytes: number | null
+  note: string | null
+  /** Little left (under 1 GB or 2 %): shown in amber before uploads start failing. */
+  low: boolean
+  /** When it was measured (epoch ms). */
+  checkedAt: number
 }
 
 export type ImportState = 'pending' | 'importing' | 'done' | 'duplicate' | 'not-on-phone' | 'failed'

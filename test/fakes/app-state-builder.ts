@@ -74,6 +74,7 @@ export function buildDestination(over: Partial<DestinationView> = {}): Destinati
     failedReason: null,
     problem: null,
     quota: null,
+    space: null,
     ...over,
   }
 }

@@ -9,7 +9,7 @@
  *     'Validation failed', errors: [{ code, path, message }] }, the id in an X-Correlation-ID header;
  *   - x-api-key required (401), and each endpoint's permission (403 "Missing required permission";
  *     `all` grants every one): asset.upload, user.read, asset.read, asset.delete, album.*,
- *     albumAsset.*, asset.update; bulk-upload-check needs `all` on 1.x before 1.140 (the endpoint
+ *     albumAsset.*, asset.update, server.storage; bulk-upload-check needs `all` on 1.x before 1.140 (the endpoint
  *     had no permission of its own, immich #21456 reported on 1.139.4, fixed by PR #21470), or
  *     whenever `bulkCheckNeedsAll` says so; server/ping and server/version need no key;
  *   - POST /api/assets needs multipart with assetData, fileCreatedAt and fileModifiedAt;
@@ -35,6 +35,8 @@
  *     messages in an array, as the server's validation pipe does;
  *   - the stored checksum is the SHA-1 of the bytes received (the header is not compared with
  *     them, as in Immich), so a body damaged on the way is stored as a new asset;
+ *   - GET /api/users/me (user.read) with quotaSizeInBytes (null: none) and quotaUsageInBytes; GET
+ *     /api/server/storage (server.storage) with the disk's raw and human figures;
  *   - DELETE /api/assets {ids, force} (asset.delete) moves to the trash (force: removes); a
  *     trashed asset still answers "duplicate" for its checksum, as Immich does.
  * Every upload is logged with the SHA-1 it was about, so tests count creates per asset.
@@ -91,6 +93,8 @@ export interface FakeImmich {
   remove(id: string): void
   /** An admin changes the user's storage quota (null: none). */
   setQuota(bytes: number | null): void
+  /** The server's disk as GET /api/server/storage reports it (the upload folder's volume). */
+  setDisk(disk: { sizeBytes: number; availableBytes: number }): void
   close(): Promise<void>
 }
 
@@ -100,6 +104,8 @@ export interface FakeImmichOptions {
   maxBodyBytes?: number
   /** The user's storage quota in bytes (Immich's quotaSizeInBytes; default none). */
   quotaBytes?: number
+  /** The server's disk (GET /api/server/storage); default 2 TB with 1.2 TB free. */
+  disk?: { sizeBytes: number; availableBytes: number }
   /** The minor and patch GET /api/server/version reports (default 2.2). */
   minor?: number
   patch?: number
@@ -165,6 +171,7 @@ function checksumKey(value: string): string {
 export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<FakeImmich> {
   const major = options.major ?? 3
   let quota = options.quotaBytes ?? null
+  let disk = options.disk ?? { sizeBytes: 2e12, availableBytes: 1.2e12 }
   const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'asset.delete', 'user.read', 'asset.update', 'album.read', 'album.create', 'albumAsset.create', 'albumAsset.delete'] }
   const assets = new Map<string, FakeImmichAsset>()
   const albums = new Map<string, FakeImmichAlbum>()
@@ -339,8 +346,21 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       return
     }
     if (route === 'GET /api/users/me') {
-      if (need('user.read')) json(200, { id: 'user-1', email: 'a@example.com' })
+      // UserAdminResponseDto: quotaSizeInBytes null = no quota; usage counts the user's originals.
+      const usage = [...assets.values()].filter((a) => a.ownerId === ME).reduce((n, a) => n + a.data.length, 0)
+      if (need('user.read')) json(200, { id: ME, email: 'a@example.com', name: 'A', quotaSizeInBytes: quota, quotaUsageInBytes: usage, status: 'active' })
       return
+    }
+    if (route === 'GET /api/server/storage') {
+      // ServerStorageResponseDto (server.service getStorage): human strings and raw bytes of the upload volume.
+      if (!need('server.storage')) return
+      const used = disk.sizeBytes - disk.availableBytes
+      const human = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GiB`
+      return json(200, {
+        diskAvailable: human(disk.availableBytes), diskSize: human(disk.sizeBytes), diskUse: human(used),
+        diskAvailableRaw: disk.availableBytes, diskSizeRaw: disk.sizeBytes, diskUseRaw: used,
+        diskUsagePercentage: Math.round((used / disk.sizeBytes) * 10_000) / 100,
+      })
     }
     if (route === 'POST /api/assets' || route === 'POST /api/assets/bulk-upload-check') {
       if (route === 'POST /api/assets/bulk-upload-check') state.bulkRequests++
@@ -460,6 +480,9 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
     },
     setQuota(bytes) {
       quota = bytes
+    },
+    setDisk(d) {
+      disk = d
     },
     close: async () => {
       server.closeAllConnections()

@@ -3,6 +3,7 @@
  * succeed), recording every attempt. For the runner's policy tests; real servers cover the wire.
  */
 import { CradleError, type ErrorCode, type ErrorContext } from '../../src/shared/errors.js'
+import type { SpaceReport } from '../../src/shared/space-text.js'
 import type { AssetRole, Destination, UploadContext, UploadItem, UploadResult } from '../../src/main/destinations/destination.js'
 import { readAll } from '../../src/main/destinations/stream-utils.js'
 
@@ -22,6 +23,9 @@ export class ScriptedDestination implements Destination {
   readonly received = new Map<number, Buffer>()
   checkFails: ErrorCode | null = null
   checks = 0
+  /** What space() answers (a code: it fails so), and when it was asked (the `now` of each call). */
+  spaceAnswer: SpaceReport | ErrorCode = { measure: 'disk', freeBytes: 500e9, totalBytes: 2e12, usedBytes: 1.5e12, note: null }
+  readonly spaceAsked: number[] = []
   private readonly script = new Map<number, Step[]>()
 
   constructor(readonly concurrency = 2, private readonly now: () => number = Date.now, skipRoles: readonly AssetRole[] = []) {
@@ -37,6 +41,12 @@ export class ScriptedDestination implements Destination {
   async check(): Promise<void> {
     this.checks++
     if (this.checkFails) throw new CradleError(this.checkFails, 'scripted check failure')
+  }
+
+  async space(): Promise<SpaceReport> {
+    this.spaceAsked.push(this.now())
+    if (typeof this.spaceAnswer === 'string') throw new CradleError(this.spaceAnswer, 'scripted space failure')
+    return this.spaceAnswer
   }
 
   async upload(item: UploadItem, ctx: UploadContext): Promise<UploadResult> {

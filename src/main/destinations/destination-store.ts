@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import type { DestinationConfigs } from '../../shared/destination-config.js'
 import { CradleError, type ErrorCode, type ErrorContext } from '../../shared/errors.js'
-import type { DestinationKind } from '../../shared/state.js'
+import type { DestinationKind, DestinationSpace } from '../../shared/state.js'
 import type { Db } from '../library/catalog-db.js'
 import type { AssetRole } from './destination.js'
 
@@ -19,6 +19,8 @@ export interface DestinationRecord<K extends DestinationKind = DestinationKind> 
   /** Set when a permanent error stopped it; cleared by retry, test or sign-in. */
   problem: StoredProblem | null
   state: Record<string, unknown>
+  /** Space there as last measured (null: never). */
+  space: DestinationSpace | null
 }
 
 export interface StoredProblem {
@@ -37,6 +39,7 @@ interface Row {
   created_at: number
   problem_json: string | null
   state_json: string | null
+  space_json: string | null
 }
 
 function parse<T>(json: string | null, fallback: T): T {
@@ -58,6 +61,7 @@ function toRecord(r: Row): DestinationRecord {
     createdAt: r.created_at,
     problem: parse<StoredProblem | null>(r.problem_json, null),
     state: parse<Record<string, unknown>>(r.state_json, {}),
+    space: parse<DestinationSpace | null>(r.space_json, null),
   }
 }
 
@@ -100,6 +104,10 @@ export class DestinationStore {
 
   setProblem(id: string, problem: StoredProblem | null): void {
     this.db.prepare('UPDATE upload_destinations SET problem_json = ? WHERE id = ?').run(problem ? JSON.stringify(problem) : null, id)
+  }
+
+  setSpace(id: string, space: DestinationSpace): void {
+    this.db.prepare('UPDATE upload_destinations SET space_json = ? WHERE id = ?').run(JSON.stringify(space), id)
   }
 
   setState(id: string, state: Record<string, unknown>): void {

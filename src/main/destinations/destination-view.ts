@@ -84,5 +84,6 @@ export function toView(
     failedReason: counts.failed > 0 ? env.failedReason ?? null : null,
     problem: problem ? toWireError(problem.code, { ...problem.context, destinationName: record.name, destinationKind: record.kind }, env.platform) : null,
     quota,
+    space: record.space,
   }
 }

@@ -5,6 +5,7 @@
  * runner decides (destination-unreachable = retry later, destination-auth = stop and ask, …).
  */
 import type { Readable } from 'node:stream'
+import type { SpaceReport } from '../../shared/space-text.js'
 import type { DestinationKind } from '../../shared/state.js'
 import type { Logger } from '../logging/logger.js'
 import type { PhotoMetadata } from '../photos/photo-metadata.js'
@@ -100,6 +101,12 @@ export interface Destination {
    * seen by the user (photo services). Throws a CradleError saying why not.
    */
   probeWrite?(signal: AbortSignal): Promise<ProbeResult>
+  /**
+   * Free and total space, or the account's quota, as the service reports it; `measure: 'none'`
+   * with a note where it reports nothing. Asked on "Test connection", at start and after a batch of
+   * uploads, never per file. Throws a CradleError when the service cannot be asked now.
+   */
+  space(signal: AbortSignal): Promise<SpaceReport>
   /**
    * Batch dedupe where the service can answer before bytes are sent (Immich bulk-upload-check):
    * asset ids the destination already has → remote ref. Optional.

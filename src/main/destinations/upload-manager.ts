@@ -23,6 +23,7 @@ import { DestinationRunner, DEFAULT_TUNING, type RunnerTuning } from './destinat
 import { DestinationStore, secretKeys, type DestinationRecord } from './destination-store.js'
 import { UploadQueue, type DestinationCounts } from './queue/upload-queue.js'
 import { toView } from './destination-view.js'
+import { SpaceTracker } from './space-tracker.js'
 import { assetUploadStates, destinationStatusCounts, type AssetUploadState, type DestinationStatusCounts } from './upload-status.js'
 import { toUploadError } from './upload-errors.js'
 import { verifyCopies, type DestinationFinding, type DestinationVerifyReport } from './destination-verify.js'
@@ -72,6 +73,7 @@ export class UploadManager {
   private countsCache = new Map<string, { at: number; counts: DestinationCounts }>()
   private unsubscribePower: (() => void) | null = null
   private lastAc: boolean | null = null
+  private readonly space: SpaceTracker
 
   constructor(private readonly deps: UploadManagerDeps) {
     this.store = new DestinationStore(deps.db)
@@ -81,6 +83,7 @@ export class UploadManager {
     this.settings = deps.settings ?? { uploadOnlyOnAcPower: true, uploadLimitMBps: null }
     this.limiter = new BandwidthLimiter(this.rateFor(this.settings))
     this.tuning = { ...DEFAULT_TUNING, ...deps.tuning }
+    this.space = new SpaceTracker({ store: this.store, clock: this.clock, log: this.log, onChange: () => this.emit() })
   }
 
   private rateFor(s: UploadSettings): number | null {
@@ -106,6 +109,7 @@ export class UploadManager {
   /** Aborts transfers cleanly (resumable state kept) and waits for every runner. */
   async stop(): Promise<void> {
     this.started = false
+    this.space.stop()
     this.unsubscribePower?.()
     this.unsubscribePower = null
     await Promise.all([...this.runners.values()].map((r) => r.stop()))
@@ -262,7 +266,10 @@ export class UploadManager {
       const signal = AbortSignal.timeout(30_000)
       await destination.check(signal)
       const probe = destination.probeWrite ? await destination.probeWrite(signal) : null
-      if (!('draft' in input)) this.runners.get(input.id)?.clearProblem()
+      if (!('draft' in input)) {
+        this.runners.get(input.id)?.clearProblem()
+        await this.space.refresh(input.id, destination)
+      }
       return { ok: true, message: testPassedMessage(name, probe) }
     } catch (error) {
       const err = toUploadError(error)
@@ -453,6 +460,7 @@ export class UploadManager {
 
   /** Stops a destination's runner and closes its connections (before an edit or a removal). */
   private async stopRunner(id: string): Promise<void> {
+    this.space.forget(id)
     const runner = this.runners.get(id)
     if (!runner) return
     await runner.stop()
@@ -491,6 +499,8 @@ export class UploadManager {
       },
       onChange: () => {
         this.countsCache.delete(record.id)
+        const c = this.counts(record.id)
+        this.space.afterUploads(record.id, runner.destination, { done: c.done, waiting: c.pending + c.uploading, inflight: runner.inflightCount })
         this.emit()
       },
       metadata: this.deps.metadata ?? noPhotoMetadata,
@@ -498,6 +508,7 @@ export class UploadManager {
     })
     this.runners.set(record.id, runner)
     runner.start()
+    void this.space.refresh(record.id, runner.destination, this.counts(record.id).done)
   }
 
   private emit(): void {

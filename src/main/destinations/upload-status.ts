@@ -5,7 +5,7 @@
  */
 import { toWireError, type Platform } from '../../shared/error-text.js'
 import type { WireError } from '../../shared/errors.js'
-import type { UploadState } from '../../shared/state.js'
+import type { DestinationSpace, UploadState } from '../../shared/state.js'
 import type { DestinationRecord, DestinationStore } from './destination-store.js'
 import type { UploadQueue } from './queue/upload-queue.js'
 
@@ -27,6 +27,8 @@ export interface DestinationStatusCounts {
   alreadyThere: number
   problem: WireError | null
   failures: { code: string; count: number; message: string }[]
+  /** Space there as last measured by a running Cradle (null: not measured yet). */
+  space: DestinationSpace | null
 }
 
 /** Upload state per destination for a page of asset ids. */
@@ -66,6 +68,7 @@ export function destinationStatusCounts(queue: UploadQueue, store: DestinationSt
         count: f.count,
         message: toWireError(f.code as WireError['code'], { destinationName: r.name }, platform).message,
       })),
+      space: r.space,
     }
   })
 }

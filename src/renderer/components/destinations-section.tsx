@@ -2,6 +2,7 @@
 import { useState } from 'react'
 import { formatBytes, formatPhotos } from '../../shared/format.js'
 import { placesLine, safetySentence, scrubLine } from '../../shared/safety-text.js'
+import { spaceText } from '../../shared/space-text.js'
 import type { DestinationView, LibraryView } from '../../shared/state.js'
 import { KIND_LABELS, UPDATE_SECRET_LABEL } from '../forms/destination-form-model.js'
 import { destinationStatus } from '../store/selectors.js'
@@ -108,6 +109,9 @@ export function DestinationRow({ id }: { id: string }) {
         <span className={`dot tone-${status.tone}`} aria-hidden="true" />
         <span>{status.label}</span>
         {status.detail && <span className={`dest-detail tone-text-${status.tone}`} data-testid="destination-detail">{status.detail}</span>}
+        {dest.space && (
+          <span className={`dest-detail ${dest.space.low ? 'tone-text-attention' : 'muted'}`} data-testid="destination-space">{spaceText(dest.space)}</span>
+        )}
         {test && <span className={test.ok ? 'muted' : 'tone-text-error'} role="status">{test.message}</span>}
       </div>
       <div className="dest-actions">

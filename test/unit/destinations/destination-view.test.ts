@@ -6,7 +6,7 @@ import { toView } from '../../../src/main/destinations/destination-view.js'
 import type { DestinationCounts } from '../../../src/main/destinations/queue/upload-queue.js'
 
 const record: DestinationRecord = {
-  id: 'd1', name: 'Immich', kind: 'immich', config: { url: 'http://photos.lan:2283' }, skipRoles: [], createdAt: 0, problem: null, state: {},
+  id: 'd1', name: 'Immich', kind: 'immich', config: { url: 'http://photos.lan:2283' }, skipRoles: [], createdAt: 0, problem: null, state: {}, space: null,
 }
 const counts: DestinationCounts = { done: 3, pending: 2, uploading: 0, failed: 0, skipped: 0, deduped: 0, pendingBytes: 10 }
 

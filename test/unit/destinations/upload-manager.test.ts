@@ -207,6 +207,32 @@ describe('upload manager and runner policy', () => {
     expect(dests.get('A')!.attempts.at(-1)!.session).toEqual({ uploadId: 'u-1', parts: [1] })
   })
 
+  it('measures space when the runner starts and once a batch is up, not per file; low space turns amber', async () => {
+    for (let i = 0; i < 30; i++) lib.addAsset({ libraryPath: `p${i}.jpg` })
+    manager = make()
+    manager.start()
+    const id = await addFolder('NAS')
+    const nas = dests.get('NAS')!
+    await manager.drain()
+    await until(() => nas.spaceAsked.length >= 2)
+    expect(nas.attempts.length).toBe(30)
+    expect(manager.views()[0]!.space).toMatchObject({ measure: 'disk', freeBytes: 500e9, totalBytes: 2e12, low: false })
+    // Another batch of 5, now with 600 MB left: one more measurement at its end, and it is low.
+    nas.spaceAnswer = { measure: 'disk', freeBytes: 600e6, totalBytes: 2e12, usedBytes: null, note: null }
+    for (let i = 0; i < 5; i++) lib.addAsset({ libraryPath: `q${i}.jpg` })
+    manager.enqueue()
+    await manager.drain()
+    await until(() => nas.spaceAsked.length >= 3)
+    expect(nas.attempts.length).toBe(35)
+    expect(nas.spaceAsked.length).toBe(3)
+    expect(manager.views().find((v) => v.id === id)!.space).toMatchObject({ freeBytes: 600e6, low: true })
+    // A measurement that fails (unreachable) keeps the last figure.
+    nas.spaceAnswer = 'destination-unreachable'
+    await manager.test({ id })
+    expect(nas.spaceAsked.length).toBe(4)
+    expect(manager.views()[0]!.space).toMatchObject({ freeBytes: 600e6, low: true })
+  })
+
   it('aborts a stalled transfer and retries it', async () => {
     const a = lib.addAsset({ libraryPath: 'a.jpg' })
     manager = make({ tuning: { stallTimeoutMs: 150, maxAttempts: 5, probeAfter: 3, backoff: { baseMs: 100, capMs: 1000 }, checkBatch: 100 } })

@@ -24,7 +24,7 @@ export function destination(over: Partial<DestinationView> = {}): DestinationVie
   return {
     id: 'immich-1', name: 'Immich', kind: 'immich', target: 'photos.home.lan', config: { url: 'https://photos.home.lan' }, status: 'ready',
     counts: { done: 12_430, pending: 0, failed: 0 }, bytesPerSecond: 0, secondsLeft: null,
-    waitingReason: null, failedReason: null, problem: null, quota: null, ...over,
+    waitingReason: null, failedReason: null, problem: null, quota: null, space: null, ...over,
   }
 }
 

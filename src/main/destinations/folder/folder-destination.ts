@@ -11,6 +11,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FolderConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
+import type { SpaceReport } from '../../../shared/space-text.js'
 import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
 import { sha256File } from '../../library/file-hash.js'
@@ -47,6 +48,16 @@ export class FolderDestination implements Destination {
     if (!stat.isDirectory()) throw new CradleError('destination-config', `${this.config.path} is not a folder`)
     try {
       await fs.promises.access(this.config.path, fs.constants.W_OK)
+    } catch (error) {
+      throw fsError(error, `folder ${this.config.path}`)
+    }
+  }
+
+  /** The folder's volume: free (what this user may still write) and total, from statfs. */
+  async space(): Promise<SpaceReport> {
+    try {
+      const st = await fs.promises.statfs(this.config.path)
+      return { measure: 'disk', freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize, usedBytes: (st.blocks - st.bfree) * st.bsize, note: null }
     } catch (error) {
       throw fsError(error, `folder ${this.config.path}`)
     }

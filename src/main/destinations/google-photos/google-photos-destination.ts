@@ -14,6 +14,7 @@ import http from 'node:http'
 import https from 'node:https'
 import type { GooglePhotosConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
+import { notReported, type SpaceReport } from '../../../shared/space-text.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Logger } from '../../logging/logger.js'
 import type { PhotoMetadata } from '../../photos/photo-metadata.js'
@@ -127,6 +128,11 @@ export class GooglePhotosDestination implements Destination {
    * as 400 INVALID_ARGUMENT; a project with the API off is stopped before that with 403
    * SERVICE_DISABLED, which is what the first upload would otherwise meet. One request of the day.
    */
+  /** The Library API reports no storage (the account's storage is only in Google's own apps). */
+  async space(): Promise<SpaceReport> {
+    return notReported("Google Photos doesn't report space to other apps")
+  }
+
   async check(signal?: AbortSignal): Promise<void> {
     await this.oauth.accessToken(signal, true)
     const res = await this.api({

@@ -13,6 +13,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { immichServerUrl, type ImmichConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
+import { notReported, type SpaceReport } from '../../../shared/space-text.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Logger } from '../../logging/logger.js'
 import type { PhotoMetadata } from '../../photos/photo-metadata.js'
@@ -130,6 +131,36 @@ export class ImmichDestination implements Destination {
     if (typeof v.major !== 'number') throw new CradleError('destination-config', 'server/version answered without a major version')
     this.options.log.info('immich server', { version: `${v.major}.${v.minor}.${v.patch}` })
     return { major: v.major, minor: v.minor ?? 0, patch: v.patch ?? 0 }
+  }
+
+  /**
+   * The user's quota (GET /api/users/me: quotaSizeInBytes, null = none; quotaUsageInBytes; needs
+   * user.read) and the server's disk (GET /api/server/storage: diskAvailableRaw, diskSizeRaw,
+   * diskUseRaw; needs server.storage). With a quota it is what limits uploads (its free part capped
+   * by the disk's, when that is known); without one, the disk. A permission the key lacks leaves
+   * that half out; with neither, it says which permission would show it.
+   */
+  async space(signal: AbortSignal): Promise<SpaceReport> {
+    const me = await this.call('GET', '/api/users/me', { signal })
+    if (me.status !== 200 && me.status !== 403) this.fail(me, 'users/me')
+    const user = me.status === 200 ? me.json<{ quotaSizeInBytes?: unknown; quotaUsageInBytes?: unknown }>() : null
+    const storage = await this.call('GET', '/api/server/storage', { signal })
+    if (storage.status !== 200 && storage.status !== 403) this.fail(storage, 'server/storage')
+    const disk = storage.status === 200 ? storage.json<{ diskAvailableRaw?: unknown; diskSizeRaw?: unknown; diskUseRaw?: unknown }>() : null
+    const diskFree = typeof disk?.diskAvailableRaw === 'number' ? disk.diskAvailableRaw : null
+    const quota = typeof user?.quotaSizeInBytes === 'number' ? user.quotaSizeInBytes : null
+    if (quota !== null) {
+      const used = typeof user?.quotaUsageInBytes === 'number' ? user.quotaUsageInBytes : 0
+      const left = Math.max(0, quota - used)
+      return { measure: 'quota', freeBytes: diskFree !== null ? Math.min(left, diskFree) : left, totalBytes: quota, usedBytes: used, note: null }
+    }
+    if (diskFree !== null) {
+      const size = typeof disk?.diskSizeRaw === 'number' ? disk.diskSizeRaw : null
+      const used = typeof disk?.diskUseRaw === 'number' ? disk.diskUseRaw : null
+      return { measure: 'disk', freeBytes: diskFree, totalBytes: size, usedBytes: used, note: null }
+    }
+    if (user) return notReported("No quota set; the server's free space needs the API key's server.storage permission")
+    return notReported('Space needs the API key\'s user.read or server.storage permission')
   }
 
   /** bulk-upload-check: which of these the server has (by SHA-1), before any byte is sent. */

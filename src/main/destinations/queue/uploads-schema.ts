@@ -56,4 +56,10 @@ const v3 = (db: Db): void => {
   db.exec(`ALTER TABLE uploads ADD COLUMN meta_json TEXT;`)
 }
 
-export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1, v2, v3] }
+// Each destination's space as last measured (DestinationSpace JSON), so `cradle status` shows it
+// without asking the service (it has no secrets) and the window has it before the first check.
+const v4 = (db: Db): void => {
+  db.exec(`ALTER TABLE upload_destinations ADD COLUMN space_json TEXT;`)
+}
+
+export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1, v2, v3, v4] }

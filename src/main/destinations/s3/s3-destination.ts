@@ -24,6 +24,7 @@ import { loadS3Sdk } from './s3-sdk.js'
 import { preconditionAware, s3Name, s3Status, toS3Error } from './s3-errors.js'
 import { multipartUpload } from './s3-multipart.js'
 import { contentMd5Etag, proofOf, type StoredAnswer } from './s3-proof.js'
+import { notReported, type SpaceReport } from '../../../shared/space-text.js'
 import { mustReadBack, newProbe, type ProbeResult } from '../write-probe.js'
 
 export interface S3Options {
@@ -90,6 +91,11 @@ export class S3Destination implements Destination {
       if (status === 403) throw new CradleError('destination-forbidden', `no access to bucket ${this.config.bucket} (wrong key or no permission)`, { cause: error })
       throw toS3Error(error, this.options.clock.now(), signal)
     }
+  }
+
+  /** The S3 protocol has no call for free space or a bucket's quota. */
+  async space(): Promise<SpaceReport> {
+    return notReported("S3 doesn't report space")
   }
 
   /**

@@ -16,6 +16,7 @@ import path from 'node:path/posix'
 import type { FileStat, WebDAVClient } from 'webdav'
 import type { WebdavConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
+import { notReported, type SpaceReport } from '../../../shared/space-text.js'
 import type { Clock } from '../../engine/ports.js'
 import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
@@ -100,17 +101,31 @@ export class WebdavDestination implements Destination {
       if (error instanceof CradleError) throw error
       throw this.err(error, signal)
     }
-    return { freeBytes: await this.freeBytes(client, signal) }
+    // Space is extra here: the write itself was proven; a server that fails the quota PROPFIND still passes.
+    return { freeBytes: (await this.space(signal).catch(() => null))?.freeBytes ?? null }
   }
 
-  /** RFC 4331 quota-available-bytes on the folder; null when the server does not say. */
-  private async freeBytes(client: WebDAVClient, signal: AbortSignal): Promise<number | null> {
+  /**
+   * RFC 4331 quota-available-bytes and quota-used-bytes on the folder (PROPFIND, Depth 0). Nextcloud
+   * answers them (negative when unlimited or unknown); Apache mod_dav and rclone answer 404 for
+   * both: "not reported".
+   */
+  async space(signal: AbortSignal): Promise<SpaceReport> {
+    const client = await this.dav()
+    let quota: { available?: unknown; used?: unknown } | null
     try {
-      const quota = (await client.getQuota({ path: '/', signal })) as { available?: unknown } | null
-      return typeof quota?.available === 'number' && quota.available >= 0 ? quota.available : null
-    } catch {
-      return null // optional: many servers answer no quota at all
+      quota = (await client.getQuota({ path: '/', signal })) as typeof quota
+    } catch (error) {
+      // A PROPFIND the server refuses for these properties alone (some answer 400 or 501) says nothing about space.
+      const status = davStatus(error)
+      if (status === 400 || status === 422 || status === 501) return notReported("This WebDAV server doesn't report space")
+      throw this.err(error, signal)
     }
+    if (quota?.available === 'unlimited') return notReported('No quota on this WebDAV account; the server does not report its free space')
+    const available = typeof quota?.available === 'number' && quota.available >= 0 ? quota.available : null
+    if (available === null) return notReported("This WebDAV server doesn't report space")
+    const used = typeof quota?.used === 'number' && quota.used >= 0 ? quota.used : null
+    return { measure: 'disk', freeBytes: available, totalBytes: used !== null ? available + used : null, usedBytes: used, note: null }
   }
 
   private remotePath(item: UploadItem): string {

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { formatBytes, formatCount, formatPhotos, formatWhen } from '../../../../shared/format.js'
 import { placesLine, safetySentence } from '../../../../shared/safety-text.js'
+import { spaceText } from '../../../../shared/space-text.js'
 import type { PhotoLibraryView, SafetyView } from '../../../../shared/state.js'
 import { defaultSettings } from '../../../../shared/settings.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
@@ -31,7 +32,7 @@ const USAGE = `Usage: cradle status [--json]
 Shows what is safe: where your photos are (the library and each destination, in total and
 per iPhone: "12,431 photos and videos · safe in 3 places · 2 in iCloud only"), the library and its last
 check, each iPhone's last backup and counts, the import queue, and every destination's uploads
-(done, waiting, failed with the reason).
+(done, waiting, failed with the reason) and its space as last measured.
 
 While another Cradle (the desktop app, cradle serve) uses the same data folder, status reads
 its catalog beside it without changing anything and says which Cradle that is; the counts are
@@ -143,6 +144,8 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
   if (r.destinations.length === 0) lines.push('  none — add one with "cradle destination add"')
   for (const d of r.destinations) {
     lines.push(`  ${d.name} (${d.kind}) · ${formatCount(d.done)} uploaded · ${formatCount(d.pending)} waiting · ${formatCount(d.failed)} failed`)
+    // The last figure a running Cradle measured (status asks no service: it has no keys).
+    lines.push(`     Space: ${d.space ? `${spaceText(d.space)} (${formatWhen(d.space.checkedAt, now)})` : 'not measured yet'}`)
     if (d.problem) lines.push(`     ${d.problem.message}${d.problem.action ? ` — ${d.problem.action}` : ''}`)
     for (const f of d.failures) lines.push(`     ${formatCount(f.count)} × ${f.message}`)
   }
