@@ -197,7 +197,7 @@ export interface QueueItemView {
   capturedAt: number | null
   /** Library-relative path once imported. */
   libraryPath: string | null
-  /** A cheap thumbnail may exist (an imported JPEG or PNG): the window asks HTTP.thumbnail(id). */
+  /** A cheap thumbnail may exist (an imported JPEG or PNG, or the phone's own kept for a HEIC or video): the window asks HTTP.thumbnail(id). */
   thumbnail: boolean
   /**
    * The library side of the safety ledger once imported: what the last check of the file found

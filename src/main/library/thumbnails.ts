@@ -1,8 +1,9 @@
 /**
  * Thumbnails where they are cheap (issue 7): the EXIF thumbnail a JPEG carries, or a small JPEG or
  * PNG (a screenshot) whole, which the window scales. HEIC keeps its preview as an HEVC image that
- * Chromium cannot show and MOV has none without decoding, so those get no picture: nothing here
- * decodes or resizes, and a request costs at most one 128 KiB read (or one small file).
+ * Chromium cannot show and MOV has none without decoding, so those get no picture from the file:
+ * nothing here decodes or resizes, and a request costs at most one 128 KiB read (or one small file).
+ * For those the phone's own thumbnail, kept at import, stands in (thumbnail-store.ts).
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
