@@ -66,6 +66,42 @@ describe('the simulated Photos library', () => {
     for (const f of roll.files) expect(described.has(`/DCIM/${f.path}`)).toBe(f.item >= 0)
   })
 
+  it('keeps two modern edits under Mutations (render + Adjustments.plist), and with the switch one not rendered yet', async () => {
+    const withPending = await startSimulator({ devices: [{ photos: { count: 30, seed: 5 }, photoLibrary: { schema: 'ios17', unrenderedEdit: true } }] })
+    try {
+      const lib = withPending.photoLibrary(withPending.devices[0]!.udid)!
+      const onDisk = (afc: string): boolean => fs.existsSync(path.join(lib.dir, ...afc.split('/').slice(2)))
+      const edited = lib.assets.filter((a) => a.mutation)
+      expect(edited.map((a) => a.mutation!.render === null)).toEqual([false, false, true])
+      for (const a of edited) {
+        const stem = path.posix.basename(a.phonePath).replace(/\.[^.]+$/, '')
+        const adjustments = `/PhotoData/Mutations${path.posix.dirname(a.phonePath)}/${stem}/Adjustments`
+        expect(a.mutation!.plist).toBe(`${adjustments}/Adjustments.plist`)
+        expect(onDisk(a.mutation!.plist)).toBe(true)
+        expect(fs.readFileSync(path.join(lib.dir, ...a.mutation!.plist.split('/').slice(2)), 'utf8')).toContain('<key>adjustmentFormatIdentifier</key>')
+        if (a.mutation!.render) {
+          expect(a.mutation!.render).toMatch(new RegExp(`^${adjustments}/FullSizeRender\\.(heic|jpg)$`))
+          expect(onDisk(a.mutation!.render)).toBe(true)
+          expect(a.files).toContain(a.mutation!.render)
+        }
+      }
+      // The database says adjusted for all three, the missing render included.
+      const to = fs.mkdtempSync(path.join(scratch, 'copy-'))
+      for (const f of ['Photos.sqlite', 'Photos.sqlite-wal', 'Photos.sqlite-shm']) fs.copyFileSync(path.join(lib.dir, f), path.join(to, f))
+      const db = new Database(path.join(to, 'Photos.sqlite'))
+      try {
+        const adjusted = new Set(db.prepare<[], { ZUUID: string }>(`SELECT ZUUID FROM ${SCHEMAS.ios17.assetTable} WHERE ZHASADJUSTMENTS = 1`).all().map((r) => r.ZUUID))
+        for (const a of edited) expect(adjusted.has(a.uuid), a.phonePath).toBe(true)
+      } finally {
+        db.close()
+      }
+      // Without the switch the same roll has only the two rendered ones.
+      expect(sim.photoLibrary(sim.devices[2]!.udid)!.assets.filter((a) => a.mutation).length).toBe(2)
+    } finally {
+      await withPending.close()
+    }
+  })
+
   it('is the same for the same seed', async () => {
     const again = await startSimulator({ devices: [{ photos: { count: 30, seed: 5 }, photoLibrary: { schema: 'ios17' } }] })
     try {
