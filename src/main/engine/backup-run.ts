@@ -16,6 +16,7 @@ import type { PhoneFiles } from './phone-port.js'
 import { FamilyQueue } from './family-queue.js'
 import { copyPhoneThumbnail } from './phone-thumbnails.js'
 import { ProgressMeter } from './progress-meter.js'
+import { RefreshPacer } from './refresh-pacer.js'
 
 export interface BackupCounts {
   imported: number
@@ -72,6 +73,8 @@ export interface BackupRunDeps {
  * shared bench box, with 3 it reached 84–93 % (bench/engine.bench.ts), at the same peak RSS.
  */
 export const IMPORT_CONCURRENCY = 3
+/** The most of the import's time the card's catalog counts may take (RefreshPacer). */
+const COUNTS_SHARE = 0.1
 
 /**
  * A phone that locks with data protection refuses every file from then on, and AFC does not say
@@ -129,12 +132,13 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
     deps.onProgress({ ...progress })
   }
   publish()
-  // "N already safe" on the card follows the import, at most once a second (it is a catalog count).
-  let countsAt = deps.now()
+  // "N already safe" on the card follows the import, at most once a second, and less often on a
+  // phone big enough that counting (and the card's Photos-library report) costs: see RefreshPacer.
+  const countsPacer = new RefreshPacer({ minIntervalMs: 1000, share: COUNTS_SHARE, now: deps.now })
+  countsPacer.run(() => undefined)
   const refreshCounts = (): void => {
-    if (deps.now() - countsAt < 1000) return
-    countsAt = deps.now()
-    deps.onScanned(withUnrecorded(library.deviceCounts(udid)))
+    if (!countsPacer.due()) return
+    countsPacer.run(() => deps.onScanned(withUnrecorded(library.deviceCounts(udid))))
   }
 
   let stopError: CradleError | null = null

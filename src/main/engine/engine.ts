@@ -22,6 +22,7 @@ import type { History } from './history.js'
 import type { PhoneEvent, PhonePort } from './phone-port.js'
 import { PhoneSession, type SessionResult } from './phone-session.js'
 import type { Clock, Opener, PowerSource, SecretStore } from './ports.js'
+import { RefreshPacer } from './refresh-pacer.js'
 import { SnapshotPublisher } from './snapshot-publisher.js'
 import { safetyLedger } from './safety-ledger.js'
 import { collectProblems, disconnectedPhoneView, type Interrupted } from './state-views.js'
@@ -63,6 +64,8 @@ export interface EngineParts {
 const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
 const LIBRARY_VIEW_REFRESH_MS = 5_000
 const SAFETY_REFRESH_MS = 2_000
+/** The most of the time the safety ledger may take while the catalog keeps changing (RefreshPacer). */
+const SAFETY_SHARE = 0.1
 
 export class Engine implements EngineHandle {
   private settings: Settings
@@ -551,32 +554,31 @@ export class Engine implements EngineHandle {
     return this.countsCache
   }
 
-  private safetyAt = -Infinity
+  private readonly safetyPacer = new RefreshPacer({ minIntervalMs: SAFETY_REFRESH_MS, share: SAFETY_SHARE, now: () => this.parts.clock.now() })
   private safetyCache: SafetyView | null = null
   private safetyTimer: NodeJS.Timeout | null = null
 
   /**
-   * The ledger reads every row of the catalog (about 0.2 s for 50,000 items on a small machine), so
-   * while imports and uploads change it many times a second it is recomputed at most every
-   * SAFETY_REFRESH_MS, and once more when the changes stop: it is never left behind for long.
+   * The ledger reads every row of the catalog (about 0.2 s for 50,000 items on a small machine,
+   * seconds on a busy one), so while imports and uploads change it many times a second it is
+   * recomputed at most every SAFETY_REFRESH_MS, less often when it costs more (RefreshPacer), and
+   * once more when the changes stop: it is never left behind for long.
    */
   private safetyView(): SafetyView {
-    const now = this.parts.clock.now()
-    if (this.safetyCache && now - this.safetyAt < SAFETY_REFRESH_MS) {
+    if (this.safetyCache && !this.safetyPacer.due()) {
       if (!this.safetyTimer && !this.stopped) {
         this.safetyTimer = setTimeout(() => {
           this.safetyTimer = null
-          this.safetyAt = -Infinity
+          this.safetyPacer.reset()
           this.countsCache = { ...this.countsCache, revision: -1 }
           this.changed()
-        }, SAFETY_REFRESH_MS - (now - this.safetyAt))
+        }, this.safetyPacer.wait())
         this.safetyTimer.unref()
       }
       return this.safetyCache
     }
     const destinations = this.parts.uploads.views().map((d) => ({ id: d.id, name: d.name }))
-    this.safetyCache = safetyLedger(this.parts.library.db, destinations)
-    this.safetyAt = now
+    this.safetyCache = this.safetyPacer.run(() => safetyLedger(this.parts.library.db, destinations))
     return this.safetyCache
   }
 
