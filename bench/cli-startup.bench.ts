@@ -7,8 +7,10 @@
  *
  * `devices --json` talks to a mux; it is pointed at a socket path with nothing behind it, so it
  * measures start-up and the "no usbmuxd" answer, not a phone.
+ * `cradle serve` (the headless engine, web server and window) is timed to its `ready` line on a
+ * fresh data folder and library, then from SIGTERM to its exit; no phone is plugged in.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -37,15 +39,41 @@ function timeOnce(args: string[]): number {
   return Number(process.hrtime.bigint() - t) / 1e6
 }
 
-const samples = new Map(cases.map((c) => [c.name, [] as number[]]))
+/** Milliseconds from spawn to serve's `ready` line, and from SIGTERM to its exit. */
+async function serveOnce(round: number): Promise<{ ready: number; stop: number }> {
+  const where = path.join(dir, `serve-${round}`)
+  const t = process.hrtime.bigint()
+  const child = spawn(process.execPath, [bin, '--data', path.join(where, 'data'), '--library', path.join(where, 'library'), 'serve', '--port', '0'], { env: { ...env, CRADLE_LOG: 'silent' }, stdio: ['ignore', 'pipe', 'ignore'] })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  await new Promise<void>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.includes('"event":"ready"')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before it was ready`)))
+  })
+  const ready = Number(process.hrtime.bigint() - t) / 1e6
+  const s = process.hrtime.bigint()
+  child.kill('SIGTERM')
+  await exited
+  return { ready, stop: Number(process.hrtime.bigint() - s) / 1e6 }
+}
+
+const samples = new Map([...cases.map((c) => c.name), 'cradle serve → ready', 'cradle serve, SIGTERM → exit'].map((name) => [name, [] as number[]]))
 for (const c of cases) timeOnce(c.args) // warm the file cache
-for (let round = 0; round < ROUNDS; round++) for (const c of cases) samples.get(c.name)!.push(timeOnce(c.args))
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of cases) samples.get(c.name)!.push(timeOnce(c.args))
+  const serve = await serveOnce(round)
+  samples.get('cradle serve → ready')!.push(serve.ready)
+  samples.get('cradle serve, SIGTERM → exit')!.push(serve.stop)
+}
 fs.rmSync(dir, { recursive: true, force: true })
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const reference = median(samples.get(cases[0]!.name)!)
 console.log(`load average ${os.loadavg()[0]!.toFixed(1)}, ${ROUNDS} rounds, median wall time`)
-for (const c of cases) {
-  const m = median(samples.get(c.name)!)
-  console.log(`${c.name.padEnd(24)} ${m.toFixed(0).padStart(5)} ms  ${(m / reference).toFixed(2)}× node -e 0`)
+for (const [name, times] of samples) {
+  const m = median(times)
+  console.log(`${name.padEnd(30)} ${m.toFixed(0).padStart(5)} ms  ${(m / reference).toFixed(2)}× node -e 0`)
 }
