@@ -8,6 +8,30 @@ import type { WireError } from './errors.js'
 import type { Settings, SettingsPatch } from './settings.js'
 import type { AppState, DestinationView, QueueFilter, QueueItemView } from './state.js'
 
+/**
+ * How a queue item's library file was opened: the desktop shell opened it (or showed it in its
+ * folder) itself; a browser window gets a short-lived link to the file the engine serves.
+ */
+export type OpenedItem = { by: 'shell' } | { by: 'window'; url: string }
+
+/** One folder the picker offers. */
+export interface FolderEntry {
+  name: string
+  path: string
+}
+
+/**
+ * What the headless folder picker shows: the subfolders of `path`, or the roots themselves when
+ * `path` is null. `parent` is where Up goes (null: back to the roots); hidden folders are left out.
+ */
+export interface FolderListing {
+  path: string | null
+  parent: string | null
+  folders: FolderEntry[]
+  /** More subfolders than the picker lists (the first ones by name are shown). */
+  truncated: boolean
+}
+
 export interface QueuePage {
   total: number
   offset: number
@@ -34,6 +58,15 @@ export interface Commands {
   /** Starts an OAuth sign-in (Google Photos); the UI opens `url` in the system browser. */
   signIn: { input: { id: string }; result: { url: string } }
   openLibraryFolder: { input: void; result: { path: string } }
+  /**
+   * A queue item's library file (QueueItemView.id): opened with its app, or (`reveal`) shown in
+   * its folder. The path is resolved by the engine, never taken from the window.
+   */
+  openItem: { input: { id: string; reveal?: boolean }; result: OpenedItem }
+  /** The system's folder dialog (desktop only); null when cancelled. */
+  chooseFolder: { input: { startAt?: string }; result: { path: string | null } }
+  /** Subfolders of a folder for the headless picker, confined to the folders the user may use. */
+  listFolders: { input: { path?: string }; result: FolderListing }
 }
 
 export type CommandName = keyof Commands
@@ -43,6 +76,7 @@ export type Result<K extends CommandName> = Commands[K]['result']
 export const COMMAND_NAMES = [
   'getState', 'backupNow', 'pause', 'resume', 'retryFailed', 'updateSettings', 'listQueue',
   'addDestination', 'testDestination', 'updateDestination', 'removeDestination', 'signIn', 'openLibraryFolder',
+  'openItem', 'chooseFolder', 'listFolders',
 ] as const satisfies readonly CommandName[]
 
 export function isCommandName(value: unknown): value is CommandName {
@@ -73,6 +107,14 @@ export interface ThumbnailImage {
   bytes: Uint8Array
 }
 
+/** A queue item's file in the library, resolved and confined to the library root (library-file.ts). */
+export interface LibraryFile {
+  /** Absolute, with every link resolved: what is opened or streamed. */
+  path: string
+  contentType: string
+  size: number
+}
+
 /** What the engine (or a test double) offers both the IPC and HTTP adapters. */
 export interface CommandHandler {
   handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>>
@@ -80,6 +122,8 @@ export interface CommandHandler {
   current(): AppState
   /** The thumbnail of a queue item (QueueItemView.id), or null when it has no cheap one. */
   thumbnail(itemId: string): Promise<ThumbnailImage | null>
+  /** A queue item's library file; throws not-in-library (not imported), not-found (no such item). */
+  libraryFile(itemId: string): Promise<LibraryFile>
 }
 
 /** IPC channel names (Electron). */
@@ -97,6 +141,9 @@ export const HTTP = {
   events: '/api/events',
   thumbnailPrefix: '/api/thumbnails/',
   thumbnail: (itemId: string) => `/api/thumbnails/${encodeURIComponent(itemId)}`,
+  /** A queue item's library file, streamed whole (headless only; see docs/headless-api.md). */
+  filePrefix: '/api/files/',
+  file: (itemId: string) => `/api/files/${encodeURIComponent(itemId)}`,
 } as const
 
 /** Queue item ids are catalog row numbers; anything else in a thumbnail URL is refused unread. */
@@ -108,6 +155,13 @@ export function isQueueItemId(value: string): boolean {
 export function thumbnailItemIdOf(pathname: string): string | null {
   if (!pathname.startsWith(HTTP.thumbnailPrefix)) return null
   const id = pathname.slice(HTTP.thumbnailPrefix.length)
+  return isQueueItemId(id) ? id : null
+}
+
+/** The item id of a library-file URL's path, or null when the path is not one. */
+export function fileItemIdOf(pathname: string): string | null {
+  if (!pathname.startsWith(HTTP.filePrefix)) return null
+  const id = pathname.slice(HTTP.filePrefix.length)
   return isQueueItemId(id) ? id : null
 }
 

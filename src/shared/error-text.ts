@@ -83,6 +83,13 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
     }
     case 'library-missing':
       return { title: 'The library folder is not there', action: `Connect the drive that holds ${context.path ?? 'the library'}, or choose another folder in Settings.` }
+    case 'not-in-library':
+      return { title: 'This file is not in the library', action: 'It can be opened once it has been imported.' }
+    case 'folder-not-allowed':
+      return {
+        title: `${context.path ?? 'That folder'} is outside the folders Cradle may show`,
+        action: 'Choose a folder in your home folder, next to the library, or under /media or /mnt, or type the path.',
+      }
     case 'library-in-use':
       return { title: 'The library folder can change only while no iPhone is connected', action: 'Unplug your iPhone, change the folder, then plug it in again.' }
     case 'library-permission':
@@ -156,6 +163,8 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
       return { title: context.key ? `"${context.key}" is not valid` : 'Something entered is not valid' }
     case 'not-found':
       return { title: 'Not found' }
+    case 'needs-desktop':
+      return { title: 'Only the Cradle app can do that', action: 'In a browser, use Open instead, or type the path.' }
     case 'busy':
       return { title: 'Cradle is busy with that already' }
     case 'aborted':

@@ -37,6 +37,10 @@ export const ERROR_CODES = [
   'data-disk-full',
   'data-folder-in-use',
   'settings-invalid',
+  // a queue item whose file is not in the library (yet, or any more): nothing to open
+  'not-in-library',
+  // a folder the picker may not show: outside the folders the user may use, "..", or a link out of them
+  'folder-not-allowed',
   // destinations
   'destination-auth',
   'destination-forbidden',
@@ -58,6 +62,8 @@ export const ERROR_CODES = [
   'aborted',
   'timeout',
   'internal',
+  // what only the desktop app can do (show a file in its folder, the system's folder dialog)
+  'needs-desktop',
   // the headless server: a request without the access token, or from another site
   'access-denied',
 ] as const

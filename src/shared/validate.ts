@@ -81,6 +81,28 @@ const VALIDATORS: { [K in CommandName]: (input: unknown) => Validation<Input<K>>
   },
   removeDestination: requiredId,
   signIn: requiredId,
+  openItem: (i) => {
+    const id = requiredId(i)
+    if (!id.ok) return id
+    const { reveal, ...rest } = i as Record<string, unknown>
+    const extra = Object.keys(rest).find((k) => k !== 'id')
+    if (extra !== undefined) return fail(extra, 'is not expected')
+    if (reveal !== undefined && typeof reveal !== 'boolean') return fail('reveal', 'must be true or false')
+    return { ok: true, value: { id: id.value.id, ...(reveal === true ? { reveal } : {}) } }
+  },
+  chooseFolder: (i) => optionalPath('startAt', i),
+  listFolders: (i) => optionalPath('path', i),
+}
+
+/** An optional absolute-looking path (the engine checks it further); at most 4096 characters, no NUL. */
+function optionalPath<K extends string>(key: K, input: unknown): Validation<{ [P in K]?: string }> {
+  if (input === undefined || input === null) return { ok: true, value: {} }
+  if (!isObject(input)) return fail('(input)', 'must be an object')
+  for (const k of Object.keys(input)) if (k !== key) return fail(k, 'is not expected')
+  const v = input[key]
+  if (v === undefined) return { ok: true, value: {} }
+  if (typeof v !== 'string' || v === '' || v.length > 4096 || v.includes('\0')) return fail(key, 'must be a folder path')
+  return { ok: true, value: { [key]: v } as { [P in K]?: string } }
 }
 
 /** Checks a command's input; the failing key is named so the UI can point at the field. */

@@ -7,7 +7,7 @@
  * Scenario controls (attachPhone, trust, unplug, failDestination, …) stand for what a person or a
  * server would do.
  */
-import type { CommandHandler, CommandName, Input, Result, ThumbnailImage } from '../../src/shared/contract.js'
+import type { CommandHandler, CommandName, Input, LibraryFile, Result, ThumbnailImage } from '../../src/shared/contract.js'
 import type { DestinationDraft } from '../../src/shared/destination-config.js'
 import { toWireError } from '../../src/shared/error-text.js'
 import { CradleError, type ErrorCode } from '../../src/shared/errors.js'
@@ -39,6 +39,8 @@ export interface ScriptedEngineOptions {
   destinations?: DestinationView[]
   /** Thumbnails by item id (default none). */
   thumbnails?: Record<string, ThumbnailImage>
+  /** Library files by item id (default none: every item answers not-in-library). */
+  files?: Record<string, LibraryFile>
   now?: () => number
 }
 
@@ -55,12 +57,13 @@ interface Phone {
 }
 
 const UDID = '00008110-000A1B2C3D4E5F60'
-const READ_ONLY = new Set<CommandName>(['getState', 'listQueue', 'testDestination', 'openLibraryFolder'])
+const READ_ONLY = new Set<CommandName>(['getState', 'listQueue', 'testDestination', 'openLibraryFolder', 'openItem', 'chooseFolder', 'listFolders'])
 
 export class ScriptedEngine implements CommandHandler {
   private readonly opts: Required<Pick<ScriptedEngineOptions, 'photos' | 'alreadySafe' | 'notOnPhone' | 'itemsPerTick' | 'uploadsPerTick' | 'tickMs'>>
   private readonly now: () => number
   private readonly thumbnails: Record<string, ThumbnailImage>
+  private readonly files: Record<string, LibraryFile>
   private readonly listeners = new Set<(s: AppState) => void>()
   private readonly phones = new Map<string, Phone>()
   private readonly queue: QueueItemView[] = []
@@ -86,6 +89,7 @@ export class ScriptedEngine implements CommandHandler {
     }
     this.now = options.now ?? Date.now
     this.thumbnails = options.thumbnails ?? {}
+    this.files = options.files ?? {}
     this.settings = { ...defaultSettings('/home/anna/Pictures/Cradle'), ...options.settings }
     this.destinations = options.destinations ?? [
       buildDestination({ counts: { done: 0, pending: 0, failed: 0 } }),
@@ -116,6 +120,11 @@ export class ScriptedEngine implements CommandHandler {
     return Promise.resolve(this.thumbnails[itemId] ?? null)
   }
 
+  libraryFile(itemId: string): Promise<LibraryFile> {
+    const file = this.files[itemId]
+    return file ? Promise.resolve(file) : Promise.reject(new CradleError('not-in-library', `item ${itemId} has no scripted file`))
+  }
+
   async handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>> {
     const result = this.run(name, input as never)
     // Reading commands change nothing; the rest publish at once, as the engine does after a command.
@@ -138,6 +147,10 @@ export class ScriptedEngine implements CommandHandler {
       case 'removeDestination': return this.removeDestination((input as Input<'removeDestination'>).id)
       case 'signIn': return this.signIn((input as Input<'signIn'>).id)
       case 'openLibraryFolder': return { path: this.settings.libraryPath }
+      // As the desktop shell answers: it opened the file (or refused an item without one).
+      case 'openItem': return this.libraryFile((input as Input<'openItem'>).id).then(() => ({ by: 'shell' }))
+      case 'chooseFolder': return { path: null }
+      case 'listFolders': return { path: null, parent: null, folders: [], truncated: false }
     }
   }
 

@@ -94,7 +94,7 @@ export function startTestEngine(o: EngineHarnessOptions): Promise<Engine> {
       power: acPower,
       notifier: { notify: () => undefined },
       secrets: memorySecretStore(),
-      opener: { openFolder: async () => undefined, openUrl: async () => undefined },
+      opener: { openFolder: async () => undefined, openUrl: async () => undefined, openFile: async () => undefined, chooseFolder: async () => null },
       ...(o.clock ? { clock: o.clock } : {}),
     },
     {

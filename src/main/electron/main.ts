@@ -213,6 +213,7 @@ async function run(): Promise<void> {
       return engine.current()
     },
     thumbnail: async (itemId) => (await engineReady).thumbnail(itemId),
+    libraryFile: async (itemId) => (await engineReady).libraryFile(itemId),
   }
   serveRenderer(RENDERER_DIR, waitingHandler)
   registerCommandHandlers({

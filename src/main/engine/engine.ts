@@ -3,9 +3,10 @@
  * the upload manager sends it on, and one AppState snapshot (≤ 10 a second) tells every UI.
  * Commands from the contract arrive here already validated by the transport.
  */
+import os from 'node:os'
 import { CradleError, toCradleError } from '../../shared/errors.js'
 import { toWireError, type Platform } from '../../shared/error-text.js'
-import { isQueueItemId, type CommandName, type Input, type Result, type ThumbnailImage } from '../../shared/contract.js'
+import { isQueueItemId, type CommandName, type Input, type LibraryFile, type Result, type ThumbnailImage } from '../../shared/contract.js'
 import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
 import type { AppState, DeviceView, LibraryView, PhotoLibraryView, QueueCounts, SafetyView } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
@@ -16,6 +17,7 @@ import { createLogger, type Logger } from '../logging/logger.js'
 import { LibrarySidecars } from '../photos/library-sidecars.js'
 import { noPhotoMetadata } from '../photos/no-photo-metadata.js'
 import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
+import { allowedRoots, listAllowedFolder } from '../folders/allowed-folders.js'
 import { BackgroundScrub } from './background-scrub.js'
 import type { EngineHandle } from './engine-handle.js'
 import type { History } from './history.js'
@@ -208,6 +210,11 @@ export class Engine implements EngineHandle {
     return isQueueItemId(itemId) ? this.parts.library.thumbnail(Number(itemId)) : Promise.resolve(null)
   }
 
+  libraryFile(itemId: string): Promise<LibraryFile> {
+    if (!isQueueItemId(itemId)) return Promise.reject(new CradleError('not-found', `no queue item ${itemId}`))
+    return this.parts.library.file(Number(itemId))
+  }
+
   async handle<K extends CommandName>(name: K, input: Input<K>): Promise<Result<K>> {
     const result = await this.dispatch(name, input)
     this.publisher.flush()
@@ -271,6 +278,18 @@ export class Engine implements EngineHandle {
       case 'openLibraryFolder':
         await this.parts.opener.openFolder(library.root)
         return { path: library.root }
+      case 'openItem': {
+        const { id, reveal } = input as Input<'openItem'>
+        const file = await this.libraryFile(id)
+        await this.parts.opener.openFile(file.path, { reveal: reveal === true })
+        return { by: 'shell' }
+      }
+      case 'chooseFolder':
+        return { path: await this.parts.opener.chooseFolder((input as Input<'chooseFolder'>).startAt) }
+      case 'listFolders': {
+        const roots = await allowedRoots({ home: os.homedir(), libraryRoot: library.root })
+        return listAllowedFolder((input as Input<'listFolders'>).path, roots)
+      }
       default:
         throw new CradleError('invalid-input', `unknown command ${String(name)}`)
     }

@@ -36,10 +36,18 @@ export interface SecretStore {
   readonly weakness?: string
 }
 
-/** Opens a folder or URL with the OS (Electron shell); headless just reports it. */
+/**
+ * Opens a folder or URL with the OS (Electron shell); headless just reports it. Files and the
+ * folder dialog need a desktop: headless refuses them with needs-desktop (the headless window
+ * opens files through the server's link instead, http/file-links.ts).
+ */
 export interface Opener {
   openFolder(path: string): Promise<void>
   openUrl(url: string): Promise<void>
+  /** Opens a library file (already resolved and confined) with its app, or shows it in its folder. */
+  openFile(file: string, options: { reveal: boolean }): Promise<void>
+  /** The system's folder dialog, starting at `startAt` when given; null when cancelled. */
+  chooseFolder(startAt?: string): Promise<string | null>
 }
 
 export const systemClock: Clock = {

@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError, type ErrorCode } from '../../shared/errors.js'
-import type { ThumbnailImage } from '../../shared/contract.js'
+import type { LibraryFile, ThumbnailImage } from '../../shared/contract.js'
 import type { Settings } from '../../shared/settings.js'
 import type { LibraryView, QueueCounts } from '../../shared/state.js'
 import { catalogError, isDamagedCatalog, openCatalogDb, openCatalogReadOnly, type Db, type SchemaModule } from './catalog-db.js'
@@ -24,6 +24,7 @@ import type { ImportSource, SourceFile } from './source.js'
 import { STAGING_DIR, stagingFileId } from './staging.js'
 import { hasStoredThumbnail, readStoredThumbnail, storeThumbnail } from './thumbnail-store.js'
 import { mayHaveThumbnail, readThumbnail } from './thumbnails.js'
+import { resolveLibraryFile } from './library-file.js'
 
 export const CATALOG_FILE = 'catalog.sqlite'
 /** Present while a rebuild fills a new catalog; found at start-up, the rebuild runs again. */
@@ -284,6 +285,19 @@ export class Library {
   /** Keeps the phone's thumbnail of a library file (thumbnail-store.ts); false when the bytes are not a small JPEG. */
   storeThumbnail(sha256: string, bytes: Buffer): Promise<boolean> {
     return storeThumbnail(this.root, sha256, bytes)
+  }
+
+  /**
+   * The library file of a queue item (a device-file id), resolved and confined to the root
+   * (library-file.ts). not-found: no such item; not-in-library: not imported (yet), or gone.
+   */
+  async file(deviceFileId: number): Promise<LibraryFile> {
+    const row = this.db
+      .prepare<[number], { library_path: string | null }>('SELECT a.library_path FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
+      .get(deviceFileId)
+    if (!row) throw new CradleError('not-found', `no queue item ${deviceFileId}`)
+    if (row.library_path === null) throw new CradleError('not-in-library', `queue item ${deviceFileId} is not imported`)
+    return resolveLibraryFile(this.root, row.library_path)
   }
 
   queueCounts(): QueueCounts {

@@ -60,6 +60,7 @@ export function countingHandler(inner: CommandHandler): CommandHandler & { subsc
     handle: inner.handle.bind(inner),
     current: () => inner.current(),
     thumbnail: (itemId: string) => inner.thumbnail(itemId),
+    libraryFile: (itemId: string) => inner.libraryFile(itemId),
     subscribe(listener: (s: AppState) => void) {
       wrapper.subscriptions++
       const off = inner.subscribe(listener)

@@ -36,6 +36,7 @@ function recordingHandler(behaviour: Partial<Record<CommandName, (input: unknown
     subscribe: () => () => undefined,
     current: () => state,
     thumbnail: () => Promise.resolve(null),
+    libraryFile: () => Promise.reject(new Error('no files here')),
   }
 }
 

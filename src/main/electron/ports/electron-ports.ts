@@ -2,7 +2,7 @@
  * The engine's OS services, made from Electron: powerMonitor, safeStorage, shell, Notification.
  * Thin on purpose: the logic they need lives in the Electron-free modules beside this one.
  */
-import { Notification, powerMonitor, safeStorage, shell } from 'electron'
+import { BrowserWindow, dialog, Notification, powerMonitor, safeStorage, shell } from 'electron'
 import path from 'node:path'
 import { describeError, type Platform } from '../../../shared/error-text.js'
 import { CradleError } from '../../../shared/errors.js'
@@ -59,6 +59,18 @@ export const electronOpener: Opener = {
     const protocol = URL.canParse(url) ? new URL(url).protocol : ''
     if (protocol !== 'https:' && protocol !== 'http:') throw new CradleError('invalid-input', 'only web addresses are opened', { context: { key: 'url' } })
     await shell.openExternal(url)
+  },
+  // The engine resolved `file` inside the library (library-file.ts); nothing from the window reaches here.
+  async openFile(file, { reveal }) {
+    if (reveal) return shell.showItemInFolder(file)
+    const problem = await shell.openPath(file)
+    if (problem !== '') throw new CradleError('not-in-library', problem, { context: { path: file } })
+  },
+  async chooseFolder(startAt) {
+    const options: Electron.OpenDialogOptions = { properties: ['openDirectory', 'createDirectory'], ...(startAt ? { defaultPath: startAt } : {}) }
+    const parent = BrowserWindow.getFocusedWindow()
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options)
+    return result.canceled ? null : (result.filePaths[0] ?? null)
   },
 }
 

@@ -4,6 +4,7 @@
  *   POST /api/commands/<name>    JSON in, Wire JSON out
  *   GET  /api/events             server-sent events: the snapshot on connect, then every one published
  *   GET  /api/thumbnails/<id>    a queue item's thumbnail (image), 404 when it has none
+ *   GET  /api/files/<id>         a queue item's library file (token, or a signed link from openItem)
  * Binds 127.0.0.1 unless told otherwise. Every /api request needs the token, loopback included
  * (any local process or user could otherwise import from and send photos anywhere), in
  * `Authorization: Bearer`; the window reads it from the URL fragment and fetches thumbnails with
@@ -16,7 +17,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { HTTP, type CommandHandler } from '../../../shared/contract.js'
+import { fileItemIdOf, HTTP, type CommandHandler } from '../../../shared/contract.js'
 import { CSP_HEADER } from '../../../shared/csp.js'
 import { toWireError } from '../../../shared/error-text.js'
 import { CradleError } from '../../../shared/errors.js'
@@ -26,6 +27,9 @@ import { hostAllowed, isLoopbackHost, originAllowed, requestToken, tokenMatches,
 import { SseHub } from './sse-hub.js'
 import { serveStatic } from './static-files.js'
 import { handleThumbnail } from './thumbnail-route.js'
+import { createFileLinks } from './file-links.js'
+import { handleFile } from './file-route.js'
+import { withFileLinks } from './open-item.js'
 
 export interface HttpServerOptions {
   handler: CommandHandler
@@ -43,6 +47,8 @@ export interface HttpServerOptions {
   heartbeatMs?: number
   /** Bounds against slow and numerous clients (DEFAULT_LIMITS); tests make them small. */
   limits?: Partial<ConnectionLimits>
+  /** The clock file links expire by (tests move it). */
+  now?: () => number
 }
 
 export interface ConnectionLimits {
@@ -113,7 +119,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     allowedHosts: [os.hostname(), `${os.hostname()}.local`],
     proxyHosts: options.allowedHosts ?? [],
   }
-  const hub = new SseHub(options.handler, options.heartbeatMs ?? 15_000)
+  const links = createFileLinks(token, options.now)
+  const handler = withFileLinks(options.handler, links)
+  const hub = new SseHub(handler, options.heartbeatMs ?? 15_000)
 
   /** 421 wrong Host, 403 foreign Origin, 401 no token: always a Wire body the window can show. */
   function refuse(res: ServerResponse, status: number, reason: 'host' | 'origin' | 'token'): void {
@@ -125,17 +133,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers = req.headers
     if (!hostAllowed(headers.host, hostPolicy)) return refuse(res, 421, 'host')
-    const { pathname } = new URL(req.url ?? '/', 'http://cradle.invalid')
+    const { pathname, searchParams } = new URL(req.url ?? '/', 'http://cradle.invalid')
     if (pathname.startsWith('/api/')) {
       if (!originAllowed({ origin: headers.origin, host: headers.host, 'sec-fetch-site': headers['sec-fetch-site'] as string | undefined })) return refuse(res, 403, 'origin')
-      if (!tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
-      if (pathname.startsWith(HTTP.thumbnailPrefix)) return handleThumbnail(req, res, pathname, options.handler, log, SECURITY_HEADERS)
+      // A tab the window opened on a file carries the link's signature instead of the header (file-links.ts).
+      const fileId = fileItemIdOf(pathname)
+      const signed = fileId !== null && links.allows(fileId, searchParams)
+      if (!signed && !tokenMatches(requestToken(headers), token)) return refuse(res, 401, 'token')
+      if (pathname.startsWith(HTTP.thumbnailPrefix)) return handleThumbnail(req, res, pathname, handler, log, SECURITY_HEADERS)
+      if (pathname.startsWith(HTTP.filePrefix)) return handleFile(req, res, pathname, handler, log, SECURITY_HEADERS)
       if (pathname === HTTP.events) {
         if (req.method !== 'GET') return void res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET' }).end()
         return hub.attach(res, SECURITY_HEADERS)
       }
       const prefix = HTTP.command('getState').slice(0, -'getState'.length)
-      if (pathname.startsWith(prefix)) return handleCommand(req, res, pathname.slice(prefix.length), options.handler, log, SECURITY_HEADERS)
+      if (pathname.startsWith(prefix)) return handleCommand(req, res, pathname.slice(prefix.length), handler, log, SECURITY_HEADERS)
       return sendWire(res, { ok: false, error: toWireError('not-found', { path: pathname }) }, SECURITY_HEADERS)
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { ...SECURITY_HEADERS, Allow: 'GET, HEAD' }).end()
