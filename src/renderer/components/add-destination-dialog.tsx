@@ -6,6 +6,7 @@ import { draftFromForm, FIELDS, fieldMessage, initialValues, KIND_LABELS, SETUP_
 import { useActions, useAppStore } from '../store/store-context.js'
 import { Dialog } from './dialog.js'
 import { Field } from './field.js'
+import { BrowseButton } from './folder-picker.js'
 
 export function AddDestinationDialog() {
   return <DestinationDialog editing={null} />
@@ -120,6 +121,7 @@ function DestinationDialog({ editing }: { editing: DestinationView | null }) {
               data-key={f.key}
               data-autofocus={keptSecret && isSecretRefused(editing) ? true : undefined}
               autoComplete={f.type === 'password' ? 'new-password' : 'off'}
+              {...(f.folder ? { addon: <BrowseButton value={String(values[f.key] ?? '')} onChoose={(p) => set(f.key)(p)} /> } : {})}
             />
           )
         })}

@@ -1,5 +1,5 @@
 /** A labelled input with its hint and its error, wired for screen readers (aria-invalid, -describedby). */
-import { useId, type InputHTMLAttributes } from 'react'
+import { useId, type InputHTMLAttributes, type ReactNode } from 'react'
 
 export interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'onChange' | 'value' | 'checked'> {
   label: string
@@ -7,9 +7,11 @@ export interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 
   error?: string | null
   value: string | boolean
   onValue: (value: string | boolean) => void
+  /** A control beside the input (a path field's Browse button). */
+  addon?: ReactNode
 }
 
-export function Field({ label, hint, error, value, onValue, type = 'text', ...rest }: FieldProps) {
+export function Field({ label, hint, error, value, onValue, addon, type = 'text', ...rest }: FieldProps) {
   const id = useId()
   const hintId = `${id}-hint`
   const errorId = `${id}-error`
@@ -27,7 +29,14 @@ export function Field({ label, hint, error, value, onValue, type = 'text', ...re
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} type={type} value={String(value)} onChange={(e) => onValue(e.target.value)} aria-describedby={describedBy} aria-invalid={error ? true : undefined} {...rest} />
+      {addon === undefined
+        ? <input id={id} type={type} value={String(value)} onChange={(e) => onValue(e.target.value)} aria-describedby={describedBy} aria-invalid={error ? true : undefined} {...rest} />
+        : (
+          <div className="field-row">
+            <input id={id} type={type} value={String(value)} onChange={(e) => onValue(e.target.value)} aria-describedby={describedBy} aria-invalid={error ? true : undefined} {...rest} />
+            {addon}
+          </div>
+        )}
       {hint && <p id={hintId} className="hint">{hint}</p>}
       {error && <p id={errorId} className="error">{error}</p>}
     </div>

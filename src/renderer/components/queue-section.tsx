@@ -1,5 +1,5 @@
 /** The queue: filters, search, and a windowed list of every item with its import and upload state. */
-import { memo, useEffect, useMemo, useState } from 'react'
+import { memo, useEffect, useMemo, useState, type MouseEvent } from 'react'
 import { formatBytes, formatCount } from '../../shared/format.js'
 import { itemPlaces, itemPlacesLine } from '../../shared/safety-text.js'
 import type { ImportState, QueueItemView } from '../../shared/state.js'
@@ -182,18 +182,38 @@ function PhotoMeta({ item }: { item: QueueItemView }) {
   )
 }
 
+/** Whether the row's file is in the library, so there is something to open. */
+export function opensFile(item: QueueItemView): boolean {
+  return item.libraryPath !== null && (item.importState === 'done' || item.importState === 'duplicate') && item.libraryCopy?.damage !== 'missing'
+}
+
 export const QueueRow = memo(function QueueRow({ index, total, names }: { index: number; total: number; names: Map<string, string> }) {
   const item = useAppStore((s) => rowAt(s.queueWindow, selectQueueKey(s), index))
+  // "Show in folder" needs a desktop: the web window offers Open only.
+  const desktop = useAppStore((s) => s.environment === 'desktop')
+  const { openItem } = useActions()
   if (!item) {
     return <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className="row placeholder" aria-busy="true">Loading…</div>
   }
   const group = GROUP_WORDS[item.groupKind]
+  const openable = opensFile(item)
+  // A click anywhere on the row opens its file; the name is the button keyboard users reach (Enter).
+  const onRowClick = openable
+    ? (e: MouseEvent<HTMLDivElement>) => {
+      if (!(e.target as HTMLElement).closest('button')) void openItem(item.id)
+    }
+    : undefined
   return (
-    <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className={`row state-${item.importState}`} data-row-loaded="">
+    <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className={`row state-${item.importState}${openable ? ' openable' : ''}`} data-row-loaded="" onClick={onRowClick}>
       <Thumbnail key={item.id} item={item} />
       <span className="row-name" title={[item.fileName, ...item.albums].join(' · ')}>
-        {item.fileName}
+        {openable
+          ? <button type="button" className="row-open" aria-label={`Open ${item.fileName}`} onClick={() => void openItem(item.id)}>{item.fileName}</button>
+          : item.fileName}
         <PhotoMeta item={item} />
+        {openable && desktop && (
+          <button type="button" className="row-reveal" aria-label={`Show ${item.fileName} in its folder`} onClick={() => void openItem(item.id, true)}>Show in folder</button>
+        )}
       </span>
       <span className="row-group">{group && <span className="badge">{group}</span>}</span>
       <span className="row-size muted">{formatBytes(item.size)}</span>

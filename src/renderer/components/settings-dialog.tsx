@@ -4,6 +4,7 @@ import { formFromSettings, patchFromForm, SETTING_LABELS, type SettingsForm } fr
 import { useActions, useAppStore } from '../store/store-context.js'
 import { Dialog } from './dialog.js'
 import { Field } from './field.js'
+import { BrowseButton } from './folder-picker.js'
 
 export function SettingsDialog() {
   const settings = useAppStore((s) => s.snapshot?.settings)
@@ -34,7 +35,9 @@ export function SettingsDialog() {
       <form onSubmit={(e) => void onSubmit(e)} noValidate>
         <fieldset>
           <legend>Library</legend>
-          <Field label="Library folder" value={form.libraryPath} onValue={set('libraryPath')} error={errorFor('libraryPath')} data-key="libraryPath" data-autofocus hint="Where photos are kept, on the computer running Cradle." />
+          <Field label="Library folder" value={form.libraryPath} onValue={set('libraryPath')} error={errorFor('libraryPath')} data-key="libraryPath" data-autofocus hint="Where photos are kept, on the computer running Cradle."
+            addon={<BrowseButton value={form.libraryPath} onChoose={(p) => set('libraryPath')(p)} />}
+          />
           <Field label="Folder layout" value={form.layout} onValue={set('layout')} error={errorFor('layout')} data-key="layout" hint="By capture date: {YYYY}, {MM} and {DD}, e.g. {YYYY}/{YYYY}-{MM}." />
         </fieldset>
         <fieldset>

@@ -16,6 +16,8 @@ export interface FieldSpec {
   optional?: boolean
   /** A checkbox left off is not sent, so the engine's own default applies (S3 path-style is guessed from the endpoint). */
   omitWhenOff?: boolean
+  /** A folder on the computer running Cradle: the field gets a Browse button. */
+  folder?: boolean
 }
 
 export const KIND_LABELS: Record<DestinationKind, string> = {
@@ -27,7 +29,7 @@ export const KIND_LABELS: Record<DestinationKind, string> = {
 }
 
 export const FIELDS: Record<DestinationKind, FieldSpec[]> = {
-  folder: [{ key: 'path', label: 'Folder', type: 'text', placeholder: '/mnt/backup/photos', hint: 'An absolute path on the computer running Cradle.' }],
+  folder: [{ key: 'path', label: 'Folder', type: 'text', placeholder: '/mnt/backup/photos', hint: 'An absolute path on the computer running Cradle.', folder: true }],
   immich: [
     { key: 'url', label: 'Server address', type: 'url', placeholder: 'https://photos.example.net' },
     { key: 'secret', label: 'API key', type: 'password', hint: 'Immich → Account Settings → API Keys. Needs asset.upload (album.read, album.create, albumAsset.create and asset.update for albums and favorites).' },

@@ -4,7 +4,7 @@
  * notice with describeError's words. Nothing here touches window.cradle or fetch directly.
  */
 import type { StateCreator } from 'zustand'
-import { HTTP, type CommandName, type Input, type Result } from '../../shared/contract.js'
+import { HTTP, type CommandName, type FolderListing, type Input, type Result } from '../../shared/contract.js'
 import type { DestinationDraft } from '../../shared/destination-config.js'
 import type { Settings, SettingsPatch } from '../../shared/settings.js'
 import type { DestinationView } from '../../shared/state.js'
@@ -26,6 +26,15 @@ export interface ActionsSlice {
   removeDestination(id: string): Promise<boolean>
   signIn(id: string): Promise<void>
   openLibraryFolder(): Promise<void>
+  /**
+   * Opens a queue item's library file: the desktop shell opens it with its app (or, `reveal`,
+   * shows it in its folder); a browser opens the link the server signed in a new tab.
+   */
+  openItem(id: string, reveal?: boolean): Promise<void>
+  /** The headless folder picker's listing of `path` (undefined: the roots), or the refusal in words. */
+  listFolders(path?: string): Promise<{ ok: true; listing: FolderListing } | { ok: false; message: string }>
+  /** The desktop's folder dialog; resolves the chosen folder, or null (cancelled or refused). */
+  chooseFolder(startAt?: string): Promise<string | null>
   /**
    * Where the queue row's <img> finds an item's thumbnail: HTTP.thumbnail(id) where the page can
    * load it as is (the desktop shell), else a blob: URL of the picture the transport fetched with
@@ -85,6 +94,21 @@ export const createActionsSlice = (deps: StoreDeps): StateCreator<Store, [], [],
       // In the app the shell opens the page itself; in a browser the window does.
       if (result && get().environment === 'browser') deps.openUrl(result.url)
     },
+    openItem: async (id, reveal) => {
+      const result = await run('openItem', { id, ...(reveal ? { reveal } : {}) })
+      if (result?.by === 'window') deps.openUrl(result.url)
+    },
+    // Not through run(): the picker shows a refusal itself, beside the folder asked for.
+    listFolders: async (path) => {
+      try {
+        return { ok: true, listing: await deps.transport.invoke('listFolders', path === undefined ? {} : { path }) }
+      } catch (error) {
+        const wire = wireErrorOf(error)
+        if (wire.code === 'access-denied') get().setAccessDenied(true)
+        return { ok: false, message: wire.action ? `${wire.message}. ${wire.action}` : wire.message }
+      }
+    },
+    chooseFolder: async (startAt) => (await run('chooseFolder', startAt ? { startAt } : {}))?.path ?? null,
     openLibraryFolder: async () => {
       const result = await run('openLibraryFolder', undefined)
       if (result && get().environment === 'browser') get().notify('info', `The library is at ${result.path} on the computer running Cradle.`)

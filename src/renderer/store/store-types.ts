@@ -12,6 +12,6 @@ export type Store = SnapshotSlice & UiSlice & QueueSlice & ActionsSlice
 export interface StoreDeps {
   transport: Transport
   environment: Environment
-  /** Opens a sign-in page (window.open in the browser). */
+  /** Opens a sign-in page or a library file in a new tab (window.open in the browser). */
   openUrl: (url: string) => void
 }
