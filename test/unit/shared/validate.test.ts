@@ -8,6 +8,20 @@ describe('command input validation', () => {
     expect(validateCommandInput('pause', { x: 1 })).toMatchObject({ ok: false })
   })
 
+  it('openItem takes an item id and reveal only; the folder commands take one path, never a list of keys', () => {
+    expect(validateCommandInput('openItem', { id: '42' })).toEqual({ ok: true, value: { id: '42' } })
+    expect(validateCommandInput('openItem', { id: '42', reveal: true })).toEqual({ ok: true, value: { id: '42', reveal: true } })
+    expect(validateCommandInput('openItem', { id: '42', reveal: 'yes' })).toMatchObject({ ok: false, key: 'reveal' })
+    // The window never names a file: a path alongside the id is refused.
+    expect(validateCommandInput('openItem', { id: '42', path: '/etc/passwd' })).toMatchObject({ ok: false, key: 'path' })
+    expect(validateCommandInput('openItem', {})).toMatchObject({ ok: false, key: 'id' })
+    expect(validateCommandInput('listFolders', {})).toEqual({ ok: true, value: {} })
+    expect(validateCommandInput('listFolders', { path: '/home/anna' })).toEqual({ ok: true, value: { path: '/home/anna' } })
+    expect(validateCommandInput('listFolders', { path: 7 })).toMatchObject({ ok: false, key: 'path' })
+    expect(validateCommandInput('listFolders', { path: '/home/anna\0x' })).toMatchObject({ ok: false, key: 'path' })
+    expect(validateCommandInput('chooseFolder', { startAt: '/mnt', other: 1 })).toMatchObject({ ok: false, key: 'other' })
+  })
+
   it('fills listQueue defaults and bounds the page', () => {
     expect(validateCommandInput('listQueue', {})).toEqual({ ok: true, value: { filter: 'all', offset: 0, limit: 100 } })
     expect(validateCommandInput('listQueue', { limit: 100_000 })).toMatchObject({ ok: false, key: 'limit' })
