@@ -31,7 +31,9 @@
  *     /api/albums/{id}/assets (albumAsset.create / albumAsset.delete; id and ids UUIDs, an album not
  *     the user's is 400, each asset answered { id, success, error: duplicate | no_permission |
  *     not_found }), PUT /api/assets (asset.update; ids UUIDs, any id not the user's fails the whole
- *     request with 400, isFavorite a boolean, 204). Validation failures answer 400 with the
+ *     request with 400, isFavorite a boolean, visibility one of AssetVisibility from 1.133 and
+ *     silently dropped before, 204), PATCH /api/albums/{id} (album.update; albumName a string, an
+ *     album not the user's is 400, 200 with the album). Validation failures answer 400 with the
  *     messages in an array, as the server's validation pipe does;
  *   - the stored checksum is the SHA-1 of the bytes received (the header is not compared with
  *     them, as in Immich), so a body damaged on the way is stored as a new asset;
@@ -58,6 +60,8 @@ export interface FakeImmichAsset {
   type: 'IMAGE' | 'VIDEO'
   isFavorite: boolean
   isTrashed?: boolean
+  /** AssetVisibility (Immich 1.133+): timeline, archive, hidden (Live Photo videos; the phone's hidden photos) or locked. */
+  visibility: 'timeline' | 'archive' | 'hidden' | 'locked'
 }
 
 export interface FakeImmichAlbum {
@@ -163,6 +167,8 @@ const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 
+const VISIBILITIES = ['archive', 'timeline', 'hidden', 'locked']
+
 function checksumKey(value: string): string {
   // The server's fromChecksum: 28 or 44 characters are base64, anything else hex.
   return value.length === 28 || value.length === 44 ? Buffer.from(value, 'base64').toString('hex') : value.toLowerCase()
@@ -172,7 +178,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
   const major = options.major ?? 3
   let quota = options.quotaBytes ?? null
   let disk = options.disk ?? { sizeBytes: 2e12, availableBytes: 1.2e12 }
-  const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'asset.delete', 'user.read', 'asset.update', 'album.read', 'album.create', 'albumAsset.create', 'albumAsset.delete'] }
+  const keys = options.keys ?? { 'test-key': ['asset.upload', 'asset.read', 'asset.delete', 'user.read', 'asset.update', 'album.read', 'album.create', 'album.update', 'albumAsset.create', 'albumAsset.delete'] }
   const assets = new Map<string, FakeImmichAsset>()
   const albums = new Map<string, FakeImmichAlbum>()
   const albumRequests: FakeImmich['albumRequests'] = []
@@ -229,7 +235,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       if (!need('asset.read')) return
       const asset = assets.get(decodeURIComponent(assetGet[1]!))
       if (!asset) return error(400, 'Not found or no asset.read access')
-      return json(200, { id: asset.id, checksum: Buffer.from(asset.sha1, 'hex').toString('base64'), originalFileName: asset.fileName, isTrashed: asset.isTrashed === true })
+      return json(200, { id: asset.id, checksum: Buffer.from(asset.sha1, 'hex').toString('base64'), originalFileName: asset.fileName, isTrashed: asset.isTrashed === true, isFavorite: asset.isFavorite, visibility: asset.visibility })
     }
     if (route === 'DELETE /api/assets') {
       if (!need('asset.delete')) return
@@ -260,8 +266,9 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
       return
     }
     const albumAssets = /^\/api\/albums\/([^/]+)\/assets$/.exec(url.pathname)
-    if (route === 'GET /api/albums' || route === 'POST /api/albums' || route === 'PUT /api/assets' || (albumAssets && (req.method === 'PUT' || req.method === 'DELETE'))) {
-      const perm = route === 'GET /api/albums' ? 'album.read' : route === 'POST /api/albums' ? 'album.create' : route === 'PUT /api/assets' ? 'asset.update' : req.method === 'PUT' ? 'albumAsset.create' : 'albumAsset.delete'
+    const albumPatch = req.method === 'PATCH' ? /^\/api\/albums\/([^/]+)$/.exec(url.pathname) : null
+    if (route === 'GET /api/albums' || route === 'POST /api/albums' || route === 'PUT /api/assets' || albumPatch || (albumAssets && (req.method === 'PUT' || req.method === 'DELETE'))) {
+      const perm = route === 'GET /api/albums' ? 'album.read' : route === 'POST /api/albums' ? 'album.create' : route === 'PUT /api/assets' ? 'asset.update' : albumPatch ? 'album.update' : req.method === 'PUT' ? 'albumAsset.create' : 'albumAsset.delete'
       if (!need(perm)) return
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
@@ -307,6 +314,16 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           return noJson()
         }
         if (!body || typeof body !== 'object' || Array.isArray(body)) return noJson()
+        if (albumPatch) {
+          // PATCH /api/albums/{id} (UpdateAlbumDto): albumName an optional string; only the owner may (album.update access).
+          const albumId = decodeURIComponent(albumPatch[1]!)
+          if (!UUID.test(albumId)) return invalid('id', 'must be a UUID')
+          if (body.albumName !== undefined && typeof body.albumName !== 'string') return invalid('albumName', 'must be a string')
+          const album = albums.get(albumId)
+          if (!album || album.ownerId !== ME) return noAccess()
+          if (typeof body.albumName === 'string') album.albumName = body.albumName
+          return reply(200, albumDto(album))
+        }
         const ids = body.ids
         const uuidList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' && UUID.test(x))
         if (route === 'POST /api/albums') {
@@ -322,8 +339,15 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         if (!uuidList(ids)) return invalid('ids', 'each value in ids must be a UUID')
         if (route === 'PUT /api/assets') {
           if (body.isFavorite !== undefined && typeof body.isFavorite !== 'boolean') return invalid('isFavorite', 'must be a boolean value')
+          // AssetBulkUpdateDto.visibility (1.133+, replacing isArchived). Before it, the validation
+          // pipe's whitelist drops the unknown field without an error: nothing changes, 204 all the same.
+          const knowsVisibility = major >= 2 || minor >= 133
+          if (knowsVisibility && body.visibility !== undefined && !VISIBILITIES.includes(body.visibility as string)) return invalid('visibility', `must be one of the following values: ${VISIBILITIES.join(', ')}`)
           if (ids.some((x) => assets.get(x)?.ownerId !== ME)) return noAccess()
-          for (const x of ids) if (typeof body.isFavorite === 'boolean') assets.get(x)!.isFavorite = body.isFavorite
+          for (const x of ids) {
+            if (typeof body.isFavorite === 'boolean') assets.get(x)!.isFavorite = body.isFavorite
+            if (knowsVisibility && typeof body.visibility === 'string') assets.get(x)!.visibility = body.visibility as FakeImmichAsset['visibility']
+          }
           return reply(204)
         }
         const albumId = decodeURIComponent(albumAssets![1]!)
@@ -426,7 +450,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
         if (major >= 3 && ('deviceAssetId' in f || 'deviceId' in f)) return reject('deviceAssetId', 'property should not exist')
         if (major < 3 && (!f.deviceAssetId || !f.deviceId)) return reject('deviceAssetId', 'deviceAssetId and deviceId are required')
         if (f.duration !== undefined && major >= 3 && !/^\d+(\.\d+)?$/.test(f.duration)) return reject('duration', 'must be a number')
-        if (f.visibility !== undefined && !['timeline', 'archive', 'hidden', 'locked'].includes(f.visibility)) return reject('visibility', 'must be one of timeline, archive, hidden, locked')
+        if (f.visibility !== undefined && !VISIBILITIES.includes(f.visibility)) return reject('visibility', 'must be one of timeline, archive, hidden, locked')
         if (f.livePhotoVideoId !== undefined && !UUID.test(f.livePhotoVideoId)) return reject('livePhotoVideoId', 'must be a UUID')
         // requireQuota runs before anything is stored, duplicates included (asset-media.service.ts).
         const used = [...assets.values()].filter((a) => a.ownerId === ME).reduce((n, a) => n + a.data.length, 0)
@@ -444,7 +468,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
           return json(200, { id: existing, status: 'duplicate' })
         }
         const id = randomUUID()
-        assets.set(id, { id, sha1, data: file.data, fields: f, fileName: name, ownerId: ME, isFavorite: false, type })
+        assets.set(id, { id, sha1, data: file.data, fields: f, fileName: name, ownerId: ME, isFavorite: false, type, visibility: (f.visibility as FakeImmichAsset['visibility'] | undefined) ?? 'timeline' })
         bySha1.set(sha1, id)
         uploads.push({ status: 201, fields: f, early: false, sha1 })
         json(201, { id, status: 'created' })
@@ -468,7 +492,7 @@ export async function startFakeImmich(options: FakeImmichOptions = {}): Promise<
     seed(data, fileName, ownerId = ME) {
       const id = randomUUID()
       const sha1 = createHash('sha1').update(data).digest('hex')
-      assets.set(id, { id, sha1, data, fields: {}, fileName, ownerId, isFavorite: false, type: assetType(fileName) ?? 'IMAGE' })
+      assets.set(id, { id, sha1, data, fields: {}, fileName, ownerId, isFavorite: false, type: assetType(fileName) ?? 'IMAGE', visibility: 'timeline' })
       bySha1.set(sha1, id)
       return id
     },

@@ -206,4 +206,10 @@ const v6 = (db: Db): void => {
   db.exec('ALTER TABLE photo_library_reads ADD COLUMN signature TEXT')
 }
 
-export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4, v5, v6] }
+// The albums' Photos ids beside their titles (JSON [{uuid, title}]): a rename on the phone keeps the
+// id, so a destination renames its album instead of making a second one.
+const v7 = (db: Db): void => {
+  db.exec(`ALTER TABLE photo_assets ADD COLUMN album_refs TEXT NOT NULL DEFAULT '[]'`)
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4, v5, v6, v7] }

@@ -5,7 +5,7 @@
  * previous read or this one, never half of each.
  */
 import type { Db } from '../library/catalog-db.js'
-import type { PhotoMetadata } from './photo-metadata.js'
+import type { AlbumRef, PhotoMetadata } from './photo-metadata.js'
 
 export type PhotoFileRole = 'original' | 'motion' | 'edited' | 'sidecar'
 
@@ -30,17 +30,18 @@ interface AssetRow {
   favorite: number
   hidden: number
   albums: string
+  album_refs: string | null
 }
 
 /** Replaces what the catalog knows of this phone's Photos library with one read of its database. */
 export function recordPhotoLibrary(db: Db, udid: string, records: readonly PhotoRecord[], now: number): void {
   const upsert = db.prepare(`INSERT INTO photo_assets (udid, uuid, original_file_name, phone_path, kind, captured_at, capture_offset_minutes,
-      favorite, hidden, trashed, icloud_only, albums, present, updated_at)
-    VALUES (@udid, @uuid, @originalFileName, @phonePath, @kind, @capturedAt, @offsetMinutes, @favorite, @hidden, @trashed, @iCloudOnly, @albums, 1, @now)
+      favorite, hidden, trashed, icloud_only, albums, album_refs, present, updated_at)
+    VALUES (@udid, @uuid, @originalFileName, @phonePath, @kind, @capturedAt, @offsetMinutes, @favorite, @hidden, @trashed, @iCloudOnly, @albums, @albumRefs, 1, @now)
     ON CONFLICT (udid, uuid) DO UPDATE SET original_file_name = excluded.original_file_name, phone_path = excluded.phone_path,
       kind = excluded.kind, captured_at = excluded.captured_at, capture_offset_minutes = excluded.capture_offset_minutes,
       favorite = excluded.favorite, hidden = excluded.hidden, trashed = excluded.trashed, icloud_only = excluded.icloud_only,
-      albums = excluded.albums, present = 1, updated_at = excluded.updated_at`)
+      albums = excluded.albums, album_refs = excluded.album_refs, present = 1, updated_at = excluded.updated_at`)
   // A path can move to another asset (a name reused after deletion): the newest read wins.
   const file = db.prepare(`INSERT INTO photo_files (udid, path, uuid, role) VALUES (?, ?, ?, ?)
     ON CONFLICT (udid, path) DO UPDATE SET uuid = excluded.uuid, role = excluded.role`)
@@ -50,7 +51,8 @@ export function recordPhotoLibrary(db: Db, udid: string, records: readonly Photo
       upsert.run({
         udid, uuid: r.uuid, originalFileName: r.originalFileName, phonePath: r.phonePath, kind: r.kind,
         capturedAt: r.capturedAt, offsetMinutes: r.offsetMinutes, favorite: r.favorite ? 1 : 0, hidden: r.hidden ? 1 : 0,
-        trashed: r.trashed ? 1 : 0, iCloudOnly: r.iCloudOnly ? 1 : 0, albums: JSON.stringify(normaliseAlbums(r.albums)), now,
+        trashed: r.trashed ? 1 : 0, iCloudOnly: r.iCloudOnly ? 1 : 0, albums: JSON.stringify(normaliseAlbums(r.albums)),
+        albumRefs: JSON.stringify(r.albumRefs ?? []), now,
       })
       for (const f of r.files) file.run(udid, f.path, r.uuid, f.role)
     }
@@ -62,7 +64,7 @@ export function metadataForAsset(db: Db, assetId: number): PhotoMetadata | null 
   // A duplicate's device file points at the same asset: prefer the file that brought the bytes in,
   // then the most recently seen one.
   const row = db.prepare<[number], AssetRow>(`SELECT pa.uuid, pa.original_file_name, pa.captured_at, pa.capture_offset_minutes,
-        pa.favorite, pa.hidden, pa.albums
+        pa.favorite, pa.hidden, pa.albums, pa.album_refs
       FROM device_files df
       JOIN photo_files pf ON pf.udid = df.udid AND pf.path = df.path
       JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
@@ -81,6 +83,16 @@ function toMetadata(row: AssetRow): PhotoMetadata {
     favorite: row.favorite === 1,
     hidden: row.hidden === 1,
     albums: parseAlbums(row.albums),
+    albumRefs: parseAlbumRefs(row.album_refs),
+  }
+}
+
+function parseAlbumRefs(json: string | null): AlbumRef[] {
+  try {
+    const v: unknown = JSON.parse(json ?? '[]')
+    return Array.isArray(v) ? v.filter((r): r is AlbumRef => typeof r?.uuid === 'string' && typeof r?.title === 'string') : []
+  } catch {
+    return []
   }
 }
 

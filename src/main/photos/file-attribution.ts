@@ -40,7 +40,7 @@ export function attributeFiles(assets: readonly PhoneAsset[], listed: readonly s
   const missing = assets.filter((a) => !a.iCloudOnly && !listedSet.has(a.phonePath)).map((a) => a.phonePath)
   const records = assets.map((a): PhotoRecord => ({
     uuid: a.uuid, originalFileName: a.originalFileName, capturedAt: a.capturedAt, offsetMinutes: a.offsetMinutes,
-    favorite: a.favorite, hidden: a.hidden, albums: a.albums, kind: a.kind, trashed: a.trashed, iCloudOnly: a.iCloudOnly,
+    favorite: a.favorite, hidden: a.hidden, albums: a.albums, albumRefs: a.albumRefs, kind: a.kind, trashed: a.trashed, iCloudOnly: a.iCloudOnly,
     phonePath: a.phonePath, files: files.get(a.uuid)!,
   }))
   return { records, unknown, missing }

@@ -2,6 +2,7 @@
  * What Cradle takes from the phone's Photos library: one entry per asset, in plain terms, free of
  * any iOS version's table names (photos-schema.ts maps a database onto it).
  */
+import type { AlbumRef } from './photo-metadata.js'
 
 export interface PhoneAsset {
   /** Photos' id (ZUUID). */
@@ -33,6 +34,8 @@ export interface PhoneAsset {
   iCloudOnly: boolean
   /** Titles of the user's albums that hold it, sorted, no duplicates. */
   albums: string[]
+  /** Those albums with their id (ZGENERICALBUM.ZUUID) where the database has one, sorted by title. */
+  albumRefs: AlbumRef[]
 }
 
 export interface PhotoLibraryModel {

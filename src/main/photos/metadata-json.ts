@@ -8,6 +8,8 @@ export function metadataJson(m: PhotoMetadata): string {
   return JSON.stringify({
     uuid: m.uuid, originalFileName: m.originalFileName, capturedAt: m.capturedAt, offsetMinutes: m.offsetMinutes,
     favorite: m.favorite, hidden: m.hidden, albums: [...m.albums],
+    // Only when known, so copies applied before album ids were kept are not all applied again.
+    ...(m.albumRefs && m.albumRefs.length > 0 ? { albumRefs: m.albumRefs.map((r) => ({ uuid: r.uuid, title: r.title })) } : {}),
   })
 }
 

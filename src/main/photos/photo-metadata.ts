@@ -18,6 +18,17 @@ export interface PhotoMetadata {
   hidden: boolean
   /** Titles of the user's albums that hold the asset, sorted, without duplicates. */
   albums: string[]
+  /**
+   * The same albums with Photos' own id (ZGENERICALBUM.ZUUID), which a rename keeps: a destination
+   * renames its album rather than making another. Absent in metadata read before ids were kept.
+   */
+  albumRefs?: AlbumRef[]
+}
+
+/** One of the user's albums on the phone: its stable id and its title now. */
+export interface AlbumRef {
+  uuid: string
+  title: string
 }
 
 /**

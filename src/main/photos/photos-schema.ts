@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { PhoneAsset, PhotoLibraryModel } from './library-model.js'
+import type { AlbumRef } from './photo-metadata.js'
 
 type Db = Database.Database
 
@@ -31,6 +32,7 @@ export interface SchemaMap {
     timezoneOffset: boolean
     internalResource: boolean
     albumTrashed: boolean
+    albumUuid: boolean
   }
 }
 
@@ -90,6 +92,7 @@ export function describeLibrary(db: Db): SchemaMap | { unknown: string } {
       timezoneOffset: attrCols.has('ZTIMEZONEOFFSET'),
       internalResource: ['ZASSET', 'ZDATASTORESUBTYPE', 'ZLOCALAVAILABILITY'].every((c) => resourceCols.has(c)),
       albumTrashed: all.has('ZGENERICALBUM') && columns(db, 'ZGENERICALBUM').has('ZTRASHEDSTATE'),
+      albumUuid: all.has('ZGENERICALBUM') && columns(db, 'ZGENERICALBUM').has('ZUUID'),
     },
   }
 }
@@ -139,7 +142,7 @@ export function readLibrary(db: Db, map: SchemaMap): PhotoLibraryModel {
 }
 
 /** Pure: one database row → one asset. */
-export function toAsset(r: AssetRow, albums: readonly string[]): PhoneAsset {
+export function toAsset(r: AssetRow, albums: readonly { title: string; uuid: string | null }[]): PhoneAsset {
   const directory = r.directory!.replace(/^\/+|\/+$/g, '')
   const filename = r.filename!
   const phonePath = `/${directory}/${filename}`
@@ -161,7 +164,8 @@ export function toAsset(r: AssetRow, albums: readonly string[]): PhoneAsset {
     trashed: r.trashed === 1,
     // Known only where the database keeps resources: an original listed, none of them local.
     iCloudOnly: r.originals !== null && r.originals > 0 && r.local === 0,
-    albums: [...new Set(albums)].sort(),
+    albums: [...new Set(albums.map((a) => a.title))].sort(),
+    albumRefs: albums.filter((a): a is AlbumRef => a.uuid !== null).sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : a.uuid < b.uuid ? -1 : 1)),
   }
 }
 
@@ -176,13 +180,15 @@ function originalsByAsset(db: Db, map: SchemaMap): Map<number, { originals: numb
   return out
 }
 
-function albumsByAsset(db: Db, map: SchemaMap): Map<number, string[]> {
-  const out = new Map<number, string[]>()
+function albumsByAsset(db: Db, map: SchemaMap): Map<number, { title: string; uuid: string | null }[]> {
+  const out = new Map<number, { title: string; uuid: string | null }[]>()
   if (!map.join) return out
   const { table, albumColumn, assetColumn } = map.join
-  const rows = db.prepare<[], { asset: number; title: string }>(`SELECT j.${ident(assetColumn)} AS asset, g.ZTITLE AS title
+  // ZUUID stays the same when the album is renamed on the phone: destinations follow a rename by it.
+  const rows = db.prepare<[], { asset: number; title: string; uuid: string | null }>(`SELECT j.${ident(assetColumn)} AS asset, g.ZTITLE AS title,
+      ${map.has.albumUuid ? 'g.ZUUID' : 'NULL'} AS uuid
     FROM ${ident(table)} j JOIN ZGENERICALBUM g ON g.Z_PK = j.${ident(albumColumn)}
     WHERE g.ZKIND = ${USER_ALBUM_KIND} AND g.ZTITLE IS NOT NULL ${map.has.albumTrashed ? 'AND COALESCE(g.ZTRASHEDSTATE, 0) = 0' : ''}`).all()
-  for (const r of rows) out.set(r.asset, [...(out.get(r.asset) ?? []), r.title])
+  for (const r of rows) out.set(r.asset, [...(out.get(r.asset) ?? []), { title: r.title, uuid: typeof r.uuid === 'string' && r.uuid !== '' ? r.uuid : null }])
   return out
 }

@@ -32,7 +32,7 @@ export const FIELDS: Record<DestinationKind, FieldSpec[]> = {
   folder: [{ key: 'path', label: 'Folder', type: 'text', placeholder: '/mnt/backup/photos', hint: 'An absolute path on the computer running Cradle.', folder: true }],
   immich: [
     { key: 'url', label: 'Server address', type: 'url', placeholder: 'https://photos.example.net' },
-    { key: 'secret', label: 'API key', type: 'password', hint: 'Immich → Account Settings → API Keys. Needs asset.upload (album.read, album.create, albumAsset.create and asset.update for albums and favorites).' },
+    { key: 'secret', label: 'API key', type: 'password', hint: 'Immich → Account Settings → API Keys. Needs asset.upload (album.read, album.create, album.update, albumAsset.create and asset.update for albums, favorites and hidden photos).' },
   ],
   'google-photos': [
     { key: 'clientId', label: 'OAuth client ID', type: 'text', placeholder: '1234567890-abc….apps.googleusercontent.com', hint: 'Your own Desktop client, made in the steps above.' },

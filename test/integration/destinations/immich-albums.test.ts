@@ -5,7 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
+import { ImmichDestination } from '../../../src/main/destinations/immich/immich-destination.js'
 import type { UploadManager } from '../../../src/main/destinations/upload-manager.js'
+import { systemClock } from '../../../src/main/engine/ports.js'
+import { createLogger } from '../../../src/main/logging/logger.js'
 import { startFakeImmich, type FakeImmich, type FakeImmichOptions } from '../../fakes/fake-immich-server.js'
 import { MemoryPhotoMetadata, photoMeta } from '../../fakes/memory-photo-metadata.js'
 import { makeTestLibrary, quickUploadManager, type TestLibrary } from '../../fakes/test-library.js'
@@ -119,7 +122,7 @@ describe('Immich albums and favorites (fake server)', () => {
   })
 
   it('the fake is as strict as Immich on these endpoints', async () => {
-    await start()
+    await start({ keys: { 'test-key': ['all'], 'no-album-update': ['album.read', 'asset.update'] } })
     const mine = immich.seed(Buffer.from('mine'), 'a.jpg')
     const theirs = immich.seed(Buffer.from('theirs'), 'b.jpg', 'user-2')
     const theirAlbum = immich.seedAlbum('Theirs', 'user-2')
@@ -150,5 +153,83 @@ describe('Immich albums and favorites (fake server)', () => {
     expect(immich.albums.get(created.body.id)!.assetIds).toEqual([mine]) // another user's asset left out
     expect((await call('GET', '/api/albums?shared=false')).body.map((a: { albumName: string }) => a.albumName).sort()).toEqual(['Mine', 'New'])
     expect((await call('GET', '/api/albums?shared=maybe')).status).toBe(400)
+    // Visibility (AssetVisibility) and album renames, as album.controller and asset.controller check them.
+    expect((await call('PUT', '/api/assets', { ids: [mine], visibility: 'secret' })).status).toBe(400)
+    expect(await call('PUT', '/api/assets', { ids: [mine], visibility: 'hidden' })).toEqual({ status: 204, body: null })
+    expect(immich.assets.get(mine)!.visibility).toBe('hidden')
+    expect(await call('PATCH', `/api/albums/${theirAlbum}`, { albumName: 'Taken' })).toEqual({ status: 400, body: { message: 'Not found or no album.update access' } })
+    expect((await call('PATCH', `/api/albums/${myAlbum}`, { albumName: 7 })).status).toBe(400)
+    expect(await call('PATCH', `/api/albums/${myAlbum}`, { albumName: 'Mine, renamed' })).toMatchObject({ status: 200, body: { id: myAlbum, albumName: 'Mine, renamed' } })
+    expect(await call('PATCH', `/api/albums/${myAlbum}`, { albumName: 'x' }, 'no-album-update')).toEqual({ status: 403, body: { message: 'Missing required permission: album.update' } })
+  })
+
+  it('hidden on the phone: Immich\'s hidden visibility; shown again: back in the timeline', async () => {
+    await start()
+    const hidden = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.JPG', size: 20_000 })
+    const shown = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0002.JPG', size: 10_000 })
+    meta.set(hidden.id, photoMeta({ hidden: true, favorite: false, albums: [] }))
+    meta.set(shown.id, photoMeta({ uuid: 'OTHER', hidden: false, favorite: false, albums: [] }))
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(immich.assets.get(idOf(hidden.sha1))!.visibility).toBe('hidden')
+    expect(immich.assets.get(idOf(shown.sha1))!.visibility).toBe('timeline')
+    // Only the change is sent: one PUT for the hidden one, none for the other.
+    expect(immich.albumRequests.filter((r) => r.method === 'PUT' && r.path === '/api/assets')).toHaveLength(1)
+
+    meta.update(hidden.id, { hidden: false })
+    manager.syncMetadata()
+    await manager.drain()
+    expect(immich.assets.get(idOf(hidden.sha1))!.visibility).toBe('timeline')
+  })
+
+  it('an Immich before 1.133 (no asset visibility) is refused clearly, not told "done" while it drops the field', async () => {
+    await start({ major: 1, minor: 132, patch: 0 })
+    const asset = immich.seed(Buffer.from('a photo hidden on the phone'), 'IMG_0001.JPG')
+    const immichDest = new ImmichDestination({ url: immich.url }, { secret: async () => 'test-key', clock: systemClock, log: createLogger('test/immich') })
+    try {
+      const item = { assetId: 1, sha256: '', sha1: '', size: 1, libraryPath: 'IMG_0001.JPG', fileName: 'IMG_0001.JPG', mime: 'image/jpeg', capturedAt: null, captureOffsetMinutes: null, groupId: 1, role: 'original' as const, importedAt: 0 }
+      const ctx = { signal: AbortSignal.timeout(10_000), previous: null, sidecar: async () => '', log: createLogger('test/immich') }
+      await expect(immichDest.applyMetadata(item, asset, photoMeta({ hidden: true, favorite: false, albums: [] }), ctx)).rejects.toThrow('asset visibility needs Immich 1.133 or later')
+      expect(immich.assets.get(asset)!.visibility).toBe('timeline')
+    } finally {
+      await immichDest.close()
+    }
+  })
+
+  it('an album renamed on the phone (same album id) renames the Immich album Cradle made, not a second one', async () => {
+    await start()
+    const a = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.JPG', size: 20_000 })
+    const b = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0002.JPG', size: 10_000 })
+    const trip = { uuid: 'ALBUM-1', title: 'Trip' }
+    meta.set(a.id, photoMeta({ favorite: false, albums: ['Trip'], albumRefs: [trip] }))
+    meta.set(b.id, photoMeta({ uuid: 'OTHER', favorite: false, albums: ['Trip'], albumRefs: [trip] }))
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(album('Trip')).toHaveLength(1)
+    const albumId = album('Trip')[0]!.id
+
+    const renamed = { uuid: 'ALBUM-1', title: 'Rome 2026' }
+    meta.update(a.id, { albums: ['Rome 2026'], albumRefs: [renamed] })
+    meta.update(b.id, { albums: ['Rome 2026'], albumRefs: [renamed] })
+    manager.syncMetadata()
+    await manager.drain()
+    expect(immich.albums.size).toBe(1)
+    expect(immich.albums.get(albumId)).toMatchObject({ albumName: 'Rome 2026' })
+    expect(immich.albums.get(albumId)!.assetIds.sort()).toEqual([idOf(a.sha1), idOf(b.sha1)].sort())
+    expect(immich.albumRequests.filter((r) => r.method === 'PATCH')).toEqual([{ method: 'PATCH', path: `/api/albums/${albumId}`, status: 200 }])
+
+    // Deleted in Immich, then renamed again on the phone: made again under the new title, once.
+    immich.albums.delete(albumId)
+    const again = { uuid: 'ALBUM-1', title: 'Rome, spring 2026' }
+    meta.update(a.id, { albums: [again.title], albumRefs: [again] })
+    meta.update(b.id, { albums: [again.title], albumRefs: [again] })
+    manager.syncMetadata()
+    await manager.drain()
+    expect(album('Rome, spring 2026')).toHaveLength(1)
+    expect(album('Rome, spring 2026')[0]!.assetIds.sort()).toEqual([idOf(a.sha1), idOf(b.sha1)].sort())
   })
 })

@@ -44,12 +44,15 @@ describe('CatalogMetadataSource', () => {
     const motion = imported('/DCIM/100APPLE/IMG_0001.MOV', 'b')
     recordPhotoLibrary(db, UDID, [record({
       uuid: 'U1', favorite: true, hidden: true, albums: ['Été 2024 🌊', 'Berlin', 'Berlin'],
+      albumRefs: [{ uuid: 'A-1', title: 'Berlin' }, { uuid: 'A-2', title: 'Été 2024 🌊' }],
       files: [{ path: '/DCIM/100APPLE/IMG_0001.HEIC', role: 'original' }, { path: '/DCIM/100APPLE/IMG_0001.MOV', role: 'motion' }],
     })], 1000)
     const source = new CatalogMetadataSource(db)
     const expected = {
       uuid: 'U1', originalFileName: 'IMG_0001.HEIC', capturedAt: Date.UTC(2024, 6, 14, 10), offsetMinutes: 120,
       favorite: true, hidden: true, albums: ['Berlin', 'Été 2024 🌊'],
+      // The albums' Photos ids come back too: what lets a destination follow a rename.
+      albumRefs: [{ uuid: 'A-1', title: 'Berlin' }, { uuid: 'A-2', title: 'Été 2024 🌊' }],
     }
     expect(source.forAsset(photo)).toEqual(expected)
     expect(source.forAsset(motion)).toEqual(expected)

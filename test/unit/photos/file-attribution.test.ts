@@ -4,7 +4,7 @@ import type { PhoneAsset } from '../../../src/main/photos/library-model.js'
 
 const asset = (o: Partial<PhoneAsset> & Pick<PhoneAsset, 'uuid' | 'phonePath'>): PhoneAsset => ({
   originalFileName: o.phonePath.slice(o.phonePath.lastIndexOf('/') + 1), kind: 'photo', livePhoto: false, motionPath: null, adjustmentsDir: null,
-  capturedAt: null, offsetMinutes: null, favorite: false, hidden: false, trashed: false, iCloudOnly: false, albums: [], ...o,
+  capturedAt: null, offsetMinutes: null, favorite: false, hidden: false, trashed: false, iCloudOnly: false, albums: [], albumRefs: [], ...o,
 })
 
 describe('attributeFiles', () => {

@@ -51,6 +51,8 @@ describe('describeLibrary / readLibrary', () => {
         uuid: 'U-1', phonePath: '/DCIM/100APPLE/IMG_0001.HEIC', originalFileName: 'IMG_0001.HEIC', kind: 'photo', livePhoto: true,
         motionPath: '/DCIM/100APPLE/IMG_0001.MOV', adjustmentsDir: null, capturedAt: Date.UTC(2024, 6, 14, 8, 30, 5), offsetMinutes: 120,
         favorite: true, hidden: false, trashed: false, iCloudOnly: false, albums: ['Berlin', 'Été 2024 🌊'],
+        // Photos' own album ids, which a rename on the phone keeps.
+        albumRefs: [{ uuid: 'A-1', title: 'Berlin' }, { uuid: 'A-2', title: 'Été 2024 🌊' }],
       })
       expect(video).toMatchObject({ kind: 'video', hidden: true, albums: ['Été 2024 🌊'], livePhoto: false, motionPath: null })
       expect(trashed).toMatchObject({ trashed: true, albums: [], adjustmentsDir: '/PhotoData/Mutations/DCIM/100APPLE/IMG_0003/Adjustments' })

@@ -5,12 +5,13 @@
  * PUT /api/albums/{id}/assets and, when the phone took them out, removed with DELETE on the same
  * path; the favorite set with PUT /api/assets { ids, isFavorite }. Only what changed since the
  * last application is sent, so a favorite or album changed in Immich itself is left alone until
- * the phone changes it. Album ids are remembered in the destination's state (title → id); one
- * deleted in Immich is found or made again. Hidden (iOS) has no Immich counterpart that is not
- * also a PIN-locked folder or the archive, so it is not applied.
+ * the phone changes it. Album ids are remembered in the destination's state (title → id, and the
+ * phone album's id → the Immich album made for it); one deleted in Immich is found or made again.
+ * An album renamed on the phone (same Photos id, new title) renames that Immich album
+ * (PATCH /api/albums/{id} { albumName }, album.update) instead of making a second one.
  */
 import { CradleError } from '../../../shared/errors.js'
-import type { PhotoMetadata } from '../../photos/photo-metadata.js'
+import type { AlbumRef, PhotoMetadata } from '../../photos/photo-metadata.js'
 import type { HttpResponse } from '../http-request.js'
 
 export type ImmichCall = (method: string, path: string, opts: { signal?: AbortSignal; json?: unknown }) => Promise<HttpResponse>
@@ -34,6 +35,10 @@ export class ImmichAlbums {
   private readonly resolving = new Map<string, Promise<string>>()
   /** The API key's user (GET /api/users/me), once known. */
   private me: string | null = null
+  /** Phone album id (ZGENERICALBUM.ZUUID) → the Immich album for it and the title it was given. */
+  private byPhone: Map<string, { id: string; title: string }>
+  /** Renames in flight, so workers applying assets of one renamed album send it once. */
+  private readonly renaming = new Map<string, Promise<void>>()
 
   constructor(
     private readonly call: ImmichCall,
@@ -42,12 +47,29 @@ export class ImmichAlbums {
   ) {
     const saved = state.load().albums
     this.ids = new Map(saved && typeof saved === 'object' ? Object.entries(saved as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string') : [])
+    const phone = state.load().phoneAlbums
+    this.byPhone = new Map(phone && typeof phone === 'object'
+      ? Object.entries(phone as Record<string, unknown>).filter((e): e is [string, { id: string; title: string }] => {
+        const v = e[1] as { id?: unknown; title?: unknown } | null
+        return typeof v?.id === 'string' && typeof v.title === 'string'
+      })
+      : [])
   }
 
   private remember(title: string, id: string | null): void {
     if (id) this.ids.set(title, id)
     else this.ids.delete(title)
-    this.state.save({ ...this.state.load(), albums: Object.fromEntries(this.ids) })
+    this.save()
+  }
+
+  private rememberPhone(uuid: string, album: { id: string; title: string } | null): void {
+    if (album) this.byPhone.set(uuid, album)
+    else this.byPhone.delete(uuid)
+    this.save()
+  }
+
+  private save(): void {
+    this.state.save({ ...this.state.load(), albums: Object.fromEntries(this.ids), phoneAlbums: Object.fromEntries(this.byPhone) })
   }
 
   async apply(assetId: string, meta: PhotoMetadata, previous: PhotoMetadata | null, signal: AbortSignal): Promise<void> {
@@ -55,10 +77,62 @@ export class ImmichAlbums {
       const res = await this.call('PUT', '/api/assets', { signal, json: { ids: [assetId], isFavorite: meta.favorite } })
       if (res.status !== 204 && res.status !== 200) this.fail(res, 'setting the favorite')
     }
-    const before = new Set(previous?.albums ?? [])
-    for (const title of meta.albums) if (!before.has(title)) await this.addTo(title, assetId, signal)
-    const now = new Set(meta.albums)
-    for (const title of before) if (!now.has(title)) await this.removeFrom(title, assetId, signal)
+    // Renamed on the phone: the Immich album follows before membership is compared.
+    for (const ref of meta.albumRefs ?? []) await this.follow(ref, signal)
+    // Albums compared by the phone's id where both sides know it (a rename is no change of
+    // membership), by title otherwise (metadata applied before ids were kept).
+    const byId = previous === null || (previous.albumRefs?.length ?? 0) > 0
+    const now = albumsOf(meta, byId)
+    const before = previous ? albumsOf(previous, byId) : new Map<string, Album>()
+    for (const [key, album] of now) {
+      // A renamed album is added to once more (Immich answers "duplicate" when the asset is there):
+      // the album may have been deleted in Immich and made again under its new title.
+      if (before.get(key)?.title === album.title) continue
+      await this.addTo(album.title, assetId, signal)
+      if (album.uuid && !this.byPhone.has(album.uuid)) {
+        const id = this.ids.get(album.title)
+        if (id) this.rememberPhone(album.uuid, { id, title: album.title })
+      }
+    }
+    for (const [key, album] of before) {
+      if (now.has(key)) continue
+      await this.removeFrom((album.uuid && this.byPhone.get(album.uuid)?.title) || album.title, assetId, signal)
+    }
+  }
+
+  /**
+   * The Immich album made for this phone album carries its title now: renamed when the phone
+   * renamed it. One not known by id yet is adopted by title (an album made before ids were kept).
+   */
+  private async follow(ref: AlbumRef, signal: AbortSignal): Promise<void> {
+    const known = this.byPhone.get(ref.uuid)
+    if (!known) {
+      const id = this.ids.get(ref.title)
+      if (id) this.rememberPhone(ref.uuid, { id, title: ref.title })
+      return
+    }
+    if (known.title === ref.title) return
+    let pending = this.renaming.get(ref.uuid)
+    if (!pending) {
+      pending = this.rename(ref, known, signal).finally(() => this.renaming.delete(ref.uuid))
+      this.renaming.set(ref.uuid, pending)
+    }
+    await pending
+  }
+
+  private async rename(ref: AlbumRef, known: { id: string; title: string }, signal: AbortSignal): Promise<void> {
+    const res = await this.call('PATCH', `/api/albums/${encodeURIComponent(known.id)}`, { signal, json: { albumName: ref.title } })
+    // 400 for the album itself: deleted in Immich (or no longer this user's). Forgotten; the
+    // membership below finds or makes one with the new title.
+    if (res.status === 400 && /album\.update access/.test(res.text())) {
+      this.rememberPhone(ref.uuid, null)
+      if (this.ids.get(known.title) === known.id) this.remember(known.title, null)
+      return
+    }
+    if (res.status !== 200) this.fail(res, `renaming album "${known.title}" to "${ref.title}"`)
+    if (this.ids.get(known.title) === known.id) this.ids.delete(known.title)
+    this.ids.set(ref.title, known.id)
+    this.rememberPhone(ref.uuid, { id: known.id, title: ref.title })
   }
 
   private async addTo(title: string, assetId: string, signal: AbortSignal): Promise<void> {
@@ -136,4 +210,20 @@ export class ImmichAlbums {
     const hit = Array.isArray(albums) ? albums.find((a) => a.albumName === title && typeof a.id === 'string' && a.ownerId === this.me) : undefined
     return hit?.id ?? null
   }
+}
+
+interface Album {
+  title: string
+  uuid: string | null
+}
+
+/** The asset's albums keyed by the phone's album id (when `byId` and known) or by title. */
+function albumsOf(meta: PhotoMetadata, byId: boolean): Map<string, Album> {
+  const out = new Map<string, Album>()
+  const refs = new Map((meta.albumRefs ?? []).map((r) => [r.title, r]))
+  for (const title of meta.albums) {
+    const uuid = refs.get(title)?.uuid ?? null
+    out.set(byId && uuid ? `id:${uuid}` : `title:${title}`, { title, uuid })
+  }
+  return out
 }

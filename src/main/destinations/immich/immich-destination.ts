@@ -304,12 +304,28 @@ export class ImmichDestination implements Destination {
   }
 
   /**
-   * The phone's albums and favorite on the Immich asset (immich-albums.ts). A Live Photo's video
-   * is hidden under its still in Immich, so only stills and edits carry them.
+   * The phone's albums, favorite and hidden state on the Immich asset (immich-albums.ts). A Live
+   * Photo's video is hidden under its still in Immich, so only stills and edits carry them.
    */
   async applyMetadata(item: UploadItem, remoteRef: string, meta: PhotoMetadata, ctx: MetadataContext): Promise<void> {
     if (item.role !== 'original' && item.role !== 'edited') return
     await this.albums.apply(remoteRef, meta, ctx.previous, ctx.signal)
+    if (meta.hidden !== (ctx.previous?.hidden ?? false)) await this.setHidden(remoteRef, meta.hidden, ctx.signal)
+  }
+
+  /**
+   * Hidden on the phone → Immich's `hidden` visibility, shown again → `timeline`: PUT /api/assets
+   * { ids, visibility } (asset.update; AssetVisibility since Immich 1.133, which replaced isArchived).
+   * An older server drops the unknown field without a word (its validation strips it), so it is
+   * refused here by version rather than counted as done.
+   */
+  private async setHidden(assetId: string, hidden: boolean, signal: AbortSignal): Promise<void> {
+    const v = await this.serverVersion(signal)
+    if (v.major < 2 && v.minor < 133) {
+      throw new CradleError('destination-rejected', `Immich ${v.major}.${v.minor}.${v.patch} cannot hide a photo (asset visibility needs Immich 1.133 or later); update Immich to keep the phone's hidden photos hidden there`)
+    }
+    const res = await this.call('PUT', '/api/assets', { signal, json: { ids: [assetId], visibility: hidden ? 'hidden' : 'timeline' } })
+    if (res.status !== 204 && res.status !== 200) this.fail(res, hidden ? 'hiding the asset' : 'showing the asset again')
   }
 
   /** GET /api/assets/{id}: Immich's own SHA-1 of what it stored (its `checksum`, base64). Needs asset.read. */
@@ -330,7 +346,7 @@ export class ImmichDestination implements Destination {
 }
 
 /** What a key needs, said wherever Immich answers 403 (the form's hint says the same). */
-export const KEY_PERMISSIONS = 'asset.upload (and album.read, album.create, albumAsset.create, asset.update for albums and favorites)'
+export const KEY_PERMISSIONS = 'asset.upload (and album.read, album.create, album.update, albumAsset.create, asset.update for albums, favorites and hidden photos)'
 
 /** Saved before a body is sent: the next attempt knows the server may already hold the file. */
 interface SentMarker {
