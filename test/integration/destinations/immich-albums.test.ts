@@ -163,7 +163,8 @@ describe('Immich albums and favorites (fake server)', () => {
     expect(await call('PATCH', `/api/albums/${myAlbum}`, { albumName: 'x' }, 'no-album-update')).toEqual({ status: 403, body: { message: 'Missing required permission: album.update' } })
   })
 
-  it('hidden on the phone: Immich\'s hidden visibility; shown again: back in the timeline', async () => {
+  // Archive, not Immich's 'hidden' (which no Immich view shows, and its interface cannot undo).
+  it('hidden on the phone: archived in Immich; shown again: back in the timeline', async () => {
     await start()
     const hidden = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.JPG', size: 20_000 })
     const shown = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0002.JPG', size: 10_000 })
@@ -173,7 +174,7 @@ describe('Immich albums and favorites (fake server)', () => {
     manager.start()
     await add(manager)
     await manager.drain()
-    expect(immich.assets.get(idOf(hidden.sha1))!.visibility).toBe('hidden')
+    expect(immich.assets.get(idOf(hidden.sha1))!.visibility).toBe('archive')
     expect(immich.assets.get(idOf(shown.sha1))!.visibility).toBe('timeline')
     // Only the change is sent: one PUT for the hidden one, none for the other.
     expect(immich.albumRequests.filter((r) => r.method === 'PUT' && r.path === '/api/assets')).toHaveLength(1)

@@ -314,8 +314,12 @@ export class ImmichDestination implements Destination {
   }
 
   /**
-   * Hidden on the phone → Immich's `hidden` visibility, shown again → `timeline`: PUT /api/assets
+   * Hidden on the phone → Immich's `archive` visibility, shown again → `timeline`: PUT /api/assets
    * { ids, visibility } (asset.update; AssetVisibility since Immich 1.133, which replaced isArchived).
+   * Not Immich's `hidden`: that is what it gives Live Photo videos, and a photo with it shows in no
+   * view at all, nor can Immich's interface show it again; on the phone a hidden photo stays in its
+   * Hidden album. Archived, it leaves the timeline and stays in Archive, albums and search. (Immich's
+   * `locked` folder would match best, but an API key cannot move a photo there.)
    * An older server drops the unknown field without a word (its validation strips it), so it is
    * refused here by version rather than counted as done.
    */
@@ -324,7 +328,7 @@ export class ImmichDestination implements Destination {
     if (v.major < 2 && v.minor < 133) {
       throw new CradleError('destination-rejected', `Immich ${v.major}.${v.minor}.${v.patch} cannot hide a photo (asset visibility needs Immich 1.133 or later); update Immich to keep the phone's hidden photos hidden there`)
     }
-    const res = await this.call('PUT', '/api/assets', { signal, json: { ids: [assetId], visibility: hidden ? 'hidden' : 'timeline' } })
+    const res = await this.call('PUT', '/api/assets', { signal, json: { ids: [assetId], visibility: hidden ? 'archive' : 'timeline' } })
     if (res.status !== 204 && res.status !== 200) this.fail(res, hidden ? 'hiding the asset' : 'showing the asset again')
   }
 
