@@ -67,6 +67,8 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
       return { title: `${phone} answered in a way Cradle did not understand`, action: 'Unplug it and plug it in again.' }
     case 'device-timeout':
       return { title: `${phone} stopped answering`, action: 'Unplug it and plug it in again.' }
+    case 'device-connection-lost':
+      return { title: `The connection to ${phone} was lost`, action: 'Cradle reconnects by itself; the backup continues where it stopped.' }
     case 'device-handshake-failed':
       return { title: `Cradle could not open a secure connection to ${phone}`, action: 'Unplug it, plug it in again and unlock it. Its pairing with this computer was kept.' }
     case 'file-not-on-device':

@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'pairing-over-network',
   'device-protocol',
   'device-timeout',
+  // the connection to a phone died (reset, EOF, timeout) while usbmuxd still lists it: not an
+  // unplug; the session reconnects and resumes by itself
+  'device-connection-lost',
   // the phone's TLS handshake failed (dropped, reset, refused) although it is still attached: a
   // connection problem, retried; the pair record is kept
   'device-handshake-failed',

@@ -251,6 +251,13 @@ export interface HistoryEntry {
    */
   photosImported: number
   photosNotBackedUp: number
+  /**
+   * The same for what an import found already safe, and what is only in iCloud (the file counts
+   * in older entries). An upload's entry: uploaded / not uploaded are photosImported and
+   * photosNotBackedUp, and its error is the reason the others did not get there.
+   */
+  photosAlreadySafe: number
+  photosInICloudOnly: number
   alreadyHad: number
   /** In iCloud only (the phone could not give them, likely Optimize iPhone Storage). */
   unavailable: number

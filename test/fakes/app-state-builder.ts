@@ -116,6 +116,8 @@ export function buildHistoryEntry(over: Partial<HistoryEntry> = {}): HistoryEntr
     imported: 41,
     photosImported: 41,
     photosNotBackedUp: 0,
+    photosAlreadySafe: 3470,
+    photosInICloudOnly: 0,
     alreadyHad: 3470,
     unavailable: 0,
     unreadable: 0,

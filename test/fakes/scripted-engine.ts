@@ -336,7 +336,7 @@ export class ScriptedEngine implements CommandHandler {
       id: `h-${this.nextId++}`, at: this.now(), kind: 'import', sourceName: v.name, udid: v.udid,
       imported: p.itemsTotal === 0 ? 0 : p.itemsDone - unavailable,
       // The fake's items are photos and videos already (one file each).
-      photosImported: p.itemsTotal === 0 ? 0 : p.itemsDone - unavailable, photosNotBackedUp: 0, alreadyHad: phone.alreadySafe, unavailable,
+      photosImported: p.itemsTotal === 0 ? 0 : p.itemsDone - unavailable, photosNotBackedUp: 0, photosAlreadySafe: phone.alreadySafe, photosInICloudOnly: unavailable, alreadyHad: phone.alreadySafe, unavailable,
       unreadable: 0, failed: 0, bytes: p.bytesDone, durationMs: this.now() - phone.runStartedAt, error: null,
     })
     phone.alreadySafe = phone.photos - v.itemsNotOnPhone

@@ -39,9 +39,12 @@ export interface BackupCounts {
    */
   photosImported: number
   photosNotBackedUp: number
+  /** Photos and videos already safe when the run started, and those only in iCloud when it ended. */
+  photosAlreadySafe: number
+  photosInICloudOnly: number
 }
 
-export const NO_COUNTS: Readonly<BackupCounts> = { imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0, inICloudOnly: 0, inRecentlyDeleted: 0, photosImported: 0, photosNotBackedUp: 0 }
+export const NO_COUNTS: Readonly<BackupCounts> = { imported: 0, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 0, inICloudOnly: 0, inRecentlyDeleted: 0, photosImported: 0, photosNotBackedUp: 0, photosAlreadySafe: 0, photosInICloudOnly: 0 }
 
 export interface BackupRunDeps {
   udid: string
@@ -114,7 +117,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   })
   deps.onScanned(withUnrecorded(plan))
 
-  const counts: BackupCounts = { ...NO_COUNTS, alreadyHad: plan.itemsSafe, unreadable: unrecorded, inICloudOnly: plan.itemsInICloudOnly, inRecentlyDeleted: plan.itemsInRecentlyDeleted }
+  const counts: BackupCounts = { ...NO_COUNTS, alreadyHad: plan.itemsSafe, unreadable: unrecorded, inICloudOnly: plan.itemsInICloudOnly, inRecentlyDeleted: plan.itemsInRecentlyDeleted, photosAlreadySafe: plan.photos.safe }
   const queue = new FamilyQueue(plan.toImport)
   const bytesTotal = plan.toImport.reduce((sum, f) => sum + Math.max(0, f.size - f.stagedBytes), 0)
   const progress: ImportProgress = { itemsDone: 0, itemsTotal: queue.remaining, bytesDone: 0, bytesTotal, currentFile: null, bytesPerSecond: 0, secondsLeft: null, startedAt: deps.now() }
@@ -311,6 +314,8 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   counts.unreadable = after.itemsUnreadable
   counts.inICloudOnly = after.itemsInICloudOnly
   counts.inRecentlyDeleted = after.itemsInRecentlyDeleted
+  // The Photos library's figure where it could be read, else the families with a file only in iCloud.
+  counts.photosInICloudOnly = Math.max(after.photos.inICloudOnly, after.itemsInICloudOnly)
   // As the file counts: what the phone refused counts once (the catalog's figure, this run's or
   // an earlier connection's), plus what failed in Cradle this run.
   photosOfRun(after.photos.unreadable)

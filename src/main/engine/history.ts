@@ -38,6 +38,11 @@ export const historySchema: SchemaModule = {
       db.exec('ALTER TABLE history ADD COLUMN photos_imported INTEGER')
       db.exec('ALTER TABLE history ADD COLUMN photos_not_backed_up INTEGER')
     },
+    // What was already safe and what is only in iCloud, in photos and videos too; NULL before.
+    (db) => {
+      db.exec('ALTER TABLE history ADD COLUMN photos_already_safe INTEGER')
+      db.exec('ALTER TABLE history ADD COLUMN photos_in_icloud_only INTEGER')
+    },
   ],
 }
 
@@ -56,6 +61,8 @@ interface Row {
   failed: number
   photos_imported: number | null
   photos_not_backed_up: number | null
+  photos_already_safe: number | null
+  photos_in_icloud_only: number | null
   bytes: number
   duration_ms: number
   error_code: string | null
@@ -68,8 +75,8 @@ export class History {
   add(record: HistoryRecord): void {
     this.db
       .prepare(
-        `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, unreadable, failed, photos_imported, photos_not_backed_up, bytes, duration_ms, error_code, error_context)
-         VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @unreadable, @failed, @photosImported, @photosNotBackedUp, @bytes, @durationMs, @errorCode, @errorContext)`,
+        `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, unreadable, failed, photos_imported, photos_not_backed_up, photos_already_safe, photos_in_icloud_only, bytes, duration_ms, error_code, error_context)
+         VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @unreadable, @failed, @photosImported, @photosNotBackedUp, @photosAlreadySafe, @photosInICloudOnly, @bytes, @durationMs, @errorCode, @errorContext)`,
       )
       .run({
         ...record,
@@ -92,6 +99,8 @@ export class History {
       // Rows from before photos were counted apart: the file counts are the best figure there is.
       photosImported: r.photos_imported ?? r.imported,
       photosNotBackedUp: r.photos_not_backed_up ?? r.failed + r.unreadable,
+      photosAlreadySafe: r.photos_already_safe ?? r.already_had,
+      photosInICloudOnly: r.photos_in_icloud_only ?? r.unavailable,
       alreadyHad: r.already_had,
       unavailable: r.unavailable,
       unreadable: r.unreadable,

@@ -60,7 +60,7 @@ const DETACH_GRACE_MS = 2_000
  * handshake that dies on a mid-run reconnect (lockdown's idle close, a service's TLS) is one too:
  * the pair record is kept and the connection is tried again, never treated as revoked trust.
  */
-const CONNECTION_LOST = new Set(['device-unplugged', 'device-timeout', 'device-handshake-failed'])
+const CONNECTION_LOST = new Set(['device-unplugged', 'device-timeout', 'device-handshake-failed', 'device-connection-lost'])
 const RECONNECT_MS = 1_000
 const RECONNECT_MAX_MS = 30_000
 /** `backup --once` gives a dropping connection this many more tries before it reports the error. */
@@ -398,6 +398,20 @@ export class PhoneSession {
         if (partial && (partial.imported > 0 || partial.bytes > 0)) this.record(started, partial, new CradleError('device-unplugged'))
         throw e
       }
+      if (CONNECTION_LOST.has(e.code)) {
+        // Unplugged, or only the connection lost? usbmuxd drops the device from its list (and
+        // sends Detached) before it closes the device's connections, so a phone it still lists
+        // was not unplugged: a reset, EOF or timeout on a cable that is still in.
+        const listed = await this.stillListed()
+        const reason = listed && !this.life.signal.aborted ? connectionLost(e) : new CradleError('device-unplugged', e.message, { cause: e })
+        this.lastError = reason
+        this.lastCounts = partial
+        this.record(started, partial, reason)
+        // Unplugged: the phase stays as it was until the Detached event ends the session (the card
+        // then keeps where the bars stopped). Still attached: main() reconnects and resumes.
+        if (reason.code === 'device-connection-lost') this.set({ phase: 'error', progress: null, problem: reason })
+        throw reason
+      }
       if (e.code === 'aborted') {
         // Paused, or the policy gate closed mid-run: partial files stay staged for resume. While
         // paused the bars stay where they stopped, so the user sees how far it got.
@@ -471,6 +485,15 @@ export class PhoneSession {
     }
   }
 
+  /** Whether usbmuxd still lists this phone (false when it cannot be asked). */
+  private async stillListed(): Promise<boolean> {
+    try {
+      return (await this.deps.port.list(this.life.signal)).some((d) => d.udid === this.deps.udid)
+    } catch {
+      return false
+    }
+  }
+
   private async waitUntilDetached(): Promise<void> {
     while (!this.life.signal.aborted) await this.sleep(60_000)
   }
@@ -491,4 +514,10 @@ export class PhoneSession {
       this.deps.log.warn('could not record history', { error: e })
     }
   }
+}
+
+/** A dead connection to a phone that stayed attached, keeping what the device layer said. */
+function connectionLost(e: CradleError): CradleError {
+  if (e.code === 'device-connection-lost') return e
+  return new CradleError('device-connection-lost', `${e.code}: ${e.message}`, { cause: e, context: e.context })
 }

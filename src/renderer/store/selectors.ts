@@ -248,18 +248,44 @@ export function destinationStatus(d: DestinationView): { label: string; detail: 
   }
 }
 
-/** "today 08:14 — 41 new from Anna's iPhone · 3,470 already safe · 3 in iCloud only · couldn't read 2". */
+/**
+ * "today 08:14 — 41 new from Anna's iPhone · 3,470 already safe · 3 in iCloud only · 2 not backed up",
+ * counted in photos and videos (a Live Photo is one), as every count the person reads. An upload:
+ * "Uploaded 210 photos and videos to Immich · 12 not uploaded: NAS is full".
+ */
 export function historyLine(h: HistoryEntry, now: number = Date.now()): string {
   const when = formatWhen(h.at, now)
-  const parts = h.kind === 'import'
-    ? [`${formatCount(h.imported)} new from ${h.sourceName}`]
-    : [`${formatCount(h.imported)} uploaded to ${h.sourceName}`]
-  if (h.alreadyHad > 0) parts.push(`${formatCount(h.alreadyHad)} already safe`)
-  if (h.unavailable > 0) parts.push(`${formatCount(h.unavailable)} in iCloud only`)
-  if (h.unreadable > 0) parts.push(`couldn't read ${formatCount(h.unreadable)}`)
-  if (h.failed > 0) parts.push(`${formatCount(h.failed)} failed`)
+  if (h.kind === 'upload') return `${when} — ${uploadLine(h)}`
+  const parts = [`${formatCount(h.photosImported)} new from ${h.sourceName}`]
+  if (h.photosAlreadySafe > 0) parts.push(`${formatCount(h.photosAlreadySafe)} already safe`)
+  if (h.photosInICloudOnly > 0) parts.push(`${formatCount(h.photosInICloudOnly)} in iCloud only`)
+  if (h.photosNotBackedUp > 0) parts.push(`${formatCount(h.photosNotBackedUp)} not backed up`)
   if (h.bytes > 0) parts.push(formatBytes(h.bytes))
   return `${when} — ${parts.join(' · ')}`
+}
+
+/** What a destination's batch did: what got there, and what did not with the reason (never "0 uploaded"). */
+function uploadLine(h: HistoryEntry): string {
+  const parts: string[] = []
+  if (h.photosImported > 0) parts.push(`Uploaded ${formatPhotos(h.photosImported)} to ${h.sourceName}`)
+  if (h.photosNotBackedUp > 0) {
+    const to = h.photosImported > 0 ? '' : ` to ${h.sourceName}`
+    parts.push(`${formatCount(h.photosNotBackedUp)} not uploaded${to}${h.error ? `: ${h.error.message}` : ''}`)
+  }
+  return parts.join(' · ')
+}
+
+/** How a run that was cut short reads once a later run went on: an unplug is not a lost connection. */
+function interruption(h: HistoryEntry): string {
+  const what = h.photosImported > 0 ? `${formatCount(h.photosImported)} new from ${h.sourceName}` : h.sourceName
+  switch (h.error?.code) {
+    case 'device-unplugged':
+      return `Unplugged · ${what}`
+    case 'device-connection-lost':
+      return `Interrupted (connection lost) · ${what}`
+    default:
+      return `Interrupted — ${h.error?.message ?? ''}`
+  }
 }
 
 export interface HistoryRow {
@@ -272,16 +298,24 @@ export interface HistoryRow {
 
 /**
  * One History row. A run that ended on an error and was followed by a good run of the same phone
- * or destination is the past: "Interrupted — Anna's iPhone was unplugged · resumed today 4:21 AM",
- * in grey, without its instruction. A manual run that found nothing says "Nothing new" quietly.
+ * is the past: "Unplugged · 12 new from Anna's iPhone · resumed today 4:21 AM" (or "Interrupted
+ * (connection lost) · …" when the cable stayed in), in grey, without its instruction. A
+ * destination's files that did not get there stay red until a later batch got everything there. A manual run that found nothing says "Nothing new" quietly.
  * `history` is newest first, as the snapshot has it.
  */
 export function historyRow(h: HistoryEntry, history: readonly HistoryEntry[], now: number = Date.now()): HistoryRow {
   const when = formatWhen(h.at, now)
+  const index = history.indexOf(h)
+  const newer = history.slice(0, index < 0 ? 0 : index).reverse()
+  if (h.kind === 'upload') {
+    // Files that did not get there are red until a later batch of that destination got everything there.
+    if (h.photosNotBackedUp === 0) return { text: historyLine(h, now), tone: 'normal', error: null }
+    const later = newer.some((e) => e.kind === 'upload' && e.sourceName === h.sourceName && e.photosNotBackedUp === 0)
+    return { text: historyLine(h, now), tone: later ? 'past' : 'now', error: null }
+  }
   if (h.error) {
-    const index = history.indexOf(h)
-    const later = history.slice(0, index < 0 ? 0 : index).reverse().find((e) => e.kind === h.kind && e.sourceName === h.sourceName && e.udid === h.udid && e.error === null)
-    if (later) return { text: `${when} — Interrupted — ${h.error.message} · resumed ${formatWhen(later.at, now)}`, tone: 'past', error: null }
+    const later = newer.find((e) => e.kind === h.kind && e.sourceName === h.sourceName && e.udid === h.udid && e.error === null)
+    if (later) return { text: `${when} — ${interruption(h)} · resumed ${formatWhen(later.at, now)}`, tone: 'past', error: null }
     return { text: historyLine(h, now), tone: 'now', error: { message: h.error.message, action: h.error.action ?? null } }
   }
   const nothing = h.imported === 0 && h.failed === 0 && h.unreadable === 0 && h.unavailable === 0

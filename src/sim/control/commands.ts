@@ -5,7 +5,7 @@
  *   detach DEVICE | attach DEVICE
  *   battery DEVICE LEVEL [charging|not-charging] [external|no-external]
  *   trust DEVICE accept|deny       lock DEVICE | unlock DEVICE | untrust DEVICE
- *   fault DEVICE drop-after BYTES [repeat] | fault DEVICE off
+ *   fault DEVICE drop | fault DEVICE drop-after BYTES [repeat] | fault DEVICE off
  *   latency [DEVICE] MS            bandwidth [DEVICE] MBPS (0 = unlimited)
  *   burst [DEVICE] BYTES           window [DEVICE] BYTES (0 = kind)     service [DEVICE] MS
  *   unreadable DEVICE [status N] [on STAGE] PATH… | unreadable DEVICE add [status N] [on STAGE] PATH…
@@ -26,6 +26,8 @@ export const CONTROL_HELP = `Control commands (one per line on stdin; DEVICE = U
   lock DEVICE | unlock DEVICE              passcode lock (Pair → PasswordProtected; GetValue
                                            PasswordProtected is true while locked)
   untrust DEVICE                           forget every paired computer (→ InvalidHostID)
+  fault DEVICE drop                        reset the device's connections now; it stays attached
+                                           (no Detached: a flaky cable or port, not an unplug)
   fault DEVICE drop-after BYTES [repeat]   cut the device's connections after BYTES more bytes
   fault DEVICE off                         clear the drop fault
   latency [DEVICE] MS                      per-reply link delay
@@ -164,10 +166,11 @@ export function runControlCommand(sim: Simulator, line: string): ControlResult |
       case 'fault': {
         const devices = pickDevices(sim, args[0])
         if (args[1] === 'off') for (const d of devices) d.setFaults({ dropAfterBytes: 0 })
+        else if (args[1] === 'drop') for (const d of devices) d.dropConnections()
         else if (args[1] === 'drop-after') {
           const bytes = number(args[2], 'BYTES')
           for (const d of devices) d.setFaults({ dropAfterBytes: bytes, dropRepeat: args[3] === 'repeat' })
-        } else throw new ControlError('fault needs drop-after BYTES [repeat] or off')
+        } else throw new ControlError('fault needs drop, drop-after BYTES [repeat] or off')
         break
       }
       case 'latency':

@@ -201,6 +201,11 @@ export class VirtualDevice implements LockdownDevice {
     if (restart) setTimeout(() => this.attach(), 500).unref()
   }
 
+  /** The connections die (reset) while the phone stays attached: usbmuxd keeps listing it, no Detached. */
+  dropConnections(): void {
+    this.link.closeAll('destroy', 'connection dropped (fault)')
+  }
+
   setFaults(faults: LinkFaults): void {
     this.link.setFaults(faults)
   }

@@ -62,7 +62,7 @@ test('a phone appears, "Back up now" runs, progress moves and it ends with the r
   await expect(card.getByTestId('device-icloud')).toHaveText(`${truth.notOnPhone} photos and videos are in iCloud only (Optimize iPhone Storage). They'll be backed up when the iPhone downloads them.`)
   const run = (await app.state()).history.find((h) => h.kind === 'import')!
   expect([run.imported, run.unavailable, run.failed]).toEqual([truth.newItems, truth.notOnPhone, 0])
-  await expect(page.getByTestId('history').locator('li', { hasText: `new from ${app.phoneName}` })).toContainText(`${truth.newItems} new from ${app.phoneName} · ${truth.notOnPhone} in iCloud only`)
+  await expect(page.getByTestId('history').locator('li', { hasText: `new from ${app.phoneName}` })).toContainText(`${truth.photosOnPhone - truth.notOnPhone} new from ${app.phoneName} · ${truth.notOnPhone} in iCloud only`)
   await expect(card).toContainText(/Last backup today \d\d?:\d\d/)
 
   // Every safe file went on to the folder destination, once.

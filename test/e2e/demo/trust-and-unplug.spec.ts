@@ -97,6 +97,25 @@ test('"Back up now" while the port does not charge asks "Back up anyway?" and th
   expect((await app.state()).devices[0]!.battery).toMatchObject({ externalPower: false })
 })
 
+test('a connection that drops while the phone stays plugged in is "connection lost", not "unplugged", and the backup goes on', async ({ page, cradle }) => {
+  const app = await cradle.start({ photos: 30, slow: true })
+  await page.goto(app.url)
+  await app.phone.attach()
+  const card = page.getByRole('article', { name: app.phoneName })
+  const items = page.getByRole('progressbar', { name: 'Photos and videos safe' })
+  await expect.poll(() => valueNow(items)).toBeGreaterThan(5)
+
+  await app.phone.dropConnection()
+  await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
+  const lost = page.getByTestId('history').locator('li', { hasText: 'connection lost' })
+  await expect(lost).toHaveText(new RegExp(`— Interrupted \\(connection lost\\) · (\\d+ new from )?${escapeRegExp(app.phoneName)} · resumed today `))
+  await expect(lost).toHaveAttribute('data-tone', 'past')
+  await expect(page.getByTestId('history')).not.toContainText(/unplugged/i)
+  const state = await app.state()
+  expect(state.history.filter((h) => h.kind === 'import' && h.error).map((h) => h.error!.code)).toEqual(['device-connection-lost'])
+  expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
+})
+
 test('unplugging mid-backup shows it, and the backup resumes where it stopped on re-attach', async ({ page, cradle }) => {
   const app = await cradle.start({ photos: 30, slow: true })
   await page.goto(app.url)
@@ -137,8 +156,8 @@ test('unplugging mid-backup shows it, and the backup resumes where it stopped on
   }).toBe(true)
   await expect(card.getByTestId('device-status')).toHaveText(/^Backed up/, { timeout: 60_000 })
   // The interruption is the past now: grey, "Interrupted … resumed …", no red "Plug it in again".
-  const interrupted = page.getByTestId('history').locator('li', { hasText: unplugged.title })
-  await expect(interrupted).toHaveText(new RegExp(`— Interrupted — ${unplugged.title} · resumed today `))
+  const interrupted = page.getByTestId('history').locator('li', { hasText: 'Unplugged' })
+  await expect(interrupted).toHaveText(new RegExp(`— Unplugged · (\\d+ new from )?${escapeRegExp(app.phoneName)} · resumed today `))
   await expect(interrupted).toHaveAttribute('data-tone', 'past')
   await expect(page.getByTestId('history')).not.toContainText(unplugged.action!)
   // Resumed, not restarted: the second run copied only what the first did not, each file once.
@@ -150,3 +169,7 @@ test('unplugging mid-backup shows it, and the backup resumes where it stopped on
   expect(safeWhenUnplugged).toBeGreaterThan(0)
   expect(await app.libraryFiles()).toBe(app.truth.itemsOnPhone)
 })
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -78,6 +78,10 @@ describe('unplug and re-attach during one backup', () => {
       phone.setFaults({ dropAfterBytes: 0 })
     }
     expect(unplugs).toBe(UNPLUGS)
+    // Each cut was followed by Detached: History says unplugged, never "connection lost".
+    const errors = rig.engine.current().history.filter((h) => h.udid === udid && h.error).map((h) => h.error!.code)
+    expect(errors.length).toBeGreaterThan(0)
+    expect(new Set(errors)).toEqual(new Set(['device-unplugged']))
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 90_000, 'the backup to finish')
     await rig.engine.stop()
     rig.engine = undefined
@@ -127,7 +131,9 @@ describe('unplug and re-attach during one backup', () => {
     expect(drops).toBe(3)
     const history = rig.engine.current().history.filter((h) => h.udid === udid)
     expect(history[0]!.error).toBeNull()
-    expect(history.filter((h) => h.error?.code === 'device-unplugged').length).toBe(3)
+    // usbmuxd listed the phone throughout: each drop is "connection lost", none "unplugged".
+    expect(history.filter((h) => h.error?.code === 'device-connection-lost').length).toBe(3)
+    expect(history.filter((h) => h.error?.code === 'device-unplugged')).toEqual([])
     expect(await stopAndVerifyLibrary(rig, expected, { udid })).toEqual([])
   }, 120_000)
 })

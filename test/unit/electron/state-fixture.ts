@@ -31,7 +31,7 @@ export function destination(over: Partial<DestinationView> = {}): DestinationVie
 export function historyEntry(over: Partial<HistoryEntry> = {}): HistoryEntry {
   return {
     id: 'h-1', at: LAST_BACKUP, kind: 'import', sourceName: "Anna's iPhone", udid: '00008110-000A1B2C3D4E5F60',
-    imported: 41, photosImported: 41, photosNotBackedUp: 0, alreadyHad: 3470, unavailable: 0, unreadable: 0, failed: 0, bytes: 200_000_000, durationMs: 60_000, error: null, ...over,
+    imported: 41, photosImported: 41, photosNotBackedUp: 0, photosAlreadySafe: 3470, photosInICloudOnly: 0, alreadyHad: 3470, unavailable: 0, unreadable: 0, failed: 0, bytes: 200_000_000, durationMs: 60_000, error: null, ...over,
   }
 }
 

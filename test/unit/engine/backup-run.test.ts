@@ -88,7 +88,7 @@ describe('runBackup', () => {
     const lib = library()
     const files = phone({ 'IMG_0001.JPG': Buffer.from('one') })
     const counts = await run(lib, files)
-    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 3, inICloudOnly: 0, inRecentlyDeleted: 0, photosImported: 1, photosNotBackedUp: 0 })
+    expect(counts).toEqual({ imported: 1, alreadyHad: 0, unavailable: 0, unreadable: 0, failed: 0, bytes: 3, inICloudOnly: 0, inRecentlyDeleted: 0, photosImported: 1, photosNotBackedUp: 0, photosAlreadySafe: 0, photosInICloudOnly: 0 })
     expect(files.downloads).toEqual(['/DCIM/100APPLE/IMG_0001.JPG'])
   })
 
@@ -101,6 +101,8 @@ describe('runBackup', () => {
     })
     const counts = await run(lib, files)
     expect(counts).toMatchObject({ imported: 6, failed: 0, photosImported: 3, photosNotBackedUp: 0 })
+    // The next run finds them safe: 6 files, 3 photos and videos (what History says).
+    expect(await run(lib, files)).toMatchObject({ imported: 0, alreadyHad: 6, photosImported: 0, photosAlreadySafe: 3 })
   })
 
   it('imports an odd number of files with two workers, each exactly once', async () => {

@@ -15,7 +15,7 @@ describe('history', () => {
     return new History(db)
   }
 
-  const base = { kind: 'import' as const, sourceName: "Anna's iPhone", udid: 'U1', imported: 3, photosImported: 2, photosNotBackedUp: 0, alreadyHad: 1, unavailable: 0, unreadable: 0, failed: 0, bytes: 10, durationMs: 5 }
+  const base = { kind: 'import' as const, sourceName: "Anna's iPhone", udid: 'U1', imported: 3, photosImported: 2, photosNotBackedUp: 0, photosAlreadySafe: 1, photosInICloudOnly: 0, alreadyHad: 1, unavailable: 0, unreadable: 0, failed: 0, bytes: 10, durationMs: 5 }
 
   it('lists recent runs newest first with their error words', () => {
     const history = open()
@@ -32,8 +32,10 @@ describe('history', () => {
     history.add({ ...base, imported: 2, photosImported: 1, failed: 3, photosNotBackedUp: 2, at: 1000, error: null })
     expect(history.recent()[0]).toMatchObject({ imported: 2, photosImported: 1, failed: 3, photosNotBackedUp: 2 })
     // A row recorded before photos were counted apart carries its file counts.
-    db!.prepare("INSERT INTO history (at, kind, source_name, udid, imported, failed, unreadable) VALUES (500, 'import', 'Old', 'U1', 7, 1, 2)").run()
-    expect(history.recent().find((r) => r.at === 500)).toMatchObject({ imported: 7, photosImported: 7, photosNotBackedUp: 3 })
+    db!.prepare("INSERT INTO history (at, kind, source_name, udid, imported, failed, unreadable, already_had, unavailable) VALUES (500, 'import', 'Old', 'U1', 7, 1, 2, 40, 4)").run()
+    expect(history.recent().find((r) => r.at === 500)).toMatchObject({ imported: 7, photosImported: 7, photosNotBackedUp: 3, photosAlreadySafe: 40, photosInICloudOnly: 4 })
+    history.add({ ...base, alreadyHad: 9, photosAlreadySafe: 5, unavailable: 4, photosInICloudOnly: 2, at: 2000, error: null })
+    expect(history.recent()[0]).toMatchObject({ alreadyHad: 9, photosAlreadySafe: 5, unavailable: 4, photosInICloudOnly: 2 })
   })
 
   it('knows the last successful backup of a phone', () => {

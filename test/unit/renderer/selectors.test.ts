@@ -174,20 +174,45 @@ describe('destinations', () => {
 describe('history', () => {
   it('says what a run did', () => {
     const now = T0 + 1000
-    expect(historyLine(buildHistoryEntry({ unavailable: 41, failed: 2 }), now)).toMatch(/^today \d\d?:\d\d( [AP]M)? — 41 new from Anna's iPhone · 3,470 already safe · 41 in iCloud only · 2 failed · 180 MB$/)
-    expect(historyLine(buildHistoryEntry({ unavailable: 41, unreadable: 3 }), now)).toMatch(/ · 41 in iCloud only · couldn't read 3 · 180 MB$/)
-    expect(historyLine(buildHistoryEntry({ kind: 'upload', sourceName: 'Immich', imported: 230, alreadyHad: 0, bytes: 0 }), now)).toMatch(/— 230 uploaded to Immich$/)
+    expect(historyLine(buildHistoryEntry({ photosInICloudOnly: 41, photosNotBackedUp: 2 }), now)).toMatch(/^today \d\d?:\d\d( [AP]M)? — 41 new from Anna's iPhone · 3,470 already safe · 41 in iCloud only · 2 not backed up · 180 MB$/)
+  })
+
+  it('counts photos and videos, not files: a Live Photo (2 files) is one', () => {
+    const now = T0 + 1000
+    const live = buildHistoryEntry({ imported: 10, photosImported: 5, alreadyHad: 8, photosAlreadySafe: 4, unavailable: 6, photosInICloudOnly: 3, unreadable: 2, failed: 2, photosNotBackedUp: 2, bytes: 0 })
+    expect(historyLine(live, now)).toMatch(/— 5 new from Anna's iPhone · 4 already safe · 3 in iCloud only · 2 not backed up$/)
+  })
+
+  it('records what went to a destination, and what did not with the reason', () => {
+    const now = T0 + 1000
+    const upload = { kind: 'upload' as const, udid: null, alreadyHad: 0, photosAlreadySafe: 0, bytes: 0 }
+    const done = buildHistoryEntry({ ...upload, id: 'u2', sourceName: 'Immich', imported: 230, photosImported: 210 })
+    expect(historyLine(done, now)).toMatch(/— Uploaded 210 photos and videos to Immich$/)
+    const full = buildHistoryEntry({ ...upload, id: 'u1', at: T0 - 60_000, sourceName: 'NAS', imported: 0, photosImported: 0, failed: 14, photosNotBackedUp: 12, error: toWireError('destination-full', { destinationName: 'NAS' }) })
+    expect(historyLine(full, now)).toMatch(/— 12 not uploaded to NAS: NAS is full$/)
+    const some = buildHistoryEntry({ ...upload, sourceName: 'NAS', photosImported: 3, photosNotBackedUp: 1, error: toWireError('destination-full', { destinationName: 'NAS' }) })
+    expect(historyLine(some, now)).toMatch(/— Uploaded 3 photos and videos to NAS · 1 not uploaded: NAS is full$/)
+    // Red while it is the latest word on that destination, grey once a later batch got everything there.
+    expect(historyRow(full, [full], now).tone).toBe('now')
+    expect(historyRow(full, [done, full], now).tone).toBe('now')
+    const later = buildHistoryEntry({ ...upload, id: 'u3', sourceName: 'NAS', photosImported: 12 })
+    expect(historyRow(full, [later, done, full], now).tone).toBe('past')
+    expect(historyRow(done, [done], now)).toMatchObject({ tone: 'normal', error: null })
   })
 
   it('an error dealt with by a later run is past: grey, past tense, no instruction; nothing new is quiet', () => {
     const now = T0 + 1000
-    const unplugged = buildHistoryEntry({ id: '1', at: T0 - 120_000, imported: 12, error: toWireError('device-unplugged', { deviceName: "Anna's iPhone" }) })
+    const unplugged = buildHistoryEntry({ id: '1', at: T0 - 120_000, imported: 12, photosImported: 12, error: toWireError('device-unplugged', { deviceName: "Anna's iPhone" }) })
     const resumed = buildHistoryEntry({ id: '2', at: T0 - 60_000 })
     const nothing = buildHistoryEntry({ id: '3', at: T0, imported: 0, alreadyHad: 3_470, unavailable: 0, unreadable: 0, failed: 0, bytes: 0 })
     const history = [nothing, resumed, unplugged]
     const past = historyRow(unplugged, history, now)
     expect(past).toMatchObject({ tone: 'past', error: null })
-    expect(past.text).toMatch(/— Interrupted — Anna's iPhone was unplugged · resumed today \d\d?:\d\d/)
+    expect(past.text).toMatch(/— Unplugged · 12 new from Anna's iPhone · resumed today \d\d?:\d\d/)
+    // The cable stayed in: the connection was lost, not unplugged.
+    const dropped = buildHistoryEntry({ id: '0', at: T0 - 180_000, photosImported: 0, error: toWireError('device-connection-lost', { deviceName: "Anna's iPhone" }) })
+    expect(historyRow(dropped, [...history, dropped], now).text).toMatch(/— Interrupted \(connection lost\) · Anna's iPhone · resumed today \d\d?:\d\d/)
+    expect(historyRow(dropped, [dropped], now)).toMatchObject({ tone: 'now', error: { message: "The connection to Anna's iPhone was lost", action: 'Cradle reconnects by itself; the backup continues where it stopped.' } })
     // Still the latest word on that phone: red, with what to do.
     expect(historyRow(unplugged, [unplugged], now)).toMatchObject({ tone: 'now', error: { message: "Anna's iPhone was unplugged", action: 'Plug it in again; the backup continues where it stopped.' } })
     expect(historyRow(nothing, history, now)).toMatchObject({ tone: 'quiet', error: null })
