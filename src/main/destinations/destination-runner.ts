@@ -22,6 +22,7 @@ import type { Destination, UploadContext, UploadItem } from './destination.js'
 import type { StoredProblem } from './destination-store.js'
 import type { ClaimedRow, UploadQueue } from './queue/upload-queue.js'
 import { SpeedMeter } from './speed-meter.js'
+import type { UploadOutcome, UploadReason } from './upload-batch.js'
 import { classify, stallError, toUploadError } from './upload-errors.js'
 
 export interface RunnerTuning {
@@ -63,6 +64,20 @@ export interface RunnerDeps {
    * destination sees the item (throws when the library file no longer matches); null otherwise.
    */
   fillSha1: ((item: UploadItem, signal?: AbortSignal) => Promise<void>) | null
+  /** What History hears of this destination's batches (upload-batch.ts); optional for tests that do not care. */
+  batch?: BatchReporter
+}
+
+export interface BatchReporter {
+  /** A file was taken up. */
+  begin(): void
+  /** A file got there, or failed for good. */
+  outcome(outcome: UploadOutcome): void
+  /**
+   * Nothing to do now and nothing in flight: `drained` (the queue is empty; an import may still add
+   * to it), or held or stopped; `stopped`: why, when a problem, a full server or a quota holds it.
+   */
+  settled(stopped: UploadReason | null, drained: boolean): void
 }
 
 /** A metadata pass that failed is tried again after this long (or at the next trigger). */
@@ -141,6 +156,15 @@ export class DestinationRunner {
     this.wake()
     await Promise.all(this.workers)
     this.workers = []
+    this.d.batch?.settled(this.stopReason(), false)
+  }
+
+  /** The reason a stop or hold leaves files waiting (a problem, full, quota), for History. */
+  private stopReason(): UploadReason | null {
+    if (this.problem) return { code: this.problem.code, context: this.problem.context }
+    const hold = this.currentHold
+    if (hold && hold.kind !== 'backoff' && this.lastError) return { code: this.lastError.code, context: this.lastError.context }
+    return null
   }
 
   /** Re-evaluates gates, due rows and new work now. */
@@ -226,7 +250,10 @@ export class DestinationRunner {
     const now = this.d.clock.now()
     this.followWallClock(now)
     const blocked = this.blockedReason()
-    if (blocked) return this.idle(this.hold && blocked === this.hold.kind ? this.hold.untilMono - this.d.clock.monotonic() : undefined)
+    if (blocked) {
+      if (this.inflight.size === 0) this.d.batch?.settled(this.stopReason(), false)
+      return this.idle(this.hold && blocked === this.hold.kind ? this.hold.untilMono - this.d.clock.monotonic() : undefined)
+    }
     if (this.prechecking || this.probing) return this.idle()
     if (this.d.destination.has && this.needsPrecheck) return this.precheck()
     if (this.consecutiveFailures >= this.d.tuning.probeAfter) return this.probe()
@@ -237,9 +264,12 @@ export class DestinationRunner {
       // Rows due now but not claimable (a still waiting for its motion part, or in flight) are
       // picked up when another upload finishes and wakes the workers.
       const due = this.d.queue.nextDueAfter(this.d.id, now)
+      // Drained: nothing due now or later, nothing in flight (retries waiting keep the batch open).
+      if (due === null && this.inflight.size === 0) this.d.batch?.settled(null, true)
       const waits = [due !== null ? due - now : null, metaWait !== null && metaWait > 0 ? metaWait : null].filter((w): w is number => w !== null)
       return this.idle(waits.length > 0 ? Math.min(...waits) : undefined)
     }
+    this.d.batch?.begin()
     this.d.onChange()
     await this.process(row)
   }
@@ -390,6 +420,7 @@ export class DestinationRunner {
       await this.d.fillSha1?.(item, ctl.signal)
       const result = await this.d.destination.upload(item, ctx)
       this.d.queue.markDone(id, item.assetId, result.remoteRef, result.deduped, bytesSent, this.d.clock.now(), result.verified)
+      this.d.batch?.outcome({ groupId: item.groupId, bytes: bytesSent, error: null })
       this.consecutiveFailures = 0
       if (this.hold?.kind === 'backoff') this.hold = null
       log.debug('uploaded', { dest: id, deduped: result.deduped, verified: result.verified, bytes: bytesSent })
@@ -538,6 +569,7 @@ export class DestinationRunner {
         const attempts = row.attempts + 1
         if (attempts >= this.d.tuning.maxAttempts) {
           queue.markFailed(id, assetId, attempts, rowError, now)
+          this.d.batch?.outcome({ groupId: row.item.groupId, bytes: 0, error: { code: err.code, context: err.context } })
           this.d.log.error('upload failed after retries', { dest: id, assetId, attempts, code: err.code })
         } else {
           const delay = backoffDelay(attempts, this.d.random, this.d.tuning.backoff, retryAfterMs)
@@ -549,6 +581,7 @@ export class DestinationRunner {
       }
       case 'item':
         queue.markFailed(id, assetId, row.attempts + 1, rowError, now)
+        this.d.batch?.outcome({ groupId: row.item.groupId, bytes: 0, error: { code: err.code, context: err.context } })
         this.consecutiveFailures = 0
         this.d.log.warn('upload failed', { dest: id, assetId, code: err.code, detail: err.message })
         return

@@ -26,6 +26,7 @@ import { toView } from './destination-view.js'
 import { SpaceTracker } from './space-tracker.js'
 import { assetUploadStates, destinationStatusCounts, type AssetUploadState, type DestinationStatusCounts } from './upload-status.js'
 import { toUploadError } from './upload-errors.js'
+import { UploadBatches, type UploadBatchSummary, type UploadReason } from './upload-batch.js'
 import { verifyCopies, type DestinationFinding, type DestinationVerifyReport } from './destination-verify.js'
 import { testPassedMessage } from './write-probe.js'
 
@@ -51,16 +52,23 @@ export interface UploadManagerDeps {
    * the uploaded copies where the destination can take it. Default: nothing is described.
    */
   metadata?: PhotoMetadataSource
+  /**
+   * A destination finished a batch (drained, stopped, paused, or the run ended) having uploaded
+   * something or left something behind: History records it.
+   */
+  onBatch?: (summary: UploadBatchSummary) => void
   /** Test seam: builds the Destination for a record instead of the real module for its kind. */
   factory?: (record: DestinationRecord) => Destination
 }
 
 export type { AssetUploadState, DestinationStatusCounts } from './upload-status.js'
+export type { UploadBatchSummary } from './upload-batch.js'
 
 export class UploadManager {
   private readonly store: DestinationStore
   private readonly queue: UploadQueue
   private readonly runners = new Map<string, DestinationRunner>()
+  private readonly batches = new UploadBatches()
   private readonly listeners = new Set<() => void>()
   private readonly clock: Clock
   private readonly log: Logger
@@ -68,6 +76,8 @@ export class UploadManager {
   private readonly tuning: RunnerTuning
   private settings: UploadSettings
   private paused = false
+  /** A phone is importing: a destination that drained waits for the rest before History hears of its batch. */
+  private importing = false
   private started = false
   private emitTimer: NodeJS.Timeout | null = null
   private countsCache = new Map<string, { at: number; counts: DestinationCounts }>()
@@ -128,6 +138,13 @@ export class UploadManager {
     this.paused = false
     for (const r of this.runners.values()) r.wake()
     this.emit()
+  }
+
+  /** Whether a phone is importing now; when the imports end, a drained destination's batch is recorded. */
+  setImporting(importing: boolean): void {
+    if (importing === this.importing) return
+    this.importing = importing
+    if (!importing) for (const r of this.runners.values()) r.wake()
   }
 
   get isPaused(): boolean {
@@ -505,10 +522,30 @@ export class UploadManager {
       },
       metadata: this.deps.metadata ?? noPhotoMetadata,
       fillSha1: this.sha1Filler(record),
+      batch: {
+        begin: () => this.batches.begin(record.id, record.name),
+        outcome: (outcome) => this.batches.record(record.id, outcome),
+        settled: (stopped, drained) => {
+          // While a phone is importing, more files are on their way: the batch goes on.
+          if (drained && this.importing) return
+          this.batchSettled(record.id, stopped)
+        },
+      },
     })
     this.runners.set(record.id, runner)
     runner.start()
     void this.space.refresh(record.id, runner.destination, this.counts(record.id).done)
+  }
+
+  private batchSettled(id: string, stopped: UploadReason | null): void {
+    const summary = this.batches.settle(id, stopped && { error: stopped, waitingPhotos: () => this.queue.photosWaiting(id) })
+    if (!summary) return
+    try {
+      this.deps.onBatch?.(summary)
+    } catch (error) {
+      this.log.warn('could not record the upload batch', { dest: id, error })
+    }
+    this.emit()
   }
 
   private emit(): void {

@@ -538,6 +538,8 @@ export class Engine implements EngineHandle {
 
   /** Marks the state changed; `queue` also bumps the queue revision so readers refetch rows. */
   private changed(queue = false): void {
+    // A destination's History line waits until the imports feeding it are over.
+    this.parts.uploads.setImporting([...this.sessions.values()].some((s) => s.phase === 'scanning' || s.phase === 'importing'))
     if (queue) {
       this.scrub.libraryChanged()
       this.revision++

@@ -6,6 +6,7 @@ import { isErrorCode, type ErrorContext, type WireError } from '../../shared/err
 import { toWireError } from '../../shared/error-text.js'
 import type { HistoryEntry } from '../../shared/state.js'
 import type { Db, SchemaModule } from '../library/catalog-db.js'
+import type { UploadBatchSummary } from '../destinations/upload-batch.js'
 
 export const historySchema: SchemaModule = {
   name: 'history',
@@ -87,8 +88,11 @@ export class History {
     this.db.prepare('DELETE FROM history WHERE id NOT IN (SELECT id FROM history ORDER BY at DESC LIMIT 2000)').run()
   }
 
-  recent(limit = 20): HistoryEntry[] {
-    const rows = this.db.prepare<[number], Row>('SELECT * FROM history ORDER BY at DESC, id DESC LIMIT ?').all(limit)
+  /** Newest first; `kind`: only imports or only destination batches. */
+  recent(limit = 20, kind?: HistoryEntry['kind']): HistoryEntry[] {
+    const rows = kind
+      ? this.db.prepare<[string, number], Row>('SELECT * FROM history WHERE kind = ? ORDER BY at DESC, id DESC LIMIT ?').all(kind, limit)
+      : this.db.prepare<[number], Row>('SELECT * FROM history ORDER BY at DESC, id DESC LIMIT ?').all(limit)
     return rows.map((r) => ({
       id: String(r.id),
       at: r.at,
@@ -120,6 +124,32 @@ export class History {
       .prepare<[string], { at: number }>("SELECT at FROM history WHERE udid = ? AND kind = 'import' AND error_code IS NULL ORDER BY at DESC LIMIT 1")
       .get(udid)
     return row?.at ?? null
+  }
+}
+
+/**
+ * A destination's batch as a History entry ("Uploaded 210 photos and videos to Immich · 12 not
+ * uploaded: …"): photos in photosImported / photosNotBackedUp, files in imported / failed, and the
+ * reason the others did not get there as its error.
+ */
+export function uploadBatchRecord(b: UploadBatchSummary, at: number): HistoryRecord {
+  return {
+    at,
+    kind: 'upload',
+    sourceName: b.destinationName,
+    udid: null,
+    imported: b.files,
+    photosImported: b.photos,
+    photosNotBackedUp: b.notUploaded,
+    photosAlreadySafe: 0,
+    photosInICloudOnly: 0,
+    alreadyHad: 0,
+    unavailable: 0,
+    unreadable: 0,
+    failed: b.failedFiles,
+    bytes: b.bytes,
+    durationMs: 0,
+    error: b.error,
   }
 }
 

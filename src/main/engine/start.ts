@@ -19,7 +19,7 @@ import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
 import { createPhonePort } from './device-adapter.js'
 import { Engine } from './engine.js'
 import type { EngineDeps } from './engine-handle.js'
-import { History, historySchema } from './history.js'
+import { History, historySchema, uploadBatchRecord } from './history.js'
 import type { PhonePort } from './phone-port.js'
 import { systemClock } from './ports.js'
 
@@ -86,6 +86,7 @@ async function startLocked(deps: EngineDeps, options: StartOptions, releaseLock:
       power: deps.power,
       settings: { uploadOnlyOnAcPower: s.uploadOnlyOnAcPower, uploadLimitMBps: s.uploadLimitMBps },
       platform: deps.platform,
+      onBatch: (batch) => new History(lib.db).add(uploadBatchRecord(batch, clock.now())),
     })
   const uploads = makeUploads(library)
   let port: PhonePort

@@ -4,6 +4,7 @@
  * piece in render.
  */
 import { describeError } from '../../shared/error-text.js'
+import { uploadBatchText } from '../../shared/history-text.js'
 import { formatBytes, formatCount, formatPercent, formatPhotos, formatSpeed, formatTimeLeft, formatWhen } from '../../shared/format.js'
 import type { AppState, DestinationView, DeviceView, HistoryEntry, ImportProgress, QueueCounts, QueueFilter } from '../../shared/state.js'
 import { CONNECT_PROMPT, phoneBlocker, plural, WAITING_FOR_POWER } from '../words.js'
@@ -255,24 +256,13 @@ export function destinationStatus(d: DestinationView): { label: string; detail: 
  */
 export function historyLine(h: HistoryEntry, now: number = Date.now()): string {
   const when = formatWhen(h.at, now)
-  if (h.kind === 'upload') return `${when} — ${uploadLine(h)}`
+  if (h.kind === 'upload') return `${when} — ${uploadBatchText(h)}`
   const parts = [`${formatCount(h.photosImported)} new from ${h.sourceName}`]
   if (h.photosAlreadySafe > 0) parts.push(`${formatCount(h.photosAlreadySafe)} already safe`)
   if (h.photosInICloudOnly > 0) parts.push(`${formatCount(h.photosInICloudOnly)} in iCloud only`)
   if (h.photosNotBackedUp > 0) parts.push(`${formatCount(h.photosNotBackedUp)} not backed up`)
   if (h.bytes > 0) parts.push(formatBytes(h.bytes))
   return `${when} — ${parts.join(' · ')}`
-}
-
-/** What a destination's batch did: what got there, and what did not with the reason (never "0 uploaded"). */
-function uploadLine(h: HistoryEntry): string {
-  const parts: string[] = []
-  if (h.photosImported > 0) parts.push(`Uploaded ${formatPhotos(h.photosImported)} to ${h.sourceName}`)
-  if (h.photosNotBackedUp > 0) {
-    const to = h.photosImported > 0 ? '' : ` to ${h.sourceName}`
-    parts.push(`${formatCount(h.photosNotBackedUp)} not uploaded${to}${h.error ? `: ${h.error.message}` : ''}`)
-  }
-  return parts.join(' · ')
 }
 
 /** How a run that was cut short reads once a later run went on: an unplug is not a lost connection. */

@@ -68,6 +68,9 @@ test('a phone appears, "Back up now" runs, progress moves and it ends with the r
   // Every safe file went on to the folder destination, once.
   await expect(page.getByRole('listitem', { name: 'Backup disk' })).toContainText(`Ready · ${truth.newItems} uploaded`, { timeout: 60_000 })
   expect(await disk.files()).toBe(truth.newItems)
+  // History records the batch once the import feeding it is over, in photos and videos: one line.
+  const uploaded = page.getByTestId('history').locator('li', { hasText: 'to Backup disk' })
+  await expect(uploaded).toHaveText(new RegExp(`— Uploaded ${truth.photosOnPhone - truth.notOnPhone} photos and videos to Backup disk$`))
 
   // The queue agrees: the items not on this iPhone, and only they, are under that filter.
   const filter = page.getByRole('button', { name: `In iCloud only ${truth.notOnPhone}` })

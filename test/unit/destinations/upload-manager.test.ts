@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { PowerSource } from '../../../src/main/engine/ports.js'
-import { UploadManager, type UploadManagerDeps } from '../../../src/main/destinations/upload-manager.js'
+import { UploadManager, type UploadBatchSummary, type UploadManagerDeps } from '../../../src/main/destinations/upload-manager.js'
 import { InstantClock } from '../../fakes/fake-clock.js'
 import { ScriptedDestination } from '../../fakes/scripted-destination.js'
 import { makeTestLibrary, memorySecrets, type TestLibrary } from '../../fakes/test-library.js'
@@ -249,6 +249,49 @@ describe('upload manager and runner policy', () => {
     await addFolder('Late')
     await manager.drain({ maxWaitMs: 1000 })
     expect(manager.statusCounts()[0]).toMatchObject({ done: 30, pending: 0 })
+  })
+
+  it('tells History what each batch did, in photos and videos: a Live Photo is one, a failure with its reason', async () => {
+    const still = lib.addAsset({ libraryPath: 'IMG_0001.HEIC' })
+    lib.addAsset({ libraryPath: 'IMG_0001.MOV', groupId: still.groupId, role: 'motion' })
+    lib.addAsset({ libraryPath: 'IMG_0002.JPG' })
+    const refused = lib.addAsset({ libraryPath: 'IMG_0003.JPG' })
+    const batches: UploadBatchSummary[] = []
+    manager = make({ onBatch: (b) => batches.push(b) })
+    await addFolder('NAS', (d) => d.on(refused.id, { fail: 'destination-conflict' }))
+    manager.start()
+    await until(() => batches.length === 1)
+    expect(batches[0]).toMatchObject({ destinationName: 'NAS', files: 3, photos: 2, failedFiles: 1, notUploaded: 1, error: { code: 'destination-conflict' } })
+    // Nothing more happened: stopping (the run ends) adds no second line.
+    await manager.drain()
+    await manager.stop()
+    expect(batches).toHaveLength(1)
+  })
+
+  it('while a phone imports, a drained destination keeps its batch open; a stop records what waits, with the reason', async () => {
+    lib.addAsset({ libraryPath: 'a.jpg' })
+    const batches: UploadBatchSummary[] = []
+    manager = make({ onBatch: (b) => batches.push(b) })
+    manager.setImporting(true)
+    const id = await addFolder('NAS')
+    manager.start()
+    await until(() => manager.statusCounts()[0]!.done === 1)
+    await manager.drain()
+    expect(batches).toEqual([])
+    // The import brings another file, then ends: one line for both.
+    const b = lib.addAsset({ libraryPath: 'b.jpg' })
+    manager.enqueue([b.id])
+    await until(() => manager.statusCounts()[0]!.done === 2)
+    manager.setImporting(false)
+    await until(() => batches.length === 1)
+    expect(batches[0]).toMatchObject({ photos: 2, notUploaded: 0, error: null })
+    // A refused key stops the destination: what waits did not get there, and History says why.
+    const c = lib.addAsset({ libraryPath: 'c.jpg' })
+    const d = lib.addAsset({ libraryPath: 'd.jpg' })
+    dests.get('NAS')!.on(c.id, { fail: 'destination-auth' }).on(d.id, { fail: 'destination-auth' })
+    manager.enqueue([c.id, d.id])
+    await until(() => batches.length === 2)
+    expect(batches[1]).toMatchObject({ destinationId: id, photos: 0, notUploaded: 2, error: { code: 'destination-auth' } })
   })
 
   it('never stores the secret in the catalog', async () => {

@@ -291,6 +291,12 @@ export class UploadQueue {
     return out
   }
 
+  /** Photos and videos (asset groups) with a file still waiting for this destination. */
+  photosWaiting(destinationId: string): number {
+    return this.db.prepare<[string], { n: number }>(`SELECT COUNT(DISTINCT a.group_id) AS n FROM uploads u JOIN assets a ON a.id = u.asset_id
+      WHERE u.destination_id = ? AND u.state IN ('pending','uploading')`).get(destinationId)!.n
+  }
+
   /** Failed rows by error code, most common first (for `cradle status`). */
   failureReasons(destinationId: string): { code: string; count: number; example: string }[] {
     return this.db.prepare<[string], { code: string; count: number; example: string }>(`

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util'
 import { formatBytes, formatCount, formatPhotos, formatWhen } from '../../../../shared/format.js'
 import { placesLine, safetySentence } from '../../../../shared/safety-text.js'
 import { spaceText } from '../../../../shared/space-text.js'
+import { uploadBatchText } from '../../../../shared/history-text.js'
 import type { PhotoLibraryView, SafetyView } from '../../../../shared/state.js'
 import { defaultSettings } from '../../../../shared/settings.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
@@ -32,7 +33,8 @@ const USAGE = `Usage: cradle status [--json]
 Shows what is safe: where your photos are (the library and each destination, in total and
 per iPhone: "12,431 photos and videos · safe in 3 places · 2 in iCloud only"), the library and its last
 check, each iPhone's last backup and counts, the import queue, and every destination's uploads
-(done, waiting, failed with the reason) and its space as last measured.
+(done, waiting, failed with the reason), its space as last measured, and its last batch from
+History ("Uploaded 210 photos and videos to Immich", "12 not uploaded to NAS: NAS is full").
 
 While another Cradle (the desktop app, cradle serve) uses the same data folder, status reads
 its catalog beside it without changing anything and says which Cradle that is; the counts are
@@ -46,7 +48,13 @@ export interface StatusReport {
   phones: ({ udid: string; name: string; model: string; lastBackupAt: number | null; photoLibrary: PhotoLibraryView | null } & DeviceCounts)[]
   queue: { pending: number; failed: number; notOnPhone: number; done: number }
   destinations: DestinationStatusCounts[]
+  /** The last import of any phone (History's newest import entry). */
   lastRun: { at: number; sourceName: string; imported: number; error: string | null } | null
+  /**
+   * History's destination batches, newest first: photos and videos uploaded and not uploaded (with
+   * the reason), files and bytes; `text` is the line the window shows.
+   */
+  uploadHistory: { at: number; destination: string; uploaded: number; notUploaded: number; files: number; failedFiles: number; bytes: number; reason: string | null; text: string }[]
   /** The safety ledger: where the photos are safe, in total and per phone. */
   safety: SafetyView
   /** The last full check of the library (cradle verify or the background scrub) and what is damaged now. */
@@ -88,7 +96,12 @@ async function report(library: Library, fresh: boolean): Promise<Omit<StatusRepo
   const view = fresh ? { path: library.root, assetCount: 0, bytes: 0, freeBytes: null, available: fs.existsSync(library.root) } : await library.view()
   const counts = library.queueCounts()
   const uploads = new UploadManager({ db: library.db, libraryRoot: library.root, secrets: memorySecretStore(), platform: currentPlatform() })
-  const last = new History(library.db).recent(1)[0]
+  const history = new History(library.db)
+  const last = history.recent(1, 'import')[0]
+  const uploadHistory = history.recent(20, 'upload').map((h) => ({
+    at: h.at, destination: h.sourceName, uploaded: h.photosImported, notUploaded: h.photosNotBackedUp,
+    files: h.imported, failedFiles: h.failed, bytes: h.bytes, reason: h.error?.message ?? null, text: uploadBatchText(h),
+  }))
   const destinations = uploads.statusCounts()
   const scrub = library.lastScrub()
   return {
@@ -107,6 +120,7 @@ async function report(library: Library, fresh: boolean): Promise<Omit<StatusRepo
     safety: safetyLedger(library.db, destinations.map((d) => ({ id: d.id, name: d.name }))),
     check: { lastAt: scrub?.finishedAt ?? null, checked: scrub?.checked ?? 0, corrupt: scrub?.corrupt ?? 0, missing: scrub?.missing ?? 0, damaged: library.damagedCount() },
     lastRun: last ? { at: last.at, sourceName: last.sourceName, imported: last.imported, error: last.error ? last.error.message : null } : null,
+    uploadHistory,
   }
 }
 
@@ -148,6 +162,8 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
     lines.push(`     Space: ${d.space ? `${spaceText(d.space)} (${formatWhen(d.space.checkedAt, now)})` : 'not measured yet'}`)
     if (d.problem) lines.push(`     ${d.problem.message}${d.problem.action ? ` — ${d.problem.action}` : ''}`)
     for (const f of d.failures) lines.push(`     ${formatCount(f.count)} × ${f.message}`)
+    const batch = r.uploadHistory.find((h) => h.destination === d.name)
+    if (batch) lines.push(`     last batch ${formatWhen(batch.at, now)}: ${batch.text}`)
   }
   return lines.join('\n')
 }
