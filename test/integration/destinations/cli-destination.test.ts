@@ -7,6 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import '../../fakes/quiet-logs.js'
+import Database from 'better-sqlite3'
+import { CATALOG_FILE } from '../../../src/main/library/library.js'
 import { runCliInProcess, runCliProcess } from '../../helpers/cli.js'
 import { startS3rver } from './servers.js'
 
@@ -41,6 +43,68 @@ describe('cradle destination', () => {
     expect(await cli(['destination', 'test', 'Second disk'], data)).toMatchObject({ code: 1, stderr: expect.stringContaining(`The folder ${target} doesn't exist`) })
     expect((await cli(['destination', 'remove', 'Second disk'], data)).code).toBe(0)
     expect((await cli(['destination', 'list'], data)).stdout).toContain('No destinations.')
+  })
+
+  it('edits a destination: only the settings given change, and saving tries its failed files again', async () => {
+    const first = path.join(data, 'first')
+    const second = path.join(data, 'second')
+    fs.mkdirSync(first)
+    fs.mkdirSync(second)
+    expect((await cli(['destination', 'add', 'folder', '--name', 'Shelf', '--path', first], data)).code).toBe(0)
+    // One photo in the catalog whose upload to Shelf failed (as a folder that went away leaves it).
+    const db = new Database(path.join(data, CATALOG_FILE))
+    try {
+      const group = db.prepare("INSERT INTO groups (source_udid, source_folder, source_stem, library_folder, stem, created_at) VALUES ('U', '/DCIM/100APPLE', 'IMG_1', '2026/2026-11', 'IMG_1', 0)").run().lastInsertRowid
+      const asset = db.prepare("INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, group_id, role, imported_at) VALUES ('a', 'b', 3, '2026/2026-11/IMG_1.JPG', 'IMG_1.JPG', 'image/jpeg', ?, 'original', 0)").run(group).lastInsertRowid
+      db.prepare("INSERT INTO uploads (destination_id, asset_id, state, attempts, error_code, error_detail, updated_at) SELECT id, ?, 'failed', 8, 'destination-unreachable', 'gone', 0 FROM upload_destinations").run(asset)
+    } finally {
+      db.close()
+    }
+    const edited = await cli(['destination', 'edit', 'shelf', '--path', second, '--name', 'Second shelf'], data)
+    expect(edited).toMatchObject({ code: 0, stderr: '', stdout: `Saved Second shelf (folder) → ${second}. 1 file waits to go there.\n` })
+    const [view] = (await cli(['destination', 'list', '--json'], data)).stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(view).toMatchObject({ name: 'Second shelf', kind: 'folder', target: second, counts: { failed: 0, pending: 1 } })
+    // A new name alone keeps the path.
+    expect((await cli(['destination', 'edit', 'Second shelf', '--name', 'Shelf'], data)).code).toBe(0)
+    expect(JSON.parse((await cli(['destination', 'list', '--json'], data)).stdout.split('\n')[0]!)).toMatchObject({ name: 'Shelf', target: second })
+  })
+
+  it('edit says clearly what is wrong: an unknown name, a setting of another kind, an invalid value, a failed test', async () => {
+    const target = path.join(data, 'copy')
+    fs.mkdirSync(target)
+    expect((await cli(['destination', 'add', 'folder', '--name', 'Shelf', '--path', target], data)).code).toBe(0)
+    expect((await cli(['destination', 'add', 'folder', '--name', 'Other', '--path', target], data)).code).toBe(0)
+    expect(await cli(['destination', 'edit', 'Nope', '--path', target], data)).toEqual({ code: 1, stdout: '', stderr: 'cradle destination: no destination named "Nope" ("cradle destination list" shows them)\n' })
+    const wrongKind = await cli(['destination', 'edit', 'Shelf', '--bucket', 'b'], data)
+    expect(wrongKind.code).toBe(2)
+    expect(wrongKind.stderr).toContain('--bucket is not a setting of a folder destination; it takes --path')
+    expect((await cli(['destination', 'edit', 'Shelf'], data)).stderr).toContain('edit Shelf needs something to change')
+    expect((await cli(['destination', 'edit', 'Shelf', '--path', target, '--password', 'x'], data)).code).toBe(2)
+    expect(await cli(['destination', 'edit', 'Shelf', '--name', 'other', '--no-test'], data)).toEqual({ code: 1, stdout: '', stderr: 'cradle destination: not saved: --name a destination named "other" exists\n' })
+    const relative = await cli(['destination', 'edit', 'Shelf', '--path', 'relative/dir', '--no-test'], data)
+    expect(relative.code).toBe(1)
+    expect(relative.stderr).toMatch(/^cradle destination: not saved: --path /)
+    const missing = await cli(['destination', 'edit', 'Shelf', '--path', path.join(data, 'missing')], data)
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/^cradle destination: not saved: The folder .*missing doesn't exist/) })
+    // Nothing was saved by the refused edits.
+    expect(JSON.parse((await cli(['destination', 'list', '--json'], data)).stdout.split('\n')[0]!)).toMatchObject({ name: 'Shelf', target })
+  })
+
+  it('edit takes a new secret only from the environment or standard input, and keeps the old one otherwise', async () => {
+    const env = { CRADLE_S3_SECRET: 'first-secret-1' }
+    const base = ['--endpoint', s3.url, '--bucket', 'photos', '--access-key-id', 'S3RVER']
+    expect((await cli(['destination', 'add', 's3', '--name', 'Bucket', ...base, '--secret-env', 'CRADLE_S3_SECRET'], data, { env })).code).toBe(0)
+    const secrets = (): string => fs.readFileSync(path.join(data, 'secrets.json'), 'utf8')
+    expect((await cli(['destination', 'edit', 'Bucket', '--prefix', 'phone/'], data)).code).toBe(0)
+    expect(secrets()).toContain('first-secret-1')
+    const stdin = await cli(['destination', 'edit', 'Bucket', '--secret-stdin'], data, { stdin: 'second-secret-2\n' })
+    expect(stdin.code).toBe(0)
+    expect(stdin.stdout + stdin.stderr).not.toContain('second-secret-2')
+    expect(secrets()).toContain('second-secret-2')
+    expect(secrets()).not.toContain('first-secret-1')
+    const [view] = (await cli(['destination', 'list', '--json'], data)).stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(view).toMatchObject({ name: 'Bucket', kind: 's3' })
+    expect(view.target).toMatch(/^s3:\/\/photos\/phone /)
   })
 
   it('takes the S3 secret from an environment variable into a 0600 file, never into the catalog or output', async () => {

@@ -1,5 +1,5 @@
 /**
- * `cradle destination add|list|remove|test|login`: the upload destinations, from a terminal.
+ * `cradle destination add|edit|list|remove|test|login`: the upload destinations, from a terminal.
  * Opens the catalog in --data itself. Secrets (password, API key, S3 secret key) come only from
  * `--secret-env VAR` or `--secret-stdin`, never from argv (other users can read a process's
  * arguments); they go to the headless secret store, never to the catalog or the output.
@@ -19,7 +19,7 @@ import { openHeadlessSecrets, type FileSecretStore } from '../../headless-secret
 import { rebuiltNotice } from '../rebuilt-notice.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { currentPlatform } from '../platform.js'
-import { parseCommandArgs as parse, readStdinLine } from '../secret-input.js'
+import { parseCommandArgs as parse, readStdinLine, secretFromOptions, SECRET_OPTIONS } from '../secret-input.js'
 
 const USAGE = `Usage: cradle destination <action> …
 
@@ -35,6 +35,13 @@ const USAGE = `Usage: cradle destination <action> …
                     the Photos Library API enabled; see docs/destinations.md, Google Photos.
                     --live-photo-video: also the Live Photo's video, as a separate clip
                     (Google cannot pair them; it costs two more requests per Live Photo)
+  edit NAME [--name NEW] [the settings add takes for its kind] [--secret-env VAR | --secret-stdin]
+                    changes only what is given (folder: --path; s3: --endpoint, --bucket,
+                    --access-key-id, --region, --prefix, --path-style | --no-path-style,
+                    --checksums-when-required | --no-checksums-when-required; webdav: --url,
+                    --username; immich: --url; google-photos: --client-id, --live-photo-video |
+                    --no-live-photo-video). Tested first (--no-test skips that); saving
+                    retries the files that failed to go there, as the window's Edit does.
   list [--json]
   remove NAME
   test NAME
@@ -46,7 +53,7 @@ Secrets (password, API key, S3 secret key, OAuth client secret) are never taken 
   --keep-secret-in-env    with --secret-env: keep only the variable's name and read it each
                           time it is needed (systemd credentials, containers)
   --secret-stdin          read it from standard input (one line)
-Adding tests the destination first; --no-test skips that.`
+Adding or editing tests the destination first; --no-test skips that.`
 
 interface Opened {
   manager: UploadManager
@@ -157,6 +164,101 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
   }
 }
 
+/** The flags `edit` takes for each kind, and the setting each changes. */
+const EDIT_FLAGS: { [K in DestinationKind]: Record<string, (v: Record<string, string | boolean | undefined>) => [string, unknown] | null> } = {
+  folder: { path: (v) => text(v, 'path', 'path') },
+  s3: {
+    endpoint: (v) => text(v, 'endpoint', 'endpoint'),
+    bucket: (v) => text(v, 'bucket', 'bucket'),
+    'access-key-id': (v) => text(v, 'access-key-id', 'accessKeyId'),
+    region: (v) => text(v, 'region', 'region'),
+    prefix: (v) => text(v, 'prefix', 'prefix'),
+    'path-style': (v) => (v['path-style'] ? ['pathStyle', true] : null),
+    'no-path-style': (v) => (v['no-path-style'] ? ['pathStyle', false] : null),
+    'checksums-when-required': (v) => (v['checksums-when-required'] ? ['checksumsWhenRequired', true] : null),
+    'no-checksums-when-required': (v) => (v['no-checksums-when-required'] ? ['checksumsWhenRequired', false] : null),
+  },
+  webdav: { url: (v) => text(v, 'url', 'url'), username: (v) => text(v, 'username', 'username') },
+  immich: { url: (v) => text(v, 'url', 'url') },
+  'google-photos': {
+    'client-id': (v) => text(v, 'client-id', 'clientId'),
+    'live-photo-video': (v) => (v['live-photo-video'] ? ['uploadLivePhotoVideo', true] : null),
+    'no-live-photo-video': (v) => (v['no-live-photo-video'] ? ['uploadLivePhotoVideo', false] : null),
+  },
+}
+
+function text(v: Record<string, string | boolean | undefined>, flag: string, key: string): [string, unknown] | null {
+  const value = str(v[flag])
+  return value === undefined ? null : [key, value]
+}
+
+/** The flag each setting is given with, for "not saved: --url must be …". */
+const FLAG_OF: Record<string, string> = {
+  name: '--name', secret: 'the secret', path: '--path', endpoint: '--endpoint', bucket: '--bucket', accessKeyId: '--access-key-id',
+  region: '--region', prefix: '--prefix', pathStyle: '--path-style', checksumsWhenRequired: '--checksums-when-required',
+  url: '--url', username: '--username', clientId: '--client-id', uploadLivePhotoVideo: '--live-photo-video',
+}
+
+const EDIT_OPTIONS = {
+  name: { type: 'string' }, path: { type: 'string' }, endpoint: { type: 'string' }, bucket: { type: 'string' },
+  'access-key-id': { type: 'string' }, region: { type: 'string' }, prefix: { type: 'string' },
+  'path-style': { type: 'boolean' }, 'no-path-style': { type: 'boolean' }, 'checksums-when-required': { type: 'boolean' }, 'no-checksums-when-required': { type: 'boolean' },
+  url: { type: 'string' }, username: { type: 'string' }, 'client-id': { type: 'string' }, 'live-photo-video': { type: 'boolean' }, 'no-live-photo-video': { type: 'boolean' },
+  ...SECRET_OPTIONS, 'no-test': { type: 'boolean' }, json: { type: 'boolean' },
+} as const
+
+/**
+ * `edit NAME …`: the stored settings with the given ones changed, saved through the engine's
+ * update (the same as the window's Edit: the runner restarts, failed files are tried again).
+ */
+async function edit(args: string[], ctx: CliContext): Promise<number> {
+  const { values: v, positionals } = parse(args, EDIT_OPTIONS)
+  if (positionals.length !== 1) throw new UsageError('edit needs one destination name')
+  const input = await secretFromOptions(v, ctx)
+  const o = await open(ctx, input?.keepInEnv ? { value: input.value, variable: input.keepInEnv } : undefined)
+  try {
+    const record = o.manager.find(positionals[0]!)
+    if (!record) {
+      ctx.stderr.write(`cradle destination: no destination named "${positionals[0]}" ("cradle destination list" shows them)\n`)
+      return 1
+    }
+    const kind = record.kind
+    const flags = EDIT_FLAGS[kind]
+    const others = Object.keys(EDIT_OPTIONS).filter((f) => v[f] !== undefined && f !== 'name' && !(f in SECRET_OPTIONS) && f !== 'no-test' && f !== 'json' && !(f in flags))
+    if (others.length > 0) throw new UsageError(`${others.map((f) => `--${f}`).join(', ')} ${others.length === 1 ? 'is not a setting' : 'are not settings'} of a ${kind} destination; it takes ${Object.keys(flags).map((f) => `--${f}`).join(', ')}`)
+    const changes = Object.fromEntries(Object.values(flags).map((read) => read(v)).filter((c): c is [string, unknown] => c !== null))
+    const name = str(v.name) ?? record.name
+    if (Object.keys(changes).length === 0 && name === record.name && !input) throw new UsageError(`edit ${record.name} needs something to change: --name, ${Object.keys(flags).map((f) => `--${f}`).join(', ')} or a new secret`)
+    const draft = { kind, name, config: { ...record.config, ...changes }, ...(input ? { secret: input.value } : {}) }
+    try {
+      if (!v['no-test'] && kind !== 'google-photos') {
+        const result = await o.manager.test({ draft, id: record.id })
+        if (!result.ok) {
+          ctx.stderr.write(`cradle destination: not saved: ${result.message}\n`)
+          return 1
+        }
+      }
+      const view = await o.manager.update(record.id, draft)
+      if (v.json) ctx.stdout.write(`${JSON.stringify(view)}\n`)
+      else {
+        const n = view.counts.pending
+        const waiting = n === 0 ? '' : n === 1 ? ' 1 file waits to go there.' : ` ${formatCount(n)} files wait to go there.`
+        ctx.stdout.write(`Saved ${view.name} (${view.kind}) → ${view.target}.${waiting}\n`)
+      }
+      return 0
+    } catch (error) {
+      // A setting the engine refuses (an address that is not one, a name another destination has): which, and why.
+      if (!(error instanceof CradleError) || error.code !== 'invalid-input') throw error
+      const key = typeof error.context.key === 'string' ? error.context.key : null
+      const reason = key && error.message.startsWith(`${key} `) ? error.message.slice(key.length + 1) : error.message
+      ctx.stderr.write(`cradle destination: not saved: ${key ? `${FLAG_OF[key] ?? key} ${reason}` : reason}\n`)
+      return 1
+    }
+  } finally {
+    o.close()
+  }
+}
+
 function render(views: DestinationView[]): string {
   if (views.length === 0) return 'No destinations. Add one with "cradle destination add".'
   return views.map((d) => {
@@ -198,6 +300,8 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   switch (action) {
     case 'add':
       return add(rest, ctx)
+    case 'edit':
+      return edit(rest, ctx)
     case 'list': {
       const { values: v, positionals } = parse(rest, { json: { type: 'boolean' } })
       if (positionals.length) throw new UsageError('list takes no names')
@@ -229,7 +333,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     case 'login':
       return withNamed(rest, ctx, 'login', (o, id) => login(o, id, ctx))
     default:
-      throw new UsageError(action ? `unknown action "${action}"` : 'an action is needed: add, list, remove, test or login')
+      throw new UsageError(action ? `unknown action "${action}"` : 'an action is needed: add, edit, list, remove, test or login')
   }
 }
 
