@@ -301,7 +301,9 @@ export function historyRow(h: HistoryEntry, history: readonly HistoryEntry[], no
     // Files that did not get there are red until a later batch of that destination got everything there.
     if (h.photosNotBackedUp === 0) return { text: historyLine(h, now), tone: 'normal', error: null }
     const later = newer.some((e) => e.kind === 'upload' && e.sourceName === h.sourceName && e.photosNotBackedUp === 0)
-    return { text: historyLine(h, now), tone: later ? 'past' : 'now', error: null }
+    if (later) return { text: historyLine(h, now), tone: 'past', error: null }
+    // The line says what and why; below it, in red, only what to do (not the reason twice).
+    return { text: historyLine(h, now), tone: 'now', error: h.error?.action ? { message: h.error.action, action: null } : null }
   }
   if (h.error) {
     const later = newer.find((e) => e.kind === h.kind && e.sourceName === h.sourceName && e.udid === h.udid && e.error === null)

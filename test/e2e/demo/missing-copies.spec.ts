@@ -39,6 +39,11 @@ test('Failed and Waiting count uploads per destination; the header names the des
   const failedFiles = (await app.state()).queue.counts.failed
   await expect(page.locator('.queue-total')).toHaveText(`${failedFiles} ${failedFiles === 1 ? 'file' : 'files'}`)
   await expect(page.getByRole('listitem').filter({ hasText: 'Home Immich: failed' }).first()).toBeVisible()
+  // History records the batch as it was: what got there and what did not, with the reason, in red.
+  const immichLine = page.getByTestId('history').locator('li', { hasText: 'Home Immich' })
+  await expect(immichLine).toHaveText(/— Uploaded \d+ photos and videos to Home Immich · \d+ not uploaded: Home Immich refused a file as too large/)
+  await expect(immichLine).toHaveAttribute('data-tone', 'now')
+  await expect(immichLine.locator('.error')).toHaveText("Raise the server's upload size limit (for example nginx client_max_body_size), then retry.")
 
   // A second destination that stops: its copies wait, and the header names both.
   await app.failDestination('NAS', 'destination-config')
@@ -48,4 +53,6 @@ test('Failed and Waiting count uploads per destination; the header names the des
   await expect(page.getByTestId('queue-filter-detail')).toHaveText(/waiting for NAS$/)
   await expect(page.getByTestId('queue-filter-detail')).toHaveText(`${nas.counts.pending} waiting for NAS`)
   await expect(page.getByRole('button', { name: /^Waiting \d+$/ })).toHaveText(`Waiting ${(await app.state()).queue.counts.pending}`)
+  // The stopped destination's line: nothing got there, every photo waiting is counted, and why.
+  await expect(page.getByTestId('history').locator('li', { hasText: 'to NAS' })).toHaveText(/— \d+ not uploaded to NAS: NAS /)
 })

@@ -193,7 +193,7 @@ describe('history', () => {
     const some = buildHistoryEntry({ ...upload, sourceName: 'NAS', photosImported: 3, photosNotBackedUp: 1, error: toWireError('destination-full', { destinationName: 'NAS' }) })
     expect(historyLine(some, now)).toMatch(/— Uploaded 3 photos and videos to NAS · 1 not uploaded: NAS is full$/)
     // Red while it is the latest word on that destination, grey once a later batch got everything there.
-    expect(historyRow(full, [full], now).tone).toBe('now')
+    expect(historyRow(full, [full], now)).toMatchObject({ tone: 'now', error: { message: 'Free space there (or raise its quota). Cradle tries again by itself every 15 minutes.', action: null } })
     expect(historyRow(full, [done, full], now).tone).toBe('now')
     const later = buildHistoryEntry({ ...upload, id: 'u3', sourceName: 'NAS', photosImported: 12 })
     expect(historyRow(full, [later, done, full], now).tone).toBe('past')
