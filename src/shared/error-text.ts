@@ -170,6 +170,7 @@ function sentence(code: ErrorCode, context: ErrorContext, platform: Platform): E
     case 'busy':
       return { title: 'Cradle is busy with that already' }
     case 'aborted':
+      if (context.quit === true) return { title: 'Stopped when Cradle quit', action: 'The backup continues where it stopped when Cradle runs again with the iPhone connected.' }
       return { title: 'Stopped' }
     case 'timeout':
       return { title: 'That took too long', action: 'Try again.' }

@@ -181,7 +181,7 @@ export class Engine implements EngineHandle {
     if (this.libraryViewTimer) clearInterval(this.libraryViewTimer)
     if (this.libraryViewPending) clearTimeout(this.libraryViewPending)
     if (this.safetyTimer) clearTimeout(this.safetyTimer)
-    await Promise.all([...[...this.sessions.values()].map((s) => s.detach()), ...this.ending, this.scrub.stop()])
+    await Promise.all([...[...this.sessions.values()].map((s) => s.detach(true)), ...this.ending, this.scrub.stop()])
     this.sessions.clear()
     await this.sidecars.idle()
     await this.inbox?.stop().catch(() => undefined)

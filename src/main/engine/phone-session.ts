@@ -136,9 +136,12 @@ export class PhoneSession {
     wake?.()
   }
 
-  /** The phone went away (or Cradle is quitting): abort and wait until everything is closed. */
-  async detach(): Promise<SessionResult> {
-    this.life.abort(new CradleError('device-unplugged', 'the phone was detached'))
+  /**
+   * The phone went away (usbmuxd's Detached), or Cradle is quitting (`stopping`): abort and wait
+   * until everything is closed. History says which: quitting is not an unplug.
+   */
+  async detach(stopping = false): Promise<SessionResult> {
+    this.life.abort(stopping ? new CradleError('aborted', 'Cradle is stopping', { context: { quit: true } }) : new CradleError('device-unplugged', 'the phone was detached'))
     this.poke()
     return this.done
   }
@@ -394,8 +397,8 @@ export class PhoneSession {
       const e = toCradleError(catalogError(error, library.db.name))
       const partial = partialCounts(e)
       if (this.life.signal.aborted) {
-        // Unplugged: say so in history if anything happened; the next attach resumes.
-        if (partial && (partial.imported > 0 || partial.bytes > 0)) this.record(started, partial, new CradleError('device-unplugged'))
+        // Unplugged (or quitting): say so in history if anything happened; the next attach resumes.
+        if (partial && (partial.imported > 0 || partial.bytes > 0)) this.record(started, partial, this.endReason())
         throw e
       }
       if (CONNECTION_LOST.has(e.code)) {
@@ -403,7 +406,7 @@ export class PhoneSession {
         // sends Detached) before it closes the device's connections, so a phone it still lists
         // was not unplugged: a reset, EOF or timeout on a cable that is still in.
         const listed = await this.stillListed()
-        const reason = listed && !this.life.signal.aborted ? connectionLost(e) : new CradleError('device-unplugged', e.message, { cause: e })
+        const reason = this.life.signal.aborted ? this.endReason() : listed ? connectionLost(e) : new CradleError('device-unplugged', e.message, { cause: e })
         this.lastError = reason
         this.lastCounts = partial
         this.record(started, partial, reason)
@@ -483,6 +486,12 @@ export class PhoneSession {
         return
       }
     }
+  }
+
+  /** Why the session ended, for History: unplugged (Detached) or Cradle quitting (detach(true)). */
+  private endReason(): CradleError {
+    const why = toCradleError(this.life.signal.reason)
+    return new CradleError(why.code, why.message, { context: why.context })
   }
 
   /** Whether usbmuxd still lists this phone (false when it cannot be asked). */

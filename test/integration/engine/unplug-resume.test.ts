@@ -136,4 +136,25 @@ describe('unplug and re-attach during one backup', () => {
     expect(history.filter((h) => h.error?.code === 'device-unplugged')).toEqual([])
     expect(await stopAndVerifyLibrary(rig, expected, { udid })).toEqual([])
   }, 120_000)
+
+  it('quitting mid-backup is not an unplug: History says Cradle quit', async () => {
+    rig.dirs = tempDirs()
+    rig.sim = await startSimulator({
+      devices: [{ photos: { count: 8, seed: 7, photoBytes: 1_000_000, videoBytes: 4_000_000 }, battery: { level: 90, charging: true, externalPower: true } }],
+    })
+    const phone = rig.sim.devices[0]!
+    // Slow enough that the stop lands mid-import.
+    phone.setFaults({ bandwidthMBps: 2 })
+    rig.engine = await startTestEngine({ muxAddress: rig.sim.address, dirs: rig.dirs })
+    await waitForState(rig.engine, (s) => (deviceOf(s, phone.udid)?.progress?.bytesDone ?? 0) > 0, 30_000, 'the import to move')
+    await rig.engine.stop()
+    rig.engine = undefined
+    const reader = new Database(path.join(rig.dirs.dataDir, CATALOG_FILE), { readonly: true, fileMustExist: true })
+    try {
+      const rows = reader.prepare<[], { error_code: string | null; error_context: string | null }>("SELECT error_code, error_context FROM history WHERE kind = 'import'").all()
+      expect(rows).toEqual([{ error_code: 'aborted', error_context: JSON.stringify({ quit: true }) }])
+    } finally {
+      reader.close()
+    }
+  }, 60_000)
 })

@@ -23,6 +23,13 @@ describe('error text', () => {
     for (const code of ERROR_CODES) expect(describeError(code).title).not.toMatch(/^[a-z]+\b/)
   })
 
+  it('tells an unplug, a lost connection and quitting apart', () => {
+    expect(describeError('device-unplugged', { deviceName: 'iPhone' })).toEqual({ title: 'iPhone was unplugged', action: 'Plug it in again; the backup continues where it stopped.' })
+    expect(describeError('device-connection-lost', { deviceName: 'iPhone' })).toEqual({ title: 'The connection to iPhone was lost', action: 'Cradle reconnects by itself; the backup continues where it stopped.' })
+    expect(describeError('aborted', { quit: true }).title).toBe('Stopped when Cradle quit')
+    expect(describeError('aborted').title).toBe('Stopped')
+  })
+
   it('a folder destination that does not exist says so, not "can\'t reach"', () => {
     expect(describeError('destination-unreachable', { destinationName: 'Another folder', missingFolder: '/mnt/photos' })).toEqual({
       title: "The folder /mnt/photos doesn't exist",
