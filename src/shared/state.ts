@@ -181,19 +181,45 @@ export interface DestinationSpace {
 export type ImportState = 'pending' | 'importing' | 'done' | 'duplicate' | 'not-on-phone' | 'failed'
 export type UploadState = 'pending' | 'uploading' | 'done' | 'failed' | 'skipped'
 
-/** One row of the queue (a file, from a phone or the inbox). */
-export interface QueueItemView {
+/** One file of a queue row (a photo's still, its Live Photo video, its edit, its .AAE): shown when the row is opened. */
+export interface QueueFileView {
   id: string
   fileName: string
-  /** Live Photo, edit or sidecar: the group the file belongs to, shown together. */
+  size: number
+  importState: ImportState
+  /** 0..100 while importing. */
+  importPercent: number | null
+  error: WireError | null
+  /** Library-relative path once imported. */
+  libraryPath: string | null
+  uploads: { destinationId: string; state: UploadState; error: WireError | null }[]
+}
+
+/**
+ * One row of the queue: a photo or video as the Photos app counts it (from a phone or the inbox),
+ * that is its family of files — a Live Photo's still and video, an edit's render and .AAE — with
+ * the family's state: failed if any file failed, waiting while any file waits, not on the phone
+ * while a file is only in iCloud, in the library when every file is.
+ */
+export interface QueueItemView {
+  /** The row's main file (the still, else the first file): its thumbnail is the row's. */
+  id: string
+  /** The main file's name. */
+  fileName: string
+  /** Live Photo, or edited (a rendered edit or an .AAE): the family is more than one picture. */
   groupKind: 'single' | 'live' | 'edited'
+  /** Every file of the family together. */
   size: number
   sourceName: string
   importState: ImportState
   /** 0..100 while importing. */
   importPercent: number | null
+  /** Per destination, the family's state there (failed if any file failed, waiting while any waits). */
   uploads: { destinationId: string; state: UploadState; error: WireError | null }[]
+  /** Why a file of the family failed, or is only in iCloud. */
   error: WireError | null
+  /** The family's files, main file first. */
+  files: QueueFileView[]
   capturedAt: number | null
   /** Library-relative path once imported. */
   libraryPath: string | null
@@ -214,16 +240,17 @@ export type QueueFilter = 'all' | 'pending' | 'failed' | 'not-on-phone' | 'done'
 
 export interface QueueCounts {
   all: number
-  /** Files waiting to be imported, or imported and waiting to go up to some destination. */
+  /** Photos and videos (queue rows) with a file waiting to be imported, or imported and waiting to go up to some destination. */
   pending: number
-  /** Files that could not be imported, or did not go up to some destination. */
+  /** Photos and videos with a file that could not be imported, or did not go up to some destination. */
   failed: number
+  /** Photos and videos with a file only in iCloud (and none failed or waiting). */
   notOnPhone: number
-  /** In the library (imported, or already there). */
+  /** Photos and videos whose every file is in the library (imported, or already there). */
   done: number
-  /** Of `pending`: waiting to be imported. */
+  /** Of `pending`: a file waiting to be imported (and none failed). */
   importPending: number
-  /** Of `failed`: could not be imported. */
+  /** Of `failed`: a file could not be imported. */
   importFailed: number
 }
 

@@ -86,7 +86,7 @@ export function buildQueueItem(i: number, over: Partial<QueueItemView> = {}): Qu
   const number = String((i % 9999) + 1).padStart(4, '0')
   const live = i % 5 === 0
   const prefix = NAMES[i % 3]!
-  return {
+  const item: Omit<QueueItemView, 'files'> & { files?: QueueItemView['files'] } = {
     id: `item-${i}`,
     fileName: `${prefix}${number}.${i % 7 === 3 ? 'MOV' : 'HEIC'}`,
     groupKind: live ? 'live' : prefix === 'IMG_E' ? 'edited' : 'single',
@@ -104,6 +104,9 @@ export function buildQueueItem(i: number, over: Partial<QueueItemView> = {}): Qu
     albums: [],
     ...over,
   }
+  // A row is a photo; unless told, its one file is the row itself.
+  const { id, fileName, size, importState, importPercent, error, libraryPath, uploads } = item
+  return { ...item, files: item.files ?? [{ id, fileName, size, importState, importPercent, error, libraryPath, uploads }] }
 }
 
 export function buildHistoryEntry(over: Partial<HistoryEntry> = {}): HistoryEntry {

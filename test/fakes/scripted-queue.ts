@@ -45,6 +45,13 @@ export function countQueue(items: readonly QueueItemView[]): QueueCounts {
 export function pageQueue(items: readonly QueueItemView[], input: { filter: QueueFilter; offset: number; limit: number; search?: string }, revision: number): QueuePage {
   const needle = input.search?.trim().toLowerCase() ?? ''
   const selected = items.filter((item) => matches(item, input.filter) && (needle === '' || item.fileName.toLowerCase().includes(needle)))
-  const slice = selected.slice(input.offset, input.offset + input.limit).map((item) => ({ ...item, uploads: item.uploads.map((u) => ({ ...u })) }))
+  const slice = selected.slice(input.offset, input.offset + input.limit).map((item) => ({ ...item, uploads: item.uploads.map((u) => ({ ...u })), files: filesOf(item) }))
   return { total: selected.length, offset: input.offset, items: slice, revision }
+}
+
+/** A one-file row's file follows the row as the script changes it (a copy, like the row). */
+function filesOf(item: QueueItemView): QueueItemView['files'] {
+  if (item.files.length !== 1) return item.files.map((f) => ({ ...f, uploads: f.uploads.map((u) => ({ ...u })) }))
+  const { id, fileName, size, importState, importPercent, error, libraryPath } = item
+  return [{ id, fileName, size, importState, importPercent, error, libraryPath, uploads: item.uploads.map((u) => ({ ...u })) }]
 }

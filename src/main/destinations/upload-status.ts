@@ -72,3 +72,22 @@ export function destinationStatusCounts(queue: UploadQueue, store: DestinationSt
     }
   })
 }
+
+/** Which state a photo takes when its files (a Live Photo's still and video, an edit's render) differ at a destination. */
+const UPLOAD_RANK: Record<UploadState, number> = { failed: 0, uploading: 1, pending: 2, done: 3, skipped: 4 }
+
+/**
+ * One photo's state per destination from its files' states: failed if any file failed, uploading
+ * or waiting while any is, done when the rest are done, skipped only when every file was (an .AAE
+ * Immich does not take leaves the photo done). The error is that of a file in the photo's state.
+ */
+export function combineUploadStates(files: readonly (readonly AssetUploadState[])[]): AssetUploadState[] {
+  const byDestination = new Map<string, AssetUploadState>()
+  for (const states of files) {
+    for (const s of states) {
+      const seen = byDestination.get(s.destinationId)
+      if (!seen || UPLOAD_RANK[s.state] < UPLOAD_RANK[seen.state] || (s.state === seen.state && seen.error === null)) byDestination.set(s.destinationId, s)
+    }
+  }
+  return [...byDestination.values()]
+}

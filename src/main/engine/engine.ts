@@ -10,6 +10,7 @@ import { isQueueItemId, type CommandName, type Input, type LibraryFile, type Res
 import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
 import type { AppState, DeviceView, LibraryView, PhotoLibraryView, QueueCounts, SafetyView } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
+import { combineUploadStates, type AssetUploadState } from '../destinations/upload-status.js'
 import { InboxWatcher } from '../library/inbox.js'
 import { Library } from '../library/library.js'
 import { saveSettings } from '../library/settings-store.js'
@@ -365,13 +366,18 @@ export class Engine implements EngineHandle {
 
   private listQueue(q: Input<'listQueue'>): Result<'listQueue'> {
     const page = this.parts.library.listQueue(q)
-    const assetIds = page.items.flatMap((i) => (i.assetId === null ? [] : [i.assetId]))
+    const assetIds = page.items.flatMap((i) => i.files.flatMap((f) => (f.assetId === null ? [] : [f.assetId])))
     const states = this.parts.uploads.uploadStates(assetIds)
+    const uploadsOf = (assetId: number | null): AssetUploadState[] => (assetId === null ? [] : (states.get(assetId) ?? []))
     return {
       total: page.total,
       offset: page.offset,
       revision: this.revision,
-      items: page.items.map(({ assetId, udid: _udid, ...item }) => ({ ...item, uploads: assetId === null ? [] : (states.get(assetId) ?? []) })),
+      items: page.items.map(({ udid: _udid, files, ...item }) => ({
+        ...item,
+        uploads: combineUploadStates(files.map((f) => uploadsOf(f.assetId))),
+        files: files.map(({ assetId, ...f }) => ({ ...f, uploads: uploadsOf(assetId) })),
+      })),
     }
   }
 

@@ -7,6 +7,7 @@
  * Nanosecond times are TEXT: JS numbers lose precision past 2^53 ns (about 104 days after 1970).
  */
 import type { Db, SchemaModule } from './catalog-db.js'
+import { familyFolderSql, MUTATIONS_ROOT } from './naming.js'
 
 const v1 = (db: Db): void => {
   db.exec(`
@@ -212,4 +213,50 @@ const v7 = (db: Db): void => {
   db.exec(`ALTER TABLE photo_assets ADD COLUMN album_refs TEXT NOT NULL DEFAULT '[]'`)
 }
 
-export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4, v5, v6, v7] }
+// The queue speaks in photos, as the Photos app does: one row per family of files (source folder +
+// base stem, an edit kept under /PhotoData/Mutations counting in its original's folder: a Live
+// Photo's still and video, an edit's render and .AAE). Grouping at query time was
+// too slow for 100,000 files, so each file carries its family, stored when the scan records it —
+// the id of the family's first file, so families are numbered in discovery order — and each family
+// has a row in device_families with the state the queue shows, so a page and a count are index
+// ranges as they were for files. Triggers keep both, whichever code inserts or updates a file.
+// A family's state is the first that fits of: a file failed, a file waits (pending or importing),
+// a file is only in iCloud, every file in the library ('done'); in_queue: some file is in the queue.
+const FAMILY_STATE = `CASE WHEN MAX(in_queue AND state = 'failed') THEN 'failed'
+  WHEN MAX(in_queue AND state IN ('pending','importing')) THEN 'pending'
+  WHEN MAX(in_queue AND state = 'not-on-phone') THEN 'not-on-phone' ELSE 'done' END`
+/** The first file of the family of file `f` (a row alias): its own folder or its Mutations twin, same stem. */
+const firstOfFamily = (f: string): string => `(SELECT MIN(m.id) FROM device_files m WHERE m.udid = ${f}.udid AND m.base_stem = ${f}.base_stem
+  AND m.folder IN (${familyFolderSql(`${f}.folder`)}, '${MUTATIONS_ROOT}' || ${familyFolderSql(`${f}.folder`)}))`
+const refreshFamily = (familyId: string): string => `
+  INSERT INTO device_families (id, in_queue, state)
+    SELECT family_id, MAX(in_queue), ${FAMILY_STATE} FROM device_files WHERE family_id = ${familyId} GROUP BY family_id
+    ON CONFLICT (id) DO UPDATE SET in_queue = excluded.in_queue, state = excluded.state;`
+
+const v8 = (db: Db): void => {
+  db.exec(`
+    ALTER TABLE device_files ADD COLUMN family_id INTEGER;
+    UPDATE device_files SET family_id = ${firstOfFamily('device_files')};
+    CREATE INDEX device_files_family ON device_files (family_id);
+
+    CREATE TABLE device_families (
+      id INTEGER PRIMARY KEY,          -- device_files.family_id
+      in_queue INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('failed','pending','not-on-phone','done'))
+    );
+    INSERT INTO device_families (id, in_queue, state)
+      SELECT family_id, MAX(in_queue), ${FAMILY_STATE} FROM device_files GROUP BY family_id;
+    CREATE INDEX device_families_queue ON device_families (in_queue, state, id);
+    CREATE INDEX device_families_queue_all ON device_families (in_queue, id);
+
+    CREATE TRIGGER device_files_family AFTER INSERT ON device_files BEGIN
+      UPDATE device_files SET family_id = ${firstOfFamily('NEW')} WHERE id = NEW.id AND family_id IS NULL;
+      ${refreshFamily('(SELECT family_id FROM device_files WHERE id = NEW.id)')}
+    END;
+    CREATE TRIGGER device_files_family_state AFTER UPDATE OF state, present ON device_files BEGIN
+      ${refreshFamily('NEW.family_id')}
+    END;
+  `)
+}
+
+export const librarySchema: SchemaModule = { name: 'library', migrations: [v1, v2, v3, v4, v5, v6, v7, v8] }

@@ -1,8 +1,11 @@
-/** The queue: filters, search, and a windowed list of every item with its import and upload state. */
+/**
+ * The queue: filters, search, and a windowed list of every photo and video (a Live Photo, an edit
+ * with its files, is one row) with its import and upload state; opening a row lists its files.
+ */
 import { memo, useEffect, useMemo, useState, type MouseEvent } from 'react'
-import { formatBytes, formatCount } from '../../shared/format.js'
+import { formatBytes, formatCount, formatPhotos } from '../../shared/format.js'
 import { itemPlaces, itemPlacesLine } from '../../shared/safety-text.js'
-import type { ImportState, QueueItemView } from '../../shared/state.js'
+import type { ImportState, QueueFileView, QueueItemView } from '../../shared/state.js'
 import { rowAt } from '../store/queue-window.js'
 import { queueFilters, selectDestinations, selectQueueCounts, selectQueueKey, selectQueueTotal } from '../store/selectors.js'
 import { useActions, useAppStore } from '../store/store-context.js'
@@ -40,6 +43,16 @@ export function QueueSection() {
   const namesKey = useAppStore((s) => (s.snapshot?.destinations ?? []).map((d) => `${d.id}\u0001${d.name}`).join('\u0002'))
   const names = useMemo(() => new Map(namesKey === '' ? [] : namesKey.split('\u0002').map((p) => p.split('\u0001') as [string, string])), [namesKey])
 
+  // The opened row, by id: its files show under the list, live while the row is loaded.
+  const [openedId, setOpenedId] = useState<string | null>(null)
+  const opened = useAppStore((s) => (openedId === null ? undefined : s.queueWindow?.items.find((i) => i.id === openedId)))
+  const [lastOpened, setLastOpened] = useState<QueueItemView | null>(null)
+  useEffect(() => {
+    if (opened) setLastOpened(opened)
+  }, [opened])
+  const shown = openedId === null ? null : (opened ?? (lastOpened?.id === openedId ? lastOpened : null))
+  const toggle = useMemo(() => (id: string) => setOpenedId((current) => (current === id ? null : id)), [])
+
   const chips = queueFilters(counts, destinations)
   const active = chips.find((c) => c.filter === filter)
   return (
@@ -56,7 +69,7 @@ export function QueueSection() {
         <SearchBox />
       </div>
       {active?.detail && <p className="muted queue-detail" data-testid="queue-filter-detail">{active.detail}</p>}
-      <p className="muted queue-total" aria-live="polite">{total === 0 ? 'Nothing here.' : `${formatCount(total)} ${total === 1 ? 'file' : 'files'}`}</p>
+      <p className="muted queue-total" aria-live="polite">{total === 0 ? 'Nothing here.' : formatPhotos(total)}</p>
       {error && <p className="error" role="alert">{error.message}</p>}
       <VirtualList
         total={total}
@@ -64,8 +77,9 @@ export function QueueSection() {
         label="Queue items"
         resetKey={key}
         onRangeChange={(r) => setQueueRange(r.start, r.end)}
-        renderRow={(index) => <QueueRow key={index} index={index} total={total} names={names} />}
+        renderRow={(index) => <QueueRow key={index} index={index} total={total} names={names} openedId={openedId} onToggle={toggle} />}
       />
+      {shown && <RowFiles item={shown} names={names} onClose={() => setOpenedId(null)} />}
     </section>
   )
 }
@@ -103,7 +117,7 @@ function ItemSafety({ item, names }: { item: QueueItemView; names: Map<string, s
   )
 }
 
-function importText(item: QueueItemView): string {
+function importText(item: QueueItemView | QueueFileView): string {
   if (item.importState === 'importing' && item.importPercent !== null) return `Importing ${item.importPercent} %`
   if (item.importState === 'failed' && item.error) return item.error.message
   return IMPORT_WORDS[item.importState]
@@ -187,7 +201,11 @@ export function opensFile(item: QueueItemView): boolean {
   return item.libraryPath !== null && (item.importState === 'done' || item.importState === 'duplicate') && item.libraryCopy?.damage !== 'missing'
 }
 
-export const QueueRow = memo(function QueueRow({ index, total, names }: { index: number; total: number; names: Map<string, string> }) {
+export const FILES_ID = 'queue-row-files'
+
+export const QueueRow = memo(function QueueRow({ index, total, names, openedId, onToggle }: {
+  index: number; total: number; names: Map<string, string>; openedId: string | null; onToggle: (id: string) => void
+}) {
   const item = useAppStore((s) => rowAt(s.queueWindow, selectQueueKey(s), index))
   // "Show in folder" needs a desktop: the web window offers Open only.
   const desktop = useAppStore((s) => s.environment === 'desktop')
@@ -203,6 +221,16 @@ export const QueueRow = memo(function QueueRow({ index, total, names }: { index:
       if (!(e.target as HTMLElement).closest('button')) void openItem(item.id)
     }
     : undefined
+  const open = openedId === item.id
+  // A photo of more than one file opens to list them ("Live Photo · 2 files").
+  const groupCell = item.files.length > 1
+    ? (
+        <button type="button" className="badge files-toggle" aria-expanded={open} aria-controls={open ? FILES_ID : undefined}
+          aria-label={`${open ? 'Hide' : 'Show'} the ${item.files.length} files of ${item.fileName}`} onClick={() => onToggle(item.id)}>
+          {`${group ?? 'Files'} · ${item.files.length} files`}
+        </button>
+      )
+    : group && <span className="badge">{group}</span>
   return (
     <div role="listitem" aria-posinset={index + 1} aria-setsize={total} className={`row state-${item.importState}${openable ? ' openable' : ''}`} data-row-loaded="" onClick={onRowClick}>
       <Thumbnail key={item.id} item={item} />
@@ -215,10 +243,35 @@ export const QueueRow = memo(function QueueRow({ index, total, names }: { index:
           <button type="button" className="row-reveal" aria-label={`Show ${item.fileName} in its folder`} onClick={() => void openItem(item.id, true)}>Show in folder</button>
         )}
       </span>
-      <span className="row-group">{group && <span className="badge">{group}</span>}</span>
+      <span className="row-group">{groupCell}</span>
       <span className="row-size muted">{formatBytes(item.size)}</span>
       <span className="row-import">{importText(item)}</span>
       <ItemSafety item={item} names={names} />
     </div>
   )
 })
+
+/** An opened row's files, each with its own state: the still, its Live Photo video, its edit, its .AAE. */
+function RowFiles({ item, names, onClose }: { item: QueueItemView; names: Map<string, string>; onClose: () => void }) {
+  return (
+    <section className="queue-files" id={FILES_ID} aria-label={`Files of ${item.fileName}`} data-testid="queue-files">
+      <div className="queue-files-head">
+        <h3>{`${item.fileName} · ${item.files.length} ${item.files.length === 1 ? 'file' : 'files'}`}</h3>
+        <button type="button" onClick={onClose}>Close</button>
+      </div>
+      <ul>
+        {item.files.map((f) => {
+          const places = itemPlaces({ ...item, uploads: f.uploads, libraryCopy: f.libraryPath === null ? null : item.libraryCopy }, names)
+          return (
+            <li key={f.id} className={`queue-file state-${f.importState}`} data-testid="queue-file">
+              <span className="row-name">{f.fileName}</span>
+              <span className="row-size muted">{formatBytes(f.size)}</span>
+              <span className="row-import">{importText(f)}</span>
+              {places.length > 0 && <span className="row-uploads places" title={places.map((p) => `${p.name}: ${p.words}`).join('; ')}>{itemPlacesLine(places)}</span>}
+            </li>
+          )
+        })}
+      </ul>
+    </section>
+  )
+}

@@ -128,11 +128,11 @@ describe('backing up from the phone\'s Photos library', () => {
       }
       expect(described.some((a) => a.albums.includes('Été 2024 🌊'))).toBe(true)
       expect(described.some((a) => a.hidden)).toBe(true)
-      // The queue rows the window shows carry the same albums and favorite, per file of the photo.
+      // The queue rows the window shows carry the same albums and favorite, one row per photo.
       const rows = lib.listQueue({ filter: 'all', offset: 0, limit: 1000 }).items
       for (const a of described) {
         for (const file of a.files) {
-          const row = rows.find((r) => r.udid === b.udid && r.assetId === assetOf.get(b.udid, file)!.asset_id)
+          const row = rows.find((r) => r.udid === b.udid && r.files.some((f) => f.assetId === assetOf.get(b.udid, file)!.asset_id))
           expect(row, file).toMatchObject({ favorite: a.favorite, albums: a.albums })
         }
       }

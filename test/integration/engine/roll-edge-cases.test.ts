@@ -130,6 +130,33 @@ describe('a camera roll with every edge case', () => {
     }
   }, 120_000)
 
+  it('lists one queue row per photo: a Live Photo is one row with its two files, and the counts are photos', async () => {
+    const page = await engine!.handle('listQueue', { filter: 'all', offset: 0, limit: 1000 })
+    expect(page.total).toBe(page.items.length)
+    // Every file of the roll is in exactly one row, and no row is an .AAE or a Live Photo's video alone.
+    expect(page.items.flatMap((i) => i.files.map((f) => f.fileName)).length).toBe(expected.length)
+    expect(page.items.length).toBeLessThan(expected.length)
+    expect(page.items.filter((i) => /\.AAE$/i.test(i.fileName))).toEqual([])
+    const stem = (name: string): string => name.slice(0, name.lastIndexOf('.'))
+    const live = page.items.find((i) => i.groupKind === 'live' && i.importState === 'done')!
+    expect(live.files.map((f) => [f.fileName, f.importState])).toEqual([[live.fileName, 'done'], [`${stem(live.fileName)}.MOV`, 'done']])
+    expect(live.fileName).toMatch(/\.HEIC$/)
+    expect(live.size).toBe(live.files[0]!.size + live.files[1]!.size)
+    // The Live Photo whose still is only in iCloud: one row, not on the phone, its video in the library.
+    const halfThere = page.items.filter((i) => i.groupKind === 'live' && i.importState === 'not-on-phone')
+    expect(halfThere).toHaveLength(1)
+    expect([...unreadable].some((p) => p.endsWith(`/${halfThere[0]!.fileName}`))).toBe(true)
+    expect(halfThere[0]!.files.map((f) => [f.fileName, f.importState])).toEqual([[halfThere[0]!.fileName, 'not-on-phone'], [`${stem(halfThere[0]!.fileName)}.MOV`, 'done']])
+    expect(halfThere[0]!.error?.code).toBe('file-not-on-device')
+    const edited = page.items.find((i) => i.files.some((f) => /\.AAE$/i.test(f.fileName)))!
+    expect(edited.groupKind).toBe('edited')
+    // The counts say the same: photos and videos, not files.
+    const counts = engine!.current().queue.counts
+    expect(counts.all).toBe(page.items.length)
+    expect(counts.done + counts.notOnPhone + counts.importFailed + counts.importPending).toBe(counts.all)
+    expect(counts.notOnPhone).toBe(page.items.filter((i) => i.importState === 'not-on-phone').length)
+  })
+
   it('offers the window a thumbnail for imported JPEGs (their EXIF one) and screenshots, none for HEIC or video', async () => {
     const page = await engine!.handle('listQueue', { filter: 'done', offset: 0, limit: 10_000 })
     const byExt = (re: RegExp) => page.items.filter((i) => re.test(i.fileName))

@@ -28,7 +28,7 @@ describe('queue section', () => {
   it('shows a window of rows out of 50,000 with their import and upload states', async () => {
     renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts, revision: 1 } }), transport: queueTransport() })
     await flush()
-    expect(screen.getByText('50,000 files')).toBeTruthy()
+    expect(screen.getByText('50,000 photos and videos')).toBeTruthy()
     const list = screen.getByRole('list', { name: 'Queue items' })
     const rows = within(list).getAllByRole('listitem')
     expect(rows.length).toBeLessThan(40)
@@ -129,7 +129,7 @@ describe('queue section', () => {
     expect(failed.getAttribute('aria-pressed')).toBe('true')
     expect((transport.callsOf('listQueue').at(-1) as { filter: QueueFilter }).filter).toBe('failed')
     expect(within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')).toHaveLength(3)
-    expect(screen.getByText('3 files')).toBeTruthy()
+    expect(screen.getByText('3 photos and videos')).toBeTruthy()
     const places = screen.getAllByTestId('item-places')[0]!
     expect(places.querySelector('[aria-hidden="true"]')!.textContent).toBe('Library ✓ · Immich ✗')
     expect(places.querySelector('.visually-hidden')!.textContent).toMatch(/; Immich: failed: Immich did not accept a file\. See the file in the queue for the reason\.$/)
@@ -158,5 +158,38 @@ describe('destinations section', () => {
     expect(r.opened).toEqual(['https://accounts.google.com/o/oauth2/v2/auth?s=g'])
     await act(async () => fireEvent.click(within(immich).getByRole('button', { name: 'Remove Immich' })))
     expect(r.store.getState().dialog).toEqual({ kind: 'remove-destination', id: 'immich-1' })
+  })
+
+  it('shows a Live Photo as one row that opens to list its two files, each with its own state', async () => {
+    const file = (id: string, fileName: string, importState: 'done' | 'not-on-phone') => ({
+      id, fileName, size: 1_000, importState, importPercent: null, libraryPath: importState === 'done' ? `2025/${fileName}` : null, uploads: [],
+      error: importState === 'not-on-phone' ? toWireError('file-not-on-device') : null,
+    })
+    const transport = new TestTransport().answer('listQueue', ({ offset }) => ({
+      total: 2,
+      offset,
+      revision: 1,
+      items: [
+        buildQueueItem(0, { id: '31', fileName: 'IMG_0001.HEIC', groupKind: 'live', importState: 'not-on-phone', files: [file('31', 'IMG_0001.HEIC', 'done'), file('32', 'IMG_0001.MOV', 'not-on-phone')] }),
+        buildQueueItem(1, { id: '33', fileName: 'IMG_0002.HEIC', groupKind: 'single' }),
+      ],
+    }))
+    renderWithStore(<QueueSection />, { state: buildAppState({ queue: { counts: { ...counts, all: 2 }, revision: 1 } }), transport })
+    await flush()
+    expect(screen.getByText('2 photos and videos')).toBeTruthy()
+    const rows = within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')
+    expect(rows).toHaveLength(2)
+    // A one-file row has nothing to open.
+    expect(within(rows[1]!).queryByRole('button')).toBeNull()
+    const toggle = within(rows[0]!).getByRole('button', { name: 'Show the 2 files of IMG_0001.HEIC' })
+    expect(toggle.textContent).toBe('Live Photo · 2 files')
+    expect(screen.queryByTestId('queue-files')).toBeNull()
+    await act(async () => fireEvent.click(toggle))
+    expect(toggle.getAttribute('aria-expanded')).toBe('true')
+    const files = screen.getByRole('region', { name: 'Files of IMG_0001.HEIC' })
+    expect(within(files).getAllByTestId('queue-file').map((li) => li.querySelector('.row-name')!.textContent + ' ' + li.querySelector('.row-import')!.textContent))
+      .toEqual(['IMG_0001.HEIC In the library', 'IMG_0001.MOV In iCloud only'])
+    await act(async () => fireEvent.click(within(files).getByRole('button', { name: 'Close' })))
+    expect(screen.queryByTestId('queue-files')).toBeNull()
   })
 })
