@@ -30,20 +30,33 @@ test('Failed and Waiting count uploads per destination; the header names the des
   const headline = page.getByTestId('headline')
   await expect(headline).toHaveText(`Home Immich is missing copies — ${counts.failed} not uploaded`)
 
-  // Failed: the files Immich refused, though every one of them was imported.
+  // Failed: the photos and videos with a file Immich refused, though every one of them was imported.
   const failedChip = page.getByRole('button', { name: /^Failed \d+$/ })
   await expect(failedChip).toHaveText(`Failed ${(await app.state()).queue.counts.failed}`)
   expect((await app.state()).queue.counts.importFailed).toBe(0)
   await failedChip.click()
   await expect(page.getByTestId('queue-filter-detail')).toHaveText(`${counts.failed} not uploaded to Home Immich`)
-  const failedFiles = (await app.state()).queue.counts.failed
-  await expect(page.locator('.queue-total')).toHaveText(`${failedFiles} ${failedFiles === 1 ? 'file' : 'files'}`)
-  await expect(page.getByRole('listitem').filter({ hasText: 'Home Immich: failed' }).first()).toBeVisible()
+  // The queue counts photos and videos, not files.
+  const failedPhotos = (await app.state()).queue.counts.failed
+  await expect(page.locator('.queue-total')).toHaveText(`${failedPhotos} ${failedPhotos === 1 ? 'photo or video' : 'photos and videos'}`)
+  const list = page.getByRole('list', { name: 'Queue items' })
+  await expect(list.getByRole('listitem').filter({ hasText: 'Home Immich: failed' }).first()).toBeVisible()
+
   // History records the batch as it was: what got there and what did not, with the reason, in red.
   const immichLine = page.getByTestId('history').locator('li', { hasText: 'Home Immich' })
   await expect(immichLine).toHaveText(/— Uploaded \d+ photos and videos to Home Immich · \d+ not uploaded: Home Immich refused a file as too large/)
   await expect(immichLine).toHaveAttribute('data-tone', 'now')
   await expect(immichLine.locator('.error')).toHaveText("Raise the server's upload size limit (for example nginx client_max_body_size), then retry.")
+
+  // A Live Photo is one row; opened, it lists its still and its video, each safe in the library and at Immich.
+  await page.getByRole('button', { name: 'All', exact: true }).click()
+  const open = list.getByRole('button', { name: /^Show the 2 files of .*\.HEIC$/ }).first()
+  await expect(open).toHaveText('Live Photo · 2 files')
+  await open.click()
+  const files = page.getByTestId('queue-files').getByTestId('queue-file')
+  await expect(files).toHaveCount(2)
+  await expect(files.nth(0)).toContainText(/\.HEIC.*In the library.*Library ✓ · Home Immich ✓/)
+  await expect(files.nth(1)).toContainText(/\.MOV.*In the library.*Library ✓ · Home Immich ✓/)
 
   // A second destination that stops: its copies wait, and the header names both.
   await app.failDestination('NAS', 'destination-config')
