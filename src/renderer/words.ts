@@ -154,19 +154,26 @@ export function completenessSentence(v: PhotoLibraryView | null): string | null 
   return parts.join(' · ')
 }
 
+/** One way the phone's files and its Photos library disagree: how many, and the first of them by path. */
+export interface LibraryMismatch {
+  summary: string
+  paths: string[]
+  /** How many more there are than `paths` lists (the engine sends the first 20). */
+  more: number
+}
+
 /**
  * What does not add up between the phone's files and its Photos library, listed rather than ignored:
- * "3 files in DCIM that Photos does not list (backed up too): IMG_0001.PNG, …", and the reverse.
+ * "3 files in DCIM that Photos does not list (backed up too)" with their paths, and the reverse.
  */
-export function libraryMismatchSentences(v: PhotoLibraryView | null): string[] {
+export function libraryMismatches(v: PhotoLibraryView | null): LibraryMismatch[] {
   if (!v || !v.available) return []
-  const names = (paths: readonly string[], count: number): string => {
-    const shown = paths.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')
-    return count > paths.length ? `${shown}, …` : shown
+  const out: LibraryMismatch[] = []
+  const add = (summary: string, paths: readonly string[], count: number): void => {
+    out.push({ summary, paths: paths.map((p) => p.replace(/^\//, '')), more: Math.max(0, count - paths.length) })
   }
-  const out: string[] = []
-  if (v.unknownFileCount > 0) out.push(`${plural(v.unknownFileCount, 'file')} in DCIM that Photos does not list (backed up too): ${names(v.unknownFiles, v.unknownFileCount)}`)
-  if (v.missingFileCount > 0) out.push(`${plural(v.missingFileCount, 'original')} Photos lists that the iPhone did not show: ${names(v.missingFiles, v.missingFileCount)}`)
+  if (v.unknownFileCount > 0) add(`${plural(v.unknownFileCount, 'file')} in DCIM that Photos does not list (backed up too)`, v.unknownFiles, v.unknownFileCount)
+  if (v.missingFileCount > 0) add(`${plural(v.missingFileCount, 'original')} Photos lists that the iPhone did not show`, v.missingFiles, v.missingFileCount)
   return out
 }
 

@@ -4,7 +4,7 @@ import { placesLine, safetySentence } from '../../shared/safety-text.js'
 import type { DeviceView } from '../../shared/state.js'
 import { progressView } from '../store/selectors.js'
 import { useAppStore } from '../store/store-context.js'
-import { completenessSentence, deviceStatus, lastBackupSentence, libraryMismatchSentences, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../words.js'
+import { completenessSentence, deviceStatus, lastBackupSentence, libraryMismatches, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../words.js'
 import { ProgressBar } from './progress-bar.js'
 
 function batteryText(d: DeviceView): string | null {
@@ -45,7 +45,16 @@ export function DeviceCard({ udid }: { udid: string }) {
       {device.nothingNew && <p aria-live="polite" data-testid="device-nothing-new">Nothing new on the phone.</p>}
       {counts && <p data-testid="device-counts">{counts}</p>}
       {complete && <p data-testid="device-completeness">{complete}</p>}
-      {libraryMismatchSentences(device.photoLibrary).map((line) => <p key={line} className="muted" data-testid="device-library-mismatch">{line}</p>)}
+      {libraryMismatches(device.photoLibrary).map((m) => (
+        // A count that opens to the paths: what disagrees is listed, not ignored, and does not crowd the card.
+        <details key={m.summary} className="muted mismatch" data-testid="device-library-mismatch">
+          <summary>{m.summary}</summary>
+          <ul>
+            {m.paths.map((p) => <li key={p}>{p}</li>)}
+            {m.more > 0 && <li>{`and ${formatCount(m.more)} more`}</li>}
+          </ul>
+        </details>
+      ))}
       {device.photoLibrary?.note && <p className="muted" data-testid="device-photos-note">{device.photoLibrary.note}</p>}
       {icloud && <p className="muted" data-testid="device-icloud">{icloud}</p>}
       {unreadable && <p className="instruction" data-testid="device-unreadable">{unreadable}</p>}

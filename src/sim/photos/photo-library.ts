@@ -26,6 +26,11 @@ export interface PhotoLibraryOptions {
    * Mutations holds its Adjustments.plist, but no FullSizeRender (as a phone shortly after an edit).
    */
   unrenderedEdit?: boolean
+  /**
+   * Add an asset the database says is on the phone (a local original, /DCIM/100APPLE/IMG_0000.HEIC)
+   * whose file is not there: the reverse of the roll's odd extras, which DCIM has and Photos does not.
+   */
+  missingOriginal?: boolean
 }
 
 /** One asset as the simulator wrote it, for tests to check a backup against. */
@@ -129,6 +134,17 @@ export function generatePhotoLibrary(dir: string, roll: CameraRollManifest, opti
   const iCloudOnly = cloud('cpl-icloud-only', 'HEIC', 'IMG_7422.HEIC', false, lastTime + 7_200_000)
   assets.push({ ...downloaded, sim: simAsset(downloaded, -1, [`/${downloaded.directory}/${downloaded.filename}`]) })
   assets.push({ ...iCloudOnly, sim: simAsset(iCloudOnly, -1, []) })
+
+  if (options.missingOriginal) {
+    // No DCF number is 0000, so no roll file has this name; nothing is written for it.
+    const id = uuid('missing-original')
+    const missing: DbAsset = {
+      uuid: id, directory: 'DCIM/100APPLE', filename: 'IMG_0000.HEIC', originalFileName: 'IMG_0000.HEIC',
+      kind: 0, kindSubtype: 0, createdUtcMs: lastTime + 10_800_000, offsetMinutes: 60, favorite: false, hidden: false, trashed: false,
+      localOriginal: true, hasAdjustments: false, albums: [], inWal: false,
+    }
+    assets.push({ ...missing, sim: simAsset(missing, -1, []) })
+  }
 
   fs.mkdirSync(path.join(dir, ...downloaded.directory.split('/').slice(1)), { recursive: true })
   const cplBytes = stamp(template('photo1.jpg'), {

@@ -23,10 +23,14 @@ test('the card says from the Photos library whether every photo is safe, and row
   expect([library.inICloudOnly, library.inRecentlyDeletedNotCopied]).toEqual([1, 1])
   await expect(card.getByTestId('device-completeness')).toHaveText(`All ${onPhone} photos and videos are safe · 1 in iCloud only · 1 in Recently Deleted not copied`)
   await expect(card.getByTestId('device-photos-note')).toHaveCount(0)
-  // The roll's odd extras are files Photos does not list: named on the card, and backed up too.
+  // The roll's odd extras are files Photos does not list: counted on the card, opened to their paths, and backed up too.
   expect(library.unknownFileCount).toBeGreaterThan(0)
   const plural = library.unknownFileCount === 1 ? 'file' : 'files'
-  await expect(card.getByTestId('device-library-mismatch')).toHaveText(new RegExp(`^${library.unknownFileCount} ${plural} in DCIM that Photos does not list \\(backed up too\\): `))
+  const mismatch = card.getByTestId('device-library-mismatch')
+  await expect(mismatch.locator('summary')).toHaveText(`${library.unknownFileCount} ${plural} in DCIM that Photos does not list (backed up too)`)
+  await expect(mismatch.getByRole('listitem').first()).toBeHidden()
+  await mismatch.locator('summary').click()
+  await expect(mismatch.getByRole('listitem')).toHaveText(library.unknownFiles.map((p) => p.slice(1)))
 
   // Albums and favorites per row: the original downloaded from iCloud is a favorite in "Été 2024 🌊".
   const list = page.getByRole('list', { name: 'Queue items' })

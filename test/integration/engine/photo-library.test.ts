@@ -141,6 +141,18 @@ describe('backing up from the phone\'s Photos library', () => {
     }
   })
 
+  it('lists an original the database says is on the phone but the iPhone does not show, and does not call the phone complete', async () => {
+    const b = await backUp({ photos: { count: 12, seed: 42 }, photoLibrary: { schema: 'ios17', missingOriginal: true } })
+    const missing = b.assets.find((a) => !a.iCloudOnly && a.files.length === 0)!
+    expect(missing.phonePath).toBe('/DCIM/100APPLE/IMG_0000.HEIC')
+    expect(b.entry).toMatchObject({ error: null, failed: 0 })
+    const library = b.view.photoLibrary!
+    expect(library).toMatchObject({ available: true, missingFiles: [missing.phonePath], missingFileCount: 1 })
+    // Everything the phone gave is safe, but the photo Photos lists without its file is not.
+    expect(library.photosSafe + library.videosSafe).toBe(library.photosOnPhone + library.videosOnPhone - 1)
+    expect(libraryFileOf(b.udid, missing.phonePath)).toBeNull()
+  })
+
   it('imports Recently Deleted too when the setting asks (ios14 shape)', async () => {
     const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema: 'ios14' } }, { importRecentlyDeleted: true })
     const trashedFiles = filesOf(b.assets, (a) => a.trashed)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { completenessSentence, deviceStatus, lastBackupSentence, libraryMismatchSentences, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
+import { completenessSentence, deviceStatus, lastBackupSentence, libraryMismatches, notOnPhoneSentence, photosOnPhoneSentence, unreadableSentence } from '../../../src/renderer/words.js'
 import { toWireError } from '../../../src/shared/error-text.js'
 import { defaultSettings } from '../../../src/shared/settings.js'
 import type { SessionPhase } from '../../../src/shared/state.js'
@@ -92,12 +92,12 @@ describe('what does not add up between the files and the Photos library', () => 
       available: true, note: null, photosOnPhone: 3, videosOnPhone: 1, photosSafe: 3, videosSafe: 1, inICloudOnly: 0, inRecentlyDeletedNotCopied: 0,
       unknownFiles: ['/DCIM/100APPLE/IMG_0009.PNG', '/DCIM/100APPLE/odd name.JPG'], unknownFileCount: 3, missingFiles: ['/DCIM/100APPLE/IMG_0004.HEIC'], missingFileCount: 1,
     }
-    expect(libraryMismatchSentences(v)).toEqual([
-      '3 files in DCIM that Photos does not list (backed up too): IMG_0009.PNG, odd name.JPG, …',
-      '1 original Photos lists that the iPhone did not show: IMG_0004.HEIC',
+    expect(libraryMismatches(v)).toEqual([
+      { summary: '3 files in DCIM that Photos does not list (backed up too)', paths: ['DCIM/100APPLE/IMG_0009.PNG', 'DCIM/100APPLE/odd name.JPG'], more: 1 },
+      { summary: '1 original Photos lists that the iPhone did not show', paths: ['DCIM/100APPLE/IMG_0004.HEIC'], more: 0 },
     ])
-    expect(libraryMismatchSentences({ ...v, unknownFileCount: 0, missingFileCount: 0 })).toEqual([])
-    expect(libraryMismatchSentences(null)).toEqual([])
+    expect(libraryMismatches({ ...v, unknownFileCount: 0, missingFileCount: 0 })).toEqual([])
+    expect(libraryMismatches(null)).toEqual([])
   })
 })
 
