@@ -17,7 +17,10 @@ async function clipped(page: Page, selector: string): Promise<string[]> {
       if (box.width === 0 && box.height === 0) continue // not laid out (e.g. a placeholder's empty cell)
       const what = `${el.className} "${(el.textContent ?? '').slice(0, 40)}"`
       if (box.left < 0 || box.right > width + 0.5) bad.push(`${what}: ${Math.round(box.left)}–${Math.round(box.right)} px in a ${width} px window`)
-      if (el.scrollWidth > el.clientWidth + 1) bad.push(`${what}: ${el.scrollWidth} px of text in ${el.clientWidth} px`)
+      // A name longer than any row (the roll's 243-byte one, now that rows are photos it is on the
+      // first screen) ends in an ellipsis, whole in its title; any other cut-off text is a fault.
+      const ellipsised = el.classList.contains('row-name') && getComputedStyle(el).textOverflow === 'ellipsis' && (el.title ?? '').startsWith(el.textContent ?? '') && el.scrollWidth > 2 * el.clientWidth
+      if (el.scrollWidth > el.clientWidth + 1 && !ellipsised) bad.push(`${what}: ${el.scrollWidth} px of text in ${el.clientWidth} px`)
       if (el.scrollHeight > el.clientHeight + 1) bad.push(`${what}: ${el.scrollHeight} px tall in ${el.clientHeight} px`)
       // Cut off by its row (rows have a fixed height and hide what overflows).
       const row = el.parentElement?.closest('.row, .destination')?.getBoundingClientRect()
