@@ -153,6 +153,20 @@ describe('one row per photo: a Live Photo, an edit and its .AAE are one family o
     expect(f.lib.queueCounts()).toMatchObject({ all: 5, pending: 2, done: 1 })
   })
 
+  it('keeps a rendered edit Photos keeps under /PhotoData/Mutations in its original’s row', () => {
+    const connection = f.lib.beginConnection({ udid: 'P', name: 'Ann’s iPhone' })
+    const folder = '/PhotoData/Mutations/DCIM/100APPLE'
+    const ns = 98n * 1_000_000_000n
+    const render = { path: `${folder}/IMG_0003/Adjustments/FullSizeRender.jpg`, name: 'IMG_E0003.JPG', size: 9, mtimeNs: ns, birthtimeNs: ns }
+    // A scan lists every folder of the source: DCIM as it was, and the Mutations folder.
+    const dcim = f.lib.db.prepare<[], { path: string; size: number; mtime_ns: string; birthtime_ns: string }>("SELECT path, size, mtime_ns, birthtime_ns FROM device_files WHERE folder = '/DCIM/100APPLE'").all()
+      .map((r) => ({ path: r.path, size: r.size, mtimeNs: BigInt(r.mtime_ns), birthtimeNs: BigInt(r.birthtime_ns) }))
+    f.lib.planScan('P', [{ folder: '/DCIM/100APPLE', signature: 's3', files: dcim }, { folder, signature: 'm1', files: [render] }], connection)
+    const row = page('all', '0003').items
+    expect(row.map((i) => [i.fileName, i.groupKind, i.files.map((x) => x.fileName)])).toEqual([['IMG_0003.JPG', 'edited', ['IMG_0003.JPG', 'IMG_E0003.JPG']]])
+    expect(f.lib.queueCounts().all).toBe(5)
+  })
+
   it('counts a photo once under Failed and Waiting when several of its files wait for, or failed at, a destination', () => {
     f.lib.db.exec(`
       INSERT INTO groups (id, source_udid, source_folder, source_stem, library_folder, stem, created_at) VALUES (1, 'P', '/DCIM/100APPLE', 'IMG_0005', '2024', 'IMG_0005', 0);
