@@ -179,8 +179,8 @@ describe('destinations section', () => {
     expect(screen.getByText('2 photos and videos')).toBeTruthy()
     const rows = within(screen.getByRole('list', { name: 'Queue items' })).getAllByRole('listitem')
     expect(rows).toHaveLength(2)
-    // A one-file row has nothing to open.
-    expect(within(rows[1]!).queryByRole('button')).toBeNull()
+    // A one-file row has no files to list.
+    expect(within(rows[1]!).queryByRole('button', { name: /files of/ })).toBeNull()
     const toggle = within(rows[0]!).getByRole('button', { name: 'Show the 2 files of IMG_0001.HEIC' })
     expect(toggle.textContent).toBe('Live Photo · 2 files')
     expect(screen.queryByTestId('queue-files')).toBeNull()
