@@ -11,6 +11,7 @@ import { validateSettingsPatch, type Settings } from '../../shared/settings.js'
 import type { AppState, DeviceView, LibraryView, PhotoLibraryView, QueueCounts, SafetyView } from '../../shared/state.js'
 import type { UploadManager } from '../destinations/upload-manager.js'
 import { combineUploadStates, type AssetUploadState } from '../destinations/upload-status.js'
+import { CatalogMemo } from '../library/catalog-version.js'
 import { InboxWatcher } from '../library/inbox.js'
 import { Library } from '../library/library.js'
 import { saveSettings } from '../library/settings-store.js'
@@ -27,7 +28,7 @@ import { PhoneSession, type SessionResult } from './phone-session.js'
 import type { Clock, Opener, PowerSource, SecretStore } from './ports.js'
 import { RefreshPacer } from './refresh-pacer.js'
 import { SnapshotPublisher } from './snapshot-publisher.js'
-import { safetyLedger } from './safety-ledger.js'
+import { safetyLedger, type LedgerDestination } from './safety-ledger.js'
 import { collectProblems, disconnectedPhoneView, type Interrupted } from './state-views.js'
 import { photoLibraryView } from '../photos/library-view.js'
 
@@ -584,6 +585,8 @@ export class Engine implements EngineHandle {
   private readonly safetyPacer = new RefreshPacer({ minIntervalMs: SAFETY_REFRESH_MS, share: SAFETY_SHARE, now: () => this.parts.clock.now() })
   private safetyCache: SafetyView | null = null
   private safetyTimer: NodeJS.Timeout | null = null
+  /** The same ledger while the catalog is unchanged (a no-op re-check publishes many snapshots). */
+  private safetyLedgers: CatalogMemo<SafetyView> | null = null
 
   /**
    * The ledger reads every row of the catalog (about 0.2 s for 50,000 items on a small machine,
@@ -605,7 +608,8 @@ export class Engine implements EngineHandle {
       return this.safetyCache
     }
     const destinations = this.parts.uploads.views().map((d) => ({ id: d.id, name: d.name }))
-    this.safetyCache = this.safetyPacer.run(() => safetyLedger(this.parts.library.db, destinations))
+    const ledgers = (this.safetyLedgers ??= new CatalogMemo(this.parts.library.db, (key) => safetyLedger(this.parts.library.db, JSON.parse(key) as LedgerDestination[])))
+    this.safetyCache = this.safetyPacer.run(() => ledgers.get(JSON.stringify(destinations)))
     return this.safetyCache
   }
 

@@ -281,8 +281,11 @@ export class PhoneSession {
     // a run would, instead of ending the session until the next replug.
     while (!signal.aborted) {
       try {
+        // Counted before the connection's first write: the catalog's counts of a phone read all its
+        // rows, and the answer the card already showed stays valid only until something is written.
+        const counts = library.deviceCounts(this.deps.udid)
         connection = library.beginConnection({ udid: this.deps.udid, name: link.identity.name, productType: link.identity.productType, iosVersion: link.identity.iosVersion })
-        this.counts = library.deviceCounts(this.deps.udid)
+        this.counts = counts
         this.photoLibrary = photoLibraryView(library.db, this.deps.udid)
         break
       } catch (error) {

@@ -10,6 +10,7 @@ import type { Settings } from '../../shared/settings.js'
 import type { LibraryView, QueueCounts } from '../../shared/state.js'
 import { catalogError, isDamagedCatalog, openCatalogDb, openCatalogReadOnly, type Db, type SchemaModule } from './catalog-db.js'
 import { moveCatalogAside, rebuildCatalog, type RebuildReport } from './catalog-rebuild.js'
+import { CatalogMemo } from './catalog-version.js'
 import { checkLibraryConsistency, type ConsistencyOptions, type ConsistencyProblem } from './consistency.js'
 import { importFile, type ImportContext, type ImportOptions, type ImportOutcome } from './importer.js'
 import { realLibraryFs, rootPresent, volumeSpace, type LibraryFs } from './library-fs.js'
@@ -58,6 +59,8 @@ export class Library {
   private readonly inFlight = new Set<number>()
   private readonly hashOnWorker: boolean
   private readonly needsSha1: () => boolean
+  /** A phone's counts read all its rows: each snapshot of an unchanged catalog reuses them. */
+  private readonly counts: CatalogMemo<DeviceCounts>
 
   /** Wraps an open catalog (which must include `librarySchema`) and the settings' library folder. */
   constructor(readonly db: Db, settings: Pick<Settings, 'libraryPath' | 'layout'>, opts: LibraryOptions = {}) {
@@ -67,6 +70,7 @@ export class Library {
     this.now = opts.now ?? Date.now
     this.hashOnWorker = opts.hashOnWorker ?? true
     this.needsSha1 = opts.needsSha1 ?? (() => catalogNeedsSha1(this.db))
+    this.counts = new CatalogMemo(db, (udid) => summarize(db, udid))
   }
 
   /** Opens `<dataDir>/catalog.sqlite` with the library tables plus `extraModules` (e.g. uploads). */
@@ -195,7 +199,7 @@ export class Library {
 
   /** Records a listing (changed folders with files, unchanged ones without) and returns what to import. */
   planScan(udid: string, folders: readonly FolderScan[], connection: number, opts: PendingOptions = {}): ScanPlan {
-    return planScan(this.db, udid, folders, connection, this.now(), opts)
+    return planScan(this.db, udid, folders, connection, this.now(), opts, (u) => this.deviceCounts(u))
   }
 
   /** Records one file seen outside a full listing (the inbox); returns its device-file id. */
@@ -210,7 +214,7 @@ export class Library {
 
   /** Counts and the import list without a new listing (e.g. start-up: finish what was left). */
   pendingFor(udid: string, connection: number, opts: PendingOptions = {}): ScanPlan {
-    return { ...summarize(this.db, udid), ...pending(this.db, udid, connection, opts), newFiles: 0, unrecorded: [] }
+    return { ...this.deviceCounts(udid), ...pending(this.db, udid, connection, opts), newFiles: 0, unrecorded: [] }
   }
 
   /** Imports one planned file (see importer.ts). Throws CradleError; 'not-on-phone' is an outcome. */
@@ -306,7 +310,7 @@ export class Library {
 
   /** Items on a source, how many are safe, how many the phone could not give (iCloud-only; refused: "couldn't read"). */
   deviceCounts(udid: string): DeviceCounts {
-    return summarize(this.db, udid)
+    return this.counts.get(udid)
   }
 
   /** The library card: asset count, bytes, free space, whether the folder is there. */

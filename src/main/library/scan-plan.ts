@@ -93,7 +93,10 @@ export function storedFiles(db: Db, udid: string, folder: string): SourceFile[] 
 }
 
 /** Records the listing of one source in one transaction and returns the plan. */
-export function planScan(db: Db, udid: string, folders: readonly FolderScan[], connection: number, now: number, opts: PendingOptions = {}): ScanPlan {
+export function planScan(
+  db: Db, udid: string, folders: readonly FolderScan[], connection: number, now: number, opts: PendingOptions = {},
+  counts: (udid: string) => DeviceCounts = (u) => summarize(db, u),
+): ScanPlan {
   const stored = new Map(db.prepare<[string], { folder: string; signature: string }>('SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]))
   const rowsOf = db.prepare<[string, string], StoredRow>('SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ?')
   const setPresent = db.prepare('UPDATE device_files SET present = ?, last_seen = CASE WHEN ? = 1 THEN ? ELSE last_seen END WHERE id = ?')
@@ -151,7 +154,7 @@ export function planScan(db: Db, udid: string, folders: readonly FolderScan[], c
     }
   })()
 
-  return { ...summarize(db, udid), ...pending(db, udid, connection, opts), newFiles, unrecorded }
+  return { ...counts(udid), ...pending(db, udid, connection, opts), newFiles, unrecorded }
 }
 
 export type DeviceCounts = Pick<ScanPlan, 'itemsOnPhone' | 'itemsSafe' | 'itemsNotOnPhone' | 'itemsUnreadable' | 'itemsInRecentlyDeleted' | 'itemsInICloudOnly' | 'photos'>
