@@ -71,7 +71,9 @@ parentPort.on('message', (m) => {
 })
 `
 
-const IN_FLIGHT_BYTES = 16 * 1024 * 1024
+// Per job: the worker hashes ~10× faster than a USB 2 phone delivers, so a few MiB keep it busy;
+// with three imports at a time a larger window only multiplies resident buffers (peak RSS of serve).
+const IN_FLIGHT_BYTES = 4 * 1024 * 1024
 const BLOCK = 1024 * 1024
 /** Returned buffers kept for reuse: enough for the in-flight window plus a little. */
 const POOL_MAX = IN_FLIGHT_BYTES / BLOCK + 4

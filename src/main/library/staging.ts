@@ -61,7 +61,8 @@ export class StagingSink extends Writable {
   private syncing: Promise<void> | null = null
 
   constructor(private readonly o: StagingSinkOptions) {
-    super({ highWaterMark: 4 * 1024 * 1024 })
+    // Two of the AFC client's 1 MiB replies (coalesced into 2 MiB writes) may queue: more is only RSS.
+    super({ highWaterMark: 2 * 1024 * 1024 })
     this.bytes = o.position
     this.nextCheckpoint = o.position + CHECKPOINT_BYTES
     // The importer reads `error` after the copy; a source that writes without a pipeline must not
