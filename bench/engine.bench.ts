@@ -17,6 +17,7 @@
  * Benchmarks measure; they do not pass or fail. On a shared machine the figures are noisy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -30,7 +31,7 @@ import { IMPORT_CONCURRENCY, runBackup } from '../src/main/engine/backup-run.js'
 import { scanCameraRoll } from '../src/main/engine/camera-roll-scan.js'
 import { afcPhoneFiles } from '../src/main/engine/device-adapter.js'
 import { stopHashWorker } from '../src/main/library/content-hasher.js'
-import { Library, type LibraryOptions } from '../src/main/library/library.js'
+import { CATALOG_FILE, Library, type LibraryOptions } from '../src/main/library/library.js'
 import { saveSettings } from '../src/main/library/settings-store.js'
 import { uploadsSchema } from '../src/main/destinations/queue/uploads-schema.js'
 import { historySchema } from '../src/main/engine/history.js'
@@ -403,10 +404,26 @@ const BIN = path.resolve(path.dirname(SELF), '..', 'bin', 'cradle.js')
 /** BENCH_BEFORE_BIN: another build's bin/cradle.js, run interleaved with this one (before/after in one run). */
 const BEFORE_BIN = process.env.BENCH_BEFORE_BIN
 
-function timeCommand(args: string[], env: NodeJS.ProcessEnv): { ms: number; status: number | null; stderr: string } {
+const GNU_TIME = '/usr/bin/time'
+
+/**
+ * Wall time, and the command's CPU (user + sys, by GNU time when the system has it): on a shared
+ * machine the wall time follows the load, the CPU time much less.
+ */
+function timeCommand(args: string[], env: NodeJS.ProcessEnv): { ms: number; cpuMs: number | null; status: number | null; stderr: string } {
+  const cpuFile = fs.existsSync(GNU_TIME) ? path.join(os.tmpdir(), `cradle-bench-cpu-${process.pid}`) : null
   const t = performance.now()
-  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' })
-  return { ms: performance.now() - t, status: r.status, stderr: r.stderr }
+  const r = cpuFile
+    ? spawnSync(GNU_TIME, ['-o', cpuFile, '-f', '%U %S', process.execPath, ...args], { env, encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { env, encoding: 'utf8' })
+  const ms = performance.now() - t
+  let cpuMs: number | null = null
+  if (cpuFile) {
+    const [u, sy] = fs.readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(/\s+/).map(Number)
+    fs.rmSync(cpuFile, { force: true })
+    cpuMs = (u! + sy!) * 1000
+  }
+  return { ms, cpuMs, status: r.status, stderr: r.stderr }
 }
 
 /**
@@ -429,8 +446,11 @@ async function recheckCli(items: number, latencyMs: number, runs: number): Promi
     lib.prepare()
     const { session, afc } = await open(sim.ready)
     try {
+      // The first scan (every folder listed, every file stat'ed, all recorded), timed in this process.
+      const t0 = performance.now()
       const first = await scanCameraRoll(afcPhoneFiles(afc), sim.ready.udid, lib, new AbortController().signal)
       lib.planScan(sim.ready.udid, first.folders, lib.beginConnection({ udid: sim.ready.udid, name: 'bench' }))
+      console.log(`  first scan (list, stat ${first.statted} files, plan; in the bench process): ${fmt(performance.now() - t0, 0)} ms`)
       lib.db.prepare("UPDATE device_files SET state = 'done'").run()
     } finally {
       afc.close()
@@ -439,33 +459,65 @@ async function recheckCli(items: number, latencyMs: number, runs: number): Promi
     }
     const env = { ...process.env, USBMUXD_SOCKET_ADDRESS: sim.ready.address }
     const backup = [BIN, '--data', dataDir, 'backup', '--once']
-    const before = BEFORE_BIN ? [BEFORE_BIN, '--data', dataDir, 'backup', '--once'] : null
+    // The build before may not open a catalog of a newer library schema: it gets its own copy,
+    // taken back to library schema v6 (v7 only added the device_files_family index).
+    const beforeDir = path.join(dir, 'data-before')
+    if (BEFORE_BIN) {
+      fs.cpSync(dataDir, beforeDir, { recursive: true })
+      const db = new Database(path.join(beforeDir, CATALOG_FILE))
+      db.exec("DROP INDEX IF EXISTS device_files_family; UPDATE schema_versions SET version = MIN(version, 6) WHERE module = 'library'")
+      db.close()
+    }
+    const before = BEFORE_BIN ? [BEFORE_BIN, '--data', beforeDir, 'backup', '--once'] : null
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-    const run = (args: string[]): number => {
+    type Times = { ms: number[]; cpu: number[] }
+    const times = (): Times => ({ ms: [], cpu: [] })
+    const run = (args: string[], into?: Times): ReturnType<typeof timeCommand> => {
       const r = timeCommand(args, env)
       if (r.status !== 0) throw new Error(`backup --once exited ${r.status}: ${r.stderr.slice(0, 500)}`)
-      return r.ms
+      into?.ms.push(r.ms)
+      if (r.cpuMs !== null) into?.cpu.push(r.cpuMs)
+      return r
     }
-    const warm = run(backup)
-    const t = { node: [] as number[], help: [] as number[], backup: [] as number[], before: [] as number[] }
+    const say = (x: Times): string => `median ${fmt(median(x.ms), 0)} ms, best ${fmt(Math.min(...x.ms), 0)} ms${x.cpu.length ? `; CPU (user+sys) median ${fmt(median(x.cpu), 0)} ms` : ''}`
+    const warm = run(backup).ms
+    if (before) run(before)
+    const t = { node: times(), help: times(), backup: times(), before: times() }
+    const load: number[] = []
     for (let i = 0; i < runs; i++) {
-      t.node.push(timeCommand(['-e', '0'], env).ms)
-      t.help.push(timeCommand([BIN, '--help'], env).ms)
-      t.backup.push(run(backup))
-      if (before) t.before.push(run(before))
+      load.push(os.loadavg()[0]!)
+      const n = timeCommand(['-e', '0'], env)
+      t.node.ms.push(n.ms)
+      if (n.cpuMs !== null) t.node.cpu.push(n.cpuMs)
+      const h = timeCommand([BIN, '--help'], env)
+      t.help.ms.push(h.ms)
+      if (h.cpuMs !== null) t.help.cpu.push(h.cpuMs)
+      run(backup, t.backup)
+      if (before) run(before, t.before)
     }
-    console.log(`  load average ${fmt(os.loadavg()[0]!)}; medians: node -e 0 ${fmt(median(t.node), 0)} ms, cradle --help ${fmt(median(t.help), 0)} ms (references)`)
-    console.log(`  no-op backup --once: median ${fmt(median(t.backup), 0)} ms, best ${fmt(Math.min(...t.backup), 0)} ms (goal ≤ 1000 ms; first run ${fmt(warm, 0)} ms)`)
-    if (before) console.log(`  same, BENCH_BEFORE_BIN (interleaved): median ${fmt(median(t.before), 0)} ms, best ${fmt(Math.min(...t.before), 0)} ms`)
+    console.log(`  load average (1 min) ${load.map((l) => fmt(l)).join(', ')}`)
+    console.log(`  node -e 0: ${say(t.node)} (reference)`)
+    console.log(`  cradle --help: ${say(t.help)} (reference)`)
+    console.log(`  no-op backup --once: ${say(t.backup)} (goal ≤ 1000 ms; first run ${fmt(warm, 0)} ms)`)
+    if (before) console.log(`  same, BENCH_BEFORE_BIN (interleaved): ${say(t.before)}`)
     // One new photo in one folder: that folder is listed and its files stat'ed again, one file imported.
     const dcim = path.join(work, sim.ready.udid, 'DCIM')
-    const folder = fs.readdirSync(dcim).filter((n) => !n.startsWith('.')).sort()[0]!
-    const model = fs.readdirSync(path.join(dcim, folder)).find((n) => n.endsWith('.JPG') || n.endsWith('.HEIC'))!
-    const added = `${folder}/IMG_NEW1${path.extname(model)}`
-    fs.copyFileSync(path.join(dcim, folder, model), path.join(dcim, added))
-    fs.appendFileSync(path.join(dcim, added), 'new') // other bytes: a new asset, not a duplicate
-    const one = timeCommand(backup, env)
-    console.log(`  one new photo (${added}): backup --once ${fmt(one.ms, 0)} ms, exit ${one.status}`)
+    const folders = fs.readdirSync(dcim).filter((n) => !n.startsWith('.')).sort()
+    const addPhoto = (folder: string, n: number): string => {
+      const model = fs.readdirSync(path.join(dcim, folder)).find((f) => f.endsWith('.JPG') || f.endsWith('.HEIC'))!
+      const added = `${folder}/IMG_NEW${n}${path.extname(model)}`
+      fs.copyFileSync(path.join(dcim, folder, model), path.join(dcim, added))
+      fs.appendFileSync(path.join(dcim, added), `new ${n}`) // other bytes: a new asset, not a duplicate
+      return added
+    }
+    const added = addPhoto(folders[0]!, 1)
+    const one = run(backup)
+    console.log(`  one new photo (${added}): backup --once ${fmt(one.ms, 0)} ms, CPU ${one.cpuMs === null ? '?' : fmt(one.cpuMs, 0)} ms (load ${fmt(os.loadavg()[0]!)})`)
+    if (before) {
+      const added2 = addPhoto(folders[1] ?? folders[0]!, 2)
+      const two = run(before)
+      console.log(`  same, BENCH_BEFORE_BIN (${added2}): ${fmt(two.ms, 0)} ms, CPU ${two.cpuMs === null ? '?' : fmt(two.cpuMs, 0)} ms`)
+    }
     if (process.env.BENCH_CPU_PROF) {
       const profDir = path.resolve(process.env.BENCH_CPU_PROF)
       timeCommand(['--cpu-prof', '--cpu-prof-dir', profDir, ...backup], env)
