@@ -17,7 +17,6 @@
  * Benchmarks measure; they do not pass or fail. On a shared machine the figures are noisy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -31,7 +30,7 @@ import { IMPORT_CONCURRENCY, runBackup } from '../src/main/engine/backup-run.js'
 import { scanCameraRoll } from '../src/main/engine/camera-roll-scan.js'
 import { afcPhoneFiles } from '../src/main/engine/device-adapter.js'
 import { stopHashWorker } from '../src/main/library/content-hasher.js'
-import { CATALOG_FILE, Library, type LibraryOptions } from '../src/main/library/library.js'
+import { Library, type LibraryOptions } from '../src/main/library/library.js'
 import { saveSettings } from '../src/main/library/settings-store.js'
 import { uploadsSchema } from '../src/main/destinations/queue/uploads-schema.js'
 import { historySchema } from '../src/main/engine/history.js'
@@ -459,15 +458,10 @@ async function recheckCli(items: number, latencyMs: number, runs: number): Promi
     }
     const env = { ...process.env, USBMUXD_SOCKET_ADDRESS: sim.ready.address }
     const backup = [BIN, '--data', dataDir, 'backup', '--once']
-    // The build before may not open a catalog of a newer library schema: it gets its own copy,
-    // taken back to library schema v6 (v7 only added the device_files_family index).
+    // The build before runs on its own copy of the catalog, so each build's runs find the catalog as
+    // only it left it. (A build of an older library schema cannot open a newer catalog.)
     const beforeDir = path.join(dir, 'data-before')
-    if (BEFORE_BIN) {
-      fs.cpSync(dataDir, beforeDir, { recursive: true })
-      const db = new Database(path.join(beforeDir, CATALOG_FILE))
-      db.exec("DROP INDEX IF EXISTS device_files_family; UPDATE schema_versions SET version = MIN(version, 6) WHERE module = 'library'")
-      db.close()
-    }
+    if (BEFORE_BIN) fs.cpSync(dataDir, beforeDir, { recursive: true })
     const before = BEFORE_BIN ? [BEFORE_BIN, '--data', beforeDir, 'backup', '--once'] : null
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     type Times = { ms: number[]; cpu: number[] }
