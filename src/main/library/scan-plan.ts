@@ -15,7 +15,7 @@
 import crypto from 'node:crypto'
 import { CradleError } from '../../shared/errors.js'
 import type { Db } from './catalog-db.js'
-import { familyFolder, familyFolderSql, parseName, ROLE_ORDER } from './naming.js'
+import { familyFolder, parseName, ROLE_ORDER } from './naming.js'
 import { sourceFolder, sourceName, type SourceFile } from './source.js'
 import type { ImportState, PhotoCounts } from '../../shared/state.js'
 
@@ -223,19 +223,31 @@ export function summarize(db: Db, udid: string): DeviceCounts {
  * phone could not give one of its files for that reason; couldn't read when it refused one.
  */
 export function photoCounts(db: Db, udid: string): PhotoCounts {
-  const r = db.prepare<[string], PhotoCounts>(`
-    SELECT COALESCE(SUM(NOT thrown), 0) AS onPhone, COALESCE(SUM(safe AND NOT thrown), 0) AS safe,
-      COALESCE(SUM(icloud AND NOT thrown), 0) AS inICloudOnly, COALESCE(SUM(refused AND NOT thrown), 0) AS unreadable,
-      COALESCE(SUM(thrown), 0) AS inRecentlyDeleted
+  // Every snapshot asks, so on a big phone it must not read every file: the families are counted
+  // from the (udid, present, family_id) index alone, and only those with a file not safe (not in
+  // the library, or its copy damaged) are read for why. A family with no such file is safe, and
+  // neither only in iCloud, nor refused, nor thrown away (that needs a file not in the library).
+  const families = db
+    .prepare<[string], { n: number }>('SELECT COUNT(DISTINCT family_id) AS n FROM device_files INDEXED BY device_files_present_family WHERE udid = ? AND present = 1')
+    .get(udid)!.n
+  const notSafe = db.prepare<[{ udid: string }], { n: number; icloud: number; refused: number; thrown: number }>(`
+    SELECT COUNT(*) AS n, COALESCE(SUM(icloud AND NOT thrown), 0) AS icloud, COALESCE(SUM(refused AND NOT thrown), 0) AS refused,
+      COALESCE(SUM(thrown), 0) AS thrown
     FROM (
-      SELECT MIN(d.state IN ('done','duplicate') AND (a.id IS NULL OR a.damage IS NULL)) AS safe,
-        MAX(d.state = 'not-on-phone') AS icloud, MAX(d.state = 'failed' AND d.error_code = 'file-unreadable') AS refused,
+      SELECT MAX(d.state = 'not-on-phone') AS icloud, MAX(d.state = 'failed' AND d.error_code = 'file-unreadable') AS refused,
         -- What the user threw away and the library does not have is not "on the phone" to back up.
         MIN(d.state NOT IN ('done','duplicate') AND ${trashedFile('d')}) AS thrown
-      FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id
-      WHERE d.udid = ? AND d.present = 1 GROUP BY ${familyFolderSql('d.folder')}, d.base_stem
-    )`).get(udid)!
-  return r
+      FROM (
+        SELECT DISTINCT family_id FROM device_files INDEXED BY device_files_state
+        WHERE udid = @udid AND present = 1 AND state IN ('pending','importing','not-on-phone','failed')
+        ${anyDamaged(db) ? `UNION SELECT d.family_id FROM assets a INDEXED BY assets_damaged CROSS JOIN device_files d ON d.asset_id = a.id
+          WHERE a.damage IS NOT NULL AND d.udid = @udid AND d.present = 1` : ''}
+      ) f
+      -- CROSS JOIN keeps this order: the few families first, then their files by family_id.
+      CROSS JOIN device_files d ON d.family_id = f.family_id AND d.udid = @udid AND d.present = 1
+      GROUP BY f.family_id
+    )`).get({ udid })!
+  return { onPhone: families - notSafe.thrown, safe: families - notSafe.n, inICloudOnly: notSafe.icloud, unreadable: notSafe.refused, inRecentlyDeleted: notSafe.thrown }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { folderSignature, type FolderScan } from '../../../src/main/library/scan-plan.js'
+import { MUTATIONS_ROOT, familyFolderSql } from '../../../src/main/library/naming.js'
+import { folderSignature, photoCounts, trashedFile, type FolderScan } from '../../../src/main/library/scan-plan.js'
 import type { SourceFile } from '../../../src/main/library/source.js'
 import { tempLibrary, type TempLibrary } from '../../integration/library/helpers.js'
 import { countStatements, type StatementCounts } from '../../helpers/statement-counter.js'
@@ -135,5 +136,101 @@ describe('photo counts (as the Photos app counts: photos and videos, not files)'
     expect(t.lib.deviceCounts('P')).toMatchObject({ itemsSafe: 2, photos: { onPhone: 3, safe: 1, inICloudOnly: 1 } })
     t.lib.db.prepare("UPDATE device_files SET state = 'done'").run()
     expect(t.lib.deviceCounts('P').photos).toMatchObject({ onPhone: 3, safe: 3, inICloudOnly: 0 })
+  })
+
+  /** The counts by definition: every family of the phone read file by file (what photoCounts must equal). */
+  const byDefinition = (udid: string): unknown => t.lib.db.prepare(`
+    SELECT COALESCE(SUM(NOT thrown), 0) AS onPhone, COALESCE(SUM(safe AND NOT thrown), 0) AS safe,
+      COALESCE(SUM(icloud AND NOT thrown), 0) AS inICloudOnly, COALESCE(SUM(refused AND NOT thrown), 0) AS unreadable,
+      COALESCE(SUM(thrown), 0) AS inRecentlyDeleted
+    FROM (
+      SELECT MIN(d.state IN ('done','duplicate') AND (a.id IS NULL OR a.damage IS NULL)) AS safe,
+        MAX(d.state = 'not-on-phone') AS icloud, MAX(d.state = 'failed' AND d.error_code = 'file-unreadable') AS refused,
+        MIN(d.state NOT IN ('done','duplicate') AND ${trashedFile('d')}) AS thrown
+      FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id
+      WHERE d.udid = ? AND d.present = 1 GROUP BY ${familyFolderSql('d.folder')}, d.base_stem
+    )`).get(udid)
+
+  it('agree with the file-by-file definition whatever the mix of states, damaged copies, Recently Deleted and files gone', () => {
+    t = tempLibrary()
+    const db = t.lib.db
+    let seed = 7
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return (seed >>> 16) % n
+    }
+    const kinds = [['HEIC'], ['HEIC', 'MOV'], ['JPG', 'E.JPG', 'AAE'], ['MOV']]
+    for (const udid of ['P', 'Q']) {
+      const c = t.lib.beginConnection({ udid, name: udid })
+      const files: SourceFile[] = []
+      for (let i = 0; i < 400; i++) {
+        for (const ext of kinds[random(kinds.length)]!) {
+          const name = ext === 'E.JPG' ? `IMG_E${1000 + i}.JPG` : `IMG_${1000 + i}.${ext}`
+          files.push({ path: `/DCIM/10${i % 3}APPLE/${name}`, size: 10 + i, mtimeNs: BigInt(i + 1), birthtimeNs: BigInt(i + 1) })
+        }
+        // An edit kept under /PhotoData/Mutations belongs to its original's family.
+        if (random(5) === 0) files.push({ path: `${MUTATIONS_ROOT}/DCIM/10${i % 3}APPLE/IMG_E${1000 + i}.JPG`, size: 10 + i, mtimeNs: BigInt(i + 1), birthtimeNs: BigInt(i + 1) })
+      }
+      const folders = [...new Set(files.map((f) => f.path.slice(0, f.path.lastIndexOf('/'))))]
+      t.lib.planScan(udid, folders.map((folder) => ({ folder, signature: `${udid}${folder}`, files: files.filter((f) => f.path.startsWith(`${folder}/`)) })), c)
+    }
+    const states = ['pending', 'importing', 'done', 'done', 'done', 'duplicate', 'not-on-phone', 'failed']
+    const addAsset = db.prepare(`INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, group_id, role, imported_at, damage)
+      VALUES (?, '', 1, ?, 'f', 'image/heic', 1, 'original', 0, ?)`)
+    db.prepare("INSERT INTO groups (id, source_udid, source_folder, source_stem, library_folder, stem, created_at) VALUES (1, 'P', '/DCIM', 'x', 'L', 'x', 0)").run()
+    const setState = db.prepare('UPDATE device_files SET state = ?, error_code = ?, asset_id = ?, present = ? WHERE id = ?')
+    const trash = db.prepare(`INSERT INTO photo_assets (udid, uuid, original_file_name, kind, trashed, present, updated_at) VALUES (?, ?, 'f', 'photo', 1, ?, 0)`)
+    const link = db.prepare("INSERT INTO photo_files (udid, path, uuid, role) VALUES (?, ?, ?, 'original')")
+    // Recently Deleted is decided per photo (family): all its files are in the phone's asset.
+    const trashed = new Map<string, boolean>()
+    for (const row of db.prepare<[], { id: number; udid: string; path: string; family: string }>("SELECT id, udid, path, udid || folder || base_stem AS family FROM device_files").all()) {
+      const state = states[random(states.length)]!
+      const error = state === 'failed' ? (random(2) ? 'file-unreadable' : 'disk-full') : null
+      const asset = state === 'done' || state === 'duplicate' ? Number(addAsset.run(`h${row.id}`, `p${row.id}`, random(6) === 0 ? 'corrupt' : null).lastInsertRowid) : null
+      setState.run(state, error, asset, random(20) === 0 ? 0 : 1, row.id)
+      if (!trashed.has(row.family)) {
+        trashed.set(row.family, random(4) === 0)
+        trash.run(row.udid, row.family, random(4) ? 1 : 0)
+      }
+      if (trashed.get(row.family)) link.run(row.udid, row.path, row.family)
+    }
+    for (const udid of ['P', 'Q']) {
+      const counts = photoCounts(db, udid)
+      expect(counts).toEqual(byDefinition(udid))
+      // The mix reaches every branch.
+      for (const n of Object.values(counts)) expect(n).toBeGreaterThan(0)
+    }
+    db.prepare("UPDATE assets SET damage = NULL").run()
+    expect(photoCounts(db, 'P')).toEqual(byDefinition('P'))
+    db.prepare("UPDATE device_files SET state = 'done'").run()
+    expect(photoCounts(db, 'P')).toEqual(byDefinition('P'))
+  })
+
+  it('count the families from an index and read the files of the not-safe ones only, never every file of the phone', () => {
+    t = tempLibrary()
+    const db = t.lib.db
+    db.prepare("INSERT INTO groups (id, source_udid, source_folder, source_stem, library_folder, stem, created_at) VALUES (1, 'P', '/DCIM', 'x', 'L', 'x', 0)").run()
+    db.prepare("INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, group_id, role, imported_at, damage) VALUES ('h', '', 1, 'p', 'f', 'x', 1, 'original', 0, 'corrupt')").run()
+    const prepared: string[] = []
+    const prepare = db.prepare.bind(db)
+    db.prepare = ((sql: string) => {
+      prepared.push(sql)
+      return prepare(sql)
+    }) as typeof db.prepare
+    try {
+      photoCounts(db, 'P')
+    } finally {
+      db.prepare = prepare as typeof db.prepare
+    }
+    const plans = prepared
+      .filter((sql) => sql.includes('device_files'))
+      .map((sql) => (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(sql.includes('@udid') ? { udid: 'P' } : ['P']) as { detail: string }[]).map((r) => r.detail))
+    const details = plans.flat().filter((d) => /\b(device_files|d)\b/.test(d) && !/pf|pa\b/.test(d))
+    // Counting the families: the covering (udid, present, family_id) index, no row read.
+    expect(details).toContainEqual(expect.stringMatching(/COVERING INDEX device_files_present_family \(udid=\? AND present=\?\)/))
+    // Files are read only for a given family, or by a not-safe state, or by a damaged asset.
+    for (const d of details.filter((x) => !x.includes('COVERING INDEX device_files_present_family'))) {
+      expect(d).toMatch(/device_files_present_family \(udid=\? AND present=\? AND family_id=\?\)|device_files_state \(udid=\? AND present=\? AND state=\?\)|device_files_asset \(asset_id=\?\)/)
+    }
   })
 })
