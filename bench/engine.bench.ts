@@ -17,6 +17,7 @@
  * Benchmarks measure; they do not pass or fail. On a shared machine the figures are noisy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -30,7 +31,7 @@ import { IMPORT_CONCURRENCY, runBackup } from '../src/main/engine/backup-run.js'
 import { scanCameraRoll } from '../src/main/engine/camera-roll-scan.js'
 import { afcPhoneFiles } from '../src/main/engine/device-adapter.js'
 import { stopHashWorker } from '../src/main/library/content-hasher.js'
-import { Library, type LibraryOptions } from '../src/main/library/library.js'
+import { CATALOG_FILE, Library, type LibraryOptions } from '../src/main/library/library.js'
 import { saveSettings } from '../src/main/library/settings-store.js'
 import { uploadsSchema } from '../src/main/destinations/queue/uploads-schema.js'
 import { historySchema } from '../src/main/engine/history.js'
@@ -459,9 +460,17 @@ async function recheckCli(items: number, latencyMs: number, runs: number): Promi
     const env = { ...process.env, USBMUXD_SOCKET_ADDRESS: sim.ready.address }
     const backup = [BIN, '--data', dataDir, 'backup', '--once']
     // The build before runs on its own copy of the catalog, so each build's runs find the catalog as
-    // only it left it. (A build of an older library schema cannot open a newer catalog.)
+    // only it left it. A build of an older schema cannot open a newer catalog: BENCH_BEFORE_SQL
+    // takes the copy back (e.g. drops the index a newer migration added and sets its version).
     const beforeDir = path.join(dir, 'data-before')
-    if (BEFORE_BIN) fs.cpSync(dataDir, beforeDir, { recursive: true })
+    if (BEFORE_BIN) {
+      fs.cpSync(dataDir, beforeDir, { recursive: true })
+      if (process.env.BENCH_BEFORE_SQL) {
+        const db = new Database(path.join(beforeDir, CATALOG_FILE))
+        db.exec(process.env.BENCH_BEFORE_SQL)
+        db.close()
+      }
+    }
     const before = BEFORE_BIN ? [BEFORE_BIN, '--data', beforeDir, 'backup', '--once'] : null
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     type Times = { ms: number[]; cpu: number[] }
