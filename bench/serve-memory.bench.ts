@@ -11,13 +11,14 @@
  * to say when the peak happened. References from the same run: the peak RSS of `node -e 0` and of
  * `cradle --help`. Needs ~2 × --gb free in the temp folder (library + destination).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { AppState } from '../src/shared/state.js'
+import { startCli, stopCli } from './cli-process.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BIN = path.join(ROOT, 'bin', 'cradle.js')
@@ -25,28 +26,6 @@ const MB = 1e6
 
 const { values } = parseArgs({ options: { gb: { type: 'string', default: '5' }, usb2: { type: 'boolean', default: false }, 'timeout-min': { type: 'string', default: '60' } } })
 const targetBytes = Number(values.gb) * 1e9
-
-/** Runs the built CLI in its own process; resolves with its JSON ready line. */
-async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ ready: Record<string, unknown>; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env })
-  let out = ''
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.includes('"ready"'))
-      if (line) resolve(JSON.parse(line) as Record<string, unknown>)
-    })
-    child.once('exit', (code) => reject(new Error(`cradle ${args.join(' ')} exited (${code})`)))
-  })
-  return { ready, child }
-}
-
-async function stopCli(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await exited
-}
 
 function cli(args: string[], env: NodeJS.ProcessEnv): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' })
@@ -110,7 +89,7 @@ async function main(): Promise<void> {
     // With 6 MB photos and 40 MB videos a generated roll averages ~12.3 MB an item (Live Photo videos included).
     const items = Math.max(10, Math.round(targetBytes / 12.3e6))
     const simArgs = ['sim', '--photos', String(items), '--photo-bytes', '6000000', '--video-bytes', '40000000', '--padding', 'sparse', '--out', path.join(work, 'roll'), '--charging', '--external-power', ...(values.usb2 ? ['--usb2'] : [])]
-    const sim = await startCli(simArgs, { ...process.env, CRADLE_LOG: 'silent' })
+    const sim = await startCli(simArgs, { ...process.env, CRADLE_LOG: 'silent' }, { closeStdin: true })
     children.push(sim.child)
     const dcim = String((sim.ready.devices as { dcim: string }[])[0]!.dcim)
     const roll = treeBytes(dcim)
@@ -125,7 +104,7 @@ async function main(): Promise<void> {
     console.log(`cradle sim ${values.usb2 ? '--usb2' : '(unshaped)'}: ${items} items, ${roll.files} files, ${(roll.bytes / 1e9).toFixed(2)} GB (sparse); cradle serve → library + folder destination; load average ${load0.toFixed(1)}`)
 
     const t0 = performance.now()
-    const serve = await startCli([...dirs, 'serve', '--port', '0'], env)
+    const serve = await startCli([...dirs, 'serve', '--port', '0'], env, { closeStdin: true })
     children.push(serve.child)
     const pid = serve.child.pid!
     const accessUrl = String(serve.ready.accessUrl)

@@ -4,17 +4,10 @@
  * "ready" line with the usbmuxd socket.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readyLine } from './cli-process.js'
 
 export async function startSimProcess(argv: readonly string[], cwd?: string): Promise<{ address: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [...argv], { ...(cwd ? { cwd } : {}), stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CRADLE_LOG: 'silent' } })
-  let out = ''
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.includes('"ready"'))
-      if (line) resolve((JSON.parse(line) as { socket: string }).socket)
-    })
-    child.once('exit', (code) => reject(new Error(`cradle sim exited (${code})`)))
-  })
+  const address = String((await readyLine(child, 'cradle sim')).socket)
   return { address, child }
 }

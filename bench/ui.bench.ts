@@ -13,7 +13,7 @@
  * (the real part runs the built CLI: npm run build first)
  * The machine may be shared: figures are indicative; run twice and compare.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -22,6 +22,7 @@ import { gzipSync } from 'node:zlib'
 import { chromium, type Browser, type Page } from 'playwright'
 import { build } from 'vite'
 import { configureLogging } from '../src/main/logging/logger.js'
+import { startCli, stopCli } from './cli-process.js'
 import { startHttpServer } from '../src/main/headless/http/server.js'
 import { ScriptedEngine } from '../test/fakes/scripted-engine.js'
 
@@ -207,28 +208,6 @@ async function scripted(browser: Browser, rendererDir: string, runs: number, sec
     console.log(`  ${fps('import running', idle)}; ${fps('scrolling', scrolling)}`)
     console.log(`  rows in the DOM: ${queueRows} (of ${ROWS.toLocaleString('en-US')} + ${(20_000).toLocaleString('en-US')})`)
   }
-}
-
-/** Runs the built CLI (`cradle …`) in its own process; resolves with its ready line. */
-async function startCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ ready: Record<string, unknown>; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'cradle.js'), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env })
-  let out = ''
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const line = out.split('\n').find((l) => l.includes('"ready"'))
-      if (line) resolve(JSON.parse(line) as Record<string, unknown>)
-    })
-    child.once('exit', (code) => reject(new Error(`cradle ${args[0]} exited (${code})`)))
-  })
-  return { ready, child }
-}
-
-async function stopCli(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
-  child.kill('SIGTERM')
-  await exited
 }
 
 /**
