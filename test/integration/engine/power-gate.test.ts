@@ -25,7 +25,8 @@ const GATE_POLL = 30_000
 
 const heldGate = (): HeldClock => new HeldClock((ms) => ms === POWER_CHECK_MS)
 
-function assetCount(engine: Engine): number {
+/** Photos and videos in the library, as the queue counts them (a Live Photo's two files are one). */
+function photosDone(engine: Engine): number {
   return engine.current().queue.counts.done
 }
 
@@ -46,7 +47,7 @@ describe('charging gate', () => {
     expect(waiting.trust).toBe('paired')
     await clock.whenStarted(1) // the session evaluated the gate and sleeps until the next check
     expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('waiting-power')
-    expect(assetCount(rig.engine)).toBe(0)
+    expect(photosDone(rig.engine)).toBe(0)
     expect(rig.engine.current().history).toEqual([])
 
     // Plugged into a charger: power is there, the battery (30 %) is still below the minimum (50 %).
@@ -58,14 +59,17 @@ describe('charging gate', () => {
     }, 30_000, 'waiting-battery')
     expect(low.battery?.externalPower).toBe(true)
     await clock.whenStarted(2) // asleep again, on the battery minimum this time
-    expect(assetCount(rig.engine)).toBe(0)
+    expect(photosDone(rig.engine)).toBe(0)
 
     phone.setBattery({ level: 55 })
     clock.release()
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'done', 60_000, 'the import after the battery reached 55 %')
     const roll = rig.sim.roll(udid)!
     const expected = expectedFromDcim(roll.dir, [{ manifest: roll }])
-    expect(assetCount(rig.engine)).toBe(expected.length)
+    // Every file came in, and the queue counts them as the photos and videos they are.
+    expect(rig.engine.current().history.map((h) => h.imported)).toEqual([expected.length])
+    expect(photosDone(rig.engine)).toBe(deviceOf(rig.engine.current(), udid)!.photos!.onPhone)
+    expect(photosDone(rig.engine)).toBeGreaterThan(0)
   }, 120_000)
 
   it('a lower minimum takes effect at once (settings change re-checks the gate)', async () => {
@@ -99,10 +103,10 @@ describe('charging gate', () => {
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'importing', 30_000, 'importing')
     phone.setBattery({ charging: false, externalPower: false })
     await waitForState(rig.engine, (s) => deviceOf(s, udid)?.phase === 'waiting-power', GATE_POLL, 'waiting-power mid-import')
-    const stoppedAt = assetCount(rig.engine)
+    const stoppedAt = photosDone(rig.engine)
     expect(stoppedAt).toBeLessThan(expected.length)
     await clock.whenStarted(1) // the run has ended (files in flight written) and the session waits
-    expect(assetCount(rig.engine)).toBe(stoppedAt) // nothing more while unplugged from power
+    expect(photosDone(rig.engine)).toBe(stoppedAt) // nothing more while unplugged from power
     expect(deviceOf(rig.engine.current(), udid)?.phase).toBe('waiting-power')
     phone.setBattery({ charging: true, externalPower: true })
     clock.release()
