@@ -78,6 +78,7 @@ export interface BackupRunDeps {
 export const IMPORT_CONCURRENCY = 3
 /** The most of the import's time the card's catalog counts may take (RefreshPacer). */
 const COUNTS_SHARE = 0.1
+const COUNTS_FLOOR_MS = 100
 
 /**
  * A phone that locks with data protection refuses every file from then on, and AFC does not say
@@ -135,9 +136,10 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
     deps.onProgress({ ...progress })
   }
   publish()
-  // "N already safe" on the card follows the import, at most once a second, and less often on a
+  // "N safe" on the card follows the import file by file on a small phone, and less often on a
   // phone big enough that counting (and the card's Photos-library report) costs: see RefreshPacer.
-  const countsPacer = new RefreshPacer({ minIntervalMs: 1000, share: COUNTS_SHARE, now: deps.now })
+  // The safety ledger is paced the same way, so the card's count and the ledger's agree.
+  const countsPacer = new RefreshPacer({ minIntervalMs: COUNTS_FLOOR_MS, share: COUNTS_SHARE, now: deps.now })
   countsPacer.run(() => undefined)
   const refreshCounts = (): void => {
     if (!countsPacer.due()) return

@@ -67,7 +67,8 @@ export interface EngineParts {
 
 const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
 const LIBRARY_VIEW_REFRESH_MS = 5_000
-const SAFETY_REFRESH_MS = 2_000
+/** The safety ledger follows the counts as closely as the card's counts do (backup-run.ts). */
+const SAFETY_REFRESH_MS = 100
 /** The most of the time the safety ledger may take while the catalog keeps changing (RefreshPacer). */
 const SAFETY_SHARE = 0.1
 
