@@ -11,7 +11,7 @@ import path from 'node:path'
 import type { FolderEntry, FolderListing } from '../../shared/contract.js'
 import { CradleError } from '../../shared/errors.js'
 import { errnoOf } from '../library/library-fs.js'
-import { isWithin } from '../library/library-file.js'
+import { isInside } from '../library/inbox-open.js'
 
 /** More than this many subfolders and the picker shows the first ones by name. */
 export const MAX_FOLDERS = 500
@@ -37,7 +37,7 @@ export async function allowedRoots(input: RootsInput): Promise<string[]> {
     const st = await fs.stat(root).catch(() => null)
     if (st?.isDirectory() && !present.includes(root)) present.push(root)
   }
-  return present.filter((root) => !present.some((other) => other !== root && isWithin(root, other)))
+  return present.filter((root) => !present.some((other) => other !== root && isInside(other, root)))
 }
 
 function refused(requested: string, why: string): CradleError {
@@ -52,7 +52,7 @@ export async function checkAllowedFolder(requested: string, roots: readonly stri
   if (!path.isAbsolute(requested)) throw refused(requested, 'not an absolute path')
   if (requested.split(/[\\/]/).includes('..')) throw refused(requested, 'contains ..')
   const folder = path.resolve(requested)
-  if (!roots.some((root) => isWithin(folder, root))) throw refused(requested, 'outside the roots')
+  if (!roots.some((root) => isInside(root, folder))) throw refused(requested, 'outside the roots')
   let real: string
   try {
     real = await fs.realpath(folder)
@@ -62,7 +62,7 @@ export async function checkAllowedFolder(requested: string, roots: readonly stri
     throw error
   }
   const realRoots = await Promise.all(roots.map((root) => fs.realpath(root).catch(() => root)))
-  if (!realRoots.some((root) => isWithin(real, root))) throw refused(requested, `a link leads out of the roots (${real})`)
+  if (!realRoots.some((root) => isInside(root, real))) throw refused(requested, `a link leads out of the roots (${real})`)
   const st = await fs.stat(real)
   if (!st.isDirectory()) throw new CradleError('not-found', `${requested}: not a folder`, { context: { path: requested } })
   return folder

@@ -9,6 +9,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { LibraryFile } from '../../shared/contract.js'
 import { CradleError } from '../../shared/errors.js'
+import { isInside } from './inbox-open.js'
 import { errnoOf } from './library-fs.js'
 
 /**
@@ -37,13 +38,6 @@ export function contentTypeOf(fileName: string): string {
   return CONTENT_TYPES[path.extname(fileName).toLowerCase()] ?? 'application/octet-stream'
 }
 
-/** True when `child` is `parent` itself or lies inside it (both absolute and normalised). */
-export function isWithin(child: string, parent: string): boolean {
-  if (child === parent) return true
-  const base = parent.endsWith(path.sep) ? parent : parent + path.sep
-  return child.startsWith(base)
-}
-
 function notInLibrary(detail: string, libraryPath: string): CradleError {
   return new CradleError('not-in-library', detail, { context: { path: libraryPath } })
 }
@@ -66,7 +60,7 @@ export async function resolveLibraryFile(root: string, libraryPath: string): Pro
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') throw notInLibrary(`${libraryPath}: ${code}`, libraryPath)
     throw error
   }
-  if (real === realRoot || !isWithin(real, realRoot)) throw notInLibrary(`${libraryPath} leads out of the library (${real})`, libraryPath)
+  if (real === realRoot || !isInside(realRoot, real)) throw notInLibrary(`${libraryPath} leads out of the library (${real})`, libraryPath)
   const stat = await fs.stat(real)
   if (!stat.isFile()) throw notInLibrary(`${libraryPath} is not a file`, libraryPath)
   return { path: real, contentType: contentTypeOf(real), size: stat.size }
