@@ -16,7 +16,7 @@ import type { PhoneFiles } from './phone-port.js'
 import { FamilyQueue } from './family-queue.js'
 import { copyPhoneThumbnail } from './phone-thumbnails.js'
 import { ProgressMeter } from './progress-meter.js'
-import { RefreshPacer } from './refresh-pacer.js'
+import { catalogRefreshPacer } from './refresh-pacer.js'
 
 export interface BackupCounts {
   imported: number
@@ -76,9 +76,6 @@ export interface BackupRunDeps {
  * shared bench box, with 3 it reached 84–93 % (bench/engine.bench.ts), at the same peak RSS.
  */
 export const IMPORT_CONCURRENCY = 3
-/** The most of the import's time the card's catalog counts may take (RefreshPacer). */
-const COUNTS_SHARE = 0.1
-const COUNTS_FLOOR_MS = 100
 
 /**
  * A phone that locks with data protection refuses every file from then on, and AFC does not say
@@ -139,7 +136,7 @@ export async function runBackup(deps: BackupRunDeps, signal: AbortSignal): Promi
   // "N safe" on the card follows the import file by file on a small phone, and less often on a
   // phone big enough that counting (and the card's Photos-library report) costs: see RefreshPacer.
   // The safety ledger is paced the same way, so the card's count and the ledger's agree.
-  const countsPacer = new RefreshPacer({ minIntervalMs: COUNTS_FLOOR_MS, share: COUNTS_SHARE, now: deps.now })
+  const countsPacer = catalogRefreshPacer(deps.now)
   countsPacer.run(() => undefined)
   const refreshCounts = (): void => {
     if (!countsPacer.due()) return

@@ -26,7 +26,7 @@ import type { History } from './history.js'
 import type { PhoneEvent, PhonePort } from './phone-port.js'
 import { PhoneSession, type SessionResult } from './phone-session.js'
 import type { Clock, Opener, PowerSource, SecretStore } from './ports.js'
-import { RefreshPacer } from './refresh-pacer.js'
+import { catalogRefreshPacer } from './refresh-pacer.js'
 import { SnapshotPublisher } from './snapshot-publisher.js'
 import { safetyLedger, type LedgerDestination } from './safety-ledger.js'
 import { collectProblems, disconnectedPhoneView, type Interrupted } from './state-views.js'
@@ -67,10 +67,6 @@ export interface EngineParts {
 
 const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
 const LIBRARY_VIEW_REFRESH_MS = 5_000
-/** The safety ledger follows the counts as closely as the card's counts do (backup-run.ts). */
-const SAFETY_REFRESH_MS = 100
-/** The most of the time the safety ledger may take while the catalog keeps changing (RefreshPacer). */
-const SAFETY_SHARE = 0.1
 
 export class Engine implements EngineHandle {
   private settings: Settings
@@ -583,7 +579,7 @@ export class Engine implements EngineHandle {
     return this.countsCache
   }
 
-  private readonly safetyPacer = new RefreshPacer({ minIntervalMs: SAFETY_REFRESH_MS, share: SAFETY_SHARE, now: () => this.parts.clock.now() })
+  private readonly safetyPacer = catalogRefreshPacer(() => this.parts.clock.now())
   private safetyCache: SafetyView | null = null
   private safetyTimer: NodeJS.Timeout | null = null
   /** The same ledger while the catalog is unchanged (a no-op re-check publishes many snapshots). */
@@ -592,7 +588,7 @@ export class Engine implements EngineHandle {
   /**
    * The ledger reads every row of the catalog (about 0.2 s for 50,000 items on a small machine,
    * seconds on a busy one), so while imports and uploads change it many times a second it is
-   * recomputed at most every SAFETY_REFRESH_MS, less often when it costs more (RefreshPacer), and
+   * recomputed on the pacing the card's counts share (catalogRefreshPacer), less often when it costs more, and
    * once more when the changes stop: it is never left behind for long.
    */
   private safetyView(): SafetyView {
