@@ -41,12 +41,18 @@ export class SpaceTracker {
     return p
   }
 
-  /** After the runner changed: measures when uploads finished since the last look and the batch is over (or long). */
-  afterUploads(id: string, destination: Destination, counts: { done: number; waiting: number; inflight: number }): void {
+  /**
+   * After the runner changed: measures when uploads finished since the last look and the batch is
+   * over (or long). `counts` reads the queue (every row of the destination), so it is asked only
+   * once nothing is in flight, not on each of the two changes every upload makes.
+   */
+  afterUploads(id: string, destination: Destination, inflight: number, counts: () => { done: number; waiting: number }): void {
     const last = this.doneAt.get(id)
-    if (last === undefined || counts.done === last || counts.inflight > 0) return
-    if (counts.waiting > 0 && counts.done - last < SPACE_EVERY_UPLOADS) return
-    void this.refresh(id, destination, counts.done)
+    if (last === undefined || inflight > 0) return
+    const { done, waiting } = counts()
+    if (done === last) return
+    if (waiting > 0 && done - last < SPACE_EVERY_UPLOADS) return
+    void this.refresh(id, destination, done)
   }
 
   /** The destination was edited or removed: its next measurement starts afresh. */

@@ -516,8 +516,10 @@ export class UploadManager {
       },
       onChange: () => {
         this.countsCache.delete(record.id)
-        const c = this.counts(record.id)
-        this.space.afterUploads(record.id, runner.destination, { done: c.done, waiting: c.pending + c.uploading, inflight: runner.inflightCount })
+        this.space.afterUploads(record.id, runner.destination, runner.inflightCount, () => {
+          const c = this.counts(record.id)
+          return { done: c.done, waiting: c.pending + c.uploading }
+        })
         this.emit()
       },
       metadata: this.deps.metadata ?? noPhotoMetadata,
