@@ -14,6 +14,7 @@ import { toWireError } from '../../shared/error-text.js'
 import type { ImportState, QueueCounts, QueueFileView, QueueFilter, QueueItemView } from '../../shared/state.js'
 import { hasTable, type Db } from './catalog-db.js'
 import { parseName, ROLE_ORDER } from './naming.js'
+import { parseAlbums } from '../photos/catalog-photo-store.js'
 import { mayHaveThumbnail } from './thumbnails.js'
 
 export type LibraryQueueFile = Omit<QueueFileView, 'uploads'> & { assetId: number | null }
@@ -187,21 +188,11 @@ function toItem(family: Row[], storedThumbnail: StoredThumbnail): LibraryQueueIt
     // The library side of the ledger once a file is in: damaged if any file is, checked when the least recently checked was.
     libraryCopy: imported.length === 0 ? null : { damage: damaged?.damage ?? null, verifiedAt: verified.includes(null) ? null : Math.min(...(verified as number[])) },
     favorite: meta.favorite === 1,
-    albums: albumsOf(meta.albums),
+    albums: parseAlbums(meta.albums),
     files: files.map(toFile),
   }
 }
 
-/** The catalog keeps album titles as a JSON array; anything else reads as none. */
-function albumsOf(json: string | null): string[] {
-  if (!json) return []
-  try {
-    const v: unknown = JSON.parse(json)
-    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
-  } catch {
-    return []
-  }
-}
 
 /**
  * Counts per filter over every source, in photos and videos (families), as the rows list them:

@@ -100,7 +100,9 @@ function normaliseAlbums(albums: readonly string[]): string[] {
   return [...new Set(albums)].sort()
 }
 
-function parseAlbums(json: string): string[] {
+/** The album titles the catalog keeps as a JSON array; anything else (or nothing) reads as none. */
+export function parseAlbums(json: string | null): string[] {
+  if (!json) return []
   try {
     const v: unknown = JSON.parse(json)
     return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
