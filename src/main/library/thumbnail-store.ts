@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ThumbnailImage } from '../../shared/contract.js'
+import { looksLike } from './thumbnails.js'
 
 export const THUMBNAILS_DIR = '.cradle-thumbnails'
 /** iOS's grid thumbnails are tens of KiB; anything far bigger is not one. */
@@ -21,7 +22,7 @@ function fileOf(root: string, sha256: string): string | null {
   return SHA256.test(sha256) ? path.join(root, THUMBNAILS_DIR, `${sha256}.jpg`) : null
 }
 
-export const isJpeg = (bytes: Uint8Array): boolean => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff
+const isJpeg = (bytes: Uint8Array): boolean => looksLike(bytes, 'image/jpeg')
 
 /** Whether a stored thumbnail exists for the file with this hash (a stat; the queue asks per page). */
 export function hasStoredThumbnail(root: string, sha256: string): boolean {

@@ -25,7 +25,9 @@ const MAGIC: Readonly<Record<ThumbnailImage['contentType'], readonly number[]>> 
   'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
 }
 
-function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
+/** Whether `bytes` begin as an image of this type does (its magic number). */
+export function looksLike(bytes: Uint8Array, contentType: ThumbnailImage['contentType']): boolean {
+  const magic = MAGIC[contentType]
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b)
 }
 
@@ -56,7 +58,7 @@ export async function readThumbnail(root: string, libraryPath: string): Promise<
       const embedded = findExifThumbnail(bytes)
       if (embedded) return { contentType: 'image/jpeg', bytes: Buffer.from(embedded) }
     }
-    const whole = size <= SMALL_IMAGE_BYTES && bytesRead === size && startsWith(bytes, MAGIC[contentType])
+    const whole = size <= SMALL_IMAGE_BYTES && bytesRead === size && looksLike(bytes, contentType)
     return whole ? { contentType, bytes } : null
   } catch {
     return null
