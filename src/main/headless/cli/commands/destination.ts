@@ -19,7 +19,7 @@ import { openHeadlessSecrets, type FileSecretStore } from '../../headless-secret
 import { rebuiltNotice } from '../rebuilt-notice.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 import { currentPlatform } from '../platform.js'
-import { parseCommandArgs as parse, readStdinLine, secretFromOptions, SECRET_OPTIONS } from '../secret-input.js'
+import { parseCommandArgs as parse, secretFromOptions, SECRET_OPTIONS } from '../secret-input.js'
 
 const USAGE = `Usage: cradle destination <action> …
 
@@ -122,28 +122,17 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
     'access-key-id': { type: 'string' }, region: { type: 'string' }, prefix: { type: 'string' },
     'path-style': { type: 'boolean' }, 'no-path-style': { type: 'boolean' }, 'checksums-when-required': { type: 'boolean' },
     url: { type: 'string' }, username: { type: 'string' }, 'client-id': { type: 'string' }, 'live-photo-video': { type: 'boolean' }, 'no-live-photo-video': { type: 'boolean' },
-    'secret-env': { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'keep-secret-in-env': { type: 'boolean' },
-    'no-test': { type: 'boolean' }, json: { type: 'boolean' },
+    ...SECRET_OPTIONS, 'no-test': { type: 'boolean' }, json: { type: 'boolean' },
   })
   const kind = positionals[0] as DestinationKind | undefined
   if (!kind || !DESTINATION_KINDS.includes(kind) || positionals.length > 1) throw new UsageError(`add needs one kind: ${DESTINATION_KINDS.join(', ')}`)
   const name = str(v.name)
   if (!name) throw new UsageError('add needs --name')
-  if (v['secret-env'] && v['secret-stdin']) throw new UsageError('use --secret-env or --secret-stdin, not both')
-  if (v['keep-secret-in-env'] && !v['secret-env']) throw new UsageError('--keep-secret-in-env goes with --secret-env VAR')
-  let secret: string | undefined
-  const envName = str(v['secret-env'])
-  if (envName) {
-    secret = ctx.env[envName]
-    if (!secret) throw new UsageError(`the environment variable ${envName} is not set`)
-  } else if (v['secret-stdin']) {
-    secret = await readStdinLine(ctx)
-    if (!secret) throw new UsageError('no secret on standard input')
-  }
+  const input = await secretFromOptions(v, ctx)
+  const secret = input?.value
   if (KIND_NEEDS_SECRET[kind] && !secret) throw new UsageError(`${kind} needs a secret: --secret-env VAR or --secret-stdin`)
   const draft = { kind, name, config: configFor(kind, v), ...(secret ? { secret } : {}) }
-  const keepInEnv = envName && v['keep-secret-in-env'] ? envName : undefined
-  const o = await open(ctx, keepInEnv && secret ? { value: secret, variable: keepInEnv } : undefined)
+  const o = await open(ctx, input?.keepInEnv ? { value: input.value, variable: input.keepInEnv } : undefined)
   try {
     if (!v['no-test'] && kind !== 'google-photos') {
       const result = await o.manager.test({ draft })
