@@ -43,3 +43,19 @@ export function countStatements<T>(db: Database.Database, fn: () => T): { value:
     Object.assign(proto, original)
   }
 }
+
+/** The SQL of every statement `db` prepares while `fn` runs (to ask SQLite how it plans each). */
+export function preparedWhile(db: Database.Database, fn: () => unknown): string[] {
+  const prepared: string[] = []
+  const prepare = db.prepare.bind(db)
+  db.prepare = ((sql: string) => {
+    prepared.push(sql)
+    return prepare(sql)
+  }) as typeof db.prepare
+  try {
+    fn()
+  } finally {
+    db.prepare = prepare as typeof db.prepare
+  }
+  return prepared
+}

@@ -3,7 +3,7 @@ import { MUTATIONS_ROOT, familyFolderSql } from '../../../src/main/library/namin
 import { folderSignature, photoCounts, trashedFile, type FolderScan } from '../../../src/main/library/scan-plan.js'
 import type { SourceFile } from '../../../src/main/library/source.js'
 import { tempLibrary, type TempLibrary } from '../../integration/library/helpers.js'
-import { countStatements, type StatementCounts } from '../../helpers/statement-counter.js'
+import { countStatements, preparedWhile, type StatementCounts } from '../../helpers/statement-counter.js'
 
 let t: TempLibrary
 afterEach(() => t?.cleanup())
@@ -211,20 +211,9 @@ describe('photo counts (as the Photos app counts: photos and videos, not files)'
     const db = t.lib.db
     db.prepare("INSERT INTO groups (id, source_udid, source_folder, source_stem, library_folder, stem, created_at) VALUES (1, 'P', '/DCIM', 'x', 'L', 'x', 0)").run()
     db.prepare("INSERT INTO assets (sha256, sha1, size, library_path, file_name, mime, group_id, role, imported_at, damage) VALUES ('h', '', 1, 'p', 'f', 'x', 1, 'original', 0, 'corrupt')").run()
-    const prepared: string[] = []
-    const prepare = db.prepare.bind(db)
-    db.prepare = ((sql: string) => {
-      prepared.push(sql)
-      return prepare(sql)
-    }) as typeof db.prepare
-    try {
-      photoCounts(db, 'P')
-    } finally {
-      db.prepare = prepare as typeof db.prepare
-    }
-    const plans = prepared
+    const plans = preparedWhile(db, () => photoCounts(db, 'P'))
       .filter((sql) => sql.includes('device_files'))
-      .map((sql) => (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(sql.includes('@udid') ? { udid: 'P' } : ['P']) as { detail: string }[]).map((r) => r.detail))
+      .map((sql) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(sql.includes('@udid') ? { udid: 'P' } : ['P']) as { detail: string }[]).map((r) => r.detail))
     const details = plans.flat().filter((d) => /\b(device_files|d)\b/.test(d) && !/pf|pa\b/.test(d))
     // Counting the families: the covering (udid, present, family_id) index, no row read.
     expect(details).toContainEqual(expect.stringMatching(/COVERING INDEX device_files_present_family \(udid=\? AND present=\?\)/))

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { openCatalogDb, type Db } from '../../../src/main/library/catalog-db.js'
 import { librarySchema } from '../../../src/main/library/schema.js'
 import { photoLibraryReport } from '../../../src/main/photos/catalog-photo-store.js'
+import { preparedWhile } from '../../helpers/statement-counter.js'
 
 const UDID = '00008110-0000000000000001'
 let dir: string
@@ -29,18 +30,13 @@ afterEach(() => {
 })
 
 it('looks each asset up in device_files by (udid, path), never by scanning the phone’s files', () => {
-  const prepared: string[] = []
-  const prepare = db.prepare.bind(db)
-  db.prepare = ((sql: string) => {
-    prepared.push(sql)
-    return prepare(sql)
-  }) as typeof db.prepare
-  expect(photoLibraryReport(db, UDID)).not.toBeNull()
-  db.prepare = prepare as typeof db.prepare
+  let report: ReturnType<typeof photoLibraryReport> = null
+  const prepared = preparedWhile(db, () => (report = photoLibraryReport(db, UDID)))
+  expect(report).not.toBeNull()
 
   // The statements whose per-asset look-up is an EXISTS into device_files (df); the list of files
   // the phone has but its library does not (device_files as the outer table) is a scan by design.
-  const lookups = prepared.filter((sql) => sql.includes('EXISTS (SELECT 1 FROM device_files df')).flatMap((sql) => (prepare(`EXPLAIN QUERY PLAN ${sql}`).all(UDID) as { detail: string }[]).map((r) => r.detail)).filter((d) => /^SEARCH df\b/.test(d))
+  const lookups = prepared.filter((sql) => sql.includes('EXISTS (SELECT 1 FROM device_files df')).flatMap((sql) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(UDID) as { detail: string }[]).map((r) => r.detail)).filter((d) => /^SEARCH df\b/.test(d))
   expect(lookups.length).toBeGreaterThanOrEqual(2) // the "safe" counts and the missing files
   for (const detail of lookups) expect(detail).toMatch(/\(udid=\? AND path=\?\)/)
 })
