@@ -11,7 +11,7 @@ import path from 'node:path'
 import type { FolderEntry, FolderListing } from '../../shared/contract.js'
 import { CradleError } from '../../shared/errors.js'
 import { errnoOf } from '../library/library-fs.js'
-import { isInside } from '../library/inbox-open.js'
+import { isInside } from './inside.js'
 
 /** More than this many subfolders and the picker shows the first ones by name. */
 export const MAX_FOLDERS = 500

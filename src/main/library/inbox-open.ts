@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs'
 import fsp, { type FileHandle } from 'node:fs/promises'
-import path from 'node:path'
+import { isInside } from '../folders/inside.js'
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0)
 
@@ -32,12 +32,6 @@ export const INBOX_REFUSAL_REASON: Record<InboxRefusal, string> = {
 export type InboxOpen =
   | { ok: true; handle: FileHandle; stat: fs.BigIntStats }
   | { ok: false; refusal: InboxRefusal }
-
-/** Whether `p` is `root` or below it (both absolute and resolved). */
-export function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p)
-  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel))
-}
 
 /**
  * Opens `abs` (a path the watcher reported under the inbox) for reading, or says why not.

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { LibraryFile } from '../../shared/contract.js'
 import { CradleError } from '../../shared/errors.js'
-import { isInside } from './inbox-open.js'
+import { isInside } from '../folders/inside.js'
 import { errnoOf } from './library-fs.js'
 
 /**

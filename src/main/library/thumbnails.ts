@@ -8,6 +8,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { ThumbnailImage } from '../../shared/contract.js'
+import { resolveBelow } from '../folders/inside.js'
 import { EXIF_HEAD_BYTES, findExifThumbnail } from './exif-thumbnail.js'
 
 /** Files up to this size are shown whole when they carry no thumbnail of their own. */
@@ -43,9 +44,8 @@ export function mayHaveThumbnail(libraryPath: string | null): boolean {
 export async function readThumbnail(root: string, libraryPath: string): Promise<ThumbnailImage | null> {
   const contentType = CONTENT_TYPES[path.extname(libraryPath).toLowerCase()]
   if (!contentType) return null
-  const base = path.resolve(root)
-  const file = path.resolve(base, libraryPath)
-  if (!file.startsWith(base + path.sep)) return null
+  const file = resolveBelow(root, libraryPath)
+  if (file === null) return null
   let handle: fs.FileHandle | undefined
   try {
     handle = await fs.open(file, 'r')

@@ -15,6 +15,7 @@ import type { SpaceReport } from '../../../shared/space-text.js'
 import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadItem, UploadResult } from '../destination.js'
 import { takenAt } from '../destination.js'
 import { sha256File } from '../../library/file-hash.js'
+import { resolveBelow } from '../../folders/inside.js'
 import { replaceAtomically } from '../../photos/sidecar-writer.js'
 import { mustReadBack, newProbe, type ProbeResult } from '../write-probe.js'
 
@@ -93,9 +94,8 @@ export class FolderDestination implements Destination {
 
   /** The target path; the library path is relative and was checked by the library, but check again. */
   private target(item: UploadItem): string {
-    const root = path.resolve(this.config.path)
-    const target = path.resolve(root, ...item.libraryPath.split('/'))
-    if (!target.startsWith(root + path.sep)) throw new CradleError('destination-rejected', `path leaves the folder: ${item.libraryPath}`)
+    const target = resolveBelow(this.config.path, ...item.libraryPath.split('/'))
+    if (target === null) throw new CradleError('destination-rejected', `path leaves the folder: ${item.libraryPath}`)
     return target
   }
 

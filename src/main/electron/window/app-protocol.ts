@@ -7,6 +7,7 @@
 import path from 'node:path'
 import { thumbnailItemIdOf } from '../../../shared/contract.js'
 import { CSP_HEADER } from '../../../shared/csp.js'
+import { resolveBelow } from '../../folders/inside.js'
 
 export const APP_SCHEME = 'app'
 export const APP_HOST = 'cradle'
@@ -71,9 +72,8 @@ export function resolveAppRequest(url: string, rootDir: string): AppRequest {
   const parts = pathname.split('/').filter((p) => p !== '')
   if (parts.some((p) => p === '..' || p === '.')) return { ok: false, status: 400 }
   const relative = parts.length === 0 ? 'index.html' : parts.join('/')
-  const root = path.resolve(rootDir)
-  const file = path.resolve(root, relative)
-  if (!file.startsWith(root + path.sep)) return { ok: false, status: 400 }
+  const file = resolveBelow(rootDir, relative)
+  if (file === null) return { ok: false, status: 400 }
   const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()]
   if (!contentType) return { ok: false, status: 404 }
   return { ok: true, file, contentType }

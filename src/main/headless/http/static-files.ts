@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
+import { resolveBelow } from '../../folders/inside.js'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,9 +34,7 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return null
   const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '')
-  const full = path.resolve(root, relative)
-  const rootWithSep = path.resolve(root) + path.sep
-  return full.startsWith(rootWithSep) ? full : null
+  return resolveBelow(root, relative)
 }
 
 export function contentType(file: string): string {

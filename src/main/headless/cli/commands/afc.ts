@@ -9,6 +9,7 @@ import { formatBytes, formatSpeed } from '../../../../shared/format.js'
 import { CradleError } from '../../../../shared/errors.js'
 import { connectDevice, MuxClient, type AfcClient, type AfcStat } from '../../../device/index.js'
 import { tempPathFor } from '../../../data-folder/private-files.js'
+import { isInside } from '../../../folders/inside.js'
 import { UsageError, type CliCommand, type CliContext } from '../command.js'
 
 const USAGE = `Usage: cradle afc ls PATH [--long] [--udid UDID]
@@ -42,7 +43,7 @@ async function ls(afc: AfcClient, target: string, long: boolean, ctx: CliContext
 /** DEST/rel, refusing anything that would land outside DEST. */
 function inside(dest: string, rel: string): string {
   const out = path.resolve(dest, ...rel.split('/').filter((p) => p !== '' && p !== '.'))
-  if (out !== dest && !out.startsWith(dest + path.sep)) throw new CradleError('invalid-input', `refusing to write outside ${dest}: ${rel}`)
+  if (!isInside(path.resolve(dest), out)) throw new CradleError('invalid-input', `refusing to write outside ${dest}: ${rel}`)
   return out
 }
 
