@@ -202,6 +202,24 @@ describe('cradle destination', () => {
     expect(fs.readFileSync(path.join(data, 'secrets.json'), 'utf8')).toContain('GOCSPX-cli-secret-7')
   })
 
+  it('add and edit read switches the same way: off by default, --flag on, --no-flag off', async () => {
+    const env = { GOOGLE_CLIENT_SECRET: 'GOCSPX-cli-secret-8' }
+    const configOf = (): Record<string, unknown> => {
+      const db = new Database(path.join(data, CATALOG_FILE), { readonly: true })
+      try {
+        return JSON.parse((db.prepare('SELECT config_json FROM upload_destinations').get() as { config_json: string }).config_json)
+      } finally {
+        db.close()
+      }
+    }
+    expect((await cli(['destination', 'add', 'google-photos', '--name', 'Google', '--client-id', 'id.apps.googleusercontent.com', '--secret-env', 'GOOGLE_CLIENT_SECRET'], data, { env })).code).toBe(0)
+    expect(configOf()).toEqual({ clientId: 'id.apps.googleusercontent.com', uploadLivePhotoVideo: false })
+    expect((await cli(['destination', 'edit', 'Google', '--live-photo-video'], data)).code).toBe(0)
+    expect(configOf()).toMatchObject({ uploadLivePhotoVideo: true })
+    expect((await cli(['destination', 'edit', 'Google', '--no-live-photo-video', '--client-id', 'other.apps.googleusercontent.com'], data)).code).toBe(0)
+    expect(configOf()).toEqual({ clientId: 'other.apps.googleusercontent.com', uploadLivePhotoVideo: false })
+  })
+
   it('reads --secret-stdin in a real process', async () => {
     const r = await runCliProcess(['--data', data, 'destination', 'add', 's3', '--name', 'Proc', '--endpoint', s3.url, '--bucket', 'photos', '--access-key-id', 'S3RVER', '--secret-stdin'], { input: 'S3RVER\n', timeoutMs: 120_000 })
     expect(r.code).toBe(0)

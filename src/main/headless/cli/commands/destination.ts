@@ -89,41 +89,81 @@ async function open(ctx: CliContext, keepInEnv?: { value: string; variable: stri
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
 
-function configFor(kind: DestinationKind, v: Record<string, string | boolean | undefined>): Record<string, unknown> {
-  const need = (flag: string): string => {
-    const value = str(v[flag])
-    if (!value) throw new UsageError(`add ${kind} needs --${flag}`)
-    return value
-  }
-  switch (kind) {
-    case 'folder':
-      return { path: need('path') }
-    case 's3':
-      return {
-        endpoint: need('endpoint'), bucket: need('bucket'), accessKeyId: need('access-key-id'),
-        ...(str(v.region) ? { region: str(v.region) } : {}),
-        ...(str(v.prefix) !== undefined ? { prefix: str(v.prefix) } : {}),
-        ...(v['path-style'] ? { pathStyle: true } : v['no-path-style'] ? { pathStyle: false } : {}),
-        ...(v['checksums-when-required'] ? { checksumsWhenRequired: true } : {}),
-      }
-    case 'webdav':
-      return { url: need('url'), ...(str(v.username) ? { username: str(v.username) } : {}) }
-    case 'immich':
-      return { url: need('url') }
-    case 'google-photos':
-      // --no-live-photo-video was the way to get the still only before it became the default.
-      return { clientId: need('client-id'), uploadLivePhotoVideo: v['live-photo-video'] === true && !v['no-live-photo-video'] }
-  }
+type OptionValues = Record<string, string | boolean | undefined>
+
+/**
+ * Each kind's settings and the flag that gives each, for both `add` and `edit`: the options they
+ * parse, what `add` requires, what `edit` changes, and the flag named in "not saved: --url …".
+ * A switch is given as --flag (on) or --no-flag (off).
+ */
+interface Setting {
+  key: string
+  flag: string
+  type: 'text' | 'switch'
+  /** `add` refuses to go on without it. */
+  required?: boolean
+  /** What `add` stores when the flag is not given. */
+  byDefault?: boolean
 }
 
+const SETTINGS: { [K in DestinationKind]: readonly Setting[] } = {
+  folder: [{ key: 'path', flag: 'path', type: 'text', required: true }],
+  s3: [
+    { key: 'endpoint', flag: 'endpoint', type: 'text', required: true },
+    { key: 'bucket', flag: 'bucket', type: 'text', required: true },
+    { key: 'accessKeyId', flag: 'access-key-id', type: 'text', required: true },
+    { key: 'region', flag: 'region', type: 'text' },
+    { key: 'prefix', flag: 'prefix', type: 'text' },
+    { key: 'pathStyle', flag: 'path-style', type: 'switch' },
+    { key: 'checksumsWhenRequired', flag: 'checksums-when-required', type: 'switch' },
+  ],
+  webdav: [
+    { key: 'url', flag: 'url', type: 'text', required: true },
+    { key: 'username', flag: 'username', type: 'text' },
+  ],
+  immich: [{ key: 'url', flag: 'url', type: 'text', required: true }],
+  'google-photos': [
+    { key: 'clientId', flag: 'client-id', type: 'text', required: true },
+    // Off unless asked: Google cannot pair a Live Photo's video with its still.
+    { key: 'uploadLivePhotoVideo', flag: 'live-photo-video', type: 'switch', byDefault: false },
+  ],
+}
+
+const ALL_SETTINGS = Object.values(SETTINGS).flat()
+
+/** The flags that give `kind`'s settings, switches with their --no- form. */
+const flagsOf = (kind: DestinationKind): string[] => SETTINGS[kind].flatMap((s) => (s.type === 'switch' ? [s.flag, `no-${s.flag}`] : [s.flag]))
+
+/** The value the options give for `setting`, or undefined when they do not mention it. */
+function given(setting: Setting, v: OptionValues): string | boolean | undefined {
+  if (setting.type === 'text') return str(v[setting.flag])
+  return v[setting.flag] ? true : v[`no-${setting.flag}`] ? false : undefined
+}
+
+/** The settings the options give, as the destination's config keys. */
+function givenSettings(kind: DestinationKind, v: OptionValues): Record<string, unknown> {
+  return Object.fromEntries(SETTINGS[kind].flatMap((s): [string, string | boolean][] => {
+    const value = given(s, v)
+    return value === undefined ? [] : [[s.key, value]]
+  }))
+}
+
+function configFor(kind: DestinationKind, v: OptionValues): Record<string, unknown> {
+  const missing = SETTINGS[kind].find((s) => s.required && !given(s, v))
+  if (missing) throw new UsageError(`add ${kind} needs --${missing.flag}`)
+  const defaults = Object.fromEntries(SETTINGS[kind].flatMap((s): [string, boolean][] => (s.byDefault === undefined ? [] : [[s.key, s.byDefault]])))
+  return { ...defaults, ...givenSettings(kind, v) }
+}
+
+type OptionType = { type: 'string' } | { type: 'boolean' }
+const SETTING_OPTIONS: Record<string, OptionType> = Object.fromEntries(ALL_SETTINGS.flatMap((s): [string, OptionType][] => (s.type === 'text'
+  ? [[s.flag, { type: 'string' }]]
+  : [[s.flag, { type: 'boolean' }], [`no-${s.flag}`, { type: 'boolean' }]])))
+
+const COMMAND_OPTIONS = { name: { type: 'string' }, ...SECRET_OPTIONS, 'no-test': { type: 'boolean' }, json: { type: 'boolean' } } as const
+
 async function add(args: string[], ctx: CliContext): Promise<number> {
-  const { values: v, positionals } = parse(args, {
-    name: { type: 'string' }, path: { type: 'string' }, endpoint: { type: 'string' }, bucket: { type: 'string' },
-    'access-key-id': { type: 'string' }, region: { type: 'string' }, prefix: { type: 'string' },
-    'path-style': { type: 'boolean' }, 'no-path-style': { type: 'boolean' }, 'checksums-when-required': { type: 'boolean' },
-    url: { type: 'string' }, username: { type: 'string' }, 'client-id': { type: 'string' }, 'live-photo-video': { type: 'boolean' }, 'no-live-photo-video': { type: 'boolean' },
-    ...SECRET_OPTIONS, 'no-test': { type: 'boolean' }, json: { type: 'boolean' },
-  })
+  const { values: v, positionals } = parse(args, { ...SETTING_OPTIONS, ...COMMAND_OPTIONS })
   const kind = positionals[0] as DestinationKind | undefined
   if (!kind || !DESTINATION_KINDS.includes(kind) || positionals.length > 1) throw new UsageError(`add needs one kind: ${DESTINATION_KINDS.join(', ')}`)
   const name = str(v.name)
@@ -153,55 +193,17 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-/** The flags `edit` takes for each kind, and the setting each changes. */
-const EDIT_FLAGS: { [K in DestinationKind]: Record<string, (v: Record<string, string | boolean | undefined>) => [string, unknown] | null> } = {
-  folder: { path: (v) => text(v, 'path', 'path') },
-  s3: {
-    endpoint: (v) => text(v, 'endpoint', 'endpoint'),
-    bucket: (v) => text(v, 'bucket', 'bucket'),
-    'access-key-id': (v) => text(v, 'access-key-id', 'accessKeyId'),
-    region: (v) => text(v, 'region', 'region'),
-    prefix: (v) => text(v, 'prefix', 'prefix'),
-    'path-style': (v) => (v['path-style'] ? ['pathStyle', true] : null),
-    'no-path-style': (v) => (v['no-path-style'] ? ['pathStyle', false] : null),
-    'checksums-when-required': (v) => (v['checksums-when-required'] ? ['checksumsWhenRequired', true] : null),
-    'no-checksums-when-required': (v) => (v['no-checksums-when-required'] ? ['checksumsWhenRequired', false] : null),
-  },
-  webdav: { url: (v) => text(v, 'url', 'url'), username: (v) => text(v, 'username', 'username') },
-  immich: { url: (v) => text(v, 'url', 'url') },
-  'google-photos': {
-    'client-id': (v) => text(v, 'client-id', 'clientId'),
-    'live-photo-video': (v) => (v['live-photo-video'] ? ['uploadLivePhotoVideo', true] : null),
-    'no-live-photo-video': (v) => (v['no-live-photo-video'] ? ['uploadLivePhotoVideo', false] : null),
-  },
-}
-
-function text(v: Record<string, string | boolean | undefined>, flag: string, key: string): [string, unknown] | null {
-  const value = str(v[flag])
-  return value === undefined ? null : [key, value]
-}
-
 /** The flag each setting is given with, for "not saved: --url must be …". */
 const FLAG_OF: Record<string, string> = {
-  name: '--name', secret: 'the secret', path: '--path', endpoint: '--endpoint', bucket: '--bucket', accessKeyId: '--access-key-id',
-  region: '--region', prefix: '--prefix', pathStyle: '--path-style', checksumsWhenRequired: '--checksums-when-required',
-  url: '--url', username: '--username', clientId: '--client-id', uploadLivePhotoVideo: '--live-photo-video',
+  name: '--name', secret: 'the secret', ...Object.fromEntries(ALL_SETTINGS.map((s) => [s.key, `--${s.flag}`])),
 }
-
-const EDIT_OPTIONS = {
-  name: { type: 'string' }, path: { type: 'string' }, endpoint: { type: 'string' }, bucket: { type: 'string' },
-  'access-key-id': { type: 'string' }, region: { type: 'string' }, prefix: { type: 'string' },
-  'path-style': { type: 'boolean' }, 'no-path-style': { type: 'boolean' }, 'checksums-when-required': { type: 'boolean' }, 'no-checksums-when-required': { type: 'boolean' },
-  url: { type: 'string' }, username: { type: 'string' }, 'client-id': { type: 'string' }, 'live-photo-video': { type: 'boolean' }, 'no-live-photo-video': { type: 'boolean' },
-  ...SECRET_OPTIONS, 'no-test': { type: 'boolean' }, json: { type: 'boolean' },
-} as const
 
 /**
  * `edit NAME …`: the stored settings with the given ones changed, saved through the engine's
  * update (the same as the window's Edit: the runner restarts, failed files are tried again).
  */
 async function edit(args: string[], ctx: CliContext): Promise<number> {
-  const { values: v, positionals } = parse(args, EDIT_OPTIONS)
+  const { values: v, positionals } = parse(args, { ...SETTING_OPTIONS, ...COMMAND_OPTIONS })
   if (positionals.length !== 1) throw new UsageError('edit needs one destination name')
   const input = await secretFromOptions(v, ctx)
   const o = await open(ctx, input?.keepInEnv ? { value: input.value, variable: input.keepInEnv } : undefined)
@@ -212,12 +214,12 @@ async function edit(args: string[], ctx: CliContext): Promise<number> {
       return 1
     }
     const kind = record.kind
-    const flags = EDIT_FLAGS[kind]
-    const others = Object.keys(EDIT_OPTIONS).filter((f) => v[f] !== undefined && f !== 'name' && !(f in SECRET_OPTIONS) && f !== 'no-test' && f !== 'json' && !(f in flags))
-    if (others.length > 0) throw new UsageError(`${others.map((f) => `--${f}`).join(', ')} ${others.length === 1 ? 'is not a setting' : 'are not settings'} of a ${kind} destination; it takes ${Object.keys(flags).map((f) => `--${f}`).join(', ')}`)
-    const changes = Object.fromEntries(Object.values(flags).map((read) => read(v)).filter((c): c is [string, unknown] => c !== null))
+    const flags = flagsOf(kind)
+    const others = Object.keys(SETTING_OPTIONS).filter((f) => v[f] !== undefined && !flags.includes(f))
+    if (others.length > 0) throw new UsageError(`${others.map((f) => `--${f}`).join(', ')} ${others.length === 1 ? 'is not a setting' : 'are not settings'} of a ${kind} destination; it takes ${flags.map((f) => `--${f}`).join(', ')}`)
+    const changes = givenSettings(kind, v)
     const name = str(v.name) ?? record.name
-    if (Object.keys(changes).length === 0 && name === record.name && !input) throw new UsageError(`edit ${record.name} needs something to change: --name, ${Object.keys(flags).map((f) => `--${f}`).join(', ')} or a new secret`)
+    if (Object.keys(changes).length === 0 && name === record.name && !input) throw new UsageError(`edit ${record.name} needs something to change: --name, ${flags.map((f) => `--${f}`).join(', ')} or a new secret`)
     const draft = { kind, name, config: { ...record.config, ...changes }, ...(input ? { secret: input.value } : {}) }
     try {
       if (!v['no-test'] && kind !== 'google-photos') {
