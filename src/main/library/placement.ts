@@ -18,6 +18,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError } from '../../shared/errors.js'
+import { resolveBelow } from '../folders/inside.js'
 import type { Db } from './catalog-db.js'
 import { sha256File } from './file-hash.js'
 import { errnoOf, type LibraryFs } from './library-fs.js'
@@ -91,11 +92,8 @@ export function memberPath(group: GroupSlot, parsed: ParsedName, extra = 0): str
 
 /** Joins a relative library path to the root and proves it stays inside. */
 export function resolveInside(root: string, rel: string): string {
-  const abs = path.resolve(root, ...rel.split('/'))
-  const relBack = path.relative(path.resolve(root), abs)
-  if (relBack === '' || relBack.startsWith('..') || path.isAbsolute(relBack)) {
-    throw new CradleError('internal', `refusing a library path outside the root: ${rel}`)
-  }
+  const abs = resolveBelow(root, ...rel.split('/'))
+  if (abs === null) throw new CradleError('internal', `refusing a library path outside the root: ${rel}`)
   return abs
 }
 

@@ -6,11 +6,11 @@
  * STORED_THUMBNAIL_MAX_BYTES is stored; a write is atomic (temp file, rename), so a reader sees a
  * whole picture or none. Losing the folder loses nothing but pictures.
  */
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ThumbnailImage } from '../../shared/contract.js'
 import { looksLike } from './thumbnails.js'
+import { replaceAtomically } from '../folders/atomic-write.js'
 
 export const THUMBNAILS_DIR = '.cradle-thumbnails'
 /** iOS's grid thumbnails are tens of KiB; anything far bigger is not one. */
@@ -35,14 +35,8 @@ export async function storeThumbnail(root: string, sha256: string, bytes: Buffer
   const file = fileOf(root, sha256)
   if (!file || bytes.length > STORED_THUMBNAIL_MAX_BYTES || !isJpeg(bytes)) return false
   await fs.promises.mkdir(path.dirname(file), { recursive: true })
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`
-  try {
-    await fs.promises.writeFile(temp, bytes, { flag: 'wx' })
-    await fs.promises.rename(temp, file)
-  } catch (e) {
-    await fs.promises.rm(temp, { force: true })
-    throw e
-  }
+  // A thumbnail is a cache of the phone's: one lost in a crash is copied again.
+  await replaceAtomically(file, bytes, { durable: false })
   return true
 }
 

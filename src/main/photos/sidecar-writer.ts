@@ -7,12 +7,11 @@
  * `.cradle-damaged/` first, never overwritten. A failure here never fails the backup: the photo is
  * safe without its sidecar, and the next sync tries again.
  */
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import path from 'node:path'
 import type { CradleError } from '../../shared/errors.js'
 import { errnoOf, mapFsError } from '../library/library-fs.js'
 import { resolveInside } from '../library/placement.js'
+import { replaceAtomically } from '../folders/atomic-write.js'
 import { moveAside } from '../library/scrub.js'
 import { createLogger, type Logger } from '../logging/logger.js'
 import type { PhotoMetadata } from './photo-metadata.js'
@@ -52,30 +51,6 @@ async function readIfThere(file: string): Promise<string | undefined> {
   }
 }
 
-/**
- * Replaces `target` with `text` all at once: a temp file opened exclusively (`wx`) beside it,
- * fsync, rename. `beforeRename` may still refuse (e.g. an abort) and leaves nothing behind.
- */
-export async function replaceAtomically(target: string, text: string, beforeRename?: () => void): Promise<void> {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.cradle-${randomBytes(4).toString('hex')}.tmp`)
-  try {
-    const fd = await fs.promises.open(temp, 'wx')
-    try {
-      await fd.writeFile(text, 'utf8')
-      await fd.sync()
-    } finally {
-      await fd.close()
-    }
-    beforeRename?.()
-    await fs.promises.rename(temp, target)
-  } catch (error) {
-    await fs.promises.rm(temp, { force: true })
-    throw error
-  }
-  // No fsync of the directory: a rename lost in a crash leaves the previous sidecar (or none), and
-  // sidecars are written again from the catalog; fsyncing the folder per file costs more than the write.
-}
-
 /** Writes or updates one sidecar; 'unchanged' when it already says exactly this. */
 export async function writeSidecar(root: string, item: SidecarItem, opts: SidecarOptions = {}): Promise<{ outcome: 'written' | 'unchanged'; setAside?: string }> {
   const file = resolveInside(root, item.libraryPath)
@@ -91,7 +66,7 @@ export async function writeSidecar(root: string, item: SidecarItem, opts: Sideca
     setAside = moveAside(root, rel, (opts.now ?? Date.now)())
     opts.log?.warn('sidecar could not be read; kept aside and written afresh', { path: rel, aside: setAside, reason: update.reason })
   }
-  await replaceAtomically(target, update.text)
+  await replaceAtomically(target, update.text, { durable: true })
   return { outcome: 'written', setAside }
 }
 

@@ -16,7 +16,7 @@ import type { Destination, MetadataContext, RemoteCheck, UploadContext, UploadIt
 import { takenAt } from '../destination.js'
 import { sha256File } from '../../library/file-hash.js'
 import { resolveBelow } from '../../folders/inside.js'
-import { replaceAtomically } from '../../photos/sidecar-writer.js'
+import { replaceAtomically } from '../../folders/atomic-write.js'
 import { mustReadBack, newProbe, type ProbeResult } from '../write-probe.js'
 
 function fsError(error: unknown, what: string): CradleError {
@@ -152,7 +152,7 @@ export class FolderDestination implements Destination {
     const target = `${this.target({ ...item, libraryPath: remoteRef })}.xmp`
     const text = await ctx.sidecar()
     try {
-      await replaceAtomically(target, text, () => ctx.signal.throwIfAborted())
+      await replaceAtomically(target, text, { durable: true, beforeRename: () => ctx.signal.throwIfAborted() })
     } catch (error) {
       if (error instanceof CradleError || ctx.signal.aborted) throw error
       throw fsError(error, `writing the sidecar of ${remoteRef}`)
