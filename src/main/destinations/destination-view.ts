@@ -47,15 +47,18 @@ export function toView(
   const problem = record.problem ?? runner?.problem ?? (full ? { code: full.code, context: full.context } : null)
   const hold = runner?.currentHold ?? null
   const inflight = runner?.inflightCount ?? 0
+  // Counts are photos and videos; whether work is left is about files (a photo whose still failed
+  // may still have its video to send).
   const pending = counts.pending + counts.uploading
+  const working = counts.waitingFiles > 0
   let status: DestinationStatus = 'ready'
   let waitingReason: string | null = null
   if (problem) status = problem.code === 'destination-auth' && record.kind === 'google-photos' ? 'needs-sign-in' : 'error'
   else if (env.paused) status = 'paused'
-  else if (env.gate === 'power' && pending > 0) {
+  else if (env.gate === 'power' && working) {
     status = 'waiting'
     waitingReason = 'Waiting for AC power'
-  } else if (hold && pending > 0) {
+  } else if (hold && working) {
     status = 'waiting'
     const retry = `retrying in ${Math.max(1, Math.ceil((hold.until - env.now) / 1000))} s`
     // Say why it waits ("Can't reach Immich — retrying in 9 s"), not only for how long.
@@ -64,7 +67,7 @@ export function toView(
       ? `Daily limit; resumes at ${clockTime(hold.until)}`
       : why ? `${why} — ${retry}` : `Retrying in ${retry.slice('retrying in '.length)}`
   } else if (inflight > 0) status = 'uploading'
-  else if (pending > 0) {
+  else if (working) {
     status = 'waiting'
     waitingReason = 'Retrying soon'
   }

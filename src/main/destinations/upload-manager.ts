@@ -518,7 +518,7 @@ export class UploadManager {
         this.countsCache.delete(record.id)
         this.space.afterUploads(record.id, runner.destination, runner.inflightCount, () => {
           const c = this.counts(record.id)
-          return { done: c.done, waiting: c.pending + c.uploading }
+          return { done: c.done, waiting: c.waitingFiles }
         })
         this.emit()
       },

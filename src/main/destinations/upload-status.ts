@@ -15,6 +15,7 @@ export interface AssetUploadState {
   error: WireError | null
 }
 
+/** Counts in photos and videos, as the Photos app counts them (a Live Photo's still and video are one). */
 export interface DestinationStatusCounts {
   id: string
   name: string
@@ -26,6 +27,7 @@ export interface DestinationStatusCounts {
   /** Done because the destination already had the content. */
   alreadyThere: number
   problem: WireError | null
+  /** Failed photos and videos by the reason one of their files failed. */
   failures: { code: string; count: number; message: string }[]
   /** Space there as last measured by a running Cradle (null: not measured yet). */
   space: DestinationSpace | null
@@ -49,7 +51,7 @@ export function assetUploadStates(queue: UploadQueue, store: DestinationStore, a
   return out
 }
 
-/** Counts and failure reasons per destination. */
+/** Counts (photos and videos) and failure reasons per destination. */
 export function destinationStatusCounts(queue: UploadQueue, store: DestinationStore, platform?: Platform): DestinationStatusCounts[] {
   return store.list().map((r) => {
     const c = queue.counts(r.id)
@@ -80,13 +82,21 @@ const UPLOAD_RANK: Record<UploadState, number> = { failed: 0, uploading: 1, pend
  * One photo's state per destination from its files' states: failed if any file failed, uploading
  * or waiting while any is, done when the rest are done, skipped only when every file was (an .AAE
  * Immich does not take leaves the photo done). The error is that of a file in the photo's state.
+ * A file not in the library (null: still importing, or not imported) is not anywhere else either:
+ * the photo waits at every destination its other files reached, never ✓ with a part missing.
+ * The same rule as the catalog's upload_groups (uploads-schema.ts), which the counts read.
  */
-export function combineUploadStates(files: readonly (readonly AssetUploadState[])[]): AssetUploadState[] {
+export function combineUploadStates(files: readonly (readonly AssetUploadState[] | null)[]): AssetUploadState[] {
   const byDestination = new Map<string, AssetUploadState>()
   for (const states of files) {
-    for (const s of states) {
+    for (const s of states ?? []) {
       const seen = byDestination.get(s.destinationId)
       if (!seen || UPLOAD_RANK[s.state] < UPLOAD_RANK[seen.state] || (s.state === seen.state && seen.error === null)) byDestination.set(s.destinationId, s)
+    }
+  }
+  if (files.includes(null)) {
+    for (const [id, s] of byDestination) {
+      if (UPLOAD_RANK[s.state] > UPLOAD_RANK.pending) byDestination.set(id, { destinationId: id, state: 'pending', error: null })
     }
   }
   return [...byDestination.values()]

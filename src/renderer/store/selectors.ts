@@ -143,7 +143,7 @@ export function statusLine(state: AppState | null, connected: boolean, now: numb
   const destinationProblem = state.problems[0]
   if (destinationProblem) return destinationProblem.action ? `${destinationProblem.message} — ${destinationProblem.action}` : destinationProblem.message
   const uploading = state.destinations.find((d) => d.status === 'uploading' && d.counts.pending > 0)
-  if (uploading) return `Uploading ${plural(uploading.counts.pending, 'photo')} to ${uploading.name}`
+  if (uploading) return `Uploading ${formatPhotos(uploading.counts.pending)} to ${uploading.name}`
   const last = Math.max(0, ...state.devices.map((d) => d.lastBackupAt ?? 0))
   // Photos in iCloud only are nowhere yet: "181 of 210 photos and videos are safe · 29 in iCloud only", not "All … are safe".
   const total = state.safety.total

@@ -61,7 +61,7 @@ describe('cradle destination', () => {
       db.close()
     }
     const edited = await cli(['destination', 'edit', 'shelf', '--path', second, '--name', 'Second shelf'], data)
-    expect(edited).toMatchObject({ code: 0, stderr: '', stdout: `Saved Second shelf (folder) → ${second}. 1 file waits to go there.\n` })
+    expect(edited).toMatchObject({ code: 0, stderr: '', stdout: `Saved Second shelf (folder) → ${second}. 1 photo or video waits to go there.\n` })
     const [view] = (await cli(['destination', 'list', '--json'], data)).stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(view).toMatchObject({ name: 'Second shelf', kind: 'folder', target: second, counts: { failed: 0, pending: 1 } })
     // A new name alone keeps the path.

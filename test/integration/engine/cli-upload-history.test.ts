@@ -36,7 +36,7 @@ function cradle(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 interface Status {
   phones: { photos: { safe: number } }[]
-  destinations: { name: string; done: number }[]
+  destinations: { name: string; done: number; pending: number; failed: number }[]
   uploadHistory: { destination: string; uploaded: number; notUploaded: number; files: number; failedFiles: number; reason: string | null; text: string }[]
   lastRun: { sourceName: string } | null
 }
@@ -52,16 +52,21 @@ describe('History of uploads', () => {
 
     const s = JSON.parse((await cradle(['status', '--json'])).stdout) as Status
     const photos = s.phones[0]!.photos.safe
-    const files = s.destinations.find((d) => d.name === 'Shelf')!.done
-    // The roll has Live Photos and edits: fewer photos and videos than files.
+    const files = s.uploadHistory[0]!.files
+    // The roll has Live Photos and edits: fewer photos and videos than files. Every count of the
+    // destination is in photos and videos, as the phone's: status, its --json, backup's summary.
     expect(photos).toBeGreaterThan(0)
     expect(photos).toBeLessThan(files)
+    expect(s.destinations.find((d) => d.name === 'Shelf')).toMatchObject({ done: photos, pending: 0, failed: 0 })
+    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { uploads: { destination: string; done: number }[] }
+    expect(summary.uploads).toEqual([{ destination: 'Shelf', done: photos, pending: 0, failed: 0, problem: null }])
     expect(s.uploadHistory).toEqual([
       { at: expect.any(Number), destination: 'Shelf', uploaded: photos, notUploaded: 0, files, failedFiles: 0, bytes: expect.any(Number), reason: null, text: `Uploaded ${photos} photos and videos to Shelf` },
     ])
     // The last run is still the phone's import, not the upload that followed it.
     expect(s.lastRun).toMatchObject({ sourceName: sim.devices[0]!.name })
     const text = (await cradle(['status'])).stdout
+    expect(text).toContain(`\n  Shelf (folder) · ${photos} photos and videos uploaded · 0 waiting · 0 failed\n`)
     expect(text).toMatch(new RegExp(`\\n     last batch today \\d\\d?:\\d\\d( [AP]M)?: Uploaded ${photos} photos and videos to Shelf\\n`))
 
     // A second run has nothing new to upload: no "0 uploaded" line.
@@ -80,5 +85,8 @@ describe('History of uploads', () => {
     expect(broken).toMatchObject({ destination: 'Broken', uploaded: 0, notUploaded: photos, files: 0 })
     expect(broken.reason).toMatch(/^Broken /)
     expect(broken.text).toBe(`${photos} not uploaded to Broken: ${broken.reason}`)
+    // The summary counts the photos and videos left waiting there, not their files.
+    const left = (JSON.parse(failed.stdout.trim().split('\n').at(-1)!) as { uploads: { destination: string; done: number; pending: number }[] }).uploads
+    expect(left.find((u) => u.destination === 'Broken')).toMatchObject({ done: 0, pending: photos })
   }, 240_000)
 })

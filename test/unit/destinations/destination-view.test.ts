@@ -8,7 +8,7 @@ import type { DestinationCounts } from '../../../src/main/destinations/queue/upl
 const record: DestinationRecord = {
   id: 'd1', name: 'Immich', kind: 'immich', config: { url: 'http://photos.lan:2283' }, skipRoles: [], createdAt: 0, problem: null, state: {}, space: null,
 }
-const counts: DestinationCounts = { done: 3, pending: 2, uploading: 0, failed: 0, skipped: 0, deduped: 0, pendingBytes: 10 }
+const counts: DestinationCounts = { done: 3, pending: 2, uploading: 0, failed: 0, skipped: 0, deduped: 0, pendingBytes: 10, waitingFiles: 2 }
 
 /** Only the fields toView reads from a runner. */
 function runner(fields: { hold: { kind: 'backoff' | 'quota'; until: number } | null; lastError: CradleError | null }): DestinationRunner {

@@ -23,8 +23,9 @@ describe('upload queue (SQLite)', () => {
     const immich = store.insert('immich', 'Immich', { url: 'http://i' }, ['sidecar'], 0)
     expect(queue.enqueue(1)).toBe(6)
     expect(queue.enqueue(2)).toBe(0)
-    expect(queue.counts(folder.id)).toMatchObject({ pending: 3, skipped: 0 })
-    expect(queue.counts(immich.id)).toMatchObject({ pending: 2, skipped: 1 })
+    // In photos and videos: the still, its video and its .AAE are one photo, waiting on both.
+    expect(queue.counts(folder.id)).toMatchObject({ pending: 1, skipped: 0, waitingFiles: 3 })
+    expect(queue.counts(immich.id)).toMatchObject({ pending: 1, skipped: 0, waitingFiles: 2 })
     const b = lib.addAsset({ libraryPath: '2026/b.jpg' })
     expect(queue.enqueue(3, { assetIds: [b.id] })).toBe(2)
   })

@@ -90,7 +90,7 @@ describe('status line', () => {
     const problem = buildAppState({ problems: [toWireError('disk-full', { freeBytes: 0, totalBytes: 512e9 })] })
     expect(statusLine(problem, true)).toBe('The library disk is full (0 bytes free of 512 GB) — Nothing was lost; backup resumes when there is space.')
     const uploading = buildAppState({ destinations: [buildDestination({ status: 'uploading', counts: { done: 1, pending: 230, failed: 0 } })] })
-    expect(statusLine(uploading, true)).toBe('Uploading 230 photos to Immich')
+    expect(statusLine(uploading, true)).toBe('Uploading 230 photos and videos to Immich')
     // Pause all counts what it holds back: the uploads waiting, not the import queue.
     const paused = buildAppState({ paused: true, destinations: [buildDestination({ counts: { done: 0, pending: 210, failed: 0 } })], queue: { counts: { all: 400, pending: 0, failed: 0, notOnPhone: 0, done: 400, importPending: 0, importFailed: 0 }, revision: 1 } })
     expect(statusLine(paused, true)).toBe('Paused — 210 uploads waiting')
@@ -146,7 +146,7 @@ describe('the header when copies are missing', () => {
     const disk = toWireError('disk-full', { freeBytes: 0, totalBytes: 512e9 })
     expect(statusLine(buildAppState({ destinations: [failing], problems: [disk] }), true, now)).toBe(`${disk.message} — ${disk.action}`)
     const uploading = buildDestination({ status: 'uploading', counts: { done: 10, pending: 200, failed: 0 } })
-    expect(statusLine(buildAppState({ destinations: [uploading] }), true, now)).toBe('Uploading 200 photos to Immich')
+    expect(statusLine(buildAppState({ destinations: [uploading] }), true, now)).toBe('Uploading 200 photos and videos to Immich')
   })
 })
 

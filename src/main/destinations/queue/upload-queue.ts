@@ -18,6 +18,7 @@ export interface RowError {
   detail: string
 }
 
+/** In photos and videos (asset groups), apart from the bytes and files still to send. */
 export interface DestinationCounts {
   done: number
   pending: number
@@ -26,6 +27,8 @@ export interface DestinationCounts {
   skipped: number
   deduped: number
   pendingBytes: number
+  /** Files still pending or uploading (a photo with a failed file may still have one to send). */
+  waitingFiles: number
 }
 
 interface AssetRow {
@@ -278,30 +281,39 @@ export class UploadQueue {
     return this.db.prepare(`UPDATE uploads SET next_attempt_at = 0 WHERE destination_id = ? AND state = 'pending' AND next_attempt_at > ?`).run(destinationId, now).changes
   }
 
+  /**
+   * A destination's photos and videos by the state they have there (upload_groups, kept by the
+   * uploads triggers): ranges of upload_groups_state and upload_groups_waiting, no file read.
+   */
   counts(destinationId: string): DestinationCounts {
-    const out: DestinationCounts = { done: 0, pending: 0, uploading: 0, failed: 0, skipped: 0, deduped: 0, pendingBytes: 0 }
-    const rows = this.db.prepare<[string], { state: UploadState; n: number; deduped: number; bytes: number }>(`
-      SELECT u.state, COUNT(*) AS n, SUM(u.deduped) AS deduped, SUM(CASE WHEN u.state IN ('pending','uploading') THEN a.size ELSE 0 END) AS bytes
-      FROM uploads u JOIN assets a ON a.id = u.asset_id WHERE u.destination_id = ? GROUP BY u.state`).all(destinationId)
+    const out: DestinationCounts = { done: 0, pending: 0, uploading: 0, failed: 0, skipped: 0, deduped: 0, pendingBytes: 0, waitingFiles: 0 }
+    const rows = this.db.prepare<[string], { state: UploadState; n: number; deduped: number }>(`
+      SELECT state, COUNT(*) AS n, SUM(deduped) AS deduped FROM upload_groups WHERE destination_id = ? GROUP BY state`).all(destinationId)
     for (const r of rows) {
       out[r.state] = r.n
       if (r.state === 'done') out.deduped = r.deduped
-      out.pendingBytes += r.bytes ?? 0
     }
+    const waiting = this.db.prepare<[string], { files: number | null; bytes: number | null }>(`
+      SELECT SUM(waiting_files) AS files, SUM(waiting_bytes) AS bytes FROM upload_groups WHERE destination_id = ? AND waiting_files > 0`).get(destinationId)
+    out.waitingFiles = waiting?.files ?? 0
+    out.pendingBytes = waiting?.bytes ?? 0
     return out
   }
 
   /** Photos and videos (asset groups) with a file still waiting for this destination. */
   photosWaiting(destinationId: string): number {
-    return this.db.prepare<[string], { n: number }>(`SELECT COUNT(DISTINCT a.group_id) AS n FROM uploads u JOIN assets a ON a.id = u.asset_id
-      WHERE u.destination_id = ? AND u.state IN ('pending','uploading')`).get(destinationId)!.n
+    return this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM upload_groups WHERE destination_id = ? AND waiting_files > 0').get(destinationId)!.n
   }
 
-  /** Failed rows by error code, most common first (for `cradle status`). */
+  /**
+   * Failed photos and videos by the error code of a failed file, most common first (for `cradle status`);
+   * the example from the failed files alone (uploads_work, not every file of the destination).
+   */
   failureReasons(destinationId: string): { code: string; count: number; example: string }[] {
     return this.db.prepare<[string], { code: string; count: number; example: string }>(`
-      SELECT COALESCE(error_code, 'internal') AS code, COUNT(*) AS count, MAX(error_detail) AS example
-      FROM uploads WHERE destination_id = ? AND state = 'failed' GROUP BY error_code ORDER BY count DESC`).all(destinationId)
+      SELECT g.error_code AS code, COUNT(*) AS count,
+        (SELECT MAX(u.error_detail) FROM uploads u INDEXED BY uploads_work WHERE u.destination_id = g.destination_id AND u.state = 'failed' AND COALESCE(u.error_code, 'internal') = g.error_code) AS example
+      FROM upload_groups g WHERE g.destination_id = ? AND g.state = 'failed' GROUP BY g.error_code ORDER BY count DESC`).all(destinationId)
   }
 
   /** Upload state per destination for a page of assets (the engine joins it into queue rows). */

@@ -62,4 +62,77 @@ const v4 = (db: Db): void => {
   db.exec(`ALTER TABLE upload_destinations ADD COLUMN space_json TEXT;`)
 }
 
-export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1, v2, v3, v4] }
+// Each destination's counts speak in photos and videos, as the Photos app does: one row per
+// (destination, library group) — a Live Photo's still and video, an edit's original, render and .AAE
+// are one group (assets.group_id) — with the state the photo has there, combined from its files as
+// upload-status.ts combineUploadStates does: failed if any file failed, uploading or waiting while
+// any is, done when the rest are done, skipped only when every file was. The key is the library's
+// group, not the phone's family (device_files.family_id): uploads are of library assets, every asset
+// has exactly one group (the inbox's too, which have no phone family), and History counts batches by
+// group already. Triggers on uploads keep it, whichever code writes a row; each refreshes one group
+// (its few files through assets_group and the uploads key), so an upload's state change stays O(1),
+// and the counts per state are ranges of upload_groups_state instead of a GROUP BY over every file.
+// The photo is "already there" (deduped) when every file of it done there was found there.
+// waiting_files/waiting_bytes: the photo's files still pending or uploading (the byte count and
+// "is anything left" stay about files, also for a photo whose other file failed).
+export const GROUP_UPLOAD_STATE = `CASE WHEN MAX(u.state = 'failed') THEN 'failed' WHEN MAX(u.state = 'uploading') THEN 'uploading'
+  WHEN MAX(u.state = 'pending') THEN 'pending' WHEN MAX(u.state = 'done') THEN 'done' ELSE 'skipped' END`
+const GROUP_COLUMNS = `${GROUP_UPLOAD_STATE},
+    COALESCE(MIN(CASE WHEN u.state = 'done' THEN u.deduped END), 0),
+    MIN(CASE WHEN u.state = 'failed' THEN COALESCE(u.error_code, 'internal') END),
+    SUM(u.state IN ('pending','uploading')),
+    SUM(CASE WHEN u.state IN ('pending','uploading') THEN a.size ELSE 0 END)`
+/**
+ * The upload_groups row of (destination `dest`, the group of asset `asset`) from its files there:
+ * the asset by its key, its group's few files through assets_group, each one's upload by its key.
+ */
+export const groupRowSql = (dest: string, asset: string): string => `SELECT u.destination_id, a.group_id, ${GROUP_COLUMNS}
+    FROM assets g JOIN assets a ON a.group_id = g.group_id JOIN uploads u ON u.destination_id = ${dest} AND u.asset_id = a.id
+    WHERE g.id = ${asset} AND EXISTS (SELECT 1 FROM upload_destinations WHERE id = ${dest})
+    GROUP BY a.group_id`
+/** Recomputes that row (upsert): what each uploads trigger runs, once per changed file. */
+const refreshGroup = (dest: string, asset: string): string => `
+  INSERT INTO upload_groups (destination_id, group_id, state, deduped, error_code, waiting_files, waiting_bytes)
+    ${groupRowSql(dest, asset)}
+    ON CONFLICT (destination_id, group_id) DO UPDATE SET state = excluded.state, deduped = excluded.deduped,
+      error_code = excluded.error_code, waiting_files = excluded.waiting_files, waiting_bytes = excluded.waiting_bytes;`
+
+const v5 = (db: Db): void => {
+  db.exec(`
+    CREATE TABLE upload_groups (
+      destination_id TEXT NOT NULL,
+      group_id INTEGER NOT NULL,
+      state TEXT NOT NULL CHECK (state IN ('pending','uploading','done','failed','skipped')),
+      deduped INTEGER NOT NULL,
+      error_code TEXT,                      -- a failed file's, for the failure reasons
+      waiting_files INTEGER NOT NULL,
+      waiting_bytes INTEGER NOT NULL,
+      PRIMARY KEY (destination_id, group_id)
+    ) WITHOUT ROWID;
+    INSERT INTO upload_groups (destination_id, group_id, state, deduped, error_code, waiting_files, waiting_bytes)
+      SELECT u.destination_id, a.group_id, ${GROUP_COLUMNS}
+      FROM uploads u JOIN assets a ON a.id = u.asset_id GROUP BY u.destination_id, a.group_id;
+    CREATE INDEX upload_groups_state ON upload_groups (destination_id, state, deduped, error_code);
+    CREATE INDEX upload_groups_waiting ON upload_groups (destination_id, waiting_files, waiting_bytes) WHERE waiting_files > 0;
+
+    CREATE TRIGGER uploads_group_insert AFTER INSERT ON uploads BEGIN
+      ${refreshGroup('NEW.destination_id', 'NEW.asset_id')}
+    END;
+    CREATE TRIGGER uploads_group_update AFTER UPDATE OF state, deduped, error_code ON uploads BEGIN
+      ${refreshGroup('NEW.destination_id', 'NEW.asset_id')}
+    END;
+    -- The last file of a photo gone from a destination takes the photo's row with it.
+    CREATE TRIGGER uploads_group_delete AFTER DELETE ON uploads BEGIN
+      DELETE FROM upload_groups WHERE destination_id = OLD.destination_id AND group_id = (SELECT group_id FROM assets WHERE id = OLD.asset_id)
+        AND NOT EXISTS (SELECT 1 FROM assets g JOIN assets a ON a.group_id = g.group_id JOIN uploads u ON u.destination_id = OLD.destination_id AND u.asset_id = a.id
+          WHERE g.id = OLD.asset_id);
+      ${refreshGroup('OLD.destination_id', 'OLD.asset_id')}
+    END;
+    -- A removed destination: its photos go with it (its uploads go by their foreign key).
+    CREATE TRIGGER upload_destinations_groups AFTER DELETE ON upload_destinations BEGIN
+      DELETE FROM upload_groups WHERE destination_id = OLD.id;
+    END;
+  `)
+}
+
+export const uploadsSchema: SchemaModule = { name: 'uploads', after: ['library'], migrations: [v1, v2, v3, v4, v5] }

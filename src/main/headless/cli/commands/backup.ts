@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util'
 import { describeError } from '../../../../shared/error-text.js'
+import { formatPhotos } from '../../../../shared/format.js'
 import type { CradleError } from '../../../../shared/errors.js'
 import type { AppState, DeviceView } from '../../../../shared/state.js'
 import { NO_COUNTS, type BackupCounts } from '../../../engine/backup-run.js'
@@ -47,6 +48,7 @@ export interface BackupSummary {
   unreadable: number
   failed: number
   bytes: number
+  /** Per destination, in photos and videos (a Live Photo's still and video are one). */
   uploads: { destination: string; done: number; pending: number; failed: number; problem: string | null }[]
   errors: string[]
 }
@@ -140,9 +142,9 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       // Something asked for that did not happen is an error, so cron and systemd see it (exit 1);
       // with --no-upload no upload was asked for.
       if (problem) summary.errors.push(`${d.name}: ${problem}`)
-      else if (d.counts.failed > 0 && !v['no-upload']) summary.errors.push(`${d.name}: ${d.counts.failed} ${d.counts.failed === 1 ? 'file was' : 'files were'} not uploaded${d.waitingReason ? ` (${d.waitingReason})` : ''}; "cradle status" lists them`)
-      else if (d.counts.pending > 0 && !v['no-upload']) summary.errors.push(`${d.name}: ${d.counts.pending} still waiting to upload${d.waitingReason ? ` (${d.waitingReason})` : ''}; the next run continues`)
-      if (!json) ctx.stdout.write(`${d.name}: ${d.counts.done} uploaded, ${d.counts.pending} waiting, ${d.counts.failed} failed${problem ? ` — ${problem}` : ''}\n`)
+      else if (d.counts.failed > 0 && !v['no-upload']) summary.errors.push(`${d.name}: ${formatPhotos(d.counts.failed)} not uploaded${d.waitingReason ? ` (${d.waitingReason})` : ''}; "cradle status" lists them`)
+      else if (d.counts.pending > 0 && !v['no-upload']) summary.errors.push(`${d.name}: ${formatPhotos(d.counts.pending)} still waiting to upload${d.waitingReason ? ` (${d.waitingReason})` : ''}; the next run continues`)
+      if (!json) ctx.stdout.write(`${d.name}: ${formatPhotos(d.counts.done)} uploaded, ${d.counts.pending} waiting, ${d.counts.failed} failed${problem ? ` — ${problem}` : ''}\n`)
     }
     if (abort.signal.aborted) summary.errors.push('Stopped before the end; the next run continues where this one stopped.')
   } finally {

@@ -8,7 +8,7 @@ import { KIND_NEEDS_SECRET, DESTINATION_KINDS } from '../../../../shared/destina
 import { CradleError } from '../../../../shared/errors.js'
 import { defaultSettings } from '../../../../shared/settings.js'
 import type { DestinationKind, DestinationView } from '../../../../shared/state.js'
-import { formatCount } from '../../../../shared/format.js'
+import { formatCount, formatPhotos } from '../../../../shared/format.js'
 import { uploadsSchema } from '../../../destinations/queue/uploads-schema.js'
 import { UploadManager } from '../../../destinations/upload-manager.js'
 import { historySchema } from '../../../engine/history.js'
@@ -184,7 +184,7 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
     const view = await o.manager.add(draft)
     if (v.json) ctx.stdout.write(`${JSON.stringify(view)}\n`)
     else {
-      ctx.stdout.write(`Added ${view.name} (${view.kind}) → ${view.target}. ${formatCount(view.counts.pending)} files will go there.\n`)
+      ctx.stdout.write(`Added ${view.name} (${view.kind}) → ${view.target}. ${formatPhotos(view.counts.pending)} will go there.\n`)
       if (kind === 'google-photos') ctx.stdout.write(`Next: cradle destination login "${view.name}"\n`)
     }
     return 0
@@ -233,7 +233,7 @@ async function edit(args: string[], ctx: CliContext): Promise<number> {
       if (v.json) ctx.stdout.write(`${JSON.stringify(view)}\n`)
       else {
         const n = view.counts.pending
-        const waiting = n === 0 ? '' : n === 1 ? ' 1 file waits to go there.' : ` ${formatCount(n)} files wait to go there.`
+        const waiting = n === 0 ? '' : ` ${formatPhotos(n)} ${n === 1 ? 'waits' : 'wait'} to go there.`
         ctx.stdout.write(`Saved ${view.name} (${view.kind}) → ${view.target}.${waiting}\n`)
       }
       return 0
@@ -253,7 +253,7 @@ async function edit(args: string[], ctx: CliContext): Promise<number> {
 function render(views: DestinationView[]): string {
   if (views.length === 0) return 'No destinations. Add one with "cradle destination add".'
   return views.map((d) => {
-    const lines = [`${d.name} (${d.kind}) → ${d.target}`, `  ${formatCount(d.counts.done)} uploaded · ${formatCount(d.counts.pending)} waiting · ${formatCount(d.counts.failed)} failed`]
+    const lines = [`${d.name} (${d.kind}) → ${d.target}`, `  ${formatPhotos(d.counts.done)} uploaded · ${formatCount(d.counts.pending)} waiting · ${formatCount(d.counts.failed)} failed`]
     if (d.problem) lines.push(`  ${d.problem.message}${d.problem.action ? ` — ${d.problem.action}` : ''}`)
     if (d.quota) lines.push(`  ${formatCount(d.quota.used)} of ${formatCount(d.quota.limit)} requests used today`)
     return lines.join('\n')

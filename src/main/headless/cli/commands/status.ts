@@ -157,7 +157,7 @@ export function renderStatus(r: StatusReport, now = Date.now()): string {
   lines.push('Destinations')
   if (r.destinations.length === 0) lines.push('  none — add one with "cradle destination add"')
   for (const d of r.destinations) {
-    lines.push(`  ${d.name} (${d.kind}) · ${formatCount(d.done)} uploaded · ${formatCount(d.pending)} waiting · ${formatCount(d.failed)} failed`)
+    lines.push(`  ${d.name} (${d.kind}) · ${formatPhotos(d.done)} uploaded · ${formatCount(d.pending)} waiting · ${formatCount(d.failed)} failed`)
     // The last figure a running Cradle measured (status asks no service: it has no keys).
     lines.push(`     Space: ${d.space ? `${spaceText(d.space)} (${formatWhen(d.space.checkedAt, now)})` : 'not measured yet'}`)
     if (d.problem) lines.push(`     ${d.problem.message}${d.problem.action ? ` — ${d.problem.action}` : ''}`)
