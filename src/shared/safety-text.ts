@@ -5,7 +5,7 @@
  * found damaged.
  */
 import { formatCount, formatPhotos, formatWhen } from './format.js'
-import type { QueueItemView, SafetyPlace, SafetySummary, ScrubView, UploadState } from './state.js'
+import type { ImportState, QueueItemView, SafetyPlace, SafetySummary, ScrubView, UploadState } from './state.js'
 
 function count(n: number, one: string, many: string): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`
@@ -46,13 +46,27 @@ const UPLOAD_MARKS: Record<UploadState, { mark: ItemPlace['mark']; words: string
   skipped: { mark: '–', words: 'not sent there' },
 }
 
+/** A photo some file of which is not in the library: what its Library place says instead of ✓. */
+const INCOMPLETE_IMPORT: Record<ImportState, Omit<ItemPlace, 'name'> | null> = {
+  pending: { mark: '…', words: 'not all in the library yet' },
+  importing: { mark: '…', words: 'not all in the library yet' },
+  failed: { mark: '✗', words: 'a file could not be imported' },
+  'not-on-phone': { mark: '…', words: 'a file is in iCloud only' },
+  done: null,
+  duplicate: null,
+}
+
 /** Where one queue item is safe: the library, then each destination it has a row for. */
 export function itemPlaces(item: QueueItemView, names: ReadonlyMap<string, string>): ItemPlace[] {
   if (item.libraryCopy === null) return []
   const damage = item.libraryCopy.damage
+  // A photo is in the library when every file of it is (a Live Photo's still may import after its video).
+  const missing = INCOMPLETE_IMPORT[item.importState]
   const library: ItemPlace = damage
     ? { name: 'Library', mark: '✗', words: damage === 'missing' ? 'missing from the library' : 'damaged in the library' }
-    : { name: 'Library', mark: '✓', words: item.libraryCopy.verifiedAt ? `in the library, checked ${formatWhen(item.libraryCopy.verifiedAt)}` : 'in the library' }
+    : missing
+      ? { name: 'Library', ...missing }
+      : { name: 'Library', mark: '✓', words: item.libraryCopy.verifiedAt ? `in the library, checked ${formatWhen(item.libraryCopy.verifiedAt)}` : 'in the library' }
   return [
     library,
     ...item.uploads.map((u) => {

@@ -373,7 +373,8 @@ export class Engine implements EngineHandle {
       revision: this.revision,
       items: page.items.map(({ udid: _udid, files, ...item }) => ({
         ...item,
-        uploads: combineUploadStates(files.map((f) => uploadsOf(f.assetId))),
+        // A file not in the library yet (a Live Photo's still importing) keeps the photo off every ✓.
+        uploads: combineUploadStates(files.map((f) => (f.assetId === null ? null : uploadsOf(f.assetId)))),
         files: files.map(({ assetId, ...f }) => ({ ...f, uploads: uploadsOf(assetId) })),
       })),
     }

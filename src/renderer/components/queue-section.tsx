@@ -261,7 +261,7 @@ function RowFiles({ item, names, onClose }: { item: QueueItemView; names: Map<st
       </div>
       <ul>
         {item.files.map((f) => {
-          const places = itemPlaces({ ...item, uploads: f.uploads, libraryCopy: f.libraryPath === null ? null : item.libraryCopy }, names)
+          const places = itemPlaces({ ...item, importState: f.importState, uploads: f.uploads, libraryCopy: f.libraryPath === null ? null : item.libraryCopy }, names)
           return (
             <li key={f.id} className={`queue-file state-${f.importState}`} data-testid="queue-file">
               <span className="row-name">{f.fileName}</span>
