@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DestinationStore } from '../../../src/main/destinations/destination-store.js'
 import { UploadQueue } from '../../../src/main/destinations/queue/upload-queue.js'
 import { makeTestLibrary, type TestLibrary } from '../../fakes/test-library.js'
+import { preparedWhile } from '../../helpers/statement-counter.js'
 
 describe('upload queue (SQLite)', () => {
   let lib: TestLibrary
@@ -43,6 +44,17 @@ describe('upload queue (SQLite)', () => {
     const second = queue.claim(d.id, 12)!
     expect(second.item.assetId).toBe(still.id)
     expect(queue.groupRef(d.id, g, 'motion')).toBe('video-uuid')
+  })
+
+  it('finds a still’s motion part through its group and key, not by walking every waiting upload (each claim)', () => {
+    const g = lib.addGroup()
+    lib.addAsset({ libraryPath: '2026/IMG_1.HEIC', groupId: g })
+    lib.addAsset({ libraryPath: '2026/IMG_1.MOV', groupId: g, role: 'motion' })
+    const d = store.insert('folder', 'Copy', { path: '/x' }, [], 0)
+    queue.enqueue(0)
+    const [select] = preparedWhile(lib.db, () => queue.claim(d.id, 1)).filter((sql) => sql.includes('SELECT'))
+    const plan = (lib.db.prepare(`EXPLAIN QUERY PLAN ${select!}`).all({ dest: d.id, now: 1, ex: '[]' }) as { detail: string }[]).map((r) => r.detail)
+    expect(plan, plan.join('\n')).toEqual(expect.arrayContaining(['SEARCH m USING INDEX assets_group (group_id=?)', 'SEARCH mu USING PRIMARY KEY (destination_id=? AND asset_id=?)']))
   })
 
   it('never claims an asset whose library file a scrub found damaged (it would upload the damage)', () => {

@@ -51,9 +51,14 @@ interface AssetRow {
 const ITEM_COLUMNS = `a.id AS asset_id, a.sha256, a.sha1, a.size, a.library_path, a.file_name, a.mime, a.captured_at,
   a.capture_offset_minutes, a.group_id, a.role, a.imported_at, u.attempts, u.session_json`
 
-/** A still waits while its motion part is queued on the same destination (Immich links it by id). */
+/**
+ * A still waits while its motion part is queued on the same destination (Immich links it by id).
+ * The motion part is found through its group (assets_group), then its upload by key: CROSS JOIN
+ * fixes that order, else SQLite walked every waiting upload of the destination (uploads_work) for
+ * each candidate, which made one claim cost seconds while a big phone's files waited.
+ */
 const LIVE_PHOTO_GATE = `NOT (a.role IN ('original','edited') AND EXISTS (
-    SELECT 1 FROM assets m JOIN uploads mu ON mu.asset_id = m.id AND mu.destination_id = u.destination_id
+    SELECT 1 FROM assets m CROSS JOIN uploads mu ON mu.asset_id = m.id AND mu.destination_id = u.destination_id
     WHERE m.group_id = a.group_id AND m.role = CASE a.role WHEN 'original' THEN 'motion' ELSE 'edited-motion' END
       AND mu.state IN ('pending','uploading')))`
 
