@@ -11,7 +11,7 @@ import type { Library } from '../library/library.js'
 import { folderSignature, type FolderScan } from '../library/scan-plan.js'
 import type { SourceFile } from '../library/source.js'
 import type { Logger } from '../logging/logger.js'
-import { parseName } from '../library/naming.js'
+import { parseName, phoneFileName } from '../library/naming.js'
 import { lastReadSignature, LISTED_PATHS, recordAvailableLibrary, recordedEdits, recordedOutsideDcim, recordUnavailableLibrary } from '../photos/catalog-photo-store.js'
 import { attributeFiles } from '../photos/file-attribution.js'
 import { unavailableNote, type PhoneAsset, type PhotoLibraryRead } from '../photos/library-model.js'
@@ -91,7 +91,7 @@ export async function photoLibraryScan(deps: PhotoLibraryScanDeps, dcim: readonl
   return { folders: [...folders, ...edits.folders], statted: statted + edits.statted, available: true }
 }
 
-const familyOf = (p: string, name: string): string => `${folderOf(p)}/${parseName(name).baseStem}`
+const familyOf = (p: string, name: string): string => `${folderOf(p)}/${parseName(phoneFileName(name)).baseStem}`
 
 /**
  * The rendered edits of adjusted assets (photos/mutations.ts). An asset whose edit DCIM already
@@ -103,7 +103,7 @@ async function editsOf(deps: PhotoLibraryScanDeps, assets: readonly PhoneAsset[]
   const dcimRecipes = new Set<string>()
   for (const p of listed) {
     if (!p.startsWith('/DCIM/')) continue
-    const role = parseName(p.slice(p.lastIndexOf('/') + 1)).role
+    const role = parseName(phoneFileName(p.slice(p.lastIndexOf('/') + 1))).role
     if (role === 'edited' || role === 'edited-motion') dcimRenders.add(familyOf(p, p.slice(p.lastIndexOf('/') + 1)))
     if (role === 'sidecar') dcimRecipes.add(familyOf(p, p.slice(p.lastIndexOf('/') + 1)))
   }
@@ -139,7 +139,8 @@ async function editsOf(deps: PhotoLibraryScanDeps, assets: readonly PhoneAsset[]
       udid: deps.udid, count: unrendered.length, paths: unrendered.slice(0, LISTED_PATHS).map((a) => a.phonePath),
     })
   }
-  if (unnamed > 0) deps.log.info('edits of photos without a camera-style name are not backed up', { udid: deps.udid, count: unnamed })
+  // Only an original the database names as an edit or a recipe itself (IMG_E0001.HEIC, x.AAE) has no name for its edit.
+  if (unnamed > 0) deps.log.info('edits whose original has no name to file them beside are not backed up', { udid: deps.udid, count: unnamed })
   return { folders: statted.folders, statted: wanted.length, byAsset }
 }
 

@@ -12,6 +12,15 @@ export type AssetRole = 'original' | 'motion' | 'edited' | 'edited-motion' | 'si
 /** A DCF-style name: 4 characters (here 'IMG_' and friends), optional E/O marker, 4 digits. */
 const DCF = /^([A-Za-z][A-Za-z0-9]{2}_)([EeOo]?)(\d{4})$/
 
+/**
+ * The rendered edit of an original without a DCF name ('photo.jpeg' → 'photo_edited.JPG', the
+ * name osxphotos gives edited exports). Only Cradle gives it (photos/mutations.ts): a phone file
+ * that happens to be named so is recorded under phoneFileName's escaped name, so it never joins
+ * another photo's group.
+ */
+const EDITED_MARK = '_edited'
+const NAMED_EDIT = /^(.+)_edited$/
+
 const VIDEO_EXT = new Set(['.mov', '.mp4', '.m4v', '.3gp'])
 const MIME: Record<string, string> = {
   '.heic': 'image/heic', '.heif': 'image/heif', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
@@ -49,12 +58,37 @@ export function parseName(name: string): ParsedName {
   const m = DCF.exec(stem)
   const marker = (m?.[2] ?? '').toUpperCase() as '' | 'E' | 'O'
   const dcf = m ? { prefix: m[1]!, marker, number: m[3]! } : null
+  // Read on the raw stem, so a phone name escaped by phoneFileName ('photo:edited') never matches.
+  const named = !dcf && ext && lower !== '.aae' ? NAMED_EDIT.exec(rawStem.normalize('NFC')) : null
   let role: AssetRole
   if (lower === '.aae') role = 'sidecar'
-  else if (marker === 'E') role = video ? 'edited-motion' : 'edited'
+  else if (marker === 'E' || named) role = video ? 'edited-motion' : 'edited'
   else role = video ? 'motion' : 'original'
-  return { baseStem: dcf ? `${dcf.prefix}${dcf.number}` : stem, dcf, ext, role, mime: mimeFor(ext) }
+  const baseStem = dcf ? `${dcf.prefix}${dcf.number}` : named ? sanitizeStem(named[1]!) : stem
+  return { baseStem, dcf, ext, role, mime: mimeFor(ext) }
 }
+
+/** Whether a name is one Cradle gives the rendered edit of an original without a DCF name. */
+const isNamedEdit = (name: string): boolean => {
+  const p = parseName(name)
+  return p.dcf === null && (p.role === 'edited' || p.role === 'edited-motion')
+}
+
+/**
+ * The name a file from the phone (or the inbox) is recorded under: its own, except that a name
+ * Cradle would read as a rendered edit ('photo_edited.jpeg', an osxphotos export imported into
+ * Photos) has that underscore written ':' — the library name is the same (':' is sanitised to '_'),
+ * but the file stays a photo of its own instead of joining 'photo.jpeg'.
+ */
+export function phoneFileName(name: string): string {
+  if (!isNamedEdit(name)) return name
+  const n = name.normalize('NFC')
+  const i = n.lastIndexOf(EDITED_MARK)
+  return `${n.slice(0, i)}:${n.slice(i + 1)}`
+}
+
+/** The library/device name of the render of an original whose stem has no DCF name: '<stem>_edited.<EXT>'. */
+export const namedEditFileName = (baseStem: string, ext: string): string => `${baseStem}${EDITED_MARK}${ext}`
 
 /** Role refinement once the whole group is known: a video alone in its group is an 'original'. */
 export function roleInGroup(parsed: ParsedName, groupHasStill: boolean): AssetRole {
@@ -67,6 +101,7 @@ export function memberFileName(parsed: ParsedName, groupStem: string, suffix: nu
   const tail = suffix > 0 ? `-${suffix}` : ''
   const d = DCF.exec(groupStem)
   if (parsed.dcf && d) return `${d[1]}${parsed.dcf.marker}${d[3]}${tail}${parsed.ext}`
+  if (!parsed.dcf && (parsed.role === 'edited' || parsed.role === 'edited-motion')) return `${groupStem}${tail}${EDITED_MARK}${parsed.ext}`
   return `${groupStem}${tail}${parsed.ext}`
 }
 
@@ -79,7 +114,9 @@ export function familyMatcher(groupStem: string, suffix: number): (fileName: str
   const tail = suffix > 0 ? `-${suffix}` : ''
   const d = DCF.exec(groupStem)
   const head = d ? `${esc(d[1]!)}[EO]?${esc(d[3]!)}` : esc(groupStem)
-  const re = new RegExp(`^${head}${esc(tail)}(\\.[^.]*)?$`, 'iu')
+  // A family without a DCF name has its render as '<stem><tail>_edited.<ext>'.
+  const edited = d ? '' : `(${esc(EDITED_MARK)})?`
+  const re = new RegExp(`^${head}${esc(tail)}${edited}(\\.[^.]*)?$`, 'iu')
   return (fileName) => re.test(fileName.normalize('NFC'))
 }
 

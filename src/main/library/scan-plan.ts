@@ -15,7 +15,7 @@
 import crypto from 'node:crypto'
 import { CradleError } from '../../shared/errors.js'
 import type { Db } from './catalog-db.js'
-import { familyFolder, parseName, ROLE_ORDER } from './naming.js'
+import { familyFolder, MUTATIONS_ROOT, parseName, phoneFileName, ROLE_ORDER } from './naming.js'
 import { sourceFolder, sourceName, type SourceFile } from './source.js'
 import type { ImportState, PhotoCounts } from '../../shared/state.js'
 
@@ -131,7 +131,8 @@ export function planScan(
           setPresent.run(1, 1, now, row.id)
           continue
         }
-        const name = file.name ?? sourceName(file.path)
+        // Only the edits Cradle names under Mutations may read as edits of another photo (naming.ts phoneFileName).
+        const name = f.folder.startsWith(`${MUTATIONS_ROOT}/`) && file.name !== undefined ? file.name : phoneFileName(file.name ?? sourceName(file.path))
         const info = insert.run(udid, file.path, f.folder, name, parseName(name).baseStem, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString(), now, now)
         listed.add(Number(info.lastInsertRowid))
         newFiles++
@@ -285,7 +286,7 @@ export function pending(db: Db, udid: string, connection: number, opts: PendingO
  * An identical row (same path, size and times) is reused, so a restart does not re-import.
  */
 export function recordFile(db: Db, udid: string, file: SourceFile, now: number): number {
-  const name = sourceName(file.path)
+  const name = phoneFileName(sourceName(file.path))
   const args = [udid, file.path, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString()] as const
   // An older version of the same path is no longer there.
   db.prepare('UPDATE device_files SET present = 0 WHERE udid = ? AND path = ? AND NOT (size = ? AND mtime_ns = ? AND birthtime_ns = ?)').run(...args)

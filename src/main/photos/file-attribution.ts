@@ -5,7 +5,7 @@
  * in, the catalog's records out, plus what does not add up — listed DCIM files the database does
  * not know, and originals it says are on the phone that the listing did not show.
  */
-import { parseName } from '../library/naming.js'
+import { parseName, phoneFileName } from '../library/naming.js'
 import type { PhotoFileRole, PhotoRecord } from './catalog-photo-store.js'
 import type { PhoneAsset } from './library-model.js'
 
@@ -19,7 +19,7 @@ export interface Attribution {
 
 const folderOf = (p: string): string => p.slice(0, p.lastIndexOf('/'))
 const nameOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1)
-const familyKey = (p: string): string => `${folderOf(p)}/${parseName(nameOf(p)).baseStem}`
+const familyKey = (p: string): string => `${folderOf(p)}/${parseName(phoneFileName(nameOf(p))).baseStem}`
 
 export function attributeFiles(assets: readonly PhoneAsset[], listed: readonly string[]): Attribution {
   const byFamily = new Map<string, PhoneAsset>()
@@ -48,7 +48,7 @@ export function attributeFiles(assets: readonly PhoneAsset[], listed: readonly s
 
 function roleOf(p: string, asset: PhoneAsset): PhotoFileRole {
   if (p === asset.motionPath) return 'motion'
-  const role = parseName(nameOf(p)).role
+  const role = parseName(phoneFileName(nameOf(p))).role
   if (role === 'sidecar') return 'sidecar'
   if (role === 'motion') return 'motion'
   return 'edited'

@@ -5,14 +5,14 @@
  * Adjustments.plist (the edit recipe, the same keys as a DCIM .AAE). The render can be missing
  * although the database says adjusted (not rendered yet): then only the original is backed up.
  *
- * Each file is filed as a DCIM-era edit of its original (FullSizeRender.jpg of IMG_0001.HEIC →
- * IMG_E0001.JPG, Adjustments.plist → IMG_0001.AAE) under the Mutations twin of the original's
- * folder, so it joins the original's group and counts as the same photo (library/naming.ts
- * familyFolder). Only originals with a camera-style name (IMG_0001) can be named so; others keep
- * their original alone, said in the log.
+ * Each file is filed as an edit of its original under the Mutations twin of the original's folder,
+ * so it joins the original's group and counts as the same photo (library/naming.ts familyFolder):
+ * for a camera-style original the DCIM-era names (FullSizeRender.jpg of IMG_0001.HEIC →
+ * IMG_E0001.JPG, Adjustments.plist → IMG_0001.AAE), for any other ('Screenshot 2024-05-01.PNG',
+ * 'photo.jpeg' from CPLAssets) '<stem>_edited.<EXT>' and '<stem>.AAE' (README: Rendered edits).
  */
 import { CradleError } from '../../shared/errors.js'
-import { MUTATIONS_ROOT, parseName } from '../library/naming.js'
+import { MUTATIONS_ROOT, namedEditFileName, parseName, phoneFileName } from '../library/naming.js'
 import { folderSignature, type FolderScan } from '../library/scan-plan.js'
 import type { SourceFile } from '../library/source.js'
 import type { PhoneFiles } from '../engine/phone-port.js'
@@ -38,16 +38,21 @@ export function editCandidates(a: Pick<PhoneAsset, 'kind' | 'livePhoto' | 'adjus
 }
 
 /**
- * The library name of an edit file of the original named `original`: the render as IMG_E<n>.<EXT>,
- * the recipe as IMG_<n>.AAE; null for a name that is not camera-style or a file that is neither.
+ * The library name of an edit file of the original named `original`: the render as IMG_E<n>.<EXT>
+ * and the recipe as IMG_<n>.AAE for a camera-style name, else '<stem>_edited.<EXT>' and
+ * '<stem>.AAE' (the stem as the original's group has it, so all three share it); null for an
+ * original that is itself an edit or an .AAE, or a file that is neither render nor recipe.
  */
 export function editFileName(original: string, editPath: string): string | null {
-  const dcf = parseName(original).dcf
-  if (!dcf || dcf.marker !== '') return null
+  const parsed = parseName(phoneFileName(original))
+  if ((parsed.role !== 'original' && parsed.role !== 'motion') || (parsed.dcf && parsed.dcf.marker !== '')) return null
   const file = nameOf(editPath)
-  if (file === ADJUSTMENTS_PLIST) return `${dcf.prefix}${dcf.number}.AAE`
   const m = /^FullSizeRender\.([A-Za-z0-9]+)$/.exec(file)
-  return m ? `${dcf.prefix}E${dcf.number}.${m[1]!.toUpperCase()}` : null
+  if (file !== ADJUSTMENTS_PLIST && !m) return null
+  const { dcf, baseStem } = parsed
+  if (file === ADJUSTMENTS_PLIST) return `${baseStem}.AAE`
+  const ext = `.${m![1]!.toUpperCase()}`
+  return dcf ? `${dcf.prefix}E${dcf.number}${ext}` : namedEditFileName(baseStem, ext)
 }
 
 /** The catalog role of an edit file. */

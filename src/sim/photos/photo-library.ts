@@ -31,7 +31,16 @@ export interface PhotoLibraryOptions {
    * whose file is not there: the reverse of the roll's odd extras, which DCIM has and Photos does not.
    */
   missingOriginal?: boolean
+  /**
+   * One more original downloaded from iCloud whose name is not camera-style (original name
+   * 'photo.jpeg', as a picture saved from elsewhere has), edited the modern way: its render and
+   * Adjustments.plist under /PhotoData/Mutations/PhotoData/CPLAssets/<group>/<UUID>/Adjustments.
+   */
+  namedEdit?: boolean
 }
+
+/** The original name of the namedEdit asset. */
+export const NAMED_EDIT_ORIGINAL = 'photo.jpeg'
 
 /** One asset as the simulator wrote it, for tests to check a backup against. */
 export interface SimPhotoAsset {
@@ -146,13 +155,15 @@ export function generatePhotoLibrary(dir: string, roll: CameraRollManifest, opti
     assets.push({ ...missing, sim: simAsset(missing, -1, []) })
   }
 
-  fs.mkdirSync(path.join(dir, ...downloaded.directory.split('/').slice(1)), { recursive: true })
-  const cplBytes = stamp(template('photo1.jpg'), {
-    utcMs: downloaded.createdUtcMs, offsetMinutes: downloaded.offsetMinutes, id: Buffer.from(downloaded.uuid.replace(/-/g, ''), 'hex'),
-  })
-  const cplFile = path.join(dir, ...downloaded.directory.split('/').slice(1), downloaded.filename)
-  fs.writeFileSync(cplFile, cplBytes)
-  fs.utimesSync(cplFile, new Date(downloaded.createdUtcMs), new Date(downloaded.createdUtcMs))
+  writeCplOriginal(dir, downloaded, 'photo1.jpg')
+
+  if (options.namedEdit) {
+    const named: DbAsset = { ...cloud('cpl-named-edit', 'JPG', NAMED_EDIT_ORIGINAL, true, lastTime + 14_400_000), favorite: false, albums: [], hasAdjustments: true }
+    writeCplOriginal(dir, named, 'photo3.jpg')
+    const mutation = writeMutation(dir, { path: `${named.directory.slice('PhotoData/'.length)}/${named.filename}`, captureUtc: new Date(named.createdUtcMs).toISOString(), offsetMinutes: named.offsetMinutes }, true, 'PhotoData')
+    const phonePath = `/${named.directory}/${named.filename}`
+    assets.push({ ...named, sim: { ...simAsset(named, -1, [phonePath, mutation.render!, mutation.plist]), mutation } })
+  }
 
   // Thumbnails: one small JPEG per asset with a local original, where Photos keeps them.
   const thumb = template('photo0.jpg').bytes
@@ -176,18 +187,28 @@ export function generatePhotoLibrary(dir: string, roll: CameraRollManifest, opti
   }
 }
 
+/** Writes an original that lives only under PhotoData/CPLAssets, stamped with its capture time and UUID. */
+function writeCplOriginal(dir: string, a: DbAsset, templateName: string): void {
+  fs.mkdirSync(path.join(dir, ...a.directory.split('/').slice(1)), { recursive: true })
+  const bytes = stamp(template(templateName), { utcMs: a.createdUtcMs, offsetMinutes: a.offsetMinutes, id: Buffer.from(a.uuid.replace(/-/g, ''), 'hex') })
+  const file = path.join(dir, ...a.directory.split('/').slice(1), a.filename)
+  fs.writeFileSync(file, bytes)
+  fs.utimesSync(file, new Date(a.createdUtcMs), new Date(a.createdUtcMs))
+}
+
 /**
- * Writes Mutations/DCIM/<dir>/<stem>/Adjustments/: Adjustments.plist (the recipe, the keys of a
- * DCIM .AAE) and, when rendered, FullSizeRender.<heic|jpg> in the original's format (other bytes
- * than the original, edited a day later). Returns their AFC paths.
+ * Writes Mutations/<root>/<dir>/<stem>/Adjustments/ (root DCIM for a roll file, PhotoData for a
+ * CPLAssets original; `original.path` is below that root): Adjustments.plist (the recipe, the keys
+ * of a DCIM .AAE) and, when rendered, FullSizeRender.<heic|jpg> in the original's format (other
+ * bytes than the original, edited a day later). Returns their AFC paths.
  */
-function writeMutation(dir: string, original: RollFile, rendered: boolean): { render: string | null; plist: string } {
+function writeMutation(dir: string, original: Pick<RollFile, 'path' | 'captureUtc' | 'offsetMinutes'>, rendered: boolean, root: 'DCIM' | 'PhotoData' = 'DCIM'): { render: string | null; plist: string } {
   const stemPath = original.path.replace(/\.[^./]+$/, '')
-  const adjustments = path.join(dir, 'Mutations', 'DCIM', ...stemPath.split('/'), 'Adjustments')
+  const adjustments = path.join(dir, 'Mutations', root, ...stemPath.split('/'), 'Adjustments')
   fs.mkdirSync(adjustments, { recursive: true })
   const editedMs = Date.parse(original.captureUtc) + 86_400_000
   const id = createHash('sha256').update(`mutation:${original.path}`).digest().subarray(0, 16)
-  const afc = `/PhotoData/Mutations/DCIM/${stemPath}/Adjustments`
+  const afc = `/PhotoData/Mutations/${root}/${stemPath}/Adjustments`
   const plist = path.join(adjustments, 'Adjustments.plist')
   fs.writeFileSync(plist, aae(id, editedMs))
   fs.utimesSync(plist, new Date(editedMs), new Date(editedMs))

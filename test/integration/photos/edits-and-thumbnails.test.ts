@@ -4,7 +4,8 @@
  * byte-identically into its original's group (original + IMG_E render + .AAE recipe, one photo);
  * an edit the database promises but the phone has not rendered yet leaves the original backed up
  * alone, with no failure. A HEIC row gets the phone's own thumbnail from PhotoData/Thumbnails/V2,
- * served through the engine's thumbnail path.
+ * served through the engine's thumbnail path. An original without a camera-style name (photo.jpeg,
+ * downloaded from iCloud) keeps its edit too, as photo_edited.JPG + photo.AAE, one photo, one queue row.
  */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -13,7 +14,7 @@ import { describe, expect, it } from 'vitest'
 import '../../fakes/quiet-logs.js'
 import type { DeviceView, HistoryEntry } from '../../../src/shared/state.js'
 import { startSimulator, type SimDeviceOptions } from '../../../src/sim/index.js'
-import type { SimPhotoAsset } from '../../../src/sim/photos/photo-library.js'
+import { NAMED_EDIT_ORIGINAL, type SimPhotoAsset } from '../../../src/sim/photos/photo-library.js'
 import { deviceOf, engineTestRig, ON_CHARGER, openLibrary, startTestEngine, tempDirs, waitForState } from '../../helpers/engine.js'
 
 const rig = engineTestRig()
@@ -108,6 +109,38 @@ describe('rendered edits under PhotoData/Mutations', () => {
     } finally {
       lib.close()
     }
+  })
+
+  it('the edit of an original without a camera-style name is kept with it as <stem>_edited and <stem>.AAE, one photo, one row', async () => {
+    const b = await backUp({ photos: { count: 20, seed: 41 }, photoLibrary: { schema: 'ios17', namedEdit: true } })
+    expect(b.entry).toMatchObject({ error: null, failed: 0 })
+    const a = b.assets.find((x) => x.originalFileName === NAMED_EDIT_ORIGINAL)!
+    expect(a.phonePath).toMatch(/^\/PhotoData\/CPLAssets\//)
+    const original = libraryFileOf(b.udid, a.phonePath)!
+    const render = libraryFileOf(b.udid, a.mutation!.render!)
+    const recipe = libraryFileOf(b.udid, a.mutation!.plist)
+    expect(render, a.mutation!.render!).not.toBeNull()
+    expect(recipe, a.mutation!.plist).not.toBeNull()
+    expect(sha(original.bytes)).toBe(sha(onPhone(b, a.phonePath)))
+    expect(sha(render!.bytes)).toBe(sha(onPhone(b, a.mutation!.render!)))
+    expect(sha(recipe!.bytes)).toBe(sha(onPhone(b, a.mutation!.plist)))
+    expect([render!.groupId, recipe!.groupId]).toEqual([original.groupId, original.groupId])
+    expect(original.groupKind).toBe('edited')
+    const dir = path.posix.dirname(original.libraryPath)
+    expect([original.libraryPath, render!.libraryPath, recipe!.libraryPath]).toEqual([`${dir}/photo.jpeg`, `${dir}/photo_edited.JPG`, `${dir}/photo.AAE`])
+
+    // The queue speaks in photos: one row, an edited photo of three files.
+    const lib = openLibrary(rig.dirs!)
+    try {
+      const rows = lib.listQueue({ filter: 'all', offset: 0, limit: 1000 }).items.filter((r) => r.files.some((f) => f.fileName.startsWith('photo')))
+      expect(rows.map((r) => ({ fileName: r.fileName, groupKind: r.groupKind, importState: r.importState, files: r.files.map((f) => f.fileName) })))
+        .toEqual([{ fileName: 'photo.jpeg', groupKind: 'edited', importState: 'done', files: ['photo.jpeg', 'photo_edited.JPG', 'photo.AAE'] }])
+    } finally {
+      lib.close()
+    }
+    // Counted as one photo, and safe.
+    const local = b.assets.filter((x) => !x.trashed && !x.iCloudOnly)
+    expect(b.view.photos).toMatchObject({ onPhone: local.length + unknownFiles(b), safe: b.view.photos!.onPhone })
   })
 
   it('an edit the phone has not rendered yet leaves the original backed up alone, nothing failed', async () => {

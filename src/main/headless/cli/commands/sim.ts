@@ -38,6 +38,7 @@ Options:
   --no-photos-db            no Photos library: /PhotoData lists empty (a DCIM-only phone)
   --photodata-unreadable    every request under /PhotoData answers PERM_DENIED (a closed library)
   --unrendered-edit         one more edited photo whose edit is not rendered yet (Adjustments.plist, no FullSizeRender)
+  --named-edit              one more edited photo from iCloud without a camera-style name (photo.jpeg)
   --crash-dir DIR           the crash-log folder (default: a generated one)
   --unreadable PATH         this file lists but cannot be read (repeatable; e.g. /DCIM/100APPLE/IMG_0007.HEIC)
   --unreadable-ratio R      that fraction of DCIM files cannot be read
@@ -145,7 +146,13 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
         videoBytes: num(v['video-bytes'], '--video-bytes', { int: true }),
         padding,
       }
-      if (v['no-photos-db'] !== true) d.photoLibrary = { schema: photosSchema as PhotosSchema, ...(v['unrendered-edit'] === true ? { unrenderedEdit: true } : {}) }
+      if (v['no-photos-db'] !== true) {
+        d.photoLibrary = {
+          schema: photosSchema as PhotosSchema,
+          ...(v['unrendered-edit'] === true ? { unrenderedEdit: true } : {}),
+          ...(v['named-edit'] === true ? { namedEdit: true } : {}),
+        }
+      }
     }
     return d
   })
@@ -222,6 +229,7 @@ function parse(args: string[]) {
       'no-photos-db': { type: 'boolean' },
       'photodata-unreadable': { type: 'boolean' },
       'unrendered-edit': { type: 'boolean' },
+      'named-edit': { type: 'boolean' },
       'latency-ms': { type: 'string' },
       'bandwidth-mbps': { type: 'string' },
       'burst-bytes': { type: 'string' },
