@@ -173,7 +173,7 @@ export function libraryMismatches(v: PhotoLibraryView | null): LibraryMismatch[]
     out.push({ summary, paths: paths.map((p) => p.replace(/^\//, '')), more: Math.max(0, count - paths.length) })
   }
   if (v.unknownFileCount > 0) add(`${plural(v.unknownFileCount, 'file')} in DCIM that Photos does not list (backed up too)`, v.unknownFiles, v.unknownFileCount)
-  if (v.missingFileCount > 0) add(`${plural(v.missingFileCount, 'original')} Photos lists that the iPhone did not show`, v.missingFiles, v.missingFileCount)
+  if (v.missingFileCount > 0) add(`${plural(v.missingFileCount, 'original')} Photos lists that the iPhone did not show, so not backed up`, v.missingFiles, v.missingFileCount)
   return out
 }
 

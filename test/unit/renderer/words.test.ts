@@ -94,7 +94,7 @@ describe('what does not add up between the files and the Photos library', () => 
     }
     expect(libraryMismatches(v)).toEqual([
       { summary: '3 files in DCIM that Photos does not list (backed up too)', paths: ['DCIM/100APPLE/IMG_0009.PNG', 'DCIM/100APPLE/odd name.JPG'], more: 1 },
-      { summary: '1 original Photos lists that the iPhone did not show', paths: ['DCIM/100APPLE/IMG_0004.HEIC'], more: 0 },
+      { summary: '1 original Photos lists that the iPhone did not show, so not backed up', paths: ['DCIM/100APPLE/IMG_0004.HEIC'], more: 0 },
     ])
     expect(libraryMismatches({ ...v, unknownFileCount: 0, missingFileCount: 0 })).toEqual([])
     expect(libraryMismatches(null)).toEqual([])

@@ -40,7 +40,8 @@ Options:
   --photo-bytes B       approximate size of each photo (default 2500000)
   --video-bytes B       approximate size of each video (default 12000000)
   --photo-library S     the phone's Photos library (albums, favorites, Recently Deleted, iCloud-only,
-                        originals from iCloud): ios17 (default), ios14, ios13 table shapes, or none
+                        originals from iCloud, one original it lists that the phone lacks):
+                        ios17 (default), ios14, ios13 table shapes, or none
   --dir DIR             keep the library, data and camera roll in DIR instead of a temp folder
   --keep                do not delete the temporary folder at exit
 
@@ -111,8 +112,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
       trust,
       battery: { level, charging, externalPower: charging },
       photos: { count: photos, seed, photoBytes, videoBytes, padding: 'sparse' },
-      // The window shows albums, favorites and the completeness line from it, as with a real phone.
-      ...(photoLibrary === 'none' ? {} : { photoLibrary: { schema: photoLibrary as PhotosSchema } }),
+      // The window shows albums, favorites and the completeness line from it, as with a real phone —
+      // and the list of where the database and DCIM disagree, both ways: the roll's odd extras are
+      // files Photos does not list, and one original Photos lists is not on the phone (missingOriginal).
+      ...(photoLibrary === 'none' ? {} : { photoLibrary: { schema: photoLibrary as PhotosSchema, missingOriginal: true } }),
     }],
     latencyMs: latency,
     bandwidthMBps: bandwidth,
