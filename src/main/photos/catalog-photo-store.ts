@@ -46,13 +46,14 @@ export function recordPhotoLibrary(db: Db, udid: string, records: readonly Photo
   const file = db.prepare(`INSERT INTO photo_files (udid, path, uuid, role) VALUES (?, ?, ?, ?)
     ON CONFLICT (udid, path) DO UPDATE SET uuid = excluded.uuid, role = excluded.role`)
   db.transaction(() => {
+    const stored = new Map(db.prepare<[string], { uuid: string; album_refs: string | null }>('SELECT uuid, album_refs FROM photo_assets WHERE udid = ?').all(udid).map((x) => [x.uuid, x.album_refs]))
     db.prepare('UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
     for (const r of records) {
       upsert.run({
         udid, uuid: r.uuid, originalFileName: r.originalFileName, phonePath: r.phonePath, kind: r.kind,
         capturedAt: r.capturedAt, offsetMinutes: r.offsetMinutes, favorite: r.favorite ? 1 : 0, hidden: r.hidden ? 1 : 0,
         trashed: r.trashed ? 1 : 0, iCloudOnly: r.iCloudOnly ? 1 : 0, albums: JSON.stringify(normaliseAlbums(r.albums)),
-        albumRefs: JSON.stringify(r.albumRefs ?? []), now,
+        albumRefs: JSON.stringify(withFormerTitles(r.albumRefs ?? [], stored.get(r.uuid) ?? null)), now,
       })
       for (const f of r.files) file.run(udid, f.path, r.uuid, f.role)
     }
@@ -90,10 +91,31 @@ function toMetadata(row: AssetRow): PhotoMetadata {
 function parseAlbumRefs(json: string | null): AlbumRef[] {
   try {
     const v: unknown = JSON.parse(json ?? '[]')
-    return Array.isArray(v) ? v.filter((r): r is AlbumRef => typeof r?.uuid === 'string' && typeof r?.title === 'string') : []
+    if (!Array.isArray(v)) return []
+    return v.filter((r): r is AlbumRef => typeof r?.uuid === 'string' && typeof r?.title === 'string').map((r) => {
+      const former = Array.isArray(r.formerTitles) ? r.formerTitles.filter((t): t is string => typeof t === 'string') : []
+      return former.length > 0 ? { uuid: r.uuid, title: r.title, formerTitles: former } : { uuid: r.uuid, title: r.title }
+    })
   } catch {
     return []
   }
+}
+
+/** Former titles kept per album id; a few are enough to bridge renames between two applications. */
+const MAX_FORMER_TITLES = 4
+
+/**
+ * This read's refs, each with the titles earlier reads saw for its id (a rename on the phone keeps
+ * the id): a destination that never learnt the id can still find the album it made under an old title.
+ */
+function withFormerTitles(refs: readonly AlbumRef[], storedJson: string | null): AlbumRef[] {
+  if (refs.length === 0) return []
+  const before = new Map(parseAlbumRefs(storedJson).map((r) => [r.uuid, r]))
+  return refs.map((r) => {
+    const old = before.get(r.uuid)
+    const former = old ? [old.title, ...(old.formerTitles ?? [])].filter((t, i, all) => t !== r.title && all.indexOf(t) === i).slice(0, MAX_FORMER_TITLES) : []
+    return former.length > 0 ? { uuid: r.uuid, title: r.title, formerTitles: former } : { uuid: r.uuid, title: r.title }
+  })
 }
 
 function normaliseAlbums(albums: readonly string[]): string[] {

@@ -29,6 +29,11 @@ export interface PhotoMetadata {
 export interface AlbumRef {
   uuid: string
   title: string
+  /**
+   * Titles the catalog read for this id before (newest first, a few): what lets a destination find
+   * the album it made under an old title when it never learnt the id (applied before ids were kept).
+   */
+  formerTitles?: string[]
 }
 
 /**

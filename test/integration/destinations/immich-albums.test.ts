@@ -233,4 +233,46 @@ describe('Immich albums and favorites (fake server)', () => {
     expect(album('Rome, spring 2026')).toHaveLength(1)
     expect(album('Rome, spring 2026')[0]!.assetIds.sort()).toEqual([idOf(a.sha1), idOf(b.sha1)].sort())
   })
+
+  it('a copy whose albums were applied before album ids were kept follows a rename the catalog saw, instead of a second album', async () => {
+    await start()
+    const a = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0001.JPG', size: 20_000 })
+    const b = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0002.JPG', size: 10_000 })
+    // Applied by a Cradle that kept titles only: the stored metadata has no album ids.
+    meta.set(a.id, photoMeta({ favorite: false, albums: ['Trip'] }))
+    meta.set(b.id, photoMeta({ uuid: 'OTHER', favorite: false, albums: ['Trip'] }))
+    const c = lib.addAsset({ libraryPath: '2026/2026-11/IMG_0003.JPG', size: 12_000 })
+    meta.set(c.id, photoMeta({ uuid: 'THIRD', favorite: false, albums: ['Paris'] }))
+    manager = make()
+    manager.start()
+    await add(manager)
+    await manager.drain()
+    expect(album('Trip')).toHaveLength(1)
+    const albumId = album('Trip')[0]!.id
+
+    // Renamed on the phone before these copies were applied again with ids: the catalog read the
+    // album once as "Trip" with its id, so the ref carries that title as a former one.
+    const renamed = { uuid: 'ALBUM-1', title: 'Rome 2026', formerTitles: ['Trip'] }
+    meta.update(a.id, { albums: ['Rome 2026'], albumRefs: [renamed] })
+    meta.update(b.id, { albums: ['Rome 2026'], albumRefs: [renamed] })
+    manager.syncMetadata()
+    await manager.drain()
+    expect([...immich.albums.values()].map((x) => x.albumName).sort()).toEqual(['Paris', 'Rome 2026'])
+    expect(immich.albums.get(albumId)!.assetIds.sort()).toEqual([idOf(a.sha1), idOf(b.sha1)].sort())
+    expect(immich.albumRequests.filter((r) => r.method === 'PATCH')).toEqual([{ method: 'PATCH', path: `/api/albums/${albumId}`, status: 200 }])
+    // Nothing taken out of the album under its old name: it is the same album.
+    expect(immich.albumRequests.filter((r) => r.method === 'DELETE')).toEqual([])
+
+    // An album Cradle already follows for another phone album is never taken for a former title:
+    // the photo moved to a new album, which is made; the one it left is left, and keeps its name.
+    const paris = album('Paris')[0]!.id
+    meta.update(c.id, { albums: ['Lisbon'], albumRefs: [{ uuid: 'ALBUM-2', title: 'Lisbon', formerTitles: ['Rome 2026'] }] })
+    manager.syncMetadata()
+    await manager.drain()
+    expect(immich.albums.get(albumId)).toMatchObject({ albumName: 'Rome 2026' })
+    expect(immich.albums.get(albumId)!.assetIds).not.toContain(idOf(c.sha1))
+    expect(album('Lisbon').map((x) => x.assetIds)).toEqual([[idOf(c.sha1)]])
+    expect(immich.albums.get(paris)!.assetIds).toEqual([])
+    expect(immich.albumRequests.filter((r) => r.method === 'PATCH')).toHaveLength(1)
+  })
 })

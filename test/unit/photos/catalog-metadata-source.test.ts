@@ -75,6 +75,24 @@ describe('CatalogMetadataSource', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM photo_assets').get()).toEqual({ n: 1 })
   })
 
+  it('keeps the titles an album id had in earlier reads, newest first, so a destination can find the album it made under one', () => {
+    const photo = imported('/DCIM/100APPLE/IMG_0001.HEIC', 'a')
+    const files = [{ path: '/DCIM/100APPLE/IMG_0001.HEIC', role: 'original' as const }]
+    const read = (title: string, at: number): void =>
+      recordPhotoLibrary(db, UDID, [record({ uuid: 'U1', albums: [title, 'Berlin'], albumRefs: [{ uuid: 'A-1', title }, { uuid: 'A-2', title: 'Berlin' }], files })], at)
+    read('Trip', 1000)
+    read('Trip', 1500)
+    expect(new CatalogMetadataSource(db).forAsset(photo)?.albumRefs).toEqual([{ uuid: 'A-1', title: 'Trip' }, { uuid: 'A-2', title: 'Berlin' }])
+    read('Rome', 2000)
+    read('Rome, spring', 3000)
+    expect(new CatalogMetadataSource(db).forAsset(photo)?.albumRefs).toEqual([
+      { uuid: 'A-1', title: 'Rome, spring', formerTitles: ['Rome', 'Trip'] }, { uuid: 'A-2', title: 'Berlin' },
+    ])
+    // Back to an earlier title: that one is the title now, not a former one.
+    read('Trip', 4000)
+    expect(new CatalogMetadataSource(db).forAsset(photo)?.albumRefs?.[0]).toEqual({ uuid: 'A-1', title: 'Trip', formerTitles: ['Rome, spring', 'Rome'] })
+  })
+
   it('keeps the metadata of an asset the phone no longer lists (the library keeps the file)', () => {
     const photo = imported('/DCIM/100APPLE/IMG_0001.HEIC', 'a')
     recordPhotoLibrary(db, UDID, [record({ uuid: 'U1', favorite: true, files: [{ path: '/DCIM/100APPLE/IMG_0001.HEIC', role: 'original' }] })], 1000)

@@ -8,7 +8,10 @@
  * the phone changes it. Album ids are remembered in the destination's state (title → id, and the
  * phone album's id → the Immich album made for it); one deleted in Immich is found or made again.
  * An album renamed on the phone (same Photos id, new title) renames that Immich album
- * (PATCH /api/albums/{id} { albumName }, album.update) instead of making a second one.
+ * (PATCH /api/albums/{id} { albumName }, album.update) instead of making a second one — also when
+ * the id was never learnt here (copies applied before ids were kept): the album Cradle made under
+ * a title the catalog saw for that id before (AlbumRef.formerTitles) is taken, once, if no other
+ * phone album claims it.
  */
 import { CradleError } from '../../../shared/errors.js'
 import type { AlbumRef, PhotoMetadata } from '../../photos/photo-metadata.js'
@@ -94,22 +97,29 @@ export class ImmichAlbums {
         if (id) this.rememberPhone(album.uuid, { id, title: album.title })
       }
     }
+    // A title this asset's album had before (renamed on the phone) is that same album, not one it left.
+    const former = new Set((meta.albumRefs ?? []).flatMap((r) => r.formerTitles ?? []))
     for (const [key, album] of before) {
-      if (now.has(key)) continue
+      if (now.has(key) || (album.uuid === null && former.has(album.title) && !meta.albums.includes(album.title))) continue
       await this.removeFrom((album.uuid && this.byPhone.get(album.uuid)?.title) || album.title, assetId, signal)
     }
   }
 
   /**
    * The Immich album made for this phone album carries its title now: renamed when the phone
-   * renamed it. One not known by id yet is adopted by title (an album made before ids were kept).
+   * renamed it. One not known by id yet is adopted by title (an album made before ids were kept),
+   * or by a title the phone album had before that no other phone album claims, and then renamed.
    */
   private async follow(ref: AlbumRef, signal: AbortSignal): Promise<void> {
-    const known = this.byPhone.get(ref.uuid)
+    let known = this.byPhone.get(ref.uuid)
     if (!known) {
       const id = this.ids.get(ref.title)
-      if (id) this.rememberPhone(ref.uuid, { id, title: ref.title })
-      return
+      if (id) return this.rememberPhone(ref.uuid, { id, title: ref.title })
+      const claimed = new Set([...this.byPhone.values()].map((a) => a.id))
+      const title = (ref.formerTitles ?? []).find((t) => this.ids.has(t) && !claimed.has(this.ids.get(t)!))
+      if (title === undefined) return
+      known = { id: this.ids.get(title)!, title }
+      this.rememberPhone(ref.uuid, known)
     }
     if (known.title === ref.title) return
     let pending = this.renaming.get(ref.uuid)
