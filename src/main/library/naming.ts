@@ -81,7 +81,8 @@ const isNamedEdit = (name: string): boolean => {
  * but the file stays a photo of its own instead of joining 'photo.jpeg'.
  */
 export function phoneFileName(name: string): string {
-  if (!isNamedEdit(name)) return name
+  // Checked for every file a listing records: the full parse only for names that could match.
+  if (!name.includes(EDITED_MARK) || !isNamedEdit(name)) return name
   const n = name.normalize('NFC')
   const i = n.lastIndexOf(EDITED_MARK)
   return `${n.slice(0, i)}:${n.slice(i + 1)}`

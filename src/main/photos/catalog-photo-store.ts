@@ -46,14 +46,15 @@ export function recordPhotoLibrary(db: Db, udid: string, records: readonly Photo
   const file = db.prepare(`INSERT INTO photo_files (udid, path, uuid, role) VALUES (?, ?, ?, ?)
     ON CONFLICT (udid, path) DO UPDATE SET uuid = excluded.uuid, role = excluded.role`)
   db.transaction(() => {
-    const stored = new Map(db.prepare<[string], { uuid: string; album_refs: string | null }>('SELECT uuid, album_refs FROM photo_assets WHERE udid = ?').all(udid).map((x) => [x.uuid, x.album_refs]))
+    // Only assets that were in albums can have former titles to keep.
+    const stored = new Map(db.prepare<[string], { uuid: string; album_refs: string }>("SELECT uuid, album_refs FROM photo_assets WHERE udid = ? AND album_refs != '[]'").all(udid).map((x) => [x.uuid, x.album_refs]))
     db.prepare('UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
     for (const r of records) {
       upsert.run({
         udid, uuid: r.uuid, originalFileName: r.originalFileName, phonePath: r.phonePath, kind: r.kind,
         capturedAt: r.capturedAt, offsetMinutes: r.offsetMinutes, favorite: r.favorite ? 1 : 0, hidden: r.hidden ? 1 : 0,
         trashed: r.trashed ? 1 : 0, iCloudOnly: r.iCloudOnly ? 1 : 0, albums: JSON.stringify(normaliseAlbums(r.albums)),
-        albumRefs: JSON.stringify(withFormerTitles(r.albumRefs ?? [], stored.get(r.uuid) ?? null)), now,
+        albumRefs: albumRefsJson(r.albumRefs ?? [], stored.get(r.uuid)), now,
       })
       for (const f of r.files) file.run(udid, f.path, r.uuid, f.role)
     }
@@ -108,8 +109,14 @@ const MAX_FORMER_TITLES = 4
  * This read's refs, each with the titles earlier reads saw for its id (a rename on the phone keeps
  * the id): a destination that never learnt the id can still find the album it made under an old title.
  */
-function withFormerTitles(refs: readonly AlbumRef[], storedJson: string | null): AlbumRef[] {
-  if (refs.length === 0) return []
+function albumRefsJson(refs: readonly AlbumRef[], storedJson: string | undefined): string {
+  const plain = JSON.stringify(refs.map((r) => ({ uuid: r.uuid, title: r.title })))
+  // Unchanged since the last read (the usual case), or nothing stored: nothing to merge.
+  if (storedJson === undefined || storedJson === plain || refs.length === 0) return plain
+  return JSON.stringify(withFormerTitles(refs, storedJson))
+}
+
+function withFormerTitles(refs: readonly AlbumRef[], storedJson: string): AlbumRef[] {
   const before = new Map(parseAlbumRefs(storedJson).map((r) => [r.uuid, r]))
   return refs.map((r) => {
     const old = before.get(r.uuid)
