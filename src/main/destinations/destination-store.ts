@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import type { DestinationConfigs } from '../../shared/destination-config.js'
 import { CradleError, type ErrorCode, type ErrorContext } from '../../shared/errors.js'
 import type { DestinationKind, DestinationSpace } from '../../shared/state.js'
-import type { Db } from '../library/catalog-db.js'
+import { stmt, type Db } from '../library/catalog-db.js'
 import type { AssetRole } from './destination.js'
 
 export interface DestinationRecord<K extends DestinationKind = DestinationKind> {
@@ -69,23 +69,23 @@ export class DestinationStore {
   constructor(private readonly db: Db) {}
 
   list(): DestinationRecord[] {
-    return this.db.prepare<[], Row>('SELECT * FROM upload_destinations ORDER BY created_at, name').all().map(toRecord)
+    return stmt<[], Row>(this.db, 'SELECT * FROM upload_destinations ORDER BY created_at, name').all().map(toRecord)
   }
 
   get(id: string): DestinationRecord | null {
-    const row = this.db.prepare<[string], Row>('SELECT * FROM upload_destinations WHERE id = ?').get(id)
+    const row = stmt<[string], Row>(this.db, 'SELECT * FROM upload_destinations WHERE id = ?').get(id)
     return row ? toRecord(row) : null
   }
 
   byName(name: string): DestinationRecord | null {
-    const row = this.db.prepare<[string], Row>('SELECT * FROM upload_destinations WHERE name = ? COLLATE NOCASE').get(name)
+    const row = stmt<[string], Row>(this.db, 'SELECT * FROM upload_destinations WHERE name = ? COLLATE NOCASE').get(name)
     return row ? toRecord(row) : null
   }
 
   insert<K extends DestinationKind>(kind: K, name: string, config: DestinationConfigs[K], skipRoles: readonly AssetRole[], now: number): DestinationRecord<K> {
     if (this.byName(name)) throw new CradleError('invalid-input', `a destination named "${name}" exists`, { context: { key: 'name' } })
     const id = `dst_${randomBytes(6).toString('hex')}`
-    this.db.prepare('INSERT INTO upload_destinations (id, name, kind, config_json, skip_roles, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    stmt(this.db, 'INSERT INTO upload_destinations (id, name, kind, config_json, skip_roles, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, name, kind, JSON.stringify(config), `,${skipRoles.join(',')},`, now)
     return this.get(id) as DestinationRecord<K>
   }
@@ -94,24 +94,24 @@ export class DestinationStore {
   update(id: string, name: string, config: DestinationConfigs[DestinationKind], skipRoles: readonly AssetRole[]): void {
     const other = this.byName(name)
     if (other && other.id !== id) throw new CradleError('invalid-input', `a destination named "${name}" exists`, { context: { key: 'name' } })
-    this.db.prepare('UPDATE upload_destinations SET name = ?, config_json = ?, skip_roles = ? WHERE id = ?')
+    stmt(this.db, 'UPDATE upload_destinations SET name = ?, config_json = ?, skip_roles = ? WHERE id = ?')
       .run(name, JSON.stringify(config), `,${skipRoles.join(',')},`, id)
   }
 
   remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM upload_destinations WHERE id = ?').run(id).changes > 0
+    return stmt(this.db, 'DELETE FROM upload_destinations WHERE id = ?').run(id).changes > 0
   }
 
   setProblem(id: string, problem: StoredProblem | null): void {
-    this.db.prepare('UPDATE upload_destinations SET problem_json = ? WHERE id = ?').run(problem ? JSON.stringify(problem) : null, id)
+    stmt(this.db, 'UPDATE upload_destinations SET problem_json = ? WHERE id = ?').run(problem ? JSON.stringify(problem) : null, id)
   }
 
   setSpace(id: string, space: DestinationSpace): void {
-    this.db.prepare('UPDATE upload_destinations SET space_json = ? WHERE id = ?').run(JSON.stringify(space), id)
+    stmt(this.db, 'UPDATE upload_destinations SET space_json = ? WHERE id = ?').run(JSON.stringify(space), id)
   }
 
   setState(id: string, state: Record<string, unknown>): void {
-    this.db.prepare('UPDATE upload_destinations SET state_json = ? WHERE id = ?').run(JSON.stringify(state), id)
+    stmt(this.db, 'UPDATE upload_destinations SET state_json = ? WHERE id = ?').run(JSON.stringify(state), id)
   }
 }
 

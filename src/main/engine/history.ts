@@ -5,7 +5,7 @@
 import { isErrorCode, type ErrorContext, type WireError } from '../../shared/errors.js'
 import { toWireError } from '../../shared/error-text.js'
 import type { HistoryEntry } from '../../shared/state.js'
-import type { Db, SchemaModule } from '../library/catalog-db.js'
+import { stmt, type Db, type SchemaModule } from '../library/catalog-db.js'
 import type { UploadBatchSummary } from '../destinations/upload-batch.js'
 
 export const historySchema: SchemaModule = {
@@ -74,8 +74,7 @@ export class History {
   constructor(private readonly db: Db) {}
 
   add(record: HistoryRecord): void {
-    this.db
-      .prepare(
+    stmt(this.db,
         `INSERT INTO history (at, kind, source_name, udid, imported, already_had, unavailable, unreadable, failed, photos_imported, photos_not_backed_up, photos_already_safe, photos_in_icloud_only, bytes, duration_ms, error_code, error_context)
          VALUES (@at, @kind, @sourceName, @udid, @imported, @alreadyHad, @unavailable, @unreadable, @failed, @photosImported, @photosNotBackedUp, @photosAlreadySafe, @photosInICloudOnly, @bytes, @durationMs, @errorCode, @errorContext)`,
       )
@@ -85,14 +84,14 @@ export class History {
         errorContext: record.error?.context ? JSON.stringify(record.error.context) : null,
       })
     // Keep the table small: a year of nightly backups from a few phones.
-    this.db.prepare('DELETE FROM history WHERE id NOT IN (SELECT id FROM history ORDER BY at DESC LIMIT 2000)').run()
+    stmt(this.db, 'DELETE FROM history WHERE id NOT IN (SELECT id FROM history ORDER BY at DESC LIMIT 2000)').run()
   }
 
   /** Newest first; `kind`: only imports or only destination batches. */
   recent(limit = 20, kind?: HistoryEntry['kind']): HistoryEntry[] {
     const rows = kind
-      ? this.db.prepare<[string, number], Row>('SELECT * FROM history WHERE kind = ? ORDER BY at DESC, id DESC LIMIT ?').all(kind, limit)
-      : this.db.prepare<[number], Row>('SELECT * FROM history ORDER BY at DESC, id DESC LIMIT ?').all(limit)
+      ? stmt<[string, number], Row>(this.db, 'SELECT * FROM history WHERE kind = ? ORDER BY at DESC, id DESC LIMIT ?').all(kind, limit)
+      : stmt<[number], Row>(this.db, 'SELECT * FROM history ORDER BY at DESC, id DESC LIMIT ?').all(limit)
     return rows.map((r) => ({
       id: String(r.id),
       at: r.at,
@@ -120,8 +119,7 @@ export class History {
 
   /** The last import of this phone that ended without an error. */
   lastSuccess(udid: string): number | null {
-    const row = this.db
-      .prepare<[string], { at: number }>("SELECT at FROM history WHERE udid = ? AND kind = 'import' AND error_code IS NULL ORDER BY at DESC LIMIT 1")
+    const row = stmt<[string], { at: number }>(this.db, "SELECT at FROM history WHERE udid = ? AND kind = 'import' AND error_code IS NULL ORDER BY at DESC LIMIT 1")
       .get(udid)
     return row?.at ?? null
   }

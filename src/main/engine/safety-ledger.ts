@@ -17,7 +17,7 @@
  * items only in iCloud.
  */
 import type { SafetyPlace, SafetySummary, SafetyView } from '../../shared/state.js'
-import { hasTable, type Db } from '../library/catalog-db.js'
+import { hasTable, stmt, type Db } from '../library/catalog-db.js'
 import { familyFolderSql } from '../library/naming.js'
 import { trashedFile } from '../library/scan-plan.js'
 
@@ -49,10 +49,10 @@ function summary(items: number, onlyInICloud: number, library: Omit<SafetyPlace,
 /** The ledger for every phone (kind 'phone') and in total. */
 export function safetyLedger(db: Db, destinations: readonly LedgerDestination[]): SafetyView {
   const hasUploads = hasTable(db, 'uploads')
-  const phones = db.prepare<[], { udid: string; name: string }>("SELECT udid, name FROM devices WHERE kind = 'phone' ORDER BY name").all()
+  const phones = stmt<[], { udid: string; name: string }>(db, "SELECT udid, name FROM devices WHERE kind = 'phone' ORDER BY name").all()
   // One photo or video per family of files (source folder + base stem: a Live Photo's still and
   // video, an edit's render and .AAE): safe in a place only when every file of it is.
-  const phoneCounts = db.prepare<[string], { items: number; icloud: number; safe: number; verified: number | null }>(`
+  const phoneCounts = stmt<[string], { items: number; icloud: number; safe: number; verified: number | null }>(db, `
     SELECT COUNT(*) AS items, COALESCE(SUM(icloud), 0) AS icloud, COALESCE(SUM(safe), 0) AS safe, MIN(verified) AS verified FROM (
       SELECT MAX(d.state = 'not-on-phone') AS icloud,
         MIN(d.state IN ('done','duplicate') AND a.id IS NOT NULL AND a.damage IS NULL) AS safe,
@@ -60,7 +60,7 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
       FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.udid = ? AND d.present = 1 AND NOT ${THROWN_AWAY}
       GROUP BY ${FAMILY_FOLDER}, d.base_stem)`)
   const phonePlaces = hasUploads
-    ? db.prepare<[string], PlaceRow>(`
+    ? stmt<[string], PlaceRow>(db, `
       SELECT destination_id, COALESCE(SUM(safe), 0) AS safe, COALESCE(SUM(skipped), 0) AS skipped,
         CASE WHEN COALESCE(SUM(unverified), 0) = 0 THEN MIN(verified) END AS verified FROM (
         SELECT u.destination_id, MIN(u.state IN ('done','skipped')) AND MAX(u.state = 'done') AS safe, MIN(u.state = 'skipped') AS skipped,
@@ -80,22 +80,22 @@ export function safetyLedger(db: Db, destinations: readonly LedgerDestination[])
   })
 
   // The library's photos and videos: its groups (each stored once, whatever phone it came from).
-  const assets = db.prepare<[], { n: number; safe: number; verified: number | null }>(
+  const assets = stmt<[], { n: number; safe: number; verified: number | null }>(db,
     `SELECT COUNT(*) AS n, COALESCE(SUM(safe), 0) AS safe, MIN(verified) AS verified FROM (
       SELECT MIN(damage IS NULL) AS safe, MIN(verified_at) AS verified FROM assets GROUP BY group_id)`,
   ).get()!
-  const icloud = db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM device_files WHERE present = 1 AND state = 'not-on-phone'
+  const icloud = stmt<[], { n: number }>(db, `SELECT COUNT(*) AS n FROM (SELECT 1 FROM device_files WHERE present = 1 AND state = 'not-on-phone'
     GROUP BY udid, ${familyFolderSql('folder')}, base_stem)`).get()!.n
   // Photos a phone lists that are not in the library yet (waiting, or the phone could not give them):
   // not anywhere, so the total must not call the library (or any place) complete while they exist.
-  const waiting = db.prepare<[], { notYet: number; partial: number }>(`SELECT COALESCE(SUM(g IS NULL), 0) AS notYet, COALESCE(SUM(g IS NOT NULL), 0) AS partial FROM (
+  const waiting = stmt<[], { notYet: number; partial: number }>(db, `SELECT COALESCE(SUM(g IS NULL), 0) AS notYet, COALESCE(SUM(g IS NOT NULL), 0) AS partial FROM (
     SELECT MAX(d.group_id) AS g FROM device_files d JOIN devices v ON v.udid = d.udid WHERE v.kind = 'phone' AND d.present = 1
     GROUP BY d.udid, ${FAMILY_FOLDER}, d.base_stem HAVING MAX(d.state NOT IN ('done','duplicate','not-on-phone') AND NOT ${THROWN_AWAY}))`).get()!
   const notYet = waiting.notYet
   // A photo the library holds part of (its still, not yet its Live Photo video) is not safe there.
   assets.safe = Math.max(0, assets.safe - waiting.partial)
   const totalPlaces = hasUploads
-    ? db.prepare<[], PlaceRow>(`SELECT destination_id, COALESCE(SUM(safe), 0) AS safe, COALESCE(SUM(skipped), 0) AS skipped,
+    ? stmt<[], PlaceRow>(db, `SELECT destination_id, COALESCE(SUM(safe), 0) AS safe, COALESCE(SUM(skipped), 0) AS skipped,
         CASE WHEN COALESCE(SUM(unverified), 0) = 0 THEN MIN(verified) END AS verified FROM (
         SELECT u.destination_id, MIN(u.state IN ('done','skipped')) AND MAX(u.state = 'done') AS safe, MIN(u.state = 'skipped') AS skipped,
           MAX(u.state = 'done' AND u.verified_at IS NULL) AS unverified, MIN(CASE WHEN u.state = 'done' THEN u.verified_at END) AS verified

@@ -58,12 +58,28 @@ export function migrate(db: Db, modules: readonly SchemaModule[]): void {
   }
 }
 
-/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
-/** Whether the catalog has this table (a module such as uploads may not be part of every catalog opened). */
-export function hasTable(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined
+const statements = new WeakMap<Db, Map<string, Database.Statement>>()
+
+/**
+ * The connection's statement for `sql`, prepared on first use and kept: preparing the same SQL again
+ * on every call was ≈ 5 % of `cradle serve`'s CPU while importing (bench/README.md, ui). Only for
+ * fixed SQL on hot paths: a kept statement must not be modified (pluck/raw/expand), and one must
+ * not be run again while its own iterate() is still open.
+ */
+export function stmt<P extends unknown[] | object = unknown[], R = unknown>(db: Db, sql: string): Database.Statement<P, R> {
+  let cache = statements.get(db)
+  if (!cache) statements.set(db, (cache = new Map()))
+  let s = cache.get(sql)
+  if (!s) cache.set(sql, (s = db.prepare(sql)))
+  return s as Database.Statement<P, R>
 }
 
+/** Whether the catalog has this table (a module such as uploads may not be part of every catalog opened). */
+export function hasTable(db: Db, name: string): boolean {
+  return stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined
+}
+
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000
 
 const sqliteCode = (error: unknown): string => {

@@ -9,12 +9,15 @@
  * transaction there is no version: a rollback returns the rows to an earlier state without
  * moving any of them back, so nothing read or remembered there may be reused.
  */
-import type { Db } from './catalog-db.js'
+import { stmt, type Db } from './catalog-db.js'
 
 export function catalogVersion(db: Db): string | null {
   if (db.inTransaction) return null
-  const changes = db.prepare<[], { n: number }>('SELECT total_changes() AS n').get()!.n
-  return `${changes}:${String(db.pragma('data_version', { simple: true }))}:${String(db.pragma('schema_version', { simple: true }))}`
+  // Kept statements: db.pragma() prepares its statement again on every call, and this runs for every snapshot's counts.
+  const changes = stmt<[], { n: number }>(db, 'SELECT total_changes() AS n').get()!.n
+  const data = stmt<[], { data_version: number }>(db, 'PRAGMA data_version').get()!.data_version
+  const schema = stmt<[], { schema_version: number }>(db, 'PRAGMA schema_version').get()!.schema_version
+  return `${changes}:${data}:${schema}`
 }
 
 /** Answers of `compute` by key, each kept until the catalog's version changes. */

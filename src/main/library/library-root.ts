@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError } from '../../shared/errors.js'
-import type { Db } from './catalog-db.js'
+import { stmt, type Db } from './catalog-db.js'
 import { errnoOf, PERMISSION } from './library-fs.js'
 
 export const ROOT_MARKER = '.cradle-library'
@@ -17,7 +17,7 @@ function missing(root: string, why: string): CradleError {
 }
 
 function known(db: Db, root: string): boolean {
-  return db.prepare('SELECT 1 FROM library_roots WHERE path = ?').get(root) !== undefined
+  return stmt(db, 'SELECT 1 FROM library_roots WHERE path = ?').get(root) !== undefined
 }
 
 /** Throws library-missing if a root used before is gone or is not our library any more. */
@@ -47,7 +47,7 @@ export function prepareRoot(db: Db, root: string, now: number): void {
     if (code === 'ENOSPC') throw new CradleError('disk-full', `${root}: ${(e as Error).message}`, { cause: e, context: { path: root } })
     throw missing(root, (e as Error).message)
   }
-  db.prepare('INSERT OR IGNORE INTO library_roots (path, created_at) VALUES (?, ?)').run(root, now)
+  stmt(db, 'INSERT OR IGNORE INTO library_roots (path, created_at) VALUES (?, ?)').run(root, now)
 }
 
 function writeIfAbsent(file: string, text: string): void {

@@ -8,7 +8,7 @@ import { CradleError, type ErrorCode } from '../../shared/errors.js'
 import type { LibraryFile, ThumbnailImage } from '../../shared/contract.js'
 import type { Settings } from '../../shared/settings.js'
 import type { LibraryView, QueueCounts } from '../../shared/state.js'
-import { catalogError, isDamagedCatalog, openCatalogDb, openCatalogReadOnly, type Db, type SchemaModule } from './catalog-db.js'
+import { catalogError, isDamagedCatalog, openCatalogDb, openCatalogReadOnly, stmt, type Db, type SchemaModule } from './catalog-db.js'
 import { moveCatalogAside, rebuildCatalog, type RebuildReport } from './catalog-rebuild.js'
 import { CatalogMemo } from './catalog-version.js'
 import { checkLibraryConsistency, type ConsistencyOptions, type ConsistencyProblem } from './consistency.js'
@@ -146,7 +146,7 @@ export class Library {
    * cannot be resumed are deleted. Safe to call when the root is missing (does nothing there).
    */
   recover(): { resetRows: number; removedStaging: number } {
-    const resetRows = this.db.prepare("UPDATE device_files SET state = 'pending' WHERE state = 'importing'").run().changes
+    const resetRows = stmt(this.db, "UPDATE device_files SET state = 'pending' WHERE state = 'importing'").run().changes
     let removedStaging = 0
     const dir = path.join(this.root, STAGING_DIR)
     let names: string[] = []
@@ -155,7 +155,7 @@ export class Library {
     } catch {
       return { resetRows, removedStaging }
     }
-    const keep = new Set(this.db.prepare<[], { id: number }>("SELECT id FROM device_files WHERE staged_bytes > 0 AND state = 'pending'").all().map((r) => r.id))
+    const keep = new Set(stmt<[], { id: number }>(this.db, "SELECT id FROM device_files WHERE staged_bytes > 0 AND state = 'pending'").all().map((r) => r.id))
     for (const name of names) {
       const id = stagingFileId(name)
       if (id !== null && keep.has(id)) continue
@@ -168,21 +168,21 @@ export class Library {
   /** Records a connection of a phone (or the inbox) and returns its connection number. */
   beginConnection(device: DeviceInfo, kind: 'phone' | 'inbox' = 'phone'): number {
     const now = this.now()
-    this.db.prepare(`INSERT INTO devices (udid, kind, name, product_type, ios_version, first_seen, last_seen, connection_count) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+    stmt(this.db, `INSERT INTO devices (udid, kind, name, product_type, ios_version, first_seen, last_seen, connection_count) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
       ON CONFLICT(udid) DO UPDATE SET name = excluded.name, product_type = COALESCE(excluded.product_type, product_type),
         ios_version = COALESCE(excluded.ios_version, ios_version), last_seen = excluded.last_seen, connection_count = connection_count + 1`)
       .run(device.udid, kind, device.name, device.productType ?? null, device.iosVersion ?? null, now, now)
-    return this.db.prepare<[string], { c: number }>('SELECT connection_count AS c FROM devices WHERE udid = ?').get(device.udid)!.c
+    return stmt<[string], { c: number }>(this.db, 'SELECT connection_count AS c FROM devices WHERE udid = ?').get(device.udid)!.c
   }
 
   /** Remembers that a backup of this phone finished (shown as "last backup"). */
   recordBackupSuccess(udid: string, at = this.now()): void {
-    this.db.prepare('UPDATE devices SET last_backup_at = ?, last_seen = ? WHERE udid = ?').run(at, at, udid)
+    stmt(this.db, 'UPDATE devices SET last_backup_at = ?, last_seen = ? WHERE udid = ?').run(at, at, udid)
   }
 
   /** Known devices with their last backup time. */
   devices(): { udid: string; kind: 'phone' | 'inbox'; name: string; productType: string | null; iosVersion: string | null; lastSeen: number; lastBackupAt: number | null }[] {
-    return this.db.prepare<[], { udid: string; kind: 'phone' | 'inbox'; name: string; productType: string | null; iosVersion: string | null; lastSeen: number; lastBackupAt: number | null }>(
+    return stmt<[], { udid: string; kind: 'phone' | 'inbox'; name: string; productType: string | null; iosVersion: string | null; lastSeen: number; lastBackupAt: number | null }>(this.db,
       'SELECT udid, kind, name, product_type AS productType, ios_version AS iosVersion, last_seen AS lastSeen, last_backup_at AS lastBackupAt FROM devices ORDER BY name',
     ).all()
   }
@@ -233,12 +233,12 @@ export class Library {
 
   /** Records "listed but not on this iPhone" when the engine learns it outside importFile. */
   markNotOnPhone(fileId: number, connection: number): void {
-    this.db.prepare("UPDATE device_files SET state = 'not-on-phone', error_code = 'file-not-on-device', not_on_phone_connection = ?, staged_bytes = 0 WHERE id = ?").run(connection, fileId)
+    stmt(this.db, "UPDATE device_files SET state = 'not-on-phone', error_code = 'file-not-on-device', not_on_phone_connection = ?, staged_bytes = 0 WHERE id = ?").run(connection, fileId)
   }
 
   /** Marks a file failed (a per-file error the engine decided not to retry now). */
   markFailed(fileId: number, code: ErrorCode, detail?: string): void {
-    this.db.prepare("UPDATE device_files SET state = 'failed', error_code = ?, error_detail = ? WHERE id = ? AND state NOT IN ('done','duplicate')").run(code, detail ?? null, fileId)
+    stmt(this.db, "UPDATE device_files SET state = 'failed', error_code = ?, error_detail = ? WHERE id = ? AND state NOT IN ('done','duplicate')").run(code, detail ?? null, fileId)
   }
 
   /**
@@ -246,17 +246,17 @@ export class Library {
    * pending, so the next run of this connection tries them again. Safe files are left alone.
    */
   requeue(fileIds: readonly number[]): void {
-    const stmt = this.db.prepare("UPDATE device_files SET state = 'pending', error_code = NULL, error_detail = NULL, staged_bytes = 0 WHERE id = ? AND state IN ('not-on-phone','failed')")
+    const requeue = stmt(this.db, "UPDATE device_files SET state = 'pending', error_code = NULL, error_detail = NULL, staged_bytes = 0 WHERE id = ? AND state IN ('not-on-phone','failed')")
     this.db.transaction(() => {
-      for (const id of fileIds) stmt.run(id)
+      for (const id of fileIds) requeue.run(id)
     })()
   }
 
   /** Failed files back to pending (retryFailed); returns how many. */
   retryFailed(udid?: string): number {
     return udid === undefined
-      ? this.db.prepare("UPDATE device_files SET state = 'pending', error_code = NULL WHERE state = 'failed'").run().changes
-      : this.db.prepare("UPDATE device_files SET state = 'pending', error_code = NULL WHERE state = 'failed' AND udid = ?").run(udid).changes
+      ? stmt(this.db, "UPDATE device_files SET state = 'pending', error_code = NULL WHERE state = 'failed'").run().changes
+      : stmt(this.db, "UPDATE device_files SET state = 'pending', error_code = NULL WHERE state = 'failed' AND udid = ?").run(udid).changes
   }
 
   listQueue(q: QueueQuery): LibraryQueuePage {
@@ -265,8 +265,7 @@ export class Library {
 
   /** The thumbnail of a queue item (a device-file id) once it is in the library: its own cheap one, else the phone's stored one; else null. */
   async thumbnail(deviceFileId: number): Promise<ThumbnailImage | null> {
-    const row = this.db
-      .prepare<[number], { library_path: string; sha256: string }>('SELECT a.library_path, a.sha256 FROM device_files d JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
+    const row = stmt<[number], { library_path: string; sha256: string }>(this.db, 'SELECT a.library_path, a.sha256 FROM device_files d JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
       .get(deviceFileId)
     if (!row) return null
     return (await readThumbnail(this.root, row.library_path)) ?? readStoredThumbnail(this.root, row.sha256)
@@ -277,7 +276,7 @@ export class Library {
    * should copy it: the file has no cheap picture of its own and none is stored yet. Null otherwise.
    */
   phoneThumbnailWanted(deviceFileId: number): { sha256: string; phonePath: string } | null {
-    const row = this.db.prepare<[number], { sha256: string; library_path: string; phone_path: string }>(`SELECT a.sha256, a.library_path, pa.phone_path
+    const row = stmt<[number], { sha256: string; library_path: string; phone_path: string }>(this.db, `SELECT a.sha256, a.library_path, pa.phone_path
       FROM device_files d JOIN assets a ON a.id = d.asset_id
       JOIN photo_files pf ON pf.udid = d.udid AND pf.path = d.path
       JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
@@ -296,8 +295,7 @@ export class Library {
    * (library-file.ts). not-found: no such item; not-in-library: not imported (yet), or gone.
    */
   async file(deviceFileId: number): Promise<LibraryFile> {
-    const row = this.db
-      .prepare<[number], { library_path: string | null }>('SELECT a.library_path FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
+    const row = stmt<[number], { library_path: string | null }>(this.db, 'SELECT a.library_path FROM device_files d LEFT JOIN assets a ON a.id = d.asset_id WHERE d.id = ?')
       .get(deviceFileId)
     if (!row) throw new CradleError('not-found', `no queue item ${deviceFileId}`)
     if (row.library_path === null) throw new CradleError('not-in-library', `queue item ${deviceFileId} is not imported`)
@@ -316,7 +314,7 @@ export class Library {
   /** The library card: asset count, bytes, free space, whether the folder is there. */
   /** How many files the library holds and their bytes (one cheap query: the snapshot asks per change). */
   totals(): Pick<LibraryView, 'assetCount' | 'bytes'> {
-    const { n, bytes } = this.db.prepare<[], { n: number; bytes: number | null }>('SELECT COUNT(*) AS n, SUM(size) AS bytes FROM assets').get()!
+    const { n, bytes } = stmt<[], { n: number; bytes: number | null }>(this.db, 'SELECT COUNT(*) AS n, SUM(size) AS bytes FROM assets').get()!
     return { assetCount: n, bytes: bytes ?? 0 }
   }
 

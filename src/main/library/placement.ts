@@ -19,7 +19,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { CradleError } from '../../shared/errors.js'
 import { resolveBelow } from '../folders/inside.js'
-import type { Db } from './catalog-db.js'
+import { stmt, type Db } from './catalog-db.js'
 import { sha256File } from './file-hash.js'
 import { errnoOf, type LibraryFs } from './library-fs.js'
 import { familyFolders, familyMatcher, memberFileName, type ParsedName } from './naming.js'
@@ -35,8 +35,7 @@ export interface GroupRow {
 /** The group another member of this (source, folder, stem) set already has, if any (its edits under Mutations included). */
 export function findSiblingGroup(db: Db, udid: string, folder: string, baseStem: string, selfId: number): GroupRow | null {
   return (
-    db
-      .prepare<[string, string, string, string, number], GroupRow>(
+    stmt<[string, string, string, string, number], GroupRow>(db,
         `SELECT g.id, g.library_folder, g.stem, g.suffix, g.kind FROM device_files d JOIN groups g ON g.id = d.group_id
          WHERE d.udid = ? AND d.folder IN (?, ?) AND d.base_stem = ? AND d.id != ? ORDER BY g.id DESC LIMIT 1`,
       )
@@ -64,7 +63,7 @@ export interface GroupSlot { library_folder: string; stem: string; suffix: numbe
  */
 export async function chooseGroupSlot(db: Db, root: string, g: { libraryFolder: string; baseStem: string }, member: { parsed: ParsedName; size: number; sha256: string }): Promise<GroupSlot> {
   const names = namesIn(path.join(root, g.libraryFolder))
-  const taken = db.prepare<[string, string, number], { id: number }>('SELECT id FROM groups WHERE library_folder = ? AND stem = ? AND suffix = ?')
+  const taken = stmt<[string, string, number], { id: number }>(db, 'SELECT id FROM groups WHERE library_folder = ? AND stem = ? AND suffix = ?')
   for (let suffix = 0; ; suffix++) {
     if (taken.get(g.libraryFolder, g.baseStem, suffix)) continue
     const inFamily = names.filter(familyMatcher(g.baseStem, suffix))
@@ -77,8 +76,7 @@ export async function chooseGroupSlot(db: Db, root: string, g: { libraryFolder: 
 
 /** Inserts the group row for a slot chosen by chooseGroupSlot. */
 export function insertGroup(db: Db, slot: GroupSlot, g: { udid: string; folder: string; baseStem: string; capturedAt: number | null; now: number }): number {
-  const info = db
-    .prepare(`INSERT INTO groups (source_udid, source_folder, source_stem, library_folder, stem, suffix, captured_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+  const info = stmt(db, `INSERT INTO groups (source_udid, source_folder, source_stem, library_folder, stem, suffix, captured_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
     .run(g.udid, g.folder, g.baseStem, slot.library_folder, slot.stem, slot.suffix, g.capturedAt, g.now)
   return Number(info.lastInsertRowid)
 }

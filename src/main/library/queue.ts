@@ -12,7 +12,7 @@
 import { isErrorCode, type ErrorCode } from '../../shared/errors.js'
 import { toWireError } from '../../shared/error-text.js'
 import type { ImportState, QueueCounts, QueueFileView, QueueFilter, QueueItemView } from '../../shared/state.js'
-import { hasTable, type Db } from './catalog-db.js'
+import { hasTable, stmt, type Db } from './catalog-db.js'
 import { parseName, ROLE_ORDER } from './naming.js'
 import { parseAlbums } from '../photos/catalog-photo-store.js'
 import { mayHaveThumbnail } from './thumbnails.js'
@@ -95,21 +95,20 @@ export function listQueue(db: Db, q: QueueQuery, storedThumbnail: StoredThumbnai
   const search = q.search ? "AND f.id IN (SELECT d.family_id FROM device_files d WHERE d.in_queue = 1 AND d.file_name LIKE @search ESCAPE '\\')" : ''
   const where = `f.in_queue = 1 ${(hasUploads(db) ? FILTER_SQL : IMPORT_FILTER_SQL)[q.filter]} ${search}`
   const params: Record<string, string | number> = q.search ? { search: like(q.search) } : {}
-  const total = db.prepare<[Record<string, string | number>], { n: number }>(`SELECT COUNT(*) AS n FROM device_families f WHERE ${where}`).get(params)?.n ?? 0
+  const total = stmt<[Record<string, string | number>], { n: number }>(db, `SELECT COUNT(*) AS n FROM device_families f WHERE ${where}`).get(params)?.n ?? 0
   // Page the family ids on the index first, then join only the page's files (CROSS JOIN keeps the page
   // the outer loop: SQLite would otherwise scan every file and probe the page): OFFSET 90,000 stays cheap.
-  const rows = db
-    .prepare<[Record<string, string | number>], Row>(
-      `SELECT d.id, d.family_id, d.udid, d.file_name, d.size, d.state, d.staged_bytes, d.error_code, v.name AS source_name,
-              a.captured_at, a.library_path, a.id AS asset_id, a.sha256, a.damage, a.verified_at, pa.favorite, pa.albums
-       FROM (SELECT f.id FROM device_families f WHERE ${where} ORDER BY f.id LIMIT @limit OFFSET @offset) page
-       CROSS JOIN device_files d ON d.family_id = page.id AND d.in_queue = 1 JOIN devices v ON v.udid = d.udid
-       LEFT JOIN assets a ON a.id = d.asset_id
-       LEFT JOIN photo_files pf ON pf.udid = d.udid AND pf.path = d.path
-       LEFT JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
-       ORDER BY d.family_id, d.id`,
-    )
-    .all({ ...params, limit: q.limit, offset: q.offset })
+  const rows = stmt<[Record<string, string | number>], Row>(
+    db,
+    `SELECT d.id, d.family_id, d.udid, d.file_name, d.size, d.state, d.staged_bytes, d.error_code, v.name AS source_name,
+            a.captured_at, a.library_path, a.id AS asset_id, a.sha256, a.damage, a.verified_at, pa.favorite, pa.albums
+     FROM (SELECT f.id FROM device_families f WHERE ${where} ORDER BY f.id LIMIT @limit OFFSET @offset) page
+     CROSS JOIN device_files d ON d.family_id = page.id AND d.in_queue = 1 JOIN devices v ON v.udid = d.udid
+     LEFT JOIN assets a ON a.id = d.asset_id
+     LEFT JOIN photo_files pf ON pf.udid = d.udid AND pf.path = d.path
+     LEFT JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
+     ORDER BY d.family_id, d.id`,
+  ).all({ ...params, limit: q.limit, offset: q.offset })
   const families: Row[][] = []
   for (const r of rows) {
     const last = families[families.length - 1]
@@ -200,7 +199,7 @@ function toItem(family: Row[], storedThumbnail: StoredThumbnail): LibraryQueueIt
  * `importPending`/`importFailed` the imports alone. all = importFailed + importPending + notOnPhone + done.
  */
 export function queueCounts(db: Db): QueueCounts {
-  const rows = db.prepare<[], { state: 'failed' | 'pending' | 'not-on-phone' | 'done'; n: number }>('SELECT state, COUNT(*) AS n FROM device_families WHERE in_queue = 1 GROUP BY state').all()
+  const rows = stmt<[], { state: 'failed' | 'pending' | 'not-on-phone' | 'done'; n: number }>(db, 'SELECT state, COUNT(*) AS n FROM device_families WHERE in_queue = 1 GROUP BY state').all()
   const n = (state: string): number => rows.find((r) => r.state === state)?.n ?? 0
   const c: QueueCounts = {
     all: rows.reduce((s, r) => s + r.n, 0), pending: n('pending'), failed: n('failed'), notOnPhone: n('not-on-phone'), done: n('done'),
@@ -213,7 +212,7 @@ export function queueCounts(db: Db): QueueCounts {
     const more = (set: string, counted: string): string =>
       `(SELECT COUNT(DISTINCT d.family_id) FROM device_files d JOIN device_families f ON f.id = d.family_id
         WHERE ${set} AND +d.in_queue = 1 AND +d.state IN ('done','duplicate') AND f.state != '${counted}')`
-    const u = db.prepare<[], { waits: number; failed: number }>(`SELECT ${more(UPLOAD_WAITS, 'pending')} AS waits, ${more(UPLOAD_FAILED, 'failed')} AS failed`).get()!
+    const u = stmt<[], { waits: number; failed: number }>(db, `SELECT ${more(UPLOAD_WAITS, 'pending')} AS waits, ${more(UPLOAD_FAILED, 'failed')} AS failed`).get()!
     c.pending += u.waits
     c.failed += u.failed
   }

@@ -14,7 +14,7 @@
  */
 import crypto from 'node:crypto'
 import { CradleError } from '../../shared/errors.js'
-import type { Db } from './catalog-db.js'
+import { stmt, type Db } from './catalog-db.js'
 import { familyFolder, MUTATIONS_ROOT, parseName, phoneFileName, ROLE_ORDER } from './naming.js'
 import { sourceFolder, sourceName, type SourceFile } from './source.js'
 import type { ImportState, PhotoCounts } from '../../shared/state.js'
@@ -79,15 +79,14 @@ interface StoredRow { id: number; path: string; size: number; mtime_ns: string; 
 /** Folders whose stored signature differs from the given one (or that are new). */
 export function changedFolders(db: Db, udid: string, folders: readonly { folder: string; signature: string }[]): string[] {
   const stored = new Map(
-    db.prepare<[string], { folder: string; signature: string }>('SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]),
+    stmt<[string], { folder: string; signature: string }>(db, 'SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]),
   )
   return folders.filter((f) => stored.get(f.folder) !== f.signature).map((f) => f.folder)
 }
 
 /** The stored stats of a folder's present files (what the last full listing said). */
 export function storedFiles(db: Db, udid: string, folder: string): SourceFile[] {
-  return db
-    .prepare<[string, string], StoredRow>('SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ? AND present = 1')
+  return stmt<[string, string], StoredRow>(db, 'SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ? AND present = 1')
     .all(udid, folder)
     .map((r) => ({ path: r.path, size: r.size, mtimeNs: BigInt(r.mtime_ns), birthtimeNs: BigInt(r.birthtime_ns) }))
 }
@@ -97,12 +96,12 @@ export function planScan(
   db: Db, udid: string, folders: readonly FolderScan[], connection: number, now: number, opts: PendingOptions = {},
   counts: (udid: string) => DeviceCounts = (u) => summarize(db, u),
 ): ScanPlan {
-  const stored = new Map(db.prepare<[string], { folder: string; signature: string }>('SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]))
-  const rowsOf = db.prepare<[string, string], StoredRow>('SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ?')
-  const setPresent = db.prepare('UPDATE device_files SET present = ?, last_seen = CASE WHEN ? = 1 THEN ? ELSE last_seen END WHERE id = ?')
-  const insert = db.prepare(`INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, first_seen, last_seen)
+  const stored = new Map(stmt<[string], { folder: string; signature: string }>(db, 'SELECT folder, signature FROM folder_listings WHERE udid = ?').all(udid).map((r) => [r.folder, r.signature]))
+  const rowsOf = stmt<[string, string], StoredRow>(db, 'SELECT id, path, size, mtime_ns, birthtime_ns, present FROM device_files WHERE udid = ? AND folder = ?')
+  const setPresent = stmt(db, 'UPDATE device_files SET present = ?, last_seen = CASE WHEN ? = 1 THEN ? ELSE last_seen END WHERE id = ?')
+  const insert = stmt(db, `INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, first_seen, last_seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-  const upsertListing = db.prepare(`INSERT INTO folder_listings (udid, folder, signature, entry_count, checked_at) VALUES (?, ?, ?, ?, ?)
+  const upsertListing = stmt(db, `INSERT INTO folder_listings (udid, folder, signature, entry_count, checked_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT(udid, folder) DO UPDATE SET signature = excluded.signature, entry_count = excluded.entry_count, checked_at = excluded.checked_at`)
   let newFiles = 0
   const unrecorded: string[] = []
@@ -115,7 +114,7 @@ export function planScan(
         if (stored.get(f.folder) !== f.signature) {
           throw new CradleError('invalid-input', `folder ${f.folder} changed; list its files`, { context: { path: f.folder } })
         }
-        db.prepare('UPDATE folder_listings SET checked_at = ? WHERE udid = ? AND folder = ?').run(now, udid, f.folder)
+        stmt(db, 'UPDATE folder_listings SET checked_at = ? WHERE udid = ? AND folder = ?').run(now, udid, f.folder)
         continue
       }
       const existing = new Map(rowsOf.all(udid, f.folder).map((r) => [key(r.path, r.size, r.mtime_ns, r.birthtime_ns), r]))
@@ -150,8 +149,8 @@ export function planScan(
     // A folder no longer listed at all: its files left the phone.
     for (const folder of stored.keys()) {
       if (given.has(folder)) continue
-      db.prepare('UPDATE device_files SET present = 0 WHERE udid = ? AND folder = ? AND present = 1').run(udid, folder)
-      db.prepare('DELETE FROM folder_listings WHERE udid = ? AND folder = ?').run(udid, folder)
+      stmt(db, 'UPDATE device_files SET present = 0 WHERE udid = ? AND folder = ? AND present = 1').run(udid, folder)
+      stmt(db, 'DELETE FROM folder_listings WHERE udid = ? AND folder = ?').run(udid, folder)
     }
   })()
 
@@ -176,7 +175,7 @@ const TRASHED = trashedFile('device_files')
 
 /** Whether a scrub found any library file damaged (one probe of a partial index: the common case costs nothing). */
 function anyDamaged(db: Db): boolean {
-  return db.prepare('SELECT 1 FROM assets WHERE damage IS NOT NULL LIMIT 1').get() !== undefined
+  return stmt(db, 'SELECT 1 FROM assets WHERE damage IS NOT NULL LIMIT 1').get() !== undefined
 }
 
 /** Items on the source, how many are safe, how many the phone could not give us (iCloud-only, or refused). */
@@ -184,11 +183,9 @@ export function summarize(db: Db, udid: string): DeviceCounts {
   // Safe files need no more than a count, which the (udid, present, state) index answers alone;
   // only the others are read for why (refused, in Recently Deleted). On a no-op re-check of a big
   // phone that is every row counted from the index and none read.
-  const safe = db
-    .prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')`)
+  const safe = stmt<[string], { n: number }>(db, `SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')`)
     .get(udid)!.n
-  const rows = db
-    .prepare<[string], { state: ImportState; refused: number; trashed: number; n: number }>(
+  const rows = stmt<[string], { state: ImportState; refused: number; trashed: number; n: number }>(db,
       `SELECT state, error_code = 'file-unreadable' AS refused, ${TRASHED} AS trashed, COUNT(*) AS n FROM device_files
        WHERE udid = ? AND present = 1 AND state IN ('pending','importing','not-on-phone','failed') GROUP BY state, refused, trashed`,
     )
@@ -210,10 +207,10 @@ export function summarize(db: Db, udid: string): DeviceCounts {
   }
   // A file whose library copy is damaged is not safe, whatever its import state says.
   if (anyDamaged(db)) {
-    itemsSafe -= db.prepare<[string], { n: number }>(`SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')
+    itemsSafe -= stmt<[string], { n: number }>(db, `SELECT COUNT(*) AS n FROM device_files WHERE udid = ? AND present = 1 AND state IN ('done','duplicate')
       AND asset_id IN (SELECT id FROM assets WHERE damage IS NOT NULL)`).get(udid)!.n
   }
-  const itemsInICloudOnly = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM photo_assets WHERE udid = ? AND present = 1 AND icloud_only = 1 AND trashed = 0').get(udid)!.n
+  const itemsInICloudOnly = stmt<[string], { n: number }>(db, 'SELECT COUNT(*) AS n FROM photo_assets WHERE udid = ? AND present = 1 AND icloud_only = 1 AND trashed = 0').get(udid)!.n
   return { itemsOnPhone, itemsSafe, itemsNotOnPhone, itemsUnreadable, itemsInRecentlyDeleted, itemsInICloudOnly, photos: photoCounts(db, udid) }
 }
 
@@ -228,10 +225,9 @@ export function photoCounts(db: Db, udid: string): PhotoCounts {
   // from the (udid, present, family_id) index alone, and only those with a file not safe (not in
   // the library, or its copy damaged) are read for why. A family with no such file is safe, and
   // neither only in iCloud, nor refused, nor thrown away (that needs a file not in the library).
-  const families = db
-    .prepare<[string], { n: number }>('SELECT COUNT(DISTINCT family_id) AS n FROM device_files INDEXED BY device_files_present_family WHERE udid = ? AND present = 1')
+  const families = stmt<[string], { n: number }>(db, 'SELECT COUNT(DISTINCT family_id) AS n FROM device_files INDEXED BY device_files_present_family WHERE udid = ? AND present = 1')
     .get(udid)!.n
-  const notSafe = db.prepare<[{ udid: string }], { n: number; icloud: number; refused: number; thrown: number }>(`
+  const notSafe = stmt<[{ udid: string }], { n: number; icloud: number; refused: number; thrown: number }>(db, `
     SELECT COUNT(*) AS n, COALESCE(SUM(icloud AND NOT thrown), 0) AS icloud, COALESCE(SUM(refused AND NOT thrown), 0) AS refused,
       COALESCE(SUM(thrown), 0) AS thrown
     FROM (
@@ -260,8 +256,7 @@ export function photoCounts(db: Db, udid: string): PhotoCounts {
  * still first (it dates the group).
  */
 export function pending(db: Db, udid: string, connection: number, opts: PendingOptions = {}): Pick<ScanPlan, 'toImport' | 'bytesToImport'> {
-  const rows = db
-    .prepare<[string, number], { id: number; path: string; folder: string; base_stem: string; file_name: string; size: number; state: ImportState; staged_bytes: number }>(
+  const rows = stmt<[string, number], { id: number; path: string; folder: string; base_stem: string; file_name: string; size: number; state: ImportState; staged_bytes: number }>(db,
       `SELECT id, path, folder, base_stem, file_name, size, state, staged_bytes FROM device_files
        WHERE udid = ? AND present = 1 AND (state IN ('pending','importing')
          OR (state IN ('not-on-phone','failed') AND COALESCE(not_on_phone_connection, 0) < ?)
@@ -289,14 +284,14 @@ export function recordFile(db: Db, udid: string, file: SourceFile, now: number):
   const name = phoneFileName(sourceName(file.path))
   const args = [udid, file.path, file.size, file.mtimeNs.toString(), file.birthtimeNs.toString()] as const
   // An older version of the same path is no longer there.
-  db.prepare('UPDATE device_files SET present = 0 WHERE udid = ? AND path = ? AND NOT (size = ? AND mtime_ns = ? AND birthtime_ns = ?)').run(...args)
-  db.prepare(`INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, first_seen, last_seen)
+  stmt(db, 'UPDATE device_files SET present = 0 WHERE udid = ? AND path = ? AND NOT (size = ? AND mtime_ns = ? AND birthtime_ns = ?)').run(...args)
+  stmt(db, `INSERT INTO device_files (udid, path, folder, file_name, base_stem, size, mtime_ns, birthtime_ns, first_seen, last_seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET present = 1, last_seen = excluded.last_seen`)
     .run(udid, file.path, sourceFolder(file.path), name, parseName(name).baseStem, file.size, args[3], args[4], now, now)
-  return db.prepare<[string, string, number, string, string], { id: number }>('SELECT id FROM device_files WHERE udid = ? AND path = ? AND size = ? AND mtime_ns = ? AND birthtime_ns = ?').get(...args)!.id
+  return stmt<[string, string, number, string, string], { id: number }>(db, 'SELECT id FROM device_files WHERE udid = ? AND path = ? AND size = ? AND mtime_ns = ? AND birthtime_ns = ?').get(...args)!.id
 }
 
 /** Marks every row of a path as gone from its source (the inbox saw the file removed). */
 export function markGone(db: Db, udid: string, filePath: string): void {
-  db.prepare('UPDATE device_files SET present = 0 WHERE udid = ? AND path = ?').run(udid, filePath)
+  stmt(db, 'UPDATE device_files SET present = 0 WHERE udid = ? AND path = ?').run(udid, filePath)
 }

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Db } from './catalog-db.js'
+import { stmt, type Db } from './catalog-db.js'
 import { sha256File } from './file-hash.js'
 import { errnoOf } from './library-fs.js'
 import { checkRoot } from './library-root.js'
@@ -79,8 +79,7 @@ interface Target {
 function targets(db: Db, verifiedBefore: number | undefined): Target[] {
   const filter = verifiedBefore === undefined ? '' : 'WHERE COALESCE(a.checked_at, 0) <= @before'
   // Oldest check first, so an interrupted background pass goes on where it stopped.
-  return db
-    .prepare<Record<string, number>, Target>(
+  return stmt<Record<string, number>, Target>(db,
       `SELECT assetId, libraryPath, size, sha256, copyId, assetPath FROM (
          SELECT a.id AS assetId, a.library_path AS libraryPath, a.size, a.sha256, NULL AS copyId, a.library_path AS assetPath, a.checked_at AS v FROM assets a ${filter}
          UNION ALL
@@ -148,8 +147,8 @@ export async function scrubLibrary(db: Db, root: string, opts: ScrubOptions): Pr
   opts.onProgress?.({ ...progress })
   // Only an asset checked before this file started may be marked: an import that healed it while
   // we read (commit sets verified_at) wins over what we read.
-  const markOk = db.prepare('UPDATE assets SET verified_at = @at, checked_at = @at, damage = NULL, damage_found_at = NULL WHERE id = @id AND (verified_at IS NULL OR verified_at <= @at)')
-  const markDamaged = db.prepare(`UPDATE assets SET checked_at = @at, damage = @damage, damage_found_at = COALESCE(CASE WHEN damage = @damage THEN damage_found_at END, @at)
+  const markOk = stmt(db, 'UPDATE assets SET verified_at = @at, checked_at = @at, damage = NULL, damage_found_at = NULL WHERE id = @id AND (verified_at IS NULL OR verified_at <= @at)')
+  const markDamaged = stmt(db, `UPDATE assets SET checked_at = @at, damage = @damage, damage_found_at = COALESCE(CASE WHEN damage = @damage THEN damage_found_at END, @at)
     WHERE id = @id AND (verified_at IS NULL OR verified_at < @started)`)
   const assetBad = new Set<number>()
   for (const t of list) {
@@ -196,8 +195,7 @@ export async function scrubLibrary(db: Db, root: string, opts: ScrubOptions): Pr
 
 /** Assets a check found damaged, with what was found and when. */
 export function damagedAssets(db: Db): { assetId: number; libraryPath: string; damage: Damage; foundAt: number | null }[] {
-  return db
-    .prepare<[], { assetId: number; libraryPath: string; damage: Damage; foundAt: number | null }>(
+  return stmt<[], { assetId: number; libraryPath: string; damage: Damage; foundAt: number | null }>(db,
       'SELECT id AS assetId, library_path AS libraryPath, damage, damage_found_at AS foundAt FROM assets WHERE damage IS NOT NULL ORDER BY id',
     )
     .all()
@@ -214,13 +212,13 @@ export interface ScrubRun {
 }
 
 export function recordScrubRun(db: Db, kind: ScrubRun['kind'], s: ScrubSummary): void {
-  db.prepare('INSERT INTO scrub_runs (kind, started_at, finished_at, checked, corrupt, missing, complete) VALUES (?, ?, ?, ?, ?, ?, ?)')
+  stmt(db, 'INSERT INTO scrub_runs (kind, started_at, finished_at, checked, corrupt, missing, complete) VALUES (?, ?, ?, ?, ?, ?, ?)')
     .run(kind, s.startedAt, s.finishedAt, s.checked, s.corrupt, s.missing, s.complete ? 1 : 0)
 }
 
 /** The newest scrub that ran to its end (null before the first). */
 export function lastScrubRun(db: Db): ScrubRun | null {
-  const r = db.prepare<[], { kind: ScrubRun['kind']; started_at: number; finished_at: number; checked: number; corrupt: number; missing: number; complete: number }>(
+  const r = stmt<[], { kind: ScrubRun['kind']; started_at: number; finished_at: number; checked: number; corrupt: number; missing: number; complete: number }>(db,
     'SELECT * FROM scrub_runs WHERE complete = 1 ORDER BY finished_at DESC, id DESC LIMIT 1',
   ).get()
   return r ? { kind: r.kind, startedAt: r.started_at, finishedAt: r.finished_at, checked: r.checked, corrupt: r.corrupt, missing: r.missing, complete: true } : null
@@ -228,10 +226,10 @@ export function lastScrubRun(db: Db): ScrubRun | null {
 
 /** When the next file falls due if every file is re-read each `intervalMs` (null: empty library). */
 export function scrubDueAt(db: Db, intervalMs: number): number | null {
-  const r = db.prepare<[], { n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(COALESCE(checked_at, 0)) AS oldest FROM assets').get()!
+  const r = stmt<[], { n: number; oldest: number | null }>(db, 'SELECT COUNT(*) AS n, MIN(COALESCE(checked_at, 0)) AS oldest FROM assets').get()!
   return r.n === 0 ? null : (r.oldest ?? 0) + intervalMs
 }
 
 export function damagedCount(db: Db): number {
-  return db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM assets WHERE damage IS NOT NULL').get()!.n
+  return stmt<[], { n: number }>(db, 'SELECT COUNT(*) AS n FROM assets WHERE damage IS NOT NULL').get()!.n
 }

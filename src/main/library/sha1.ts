@@ -13,7 +13,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { CradleError } from '../../shared/errors.js'
 import type { DestinationKind } from '../../shared/state.js'
-import { hasTable, type Db } from './catalog-db.js'
+import { hasTable, stmt, type Db } from './catalog-db.js'
 
 /** assets.sha1 of a file imported while no destination needed SHA-1. */
 export const SHA1_UNKNOWN = ''
@@ -28,7 +28,7 @@ export function kindNeedsSha1(kind: DestinationKind): boolean {
 /** Whether a destination configured in this catalog needs SHA-1 (false for a catalog without uploads). */
 export function catalogNeedsSha1(db: Db): boolean {
   if (!hasTable(db, 'upload_destinations')) return false
-  return db.prepare(`SELECT 1 FROM upload_destinations WHERE kind IN (${SHA1_KINDS.map(() => '?').join(', ')}) LIMIT 1`).get(...SHA1_KINDS) !== undefined
+  return stmt(db, `SELECT 1 FROM upload_destinations WHERE kind IN (${SHA1_KINDS.map(() => '?').join(', ')}) LIMIT 1`).get(...SHA1_KINDS) !== undefined
 }
 
 /** The library file no longer has the catalog's bytes: nothing is sent or compared for it. */
@@ -48,7 +48,7 @@ export interface Sha1Item { assetId: number; sha256: string; sha1: string; libra
  */
 export async function fillSha1(db: Db, root: string, item: Sha1Item, now: number, signal?: AbortSignal): Promise<void> {
   if (item.sha1 !== SHA1_UNKNOWN) return
-  const known = db.prepare<[number], { sha1: string }>('SELECT sha1 FROM assets WHERE id = ?').get(item.assetId)
+  const known = stmt<[number], { sha1: string }>(db, 'SELECT sha1 FROM assets WHERE id = ?').get(item.assetId)
   if (known && known.sha1 !== SHA1_UNKNOWN) {
     item.sha1 = known.sha1
     return
@@ -70,11 +70,11 @@ export async function fillSha1(db: Db, root: string, item: Sha1Item, now: number
   }
   if (a.digest('hex') !== item.sha256) {
     // Unless an import healed it while we read (commit sets verified_at).
-    db.prepare(`UPDATE assets SET checked_at = @now, damage = 'corrupt', damage_found_at = COALESCE(damage_found_at, @now)
+    stmt(db, `UPDATE assets SET checked_at = @now, damage = 'corrupt', damage_found_at = COALESCE(damage_found_at, @now)
       WHERE id = @id AND (verified_at IS NULL OR verified_at <= @now)`).run({ now, id: item.assetId })
     throw new LibraryFileChangedError(item.libraryPath)
   }
   const sha1 = b.digest('hex')
-  db.prepare('UPDATE assets SET sha1 = ? WHERE id = ? AND sha1 = ?').run(sha1, item.assetId, SHA1_UNKNOWN)
+  stmt(db, 'UPDATE assets SET sha1 = ? WHERE id = ? AND sha1 = ?').run(sha1, item.assetId, SHA1_UNKNOWN)
   item.sha1 = sha1
 }

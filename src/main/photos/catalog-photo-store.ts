@@ -4,7 +4,7 @@
  * and the completeness counts. One transaction per read of the database, so a crash leaves the
  * previous read or this one, never half of each.
  */
-import type { Db } from '../library/catalog-db.js'
+import { stmt, type Db } from '../library/catalog-db.js'
 import type { AlbumRef, PhotoMetadata } from './photo-metadata.js'
 
 export type PhotoFileRole = 'original' | 'motion' | 'edited' | 'sidecar'
@@ -35,7 +35,7 @@ interface AssetRow {
 
 /** Replaces what the catalog knows of this phone's Photos library with one read of its database. */
 export function recordPhotoLibrary(db: Db, udid: string, records: readonly PhotoRecord[], now: number): void {
-  const upsert = db.prepare(`INSERT INTO photo_assets (udid, uuid, original_file_name, phone_path, kind, captured_at, capture_offset_minutes,
+  const upsert = stmt(db, `INSERT INTO photo_assets (udid, uuid, original_file_name, phone_path, kind, captured_at, capture_offset_minutes,
       favorite, hidden, trashed, icloud_only, albums, album_refs, present, updated_at)
     VALUES (@udid, @uuid, @originalFileName, @phonePath, @kind, @capturedAt, @offsetMinutes, @favorite, @hidden, @trashed, @iCloudOnly, @albums, @albumRefs, 1, @now)
     ON CONFLICT (udid, uuid) DO UPDATE SET original_file_name = excluded.original_file_name, phone_path = excluded.phone_path,
@@ -43,12 +43,12 @@ export function recordPhotoLibrary(db: Db, udid: string, records: readonly Photo
       favorite = excluded.favorite, hidden = excluded.hidden, trashed = excluded.trashed, icloud_only = excluded.icloud_only,
       albums = excluded.albums, album_refs = excluded.album_refs, present = 1, updated_at = excluded.updated_at`)
   // A path can move to another asset (a name reused after deletion): the newest read wins.
-  const file = db.prepare(`INSERT INTO photo_files (udid, path, uuid, role) VALUES (?, ?, ?, ?)
+  const file = stmt(db, `INSERT INTO photo_files (udid, path, uuid, role) VALUES (?, ?, ?, ?)
     ON CONFLICT (udid, path) DO UPDATE SET uuid = excluded.uuid, role = excluded.role`)
   db.transaction(() => {
     // Only assets that were in albums can have former titles to keep.
-    const stored = new Map(db.prepare<[string], { uuid: string; album_refs: string }>("SELECT uuid, album_refs FROM photo_assets WHERE udid = ? AND album_refs != '[]'").all(udid).map((x) => [x.uuid, x.album_refs]))
-    db.prepare('UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
+    const stored = new Map(stmt<[string], { uuid: string; album_refs: string }>(db, "SELECT uuid, album_refs FROM photo_assets WHERE udid = ? AND album_refs != '[]'").all(udid).map((x) => [x.uuid, x.album_refs]))
+    stmt(db, 'UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
     for (const r of records) {
       upsert.run({
         udid, uuid: r.uuid, originalFileName: r.originalFileName, phonePath: r.phonePath, kind: r.kind,
@@ -65,7 +65,7 @@ export function recordPhotoLibrary(db: Db, udid: string, records: readonly Photo
 export function metadataForAsset(db: Db, assetId: number): PhotoMetadata | null {
   // A duplicate's device file points at the same asset: prefer the file that brought the bytes in,
   // then the most recently seen one.
-  const row = db.prepare<[number], AssetRow>(`SELECT pa.uuid, pa.original_file_name, pa.captured_at, pa.capture_offset_minutes,
+  const row = stmt<[number], AssetRow>(db, `SELECT pa.uuid, pa.original_file_name, pa.captured_at, pa.capture_offset_minutes,
         pa.favorite, pa.hidden, pa.albums, pa.album_refs
       FROM device_files df
       JOIN photo_files pf ON pf.udid = df.udid AND pf.path = df.path
@@ -144,8 +144,8 @@ export function parseAlbums(json: string | null): string[] {
 export function recordUnavailableLibrary(db: Db, udid: string, code: string, reason: string, now: number): void {
   db.transaction(() => {
     // Nothing is known now: no asset counts as trashed or iCloud-only, so DCIM is backed up as before.
-    db.prepare('UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
-    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape, signature) VALUES (?, ?, 0, ?, ?, NULL, NULL)
+    stmt(db, 'UPDATE photo_assets SET present = 0 WHERE udid = ?').run(udid)
+    stmt(db, `INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape, signature) VALUES (?, ?, 0, ?, ?, NULL, NULL)
       ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 0, code = excluded.code, reason = excluded.reason, shape = NULL,
         signature = NULL`).run(udid, now, code, reason)
   })()
@@ -155,7 +155,7 @@ export function recordUnavailableLibrary(db: Db, udid: string, code: string, rea
 export function recordAvailableLibrary(db: Db, udid: string, records: readonly PhotoRecord[], shape: unknown, now: number, signature: string | null = null): void {
   db.transaction(() => {
     recordPhotoLibrary(db, udid, records, now)
-    db.prepare(`INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape, signature) VALUES (?, ?, 1, NULL, NULL, ?, ?)
+    stmt(db, `INSERT INTO photo_library_reads (udid, read_at, available, code, reason, shape, signature) VALUES (?, ?, 1, NULL, NULL, ?, ?)
       ON CONFLICT (udid) DO UPDATE SET read_at = excluded.read_at, available = 1, code = NULL, reason = NULL, shape = excluded.shape,
         signature = excluded.signature`).run(udid, now, JSON.stringify(shape), signature)
   })()
@@ -163,18 +163,18 @@ export function recordAvailableLibrary(db: Db, udid: string, records: readonly P
 
 /** The signature of the last read, when it was used (null: read it again). */
 export function lastReadSignature(db: Db, udid: string): string | null {
-  return db.prepare<[string], { signature: string | null }>('SELECT signature FROM photo_library_reads WHERE udid = ? AND available = 1').get(udid)?.signature ?? null
+  return stmt<[string], { signature: string | null }>(db, 'SELECT signature FROM photo_library_reads WHERE udid = ? AND available = 1').get(udid)?.signature ?? null
 }
 
 /** Originals outside DCIM the last read said are on the phone: AFC path and original name. */
 export function recordedOutsideDcim(db: Db, udid: string): { phonePath: string; originalFileName: string }[] {
-  return db.prepare<[string], { phonePath: string; originalFileName: string }>(`SELECT phone_path AS phonePath, original_file_name AS originalFileName
+  return stmt<[string], { phonePath: string; originalFileName: string }>(db, `SELECT phone_path AS phonePath, original_file_name AS originalFileName
     FROM photo_assets WHERE udid = ? AND present = 1 AND icloud_only = 0 AND phone_path LIKE '/PhotoData/CPLAssets/%' ORDER BY phone_path`).all(udid)
 }
 
 /** Edit files under /PhotoData/Mutations a read recorded for assets still present: path, and the original's path and name. */
 export function recordedEdits(db: Db, udid: string): { path: string; phonePath: string; originalFileName: string }[] {
-  return db.prepare<[string], { path: string; phonePath: string; originalFileName: string }>(`SELECT pf.path, pa.phone_path AS phonePath, pa.original_file_name AS originalFileName
+  return stmt<[string], { path: string; phonePath: string; originalFileName: string }>(db, `SELECT pf.path, pa.phone_path AS phonePath, pa.original_file_name AS originalFileName
     FROM photo_files pf JOIN photo_assets pa ON pa.udid = pf.udid AND pa.uuid = pf.uuid
     WHERE pf.udid = ? AND pa.present = 1 AND pa.phone_path IS NOT NULL AND pf.path LIKE '/PhotoData/Mutations/%' ORDER BY pf.path`).all(udid)
 }
@@ -199,7 +199,7 @@ export interface LibraryReport {
 
 /** The completeness answer for one phone from the catalog (null: its library was never read). */
 export function photoLibraryReport(db: Db, udid: string): LibraryReport | null {
-  const read = db.prepare<[string], { available: number; reason: string | null }>('SELECT available, reason FROM photo_library_reads WHERE udid = ?').get(udid)
+  const read = stmt<[string], { available: number; reason: string | null }>(db, 'SELECT available, reason FROM photo_library_reads WHERE udid = ?').get(udid)
   if (!read) return null
   // An original is safe when the file it was listed as is in the library and not found damaged.
   // The unary + on present and state keeps SQLite on the (udid, path) index: without it the planner
@@ -207,7 +207,7 @@ export function photoLibraryReport(db: Db, udid: string): LibraryReport | null {
   // of a blocked event loop for a 50,000-item phone (the window showed no rows).
   const SAFE = `EXISTS (SELECT 1 FROM device_files df WHERE df.udid = pa.udid AND df.path = pa.phone_path AND +df.present = 1
       AND +df.state IN ('done','duplicate') AND df.asset_id NOT IN (SELECT id FROM assets WHERE damage IS NOT NULL))`
-  const c = db.prepare<[string], { photos: number; videos: number; photosSafe: number; videosSafe: number; cloud: number; trashed: number }>(`SELECT
+  const c = stmt<[string], { photos: number; videos: number; photosSafe: number; videosSafe: number; cloud: number; trashed: number }>(db, `SELECT
       COALESCE(SUM(trashed = 0 AND icloud_only = 0 AND kind = 'photo'), 0) AS photos,
       COALESCE(SUM(trashed = 0 AND icloud_only = 0 AND kind = 'video'), 0) AS videos,
       COALESCE(SUM(trashed = 0 AND icloud_only = 0 AND kind = 'photo' AND ${SAFE}), 0) AS photosSafe,
@@ -217,11 +217,11 @@ export function photoLibraryReport(db: Db, udid: string): LibraryReport | null {
     FROM photo_assets pa WHERE udid = ? AND present = 1`).get(udid)!
   const available = read.available === 1
   const unknown = available
-    ? db.prepare<[string], { path: string }>(`SELECT path FROM device_files df WHERE udid = ? AND present = 1 AND path LIKE '/DCIM/%'
+    ? stmt<[string], { path: string }>(db, `SELECT path FROM device_files df WHERE udid = ? AND present = 1 AND path LIKE '/DCIM/%'
         AND NOT EXISTS (SELECT 1 FROM photo_files pf WHERE pf.udid = df.udid AND pf.path = df.path) GROUP BY path ORDER BY path`).all(udid).map((r) => r.path)
     : []
   const missing = available
-    ? db.prepare<[string], { path: string }>(`SELECT phone_path AS path FROM photo_assets pa WHERE udid = ? AND present = 1 AND icloud_only = 0 AND phone_path IS NOT NULL
+    ? stmt<[string], { path: string }>(db, `SELECT phone_path AS path FROM photo_assets pa WHERE udid = ? AND present = 1 AND icloud_only = 0 AND phone_path IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM device_files df WHERE df.udid = pa.udid AND df.path = pa.phone_path AND +df.present = 1) ORDER BY phone_path`).all(udid).map((r) => r.path)
     : []
   return {
