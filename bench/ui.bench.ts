@@ -227,7 +227,9 @@ async function realEngine(browser: Browser, runs: number, seconds: number, items
     const paired = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'cradle.js'), ...dirs, 'pair'], { env, encoding: 'utf8' })
     if (paired.status !== 0) throw new Error(`cradle pair failed: ${paired.stderr}`)
     const t1 = performance.now()
-    const serve = await startCli([...dirs, 'serve', '--port', '0'], env)
+    // CRADLE_BENCH_SERVE_PROF=<dir>: a CPU profile of `cradle serve` alone (written when it stops).
+    const profDir = process.env.CRADLE_BENCH_SERVE_PROF
+    const serve = await startCli([...dirs, 'serve', '--port', '0'], env, { nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [] })
     children.push(serve.child)
     const accessUrl = String(serve.ready.accessUrl)
     // Wait for the first scan and plan: the import is running and the queue has its rows.
