@@ -22,9 +22,9 @@ export function readyLine(child: ChildProcess, what: string): Promise<Record<str
   })
 }
 
-/** `cradle <args>`; stdin stays open (a pipe) unless `closeStdin`; `nodeArgs` go to node itself (e.g. --cpu-prof). */
-export async function startCli(args: string[], env: NodeJS.ProcessEnv, options: { closeStdin?: boolean; nodeArgs?: string[] } = {}): Promise<{ ready: Record<string, unknown>; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CRADLE_BIN, ...args], { stdio: [options.closeStdin ? 'ignore' : 'pipe', 'pipe', 'inherit'], env })
+/** `cradle <args>`; stdin stays open (a pipe) unless `closeStdin`; `nodeArgs` go to node itself (e.g. --cpu-prof); `bin`: another build's bin/cradle.js. */
+export async function startCli(args: string[], env: NodeJS.ProcessEnv, options: { closeStdin?: boolean; nodeArgs?: string[]; bin?: string } = {}): Promise<{ ready: Record<string, unknown>; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? CRADLE_BIN, ...args], { stdio: [options.closeStdin ? 'ignore' : 'pipe', 'pipe', 'inherit'], env })
   return { ready: await readyLine(child, `cradle ${args.join(' ')}`), child }
 }
 

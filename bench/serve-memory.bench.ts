@@ -4,12 +4,17 @@
  * (issue 16: ≤ 150 MB).
  *
  *   npm run build && npx tsx bench/serve-memory.bench.ts [--gb 5] [--usb2] [--timeout-min 60]
+ *     [--probe] [--node-options '--trace-gc'] [--serve-env K=V,…] [--bin OTHER/bin/cradle.js]
  *
  * `cradle sim` (sparse padding: the roll costs no disk, the library copy does) and `cradle serve`
  * each run in their own process, from the built CLI, as a user runs them; the figure is serve's
  * VmHWM from /proc (the kernel's own peak of its resident set), with VmRSS sampled every 250 ms
  * to say when the peak happened. References from the same run: the peak RSS of `node -e 0` and of
  * `cradle --help`. Needs ~2 × --gb free in the temp folder (library + destination).
+ * `--probe` preloads bench/memory-probe.cjs into serve and prints where its memory was at the
+ * peak (V8 heap, external/ArrayBuffers, anonymous mappings); `--node-options` and `--serve-env`
+ * go to serve only (experiments: a smaller young generation, MALLOC_ARENA_MAX); `--bin` runs
+ * another build's bin/cradle.js (a worktree of the commit before a change, interleaved).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -20,11 +25,11 @@ import { parseArgs } from 'node:util'
 import type { AppState } from '../src/shared/state.js'
 import { startCli, stopCli } from './cli-process.js'
 
+const { values } = parseArgs({ options: { gb: { type: 'string', default: '5' }, usb2: { type: 'boolean', default: false }, 'timeout-min': { type: 'string', default: '60' }, probe: { type: 'boolean', default: false }, 'node-options': { type: 'string', default: '' }, 'serve-env': { type: 'string', default: '' }, bin: { type: 'string', default: '' } } })
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const BIN = path.join(ROOT, 'bin', 'cradle.js')
+const BIN = values.bin ? path.resolve(values.bin) : path.join(ROOT, 'bin', 'cradle.js')
 const MB = 1e6
 
-const { values } = parseArgs({ options: { gb: { type: 'string', default: '5' }, usb2: { type: 'boolean', default: false }, 'timeout-min': { type: 'string', default: '60' } } })
 const targetBytes = Number(values.gb) * 1e9
 
 function cli(args: string[], env: NodeJS.ProcessEnv): string {
@@ -82,14 +87,14 @@ const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, 'dist'))) throw new Error('build first: npm run build')
+  if (!fs.existsSync(path.join(path.dirname(BIN), '..', 'dist'))) throw new Error('build first: npm run build')
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cradle-serve-memory-'))
   const children: ChildProcess[] = []
   try {
     // With 6 MB photos and 40 MB videos a generated roll averages ~12.3 MB an item (Live Photo videos included).
     const items = Math.max(10, Math.round(targetBytes / 12.3e6))
     const simArgs = ['sim', '--photos', String(items), '--photo-bytes', '6000000', '--video-bytes', '40000000', '--padding', 'sparse', '--out', path.join(work, 'roll'), '--charging', '--external-power', ...(values.usb2 ? ['--usb2'] : [])]
-    const sim = await startCli(simArgs, { ...process.env, CRADLE_LOG: 'silent' }, { closeStdin: true })
+    const sim = await startCli(simArgs, { ...process.env, CRADLE_LOG: 'silent' }, { closeStdin: true, bin: BIN })
     children.push(sim.child)
     const dcim = String((sim.ready.devices as { dcim: string }[])[0]!.dcim)
     const roll = treeBytes(dcim)
@@ -104,7 +109,14 @@ async function main(): Promise<void> {
     console.log(`cradle sim ${values.usb2 ? '--usb2' : '(unshaped)'}: ${items} items, ${roll.files} files, ${(roll.bytes / 1e9).toFixed(2)} GB (sparse); cradle serve → library + folder destination; load average ${load0.toFixed(1)}`)
 
     const t0 = performance.now()
-    const serve = await startCli([...dirs, 'serve', '--port', '0'], env, { closeStdin: true })
+    const probeOut = path.join(work, 'memory-probe.json')
+    const serveEnv: NodeJS.ProcessEnv = { ...env }
+    const nodeOptions = [values['node-options'], values.probe ? `--require ${path.join(ROOT, 'bench', 'memory-probe.cjs')}` : ''].filter(Boolean).join(' ')
+    if (nodeOptions) serveEnv.NODE_OPTIONS = nodeOptions
+    if (values.probe) serveEnv.CRADLE_MEMORY_PROBE = probeOut
+    for (const kv of values['serve-env'].split(',').filter(Boolean)) serveEnv[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1)
+    if (nodeOptions || values['serve-env']) console.log(`  serve with NODE_OPTIONS='${nodeOptions}' ${values['serve-env']}`)
+    const serve = await startCli([...dirs, 'serve', '--port', '0'], serveEnv, { closeStdin: true, bin: BIN })
     children.push(serve.child)
     const pid = serve.child.pid!
     const accessUrl = String(serve.ready.accessUrl)
@@ -148,6 +160,16 @@ async function main(): Promise<void> {
     console.log(`  library ${library.files} files ${(library.bytes / 1e9).toFixed(2)} GB, destination ${dest.files} files ${(dest.bytes / 1e9).toFixed(2)} GB, in ${wall.toFixed(0)} s (${(roll.bytes / MB / wall).toFixed(1)} MB/s end to end)`)
     console.log(`  peak RSS of cradle serve (VmHWM): ${mib(final.hwm)} (goal ≤ 150 MB = 143 MiB); sampled peak ${mib(peak.rss)} (${mib(peak.anon)} anonymous + ${mib(peak.file)} files) at ${peak.at.toFixed(0)} s (${peak.phase}); RSS at the end ${mib(final.rss)}`)
     console.log(`  references, same run: node -e 0 ${references.node === null ? '?' : mib(references.node)}, cradle --help ${references.help === null ? '?' : mib(references.help)}; load average ${load0.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`)
+    if (values.probe) {
+      await stopCli(serve.child)
+      const probe = JSON.parse(fs.readFileSync(probeOut, 'utf8')) as { peakMiB: Record<string, number>; atPeakMiB: Record<string, number>; smapsAtPeak: { bySize: Record<string, { count: number; rssKiB: number }>; top: { sizeKiB: number; perms: string; rssKiB: number }[] } }
+      console.log(`  probe: peaks (MiB) ${JSON.stringify(probe.peakMiB)}`)
+      console.log(`  probe: at the RSS peak (MiB) ${JSON.stringify(probe.atPeakMiB)}`)
+      console.log(`  probe: anonymous mappings at the peak ${JSON.stringify(probe.smapsAtPeak.bySize)}`)
+      console.log(`  probe: V8 spaces at the peak (physical KiB) ${JSON.stringify((probe.smapsAtPeak as unknown as { v8SpacesPhysicalKiB: unknown }).v8SpacesPhysicalKiB)}`)
+      console.log(`  probe: largest ${probe.smapsAtPeak.top.slice(0, 10).map((m) => `${m.perms} ${m.sizeKiB} KiB → ${m.rssKiB} KiB resident`).join('; ')}`)
+      if (process.env.BENCH_KEEP_PROBE) fs.copyFileSync(probeOut, process.env.BENCH_KEEP_PROBE)
+    }
   } finally {
     for (const child of children.reverse()) await stopCli(child)
     fs.rmSync(work, { recursive: true, force: true })
