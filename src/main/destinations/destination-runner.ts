@@ -13,6 +13,7 @@ import { Readable, pipeline } from 'node:stream'
 import { CradleError } from '../../shared/errors.js'
 import type { Clock } from '../engine/ports.js'
 import type { Logger } from '../logging/logger.js'
+import { readChunks } from '../library/buffer-pool.js'
 import { librarySidecarText } from '../photos/library-sidecar.js'
 import { metadataJson, parseMetadataJson } from '../photos/metadata-json.js'
 import type { PhotoMetadataSource } from '../photos/photo-metadata.js'
@@ -378,6 +379,16 @@ export class DestinationRunner {
     this.abortInflight()
   }
 
+  private async *readFile(item: UploadItem, start: number, end: number, counted: (n: number) => void, signal: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
+    if (start >= end) return
+    const limiter = this.d.limiter
+    for await (const chunk of readChunks(path.join(this.d.libraryRoot, item.libraryPath), { start, end, signal })) {
+      if (limiter && limiter.bytesPerSecond !== null) await limiter.take(chunk.length, signal)
+      counted(chunk.length)
+      yield chunk
+    }
+  }
+
   private openFile(item: UploadItem, start: number, end: number, counted: ((n: number) => void) | null, signal?: AbortSignal): Readable {
     if (start >= end) return Readable.from([])
     const file = fs.createReadStream(path.join(this.d.libraryRoot, item.libraryPath), { start, end: end - 1, highWaterMark: 256 * 1024 })
@@ -407,6 +418,7 @@ export class DestinationRunner {
     const ctx: UploadContext = {
       signal: ctl.signal,
       open: (start = 0, end = item.size) => this.openFile(item, start, end, counted, ctl.signal),
+      read: (start = 0, end = item.size) => this.readFile(item, start, end, counted, ctl.signal),
       openLocal: (start = 0, end = item.size) => this.openFile(item, start, end, null),
       session: row.session,
       saveSession: (state) => this.d.queue.saveSession(id, item.assetId, state),

@@ -41,6 +41,12 @@ export interface UploadContext {
    * bandwidth limiter; bytes read count as progress of this item (absolute offset).
    */
   open(start?: number, end?: number): Readable
+  /**
+   * The same bytes, metered and counted the same, as views of one pooled buffer (no garbage per
+   * chunk): a chunk is valid only until the next one is asked for, so only for a consumer that is
+   * done with each chunk (hashed, written) before it takes the next.
+   */
+  read(start?: number, end?: number): AsyncIterable<Buffer>
   /** Opens the file without limiter or progress (local re-hashing of parts sent earlier). */
   openLocal(start?: number, end?: number): Readable
   /** Resumable state saved by an earlier attempt (S3 UploadId + parts, Google session URL, …). */

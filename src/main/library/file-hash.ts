@@ -1,7 +1,7 @@
 /** SHA-256 of a file on disk (hex), read 1 MiB at a time: one piece for every part that re-checks bytes. */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
-import { pipeline } from 'node:stream/promises'
+import { readChunks } from './buffer-pool.js'
 
 const CHUNK = 1024 * 1024
 
@@ -11,13 +11,11 @@ const CHUNK = 1024 * 1024
  */
 export async function sha256File(file: string, signal?: AbortSignal, pace?: (bytes: number) => Promise<void>): Promise<string> {
   const hash = createHash('sha256')
-  await pipeline(fs.createReadStream(file, { highWaterMark: CHUNK }), async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
-      hash.update(chunk)
-      if (pace) await pace(chunk.length)
-    }
-    yield* []
-  }, signal ? { signal } : {})
+  // Through one pooled buffer: a read-back of every upload would otherwise leave a dead 1 MiB buffer per read.
+  for await (const chunk of readChunks(file, { signal })) {
+    hash.update(chunk)
+    if (pace) await pace(chunk.length)
+  }
   return hash.digest('hex')
 }
 

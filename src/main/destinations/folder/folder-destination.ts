@@ -7,8 +7,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { FolderConfig } from '../../../shared/destination-config.js'
 import { CradleError } from '../../../shared/errors.js'
 import type { SpaceReport } from '../../../shared/space-text.js'
@@ -25,6 +23,11 @@ function fsError(error: unknown, what: string): CradleError {
   if (code === 'ENOSPC' || code === 'EDQUOT') return new CradleError('destination-full', `${what}: no space left (${code})`, { cause: error })
   if (code === 'ENOENT' || code === 'ENOTCONN' || code === 'EIO' || code === 'ESTALE' || code === 'EHOSTDOWN') return new CradleError('destination-unreachable', `${what}: ${code}`, { cause: error })
   return new CradleError('internal', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
+}
+
+/** fs write(2) may take fewer bytes than given (a full or network disk): write the rest. */
+async function writeAll(fd: fs.promises.FileHandle, chunk: Buffer): Promise<void> {
+  for (let done = 0; done < chunk.length; ) done += (await fd.write(chunk, done, chunk.length - done)).bytesWritten
 }
 
 export class FolderDestination implements Destination {
@@ -109,11 +112,13 @@ export class FolderDestination implements Destination {
     try {
       await fs.promises.mkdir(dir, { recursive: true })
       const hash = createHash('sha256')
-      const tap = new Transform({ transform(chunk: Buffer, _e, done) { hash.update(chunk); done(null, chunk) } })
-      const out = fs.createWriteStream(temp, { flags: 'wx' })
-      await pipeline(ctx.open(), tap, out, { signal: ctx.signal })
-      const fd = await fs.promises.open(temp, 'r+')
+      const fd = await fs.promises.open(temp, 'wx')
       try {
+        // Each chunk hashed and written before the next is read: one pooled buffer for the whole file.
+        for await (const chunk of ctx.read()) {
+          hash.update(chunk)
+          await writeAll(fd, chunk)
+        }
         await fd.sync()
       } finally {
         await fd.close()
