@@ -49,6 +49,12 @@ function procStatus(pid: number): { hwm: number; rss: number; anon: number; file
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** Peak RSS of a short command (GNU time's %M, in KiB). */
 function peakOf(args: string[]): number | null {
   if (!fs.existsSync('/usr/bin/time')) return null
@@ -155,9 +161,10 @@ async function main(): Promise<void> {
     mark('imported and uploaded')
     const wall = (performance.now() - t0) / 1000
     const final = procStatus(pid)!
+    const cpu = cpuSeconds(pid)
     const library = treeBytes(path.join(work, 'library'))
     const dest = treeBytes(path.join(work, 'dest'))
-    console.log(`  library ${library.files} files ${(library.bytes / 1e9).toFixed(2)} GB, destination ${dest.files} files ${(dest.bytes / 1e9).toFixed(2)} GB, in ${wall.toFixed(0)} s (${(roll.bytes / MB / wall).toFixed(1)} MB/s end to end)`)
+    console.log(`  library ${library.files} files ${(library.bytes / 1e9).toFixed(2)} GB, destination ${dest.files} files ${(dest.bytes / 1e9).toFixed(2)} GB, in ${wall.toFixed(0)} s (${(roll.bytes / MB / wall).toFixed(1)} MB/s end to end); serve used ${cpu.toFixed(1)} s CPU (user + system)`)
     console.log(`  peak RSS of cradle serve (VmHWM): ${mib(final.hwm)} (goal ≤ 150 MB = 143 MiB); sampled peak ${mib(peak.rss)} (${mib(peak.anon)} anonymous + ${mib(peak.file)} files) at ${peak.at.toFixed(0)} s (${peak.phase}); RSS at the end ${mib(final.rss)}`)
     console.log(`  references, same run: node -e 0 ${references.node === null ? '?' : mib(references.node)}, cradle --help ${references.help === null ? '?' : mib(references.help)}; load average ${load0.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`)
     if (values.probe) {
