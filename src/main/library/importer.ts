@@ -1,9 +1,12 @@
 /**
  * The import pipeline for one listed file:
  *   stream source → staging file (hash SHA-256, + SHA-1 when needed: sha1.ts) → fsync → read capture date →
- *   pick group/name → link without replacing → fsync dir → catalog commit.
+ *   pick group/name → link without replacing → fsync dir → catalog commit
+ * (the last three with the other files ready at the same moment: one directory fsync and one
+ * catalog transaction per small group, commit.ts).
  * The library never holds a partial file under a final name (only complete, fsynced files are
- * linked) and the catalog never points at a missing file (the commit comes after the link).
+ * linked) and the catalog never points at a missing or not yet durable file (the commit comes
+ * after the file's fsync, its link and its directory's fsync).
  * Interrupted by the source (unplug, abort): the staged prefix is fsynced and its length recorded,
  * and the next attempt for the same device file (same path, size, times) continues from there.
  */
@@ -194,7 +197,8 @@ export async function importFile(ctx: ImportContext, fileId: number, source: Imp
   const date = await captureDateOf(staged, parsed.ext, { birthtimeNs: BigInt(row.birthtime_ns), mtimeNs: BigInt(row.mtime_ns) }, ctx.now())
 
   try {
-    return await ctx.mutex.run(() => commit(ctx, row, { staged, sha256, sha1, parsed, date, transferred }))
+    // Takes the library mutex itself, grouped with whatever other files are ready (commit.ts).
+    return await commit(ctx, row, { staged, sha256, sha1, parsed, date, transferred })
   } catch (e) {
     const err = await mapFsError(e, ctx.root, 'placing the file')
     await ctx.fs.unlink(staged).catch(() => undefined)
