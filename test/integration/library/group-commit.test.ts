@@ -30,8 +30,7 @@ function recordingLibrary(o: { firstSync: Promise<void>; failSync?: (dir: string
   const events: Event[] = []
   let held!: () => void
   const firstSyncHeld = new Promise<void>((res) => (held = res))
-  let lib: TempLibrary | undefined
-  const recorded = (): string[] => lib!.lib.db.prepare<[], { library_path: string }>('SELECT library_path FROM assets ORDER BY library_path').all().map((r) => r.library_path)
+  const recorded = (): string[] => lib.lib.db.prepare<[], { library_path: string }>('SELECT library_path FROM assets ORDER BY library_path').all().map((r) => r.library_path)
   let syncs = 0
   const fsOps: Partial<LibraryFs> = {
     open: async (file, flags) => {
@@ -45,7 +44,7 @@ function recordingLibrary(o: { firstSync: Promise<void>; failSync?: (dir: string
     },
     link: async (from, to) => {
       await realLibraryFs.link(from, to)
-      events.push({ op: 'link', what: `${path.basename(from, '.part')} ${path.relative(lib!.root, to)}`, recorded: recorded() })
+      events.push({ op: 'link', what: `${path.basename(from, '.part')} ${path.relative(lib.root, to)}`, recorded: recorded() })
     },
     syncDir: async (dir) => {
       const call = ++syncs
@@ -55,10 +54,10 @@ function recordingLibrary(o: { firstSync: Promise<void>; failSync?: (dir: string
       }
       if (o.failSync?.(dir, call)) throw errno('EIO')
       await realLibraryFs.syncDir(dir)
-      events.push({ op: 'syncDir', what: path.relative(lib!.root, dir), recorded: recorded() })
+      events.push({ op: 'syncDir', what: path.relative(lib.root, dir), recorded: recorded() })
     },
   }
-  lib = tempLibrary({ fs: fsOps })
+  const lib = tempLibrary({ fs: fsOps })
   return { t: lib, events, firstSyncHeld }
 }
 
