@@ -133,7 +133,7 @@ describe('group commit', () => {
     const rest = ids.slice(1).map((id, i) => t!.lib.importFile(id, memorySource(files[i + 1]!.bytes), { signal: ABORT }).catch((e: unknown) => e))
     await commitsWaiting(t.lib.db, 3)
     release()
-    const [one, two, three, four] = await Promise.all([first, ...rest]) as [{ libraryPath: string }, unknown, unknown, { state: string; libraryPath: string }]
+    const [one, two, three, four] = await Promise.all([first, ...rest]) as unknown as [{ libraryPath: string }, unknown, unknown, { state: string; libraryPath: string }]
     expect(one.libraryPath).toBe('2023/2023-11/IMG_0001.MOV')
     expect(isCradleError(two)).toBe(true)
     expect(isCradleError(three)).toBe(true)
