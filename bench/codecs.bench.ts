@@ -2,14 +2,18 @@
  * The device codecs and the capture-date readers against hostile input (issue 13): what the unit
  * tests check for correctness only, timed here. The binary-plist guard refusing a 150-byte
  * "billion laughs" (2^40 values), the seeded codec fuzz (cases per second per codec, including
- * the re-encode round trip), and the QuickTime date reader on hostile movie files.
+ * the re-encode round trip), the QuickTime date reader on hostile movie files, and the plist
+ * codec's module load and parse speed (of the built dist/; `--before <other worktree>` times that
+ * build's codec too, interleaved, each in fresh node processes).
  *
- *   npx tsx bench/codecs.bench.ts [--cases 3000] [--runs 5]
+ *   npm run build && npx tsx bench/codecs.bench.ts [--cases 3000] [--runs 5] [--before /path/to/worktree]
  */
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { decodeAfcPacket, encodeAfcPacket } from '../src/main/device/afc/packet-codec.js'
 import { AfcOp } from '../src/main/device/afc/opcodes.js'
@@ -21,7 +25,7 @@ import { encodePlistFrame, framePlist } from '../src/main/device/usbmux/messages
 import { readQuickTimeDate } from '../src/main/library/quicktime-date.js'
 import { Rng, mutate } from '../test/unit/device/peers/fuzz.js'
 
-const { values } = parseArgs({ options: { cases: { type: 'string' }, runs: { type: 'string' } } })
+const { values } = parseArgs({ options: { cases: { type: 'string' }, runs: { type: 'string' }, before: { type: 'string' } } })
 const cases = Number(values.cases ?? 3000)
 const runs = Number(values.runs ?? 5)
 
@@ -146,5 +150,46 @@ const ms = (x: number): string => `${x.toFixed(2)} ms`
     console.log(`QuickTime date reader on hostile movies (median of ${runs}): ${figures.join(', ')}`)
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+// 4. The plist codec: module load (a fresh node importing the built codec) and parse/write speed
+// on the device fixtures, for this build and optionally another, interleaved.
+{
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+  const fixtures = ['listdevices-reply.xml', 'lockdown-getvalue-reply.xml'].map((f) => path.join(root, 'test/fixtures/device', f))
+  const child = `
+    const t0 = performance.now()
+    const c = await import(process.argv[1])
+    const load = performance.now() - t0
+    const fs = await import('node:fs')
+    const out = { load }
+    for (const file of process.argv.slice(2)) {
+      const xml = fs.readFileSync(file)
+      const bin = c.encodeBinaryPlist(c.decodePlist(xml))
+      const time = (fn) => { for (let i = 0; i < 200; i++) fn(); const n = 2000, t = performance.now(); for (let i = 0; i < n; i++) fn(); return (performance.now() - t) * 1000 / n }
+      const value = c.decodePlist(xml)
+      out[file.split('/').pop()] = { xml: time(() => c.decodePlist(xml)), bin: time(() => c.decodePlist(bin)), writeXml: time(() => c.encodeXmlPlist(value)), writeBin: time(() => c.encodeBinaryPlist(value)) }
+    }
+    console.log(JSON.stringify(out))`
+  const builds: [string, string][] = [['after', root]]
+  if (values.before) builds.unshift(['before', path.resolve(values.before)])
+  const results = new Map<string, Record<string, number | Record<string, number>>[]>()
+  for (let r = 0; r < runs; r++) {
+    for (const [name, dir] of builds) {
+      const codec = pathToFileURL(path.join(dir, 'dist/main/device/plist/plist-codec.js')).href
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', child, codec, ...fixtures], { encoding: 'utf8' })
+      results.set(name, [...(results.get(name) ?? []), JSON.parse(out) as Record<string, number | Record<string, number>>])
+    }
+  }
+  const us = (x: number): string => `${x.toFixed(1)} µs`
+  for (const [name] of builds) {
+    const rs = results.get(name)!
+    const parts = [`module load ${ms(median(rs.map((x) => x.load as number)))}`]
+    for (const f of fixtures.map((x) => path.basename(x))) {
+      const m = (k: string): string => us(median(rs.map((x) => (x[f] as Record<string, number>)[k]!)))
+      parts.push(`${f}: read XML ${m('xml')}, read binary ${m('bin')}, write XML ${m('writeXml')}, write binary ${m('writeBin')}`)
+    }
+    console.log(`plist codec (${name}, median of ${runs} processes): ${parts.join('; ')}`)
   }
 }
