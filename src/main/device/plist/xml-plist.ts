@@ -28,6 +28,7 @@ const REAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 const NAME = /[A-Za-z_:][\w.:-]*/y
 const SPACE = /[ \t\n\r]*/y
+const DOCTYPE = /<!DOCTYPE plist PUBLIC "[^"]*" "[^"]*">/y
 const INT_MIN = -(2n ** 63n)
 const INT_LIMIT = 2n ** 64n
 
@@ -80,6 +81,12 @@ class Reader {
 
   private doctype(): void {
     const at = this.pos
+    // Apple's DOCTYPE, as every plist writer puts it: no scan character by character.
+    DOCTYPE.lastIndex = at
+    if (DOCTYPE.test(this.text)) {
+      this.pos = DOCTYPE.lastIndex
+      return
+    }
     let i = at + 9
     for (; i < this.text.length; i++) {
       const c = this.text[i]
