@@ -8,6 +8,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { CradleError } from '../../shared/errors.js'
 import { ensurePrivateDir, ensurePrivateFile, tightenIfPresent } from '../data-folder/private-files.js'
+import { breakSeal, headerProblem, writeSeal } from './catalog-seal.js'
 
 export type Db = Database.Database
 
@@ -121,14 +122,19 @@ export function isDamagedCatalog(error: unknown): boolean {
  * for integrity_check (bench/catalog.bench.ts, loaded 2-core VM) and finds what a crash or a bad
  * disk does to the file (bad pages, broken b-trees, wrong record formats); integrity_check adds
  * only the UNIQUE and index-content cross-checks, which a scrub can afford, every start need not.
+ * A catalog Cradle closed cleanly (closeCatalogDb) and nothing touched since carries a seal
+ * (catalog-seal.ts): then the header is checked instead, and the full check runs at least daily.
  */
-export function openCatalogDb(file: string, modules: readonly SchemaModule[]): Db {
+export function openCatalogDb(file: string, modules: readonly SchemaModule[], opts: { now?: number } = {}): Db {
   let db: Db | null = null
   try {
     // Private before SQLite opens it: it names endpoints, users, key ids, UDIDs and files.
     ensurePrivateDir(path.dirname(file))
     ensurePrivateFile(file)
     for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(file + suffix)
+    const now = opts.now ?? Date.now()
+    // Off before SQLite opens the file: from here until a clean close nothing vouches for it.
+    const sealedAt = breakSeal(file, now)
     db = new Database(file)
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     db.pragma('journal_mode = WAL')
@@ -136,8 +142,14 @@ export function openCatalogDb(file: string, modules: readonly SchemaModule[]): D
     // NORMAL is durable across process crashes in WAL mode; FULL only adds power-loss safety
     // for the last commits, which the import pipeline covers by fsyncing files before commit.
     db.pragma('synchronous = NORMAL')
-    const check = db.pragma('quick_check', { simple: true })
-    if (check !== 'ok') throw new CradleError('catalog-corrupt', `quick_check of ${file}: ${String(check)}`, { context: { path: file, damaged: true } })
+    if (sealedAt !== null) {
+      const problem = headerProblem(file)
+      if (problem) throw new CradleError('catalog-corrupt', `${file}: ${problem}`, { context: { path: file, damaged: true } })
+    } else {
+      const check = db.pragma('quick_check', { simple: true })
+      if (check !== 'ok') throw new CradleError('catalog-corrupt', `quick_check of ${file}: ${String(check)}`, { context: { path: file, damaged: true } })
+    }
+    opened.set(db, { file, checkedAt: sealedAt ?? now, check: sealedAt !== null ? 'sealed' : 'quick_check' })
     migrate(db, modules)
     return db
   } catch (error) {
@@ -146,6 +158,20 @@ export function openCatalogDb(file: string, modules: readonly SchemaModule[]): D
     if (mapped instanceof CradleError) throw mapped
     throw new CradleError('internal', `cannot open catalog ${file}: ${(error as Error).message}`, { cause: error, context: { path: file } })
   }
+}
+
+const opened = new WeakMap<Db, { file: string; checkedAt: number; check: 'quick_check' | 'sealed' }>()
+
+/** Which check the open of `db` ran: the full quick_check, or the seal and header (catalog-seal.ts). */
+export function catalogCheck(db: Db): 'quick_check' | 'sealed' | null {
+  return opened.get(db)?.check ?? null
+}
+
+/** Closes a catalog openCatalogDb opened; a clean close seals it, so the next open may skip the full check. */
+export function closeCatalogDb(db: Db): void {
+  const info = opened.get(db)
+  db.close()
+  if (info) writeSeal(info.file, info.checkedAt)
 }
 
 /**

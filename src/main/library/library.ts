@@ -8,7 +8,7 @@ import { CradleError, type ErrorCode } from '../../shared/errors.js'
 import type { LibraryFile, ThumbnailImage } from '../../shared/contract.js'
 import type { Settings } from '../../shared/settings.js'
 import type { LibraryView, QueueCounts } from '../../shared/state.js'
-import { catalogError, isDamagedCatalog, openCatalogDb, openCatalogReadOnly, stmt, type Db, type SchemaModule } from './catalog-db.js'
+import { catalogError, closeCatalogDb, isDamagedCatalog, openCatalogDb, openCatalogReadOnly, stmt, type Db, type SchemaModule } from './catalog-db.js'
 import { moveCatalogAside, rebuildCatalog, type RebuildReport } from './catalog-rebuild.js'
 import { CatalogMemo } from './catalog-version.js'
 import { checkLibraryConsistency, type ConsistencyOptions, type ConsistencyProblem } from './consistency.js'
@@ -381,7 +381,7 @@ export class Library {
   }
 
   close(): void {
-    this.db.close()
+    closeCatalogDb(this.db)
   }
 
   private context(): ImportContext {

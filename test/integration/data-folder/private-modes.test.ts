@@ -52,7 +52,9 @@ describe('private files in the data folder', () => {
       const data = path.join(dir, name, 'data')
       expect((await cli([...args], data)).code).toBe(0)
       expect([name, mode(data), mode(path.join(data, 'catalog.sqlite')), mode(path.join(data, 'cradle.lock.db'))]).toEqual([name, '700', '600', '600'])
-      expect(fs.readdirSync(data).filter((n) => !['catalog.sqlite', 'cradle.lock.db'].includes(n))).toEqual([])
+      // and the seal a clean close leaves (catalog-seal.ts), private too
+      expect(mode(path.join(data, 'catalog.sqlite.seal'))).toBe('600')
+      expect(fs.readdirSync(data).filter((n) => !['catalog.sqlite', 'catalog.sqlite.seal', 'cradle.lock.db'].includes(n))).toEqual([])
     }
   })
 
