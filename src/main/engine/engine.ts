@@ -65,6 +65,7 @@ export interface EngineParts {
   onStopped?: () => void
 }
 
+const NO_LEDGER: SafetyView = { total: { items: 0, onlyInICloud: 0, safeIn: 0, places: [] }, phones: [] }
 const EMPTY_COUNTS: QueueCounts = { all: 0, pending: 0, failed: 0, notOnPhone: 0, done: 0, importPending: 0, importFailed: 0 }
 const LIBRARY_VIEW_REFRESH_MS = 5_000
 
@@ -85,8 +86,8 @@ export class Engine implements EngineHandle {
   private settingsProblem: CradleError | null
   private seq = 0
   private revision = 0
-  private countsCache: { revision: number; counts: QueueCounts; totals: Pick<LibraryView, 'assetCount' | 'bytes'>; safety: SafetyView } = {
-    revision: -1, counts: EMPTY_COUNTS, totals: { assetCount: 0, bytes: 0 }, safety: { total: { items: 0, onlyInICloud: 0, safeIn: 0, places: [] }, phones: [] },
+  private countsCache: { revision: number; counts: QueueCounts; totals: Pick<LibraryView, 'assetCount' | 'bytes'> } = {
+    revision: -1, counts: EMPTY_COUNTS, totals: { assetCount: 0, bytes: 0 },
   }
   private readonly scrub: BackgroundScrub
   private readonly sidecars: LibrarySidecars
@@ -574,7 +575,6 @@ export class Engine implements EngineHandle {
         revision: this.revision,
         counts: this.parts.library.queueCounts(),
         totals: this.parts.library.totals(),
-        safety: this.safetyView(),
       }
     }
     return this.countsCache
@@ -633,8 +633,8 @@ export class Engine implements EngineHandle {
   private snapshot(): AppState {
     const devices = this.devices()
     const destinations = this.parts.uploads.views()
-    const { counts, totals, safety } = this.counted()
-    return {
+    const { counts, totals } = this.counted()
+    const state: AppState = {
       seq: ++this.seq,
       paused: this.paused,
       muxAvailable: this.muxAvailable,
@@ -656,9 +656,22 @@ export class Engine implements EngineHandle {
       }),
       settings: this.settings,
       onAcPower: this.parts.power.onAcPower(),
-      safety,
+      safety: NO_LEDGER,
       scrub: this.scrub.current(),
     }
+    // The ledger reads the whole catalog: it is computed when something reads it (the window, the
+    // tray, serve's clients), not for a `backup --once` that prints only its own counts. After stop
+    // (catalog closed) a late reader gets the last one computed.
+    let safety: SafetyView | null = null
+    Object.defineProperty(state, 'safety', {
+      enumerable: true,
+      configurable: true,
+      get: () => (safety ??= this.stopped ? (this.safetyCache ?? NO_LEDGER) : this.safetyView()),
+      set: (value: SafetyView) => {
+        safety = value
+      },
+    })
+    return state
   }
 
   /** Resolves when the background scrub's next pass ends (tests). */
